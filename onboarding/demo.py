@@ -1,0 +1,204 @@
+"""Realistic, deterministic demo data (names, places, identifiers) for `seed_demo` and tests."""
+
+from __future__ import annotations
+
+import random
+import string
+
+from .validators import gstin_check_character
+
+# Major exporting districts per state (GST code), weighted by how often they appear.
+DISTRICTS: dict[str, list[str]] = {
+    "27": ["Mumbai", "Pune", "Thane", "Nashik", "Nagpur", "Aurangabad", "Kolhapur"],
+    "24": ["Ahmedabad", "Surat", "Rajkot", "Vadodara", "Morbi", "Jamnagar", "Kutch"],
+    "33": ["Chennai", "Coimbatore", "Tiruppur", "Karur", "Salem", "Madurai"],
+    "29": ["Bengaluru Urban", "Mysuru", "Belagavi", "Hubballi-Dharwad", "Mangaluru"],
+    "07": ["New Delhi", "South Delhi", "North West Delhi", "Shahdara"],
+    "09": ["Kanpur Nagar", "Moradabad", "Agra", "Varanasi", "Bhadohi", "Firozabad", "Gautam Buddha Nagar"],
+    "08": ["Jaipur", "Jodhpur", "Udaipur", "Bikaner", "Barmer"],
+    "06": ["Gurugram", "Panipat", "Faridabad", "Sonipat"],
+    "03": ["Ludhiana", "Jalandhar", "Amritsar"],
+    "19": ["Kolkata", "Howrah", "Darjeeling"],
+    "32": ["Ernakulam", "Kollam", "Alappuzha", "Thrissur"],
+    "36": ["Hyderabad", "Warangal", "Karimnagar"],
+    "37": ["Visakhapatnam", "Guntur", "Krishna"],
+    "23": ["Indore", "Bhopal", "Chanderi"],
+    "21": ["Cuttack", "Khordha", "Sambalpur"],
+    "01": ["Srinagar", "Anantnag"],
+    "18": ["Kamrup", "Dibrugarh"],
+    "38": ["Leh"],
+}
+STATE_WEIGHTS = {
+    "27": 16,
+    "24": 14,
+    "33": 12,
+    "29": 8,
+    "07": 7,
+    "09": 10,
+    "08": 6,
+    "06": 5,
+    "03": 4,
+    "19": 4,
+    "32": 3,
+    "36": 3,
+    "37": 3,
+    "23": 2,
+    "21": 1,
+    "01": 1,
+    "18": 1,
+    "38": 0.2,
+}
+LANGUAGE_OF_STATE = {
+    "27": "mr",
+    "24": "gu",
+    "33": "ta",
+    "29": "kn",
+    "07": "hi",
+    "09": "hi",
+    "08": "hi",
+    "06": "hi",
+    "03": "pa",
+    "19": "bn",
+    "32": "ml",
+    "36": "te",
+    "37": "te",
+    "23": "hi",
+    "21": "or",
+    "01": "ur",
+    "18": "as",
+    "38": "hi",
+}
+# (HS codes, words for names) per strong Indian export line.
+PRODUCT_LINES = [
+    (["6109", "610910", "6205", "620520", "6204"], ["Garments", "Apparel", "Knitwear", "Fashions"]),
+    (["5208", "520811", "5407", "6302"], ["Textiles", "Fabrics", "Handlooms", "Home Linen"]),
+    (["7113", "711319", "7103", "7102"], ["Jewellers", "Gems", "Diamonds", "Ornaments"]),
+    (["3304", "330499", "3305", "3401"], ["Herbals", "Cosmetics", "Ayurveda", "Naturals"]),
+    (["0904", "090411", "0910", "0908"], ["Spices", "Masala", "Agro Foods"]),
+    (["4202", "420221", "6403", "4203"], ["Leather Works", "Leathercraft", "Footwear"]),
+    (["6912", "6911", "7013"], ["Ceramics", "Pottery", "Glassworks"]),
+    (["9403", "940360", "4420", "9405"], ["Furniture", "Handicrafts", "Woodcraft", "Decor"]),
+    (["8413", "8481", "7318", "8708"], ["Engineering", "Precision Works", "Pumps", "Auto Parts"]),
+    (["5701", "5702", "570110"], ["Carpets", "Rugs", "Weaves"]),
+    (["1006", "100630", "1701", "0902"], ["Agro Exports", "Rice Mills", "Tea Estates"]),
+]
+NAME_PREFIXES = [
+    "Shree",
+    "Sai",
+    "Om",
+    "Laxmi",
+    "Ganesh",
+    "Bharat",
+    "Krishna",
+    "Jai",
+    "Ambika",
+    "Mahalaxmi",
+    "Siddhi",
+    "Balaji",
+    "Surya",
+    "Navkar",
+    "Kaveri",
+    "Ganga",
+    "Annapurna",
+    "Vishwa",
+    "Royal",
+    "Heritage",
+    "Indus",
+    "Deccan",
+    "Malabar",
+    "Kohinoor",
+    "Akshar",
+    "Trident",
+    "Sunrise",
+    "Pragati",
+    "Unnati",
+    "Matrix",
+]
+ENTITY_SUFFIXES = [("Private Limited", "C"), ("LLP", "F"), ("& Co.", "F"), ("Enterprises", "P"), ("Industries", "C")]
+FIRST_NAMES = [
+    "Aarav",
+    "Priya",
+    "Rohan",
+    "Ananya",
+    "Vikram",
+    "Meera",
+    "Arjun",
+    "Kavya",
+    "Rahul",
+    "Sneha",
+    "Imran",
+    "Fatima",
+    "Gurpreet",
+    "Harpreet",
+    "Lakshmi",
+    "Suresh",
+    "Deepa",
+    "Karthik",
+    "Neha",
+    "Amit",
+]
+LAST_NAMES = [
+    "Shah",
+    "Patel",
+    "Iyer",
+    "Reddy",
+    "Sharma",
+    "Verma",
+    "Nair",
+    "Gupta",
+    "Singh",
+    "Khan",
+    "Das",
+    "Mehta",
+    "Joshi",
+    "Kulkarni",
+    "Menon",
+    "Rao",
+    "Agarwal",
+    "Chatterjee",
+    "Pillai",
+    "Bhat",
+]
+STARTUP_WORDS = ["Export", "Trade", "Bridge", "Global", "Reach", "Launch", "Connect", "Vyapar", "Setu", "Udaan"]
+STARTUP_SUFFIXES = ["Labs", "Ventures", "Hub", "Works", "Partners", "Digital", "Solutions", "Tech"]
+MARKETS = ["US", "AE", "GB", "DE", "SA", "AU", "SG", "NL", "FR", "CA", "JP", "ZA", "KE", "BD", "IT", "ES"]
+
+
+def _base26(n: int, width: int) -> str:
+    letters = []
+    for _ in range(width):
+        n, r = divmod(n, 26)
+        letters.append(string.ascii_uppercase[r])
+    return "".join(reversed(letters))
+
+
+def pan_for(index: int, holder: str) -> str:
+    """A well-formed PAN unique per index (5 letters incl. holder type, 4 digits, a letter)."""
+    head = _base26(index // 9999, 3)
+    digits = index % 9999 + 1
+    tail = string.ascii_uppercase[index % 26]
+    return f"{head}{holder}{string.ascii_uppercase[(index // 7) % 26]}{digits:04d}{tail}"
+
+
+def gstin_for(state: str, pan: str, entity: str = "1") -> str:
+    body = f"{state}{pan}{entity}Z"
+    return body + gstin_check_character(body)
+
+
+def mobile(rng: random.Random) -> str:
+    return f"+91{rng.choice('6789')}{rng.randrange(10**8, 10**9):09d}"
+
+
+def person(rng: random.Random) -> tuple[str, str]:
+    return rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+
+
+def weighted_state(rng: random.Random) -> str:
+    return rng.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()))[0]
+
+
+UDYAM_STATE = {"27": "MH", "24": "GJ", "33": "TN", "29": "KR", "07": "DL", "09": "UP", "08": "RJ", "06": "HR"}
+
+
+def udyam(rng: random.Random, state: str) -> str:
+    return f"UDYAM-{UDYAM_STATE.get(state, 'MH')}-{rng.randint(10, 99)}-{rng.randint(0, 9999999):07d}"

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", "Call"
+    VISIT = "visit", "Visit"
+    TRAINING = "training", "Training"
+    DOCUMENTS = "documents", "Documents"
+    PHOTOGRAPHY = "photography", "Photography"
+    LISTING = "listing", "Listing work"
+    BUYER_REPLY = "buyer_reply", "Buyer reply"
+    OTHER = "other", "Other"
+
+
+class Activity(models.Model):
+    """One entry in a startup's work log."""
+
+    startup = models.ForeignKey("onboarding.Startup", on_delete=models.PROTECT, related_name="activities")
+    exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.CASCADE, related_name="activities")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    kind = models.CharField(max_length=20, choices=ActivityKind.choices)
+    occurred_at = models.DateTimeField()
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    attachment = models.FileField(upload_to="activities/%Y/%m/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name_plural = "activities"
+        indexes = [
+            models.Index(fields=["exporter", "occurred_at"]),
+            models.Index(fields=["startup", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} with {self.exporter} on {self.occurred_at:%d %b %Y}"

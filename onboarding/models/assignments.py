@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+
+class AssignedHow(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    AUTO = "auto", "Automatic"
+
+
+class EndReason(models.TextChoices):
+    REASSIGNED = "reassigned", "Reassigned"
+    DECLINED = "declined", "Declined by the startup"
+    STARTUP_EXITED = "startup_exited", "Startup suspended or exited"
+    EXPORTER_DROPPED = "exporter_dropped", "Exporter dropped"
+    UNASSIGNED = "unassigned", "Returned to the pool"
+
+
+class Assignment(models.Model):
+    """Who works an exporter, from when to when, and why. Never deleted."""
+
+    exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.PROTECT, related_name="assignments")
+    startup = models.ForeignKey("onboarding.Startup", on_delete=models.PROTECT, related_name="assignments")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField()
+    how = models.CharField(max_length=10, choices=AssignedHow.choices, default=AssignedHow.MANUAL)
+    why = models.TextField(blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
+    end_note = models.TextField(blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-assigned_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exporter"], condition=Q(ended_at__isnull=True), name="one_open_assignment_per_exporter"
+            ),
+        ]
+        indexes = [models.Index(fields=["startup", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.exporter} → {self.startup}"

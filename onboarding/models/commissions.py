@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+
+class CommissionRule(models.Model):
+    """What a startup earns when an exporter reaches a stage, in INR, for a period."""
+
+    stage = models.ForeignKey("onboarding.Stage", on_delete=models.PROTECT, related_name="commission_rules")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    active_from = models.DateField()
+    active_to = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["stage__order", "-active_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="commission_rule_amount_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"₹{self.amount} for {self.stage}"
+
+
+class CommissionStatus(models.TextChoices):
+    ACCRUED = "accrued", "Accrued"
+    APPROVED = "approved", "Approved"
+    PAID = "paid", "Paid"
+
+
+class Commission(models.Model):
+    """A ledger entry. Corrections are reversing entries (negative amounts), never edits."""
+
+    startup = models.ForeignKey("onboarding.Startup", on_delete=models.PROTECT, related_name="commissions")
+    exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.PROTECT, related_name="commissions")
+    stage = models.ForeignKey("onboarding.Stage", on_delete=models.PROTECT, related_name="+")
+    stage_event = models.ForeignKey("onboarding.StageEvent", null=True, on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey(CommissionRule, null=True, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    status = models.CharField(max_length=10, choices=CommissionStatus.choices, default=CommissionStatus.ACCRUED)
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=80, blank=True)
+    note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Exactly one accrual per exporter and stage, however often it is approved.
+            models.UniqueConstraint(
+                fields=["exporter", "stage"], condition=Q(reverses__isnull=True), name="one_accrual_per_exporter_stage"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"₹{self.amount} · {self.exporter} · {self.stage}"

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from ..choices import GSTIN_ONLY_STATES, LANGUAGE_CHOICES, STATE_CHOICES, STATES, MsmeCategory
+
+
+class ExporterStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    DROPPED = "dropped", "Dropped"
+
+
+class ExporterQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ExporterQuerySet:
+        """Staff see all; a startup user sees the exporters currently assigned to their startup."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_programme_staff:
+            return self
+        membership = user.active_membership
+        return self.filter(startup_id=membership.startup_id) if membership else self.none()
+
+    def search(self, term: str) -> ExporterQuerySet:
+        term = term.strip()
+        if not term:
+            return self
+        compact = term.replace(" ", "").replace("-", "").upper()
+        if len(compact) == 15 and compact[:2].isdigit():
+            return self.filter(gstin=compact)
+        return self.filter(Q(legal_name__icontains=term) | Q(trade_name__icontains=term) | Q(gstin__startswith=compact))
+
+    def stalled_q(self, now: datetime, stages) -> Q:
+        """Q for exporters whose time in stage exceeds its SLA with no activity since entering it."""
+        overdue = Q(pk__in=[])
+        for stage in stages:
+            overdue |= Q(current_stage_id=stage.pk, stage_entered_at__lt=now - timedelta(days=stage.sla_days))
+        quiet = Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=models.F("stage_entered_at"))
+        return overdue & quiet & Q(status=ExporterStatus.ACTIVE)
+
+    def stalled(self, now: datetime) -> ExporterQuerySet:
+        from .stages import Stage
+
+        return self.filter(self.stalled_q(now, Stage.objects.all()))
+
+    def by_urgency(self, now: datetime, stages) -> ExporterQuerySet:
+        """Stalled first, then longest in stage."""
+        return self.annotate(
+            is_stalled=Case(
+                When(self.stalled_q(now, stages), then=Value(1)), default=Value(0), output_field=IntegerField()
+            )
+        ).order_by("-is_stalled", "stage_entered_at", "pk")
+
+    def for_list(self) -> ExporterQuerySet:
+        return self.select_related("current_stage", "startup", "sector")
+
+
+class Exporter(models.Model):
+    legal_name = models.CharField(max_length=200)
+    trade_name = models.CharField(max_length=200, blank=True)
+    gstin = models.CharField("GSTIN", max_length=15, unique=True)
+    pan = models.CharField("PAN", max_length=10, db_index=True)
+    iec = models.CharField("IEC", max_length=10, blank=True, help_text="Import Export Code; the PAN unless legacy")
+    udyam_number = models.CharField("Udyam number", max_length=19, blank=True)
+    msme_category = models.CharField("MSME category", max_length=10, choices=MsmeCategory.choices, blank=True)
+    state = models.CharField(max_length=2, choices=STATE_CHOICES + sorted(GSTIN_ONLY_STATES.items()), db_index=True)
+    district = models.CharField(max_length=80, blank=True, db_index=True)
+    pin_code = models.CharField("PIN code", max_length=6, blank=True)
+    contact_name = models.CharField(max_length=120, blank=True)
+    contact_email = models.EmailField(blank=True)
+    contact_mobile = models.CharField(max_length=16, blank=True, help_text="Indian mobile, stored as +91…")
+    products = models.JSONField(default=list, blank=True, help_text="HS codes, 2–8 digits")
+    # The HS section of the main product: what sector filters and matching use.
+    sector = models.ForeignKey("onboarding.Sector", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    target_markets = models.JSONField(default=list, blank=True, help_text="ISO 3166 country codes")
+    preferred_language = models.CharField(max_length=3, choices=LANGUAGE_CHOICES, default="en")
+    is_manufacturer = models.BooleanField(default=True)
+    marketplace = models.CharField(max_length=40, default="Alibaba.com")
+    marketplace_member_id = models.CharField(max_length=64, blank=True)
+    storefront_url = models.URLField(blank=True)
+    products_listed = models.PositiveIntegerField(default=0)
+    current_stage = models.ForeignKey(
+        "onboarding.Stage", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    stage_entered_at = models.DateTimeField(null=True, blank=True)
+    # Denormalised from the open Assignment and the Activity log, so lists,
+    # scoping and stall checks never scan those large tables.
+    startup = models.ForeignKey(
+        "onboarding.Startup", null=True, blank=True, on_delete=models.PROTECT, related_name="exporters"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=ExporterStatus.choices, default=ExporterStatus.ACTIVE)
+    status_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["last_activity_at", "updated_at"])
+
+    objects = ExporterQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["legal_name", "pk"]
+        indexes = [
+            models.Index(fields=["startup", "stage_entered_at"]),
+            models.Index(fields=["current_stage", "stage_entered_at"]),
+            models.Index(fields=["status", "startup"]),
+            models.Index(fields=["pan", "state"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="dropped") | ~Q(status_reason=""), name="dropped_exporter_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.trade_name or self.legal_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("onboarding:exporter-detail", args=[self.pk])
+
+    @property
+    def state_name(self) -> str:
+        return STATES.get(self.state) or GSTIN_ONLY_STATES.get(self.state, self.state)

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+
+class EvidenceField(models.TextChoices):
+    """What a stage may require as proof; each maps to a StageEvent column."""
+
+    URL = "url", "URL"
+    NUMBER = "number", "Count"
+    REFERENCE = "reference", "Reference"
+    AMOUNT = "amount", "Value (USD)"
+    COUNTRY = "country", "Buyer country"
+    DATE = "date", "Date"
+    FILE = "file", "File"
+    NOTE = "note", "Note"
+
+
+class StageQuerySet(models.QuerySet):
+    def ordered(self) -> StageQuerySet:
+        return self.order_by("order")
+
+
+class Stage(models.Model):
+    """A step on the listing path (DOMAIN §2). Data, not code: admins can edit it."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    order = models.PositiveSmallIntegerField(unique=True)
+    sla_days = models.PositiveSmallIntegerField(help_text="Days an exporter may stay here before it is stalled")
+    description = models.CharField(max_length=200, blank=True)
+    evidence_fields = models.JSONField(default=list, blank=True, help_text="EvidenceField values required")
+    auto_approve = models.BooleanField(default=False)
+    history = HistoricalRecords()
+
+    objects = StageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StageEventStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Waiting for review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class StageEvent(models.Model):
+    """A claim that an exporter reached a stage, with its evidence. Append-only."""
+
+    exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.CASCADE, related_name="stage_events")
+    assignment = models.ForeignKey(
+        "onboarding.Assignment", null=True, blank=True, on_delete=models.PROTECT, related_name="stage_events"
+    )
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="events")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(db_index=True)
+    evidence_url = models.URLField(blank=True)
+    evidence_number = models.PositiveIntegerField(null=True, blank=True)
+    evidence_reference = models.CharField(max_length=120, blank=True)
+    evidence_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    evidence_country = models.CharField(max_length=2, blank=True)
+    evidence_date = models.DateField(null=True, blank=True)
+    evidence_file = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=StageEventStatus.choices, default=StageEventStatus.SUBMITTED)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"]),
+            models.Index(fields=["exporter", "submitted_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exporter} → {self.stage} ({self.get_status_display()})"

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from ..choices import STATE_CHOICES, STATES
+
+
+class StartupStatus(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    EXITED = "exited", "Exited"
+
+
+class StartupQuerySet(models.QuerySet):
+    def visible_to(self, user) -> StartupQuerySet:
+        """Staff see every startup; a startup user sees only their own."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_programme_staff:
+            return self
+        membership = user.active_membership
+        return self.filter(pk=membership.startup_id) if membership else self.none()
+
+    def with_load(self) -> StartupQuerySet:
+        """Annotate `open_exporters`: exporters currently assigned to the startup."""
+        return self.annotate(open_exporters=Count("exporters", distinct=True))
+
+    def search(self, term: str) -> StartupQuerySet:
+        term = term.strip()
+        if not term:
+            return self
+        return self.filter(
+            Q(legal_name__icontains=term)
+            | Q(brand_name__icontains=term)
+            | Q(dpiit_number__iexact=term.replace(" ", ""))
+            | Q(city__icontains=term)
+        )
+
+
+class Startup(models.Model):
+    legal_name = models.CharField(max_length=200)
+    brand_name = models.CharField(max_length=120, blank=True)
+    dpiit_number = models.CharField("DPIIT recognition number", max_length=20, unique=True)
+    cin = models.CharField("CIN", max_length=21, blank=True)
+    pan = models.CharField("PAN", max_length=10, blank=True)
+    state = models.CharField(max_length=2, choices=STATE_CHOICES)
+    city = models.CharField(max_length=80)
+    website = models.URLField(blank=True)
+    contact_name = models.CharField(max_length=120)
+    contact_email = models.EmailField()
+    contact_mobile = models.CharField(max_length=16, help_text="Indian mobile, stored as +91…")
+    sectors = models.ManyToManyField("onboarding.Sector", blank=True, related_name="startups")
+    languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes it can serve")
+    capacity = models.PositiveIntegerField(default=25, help_text="Most active exporters at once")
+    accepting_assignments = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=10, choices=StartupStatus.choices, default=StartupStatus.APPLIED, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(m2m_fields=[])
+
+    objects = StartupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["legal_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=0), name="startup_capacity_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.brand_name or self.legal_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("onboarding:startup-detail", args=[self.pk])
+
+    @property
+    def state_name(self) -> str:
+        return STATES.get(self.state, self.state)
+
+
+class MemberRole(models.TextChoices):
+    MANAGER = "manager", "Manager"
+    AGENT = "agent", "Agent"
+
+
+class StartupMember(models.Model):
+    """A user's place in a startup. Removal is recorded, not deleted, so history stays."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    startup = models.ForeignKey(Startup, on_delete=models.CASCADE, related_name="members")
+    role = models.CharField(max_length=10, choices=MemberRole.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["role", "user__email"]
+        constraints = [
+            # A person works for one startup at a time.
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(removed_at__isnull=True), name="one_active_membership_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.startup})"

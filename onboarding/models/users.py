@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.functional import cached_property
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Programme admin"
+    OFFICER = "officer", "Programme officer"
+    MANAGER = "manager", "Startup manager"
+    AGENT = "agent", "Startup agent"
+
+
+class StaffRole(models.TextChoices):
+    NONE = "", "Not programme staff"
+    ADMIN = "admin", "Programme admin"
+    OFFICER = "officer", "Programme officer"
+
+
+class EmailUserManager(UserManager):
+    """Users sign in with their email; there is no separate username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):  # type: ignore[override]
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):  # type: ignore[override]
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):  # type: ignore[override]
+        extra_fields.update(is_staff=True, is_superuser=True, staff_role=StaffRole.ADMIN)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    username = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    # Programme staff are marked here; startup roles come from StartupMember.
+    staff_role = models.CharField(max_length=10, choices=StaffRole.choices, blank=True, default="")
+    weekly_digest = models.BooleanField(default=True, help_text="Receive the weekly pipeline digest by email.")
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = EmailUserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    @cached_property
+    def active_membership(self):
+        """The user's current startup membership, or None (one query, cached per request)."""
+        from .startups import StartupMember
+
+        return StartupMember.objects.select_related("startup").filter(user=self, removed_at__isnull=True).first()
+
+    @property
+    def role(self) -> str | None:
+        if self.staff_role == StaffRole.ADMIN or self.is_superuser:
+            return Role.ADMIN
+        if self.staff_role == StaffRole.OFFICER:
+            return Role.OFFICER
+        membership = self.active_membership
+        return membership.role if membership else None
+
+    @property
+    def is_programme_staff(self) -> bool:
+        return self.role in (Role.ADMIN, Role.OFFICER)
+
+    @property
+    def is_programme_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def startup(self):
+        membership = self.active_membership
+        return membership.startup if membership else None
+
+    # Django admin permissions follow the programme role rather than per-user grants:
+    # admins may do anything there, officers may look at everything.
+    def has_perm(self, perm: str, obj=None) -> bool:
+        if self.is_active and self.staff_role == StaffRole.ADMIN:
+            return True
+        if self.is_active and self.staff_role == StaffRole.OFFICER and perm.partition(".")[2].startswith("view_"):
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.staff_role in (StaffRole.ADMIN, StaffRole.OFFICER):
+            return True
+        return super().has_module_perms(app_label)
+
+    def get_role_display(self) -> str:
+        return Role(self.role).label if self.role else "No role"

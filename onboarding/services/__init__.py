@@ -1,0 +1,1 @@
+"""Every state change lives here: atomic, keyword-only, audited."""

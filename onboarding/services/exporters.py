@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django.db import transaction
+
+from ..choices import hs_section_for
+from ..models import Exporter, Sector, User
+from .audit import as_actor
+
+
+def exporter_derived_fields(data: dict, sectors_by_code: dict[str, Sector] | None = None) -> dict:
+    """Fill what a GSTIN and product list imply: PAN, IEC, state, sector."""
+    gstin = data["gstin"]
+    data = {**data, "pan": gstin[2:12], "state": gstin[:2]}
+    if not data.get("iec"):
+        data["iec"] = data["pan"]
+    products = data.get("products") or []
+    section = hs_section_for(products[0]) if products else None
+    if sectors_by_code is None:
+        sectors_by_code = {s.code: s for s in Sector.objects.filter(code=section)} if section else {}
+    data["sector"] = sectors_by_code.get(section) if section else None
+    return data
+
+
+@transaction.atomic
+def exporter_create(*, actor: User, data: dict) -> Exporter:
+    """Register an exporter from cleaned form data; writes a history row."""
+    exporter = as_actor(Exporter(**exporter_derived_fields(data)), actor)
+    exporter.save()
+    return exporter
+
+
+@transaction.atomic
+def exporter_update(*, actor: User, exporter: Exporter, data: dict) -> Exporter:
+    """Apply cleaned form data to an exporter; writes a history row."""
+    for field, value in exporter_derived_fields(data).items():
+        setattr(exporter, field, value)
+    as_actor(exporter, actor).save()
+    return exporter

@@ -1,0 +1,21 @@
+"""Celery tasks: thin, take primary keys, call a service or an email function."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+
+from . import emails
+from .models import User
+
+# Network trouble with the mail server is worth retrying; a template bug is not.
+TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=30, retry_backoff_max=600, max_retries=5, acks_late=True)
+def send_set_password_email_task(user_id: int) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or user.has_usable_password():
+        return  # already set one: nothing to send
+    emails.send_set_password(user)

@@ -1,0 +1,86 @@
+"""factory-boy factories: valid by default, with checksum-correct GSTINs."""
+
+from __future__ import annotations
+
+import factory
+from django.utils import timezone
+
+from onboarding import demo
+from onboarding.models import Assignment, Exporter, Stage, Startup, StartupMember, User
+from onboarding.models.startups import MemberRole, StartupStatus
+from onboarding.models.users import StaffRole
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class StaffFactory(UserFactory):
+    staff_role = StaffRole.OFFICER
+    is_staff = True
+
+
+class StartupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Startup
+
+    legal_name = factory.Sequence(lambda n: f"Export Bridge {n} Private Limited")
+    brand_name = factory.Sequence(lambda n: f"ExportBridge {n}")
+    dpiit_number = factory.Sequence(lambda n: f"DIPP{5000 + n}")
+    state = "27"
+    city = "Pune"
+    contact_name = "Priya Shah"
+    contact_email = factory.Sequence(lambda n: f"hello{n}@startup.example.in")
+    contact_mobile = "+919876543210"
+    languages = ["en", "hi", "mr"]
+    capacity = 40
+    status = StartupStatus.ACTIVE
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StartupMember
+
+    user = factory.SubFactory(UserFactory)
+    startup = factory.SubFactory(StartupFactory)
+    role = MemberRole.MANAGER
+
+
+class ExporterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Exporter
+
+    legal_name = factory.Sequence(lambda n: f"Shree Textiles {n} LLP")
+    state = "27"
+    pan = factory.Sequence(lambda n: demo.pan_for(50_000 + n, "F"))
+    gstin = factory.LazyAttribute(lambda o: demo.gstin_for(o.state, o.pan))
+    iec = factory.LazyAttribute(lambda o: o.pan)
+    district = "Pune"
+    pin_code = "411001"
+    contact_name = "Rohan Iyer"
+    contact_mobile = "+919812345678"
+    products = ["6109"]
+    preferred_language = "mr"
+
+
+def assign(exporter: Exporter, startup: Startup, *, stage_code: str = "assigned", entered=None) -> Exporter:
+    """Put an exporter in a startup's hands directly (the assignment service arrives later)."""
+    now = timezone.now()
+    Assignment.objects.create(exporter=exporter, startup=startup, assigned_at=now, why="test")
+    exporter.startup = startup
+    exporter.current_stage = Stage.objects.get(code=stage_code)
+    exporter.stage_entered_at = entered or now
+    exporter.save()
+    return exporter

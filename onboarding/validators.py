@@ -1,0 +1,192 @@
+"""Indian business identifiers: normalise, then validate with a message a person can act on.
+
+Each `clean_*` function takes raw input, returns the normalised value or raises
+django.core.exceptions.ValidationError. Checksums come from python-stdnum; the GSTIN
+state table is our own because stdnum's stops at 37 (Ladakh is 38; 97 and 99 exist).
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from stdnum import luhn
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.in_ import pan as stdnum_pan
+
+from .choices import GSTIN_ONLY_STATES, STATES, hs_section_for
+
+_GSTIN_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_GSTIN_RE = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
+_PAN_RE = re.compile(r"^[A-Z]{5}[0-9]{4}[A-Z]$")
+_UDYAM_RE = re.compile(r"^UDYAM-[A-Z]{2}-\d{2}-\d{7}$")
+_DPIIT_RE = re.compile(r"^DIPP\d{1,10}$")
+_CIN_RE = re.compile(r"^[LU]\d{5}[A-Z]{2}\d{4}[A-Z]{3}\d{6}$")
+_PIN_RE = re.compile(r"^[1-9][0-9]{5}$")
+_HS_RE = re.compile(r"^(\d{2}|\d{4}|\d{6}|\d{8})$")
+
+PAN_HOLDER_TYPES = {
+    "A": "Association of persons",
+    "B": "Body of individuals",
+    "C": "Company",
+    "F": "Firm or LLP",
+    "G": "Government",
+    "H": "Hindu undivided family",
+    "J": "Artificial juridical person",
+    "L": "Local authority",
+    "P": "Individual or proprietor",
+    "T": "Trust",
+}
+
+
+def compact(value: object) -> str:
+    """Trim, uppercase and drop spaces, hyphens, dots and a spreadsheet's leading apostrophe."""
+    text = "" if value is None else str(value)
+    return re.sub(r"[\s\-.]", "", text.strip().lstrip("'")).upper()
+
+
+def _strip_spreadsheet_float(value: object) -> str:
+    """Excel stores PIN codes and phone numbers as numbers: 411001.0 means "411001"."""
+    text = "" if value is None else str(value).strip()
+    return text[:-2] if re.fullmatch(r"\d+\.0", text) else text
+
+
+def clean_pan(value: object) -> str:
+    number = compact(value)
+    if len(number) != 10:
+        raise ValidationError(f"A PAN has 10 characters; this has {len(number)}.", code="pan_length")
+    if not _PAN_RE.match(number):
+        raise ValidationError("A PAN is five letters, four digits and a letter (e.g. AAPFU0939F).", code="pan_format")
+    if number[3] not in PAN_HOLDER_TYPES:
+        raise ValidationError(
+            f"The 4th character of a PAN is the holder type ({', '.join(PAN_HOLDER_TYPES)}); “{number[3]}” is not one.",
+            code="pan_holder",
+        )
+    try:
+        stdnum_pan.validate(number)
+    except StdnumError as exc:
+        raise ValidationError("This PAN is not valid.", code="pan_invalid") from exc
+    return number
+
+
+def gstin_state(gstin: str) -> str:
+    return gstin[:2]
+
+
+def clean_gstin(value: object) -> str:
+    number = compact(value)
+    if len(number) != 15:
+        raise ValidationError(f"A GSTIN has 15 characters; this has {len(number)}.", code="gstin_length")
+    if not _GSTIN_RE.match(number):
+        raise ValidationError(
+            "A GSTIN is a 2-digit state code, a PAN, an entity number (not 0), “Z” and a check character.",
+            code="gstin_format",
+        )
+    if number[:2] not in STATES and number[:2] not in GSTIN_ONLY_STATES:
+        raise ValidationError(f"“{number[:2]}” is not a GST state code.", code="gstin_state")
+    try:
+        clean_pan(number[2:12])
+    except ValidationError as exc:
+        raise ValidationError(f"The PAN inside this GSTIN is wrong: {exc.messages[0]}", code="gstin_pan") from exc
+    try:
+        luhn.validate(number, _GSTIN_ALPHABET)
+    except StdnumError as exc:
+        raise ValidationError(
+            "The GSTIN's check character does not match: a character is probably mistyped.", code="gstin_checksum"
+        ) from exc
+    return number
+
+
+def gstin_check_character(first14: str) -> str:
+    """The check character that completes a 14-character GSTIN body (used by seed data)."""
+    return luhn.calc_check_digit(first14, _GSTIN_ALPHABET)
+
+
+def clean_iec(value: object) -> str:
+    """Since 2017 the IEC is the PAN; older 10-digit numeric IECs are still accepted."""
+    number = compact(value)
+    if re.fullmatch(r"\d{10}", number):
+        return number
+    try:
+        return clean_pan(number)
+    except ValidationError as exc:
+        raise ValidationError("An IEC is the firm's PAN (or a legacy 10-digit number).", code="iec") from exc
+
+
+def clean_udyam(value: object) -> str:
+    text = str(value or "").strip().upper().replace(" ", "")
+    if not _UDYAM_RE.match(text):
+        raise ValidationError("A Udyam number looks like UDYAM-MH-26-0123456.", code="udyam")
+    return text
+
+
+def clean_dpiit(value: object) -> str:
+    number = compact(value)
+    if not _DPIIT_RE.match(number):
+        raise ValidationError("A DPIIT recognition number is “DIPP” followed by digits, e.g. DIPP8292.", code="dpiit")
+    return number
+
+
+def clean_cin(value: object) -> str:
+    number = compact(value)
+    if len(number) != 21:
+        raise ValidationError(f"A CIN has 21 characters; this has {len(number)}.", code="cin_length")
+    if not _CIN_RE.match(number):
+        raise ValidationError("A CIN looks like U72900KA2008PTC046374.", code="cin_format")
+    return number
+
+
+def clean_pin_code(value: object) -> str:
+    text = _strip_spreadsheet_float(value)
+    text = compact(text)
+    if not _PIN_RE.match(text):
+        raise ValidationError("A PIN code has six digits and does not start with 0.", code="pin")
+    return text
+
+
+def clean_mobile(value: object) -> str:
+    """An Indian mobile number, returned as E.164 (+91XXXXXXXXXX)."""
+    text = _strip_spreadsheet_float(value).lstrip("'")
+    try:
+        parsed = phonenumbers.parse(text, "IN")
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationError("Enter a 10-digit Indian mobile number.", code="mobile") from exc
+    national = str(parsed.national_number)
+    if parsed.country_code != 91 or not re.fullmatch(r"[6-9]\d{9}", national):
+        raise ValidationError("Enter a 10-digit Indian mobile number starting with 6, 7, 8 or 9.", code="mobile")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_hs_code(value: object) -> str:
+    text = compact(value)
+    if not _HS_RE.match(text):
+        raise ValidationError(f"“{text}” is not an HS code: use 2, 4, 6 or 8 digits.", code="hs_format")
+    if hs_section_for(text) is None:
+        raise ValidationError(f"HS chapter {text[:2]} does not exist.", code="hs_chapter")
+    return text
+
+
+def clean_state_code(value: object) -> str:
+    """A state given as its GST code ("27") or its name ("Maharashtra")."""
+    from .choices import STATE_NAMES_TO_CODES
+
+    text = str(value or "").strip()
+    if text.isdigit() and len(text) <= 2:
+        text = text.zfill(2)
+    if text in STATES:
+        return text
+    code = STATE_NAMES_TO_CODES.get(text.lower())
+    if code:
+        return code
+    raise ValidationError(f"“{text}” is not an Indian state or union territory.", code="state")
+
+
+def check_exporter_identity(*, gstin: str, pan: str | None = None, state: str | None = None) -> dict[str, list[str]]:
+    """Cross-checks between a GSTIN and the PAN and state given with it; returns field errors."""
+    errors: dict[str, list[str]] = {}
+    if pan and pan != gstin[2:12]:
+        errors["pan"] = [f"The PAN must match the GSTIN: expected {gstin[2:12]}."]
+    if state and state != gstin[:2] and gstin[:2] in STATES:
+        errors["state"] = [f"The GSTIN is registered in {STATES[gstin[:2]]}, not {STATES.get(state, state)}."]
+    return errors

@@ -1,0 +1,55 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+
+from ..filters import ExporterFilter
+from ..forms import ExporterForm
+from ..models import Exporter, Stage
+from ..permissions import member_required, staff_required
+from ..services.exporters import exporter_create, exporter_update
+from ..timeline import field_changes
+from .pagination import paginate, querystring_without_page
+
+
+@staff_required
+def exporter_list(request):
+    filterset = ExporterFilter(request.GET, queryset=Exporter.objects.for_list())
+    page = paginate(request, filterset.qs)
+    return render(
+        request,
+        "onboarding/exporter_list.html",
+        {"filter": filterset, "page": page, "querystring": querystring_without_page(request)},
+    )
+
+
+@staff_required
+def exporter_create_view(request):
+    form = ExporterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        exporter = exporter_create(actor=request.user, data=dict(form.cleaned_data))
+        messages.success(request, f"{exporter} is registered.")
+        return redirect(exporter)
+    return render(request, "onboarding/exporter_form.html", {"form": form, "creating": True})
+
+
+@staff_required
+def exporter_update_view(request, pk: int):
+    exporter = get_object_or_404(Exporter.objects.visible_to(request.user), pk=pk)
+    form = ExporterForm(request.POST or None, instance=exporter)
+    if request.method == "POST" and form.is_valid():
+        exporter_update(actor=request.user, exporter=exporter, data=dict(form.cleaned_data))
+        messages.success(request, f"{exporter} is updated.")
+        return redirect(exporter)
+    return render(request, "onboarding/exporter_form.html", {"form": form, "exporter": exporter})
+
+
+@member_required
+def exporter_detail(request, pk: int):
+    exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
+    # One extra row so the oldest shown change can be compared with its predecessor.
+    records = list(exporter.history.select_related("history_user").order_by("-history_date")[:51])
+    history = field_changes(records)[:50]
+    return render(
+        request,
+        "onboarding/exporter_detail.html",
+        {"exporter": exporter, "stages": Stage.objects.ordered(), "history": history},
+    )

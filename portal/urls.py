@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from onboarding.views.health import healthz
+
+urlpatterns = [
+    # Django's password-reset confirmation doubles as "choose your password" for
+    # invited members, and signs them straight in afterwards.
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            post_reset_login=True, post_reset_login_backend="django.contrib.auth.backends.ModelBackend"
+        ),
+        name="password_reset_confirm",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("", include("onboarding.urls")),
+]
