@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from .choices import STATE_CHOICES
@@ -11,7 +13,19 @@ from .models.exporters import ExporterStatus
 from .models.startups import StartupStatus
 
 
-class StartupFilter(django_filters.FilterSet):
+class BootstrapFilterSet(django_filters.FilterSet):
+    """Filter forms are rendered by hand (not crispy): a list page renders its filter
+    bar on every request, and crispy's per-option templates cost more than the query."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs.setdefault("class", css)
+
+
+class StartupFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     status = django_filters.ChoiceFilter(choices=StartupStatus.choices)
     state = django_filters.ChoiceFilter(choices=STATE_CHOICES)
@@ -25,14 +39,17 @@ class StartupFilter(django_filters.FilterSet):
         return queryset.search(value)
 
 
-class ExporterFilter(django_filters.FilterSet):
+class ExporterFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     state = django_filters.ChoiceFilter(choices=STATE_CHOICES)
     district = django_filters.CharFilter(lookup_expr="iexact")
     status = django_filters.ChoiceFilter(choices=ExporterStatus.choices)
     stage = django_filters.ModelChoiceFilter(field_name="current_stage", queryset=Stage.objects.all())
     sector = django_filters.ModelChoiceFilter(queryset=Sector.objects.all())
-    startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.only("pk", "legal_name", "brand_name"))
+    # A select of every startup would be hundreds of options: staff type a name instead,
+    # and links from a startup's page pass its id in the hidden `startup` field.
+    startup_name = django_filters.CharFilter(method="filter_startup_name", label="Startup")
+    startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
     unassigned = django_filters.BooleanFilter(field_name="startup", lookup_expr="isnull", label="Unassigned")
     stalled = django_filters.BooleanFilter(method="filter_stalled", label="Stalled only")
     o = django_filters.OrderingFilter(
@@ -52,6 +69,9 @@ class ExporterFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
+
+    def filter_startup_name(self, queryset, name, value):
+        return queryset.filter(Q(startup__brand_name__icontains=value) | Q(startup__legal_name__icontains=value))
 
     def filter_stalled(self, queryset, name, value):
         return queryset.stalled(timezone.now()) if value else queryset

@@ -48,6 +48,23 @@ class ListField(forms.CharField):
         return items
 
 
+class IdentifierField(forms.CharField):
+    """Free-typed identifier, normalised and checked by a validators.clean_* function.
+
+    The raw input may be longer than the stored value (spaces, hyphens, "+91 "), so
+    length is checked by the cleaner, not by max_length.
+    """
+
+    def __init__(self, *, cleaner, **kwargs):
+        self.cleaner = cleaner
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.cleaner(value) if value else ""
+
+
 def _country(value: str) -> str:
     code = value.strip().upper()
     if code not in COUNTRY_CODES:
@@ -68,6 +85,12 @@ class StartupForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="HS sections the team knows.",
     )
+    dpiit_number = IdentifierField(
+        cleaner=v.clean_dpiit, label="DPIIT recognition number", help_text="“DIPP” followed by digits, e.g. DIPP8292."
+    )
+    cin = IdentifierField(cleaner=v.clean_cin, label="CIN", required=False)
+    pan = IdentifierField(cleaner=v.clean_pan, label="PAN", required=False)
+    contact_mobile = IdentifierField(cleaner=v.clean_mobile, help_text="10-digit Indian mobile number.")
 
     class Meta:
         model = Startup
@@ -89,25 +112,12 @@ class StartupForm(forms.ModelForm):
             "accepting_assignments",
             "status",
         ]
-        widgets = {"dpiit_number": forms.TextInput(attrs={"placeholder": "DIPP12345"})}
 
     def clean_dpiit_number(self) -> str:
-        number = v.clean_dpiit(self.cleaned_data["dpiit_number"])
-        clash = Startup.objects.filter(dpiit_number=number).exclude(pk=self.instance.pk)
-        if clash.exists():
+        number = self.cleaned_data["dpiit_number"]
+        if Startup.objects.filter(dpiit_number=number).exclude(pk=self.instance.pk).exists():
             raise ValidationError("Another startup is already registered with this DPIIT number.")
         return number
-
-    def clean_cin(self) -> str:
-        value = self.cleaned_data["cin"]
-        return v.clean_cin(value) if value else ""
-
-    def clean_pan(self) -> str:
-        value = self.cleaned_data["pan"]
-        return v.clean_pan(value) if value else ""
-
-    def clean_contact_mobile(self) -> str:
-        return v.clean_mobile(self.cleaned_data["contact_mobile"])
 
 
 class ExporterForm(forms.ModelForm):
@@ -122,6 +132,23 @@ class ExporterForm(forms.ModelForm):
     target_markets = ListField(
         item_clean=_country, required=False, help_text="Comma-separated ISO country codes, e.g. US, AE, DE."
     )
+    gstin = IdentifierField(
+        cleaner=v.clean_gstin,
+        label="GSTIN",
+        help_text="15 characters; the state, PAN and check character are verified.",
+    )
+    pan = IdentifierField(
+        cleaner=v.clean_pan, label="PAN", required=False, help_text="Leave blank to take it from the GSTIN."
+    )
+    iec = IdentifierField(
+        cleaner=v.clean_iec,
+        label="IEC",
+        required=False,
+        help_text="Import Export Code; leave blank when it is the PAN.",
+    )
+    udyam_number = IdentifierField(cleaner=v.clean_udyam, label="Udyam number", required=False)
+    pin_code = IdentifierField(cleaner=v.clean_pin_code, label="PIN code", required=False)
+    contact_mobile = IdentifierField(cleaner=v.clean_mobile, required=False, help_text="10-digit Indian mobile number.")
 
     class Meta:
         model = Exporter
@@ -149,43 +176,19 @@ class ExporterForm(forms.ModelForm):
             "status",
             "status_reason",
         ]
-        help_texts = {
-            "gstin": "15 characters; the state, PAN and check character are verified.",
-            "pan": "Leave blank to take it from the GSTIN.",
-            "state": "Leave blank to take it from the GSTIN.",
-        }
+        help_texts = {"state": "Leave blank to take it from the GSTIN."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("pan", "state", "marketplace", "preferred_language", "status"):
+        for name in ("state", "marketplace", "preferred_language", "status"):
             self.fields[name].required = False
         self.fields["legal_name"].widget.attrs["autofocus"] = True
 
     def clean_gstin(self) -> str:
-        gstin = v.clean_gstin(self.cleaned_data["gstin"])
+        gstin = self.cleaned_data["gstin"]
         if Exporter.objects.filter(gstin=gstin).exclude(pk=self.instance.pk).exists():
             raise ValidationError("An exporter with this GSTIN is already registered.", code="duplicate")
         return gstin
-
-    def clean_pan(self) -> str:
-        value = self.cleaned_data.get("pan")
-        return v.clean_pan(value) if value else ""
-
-    def clean_iec(self) -> str:
-        value = self.cleaned_data.get("iec")
-        return v.clean_iec(value) if value else ""
-
-    def clean_udyam_number(self) -> str:
-        value = self.cleaned_data.get("udyam_number")
-        return v.clean_udyam(value) if value else ""
-
-    def clean_pin_code(self) -> str:
-        value = self.cleaned_data.get("pin_code")
-        return v.clean_pin_code(value) if value else ""
-
-    def clean_contact_mobile(self) -> str:
-        value = self.cleaned_data.get("contact_mobile")
-        return v.clean_mobile(value) if value else ""
 
     def clean(self) -> dict:
         data = super().clean()

@@ -1,7 +1,13 @@
-"""Read-only figures for the dashboard and reports: each is one aggregate query."""
+"""Read-only figures for the dashboard and reports.
+
+The dashboard's exporter figures come from one grouped scan of the exporter table
+(by state, stage and status), summed in Python: at 100,000 exporters one scan costs
+what each separate COUNT would.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from django.db.models import Count, Q
@@ -12,43 +18,52 @@ from .models.exporters import ExporterStatus
 from .models.startups import StartupStatus
 
 
-def stage_funnel(exporters, stages: list[Stage]) -> list[dict]:
+def stage_funnel(now_by_stage: Counter, stages: list[Stage]) -> list[dict]:
     """Per stage: exporters there now, exporters that reached it, and conversion from the previous stage."""
-    here = dict(exporters.values_list("current_stage").annotate(n=Count("pk")).order_by())
-    order_of = {s.pk: s.order for s in stages}
     rows, previous_reached = [], None
     for stage in stages:
-        reached = sum(n for pk, n in here.items() if pk is not None and order_of.get(pk, 0) >= stage.order)
+        reached = sum(now_by_stage[s.pk] for s in stages if s.order >= stage.order)
         conversion = round(100 * reached / previous_reached) if previous_reached else None
-        rows.append({"stage": stage, "now": here.get(stage.pk, 0), "reached": reached, "conversion": conversion})
+        rows.append({"stage": stage, "now": now_by_stage[stage.pk], "reached": reached, "conversion": conversion})
         previous_reached = reached
     return rows
 
 
+def exporter_breakdown(now: datetime, stages: list[Stage]):
+    """(state, stage id, status, count, assigned, stalled) rows from one grouped scan."""
+    return (
+        Exporter.objects.order_by()
+        .values_list("state", "current_stage", "status")
+        .annotate(
+            n=Count("pk"),
+            assigned=Count("pk", filter=Q(startup__isnull=False)),
+            stalled=Count("pk", filter=Exporter.objects.stalled_q(now, stages)),
+        )
+    )
+
+
 def dashboard_figures(now: datetime) -> dict:
     stages = list(Stage.objects.ordered())
-    active = Exporter.objects.filter(status=ExporterStatus.ACTIVE)
-    totals = Exporter.objects.aggregate(
-        total=Count("pk"),
-        assigned=Count("pk", filter=Q(startup__isnull=False)),
-        unassigned=Count("pk", filter=Q(startup__isnull=True, status=ExporterStatus.ACTIVE)),
-        stalled=Count("pk", filter=Exporter.objects.stalled_q(now, stages)),
-    )
+    totals = Counter()
+    by_state, by_stage = Counter(), Counter()
+    for state, stage_id, status, n, assigned, stalled in exporter_breakdown(now, stages):
+        totals.update(total=n, assigned=assigned, stalled=stalled)
+        if status == ExporterStatus.ACTIVE:
+            totals["unassigned"] += n - assigned
+            by_state[state] += n
+            by_stage[stage_id] += n
     startups = Startup.objects.aggregate(
         total=Count("pk"),
         active=Count("pk", filter=Q(status=StartupStatus.ACTIVE)),
         applied=Count("pk", filter=Q(status=StartupStatus.APPLIED)),
     )
-    by_state = [
-        {"state": STATES.get(code, code), "n": n}
-        for code, n in active.values_list("state").annotate(n=Count("pk")).order_by("-n")[:12]
-    ]
-    funnel = stage_funnel(active, stages)
+    top_states = [{"state": STATES.get(code, code), "n": n} for code, n in by_state.most_common(12)]
+    funnel = stage_funnel(by_stage, stages)
     return {
         "totals": totals,
         "startups": startups,
         "funnel": funnel,
-        "by_state": by_state,
+        "by_state": top_states,
         "funnel_chart": {
             "label": "Reached",
             "labels": [row["stage"].name for row in funnel],
@@ -56,7 +71,7 @@ def dashboard_figures(now: datetime) -> dict:
         },
         "state_chart": {
             "label": "Exporters",
-            "labels": [row["state"] for row in by_state],
-            "values": [row["n"] for row in by_state],
+            "labels": [row["state"] for row in top_states],
+            "values": [row["n"] for row in top_states],
         },
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 
 from . import emails
 from .models import User
@@ -13,7 +14,13 @@ from .models import User
 TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
 
-@shared_task(autoretry_for=TRANSIENT, retry_backoff=30, retry_backoff_max=600, max_retries=5, acks_late=True)
+@shared_task(
+    autoretry_for=TRANSIENT,
+    retry_backoff=settings.EMAIL_RETRY_BACKOFF,
+    retry_backoff_max=600,
+    max_retries=5,
+    acks_late=True,
+)
 def send_set_password_email_task(user_id: int) -> None:
     user = User.objects.filter(pk=user_id).first()
     if user is None or user.has_usable_password():

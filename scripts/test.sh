@@ -10,7 +10,7 @@ ensure_debian_packages
 trap stop_services EXIT
 start_services
 unset DJANGO_DEBUG
-export DJANGO_SECRET_KEY="test-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+export DJANGO_SECRET_KEY="test-$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -27,8 +28,21 @@ class StartupQuerySet(models.QuerySet):
         return self.filter(pk=membership.startup_id) if membership else self.none()
 
     def with_load(self) -> StartupQuerySet:
-        """Annotate `open_exporters`: exporters currently assigned to the startup."""
-        return self.annotate(open_exporters=Count("exporters", distinct=True))
+        """Annotate `open_exporters`: exporters currently assigned to the startup.
+
+        A correlated subquery rather than a JOIN + GROUP BY, so a paginated list
+        counts only the startups on its page.
+        """
+        from .exporters import Exporter
+
+        load = (
+            Exporter.objects.filter(startup=OuterRef("pk"))
+            .order_by()
+            .values("startup")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(open_exporters=Coalesce(Subquery(load), 0))
 
     def search(self, term: str) -> StartupQuerySet:
         term = term.strip()

@@ -79,3 +79,111 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+# --- Headless Chromium (Debian's package, driven by Playwright) -----------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: the test command installs Debian's chromium.")
+    # Playwright's sync API runs an event loop in this thread; the tests' own ORM
+    # calls are still synchronous, so Django's async-safety guard is lifted here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 412, "height": 915})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sign_in(page):
+    """`sign_in(user)`: fill the real sign-in form in the browser."""
+
+    def fill(user, password: str = PASSWORD):
+        page.goto("/accounts/login/")
+        page.get_by_label("Email address").fill(user.email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        return page
+
+    return fill
+
+
+# --- Real services: Redis (started by the test command), a Celery worker and an SMTP sink ---
+
+
+def _require(variable: str) -> str:
+    import os
+
+    value = os.environ.get(variable, "")
+    if not value:
+        message = f"{variable} is not set: integration tests need the services `make test` starts."
+        if os.environ.get("PORTAL_REQUIRE_SERVICES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return value
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    return _require("REDIS_URL")
+
+
+@pytest.fixture(scope="session")
+def smtp_sink():
+    """An aiosmtpd server on loopback that keeps every message it receives."""
+    from .services import SmtpSink
+
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, redis_url, smtp_sink):
+    """A real `celery worker` process on the test database, the Redis broker and the SMTP sink."""
+    from django.db import connection
+
+    from .services import CeleryWorker
+
+    with django_db_blocker.unblock():
+        database = connection.settings_dict["NAME"]
+    worker = CeleryWorker(database=database, redis_url=redis_url, smtp_port=smtp_sink.port)
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_sink):
+    smtp_sink.clear()
+    return smtp_sink

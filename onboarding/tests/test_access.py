@@ -11,8 +11,16 @@ STAFF_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("name", ["onboarding:home", "onboarding:startup-list", "onboarding:exporter-list",
-                                  "onboarding:startup-create", "onboarding:exporter-create"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "onboarding:home",
+        "onboarding:startup-list",
+        "onboarding:exporter-list",
+        "onboarding:startup-create",
+        "onboarding:exporter-create",
+    ],
+)
 def test_anonymous_visitors_are_sent_to_sign_in(client, db, name):
     url = reverse(name)
     response = client.get(url)
@@ -20,16 +28,19 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, db, name):
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("name", ["onboarding:startup-list", "onboarding:exporter-list", "onboarding:exporter-create",
-                                  "onboarding:startup-create"])
+@pytest.mark.parametrize(
+    "name",
+    ["onboarding:startup-list", "onboarding:exporter-list", "onboarding:exporter-create", "onboarding:startup-create"],
+)
 @pytest.mark.parametrize("persona", ["manager_a", "agent_a"])
 def test_startup_users_get_403_on_staff_pages(client_for, request, name, persona):
     response = client_for(request.getfixturevalue(persona)).get(reverse(name))
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("name", ["onboarding:startup-create", "onboarding:startup-update",
-                                  "onboarding:startup-member-add"])
+@pytest.mark.parametrize(
+    "name", ["onboarding:startup-create", "onboarding:startup-update", "onboarding:startup-member-add"]
+)
 def test_officers_cannot_register_or_edit_startups(client_for, officer, startup_a, name):
     args = [startup_a.pk] if "update" in name or "member" in name else []
     assert client_for(officer).get(reverse(name, args=args)).status_code == 403

@@ -6,8 +6,14 @@ from hypothesis import strategies as st
 from onboarding import demo
 from onboarding import validators as v
 
-VALID_GSTINS = ["27AAPFU0939F1ZV", "27AAACR5055K1Z7", "29AABCT1234K1ZB", "24ABCPD9876E1ZO", "07AAGFM4567Q1ZJ",
-                "38AAACL1234A1Z6"]
+VALID_GSTINS = [
+    "27AAPFU0939F1ZV",
+    "27AAACR5055K1Z7",
+    "29AABCT1234K1ZB",
+    "24ABCPD9876E1ZO",
+    "07AAGFM4567Q1ZJ",
+    "38AAACL1234A1Z6",
+]
 
 
 @pytest.mark.parametrize("gstin", VALID_GSTINS)
@@ -50,8 +56,12 @@ def test_valid_pans(pan):
 
 @pytest.mark.parametrize(
     ("pan", "fragment"),
-    [("AAPFU0939", "10 characters"), ("AAP1U0939F", "five letters"), ("AAPXU0939F", "holder type"),
-     ("AAPFU0000F", "not valid")],
+    [
+        ("AAPFU0939", "10 characters"),
+        ("AAP1U0939F", "five letters"),
+        ("AAPXU0939F", "holder type"),
+        ("AAPFU0000F", "not valid"),
+    ],
 )
 def test_bad_pans(pan, fragment):
     with pytest.raises(ValidationError) as info:
@@ -95,8 +105,9 @@ def test_cin():
             v.clean_cin(bad)
 
 
-@pytest.mark.parametrize(("value", "expected"), [("411001", "411001"), ("411 001", "411001"), (411001.0, "411001"),
-                                                 ("411001.0", "411001")])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("411001", "411001"), ("411 001", "411001"), (411001.0, "411001"), ("411001.0", "411001")]
+)
 def test_pin_codes_including_spreadsheet_numbers(value, expected):
     assert v.clean_pin_code(value) == expected
 
@@ -150,8 +161,12 @@ def test_identity_cross_checks():
 separators = st.sampled_from(["", " ", "-", "  ", "."])
 
 
-@given(index=st.integers(min_value=0, max_value=5_000_000), state=st.sampled_from(["27", "24", "38", "97"]),
-       sep=separators, lower=st.booleans())
+@given(
+    index=st.integers(min_value=0, max_value=5_000_000),
+    state=st.sampled_from(["27", "24", "38", "97"]),
+    sep=separators,
+    lower=st.booleans(),
+)
 def test_gstin_normalisation_round_trips(index, state, sep, lower):
     gstin = demo.gstin_for(state, demo.pan_for(index, "C"))
     typed = sep.join([gstin[:2], gstin[2:7], gstin[7:12], gstin[12:]])
@@ -160,8 +175,11 @@ def test_gstin_normalisation_round_trips(index, state, sep, lower):
     assert v.clean_gstin(v.clean_gstin(typed)) == gstin
 
 
-@given(index=st.integers(min_value=0, max_value=5_000_000), position=st.integers(min_value=0, max_value=14),
-       replacement=st.sampled_from("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+@given(
+    index=st.integers(min_value=0, max_value=5_000_000),
+    position=st.integers(min_value=0, max_value=14),
+    replacement=st.sampled_from("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+)
 def test_any_single_character_typo_in_a_gstin_is_caught(index, position, replacement):
     gstin = demo.gstin_for("27", demo.pan_for(index, "F"))
     typo = gstin[:position] + replacement + gstin[position + 1 :]

@@ -6,6 +6,7 @@ Deterministic for a given --seed. Bulk inserts keep programme scale (500 startup
 
 from __future__ import annotations
 
+import itertools
 import random
 import secrets
 import time
@@ -13,10 +14,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from onboarding import demo
+from onboarding.bulk import copy_rows
 from onboarding.choices import LANGUAGES, STATES, hs_section_for
 from onboarding.models import Activity, Assignment, Exporter, Sector, Stage, StageEvent, Startup, StartupMember, User
 from onboarding.models.activities import ActivityKind
@@ -26,6 +29,23 @@ from onboarding.models.startups import MemberRole, StartupStatus
 from onboarding.models.users import StaffRole
 
 BATCH = 5000
+DURATIONS = [10, 15, 30, 45, 60, 90]
+EVENT_FIELDS = [
+    "exporter",
+    "assignment",
+    "stage",
+    "submitted_at",
+    "status",
+    "reviewed_at",
+    "evidence_url",
+    "evidence_number",
+    "evidence_reference",
+    "evidence_country",
+    "evidence_file",
+    "note",
+    "review_note",
+]
+ACTIVITY_FIELDS = ["startup", "exporter", "kind", "occurred_at", "duration_minutes", "note", "attachment", "created_at"]
 DEMO_LOGINS = settings.VAR_DIR / "demo_logins.txt"
 
 
@@ -50,19 +70,34 @@ class Command(BaseCommand):
         rng = random.Random(opts["seed"])
         password = opts["password"] or secrets.token_urlsafe(9)
         now = timezone.now()
+        phases: list[str] = []
+
+        def timed(name, fn, *args):
+            began = time.monotonic()
+            result = fn(*args)
+            phases.append(f"{name} {time.monotonic() - began:.1f} s")
+            return result
+
         with transaction.atomic():
             stages = list(Stage.objects.ordered())
             sectors = {s.code: s for s in Sector.objects.all()}
-            startups = self._startups(rng, opts["startups"], sectors)
+            startups = timed("startups", self._startups, rng, opts["startups"], sectors)
             exporters = self._exporters(rng, opts["exporters"], sectors)
             assignments = self._assign(rng, exporters, startups, stages, now)
-            events = self._stage_events(rng, assignments, stages, opts["stage_events"], now)
-            activities = self._activities(rng, assignments, opts["activities"], now)
+            timed("exporters", Exporter.objects.bulk_create, exporters, BATCH)
+            timed("assignments", Assignment.objects.bulk_create, assignments, BATCH)
+            events = timed("stage events", self._stage_events, rng, assignments, stages, opts["stage_events"], now)
+            activities = timed("activities", self._activities, rng, assignments, opts["activities"], now)
             logins = self._users(password, startups[0])
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics and visibility maps, as autovacuum would leave them
+            # (VACUUM cannot run inside a caller's transaction, such as a test's).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
         elapsed = time.monotonic() - started
         summary = (
             f"Seeded {len(startups)} startups, {len(exporters)} exporters, {len(assignments)} assignments, "
-            f"{events} stage events and {activities} activities in {elapsed:.1f} s."
+            f"{events} stage events and {activities} activities in {elapsed:.1f} s ({', '.join(phases)})."
         )
         self.stdout.write(self.style.SUCCESS(summary))
         DEMO_LOGINS.write_text(logins)
@@ -166,17 +201,16 @@ class Command(BaseCommand):
                     is_manufacturer=rng.random() < 0.7,
                 )
             )
-        Exporter.objects.bulk_create(exporters, batch_size=BATCH)
         return exporters
 
     def _assign(self, rng, exporters, startups, stages, now) -> list[Assignment]:
-        """Give ~70% of exporters to active startups within capacity, spread over the stages."""
+        """Give ~70% of the (unsaved) exporters to active startups within capacity, spread over the stages."""
         open_startups = [s for s in startups if s.status == StartupStatus.ACTIVE]
         load = dict.fromkeys((s.pk for s in open_startups), 0)
         by_state: dict[str, list[Startup]] = {}
         for s in open_startups:
             by_state.setdefault(s.state, []).append(s)
-        assignments, updated = [], []
+        assignments = []
         weights = [30, 18, 12, 10, 8, 7, 6, 4, 3, 2][: len(stages)]
         for exporter in exporters:
             if rng.random() > 0.7 or not open_startups:
@@ -196,7 +230,7 @@ class Command(BaseCommand):
             entered = max(entered, assigned_at)
             exporter.startup, exporter.current_stage, exporter.stage_entered_at = startup, stage, entered
             assignments.append(
-                Assignment(
+                Assignment(  # exporter_id is filled in when the exporters are inserted
                     exporter=exporter,
                     startup=startup,
                     assigned_at=assigned_at,
@@ -204,110 +238,108 @@ class Command(BaseCommand):
                     why=f"same state ({STATES.get(exporter.state, exporter.state)}); demo data",
                 )
             )
-            updated.append(exporter)
-        Assignment.objects.bulk_create(assignments, batch_size=BATCH)
-        Exporter.objects.bulk_update(updated, ["startup", "current_stage", "stage_entered_at"], batch_size=BATCH)
         return assignments
 
     def _stage_events(self, rng, assignments, stages, budget, now) -> int:
-        """Approved events for every stage passed, and ~6% waiting for review on the next stage."""
-        events = []
-        officer = None
+        """Approved events for every stage passed, ~6% waiting for review; older rejections fill up to `budget`."""
+        if not assignments:
+            return 0
+        rows = self._event_rows(rng, assignments, stages, now)
+        if budget is not None:
+            rows = itertools.islice(
+                itertools.chain(rows, self._rejected_event_rows(rng, assignments, stages, now)), budget
+            )
+        return copy_rows(StageEvent, EVENT_FIELDS, rows)
+
+    def _event_rows(self, rng, assignments, stages, now):
         for a in assignments:
             exporter = a.exporter
-            passed = [s for s in stages if 1 < s.order <= exporter.current_stage.order]
+            current = exporter.current_stage.order
+            passed = [s for s in stages if 1 < s.order <= current]
             span = max((exporter.stage_entered_at - a.assigned_at).total_seconds(), 3600)
             for k, stage in enumerate(passed):
                 at = a.assigned_at + timedelta(seconds=span * (k + 1) / (len(passed) + 1))
-                events.append(
-                    StageEvent(
-                        exporter=exporter,
-                        assignment=a,
-                        stage=stage,
-                        submitted_at=at,
-                        status=StageEventStatus.APPROVED,
-                        reviewed_by=officer,
-                        reviewed_at=at + timedelta(hours=6),
-                        evidence_reference=f"REF-{exporter.pk}-{stage.order}",
-                        note="Demo evidence",
-                    )
+                yield (
+                    exporter.pk,
+                    a.pk,
+                    stage.pk,
+                    at,
+                    StageEventStatus.APPROVED,
+                    at + timedelta(hours=6),
+                    "",
+                    None,
+                    f"REF-{exporter.pk}-{stage.order}",
+                    "",
+                    "",
+                    "Demo evidence",
+                    "",
                 )
-            following = [s for s in stages if s.order == exporter.current_stage.order + 1]
-            if following and rng.random() < 0.06:
-                events.append(
-                    StageEvent(
-                        exporter=exporter,
-                        assignment=a,
-                        stage=following[0],
-                        status=StageEventStatus.SUBMITTED,
-                        submitted_at=now - timedelta(hours=rng.randint(2, 24 * 6)),
-                        evidence_url="https://www.alibaba.com/",
-                        evidence_reference=f"PENDING-{exporter.pk}",
-                        evidence_number=rng.randint(10, 40),
-                        note="Please review.",
-                    )
+            if current < len(stages) and rng.random() < 0.06:
+                waiting_since = now - timedelta(hours=rng.randint(2, 24 * 6))
+                yield (
+                    exporter.pk,
+                    a.pk,
+                    stages[current].pk,
+                    waiting_since,
+                    StageEventStatus.SUBMITTED,
+                    None,
+                    "https://www.alibaba.com/",
+                    rng.randint(10, 40),
+                    f"PENDING-{exporter.pk}",
+                    "",
+                    "",
+                    "Please review.",
+                    "",
                 )
-            if budget is not None and len(events) >= budget:
-                break
-        if budget is not None and len(events) < budget:
-            events += self._filler_events(rng, assignments, stages, budget - len(events), now)
-        StageEvent.objects.bulk_create(events[:budget] if budget is not None else events, batch_size=BATCH)
-        return min(len(events), budget) if budget is not None else len(events)
 
-    def _filler_events(self, rng, assignments, stages, count, now) -> list[StageEvent]:
-        """Older rejected submissions, to reach a requested programme-scale volume."""
-        return (
-            [
-                StageEvent(
-                    exporter=a.exporter,
-                    assignment=a,
-                    stage=rng.choice(stages[1:]),
-                    status=StageEventStatus.REJECTED,
-                    submitted_at=a.assigned_at + timedelta(hours=rng.randint(1, 200)),
-                    reviewed_at=now - timedelta(days=1),
-                    review_note="Evidence did not match the marketplace profile.",
-                    evidence_reference="OLD",
-                )
-                for a in (rng.choice(assignments) for _ in range(count))
-            ]
-            if assignments
-            else []
-        )
+    def _rejected_event_rows(self, rng, assignments, stages, now):
+        while True:
+            a = rng.choice(assignments)
+            yield (
+                a.exporter_id,
+                a.pk,
+                rng.choice(stages[1:]).pk,
+                a.assigned_at + timedelta(hours=rng.randint(1, 200)),
+                StageEventStatus.REJECTED,
+                now - timedelta(days=1),
+                "",
+                None,
+                "OLD",
+                "",
+                "",
+                "",
+                "Evidence did not match the marketplace profile.",
+            )
 
     def _activities(self, rng, assignments, budget, now) -> int:
         """Work log entries; each exporter's last_activity_at is the newest of its entries."""
         if not assignments:
             return 0
         budget = 3 * len(assignments) if budget is None else budget
-        kinds = [k for k, _ in ActivityKind.choices]
-        last_at: dict[int, object] = {}
-        batch, written = [], 0
-        for n in range(budget):
-            a = assignments[n % len(assignments)] if n < len(assignments) else rng.choice(assignments)
-            exporter = a.exporter
-            # Half of the exporters have worked since entering their stage; the rest may be stalled.
-            low = exporter.stage_entered_at if rng.random() < 0.5 else a.assigned_at
-            high = exporter.stage_entered_at if low == a.assigned_at else now
-            seconds = max((high - low).total_seconds(), 60)
-            at = low + timedelta(seconds=rng.uniform(0, seconds))
-            batch.append(
-                Activity(
-                    startup_id=a.startup_id,
-                    exporter_id=exporter.pk,
-                    kind=rng.choice(kinds),
-                    occurred_at=at,
-                    duration_minutes=rng.choice([10, 15, 30, 45, 60, 90]),
-                    note="Demo work log entry",
-                )
-            )
-            if exporter.pk not in last_at or last_at[exporter.pk] < at:
-                last_at[exporter.pk] = at
-            if len(batch) >= BATCH:
-                Activity.objects.bulk_create(batch)
-                written += len(batch)
-                batch = []
-        Activity.objects.bulk_create(batch)
-        written += len(batch)
-        updates = [Exporter(pk=pk, last_activity_at=at) for pk, at in last_at.items()]
-        Exporter.objects.bulk_update(updates, ["last_activity_at"], batch_size=BATCH)
+        written = copy_rows(Activity, ACTIVITY_FIELDS, self._activity_rows(rng, assignments, budget, now))
+        newest = Activity.objects.filter(exporter=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+        Exporter.objects.filter(startup__isnull=False).update(last_activity_at=Subquery(newest))
         return written
+
+    def _activity_rows(self, rng, assignments, budget, now):
+        kinds = [k for k, _ in ActivityKind.choices]
+        for n in range(budget):
+            a = assignments[n] if n < len(assignments) else rng.choice(assignments)
+            exporter = a.exporter
+            # Half the entries fall after the exporter entered its stage; the others
+            # before it, so exporters whose entries all fall before it may be stalled.
+            if rng.random() < 0.5:
+                low, high = exporter.stage_entered_at, now
+            else:
+                low, high = a.assigned_at, exporter.stage_entered_at
+            at = low + timedelta(seconds=rng.uniform(0, max((high - low).total_seconds(), 60)))
+            yield (
+                a.startup_id,
+                exporter.pk,
+                rng.choice(kinds),
+                at,
+                rng.choice(DURATIONS),
+                "Demo work log entry",
+                "",
+                now,
+            )

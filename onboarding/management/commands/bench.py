@@ -1,0 +1,89 @@
+"""Median server time and query count of the main pages, beside Django admin's
+Exporter changelist on the same data (DESIGN §7). Run it on a seeded database."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import asdict, dataclass
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from onboarding.models import Exporter, Role, User
+
+BASELINE = "admin exporter changelist"
+
+
+@dataclass
+class Result:
+    name: str
+    url: str
+    median_ms: float
+    queries: int
+    status: int
+    ratio: float = 0.0
+
+
+class Command(BaseCommand):
+    help = "Benchmark the main pages against Django admin's exporter changelist."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=7, help="Timed requests per page (after one warm-up)")
+        parser.add_argument("--json", dest="json_path", default=None, help="Also write the results here as JSON")
+
+    def handle(self, *args, repeat: int, json_path: str | None, **opts):
+        staff = User.objects.filter(staff_role=Role.ADMIN, is_active=True).order_by("pk").first()
+        if staff is None or not Exporter.objects.exists():
+            raise CommandError("Seed the database first: manage.py seed_demo --startups 500 --exporters 100000")
+        startup_user = (
+            User.objects.filter(memberships__removed_at__isnull=True, memberships__startup__exporters__isnull=False)
+            .order_by("pk")
+            .first()
+        )
+        results = [self.measure(name, url, user, repeat) for name, url, user in self.pages(staff, startup_user)]
+        baseline = next(r for r in results if r.name == BASELINE)
+        for r in results:
+            r.ratio = round(r.median_ms / baseline.median_ms, 2) if baseline.median_ms else 0.0
+        self.print_table(results)
+        if json_path:
+            with open(json_path, "w") as fh:
+                json.dump(
+                    {"exporters": Exporter.objects.count(), "results": [asdict(r) for r in results]}, fh, indent=2
+                )
+
+    def pages(self, staff: User, startup_user: User | None) -> list[tuple[str, str, User]]:
+        exporter = Exporter.objects.filter(startup__isnull=False).order_by("pk").first() or Exporter.objects.first()
+        pages = [
+            (BASELINE, "/admin/onboarding/exporter/", staff),
+            ("dashboard", "/", staff),
+            ("exporter list (staff)", "/exporters/", staff),
+            ("exporter list, filtered (staff)", "/exporters/?state=27&status=active", staff),
+            ("exporter search (staff)", "/exporters/?q=shree", staff),
+            ("exporter detail (staff)", f"/exporters/{exporter.pk}/", staff),
+            ("startup list (staff)", "/startups/", staff),
+        ]
+        if startup_user is not None:
+            pages.append(("startup home", "/", startup_user))
+        return pages
+
+    def measure(self, name: str, url: str, user: User, repeat: int) -> Result:
+        client = Client()
+        client.force_login(user)
+        # secure=True: production settings redirect plain HTTP to HTTPS.
+        response = client.get(url, secure=True)  # warm-up: connection, templates, caches
+        timings = []
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url, secure=True)
+                timings.append((time.perf_counter() - started) * 1000)
+        return Result(name, url, round(statistics.median(timings), 1), len(queries), response.status_code)
+
+    def print_table(self, results: list[Result]) -> None:
+        self.stdout.write(f"{'page':<36} {'median ms':>10} {'queries':>8} {'× admin':>8}  status")
+        for r in results:
+            self.stdout.write(f"{r.name:<36} {r.median_ms:>10.1f} {r.queries:>8} {r.ratio:>8.2f}  {r.status}")

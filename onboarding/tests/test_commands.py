@@ -1,0 +1,71 @@
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from onboarding import validators as v
+from onboarding.models import Activity, Assignment, Exporter, StageEvent, Startup, User
+
+
+def seed(**options):
+    call_command("seed_demo", startups=6, exporters=120, seed=7, password="demo-pass-123", **options)
+
+
+def test_seed_demo_creates_a_login_per_role_and_valid_realistic_data(db, capsys):
+    seed()
+    output = capsys.readouterr().out
+    assert "admin@example.com" in output and "demo-pass-123" in output
+    roles = {u.email: u.role for u in User.objects.all()}
+    assert roles == {
+        "admin@example.com": "admin",
+        "officer@example.com": "officer",
+        "manager@example.com": "manager",
+        "agent@example.com": "agent",
+    }
+    assert Startup.objects.count() == 6 and Exporter.objects.count() == 120
+    for exporter in Exporter.objects.all():
+        assert v.clean_gstin(exporter.gstin) == exporter.gstin
+        assert exporter.pan == exporter.gstin[2:12] and exporter.state == exporter.gstin[:2]
+        assert exporter.sector is not None
+    assigned = Exporter.objects.filter(startup__isnull=False)
+    assert assigned.count() == Assignment.objects.filter(ended_at__isnull=True).count() > 0
+    for startup in Startup.objects.with_load():
+        assert startup.open_exporters <= startup.capacity
+    manager = User.objects.get(email="manager@example.com")
+    assert Exporter.objects.visible_to(manager).exists()
+    assert StageEvent.objects.filter(status="approved").exists()
+    assert Activity.objects.count() == 3 * assigned.count()
+    assert Exporter.objects.stalled(timezone.now()).exists()
+
+
+def test_seed_demo_is_deterministic_and_runs_once(db, capsys):
+    seed()
+    first = list(Exporter.objects.order_by("pk").values_list("gstin", "legal_name", "district"))
+    seed()
+    assert "leaves it as it is" in capsys.readouterr().out
+    assert list(Exporter.objects.order_by("pk").values_list("gstin", "legal_name", "district")) == first
+
+
+def test_seed_demo_honours_requested_volumes(db):
+    seed(activities=500, stage_events=400)
+    assert Activity.objects.count() == 500
+    assert StageEvent.objects.count() == 400
+
+
+def test_bench_measures_every_main_page_beside_the_admin_changelist(db, tmp_path, capsys):
+    seed()
+    path = tmp_path / "bench.json"
+    call_command("bench", repeat=1, json_path=str(path))
+    table = capsys.readouterr().out
+    assert "admin exporter changelist" in table
+    results = {r["name"]: r for r in json.loads(path.read_text())["results"]}
+    assert {"admin exporter changelist", "exporter list (staff)", "dashboard", "startup home"} <= set(results)
+    assert all(r["status"] == 200 and r["median_ms"] > 0 and r["queries"] > 0 for r in results.values())
+    assert results["admin exporter changelist"]["ratio"] == 1.0
+
+
+def test_bench_refuses_an_empty_database(db):
+    with pytest.raises(CommandError, match="Seed the database first"):
+        call_command("bench")
