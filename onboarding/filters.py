@@ -12,6 +12,9 @@ from .models import Exporter, Sector, Stage, Startup
 from .models.exporters import ExporterStatus
 from .models.startups import StartupStatus
 
+ASSIGNED_CHOICES = [("", "Any"), ("true", "Unassigned"), ("false", "Assigned")]
+STALLED_CHOICES = [("", "Any"), ("true", "Stalled only")]
+
 
 class BootstrapFilterSet(django_filters.FilterSet):
     """Filter forms are rendered by hand (not crispy): a list page renders its filter
@@ -23,6 +26,8 @@ class BootstrapFilterSet(django_filters.FilterSet):
             widget = field.widget
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs.setdefault("class", css)
+            if hasattr(field, "empty_label") and field.empty_label is not None:
+                field.empty_label = "Any"
 
 
 class StartupFilter(BootstrapFilterSet):
@@ -50,8 +55,12 @@ class ExporterFilter(BootstrapFilterSet):
     # and links from a startup's page pass its id in the hidden `startup` field.
     startup_name = django_filters.CharFilter(method="filter_startup_name", label="Startup")
     startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
-    unassigned = django_filters.BooleanFilter(field_name="startup", lookup_expr="isnull", label="Unassigned")
-    stalled = django_filters.BooleanFilter(method="filter_stalled", label="Stalled only")
+    unassigned = django_filters.BooleanFilter(
+        field_name="startup", lookup_expr="isnull", label="Assignment", widget=forms.Select(choices=ASSIGNED_CHOICES)
+    )
+    stalled = django_filters.BooleanFilter(
+        method="filter_stalled", label="Stalled", widget=forms.Select(choices=STALLED_CHOICES)
+    )
     o = django_filters.OrderingFilter(
         fields=(
             ("legal_name", "name"),
