@@ -1,4 +1,11 @@
-from .models import Role
+from django.utils.functional import SimpleLazyObject
+
+from .models import Role, StageEvent
+from .models.stages import StageEventStatus
+
+
+def _waiting_reviews() -> int:
+    return StageEvent.objects.filter(status=StageEventStatus.SUBMITTED).count()
 
 
 def navigation(request) -> dict:
@@ -7,9 +14,12 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     role = user.role
+    is_staff = role in (Role.ADMIN, Role.OFFICER)
     return {
         "nav_role": role,
-        "nav_is_staff": role in (Role.ADMIN, Role.OFFICER),
+        "nav_is_staff": is_staff,
+        # Counted only if a template shows it (one COUNT on an indexed column).
+        "nav_reviews_waiting": SimpleLazyObject(_waiting_reviews) if is_staff else 0,
         "nav_is_admin": role == Role.ADMIN,
         "nav_startup": user.startup if role in (Role.MANAGER, Role.AGENT) else None,
     }

@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .choices import STATE_CHOICES
-from .models import Exporter, Sector, Stage, Startup
+from .models import Activity, Exporter, Sector, Stage, Startup, User
+from .models.activities import ActivityKind
 from .models.exporters import ExporterStatus
 from .models.startups import StartupStatus
 
@@ -84,3 +85,30 @@ class ExporterFilter(BootstrapFilterSet):
 
     def filter_stalled(self, queryset, name, value):
         return queryset.stalled(timezone.now()) if value else queryset
+
+
+class ActivityFilter(BootstrapFilterSet):
+    startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.only("pk", "legal_name", "brand_name"))
+    user = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Logged by")
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
+    since = django_filters.DateFilter(
+        field_name="occurred_at", lookup_expr="date__gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = django_filters.DateFilter(
+        field_name="occurred_at", lookup_expr="date__lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Activity
+        fields: list[str] = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.is_programme_staff:
+            del self.form.fields["user"]  # hundreds of people: staff narrow by startup instead
+        else:
+            # A startup user picks among their own team; a startup filter would be pointless.
+            self.form.fields["user"].queryset = User.objects.filter(
+                memberships__startup_id=user.active_membership.startup_id
+            ).distinct()
+            del self.form.fields["startup"]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from . import validators as v
 from .choices import LANGUAGE_CHOICES
-from .models import Exporter, Sector, Startup
+from .models import CommissionRule, Exporter, Sector, Startup
+from .models.activities import ActivityKind
 from .models.exporters import ExporterStatus
+from .models.stages import EvidenceField
 from .models.startups import MemberRole
 
 COUNTRY_CODES = frozenset(phonenumbers.SUPPORTED_REGIONS)  # ISO 3166-1 alpha-2
@@ -222,3 +227,137 @@ class MemberAddForm(forms.Form):
         if user and StartupMember.objects.filter(user=user, removed_at__isnull=True).exists():
             raise ValidationError("This person already belongs to a startup team.")
         return email
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ActivityForm(forms.Form):
+    """Log work: short enough to fill on a phone between two calls."""
+
+    kind = forms.ChoiceField(choices=ActivityKind.choices, label="What did you do?")
+    occurred_at = forms.DateTimeField(
+        label="When", widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
+    duration_minutes = forms.IntegerField(label="Minutes", min_value=1, max_value=24 * 60, required=False)
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
+    attachment = forms.FileField(
+        required=False, validators=[v.validate_attachment], help_text="PDF, image or Office file, up to 5 MB."
+    )
+
+    def __init__(self, *args, exporter_choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        if exporter_choices is not None:
+            self.fields = {
+                "exporter": forms.ModelChoiceField(queryset=exporter_choices, label="Exporter"),
+                **self.fields,
+            }
+
+    def clean_occurred_at(self):
+        value = self.cleaned_data["occurred_at"]
+        if value > timezone.now() + timedelta(minutes=5):
+            raise ValidationError("Work cannot be logged in the future.")
+        return value
+
+
+class StageEvidenceForm(forms.Form):
+    """The evidence one stage asks for: its required fields are required, the rest optional."""
+
+    FIELDS = {
+        EvidenceField.URL: lambda: forms.URLField(label="Link (URL)", max_length=200),
+        EvidenceField.NUMBER: lambda: forms.IntegerField(label="Count", min_value=0, max_value=1_000_000),
+        EvidenceField.REFERENCE: lambda: forms.CharField(label="Reference or ID", max_length=120),
+        EvidenceField.AMOUNT: lambda: forms.DecimalField(
+            label="Value (USD)", min_value=0, max_digits=14, decimal_places=2
+        ),
+        EvidenceField.COUNTRY: lambda: forms.CharField(
+            label="Buyer country (ISO code, e.g. US)", max_length=2, min_length=2
+        ),
+        EvidenceField.DATE: lambda: forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"})),
+        EvidenceField.FILE: lambda: forms.FileField(label="File", validators=[v.validate_attachment]),
+        EvidenceField.NOTE: lambda: forms.CharField(
+            label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+        ),
+    }
+    # Minimum counts that make a stage true (DOMAIN §2: at least 10 products live).
+    MINIMUM_NUMBER = {"products_listed": 10, "first_inquiry": 1}
+
+    def __init__(self, *args, stage, **kwargs):
+        from .services.progress import EVIDENCE_ATTRIBUTES
+
+        super().__init__(*args, **kwargs)
+        self.stage = stage
+        required = set(stage.evidence_fields)
+        optional = [EvidenceField.NOTE, EvidenceField.FILE]
+        for name in [*stage.evidence_fields, *[f for f in optional if f not in required]]:
+            field = self.FIELDS[EvidenceField(name)]()
+            field.required = name in required
+            self.fields[EVIDENCE_ATTRIBUTES[EvidenceField(name)]] = field
+
+    def clean_evidence_country(self) -> str:
+        return _country(self.cleaned_data["evidence_country"]) if self.cleaned_data.get("evidence_country") else ""
+
+    def clean_evidence_date(self):
+        value = self.cleaned_data.get("evidence_date")
+        if value and value > timezone.localdate():
+            raise ValidationError("This date is in the future.")
+        return value
+
+    def clean_evidence_number(self):
+        value = self.cleaned_data.get("evidence_number")
+        minimum = self.MINIMUM_NUMBER.get(self.stage.code)
+        if value is not None and minimum and value < minimum:
+            raise ValidationError(f"“{self.stage}” needs at least {minimum}.")
+        return value
+
+    def evidence(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(
+        label="Note to the startup", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+
+
+class SetStageForm(forms.Form):
+    stage = forms.ModelChoiceField(queryset=None)
+    reason = forms.CharField(max_length=500, help_text="Recorded on the exporter's timeline.")
+
+    def __init__(self, *args, **kwargs):
+        from .models import Stage
+
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = Stage.objects.ordered()
+
+
+class CommissionRuleForm(forms.ModelForm):
+    amount = forms.DecimalField(label="Amount (₹)", min_value=0, max_digits=12, decimal_places=2)
+
+    class Meta:
+        model = CommissionRule
+        fields = ["stage", "amount", "active_from", "active_to"]
+        widgets = {
+            "active_from": forms.DateInput(attrs={"type": "date"}),
+            "active_to": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("active_from"), data.get("active_to")
+        if start and end and end < start:
+            self.add_error("active_to", "The end date is before the start date.")
+        return data
+
+
+class PaymentForm(forms.Form):
+    payment_reference = forms.CharField(max_length=80, label="Payment reference (UTR)")
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(max_length=500, label="Reason for the reversal")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import exporters, home, startups
+from .views import commissions, exporters, home, progress, startups
 
 app_name = "onboarding"
 
@@ -15,4 +15,20 @@ urlpatterns = [
     path("exporters/new/", exporters.exporter_create_view, name="exporter-create"),
     path("exporters/<int:pk>/", exporters.exporter_detail, name="exporter-detail"),
     path("exporters/<int:pk>/edit/", exporters.exporter_update_view, name="exporter-update"),
+]
+
+# Listing progress: the work log, milestone evidence, reviews and the board (issue 5).
+urlpatterns += [
+    path("activities/", progress.activity_list, name="activity-list"),
+    path("exporters/<int:pk>/log/", progress.exporter_log_work, name="exporter-log-work"),
+    path("exporters/<int:pk>/submit/", progress.exporter_submit_stage, name="exporter-submit-stage"),
+    path("exporters/<int:pk>/stage/", progress.exporter_set_stage_view, name="exporter-set-stage"),
+    path("reviews/", progress.review_queue, name="review-queue"),
+    path("reviews/<int:pk>/approve/", progress.review_decide, {"decision": "approve"}, name="review-approve"),
+    path("reviews/<int:pk>/reject/", progress.review_decide, {"decision": "reject"}, name="review-reject"),
+    path("board/", progress.board, name="board"),
+    path("commissions/", commissions.commission_statement, name="commission-list"),
+    path("commissions/rules/", commissions.commission_rules, name="commission-rules"),
+    path("commissions/rules/<int:pk>/", commissions.commission_rules, name="commission-rule-edit"),
+    path("commissions/<int:pk>/<str:action>/", commissions.commission_action, name="commission-action"),
 ]

@@ -190,3 +190,34 @@ def check_exporter_identity(*, gstin: str, pan: str | None = None, state: str | 
     if state and state != gstin[:2] and gstin[:2] in STATES:
         errors["state"] = [f"The GSTIN is registered in {STATES[gstin[:2]]}, not {STATES.get(state, state)}."]
     return errors
+
+
+# Uploads: what a phone camera or an office suite produces, checked by content, not name.
+UPLOAD_SIGNATURES = {
+    ".pdf": [b"%PDF-"],
+    ".png": [b"\x89PNG\r\n\x1a\n"],
+    ".jpg": [b"\xff\xd8\xff"],
+    ".jpeg": [b"\xff\xd8\xff"],
+    ".webp": [b"RIFF"],
+    ".docx": [b"PK\x03\x04"],
+    ".xlsx": [b"PK\x03\x04"],
+}
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+
+def validate_attachment(upload) -> None:
+    """An evidence or work-log file: PDF, image or Office document up to 5 MB, whose bytes match its type."""
+    import os
+
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    if extension not in UPLOAD_SIGNATURES:
+        allowed = ", ".join(sorted(UPLOAD_SIGNATURES))
+        raise ValidationError(
+            f"Upload a PDF, image or Office file ({allowed}); “{extension or upload.name}” is not one."
+        )
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise ValidationError(f"The file is {upload.size / 1_048_576:.1f} MB; the limit is 5 MB.")
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(signature) for signature in UPLOAD_SIGNATURES[extension]):
+        raise ValidationError(f"This file's content is not a real {extension} file.")

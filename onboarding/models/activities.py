@@ -15,6 +15,20 @@ class ActivityKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class ActivityQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ActivityQuerySet:
+        """Staff see every startup's work log; a startup user sees their own startup's."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_programme_staff:
+            return self
+        membership = user.active_membership
+        return self.filter(startup_id=membership.startup_id) if membership else self.none()
+
+    def for_list(self) -> ActivityQuerySet:
+        return self.select_related("exporter", "startup", "user")
+
+
 class Activity(models.Model):
     """One entry in a startup's work log."""
 
@@ -27,6 +41,8 @@ class Activity(models.Model):
     note = models.TextField(blank=True)
     attachment = models.FileField(upload_to="activities/%Y/%m/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ActivityQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]

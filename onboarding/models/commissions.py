@@ -31,6 +31,20 @@ class CommissionStatus(models.TextChoices):
     PAID = "paid", "Paid"
 
 
+class CommissionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> CommissionQuerySet:
+        """Staff see the whole ledger; a startup user sees their own startup's entries."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_programme_staff:
+            return self
+        membership = user.active_membership
+        return self.filter(startup_id=membership.startup_id) if membership else self.none()
+
+    def for_list(self) -> CommissionQuerySet:
+        return self.select_related("startup", "exporter", "stage")
+
+
 class Commission(models.Model):
     """A ledger entry. Corrections are reversing entries (negative amounts), never edits."""
 
@@ -51,6 +65,8 @@ class Commission(models.Model):
     payment_reference = models.CharField(max_length=80, blank=True)
     note = models.TextField(blank=True)
     history = HistoricalRecords()
+
+    objects = CommissionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

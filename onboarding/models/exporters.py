@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ..choices import GSTIN_ONLY_STATES, LANGUAGE_CHOICES, STATE_CHOICES, STATES, MsmeCategory
@@ -131,6 +132,20 @@ class Exporter(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("onboarding:exporter-detail", args=[self.pk])
+
+    @property
+    def days_in_stage(self) -> int | None:
+        if self.stage_entered_at is None:
+            return None
+        return (timezone.now() - self.stage_entered_at).days
+
+    @property
+    def sla_state(self) -> str:
+        """green (on time), amber (last quarter of the SLA) or red (over it), for badges."""
+        if self.stage_entered_at is None or self.current_stage is None:
+            return "secondary"
+        used = (timezone.now() - self.stage_entered_at) / timedelta(days=self.current_stage.sla_days or 1)
+        return "success" if used < 0.75 else "warning" if used < 1 else "danger"
 
     @property
     def state_name(self) -> str:

@@ -50,6 +50,39 @@ class StageEventStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class StageEventQuerySet(models.QuerySet):
+    def visible_to(self, user) -> StageEventQuerySet:
+        """Staff see all evidence; a startup user sees their own startup's exporters' evidence."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_programme_staff:
+            return self
+        membership = user.active_membership
+        return self.filter(exporter__startup_id=membership.startup_id) if membership else self.none()
+
+    def waiting(self) -> StageEventQuerySet:
+        """Evidence waiting for review, oldest first, with what a review card shows."""
+        return (
+            self.filter(status=StageEventStatus.SUBMITTED)
+            .select_related("exporter", "exporter__startup", "stage", "submitted_by")
+            .order_by("submitted_at", "pk")
+        )
+
+    def rejected_open(self) -> StageEventQuerySet:
+        """Rejections the startup has not yet answered: no newer claim for that stage, stage not reached."""
+        newer = StageEvent.objects.filter(
+            exporter=models.OuterRef("exporter"),
+            stage=models.OuterRef("stage"),
+            submitted_at__gt=models.OuterRef("submitted_at"),
+        )
+        return (
+            self.filter(status=StageEventStatus.REJECTED, stage__order__gt=models.F("exporter__current_stage__order"))
+            .exclude(models.Exists(newer))
+            .select_related("exporter", "stage", "reviewed_by")
+            .order_by("-reviewed_at")
+        )
+
+
 class StageEvent(models.Model):
     """A claim that an exporter reached a stage, with its evidence. Append-only."""
 
@@ -74,6 +107,8 @@ class StageEvent(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+
+    objects = StageEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-submitted_at"]

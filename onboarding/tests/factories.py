@@ -84,3 +84,15 @@ def assign(exporter: Exporter, startup: Startup, *, stage_code: str = "assigned"
     exporter.stage_entered_at = entered or now
     exporter.save()
     return exporter
+
+
+def stage(code: str) -> Stage:
+    return Stage.objects.get(code=code)
+
+
+def commission_rule(code: str, amount: str = "2500.00"):
+    from datetime import date
+
+    from onboarding.models import CommissionRule
+
+    return CommissionRule.objects.create(stage=stage(code), amount=amount, active_from=date(2020, 1, 1))

@@ -118,8 +118,8 @@ def test_exporter_list_query_count_does_not_grow_with_rows(
     for exporter in ExporterFactory.create_batch(rows):
         assign(exporter, startup_a)
     client = client_for(officer)
-    # session, user, count, page rows, and the filter form's choices (stages, sectors)
-    with django_assert_num_queries(6):
+    # session, user, count, page rows, the filter form's choices (stages, sectors), the review badge
+    with django_assert_num_queries(7):
         response = client.get(reverse("onboarding:exporter-list"))
     assert len(response.context["page"].object_list) == rows
 
@@ -130,8 +130,8 @@ def test_startup_list_query_count_does_not_grow_with_rows(client_for, officer, d
 
     StartupFactory.create_batch(rows)
     client = client_for(officer)
-    # session, user, count, page rows with their load, and the sector filter's choices
-    with django_assert_num_queries(5):
+    # session, user, count, page rows with their load, the sector filter's choices, the review badge
+    with django_assert_num_queries(6):
         response = client.get(reverse("onboarding:startup-list"))
     assert len(response.context["page"].object_list) == rows
 

@@ -2,11 +2,13 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
 from ..filters import ExporterFilter
-from ..forms import ExporterForm
+from ..forms import ActivityForm, ExporterForm, SetStageForm
 from ..models import Exporter, Stage
+from ..models.stages import StageEventStatus
 from ..permissions import member_required, staff_required
 from ..services.exporters import exporter_create, exporter_update
-from ..timeline import field_changes
+from ..services.progress import next_stage
+from ..timeline import exporter_timeline
 from .pagination import paginate, querystring_without_page
 
 
@@ -45,11 +47,15 @@ def exporter_update_view(request, pk: int):
 @member_required
 def exporter_detail(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
-    # One extra row so the oldest shown change can be compared with its predecessor.
-    records = list(exporter.history.select_related("history_user").order_by("-history_date")[:51])
-    history = field_changes(records)[:50]
-    return render(
-        request,
-        "onboarding/exporter_detail.html",
-        {"exporter": exporter, "stages": Stage.objects.ordered(), "history": history},
-    )
+    stages = list(Stage.objects.ordered())
+    context = {
+        "exporter": exporter,
+        "stages": stages,
+        "next_stage": next_stage(exporter, stages),
+        "can_work": exporter.startup_id is not None,
+        "waiting": exporter.stage_events.filter(status=StageEventStatus.SUBMITTED).select_related("stage").first(),
+        "activity_form": ActivityForm(),
+        "set_stage_form": SetStageForm() if request.user.is_programme_admin else None,
+        "timeline": exporter_timeline(exporter),
+    }
+    return render(request, "onboarding/exporter_detail.html", context)

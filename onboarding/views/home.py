@@ -1,9 +1,15 @@
+import itertools
+
+from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..models import Exporter, Role, Stage
+from ..models import Exporter, Role, Stage, StageEvent
+from ..models.stages import StageEventStatus
 from ..permissions import member_required
 from ..reports import dashboard_figures
+
+HOME_ROWS = 200
 
 
 @member_required
@@ -15,11 +21,30 @@ def home(request):
 
 
 def startup_home(request):
+    """Counts, unanswered rejections, then every exporter, stalled first and longest in stage next."""
     now = timezone.now()
     stages = list(Stage.objects.ordered())
-    exporters = Exporter.objects.visible_to(request.user).for_list().by_urgency(now, stages)[:200]
+    following = {a.pk: b for a, b in itertools.pairwise(stages)}
+    exporters = Exporter.objects.visible_to(request.user)
+    counts = exporters.aggregate(
+        assigned=Count("pk"),
+        stalled=Count("pk", filter=Exporter.objects.stalled_q(now, stages)),
+    )
+    events = StageEvent.objects.visible_to(request.user)
+    counts["waiting"] = events.filter(status=StageEventStatus.SUBMITTED).count()
+    rejected = list(events.rejected_open()[:20])
+    counts["rejected"] = len(rejected)
+    rows = list(exporters.for_list().by_urgency(now, stages)[:HOME_ROWS])
+    for exporter in rows:
+        exporter.next_stage = following.get(exporter.current_stage_id) if exporter.current_stage_id else stages[0]
     return render(
         request,
         "onboarding/startup_home.html",
-        {"startup": request.user.startup, "exporters": exporters, "stages": stages, "now": now},
+        {
+            "startup": request.user.startup,
+            "exporters": rows,
+            "counts": counts,
+            "rejected": rejected,
+            "more": counts["assigned"] > HOME_ROWS,
+        },
     )

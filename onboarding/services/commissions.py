@@ -1,0 +1,135 @@
+"""The commission ledger: accrual on approval, then approve, pay, or reverse. Never edited."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import Commission, CommissionRule, StageEvent, User
+from ..models.commissions import CommissionStatus
+from .audit import as_actor
+
+
+def rule_for(stage, day) -> CommissionRule | None:
+    return (
+        CommissionRule.objects.filter(stage=stage, active_from__lte=day)
+        .filter(Q(active_to__isnull=True) | Q(active_to__gte=day))
+        .order_by("-active_from")
+        .first()
+    )
+
+
+def commission_accrue(*, event: StageEvent, actor: User | None) -> Commission | None:
+    """Accrue the commission an approved stage earns, once per exporter and stage, ever.
+
+    The database's unique constraint is the guard: a second (or concurrent) approval
+    finds the existing accrual instead of adding another.
+    """
+    startup_id = event.assignment.startup_id if event.assignment_id else event.exporter.startup_id
+    rule = rule_for(event.stage, timezone.localdate())
+    if rule is None or rule.amount <= 0 or startup_id is None:
+        return None
+    existing = Commission.objects.filter(exporter_id=event.exporter_id, stage=event.stage, reverses__isnull=True)
+    if existing.exists():
+        return existing.first()
+    try:
+        with transaction.atomic():
+            commission = as_actor(
+                Commission(
+                    startup_id=startup_id,
+                    exporter_id=event.exporter_id,
+                    stage=event.stage,
+                    stage_event=event,
+                    rule=rule,
+                    amount=rule.amount,
+                ),
+                actor,
+            )
+            commission.save()
+            return commission
+    except IntegrityError:
+        return existing.first()
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_programme_admin:
+        raise PermissionDenied("Only programme admins approve, pay or reverse commissions.")
+
+
+def _locked(commission: Commission) -> Commission:
+    return Commission.objects.select_for_update().get(pk=commission.pk)
+
+
+@transaction.atomic
+def commission_approve(*, actor: User, commission: Commission) -> Commission:
+    """Accrued → approved (payable)."""
+    _require_admin(actor)
+    commission = _locked(commission)
+    if commission.status != CommissionStatus.ACCRUED:
+        raise ValidationError(
+            f"Only accrued commissions can be approved; this one is {commission.get_status_display().lower()}."
+        )
+    commission.status = CommissionStatus.APPROVED
+    commission.approved_by = actor
+    commission.approved_at = timezone.now()
+    as_actor(commission, actor).save()
+    return commission
+
+
+@transaction.atomic
+def commission_mark_paid(*, actor: User, commission: Commission, payment_reference: str) -> Commission:
+    """Approved → paid, with the bank or UTR reference of the payment."""
+    _require_admin(actor)
+    if not payment_reference.strip():
+        raise ValidationError("Enter the payment reference (e.g. the UTR number).")
+    commission = _locked(commission)
+    if commission.status != CommissionStatus.APPROVED:
+        raise ValidationError("Only approved commissions can be marked paid.")
+    commission.status = CommissionStatus.PAID
+    commission.paid_at = timezone.now()
+    commission.payment_reference = payment_reference.strip()
+    as_actor(commission, actor).save()
+    return commission
+
+
+@transaction.atomic
+def commission_reverse(*, actor: User, commission: Commission, reason: str) -> Commission:
+    """Cancel an entry with an equal and opposite one; the original stays as it was."""
+    _require_admin(actor)
+    if not reason.strip():
+        raise ValidationError("Give the reason for the reversal.")
+    commission = _locked(commission)
+    if commission.reverses_id is not None:
+        raise ValidationError("A reversal cannot itself be reversed.")
+    if Commission.objects.filter(reverses=commission).exists():
+        raise ValidationError("This commission has already been reversed.")
+    reversal = as_actor(
+        Commission(
+            startup_id=commission.startup_id,
+            exporter_id=commission.exporter_id,
+            stage_id=commission.stage_id,
+            stage_event_id=commission.stage_event_id,
+            rule_id=commission.rule_id,
+            amount=-commission.amount,
+            status=commission.status,
+            reverses=commission,
+            note=reason.strip(),
+        ),
+        actor,
+    )
+    reversal.save()
+    return reversal
+
+
+def totals_by_status(commissions) -> dict[str, Decimal]:
+    """Net amount per status (reversals included), plus the overall net."""
+    from django.db.models import Sum
+
+    sums = dict(commissions.order_by().values_list("status").annotate(total=Sum("amount")))
+    totals = {status: sums.get(status) or Decimal("0") for status in CommissionStatus.values}
+    totals["net"] = sum(totals.values(), Decimal("0"))
+    return totals

@@ -1,0 +1,220 @@
+"""The work log and milestone evidence: logging work, submitting and reviewing stages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Activity, Assignment, Exporter, Stage, StageEvent, User
+from ..models.activities import ActivityKind
+from ..models.stages import EvidenceField, StageEventStatus
+from .audit import as_actor
+from .commissions import commission_accrue
+
+# Evidence field -> StageEvent attribute.
+EVIDENCE_ATTRIBUTES = {
+    EvidenceField.URL: "evidence_url",
+    EvidenceField.NUMBER: "evidence_number",
+    EvidenceField.REFERENCE: "evidence_reference",
+    EvidenceField.AMOUNT: "evidence_amount",
+    EvidenceField.COUNTRY: "evidence_country",
+    EvidenceField.DATE: "evidence_date",
+    EvidenceField.FILE: "evidence_file",
+    EvidenceField.NOTE: "note",
+}
+# What an approved stage teaches us about the exporter's marketplace presence.
+EXPORTER_FIELDS_FROM_EVIDENCE = {
+    "account_created": ("evidence_reference", "marketplace_member_id"),
+    "storefront_live": ("evidence_url", "storefront_url"),
+    "products_listed": ("evidence_number", "products_listed"),
+}
+# A logged call or visit is proof of first contact.
+CONTACT_KINDS = {ActivityKind.CALL, ActivityKind.VISIT}
+
+
+def _open_assignment(exporter: Exporter) -> Assignment | None:
+    return exporter.assignments.filter(ended_at__isnull=True).first()
+
+
+def _lock(exporter: Exporter) -> Exporter:
+    return Exporter.objects.select_for_update().select_related("current_stage").get(pk=exporter.pk)
+
+
+def _can_work_on(user: User, exporter: Exporter) -> bool:
+    return user.is_programme_staff or (exporter.startup_id is not None and user.startup == exporter.startup)
+
+
+@transaction.atomic
+def activity_log(
+    *,
+    actor: User,
+    exporter: Exporter,
+    kind: str,
+    occurred_at: datetime,
+    duration_minutes: int | None = None,
+    note: str = "",
+    attachment=None,
+) -> Activity:
+    """Record work on an exporter; refreshes its last activity and may auto-approve `contacted`."""
+    exporter = _lock(exporter)
+    if exporter.startup_id is None:
+        raise ValidationError("This exporter is not assigned to a startup, so no work can be logged on it.")
+    if not _can_work_on(actor, exporter):
+        raise PermissionDenied
+    activity = Activity.objects.create(
+        startup_id=exporter.startup_id,
+        exporter=exporter,
+        user=actor,
+        kind=kind,
+        occurred_at=occurred_at,
+        duration_minutes=duration_minutes,
+        note=note,
+        attachment=attachment or "",
+    )
+    if exporter.last_activity_at is None or occurred_at > exporter.last_activity_at:
+        exporter.last_activity_at = occurred_at
+        exporter.save(update_fields=["last_activity_at"])
+    if kind in CONTACT_KINDS:
+        _auto_contact(actor=actor, exporter=exporter, activity=activity)
+    return activity
+
+
+def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> None:
+    contacted = Stage.objects.filter(code="contacted", auto_approve=True).first()
+    current_order = exporter.current_stage.order if exporter.current_stage else 0
+    if contacted is None or contacted.order != current_order + 1:
+        return
+    event = StageEvent.objects.create(
+        exporter=exporter,
+        assignment=_open_assignment(exporter),
+        stage=contacted,
+        submitted_by=actor,
+        submitted_at=timezone.now(),
+        note=f"{activity.get_kind_display()} logged: {activity.note}".strip(": "),
+    )
+    _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically: a call or visit was logged.")
+
+
+def next_stage(exporter: Exporter, stages: list[Stage]) -> Stage | None:
+    current = exporter.current_stage.order if exporter.current_stage else 0
+    return next((s for s in stages if s.order > current), None)
+
+
+@transaction.atomic
+def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidence: dict) -> StageEvent:
+    """Claim the exporter's next stage with evidence; auto-approve stages advance at once."""
+    exporter = _lock(exporter)
+    if not _can_work_on(actor, exporter) or exporter.startup_id is None:
+        raise PermissionDenied
+    expected = next_stage(exporter, list(Stage.objects.ordered()))
+    if expected is None or expected.pk != stage.pk:
+        raise ValidationError(f"The next stage for this exporter is {expected or 'none: it has finished'}.")
+    if StageEvent.objects.filter(exporter=exporter, stage=stage, status=StageEventStatus.SUBMITTED).exists():
+        raise ValidationError(f"Evidence for “{stage}” is already waiting for review.")
+    missing = [f for f in stage.evidence_fields if not evidence.get(EVIDENCE_ATTRIBUTES[f])]
+    if missing:
+        raise ValidationError(f"Missing evidence: {', '.join(EvidenceField(f).label for f in missing)}.")
+    event = StageEvent.objects.create(
+        exporter=exporter,
+        assignment=_open_assignment(exporter),
+        stage=stage,
+        submitted_by=actor,
+        submitted_at=timezone.now(),
+        **{attr: value for attr, value in evidence.items() if attr in EVIDENCE_ATTRIBUTES.values()},
+    )
+    if stage.auto_approve:
+        _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically for this stage.")
+    return event
+
+
+def _check_reviewer(actor: User, event: StageEvent) -> None:
+    if not actor.is_programme_staff:
+        raise PermissionDenied("Only programme officers and admins review evidence.")
+    if event.submitted_by_id == actor.pk:
+        raise PermissionDenied("Evidence is reviewed by someone other than who submitted it.")
+
+
+def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, note: str) -> StageEvent:
+    now = timezone.now()
+    event.status = StageEventStatus.APPROVED
+    event.reviewed_by = reviewer
+    event.reviewed_at = now
+    event.review_note = note
+    event.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    current = exporter.current_stage.order if exporter.current_stage else 0
+    if event.stage.order > current:
+        exporter.current_stage = event.stage
+        exporter.stage_entered_at = now
+    source, target = EXPORTER_FIELDS_FROM_EVIDENCE.get(event.stage.code, (None, None))
+    if source and getattr(event, source) not in (None, ""):
+        setattr(exporter, target, getattr(event, source))
+    as_actor(exporter, reviewer).save()
+    commission_accrue(event=event, actor=reviewer)
+    return event
+
+
+@transaction.atomic
+def stage_event_approve(*, actor: User, event: StageEvent, note: str = "") -> StageEvent:
+    """Approve evidence: advances the exporter's stage and accrues any commission (once)."""
+    event = StageEvent.objects.select_for_update().select_related("stage").get(pk=event.pk)
+    _check_reviewer(actor, event)
+    if event.status != StageEventStatus.SUBMITTED:
+        return event  # already reviewed (double click, two officers): nothing more to do
+    return _approve(event=event, exporter=_lock(event.exporter), reviewer=actor, note=note)
+
+
+@transaction.atomic
+def stage_event_reject(*, actor: User, event: StageEvent, note: str) -> StageEvent:
+    """Reject evidence with a reason the startup will see on its home page."""
+    if not note.strip():
+        raise ValidationError("Say why the evidence is rejected: the startup sees this note.")
+    event = StageEvent.objects.select_for_update().get(pk=event.pk)
+    _check_reviewer(actor, event)
+    if event.status != StageEventStatus.SUBMITTED:
+        return event
+    event.status = StageEventStatus.REJECTED
+    event.reviewed_by = actor
+    event.reviewed_at = timezone.now()
+    event.review_note = note.strip()
+    event.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    return event
+
+
+@transaction.atomic
+def stage_events_approve_bulk(*, actor: User, event_ids: list[int], note: str = "") -> int:
+    """Approve several submissions at once; returns how many were approved now."""
+    approved = 0
+    for event in StageEvent.objects.filter(pk__in=event_ids, status=StageEventStatus.SUBMITTED).order_by("pk"):
+        if stage_event_approve(actor=actor, event=event, note=note).reviewed_by_id == actor.pk:
+            approved += 1
+    return approved
+
+
+@transaction.atomic
+def exporter_set_stage(*, actor: User, exporter: Exporter, stage: Stage, reason: str) -> StageEvent:
+    """Admin correction: move an exporter to any stage (backwards too), with a recorded reason."""
+    if not actor.is_programme_admin:
+        raise PermissionDenied("Only programme admins can move an exporter's stage by hand.")
+    if not reason.strip():
+        raise ValidationError("Give the reason for moving the stage by hand.")
+    exporter = _lock(exporter)
+    now = timezone.now()
+    event = StageEvent.objects.create(
+        exporter=exporter,
+        assignment=_open_assignment(exporter),
+        stage=stage,
+        submitted_by=actor,
+        submitted_at=now,
+        status=StageEventStatus.APPROVED,
+        reviewed_by=actor,
+        reviewed_at=now,
+        note=f"Stage set by an admin from {exporter.current_stage or 'none'} to {stage}.",
+        review_note=reason.strip(),
+    )
+    exporter.current_stage = stage
+    exporter.stage_entered_at = now
+    as_actor(exporter, actor).save()
+    return event

@@ -1,0 +1,240 @@
+"""Issue 5: the work log, milestone evidence and its review."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from onboarding.models import Activity, Commission, StageEvent
+from onboarding.services.progress import activity_log, stage_event_approve, stage_event_submit
+
+from .factories import ExporterFactory, assign, commission_rule, stage
+
+
+def local(dt):
+    return timezone.localtime(dt).strftime("%Y-%m-%dT%H:%M")
+
+
+def log_work(client, exporter, **data):
+    payload = {"kind": "call", "occurred_at": local(timezone.now()), "duration_minutes": "15", "note": "Spoke to owner"}
+    payload.update(data)
+    return client.post(reverse("onboarding:exporter-log-work", args=[exporter.pk]), payload)
+
+
+def test_agent_logs_a_call_and_first_contact_is_approved_automatically(client_for, agent_a, exporter_a):
+    response = log_work(client_for(agent_a), exporter_a)
+    assert response.status_code == 302
+    activity = Activity.objects.get()
+    assert (activity.user, activity.startup, activity.kind) == (agent_a, exporter_a.startup, "call")
+    exporter_a.refresh_from_db()
+    assert exporter_a.last_activity_at == activity.occurred_at
+    assert exporter_a.current_stage.code == "contacted"
+    event = StageEvent.objects.get(stage__code="contacted")
+    assert event.status == "approved" and event.submitted_by == agent_a
+
+
+def test_training_does_not_count_as_contact(client_for, agent_a, exporter_a):
+    log_work(client_for(agent_a), exporter_a, kind="training")
+    exporter_a.refresh_from_db()
+    assert exporter_a.current_stage.code == "assigned"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"occurred_at": "2999-01-01T10:00"}, "occurred_at", "future"),
+        ({"occurred_at": "yesterday"}, "occurred_at", "valid date"),
+        ({"kind": "gossip"}, "kind", "valid choice"),
+        ({"duration_minutes": "-5"}, "duration_minutes", "greater than or equal to 1"),
+        ({"attachment": SimpleUploadedFile("payload.exe", b"MZ\x90\x00")}, "attachment", "not one"),
+        ({"attachment": SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not a jpeg")}, "attachment", "not a real .jpg"),
+        ({"attachment": SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024 + 1))}, "attachment", "5 MB"),
+    ],
+)
+def test_bad_work_log_input_gets_a_field_message_and_saves_nothing(client_for, agent_a, exporter_a, data, field, message):
+    response = log_work(client_for(agent_a), exporter_a, **data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert not Activity.objects.exists()
+
+
+def test_an_attachment_that_is_what_it_says_is_kept(client_for, agent_a, exporter_a, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    log_work(client_for(agent_a), exporter_a, kind="documents", attachment=SimpleUploadedFile("gst.pdf", b"%PDF-1.7 ok"))
+    assert Activity.objects.get().attachment.name.endswith(".pdf")
+
+
+def test_startup_users_log_work_from_the_work_log_page_for_their_own_exporters_only(
+    client_for, manager_a, exporter_a, exporter_b
+):
+    client = client_for(manager_a)
+    data = {"kind": "visit", "occurred_at": local(timezone.now()), "note": "Factory visit"}
+    response = client.post(reverse("onboarding:activity-list"), {**data, "exporter": exporter_b.pk})
+    assert "valid choice" in response.context["form"].errors["exporter"][0]
+    client.post(reverse("onboarding:activity-list"), {**data, "exporter": exporter_a.pk})
+    assert list(Activity.objects.values_list("exporter", flat=True)) == [exporter_a.pk]
+
+
+def submit(client, exporter, **evidence):
+    return client.post(reverse("onboarding:exporter-submit-stage", args=[exporter.pk]), evidence)
+
+
+def test_evidence_is_required_per_stage(client_for, agent_a, startup_a):
+    exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
+    response = submit(client_for(agent_a), exporter, note="Storefront is up")
+    assert response.context["stage"].code == "storefront_live"
+    assert "required" in response.context["form"].errors["evidence_url"][0]
+    assert not StageEvent.objects.exists()
+    submit(client_for(agent_a), exporter, evidence_url="https://acme.en.alibaba.com/")
+    assert StageEvent.objects.get().status == "submitted"
+
+
+def test_products_listed_needs_at_least_ten_products(client_for, agent_a, startup_a):
+    exporter = assign(ExporterFactory(), startup_a, stage_code="storefront_live")
+    response = submit(client_for(agent_a), exporter, evidence_number="4", evidence_url="https://x.example/p/1")
+    assert "at least 10" in response.context["form"].errors["evidence_number"][0]
+    assert not StageEvent.objects.exists()
+
+
+def test_a_second_claim_while_one_waits_is_refused(agent_a, startup_a):
+    exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
+    stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
+                       evidence={"evidence_url": "https://a.example/"})
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="already waiting"):
+        stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
+                           evidence={"evidence_url": "https://a.example/"})
+
+
+def test_stages_cannot_be_skipped(agent_a, exporter_a):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="next stage"):
+        stage_event_submit(actor=agent_a, exporter=exporter_a, stage=stage("first_order"), evidence={})
+
+
+def test_officer_approves_evidence_stage_advances_and_commission_accrues(client_for, agent_a, officer, startup_a):
+    commission_rule("storefront_live", "2000.00")
+    exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
+    submit(client_for(agent_a), exporter, evidence_url="https://acme.en.alibaba.com/")
+    event = StageEvent.objects.get()
+    client = client_for(officer)
+    assert "acme.en.alibaba.com" in client.get(reverse("onboarding:review-queue")).content.decode()
+    response = client.post(reverse("onboarding:review-approve", args=[event.pk]), {"note": "Looks good"}, follow=True)
+    assert "Approved" in response.content.decode()
+    exporter.refresh_from_db()
+    assert exporter.current_stage.code == "storefront_live"
+    assert exporter.storefront_url == "https://acme.en.alibaba.com/"
+    assert exporter.stage_entered_at > timezone.now() - timedelta(minutes=1)
+    commission = Commission.objects.get()
+    assert (commission.startup, commission.amount, commission.status) == (startup_a, 2000, "accrued")
+    assert exporter.history.first().history_user == officer
+
+
+def test_rejection_needs_a_note_and_the_startup_sees_it(client_for, agent_a, manager_a, officer, startup_a):
+    exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
+    submit(client_for(agent_a), exporter, evidence_url="https://wrong.example/")
+    event = StageEvent.objects.get()
+    client = client_for(officer)
+    client.post(reverse("onboarding:review-reject", args=[event.pk]), {"note": ""})
+    event.refresh_from_db()
+    assert event.status == "submitted"
+    client.post(reverse("onboarding:review-reject", args=[event.pk]), {"note": "This link is not your storefront"})
+    event.refresh_from_db()
+    assert event.status == "rejected"
+    home = client_for(manager_a).get(reverse("onboarding:home"))
+    assert "This link is not your storefront" in home.content.decode()
+    assert home.context["counts"]["rejected"] == 1
+    exporter.refresh_from_db()
+    assert exporter.current_stage.code == "membership_active"
+
+
+@pytest.mark.parametrize("persona", ["manager_a", "agent_a"])
+def test_startups_never_review(client_for, request, persona, agent_a, startup_a):
+    exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
+    event = stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
+                               evidence={"evidence_url": "https://a.example/"})
+    client = client_for(request.getfixturevalue(persona))
+    assert client.get(reverse("onboarding:review-queue")).status_code == 403
+    assert client.post(reverse("onboarding:review-approve", args=[event.pk])).status_code == 403
+    event.refresh_from_db()
+    assert event.status == "submitted"
+
+
+def test_nobody_approves_their_own_submission(officer, startup_a):
+    from django.core.exceptions import PermissionDenied
+
+    exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
+    event = stage_event_submit(actor=officer, exporter=exporter, stage=stage("storefront_live"),
+                               evidence={"evidence_url": "https://a.example/"})
+    with pytest.raises(PermissionDenied):
+        stage_event_approve(actor=officer, event=event)
+
+
+def test_double_approval_accrues_one_commission(agent_a, officer, admin_user, startup_a):
+    commission_rule("storefront_live")
+    exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
+    event = stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
+                               evidence={"evidence_url": "https://a.example/"})
+    stage_event_approve(actor=officer, event=event)
+    stage_event_approve(actor=admin_user, event=event)
+    assert Commission.objects.count() == 1
+    assert StageEvent.objects.get().reviewed_by == officer
+
+
+def test_bulk_approve_from_the_queue(client_for, agent_a, officer, startup_a):
+    events = []
+    for _ in range(3):
+        exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
+        events.append(stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
+                                         evidence={"evidence_url": "https://a.example/"}))
+    response = client_for(officer).post(
+        reverse("onboarding:review-queue"), {"event": [events[0].pk, events[2].pk]}, follow=True
+    )
+    assert "Approved 2 submissions" in response.content.decode()
+    assert sorted(StageEvent.objects.values_list("status", flat=True)) == ["approved", "approved", "submitted"]
+
+
+def test_review_queue_is_oldest_first(client_for, agent_a, officer, startup_a):
+    older = assign(ExporterFactory(legal_name="Older LLP"), startup_a, stage_code="membership_active")
+    newer = assign(ExporterFactory(legal_name="Newer LLP"), startup_a, stage_code="membership_active")
+    for exporter in (newer, older):
+        stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
+                           evidence={"evidence_url": "https://a.example/"})
+    StageEvent.objects.filter(exporter=older).update(submitted_at=timezone.now() - timedelta(days=3))
+    page = client_for(officer).get(reverse("onboarding:review-queue")).context["page"]
+    assert [e.exporter.legal_name for e in page] == ["Older LLP", "Newer LLP"]
+
+
+def test_admin_moves_a_stage_backwards_with_a_reason_officers_cannot(client_for, admin_user, officer, startup_a):
+    exporter = assign(ExporterFactory(), startup_a, stage_code="storefront_live")
+    url = reverse("onboarding:exporter-set-stage", args=[exporter.pk])
+    assert client_for(officer).post(url, {"stage": stage("contacted").pk, "reason": "x"}).status_code == 403
+    client = client_for(admin_user)
+    client.post(url, {"stage": stage("contacted").pk, "reason": ""})
+    exporter.refresh_from_db()
+    assert exporter.current_stage.code == "storefront_live"
+    client.post(url, {"stage": stage("contacted").pk, "reason": "Storefront was taken down"})
+    exporter.refresh_from_db()
+    assert exporter.current_stage.code == "contacted"
+    page = client.get(exporter.get_absolute_url()).content.decode()
+    assert "Storefront was taken down" in page
+
+
+def test_timeline_shows_assignments_work_evidence_reviews_and_changes(client_for, agent_a, officer, startup_a):
+    exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
+    activity_log(actor=agent_a, exporter=exporter, kind="training", occurred_at=timezone.now(), note="Catalogue photos")
+    event = stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
+                               evidence={"evidence_url": "https://a.example/"})
+    stage_event_approve(actor=officer, event=event, note="Verified")
+    timeline = client_for(agent_a).get(exporter.get_absolute_url()).context["timeline"]
+    titles = [e.title for e in timeline]
+    order = [titles.index(t) for t in ("“Storefront live” approved", "Evidence for “Storefront live” submitted")]
+    assert order == sorted(order) and titles.index("Training") > order[-1]
+    assert any(t.startswith("Assigned to") for t in titles)
+    changes = [e for e in timeline if e.changes]
+    assert any(name == "storefront url" for e in changes for name, _, _ in e.changes)
+    assert timeline == sorted(timeline, key=lambda e: e.at, reverse=True)

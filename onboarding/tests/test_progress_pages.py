@@ -1,0 +1,129 @@
+"""Issue 5 pages: scoping, query counts, the board and the startup home."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from onboarding.models import Activity, StageEvent
+from onboarding.services.progress import activity_log, stage_event_submit
+
+from .factories import ExporterFactory, assign, commission_rule, stage
+
+# Every exporter-scoped page and action of the progress work, GET or POST.
+EXPORTER_URLS = [
+    ("get", "onboarding:exporter-detail"),
+    ("get", "onboarding:exporter-log-work"),
+    ("post", "onboarding:exporter-log-work"),
+    ("get", "onboarding:exporter-submit-stage"),
+    ("post", "onboarding:exporter-submit-stage"),
+]
+
+
+@pytest.mark.parametrize(("method", "name"), EXPORTER_URLS)
+def test_other_startups_exporter_is_404_on_every_progress_url(client_for, manager_b, exporter_a, method, name):
+    client = client_for(manager_b)
+    response = getattr(client, method)(reverse(name, args=[exporter_a.pk]), {"kind": "call", "note": "x"})
+    assert response.status_code == 404
+    assert not Activity.objects.exists() and not StageEvent.objects.exists()
+
+
+def test_other_startups_evidence_and_work_never_show(client_for, agent_a, manager_b, exporter_a, exporter_b, startup_b):
+    activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now(), note="Secret A note")
+    client = client_for(manager_b)
+    for name in ("onboarding:activity-list", "onboarding:board", "onboarding:home", "onboarding:commission-list"):
+        page = client.get(reverse(name)).content.decode()
+        assert "Secret A note" not in page and exporter_a.legal_name not in page, name
+
+
+def test_startups_cannot_open_staff_progress_actions(client_for, manager_a, exporter_a):
+    client = client_for(manager_a)
+    assert client.post(reverse("onboarding:exporter-set-stage", args=[exporter_a.pk])).status_code == 403
+    assert client.get(reverse("onboarding:commission-rules")).status_code == 403
+    assert client.get(reverse("onboarding:board"), {"startup": exporter_a.startup_id}).status_code == 200
+
+
+def make_pipeline(startup, agent, rows):
+    for i in range(rows):
+        exporter = assign(ExporterFactory(), startup, stage_code="membership_active",
+                          entered=timezone.now() - timedelta(days=i % 40))
+        activity_log(actor=agent, exporter=exporter, kind="training", occurred_at=timezone.now(), note=f"n{i}")
+        if i % 2:
+            stage_event_submit(actor=agent, exporter=exporter, stage=stage("storefront_live"),
+                               evidence={"evidence_url": "https://a.example/"})
+
+
+@pytest.mark.parametrize("rows", [4, 30])
+def test_startup_home_query_count_is_constant(client_for, manager_a, agent_a, startup_a, django_assert_num_queries,
+                                              rows):
+    make_pipeline(startup_a, agent_a, rows)
+    client = client_for(manager_a)
+    # session, user, membership, stages, counts, waiting count, rejections, rows
+    with django_assert_num_queries(8):
+        response = client.get(reverse("onboarding:home"))
+    assert response.context["counts"]["assigned"] == rows
+
+
+@pytest.mark.parametrize("rows", [4, 30])
+def test_review_queue_query_count_is_constant(client_for, officer, agent_a, startup_a, django_assert_num_queries, rows):
+    make_pipeline(startup_a, agent_a, rows)
+    client = client_for(officer)
+    # session, user, count, page rows, the review badge
+    with django_assert_num_queries(5):
+        response = client.get(reverse("onboarding:review-queue"))
+    assert len(response.context["page"].object_list) == min(rows // 2, 25)
+
+
+@pytest.mark.parametrize("rows", [4, 30])
+def test_board_query_count_is_constant(client_for, officer, manager_a, agent_a, startup_a, django_assert_num_queries,
+                                       rows):
+    make_pipeline(startup_a, agent_a, rows)
+    client = client_for(officer)
+    with django_assert_num_queries(6):  # session, user, stages, counts, cards, review badge
+        staff_board = client.get(reverse("onboarding:board"))
+    column = next(c for c in staff_board.context["columns"] if c["stage"].code == "membership_active")
+    assert column["count"] == rows and len(column["cards"]) == min(rows, 12)
+    client = client_for(manager_a)
+    with django_assert_num_queries(6):  # session, user, membership, stages, counts, cards
+        client.get(reverse("onboarding:board"))
+
+
+@pytest.mark.parametrize("rows", [4, 30])
+def test_statement_query_count_is_constant(client_for, officer, admin_user, agent_a, startup_a,
+                                           django_assert_num_queries, rows):
+    from onboarding.services.progress import stage_event_approve
+
+    commission_rule("storefront_live")
+    make_pipeline(startup_a, agent_a, rows)
+    for event in StageEvent.objects.filter(status="submitted"):
+        stage_event_approve(actor=officer, event=event)
+    client = client_for(admin_user)
+    with django_assert_num_queries(7):  # session, user, count, rows, totals, startups filter, review badge
+        response = client.get(reverse("onboarding:commission-list"))
+    assert len(response.context["page"].object_list) == rows // 2
+
+
+@pytest.mark.parametrize("rows", [4, 30])
+def test_activity_list_query_count_is_constant(client_for, manager_a, agent_a, startup_a, django_assert_num_queries,
+                                               rows):
+    make_pipeline(startup_a, agent_a, rows)
+    client = client_for(manager_a)
+    with django_assert_num_queries(7):  # session, user, membership, count, rows, team filter, exporter choices
+        response = client.get(reverse("onboarding:activity-list"))
+    assert len(response.context["page"].object_list) == rows
+
+
+def test_startup_home_orders_stalled_first_and_shows_sla_and_next_stage(client_for, manager_a, startup_a):
+    fresh = assign(ExporterFactory(legal_name="Fresh LLP"), startup_a, stage_code="contacted")
+    stalled = assign(ExporterFactory(legal_name="Stalled LLP"), startup_a, stage_code="contacted",
+                     entered=timezone.now() - timedelta(days=9))
+    older_ok = assign(ExporterFactory(legal_name="Older LLP"), startup_a, stage_code="first_inquiry",
+                      entered=timezone.now() - timedelta(days=20))
+    response = client_for(manager_a).get(reverse("onboarding:home"))
+    rows = response.context["exporters"]
+    assert [e.legal_name for e in rows] == [stalled.legal_name, older_ok.legal_name, fresh.legal_name]
+    assert rows[0].sla_state == "danger" and rows[2].sla_state == "success"
+    assert rows[0].next_stage.code == "documents_collected"
+    assert response.context["counts"]["stalled"] == 1
+    assert "day 9/7" in response.content.decode()

@@ -1,0 +1,173 @@
+"""The work log, milestone evidence, the review queue and the pipeline board."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ..filters import ActivityFilter
+from ..forms import ActivityForm, ReviewForm, SetStageForm, StageEvidenceForm
+from ..models import Activity, Exporter, Stage, StageEvent, Startup
+from ..permissions import admin_required, member_required, staff_required
+from ..services.progress import (
+    activity_log,
+    exporter_set_stage,
+    next_stage,
+    stage_event_approve,
+    stage_event_reject,
+    stage_events_approve_bulk,
+)
+from .pagination import paginate, querystring_without_page
+
+BOARD_CARDS_PER_STAGE = 12
+
+
+def _message_errors(request, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+@member_required
+def activity_list(request):
+    """Everyone's work log (staff) or the startup's own, with a quick "log work" form for startups."""
+    queryset = Activity.objects.visible_to(request.user).for_list()
+    filterset = ActivityFilter(request.GET, queryset=queryset, user=request.user)
+    form = None
+    if not request.user.is_programme_staff:
+        exporters = Exporter.objects.visible_to(request.user).only("pk", "legal_name", "trade_name")
+        form = ActivityForm(request.POST or None, request.FILES or None, exporter_choices=exporters)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            return _log(request, data.pop("exporter"), data, redirect_to="onboarding:activity-list")
+    page = paginate(request, filterset.qs)
+    return render(
+        request,
+        "onboarding/activity_list.html",
+        {"filter": filterset, "page": page, "form": form, "querystring": querystring_without_page(request)},
+    )
+
+
+@member_required
+def exporter_log_work(request, pk: int):
+    exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
+    form = ActivityForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        return _log(request, exporter, dict(form.cleaned_data), redirect_to=exporter)
+    return render(request, "onboarding/activity_form.html", {"form": form, "exporter": exporter})
+
+
+def _log(request, exporter, data: dict, *, redirect_to):
+    try:
+        activity = activity_log(actor=request.user, exporter=exporter, **data)
+    except ValidationError as exc:
+        _message_errors(request, exc)
+        return redirect(exporter)
+    messages.success(request, f"Logged: {activity.get_kind_display().lower()} with {exporter}.")
+    if activity.exporter.current_stage and activity.exporter.current_stage.code == "contacted":
+        messages.info(request, f"{exporter} is now at “Contacted”.")
+    return redirect(redirect_to)
+
+
+@member_required
+def exporter_submit_stage(request, pk: int):
+    exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
+    stage = next_stage(exporter, list(Stage.objects.ordered()))
+    if stage is None:
+        messages.info(request, f"{exporter} has reached the last stage.")
+        return redirect(exporter)
+    form = StageEvidenceForm(request.POST or None, request.FILES or None, stage=stage)
+    if request.method == "POST" and form.is_valid():
+        from ..services.progress import stage_event_submit
+
+        try:
+            event = stage_event_submit(actor=request.user, exporter=exporter, stage=stage, evidence=form.evidence())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            if event.status == "approved":
+                messages.success(request, f"{exporter} is now at “{stage}”.")
+            else:
+                messages.success(request, f"Evidence for “{stage}” is sent for review.")
+            return redirect(exporter)
+    return render(request, "onboarding/stageevent_form.html", {"form": form, "exporter": exporter, "stage": stage})
+
+
+@admin_required
+@require_POST
+def exporter_set_stage_view(request, pk: int):
+    exporter = get_object_or_404(Exporter, pk=pk)
+    form = SetStageForm(request.POST)
+    if form.is_valid():
+        try:
+            exporter_set_stage(actor=request.user, exporter=exporter, **form.cleaned_data)
+        except ValidationError as exc:
+            _message_errors(request, exc)
+        else:
+            messages.success(request, f"{exporter} moved to “{form.cleaned_data['stage']}”.")
+    else:
+        messages.error(request, "Choose a stage and give a reason.")
+    return redirect(exporter)
+
+
+@staff_required
+def review_queue(request):
+    """Evidence waiting for review, oldest first; bulk approve from the checkboxes."""
+    if request.method == "POST":
+        ids = [int(i) for i in request.POST.getlist("event") if i.isdigit()]
+        if not ids:
+            messages.warning(request, "Tick the submissions to approve first.")
+        else:
+            try:
+                count = stage_events_approve_bulk(actor=request.user, event_ids=ids)
+            except PermissionDenied as exc:
+                messages.error(request, str(exc) or "You cannot approve these.")
+            else:
+                messages.success(request, f"Approved {count} submission{'s' if count != 1 else ''}.")
+        return redirect("onboarding:review-queue")
+    page = paginate(request, StageEvent.objects.waiting(), per_page=25)
+    return render(request, "onboarding/review_queue.html", {"page": page, "review_form": ReviewForm()})
+
+
+@staff_required
+@require_POST
+def review_decide(request, pk: int, decision: str):
+    event = get_object_or_404(StageEvent.objects.select_related("exporter", "stage"), pk=pk)
+    form = ReviewForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        if decision == "approve":
+            stage_event_approve(actor=request.user, event=event, note=note)
+            messages.success(request, f"Approved “{event.stage}” for {event.exporter}.")
+        else:
+            stage_event_reject(actor=request.user, event=event, note=note)
+            messages.success(request, f"Rejected “{event.stage}” for {event.exporter}; the startup will see your note.")
+    except ValidationError as exc:
+        _message_errors(request, exc)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect("onboarding:review-queue")
+
+
+@member_required
+def board(request):
+    """Columns per stage with counts; each card links to an exporter, most urgent first."""
+    stages = list(Stage.objects.ordered())
+    exporters = Exporter.objects.visible_to(request.user).filter(status="active", current_stage__isnull=False)
+    startup = None
+    if request.user.is_programme_staff and request.GET.get("startup", "").isdigit():
+        startup = get_object_or_404(Startup, pk=request.GET["startup"])
+        exporters = exporters.filter(startup=startup)
+    counts = dict(exporters.order_by().values_list("current_stage").annotate(n=Count("pk")))
+    ranked = exporters.annotate(
+        rank=Window(RowNumber(), partition_by=F("current_stage"), order_by=[F("stage_entered_at").asc(), F("pk").asc()])
+    ).filter(rank__lte=BOARD_CARDS_PER_STAGE)
+    cards: dict[int, list] = {}
+    for exporter in ranked.select_related("startup", "current_stage"):
+        cards.setdefault(exporter.current_stage_id, []).append(exporter)
+    columns = [{"stage": s, "count": counts.get(s.pk, 0), "cards": cards.get(s.pk, [])} for s in stages]
+    return render(request, "onboarding/board.html", {"columns": columns, "startup": startup, "now": timezone.now()})
