@@ -48,6 +48,7 @@ class Activity(models.Model):
         ordering = ["-occurred_at", "-pk"]
         verbose_name_plural = "activities"
         indexes = [
+            models.Index(fields=["occurred_at", "id"]),  # the work log's default order
             models.Index(fields=["exporter", "occurred_at"]),
             models.Index(fields=["startup", "occurred_at"]),
         ]

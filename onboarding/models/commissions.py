@@ -69,7 +69,11 @@ class Commission(models.Model):
     objects = CommissionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_at", "id"]),  # the statement's order
+            models.Index(fields=["startup", "created_at", "id"]),
+        ]
         constraints = [
             # Exactly one accrual per exporter and stage, however often it is approved.
             models.UniqueConstraint(

@@ -58,7 +58,13 @@ class StageEventQuerySet(models.QuerySet):
         if user.is_programme_staff:
             return self
         membership = user.active_membership
-        return self.filter(exporter__startup_id=membership.startup_id) if membership else self.none()
+        if membership is None:
+            return self.none()
+        # A semi-join on the startup's exporter ids: PostgreSQL plans it from the
+        # exporter index, where a JOIN on exporter.startup_id tempted it into a scan.
+        from .exporters import Exporter
+
+        return self.filter(exporter__in=Exporter.objects.filter(startup_id=membership.startup_id).values("pk"))
 
     def waiting(self) -> StageEventQuerySet:
         """Evidence waiting for review, oldest first, with what a review card shows."""

@@ -187,3 +187,17 @@ def celery_worker(django_db_setup, django_db_blocker, redis_url, smtp_sink):
 def mailbox(smtp_sink):
     smtp_sink.clear()
     return smtp_sink
+
+
+@pytest.fixture
+def menu(page):
+    """`menu()` opens the collapsed navbar on a phone-sized screen (no-op when it is open)."""
+
+    def open_menu():
+        toggler = page.locator(".navbar-toggler")
+        if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+            toggler.click()
+            page.locator("#nav.show").wait_for()
+        return page
+
+    return open_menu

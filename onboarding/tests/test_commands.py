@@ -36,6 +36,11 @@ def test_seed_demo_creates_a_login_per_role_and_valid_realistic_data(db, capsys)
     manager = User.objects.get(email="manager@example.com")
     assert Exporter.objects.visible_to(manager).exists()
     assert StageEvent.objects.filter(status="approved").exists()
+    from onboarding.models import Commission
+
+    earned = Commission.objects.all()
+    assert earned.exists() and all(c.amount > 0 for c in earned)
+    assert earned.values("exporter", "stage").distinct().count() == earned.count()
     assert Activity.objects.count() == 3 * assigned.count()
     assert Exporter.objects.stalled(timezone.now()).exists()
 

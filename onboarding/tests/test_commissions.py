@@ -25,16 +25,24 @@ from .factories import ExporterFactory, assign, commission_rule, stage
 def earn(agent, officer, startup, code="storefront_live", evidence=None):
     previous = {"storefront_live": "membership_active", "trade_assurance": "products_listed"}[code]
     exporter = assign(ExporterFactory(), startup, stage_code=previous)
-    event = stage_event_submit(actor=agent, exporter=exporter, stage=stage(code),
-                               evidence=evidence or {"evidence_url": "https://a.example/", "evidence_reference": "TA-1"})
+    event = stage_event_submit(
+        actor=agent,
+        exporter=exporter,
+        stage=stage(code),
+        evidence=evidence or {"evidence_url": "https://a.example/", "evidence_reference": "TA-1"},
+    )
     stage_event_approve(actor=officer, event=event)
     return Commission.objects.get(exporter=exporter)
 
 
 def test_no_rule_no_commission(agent_a, officer, startup_a):
     exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
-    event = stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
-                               evidence={"evidence_url": "https://a.example/"})
+    event = stage_event_submit(
+        actor=agent_a,
+        exporter=exporter,
+        stage=stage("storefront_live"),
+        evidence={"evidence_url": "https://a.example/"},
+    )
     stage_event_approve(actor=officer, event=event)
     assert not Commission.objects.exists()
 
@@ -49,8 +57,12 @@ def test_ledger_lifecycle_and_totals(agent_a, officer, admin_user, startup_a):
     commission_mark_paid(actor=admin_user, commission=first, payment_reference="UTR123")
     commission_approve(actor=admin_user, commission=second)
     totals = totals_by_status(Commission.objects.all())
-    assert totals == {"accrued": Decimal("2000.00"), "approved": Decimal("1500.00"), "paid": Decimal("2000.00"),
-                      "net": Decimal("5500.00")}
+    assert totals == {
+        "accrued": Decimal("2000.00"),
+        "approved": Decimal("1500.00"),
+        "paid": Decimal("2000.00"),
+        "net": Decimal("5500.00"),
+    }
     with pytest.raises(ValidationError, match="payment reference"):
         commission_mark_paid(actor=admin_user, commission=second, payment_reference=" ")
     with pytest.raises(ValidationError, match="Only approved"):
@@ -114,7 +126,9 @@ def test_statement_exports_csv_and_xlsx(client_for, agent_a, officer, admin_user
     commission_rule("storefront_live", "2000.00")
     commission = earn(agent_a, officer, startup_a)
     client = client_for(admin_user)
-    rows = list(csv.reader(io.StringIO(client.get(reverse("onboarding:commission-list"), {"export": "csv"}).content.decode())))
+    rows = list(
+        csv.reader(io.StringIO(client.get(reverse("onboarding:commission-list"), {"export": "csv"}).content.decode()))
+    )
     assert rows[0][:3] == ["Date", "Startup", "Exporter"]
     assert rows[1][2] == commission.exporter.legal_name and rows[1][5] == "2000.00"
     response = client.get(reverse("onboarding:commission-list"), {"export": "xlsx", "startup": startup_a.pk})
@@ -128,8 +142,10 @@ def test_admin_edits_commission_rules_with_validation(client_for, admin_user, of
     url = reverse("onboarding:commission-rules")
     bad = client.post(url, {"stage": stage("first_order").pk, "amount": "-5", "active_from": "2026-01-01"})
     assert bad.context["form"].errors["amount"]
-    bad = client.post(url, {"stage": stage("first_order").pk, "amount": "5000", "active_from": "2026-02-01",
-                            "active_to": "2026-01-01"})
+    bad = client.post(
+        url,
+        {"stage": stage("first_order").pk, "amount": "5000", "active_from": "2026-02-01", "active_to": "2026-01-01"},
+    )
     assert "before the start" in bad.context["form"].errors["active_to"][0]
     client.post(url, {"stage": stage("first_order").pk, "amount": "5000", "active_from": "2026-01-01"})
     assert client_for(officer).get(url).status_code == 403
@@ -141,8 +157,12 @@ def test_concurrent_approvals_accrue_one_commission(agent_a, officer, admin_user
         pytest.skip("row locks need PostgreSQL: run under `make test`")
     commission_rule("storefront_live")
     exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
-    event = stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
-                               evidence={"evidence_url": "https://a.example/"})
+    event = stage_event_submit(
+        actor=agent_a,
+        exporter=exporter,
+        stage=stage("storefront_live"),
+        evidence={"evidence_url": "https://a.example/"},
+    )
     barrier = threading.Barrier(2)
     errors = []
 

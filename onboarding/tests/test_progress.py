@@ -53,7 +53,9 @@ def test_training_does_not_count_as_contact(client_for, agent_a, exporter_a):
         ({"attachment": SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024 + 1))}, "attachment", "5 MB"),
     ],
 )
-def test_bad_work_log_input_gets_a_field_message_and_saves_nothing(client_for, agent_a, exporter_a, data, field, message):
+def test_bad_work_log_input_gets_a_field_message_and_saves_nothing(
+    client_for, agent_a, exporter_a, data, field, message
+):
     response = log_work(client_for(agent_a), exporter_a, **data)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
@@ -62,7 +64,9 @@ def test_bad_work_log_input_gets_a_field_message_and_saves_nothing(client_for, a
 
 def test_an_attachment_that_is_what_it_says_is_kept(client_for, agent_a, exporter_a, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    log_work(client_for(agent_a), exporter_a, kind="documents", attachment=SimpleUploadedFile("gst.pdf", b"%PDF-1.7 ok"))
+    log_work(
+        client_for(agent_a), exporter_a, kind="documents", attachment=SimpleUploadedFile("gst.pdf", b"%PDF-1.7 ok")
+    )
     assert Activity.objects.get().attachment.name.endswith(".pdf")
 
 
@@ -100,13 +104,21 @@ def test_products_listed_needs_at_least_ten_products(client_for, agent_a, startu
 
 def test_a_second_claim_while_one_waits_is_refused(agent_a, startup_a):
     exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
-    stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
-                       evidence={"evidence_url": "https://a.example/"})
+    stage_event_submit(
+        actor=agent_a,
+        exporter=exporter,
+        stage=stage("storefront_live"),
+        evidence={"evidence_url": "https://a.example/"},
+    )
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="already waiting"):
-        stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
-                           evidence={"evidence_url": "https://a.example/"})
+        stage_event_submit(
+            actor=agent_a,
+            exporter=exporter,
+            stage=stage("storefront_live"),
+            evidence={"evidence_url": "https://a.example/"},
+        )
 
 
 def test_stages_cannot_be_skipped(agent_a, exporter_a):
@@ -155,8 +167,12 @@ def test_rejection_needs_a_note_and_the_startup_sees_it(client_for, agent_a, man
 @pytest.mark.parametrize("persona", ["manager_a", "agent_a"])
 def test_startups_never_review(client_for, request, persona, agent_a, startup_a):
     exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
-    event = stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
-                               evidence={"evidence_url": "https://a.example/"})
+    event = stage_event_submit(
+        actor=agent_a,
+        exporter=exporter,
+        stage=stage("storefront_live"),
+        evidence={"evidence_url": "https://a.example/"},
+    )
     client = client_for(request.getfixturevalue(persona))
     assert client.get(reverse("onboarding:review-queue")).status_code == 403
     assert client.post(reverse("onboarding:review-approve", args=[event.pk])).status_code == 403
@@ -168,8 +184,12 @@ def test_nobody_approves_their_own_submission(officer, startup_a):
     from django.core.exceptions import PermissionDenied
 
     exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
-    event = stage_event_submit(actor=officer, exporter=exporter, stage=stage("storefront_live"),
-                               evidence={"evidence_url": "https://a.example/"})
+    event = stage_event_submit(
+        actor=officer,
+        exporter=exporter,
+        stage=stage("storefront_live"),
+        evidence={"evidence_url": "https://a.example/"},
+    )
     with pytest.raises(PermissionDenied):
         stage_event_approve(actor=officer, event=event)
 
@@ -177,8 +197,12 @@ def test_nobody_approves_their_own_submission(officer, startup_a):
 def test_double_approval_accrues_one_commission(agent_a, officer, admin_user, startup_a):
     commission_rule("storefront_live")
     exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
-    event = stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
-                               evidence={"evidence_url": "https://a.example/"})
+    event = stage_event_submit(
+        actor=agent_a,
+        exporter=exporter,
+        stage=stage("storefront_live"),
+        evidence={"evidence_url": "https://a.example/"},
+    )
     stage_event_approve(actor=officer, event=event)
     stage_event_approve(actor=admin_user, event=event)
     assert Commission.objects.count() == 1
@@ -189,8 +213,14 @@ def test_bulk_approve_from_the_queue(client_for, agent_a, officer, startup_a):
     events = []
     for _ in range(3):
         exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
-        events.append(stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
-                                         evidence={"evidence_url": "https://a.example/"}))
+        events.append(
+            stage_event_submit(
+                actor=agent_a,
+                exporter=exporter,
+                stage=stage("storefront_live"),
+                evidence={"evidence_url": "https://a.example/"},
+            )
+        )
     response = client_for(officer).post(
         reverse("onboarding:review-queue"), {"event": [events[0].pk, events[2].pk]}, follow=True
     )
@@ -202,8 +232,12 @@ def test_review_queue_is_oldest_first(client_for, agent_a, officer, startup_a):
     older = assign(ExporterFactory(legal_name="Older LLP"), startup_a, stage_code="membership_active")
     newer = assign(ExporterFactory(legal_name="Newer LLP"), startup_a, stage_code="membership_active")
     for exporter in (newer, older):
-        stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
-                           evidence={"evidence_url": "https://a.example/"})
+        stage_event_submit(
+            actor=agent_a,
+            exporter=exporter,
+            stage=stage("storefront_live"),
+            evidence={"evidence_url": "https://a.example/"},
+        )
     StageEvent.objects.filter(exporter=older).update(submitted_at=timezone.now() - timedelta(days=3))
     page = client_for(officer).get(reverse("onboarding:review-queue")).context["page"]
     assert [e.exporter.legal_name for e in page] == ["Older LLP", "Newer LLP"]
@@ -227,8 +261,12 @@ def test_admin_moves_a_stage_backwards_with_a_reason_officers_cannot(client_for,
 def test_timeline_shows_assignments_work_evidence_reviews_and_changes(client_for, agent_a, officer, startup_a):
     exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
     activity_log(actor=agent_a, exporter=exporter, kind="training", occurred_at=timezone.now(), note="Catalogue photos")
-    event = stage_event_submit(actor=agent_a, exporter=exporter, stage=stage("storefront_live"),
-                               evidence={"evidence_url": "https://a.example/"})
+    event = stage_event_submit(
+        actor=agent_a,
+        exporter=exporter,
+        stage=stage("storefront_live"),
+        evidence={"evidence_url": "https://a.example/"},
+    )
     stage_event_approve(actor=officer, event=event, note="Verified")
     timeline = client_for(agent_a).get(exporter.get_absolute_url()).context["timeline"]
     titles = [e.title for e in timeline]

@@ -8,8 +8,7 @@ from ..models import Exporter, Role, Stage, StageEvent
 from ..models.stages import StageEventStatus
 from ..permissions import member_required
 from ..reports import dashboard_figures
-
-HOME_ROWS = 200
+from .pagination import paginate, querystring_without_page
 
 
 @member_required
@@ -34,17 +33,17 @@ def startup_home(request):
     counts["waiting"] = events.filter(status=StageEventStatus.SUBMITTED).count()
     rejected = list(events.rejected_open()[:20])
     counts["rejected"] = len(rejected)
-    rows = list(exporters.for_list().by_urgency(now, stages)[:HOME_ROWS])
-    for exporter in rows:
+    page = paginate(request, exporters.for_list().by_urgency(now, stages))
+    for exporter in page.object_list:
         exporter.next_stage = following.get(exporter.current_stage_id) if exporter.current_stage_id else stages[0]
     return render(
         request,
         "onboarding/startup_home.html",
         {
             "startup": request.user.startup,
-            "exporters": rows,
+            "page": page,
             "counts": counts,
             "rejected": rejected,
-            "more": counts["assigned"] > HOME_ROWS,
+            "querystring": querystring_without_page(request),
         },
     )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -163,11 +162,16 @@ def board(request):
         startup = get_object_or_404(Startup, pk=request.GET["startup"])
         exporters = exporters.filter(startup=startup)
     counts = dict(exporters.order_by().values_list("current_stage").annotate(n=Count("pk")))
-    ranked = exporters.annotate(
-        rank=Window(RowNumber(), partition_by=F("current_stage"), order_by=[F("stage_entered_at").asc(), F("pk").asc()])
-    ).filter(rank__lte=BOARD_CARDS_PER_STAGE)
-    cards: dict[int, list] = {}
-    for exporter in ranked.select_related("startup", "current_stage"):
-        cards.setdefault(exporter.current_stage_id, []).append(exporter)
+    # One small query per stage column: each walks the (stage, entered) index for its
+    # first cards, where a single window query would sort every active exporter.
+    cards = {
+        s.pk: list(
+            exporters.filter(current_stage=s)
+            .select_related("startup", "current_stage")
+            .order_by("stage_entered_at", "pk")[:BOARD_CARDS_PER_STAGE]
+        )
+        for s in stages
+        if counts.get(s.pk)
+    }
     columns = [{"stage": s, "count": counts.get(s.pk, 0), "cards": cards.get(s.pk, [])} for s in stages]
     return render(request, "onboarding/board.html", {"columns": columns, "startup": startup, "now": timezone.now()})

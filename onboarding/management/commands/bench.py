@@ -66,8 +66,21 @@ class Command(BaseCommand):
             ("exporter detail (staff)", f"/exporters/{exporter.pk}/", staff),
             ("startup list (staff)", "/startups/", staff),
         ]
+        pages += [
+            ("review queue (staff)", "/reviews/", staff),
+            ("pipeline board (staff)", "/board/", staff),
+            ("work log (staff)", "/activities/", staff),
+            ("commission statement (staff)", "/commissions/", staff),
+        ]
         if startup_user is not None:
-            pages.append(("startup home", "/", startup_user))
+            own = Exporter.objects.filter(startup=startup_user.startup).order_by("pk").first()
+            pages += [
+                ("startup home", "/", startup_user),
+                ("exporter detail (startup)", f"/exporters/{own.pk}/", startup_user),
+                ("pipeline board (startup)", "/board/", startup_user),
+                ("work log (startup)", "/activities/", startup_user),
+                ("earnings (startup)", "/commissions/", startup_user),
+            ]
         return pages
 
     def measure(self, name: str, url: str, user: User, repeat: int) -> Result:

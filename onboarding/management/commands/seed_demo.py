@@ -10,7 +10,8 @@ import itertools
 import random
 import secrets
 import time
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -21,7 +22,19 @@ from django.utils import timezone
 from onboarding import demo
 from onboarding.bulk import copy_rows
 from onboarding.choices import LANGUAGES, STATES, hs_section_for
-from onboarding.models import Activity, Assignment, Exporter, Sector, Stage, StageEvent, Startup, StartupMember, User
+from onboarding.models import (
+    Activity,
+    Assignment,
+    Commission,
+    CommissionRule,
+    Exporter,
+    Sector,
+    Stage,
+    StageEvent,
+    Startup,
+    StartupMember,
+    User,
+)
 from onboarding.models.activities import ActivityKind
 from onboarding.models.assignments import AssignedHow
 from onboarding.models.stages import StageEventStatus
@@ -29,6 +42,14 @@ from onboarding.models.startups import MemberRole, StartupStatus
 from onboarding.models.users import StaffRole
 
 BATCH = 5000
+COMMISSION_AMOUNTS = {
+    "account_created": Decimal("1000"),
+    "storefront_live": Decimal("2000"),
+    "products_listed": Decimal("3000"),
+    "trade_assurance": Decimal("2000"),
+    "first_inquiry": Decimal("2500"),
+    "first_order": Decimal("10000"),
+}
 DURATIONS = [10, 15, 30, 45, 60, 90]
 EVENT_FIELDS = [
     "exporter",
@@ -88,6 +109,7 @@ class Command(BaseCommand):
             timed("assignments", Assignment.objects.bulk_create, assignments, BATCH)
             events = timed("stage events", self._stage_events, rng, assignments, stages, opts["stage_events"], now)
             activities = timed("activities", self._activities, rng, assignments, opts["activities"], now)
+            timed("commissions", self._commissions)
             logins = self._users(password, startups[0])
         if connection.vendor == "postgresql":
             # Fresh planner statistics and visibility maps, as autovacuum would leave them
@@ -102,6 +124,32 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(summary))
         DEMO_LOGINS.write_text(logins)
         self.stdout.write(logins)
+
+    def _commissions(self) -> None:
+        """Default rules (configurable data), and the ledger the approved demo milestones earned."""
+        rules = [
+            CommissionRule(stage=s, amount=COMMISSION_AMOUNTS[s.code], active_from=date(2026, 1, 1))
+            for s in Stage.objects.filter(code__in=COMMISSION_AMOUNTS)
+        ]
+        CommissionRule.objects.bulk_create(rules)
+        # One accrual per exporter and stage, from the first approval; a third each approved and paid.
+        t = {
+            m: connection.ops.quote_name(m._meta.db_table) for m in (Commission, CommissionRule, StageEvent, Assignment)
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(f"""
+                INSERT INTO {t[Commission]} (startup_id, exporter_id, stage_id, stage_event_id, rule_id, amount, status,
+                                             created_at, payment_reference, note)
+                SELECT a.startup_id, e.exporter_id, e.stage_id, e.id, r.id, r.amount,
+                       CASE e.id % 3 WHEN 0 THEN 'paid' WHEN 1 THEN 'approved' ELSE 'accrued' END,
+                       e.reviewed_at, CASE e.id % 3 WHEN 0 THEN 'UTR' || e.id ELSE '' END, ''
+                FROM {t[StageEvent]} e
+                JOIN {t[CommissionRule]} r ON r.stage_id = e.stage_id
+                JOIN {t[Assignment]} a ON a.id = e.assignment_id
+                WHERE e.id IN (
+                    SELECT MIN(id) FROM {t[StageEvent]} WHERE status = 'approved' GROUP BY exporter_id, stage_id
+                )
+            """)
 
     def _users(self, password: str, startup: Startup) -> str:
         people = [
@@ -295,13 +343,14 @@ class Command(BaseCommand):
     def _rejected_event_rows(self, rng, assignments, stages, now):
         while True:
             a = rng.choice(assignments)
+            submitted = min(a.assigned_at + timedelta(hours=rng.randint(1, 400)), now - timedelta(hours=2))
             yield (
                 a.exporter_id,
                 a.pk,
                 rng.choice(stages[1:]).pk,
-                a.assigned_at + timedelta(hours=rng.randint(1, 200)),
+                submitted,
                 StageEventStatus.REJECTED,
-                now - timedelta(days=1),
+                submitted + timedelta(hours=1),
                 "",
                 None,
                 "OLD",
