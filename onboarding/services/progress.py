@@ -40,7 +40,8 @@ def _open_assignment(exporter: Exporter) -> Assignment | None:
 
 
 def _lock(exporter: Exporter) -> Exporter:
-    return Exporter.objects.select_for_update().select_related("current_stage").get(pk=exporter.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the stage join, nor need it.
+    return Exporter.objects.select_for_update(of=("self",)).select_related("current_stage").get(pk=exporter.pk)
 
 
 def _can_work_on(user: User, exporter: Exporter) -> bool:
@@ -159,7 +160,7 @@ def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, no
 @transaction.atomic
 def stage_event_approve(*, actor: User, event: StageEvent, note: str = "") -> StageEvent:
     """Approve evidence: advances the exporter's stage and accrues any commission (once)."""
-    event = StageEvent.objects.select_for_update().select_related("stage").get(pk=event.pk)
+    event = StageEvent.objects.select_for_update(of=("self",)).select_related("stage").get(pk=event.pk)
     _check_reviewer(actor, event)
     if event.status != StageEventStatus.SUBMITTED:
         return event  # already reviewed (double click, two officers): nothing more to do

@@ -201,3 +201,20 @@ def menu(page):
         return page
 
     return open_menu
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests truncate every table afterwards, data-migration rows included:
+    the stages and HS sections are put back before any test that uses the database."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None or {"db", "transactional_db", "live_server"} & set(request.fixturenames):
+        from django.apps import apps
+
+        from onboarding.models import Stage
+        from onboarding.reference_data import seed_reference_data
+
+        request.getfixturevalue("django_db_setup")
+        with request.getfixturevalue("django_db_blocker").unblock():
+            if not Stage.objects.exists():
+                seed_reference_data(apps)

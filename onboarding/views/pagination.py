@@ -27,9 +27,13 @@ class EstimatingPaginator(Paginator):
         return super().count
 
 
-def paginate(request, queryset, per_page: int = PAGE_SIZE):
-    """One page of `queryset` (a bad or out-of-range page number gives the nearest page)."""
-    return EstimatingPaginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request, queryset, per_page: int = PAGE_SIZE, *, estimate: bool = False):
+    """One page of `queryset` (a bad or out-of-range page number gives the nearest page).
+
+    `estimate=True` is for append-only logs that grow to millions of rows.
+    """
+    paginator_class = EstimatingPaginator if estimate else Paginator
+    return paginator_class(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def querystring_without_page(request) -> str:

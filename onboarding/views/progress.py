@@ -43,7 +43,7 @@ def activity_list(request):
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
             return _log(request, data.pop("exporter"), data, redirect_to="onboarding:activity-list")
-    page = paginate(request, filterset.qs)
+    page = paginate(request, filterset.qs, estimate=True)
     return render(
         request,
         "onboarding/activity_list.html",
