@@ -263,7 +263,7 @@ def import_batch_commit(*, actor: User | None, batch: ImportBatch, progress: boo
         batch.unchanged_count = report.count("unchanged")
         batch.save()
         return _fail(
-            batch, f"Nothing was written: this import is all-or-nothing and {report.error_rows} rows have errors."
+            batch, f"Nothing was written: this import is all-or-nothing and {report.error_rows} row(s) have errors."
         )
     try:
         with transaction.atomic():
@@ -289,5 +289,5 @@ def import_batch_commit(*, actor: User | None, batch: ImportBatch, progress: boo
 def _result_message(created: int, updated: int, unchanged: int, errors: int) -> str:
     parts = [f"{created} added", f"{updated} updated", f"{unchanged} unchanged"]
     if errors:
-        parts.append(f"{errors} rows skipped for errors")
+        parts.append(f"{errors} row{'s' if errors != 1 else ''} skipped for errors")
     return ", ".join(parts) + "."

@@ -229,9 +229,7 @@ def test_files_over_the_size_and_row_limits_are_refused(client_for, admin_user, 
     assert "more than 5 rows" in ImportBatch.objects.get().message
     assert response.status_code == 302
     settings.IMPORT_MAX_BYTES = 1024
-    response = client.post(
-        reverse("onboarding:exporter-import"), {"file": SimpleUploadedFile("huge.csv", b"x" * 2048)}
-    )
+    response = client.post(reverse("onboarding:exporter-import"), {"file": SimpleUploadedFile("huge.csv", b"x" * 2048)})
     assert response.status_code == 200
     assert "The file is 2 KB; the limit is 1 KB. Split it into smaller files." in response.content.decode()
 
@@ -252,7 +250,7 @@ def test_staff_upload_preview_and_commit_the_valid_rows(client_for, officer):
     batch = ImportBatch.objects.get()
     assert batch.uploaded_by == officer and batch.total_rows == 3
     response = client.post(reverse("onboarding:exporter-import-commit", args=[batch.pk]), follow=True)
-    assert "Import finished: 2 added" in response.content.decode()
+    assert "Import finished.</strong> 2 added, 0 updated, 0 unchanged, 1 row skipped" in response.content.decode()
     assert Exporter.objects.count() == 2
     # A second click does not import twice.
     client.post(reverse("onboarding:exporter-import-commit", args=[batch.pk]))
@@ -263,7 +261,7 @@ def test_staff_upload_preview_and_commit_the_valid_rows(client_for, officer):
 
 def test_error_csv_download_lists_every_error_and_defuses_formulas(client_for, admin_user):
     rows = good_rows(2)
-    rows[0][0] = "=HYPERLINK(\"http://x\")"
+    rows[0][0] = '=HYPERLINK("http://x")'
     rows[1][1] = "BAD"
     batch = run(csv_bytes(rows), "e.csv", commit=False)
     response = client_for(admin_user).get(reverse("onboarding:exporter-import-errors", args=[batch.pk]))
@@ -300,7 +298,8 @@ def test_exporter_list_links_to_the_import_page(client_for, officer):
 def test_a_large_file_goes_to_the_task_and_reports_progress(client_for, admin_user, settings):
     settings.IMPORT_ASYNC_ROWS = 10  # tasks run in-process (eager) in unit tests
     client = client_for(admin_user)
-    client.post(reverse("onboarding:exporter-import"), {"file": SimpleUploadedFile("big.csv", csv_bytes(good_rows(25)))})
+    upload = SimpleUploadedFile("big.csv", csv_bytes(good_rows(25)))
+    client.post(reverse("onboarding:exporter-import"), {"file": upload})
     batch = ImportBatch.objects.get()
     status = client.get(reverse("onboarding:exporter-import-status", args=[batch.pk])).json()
     assert status == {
@@ -323,9 +322,8 @@ def test_an_unreachable_worker_is_a_message_not_a_500(client_for, admin_user, se
 
     monkeypatch.setattr(import_validate_task, "delay", refuse)
     settings.IMPORT_ASYNC_ROWS = 1
-    response = client_for(admin_user).post(
-        reverse("onboarding:exporter-import"), {"file": SimpleUploadedFile("b.csv", csv_bytes(good_rows(2)))}, follow=True
-    )
+    upload = SimpleUploadedFile("b.csv", csv_bytes(good_rows(2)))
+    response = client_for(admin_user).post(reverse("onboarding:exporter-import"), {"file": upload}, follow=True)
     assert response.status_code == 200 and "cannot be reached" in response.content.decode()
 
 
@@ -342,7 +340,7 @@ def test_command_dry_run_prints_the_summary_writes_nothing_and_exits_1_on_errors
     assert exit_info.value.code == 1
     out = capsys.readouterr().out
     assert "new:       1" in out and "errors:    1" in out and "row 3 [GST No]" in out
-    assert not Exporter.objects.exists()
+    assert not Exporter.objects.exists() and not ImportBatch.objects.exists()
 
 
 def test_command_imports_and_exits_0_when_clean(db, tmp_path, capsys):

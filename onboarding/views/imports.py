@@ -121,11 +121,7 @@ def import_commit(request, pk: int):
             import_batch_claim(batch=batch, old=[ImportStatus.COMMITTING], new=ImportStatus.PREVIEW)
             messages.error(request, "The background worker cannot be reached: nothing was written. Try later.")
     else:
-        batch = import_batch_commit(actor=request.user, batch=batch)
-        if batch.status == ImportStatus.DONE:
-            messages.success(request, f"Import finished: {batch.message}")
-        elif batch.status == ImportStatus.FAILED:
-            messages.error(request, batch.message)
+        import_batch_commit(actor=request.user, batch=batch)  # the page shows the result
     return redirect("onboarding:exporter-import-detail", pk=batch.pk)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from onboarding.models import User
 from onboarding.models.imports import ImportStatus
@@ -29,13 +30,19 @@ class Command(BaseCommand):
             actor = User.objects.filter(email__iexact=user).first()
             if actor is None or not actor.is_programme_staff:
                 raise CommandError(f"{user} is not programme staff.")
-        batch = import_batch_create(
-            actor=actor, name=file.name, content=file.read_bytes(), all_or_nothing=all_or_nothing
-        )
-        if batch.status != ImportStatus.FAILED:
-            batch = import_batch_validate(batch=batch, progress=False)
-        if batch.status == ImportStatus.PREVIEW and not dry_run:
-            batch = import_batch_commit(actor=actor, batch=batch, progress=False)
+        # A dry run leaves no trace: not even an ImportBatch someone could commit from the page.
+        with transaction.atomic():
+            batch = import_batch_create(
+                actor=actor, name=file.name, content=file.read_bytes(), all_or_nothing=all_or_nothing
+            )
+            if batch.status != ImportStatus.FAILED:
+                batch = import_batch_validate(batch=batch, progress=False)
+            if batch.status == ImportStatus.PREVIEW and not dry_run:
+                batch = import_batch_commit(actor=actor, batch=batch, progress=False)
+            if dry_run:
+                transaction.set_rollback(True)
+                if batch.file:
+                    batch.file.delete(save=False)
         self.report(batch, dry_run)
         if batch.status == ImportStatus.FAILED and not batch.total_rows:
             raise CommandError(batch.message)
@@ -45,7 +52,8 @@ class Command(BaseCommand):
     def report(self, batch, dry_run: bool) -> None:
         out = self.stdout
         verb = "would be" if dry_run or batch.status != ImportStatus.DONE else "were"
-        out.write(f"{batch.file_name}: {batch.total_rows} rows (import #{batch.pk}, {batch.get_status_display()})")
+        where = "dry run" if dry_run else f"import #{batch.pk}, {batch.get_status_display()}"
+        out.write(f"{batch.file_name}: {batch.total_rows} rows ({where})")
         out.write(f"  new:       {batch.new_count}")
         out.write(f"  update:    {batch.update_count}")
         out.write(f"  unchanged: {batch.unchanged_count}")
