@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.models import construct_instance
 
 from . import validators as v
 from .choices import GSTIN_ONLY_STATES, LANGUAGE_CHOICES, STATES
@@ -302,19 +301,13 @@ class ExporterForm(forms.ModelForm):
         return data
 
     # clean_gstin checks the one unique field and clean() the one check constraint (a dropped
-    # exporter has a reason), with clearer messages. In a batch, Django's own repeat of both
-    # (a query, or an SQL expression built, per form) is skipped.
+    # exporter has a reason), with clearer messages; the form fields carry every model field's
+    # own checks (length, choices, email, URL). So a batch, which uses cleaned_data and never
+    # form.save(), skips Django's model-level repeat of all that: a query, or an SQL
+    # expression built, per row.
     def _post_clean(self) -> None:
         if self.known is None:
-            return super()._post_clean()
-        try:
-            self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
-            self.instance.full_clean(
-                exclude=self._get_validation_exclusions(), validate_unique=False, validate_constraints=False
-            )
-        except ValidationError as exc:
-            self._update_errors(exc)
-        return None
+            super()._post_clean()
 
     def validate_unique(self) -> None:
         if self.known is None:

@@ -351,3 +351,14 @@ def test_command_imports_and_exits_0_when_clean(db, tmp_path, capsys):
     assert "3 added" in capsys.readouterr().out
     call_command("import_exporters", str(path), "--all-or-nothing")
     assert "unchanged: 3" in capsys.readouterr().out
+
+
+def test_model_limits_and_rules_still_apply_in_a_batch(db):
+    rows = good_rows(2)
+    rows[0][0] = "x" * 201
+    header = [*HEADER, "Status"]
+    content = csv_bytes([[*rows[0], ""], [*rows[1], "Dropped"]], header)
+    batch = run(content, "limits.csv", commit=False)
+    assert [(e["row"], e["column"]) for e in batch.errors] == [(2, "Company Name"), (3, "Status reason")]
+    assert "at most 200 characters" in batch.errors[0]["message"]
+    assert batch.errors[1]["message"] == "Say why the exporter is dropped."
