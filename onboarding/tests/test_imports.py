@@ -362,3 +362,15 @@ def test_model_limits_and_rules_still_apply_in_a_batch(db):
     assert [(e["row"], e["column"]) for e in batch.errors] == [(2, "Company Name"), (3, "Status reason")]
     assert "at most 200 characters" in batch.errors[0]["message"]
     assert batch.errors[1]["message"] == "Say why the exporter is dropped."
+
+
+@pytest.mark.parametrize("batches", [2, 25])
+def test_import_page_query_count_does_not_grow_with_past_imports(
+    client_for, officer, django_assert_num_queries, batches
+):
+    for i in range(batches):
+        ImportBatch.objects.create(file_name=f"list-{i}.csv", uploaded_by=officer, status=ImportStatus.DONE)
+    client = client_for(officer)
+    with django_assert_num_queries(4):  # session, user, count, a page of past imports with their uploaders
+        response = client.get(reverse("onboarding:exporter-import"))
+    assert response.status_code == 200 and f"list-{batches - 1}.csv" in response.content.decode()

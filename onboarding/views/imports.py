@@ -19,6 +19,7 @@ from ..models.imports import ImportStatus
 from ..permissions import staff_required
 from ..services.imports import import_batch_claim, import_batch_commit, import_batch_create, import_batch_validate
 from ..tasks import import_commit_task, import_validate_task
+from .pagination import paginate
 
 logger = logging.getLogger(__name__)
 ERRORS_SHOWN = 200
@@ -73,8 +74,9 @@ def import_upload(request):
         else:
             import_batch_validate(batch=batch, progress=False)
         return redirect("onboarding:exporter-import-detail", pk=batch.pk)
-    batches = ImportBatch.objects.select_related("uploaded_by")[:20]
-    return render(request, "onboarding/importbatch_form.html", {"form": form, "batches": batches})
+    # Batches are listed without their error lists, which can be large.
+    batches = ImportBatch.objects.select_related("uploaded_by").defer("errors")
+    return render(request, "onboarding/importbatch_form.html", {"form": form, "page": paginate(request, batches, 20)})
 
 
 @staff_required
