@@ -202,3 +202,45 @@ UDYAM_STATE = {"27": "MH", "24": "GJ", "33": "TN", "29": "KR", "07": "DL", "09":
 
 def udyam(rng: random.Random, state: str) -> str:
     return f"UDYAM-{UDYAM_STATE.get(state, 'MH')}-{rng.randint(10, 99)}-{rng.randint(0, 9999999):07d}"
+
+
+def exporter_file_rows(count: int, *, seed: int = 11, start: int = 1_000_000) -> list[dict[str, str]]:
+    """Rows of an exporter spreadsheet as a council might send it (template columns, text cells).
+
+    PANs come from `start` on, beyond any index seed_demo or the factories use, so the
+    GSTINs never collide with seeded exporters.
+    """
+    rng = random.Random(seed)
+    rows = []
+    for i in range(count):
+        state = weighted_state(rng)
+        products, words = rng.choice(PRODUCT_LINES)
+        suffix, holder = rng.choice(ENTITY_SUFFIXES)
+        pan = pan_for(start + i, holder)
+        first, last = person(rng)
+        rows.append(
+            {
+                "Legal name": f"{rng.choice(NAME_PREFIXES)} {rng.choice(words)} {suffix}",
+                "GSTIN": gstin_for(state, pan),
+                "District": rng.choice(DISTRICTS[state]),
+                "PIN code": f"{rng.randint(110001, 855999)}",
+                "Contact name": f"{first} {last}",
+                "Email": f"{first.lower()}.{start + i}@firm.example.in",
+                "Mobile": mobile(rng)[3:],
+                "HS codes": ", ".join(rng.sample(products, rng.randint(1, min(3, len(products))))),
+                "Target markets": ", ".join(rng.sample(MARKETS, rng.randint(1, 4))),
+                "Preferred language": LANGUAGE_OF_STATE.get(state, "hi"),
+            }
+        )
+    return rows
+
+
+def exporter_csv(rows: list[dict[str, str]]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()

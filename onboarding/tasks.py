@@ -26,3 +26,25 @@ def send_set_password_email_task(user_id: int) -> None:
     if user is None or user.has_usable_password():
         return  # already set one: nothing to send
     emails.send_set_password(user)
+
+
+@shared_task(acks_late=True)
+def import_validate_task(batch_id: int) -> None:
+    """Check a large import file in the background; the page polls the batch's progress."""
+    from .models import ImportBatch
+    from .services.imports import import_batch_validate
+
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is not None:
+        import_batch_validate(batch=batch)
+
+
+@shared_task(acks_late=True)
+def import_commit_task(batch_id: int, actor_id: int | None) -> None:
+    """Write a large import in the background (safe to run twice: the batch is claimed first)."""
+    from .models import ImportBatch
+    from .services.imports import import_batch_commit
+
+    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    if batch is not None:
+        import_batch_commit(actor=User.objects.filter(pk=actor_id).first(), batch=batch)

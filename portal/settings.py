@@ -141,6 +141,11 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Exporter import (onboarding/importing.py): files larger or longer than these are refused
+# with a message; files with more rows than IMPORT_ASYNC_ROWS are checked and written by Celery.
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+IMPORT_MAX_ROWS = 100_000
+IMPORT_ASYNC_ROWS = 2000
 
 # Email: console by default; EMAIL_URL=smtp://host:port for a real server.
 vars().update(env.email_url_config(env.str("EMAIL_URL", "") or "consolemail://"))

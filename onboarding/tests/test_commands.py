@@ -62,10 +62,14 @@ def test_seed_demo_honours_requested_volumes(db):
 def test_bench_measures_every_main_page_beside_the_admin_changelist(db, tmp_path, capsys):
     seed()
     path = tmp_path / "bench.json"
-    call_command("bench", repeat=1, json_path=str(path))
+    exporters = Exporter.objects.count()
+    call_command("bench", repeat=1, json_path=str(path), import_rows=40)
     table = capsys.readouterr().out
-    assert "admin exporter changelist" in table
-    results = {r["name"]: r for r in json.loads(path.read_text())["results"]}
+    assert "admin exporter changelist" in table and "import of 40 rows" in table
+    report = json.loads(path.read_text())
+    assert report["import"]["written"] == 40 and report["import"]["total_s"] > 0
+    assert Exporter.objects.count() == exporters  # the import was rolled back
+    results = {r["name"]: r for r in report["results"]}
     assert {"admin exporter changelist", "exporter list (staff)", "dashboard", "startup home"} <= set(results)
     assert all(r["status"] == 200 and r["median_ms"] > 0 and r["queries"] > 0 for r in results.values())
     assert results["admin exporter changelist"]["ratio"] == 1.0

@@ -1,5 +1,6 @@
 """Median server time and query count of the main pages, beside Django admin's
-Exporter changelist on the same data (DESIGN §7). Run it on a seeded database."""
+Exporter changelist on the same data, and the import of a 10,000-row file (DESIGN §7).
+Run it on a seeded database."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import time
 from dataclasses import asdict, dataclass
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from onboarding import demo
 from onboarding.models import Exporter, Role, User
+from onboarding.services.imports import import_batch_commit, import_batch_create, import_batch_validate
 
 BASELINE = "admin exporter changelist"
 
@@ -34,8 +37,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--repeat", type=int, default=7, help="Timed requests per page (after one warm-up)")
         parser.add_argument("--json", dest="json_path", default=None, help="Also write the results here as JSON")
+        parser.add_argument("--import-rows", type=int, default=10_000, help="Rows in the import measurement (0: skip)")
 
-    def handle(self, *args, repeat: int, json_path: str | None, **opts):
+    def handle(self, *args, repeat: int, json_path: str | None, import_rows: int, **opts):
         staff = User.objects.filter(staff_role=Role.ADMIN, is_active=True).order_by("pk").first()
         if staff is None or not Exporter.objects.exists():
             raise CommandError("Seed the database first: manage.py seed_demo --startups 500 --exporters 100000")
@@ -49,10 +53,17 @@ class Command(BaseCommand):
         for r in results:
             r.ratio = round(r.median_ms / baseline.median_ms, 2) if baseline.median_ms else 0.0
         self.print_table(results)
+        imported = self.measure_import(staff, import_rows) if import_rows else None
         if json_path:
             with open(json_path, "w") as fh:
                 json.dump(
-                    {"exporters": Exporter.objects.count(), "results": [asdict(r) for r in results]}, fh, indent=2
+                    {
+                        "exporters": Exporter.objects.count(),
+                        "results": [asdict(r) for r in results],
+                        "import": imported,
+                    },
+                    fh,
+                    indent=2,
                 )
 
     def pages(self, staff: User, startup_user: User | None) -> list[tuple[str, str, User]]:
@@ -100,3 +111,41 @@ class Command(BaseCommand):
         self.stdout.write(f"{'page':<36} {'median ms':>10} {'queries':>8} {'× admin':>8}  status")
         for r in results:
             self.stdout.write(f"{r.name:<36} {r.median_ms:>10.1f} {r.queries:>8} {r.ratio:>8.2f}  {r.status}")
+
+    def measure_import(self, staff: User, rows: int) -> dict:
+        """Validate and commit a `rows`-row CSV of new exporters through the import service, then roll it back."""
+        content = demo.exporter_csv(demo.exporter_file_rows(rows))
+        phases = {}
+        batch = None
+        try:
+            with transaction.atomic():
+                started = time.perf_counter()
+                with CaptureQueriesContext(connection) as queries:
+                    batch = import_batch_create(actor=staff, name="bench-import.csv", content=content)
+                    batch = import_batch_validate(batch=batch, progress=False)
+                phases["validate"] = (time.perf_counter() - started, len(queries))
+                started = time.perf_counter()
+                with CaptureQueriesContext(connection) as queries:
+                    batch = import_batch_commit(actor=staff, batch=batch, progress=False)
+                phases["commit"] = (time.perf_counter() - started, len(queries))
+                written = batch.new_count
+                transaction.set_rollback(True)  # later measurements see the seeded data as it was
+        finally:
+            if batch is not None and batch.file:
+                batch.file.delete(save=False)
+        total = sum(seconds for seconds, _q in phases.values())
+        result = {
+            "rows": rows,
+            "written": written,
+            "validate_s": round(phases["validate"][0], 2),
+            "validate_queries": phases["validate"][1],
+            "commit_s": round(phases["commit"][0], 2),
+            "commit_queries": phases["commit"][1],
+            "total_s": round(total, 2),
+        }
+        self.stdout.write(
+            f"import of {rows:,} rows: validate {result['validate_s']} s ({result['validate_queries']} queries), "
+            f"commit {result['commit_s']} s ({result['commit_queries']} queries), total {result['total_s']} s, "
+            f"{written:,} written and rolled back"
+        )
+        return result

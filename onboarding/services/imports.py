@@ -1,0 +1,293 @@
+"""Bulk import of exporters: validate every row with ExporterForm, preview, then upsert by GSTIN.
+
+Two phases. `import_batch_validate` fills an ImportBatch with the preview (new /
+update / unchanged / error counts and every error by row and column) and writes no
+exporter. `import_batch_commit` validates again, against the database as it is
+then, and writes the valid rows (or nothing, for an all-or-nothing batch) in one
+transaction, with history rows. Queries per batch stay flat: existing exporters are
+preloaded per chunk of rows, never fetched per row.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from ..forms import ExporterForm, KnownExporters
+from ..importing import ImportFileError, Row, Table, read_table
+from ..models import Exporter, ImportBatch, Sector, User
+from ..models.imports import ImportStatus
+from .exporters import exporter_derived_fields
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 500  # rows per existing-exporter lookup and per progress update
+MAX_STORED_ERRORS = 10_000  # the error list kept on the batch (and in its CSV); the counts are always exact
+WRITE_BATCH = 1000
+FORM_FIELDS = ExporterForm._meta.fields
+WRITTEN_FIELDS = [*FORM_FIELDS, "sector"]
+
+
+@dataclass
+class RowResult:
+    number: int
+    action: str  # "new", "update" or "unchanged"
+    data: dict
+    instance: Exporter | None
+
+
+@dataclass
+class Report:
+    """What validating a file found: the rows to write, and every error by row and column."""
+
+    valid: list[RowResult] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    error_rows: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.valid if r.action == action)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "new_count": self.count("new"),
+            "update_count": self.count("update"),
+            "unchanged_count": self.count("unchanged"),
+            "error_count": self.error_rows,
+        }
+
+
+def validate_table(table: Table, *, on_progress: Callable[[int], None] | None = None) -> Report:
+    """Run every row through ExporterForm with duplicates checked against the database and earlier rows."""
+    known = KnownExporters.load()
+    sectors = {s.code: s for s in Sector.objects.all()}
+    report = Report(warnings=table.warnings)
+    chunk: list[Row] = []
+    done = 0
+    for row in table.rows():
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            _validate_chunk(chunk, table, known, sectors, report)
+            done += len(chunk)
+            chunk = []
+            if on_progress:
+                on_progress(done)
+    if chunk:
+        _validate_chunk(chunk, table, known, sectors, report)
+        done += len(chunk)
+        if on_progress:
+            on_progress(done)
+    return report
+
+
+def _existing(gstins: set[str]) -> dict[str, Exporter]:
+    found = {}
+    gstins = sorted(g for g in gstins if len(g) == 15)
+    for start in range(0, len(gstins), 900):  # under SQLite's parameter limit
+        for exporter in Exporter.objects.filter(gstin__in=gstins[start : start + 900]):
+            found[exporter.gstin] = exporter
+    return found
+
+
+def _validate_chunk(rows: list[Row], table: Table, known: KnownExporters, sectors: dict, report: Report) -> None:
+    from ..validators import compact
+
+    existing = _existing({compact(r.values.get("gstin")) for r in rows})
+    for row in rows:
+        instance = existing.get(compact(row.values.get("gstin")))
+        # The form works on a copy: the stored values stay on `instance` to compare and update.
+        form = ExporterForm(_form_data(row.values, instance), instance=copy.copy(instance), known=known)
+        valid = form.is_valid()
+        gstin = form.cleaned_data.get("gstin")
+        if gstin:
+            known.claim_row(row=row.number, gstin=gstin, pk=instance.pk if instance else None)
+        errors = [(name, message) for name, message in row.errors]
+        if not valid:  # a cell refused while reading (a formula) is not also "required"
+            read = {name for name, _message in errors}
+            errors += [(n, m) for n, messages in form.errors.items() if n not in read for m in messages]
+        if errors:
+            report.error_rows += 1
+            for name, message in errors:
+                if len(report.errors) < MAX_STORED_ERRORS:
+                    column = table.column(name) if name != "__all__" else ""
+                    value = row.values.get(name, "") if name != "__all__" else ""
+                    report.errors.append(
+                        {"row": row.number, "column": column, "value": value[:100], "message": message}
+                    )
+            continue
+        data = exporter_derived_fields(dict(form.cleaned_data), sectors_by_code=sectors)
+        action = "new" if instance is None else ("update" if _changes(instance, data) else "unchanged")
+        report.valid.append(RowResult(row.number, action, data, instance))
+
+
+def _form_data(values: dict[str, str], instance: Exporter | None) -> dict:
+    """The row's cells over what is already known: a blank cell or a missing column keeps the stored value."""
+    base = {"is_manufacturer": True} if instance is None else model_to_dict(instance, fields=FORM_FIELDS)
+    base.update({name: text for name, text in values.items() if text != ""})
+    return base
+
+
+def _changes(instance: Exporter, data: dict) -> list[str]:
+    changed = [name for name, value in data.items() if name != "sector" and getattr(instance, name) != value]
+    sector = data.get("sector")
+    if instance.sector_id != (sector.pk if sector else None):  # by id: no query for the related row
+        changed.append("sector")
+    return changed
+
+
+@transaction.atomic
+def write_report(*, report: Report, actor: User | None, reason: str) -> tuple[int, int]:
+    """Create the new exporters and update the changed ones, with history rows; returns (created, updated)."""
+    now = timezone.now()
+    new = [Exporter(**r.data) for r in report.valid if r.action == "new"]
+    updated = []
+    for result in report.valid:
+        if result.action == "update":
+            for name, value in result.data.items():
+                setattr(result.instance, name, value)
+            result.instance.updated_at = now
+            updated.append(result.instance)
+    if new:
+        bulk_create_with_history(
+            new, Exporter, batch_size=WRITE_BATCH, default_user=actor, default_change_reason=reason, default_date=now
+        )
+    if updated:
+        bulk_update_with_history(
+            updated,
+            Exporter,
+            [*WRITTEN_FIELDS, "updated_at"],
+            batch_size=WRITE_BATCH,
+            default_user=actor,
+            default_change_reason=reason,
+            default_date=now,
+        )
+    return len(new), len(updated)
+
+
+# --- ImportBatch bookkeeping ---------------------------------------------------
+
+
+def import_batch_create(*, actor: User | None, name: str, content: bytes, all_or_nothing: bool = False) -> ImportBatch:
+    """Store an uploaded file as a batch and read its header; an unreadable file gives a FAILED batch with why."""
+    batch = ImportBatch(uploaded_by=actor, file_name=name[:255], all_or_nothing=all_or_nothing)
+    try:
+        table = read_table(content, name)
+    except ImportFileError as exc:
+        batch.status, batch.message, batch.finished_at = ImportStatus.FAILED, str(exc), timezone.now()
+    else:
+        batch.total_rows = table.total_rows
+        batch.message = " ".join(table.warnings)
+        batch.file.save(name, ContentFile(content), save=False)  # kept for the commit and the record
+    batch.save()
+    return batch
+
+
+def _load(batch: ImportBatch) -> Table:
+    with batch.file.open("rb") as fh:
+        return read_table(fh.read(), batch.file_name)
+
+
+def _progress(batch: ImportBatch) -> Callable[[int], None]:
+    def report(done: int) -> None:
+        # Outside any transaction, so the page polling the batch sees it move.
+        ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
+
+    return report
+
+
+def import_batch_claim(*, batch: ImportBatch, old: list[str], new: str) -> bool:
+    """Move the batch from one of `old` to `new` unless another request or worker got there first."""
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status__in=old).update(status=new, processed_rows=0)
+    if claimed:
+        batch.status, batch.processed_rows = new, 0
+    return bool(claimed)
+
+
+def _fail(batch: ImportBatch, message: str) -> ImportBatch:
+    batch.status, batch.message, batch.finished_at = ImportStatus.FAILED, message, timezone.now()
+    batch.save(update_fields=["status", "message", "finished_at"])
+    return batch
+
+
+def import_batch_validate(*, batch: ImportBatch, progress: bool = True) -> ImportBatch:
+    """Check every row and store the preview on the batch; writes no exporter."""
+    waiting = [ImportStatus.UPLOADED, ImportStatus.VALIDATING]  # VALIDATING: a task delivered again
+    if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.VALIDATING):
+        return batch
+    try:
+        table = _load(batch)
+        report = validate_table(table, on_progress=_progress(batch) if progress else None)
+    except ImportFileError as exc:
+        return _fail(batch, str(exc))
+    except Exception:
+        logger.exception("import batch %s: validation failed", batch.pk)
+        _fail(batch, "Checking the file failed unexpectedly; the team has been told. Try again later.")
+        raise
+    for name, value in report.counts.items():
+        setattr(batch, name, value)
+    batch.total_rows = batch.processed_rows = table.total_rows
+    batch.errors = report.errors
+    batch.message = " ".join(report.warnings)
+    batch.status = ImportStatus.PREVIEW
+    batch.save()
+    return batch
+
+
+def import_batch_commit(*, actor: User | None, batch: ImportBatch, progress: bool = True) -> ImportBatch:
+    """Validate again and write the valid rows (or, all-or-nothing, none if any is bad) in one transaction."""
+    waiting = [ImportStatus.PREVIEW, ImportStatus.COMMITTING]  # COMMITTING: claimed by the page for a task
+    if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.COMMITTING):
+        return batch
+    try:
+        table = _load(batch)
+        report = validate_table(table, on_progress=_progress(batch) if progress else None)
+    except ImportFileError as exc:
+        return _fail(batch, str(exc))
+    except Exception:
+        logger.exception("import batch %s: commit failed", batch.pk)
+        _fail(batch, "The import failed unexpectedly and wrote nothing; the team has been told.")
+        raise
+    batch.errors = report.errors
+    batch.error_count = report.error_rows
+    if batch.all_or_nothing and report.error_rows:
+        batch.new_count = batch.update_count = 0
+        batch.unchanged_count = report.count("unchanged")
+        batch.save()
+        return _fail(
+            batch, f"Nothing was written: this import is all-or-nothing and {report.error_rows} row(s) have errors."
+        )
+    try:
+        with transaction.atomic():
+            created, updated = write_report(
+                report=report, actor=actor, reason=f"Imported from {batch.file_name} (import #{batch.pk})"
+            )
+            batch.new_count, batch.update_count = created, updated
+            batch.unchanged_count = report.count("unchanged")
+            batch.status, batch.finished_at = ImportStatus.DONE, timezone.now()
+            batch.processed_rows = table.total_rows
+            batch.message = _result_message(created, updated, batch.unchanged_count, report.error_rows)
+            batch.save()
+    except IntegrityError:
+        logger.warning("import batch %s: a GSTIN was registered while it ran", batch.pk, exc_info=True)
+        message = "Someone registered one of these exporters while the import ran; nothing was written. Commit again."
+        ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.COMMITTING).update(
+            status=ImportStatus.PREVIEW, message=message
+        )
+        batch.refresh_from_db()
+    return batch
+
+
+def _result_message(created: int, updated: int, unchanged: int, errors: int) -> str:
+    parts = [f"{created} added", f"{updated} updated", f"{unchanged} unchanged"]
+    if errors:
+        parts.append(f"{errors} row{'s' if errors != 1 else ''} skipped for errors")
+    return ", ".join(parts) + "."

@@ -1,0 +1,160 @@
+"""Exporter import pages: upload, preview with errors, commit, result; big files go to Celery."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .. import importing
+from ..models import ImportBatch
+from ..models.imports import ImportStatus
+from ..permissions import staff_required
+from ..services.imports import import_batch_claim, import_batch_commit, import_batch_create, import_batch_validate
+from ..tasks import import_commit_task, import_validate_task
+from .pagination import paginate
+
+logger = logging.getLogger(__name__)
+ERRORS_SHOWN = 200
+RUNNING = (ImportStatus.VALIDATING, ImportStatus.COMMITTING)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="Exporter file (.csv or .xlsx)")
+    all_or_nothing = forms.BooleanField(
+        required=False, label="All or nothing: write no row at all if any row has an error"
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        max_bytes, _rows = importing.limits()
+        if upload.size > max_bytes:
+            raise forms.ValidationError(importing.too_big_message(upload.size, max_bytes))
+        return upload
+
+
+def async_threshold() -> int:
+    return getattr(settings, "IMPORT_ASYNC_ROWS", 2000)
+
+
+def _queue(task, *args) -> bool:
+    """Queue a task; False (and a log line) when the broker is unreachable."""
+    try:
+        task.delay(*args)
+    except Exception:  # kombu/redis connection errors: the page says so instead of a 500
+        logger.exception("could not queue %s%s", task.name, args)
+        return False
+    return True
+
+
+@staff_required
+def import_upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        batch = import_batch_create(
+            actor=request.user,
+            name=upload.name,
+            content=upload.read(),
+            all_or_nothing=form.cleaned_data["all_or_nothing"],
+        )
+        if batch.status == ImportStatus.FAILED:
+            messages.error(request, batch.message)
+        elif batch.total_rows > async_threshold():
+            if not _queue(import_validate_task, batch.pk):
+                batch.status, batch.message = ImportStatus.FAILED, "The background worker cannot be reached: try later."
+                batch.save(update_fields=["status", "message"])
+        else:
+            import_batch_validate(batch=batch, progress=False)
+        return redirect("onboarding:exporter-import-detail", pk=batch.pk)
+    # Batches are listed without their error lists, which can be large.
+    batches = ImportBatch.objects.select_related("uploaded_by").defer("errors")
+    return render(request, "onboarding/importbatch_form.html", {"form": form, "page": paginate(request, batches, 20)})
+
+
+@staff_required
+def import_detail(request, pk: int):
+    batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=pk)
+    return render(
+        request,
+        "onboarding/importbatch_detail.html",
+        {
+            "batch": batch,
+            "errors": batch.errors[:ERRORS_SHOWN],
+            "errors_hidden": max(0, len(batch.errors) - ERRORS_SHOWN),
+            "running": batch.status in RUNNING or batch.status == ImportStatus.UPLOADED,
+            "can_commit": batch.status == ImportStatus.PREVIEW and not (batch.all_or_nothing and batch.error_count),
+            "to_write": batch.new_count + batch.update_count,
+        },
+    )
+
+
+@staff_required
+def import_status(request, pk: int):
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "status_display": batch.get_status_display(),
+            "processed_rows": batch.processed_rows,
+            "total_rows": batch.total_rows,
+            "percent": batch.progress_percent,
+            "running": batch.status in RUNNING or batch.status == ImportStatus.UPLOADED,
+        }
+    )
+
+
+@staff_required
+@require_POST
+def import_commit(request, pk: int):
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    if batch.status != ImportStatus.PREVIEW:
+        messages.info(request, "This import is not waiting to be committed.")
+    elif batch.total_rows > async_threshold():
+        claimed = import_batch_claim(batch=batch, old=[ImportStatus.PREVIEW], new=ImportStatus.COMMITTING)
+        if claimed and not _queue(import_commit_task, batch.pk, request.user.pk):
+            import_batch_claim(batch=batch, old=[ImportStatus.COMMITTING], new=ImportStatus.PREVIEW)
+            messages.error(request, "The background worker cannot be reached: nothing was written. Try later.")
+    else:
+        import_batch_commit(actor=request.user, batch=batch)  # the page shows the result
+    return redirect("onboarding:exporter-import-detail", pk=batch.pk)
+
+
+def _safe_cell(value: object) -> str:
+    """Keep a spreadsheet from running a value as a formula when it opens the CSV."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@staff_required
+def import_errors_csv(request, pk: int):
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Row", "Column", "Value", "Message"])
+    for error in batch.errors:
+        cells = (error["column"], error.get("value", ""), error["message"])
+        writer.writerow([error["row"], *(_safe_cell(cell) for cell in cells)])
+    response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
+    return response
+
+
+@staff_required
+def import_template(request, kind: str):
+    if kind not in ("csv", "xlsx"):
+        raise Http404("Templates come as .csv or .xlsx.")
+    if kind == "xlsx":
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(importing.template_xlsx(), content_type=content_type)
+    else:
+        response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="exporters-template.{kind}"'
+    return response
