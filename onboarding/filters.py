@@ -104,11 +104,12 @@ class ActivityFilter(BootstrapFilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        if user.is_programme_staff:
-            del self.form.fields["user"]  # hundreds of people: staff narrow by startup instead
-        else:
-            # A startup user picks among their own team; a startup filter would be pointless.
-            self.form.fields["user"].queryset = User.objects.filter(
-                memberships__startup_id=user.active_membership.startup_id
-            ).distinct()
+        # The "logged by" choices are one startup's team: a startup user's own, or for
+        # staff the team of the startup they picked (all members would be hundreds).
+        startup_id = user.active_membership.startup_id if not user.is_programme_staff else self.data.get("startup")
+        if not user.is_programme_staff:
             del self.form.fields["startup"]
+        if startup_id and str(startup_id).isdigit():
+            self.form.fields["user"].queryset = User.objects.filter(memberships__startup_id=startup_id).distinct()
+        else:
+            del self.form.fields["user"]
