@@ -17,9 +17,13 @@ def home(request):
 def startup_home(request):
     now = timezone.now()
     stages = list(Stage.objects.ordered())
-    exporters = Exporter.objects.visible_to(request.user).for_list().by_urgency(now, stages)[:200]
+    exporters = Exporter.objects.visible_to(request.user).for_list()
+    mine = request.GET.get("mine") == "1"  # agents: only the exporters handed to me
+    if mine:
+        exporters = exporters.filter(agent=request.user)
+    exporters = exporters.by_urgency(now, stages)[:200]
     return render(
         request,
         "onboarding/startup_home.html",
-        {"startup": request.user.startup, "exporters": exporters, "stages": stages, "now": now},
+        {"startup": request.user.startup, "exporters": exporters, "stages": stages, "now": now, "mine": mine},
     )
