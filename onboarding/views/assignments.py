@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from ..assignment_forms import AssignForm, BulkAssignForm, HandToAgentForm, ReasonForm
 from ..matching import propose, rank_for
-from ..models import Exporter
-from ..permissions import manager_required, staff_required
+from ..models import Exporter, Role
+from ..permissions import staff_required
+from ..scoping import STAFF, object_view
 from ..services.assignments import (
     assignment_decline,
     auto_assignment_apply,
@@ -66,7 +67,7 @@ def auto_assign_view(request):
     )
 
 
-@staff_required
+@object_view(Exporter, *STAFF)
 def exporter_assign_view(request, pk: int):
     """Assign a pool exporter, or reassign one with a reason; suggests the best matches."""
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
@@ -98,7 +99,7 @@ def _reason_page(request, exporter, form, *, title: str, button: str, intro: str
     )
 
 
-@staff_required
+@object_view(Exporter, *STAFF)
 def exporter_unassign_view(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
     form = ReasonForm(request.POST or None)
@@ -120,7 +121,7 @@ def exporter_unassign_view(request, pk: int):
     )
 
 
-@manager_required
+@object_view(Exporter, Role.MANAGER)
 def assignment_decline_view(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
     form = ReasonForm(request.POST or None)
@@ -142,7 +143,7 @@ def assignment_decline_view(request, pk: int):
     )
 
 
-@manager_required
+@object_view(Exporter, Role.MANAGER)
 @require_POST
 def exporter_hand_to_agent_view(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)

@@ -5,6 +5,7 @@ from ..filters import ExporterFilter
 from ..forms import ExporterForm
 from ..models import Exporter, Stage
 from ..permissions import member_required, staff_required
+from ..scoping import STAFF, object_view
 from ..services.exporters import exporter_create, exporter_update
 from ..timeline import field_changes
 from .pagination import paginate, querystring_without_page
@@ -31,7 +32,7 @@ def exporter_create_view(request):
     return render(request, "onboarding/exporter_form.html", {"form": form, "creating": True})
 
 
-@staff_required
+@object_view(Exporter, *STAFF)  # other startups' exporters: 404, not 403
 def exporter_update_view(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user), pk=pk)
     form = ExporterForm(request.POST or None, instance=exporter)

@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ..assignment_forms import ReasonForm, StartupStatusForm
-from ..models import Startup
-from ..permissions import admin_required, staff_required
+from ..models import Role, Startup
+from ..scoping import STAFF, object_view
 from ..services.assignments import startup_release_exporters, startup_set_accepting, startup_set_status
 from .assignments import add_errors
 
 
-@staff_required
+@object_view(Startup, *STAFF)
 @require_POST
 def startup_accepting_view(request, pk: int):
     startup = get_object_or_404(Startup.objects.visible_to(request.user), pk=pk)
@@ -27,7 +27,7 @@ def startup_accepting_view(request, pk: int):
     return redirect(startup)
 
 
-@admin_required
+@object_view(Startup, Role.ADMIN)
 def startup_status_view(request, pk: int):
     startup = get_object_or_404(Startup.objects.visible_to(request.user).with_load(), pk=pk)
     form = StartupStatusForm(request.POST or None, initial={"status": startup.status})
@@ -52,7 +52,7 @@ def startup_status_view(request, pk: int):
     return render(request, "onboarding/startup_status_form.html", {"startup": startup, "form": form})
 
 
-@admin_required
+@object_view(Startup, Role.ADMIN)
 def startup_release_view(request, pk: int):
     startup = get_object_or_404(Startup.objects.visible_to(request.user).with_load(), pk=pk)
     form = ReasonForm(request.POST or None)
