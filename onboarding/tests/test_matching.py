@@ -191,3 +191,18 @@ def test_two_auto_assign_runs_racing_never_overfill_a_startup():
     for startup in startups:
         assert Exporter.objects.filter(startup=startup).count() == startup.capacity
         assert Assignment.objects.filter(startup=startup, ended_at__isnull=True).count() == startup.capacity
+
+
+def test_bench_runs_auto_assign_in_a_rolled_back_transaction(db, tmp_path, capsys):
+    import json
+
+    call_command("seed_demo", startups=6, exporters=120, seed=7, password="demo-pass-123")
+    before = list(Exporter.objects.order_by("pk").values_list("pk", "startup_id", "status"))
+    path = tmp_path / "bench.json"
+    call_command("bench", repeat=1, json_path=str(path), auto_assign_pool=50)
+    figures = json.loads(path.read_text())["auto_assign"]
+    assert figures["pool"] == 50 and figures["assigned"] + figures["unmatched"] == 50
+    assert figures["assigned"] > 0 and figures["overfull_startups"] == 0
+    assert figures["preview_page_status"] == 200
+    assert "auto-assign over a pool of 50" in capsys.readouterr().out
+    assert list(Exporter.objects.order_by("pk").values_list("pk", "startup_id", "status")) == before

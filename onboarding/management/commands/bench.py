@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from onboarding.bench_assign import bench_auto_assign
 from onboarding.models import Exporter, Role, User
 
 BASELINE = "admin exporter changelist"
@@ -34,8 +35,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--repeat", type=int, default=7, help="Timed requests per page (after one warm-up)")
         parser.add_argument("--json", dest="json_path", default=None, help="Also write the results here as JSON")
+        parser.add_argument(
+            "--auto-assign-pool", type=int, default=10_000, help="Exporters in the pool for the auto-assign run"
+        )
 
-    def handle(self, *args, repeat: int, json_path: str | None, **opts):
+    def handle(self, *args, repeat: int, json_path: str | None, auto_assign_pool: int = 10_000, **opts):
         staff = User.objects.filter(staff_role=Role.ADMIN, is_active=True).order_by("pk").first()
         if staff is None or not Exporter.objects.exists():
             raise CommandError("Seed the database first: manage.py seed_demo --startups 500 --exporters 100000")
@@ -49,10 +53,17 @@ class Command(BaseCommand):
         for r in results:
             r.ratio = round(r.median_ms / baseline.median_ms, 2) if baseline.median_ms else 0.0
         self.print_table(results)
+        auto_assign = bench_auto_assign(self, staff, auto_assign_pool)
         if json_path:
             with open(json_path, "w") as fh:
                 json.dump(
-                    {"exporters": Exporter.objects.count(), "results": [asdict(r) for r in results]}, fh, indent=2
+                    {
+                        "exporters": Exporter.objects.count(),
+                        "results": [asdict(r) for r in results],
+                        "auto_assign": auto_assign,
+                    },
+                    fh,
+                    indent=2,
                 )
 
     def pages(self, staff: User, startup_user: User | None) -> list[tuple[str, str, User]]:
@@ -65,6 +76,7 @@ class Command(BaseCommand):
             ("exporter search (staff)", "/exporters/?q=shree", staff),
             ("exporter detail (staff)", f"/exporters/{exporter.pk}/", staff),
             ("startup list (staff)", "/startups/", staff),
+            ("distribution report (staff)", "/reports/", staff),
         ]
         if startup_user is not None:
             pages.append(("startup home", "/", startup_user))
