@@ -15,8 +15,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import BigIntegerField, Case, Count, Value, When
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
+from ..bulk import copy_rows
+from ..bulk_history import write_history
 from ..matching import Plan, Proposal, pool_q
 from ..models import Assignment, Exporter, Stage, Startup, StartupMember, User
 from ..models.assignments import AssignedHow, EndReason
@@ -298,22 +299,29 @@ class AutoResult:
 
 
 def _write_auto(accepted: list[Proposal], pool: dict[int, Exporter], actor: User | None) -> None:
-    """Bulk writes: assignments and their history, exporters grouped by startup, exporter history."""
+    """Bulk writes (COPY on PostgreSQL): assignments, exporters grouped by startup, and history rows for both."""
     now, stage = timezone.now(), _assigned_stage()
+    actor_id = actor.pk if actor else None
+    copy_rows(
+        Assignment,
+        ["exporter", "startup", "assigned_by", "assigned_at", "how", "why", "end_reason", "end_note"],
+        ((p.exporter.pk, p.startup.pk, actor_id, now, AssignedHow.AUTO, p.why, "", "") for p in accepted),
+    )
+    # The pool is locked by this transaction, so these are exactly the rows just written.
+    ids = dict(Assignment.objects.filter(assigned_at=now, how=AssignedHow.AUTO).values_list("exporter_id", "pk"))
     assignments = [
         Assignment(
+            pk=ids[p.exporter.pk],
             exporter_id=p.exporter.pk,
             startup_id=p.startup.pk,
-            assigned_by=actor,
+            assigned_by_id=actor_id,
             assigned_at=now,
             how=AssignedHow.AUTO,
             why=p.why,
         )
         for p in accepted
     ]
-    bulk_create_with_history(
-        assignments, Assignment, batch_size=BATCH, default_user=actor, default_change_reason="auto-assignment"
-    )
+    write_history(Assignment, assignments, actor=actor, reason="auto-assignment", when=now, history_type="+")
     exporters = []
     for start in range(0, len(accepted), BATCH):
         chunk = accepted[start : start + BATCH]
@@ -331,9 +339,7 @@ def _write_auto(accepted: list[Proposal], pool: dict[int, Exporter], actor: User
         Exporter.objects.filter(pk__in=[p.exporter.pk for p in chunk]).update(
             startup=startup_of, agent=None, current_stage=stage, stage_entered_at=now, updated_at=now
         )
-    Exporter.history.bulk_history_create(
-        exporters, batch_size=BATCH, update=True, default_user=actor, default_change_reason="auto-assignment"
-    )
+    write_history(Exporter, exporters, actor=actor, reason="auto-assignment", when=now, history_type="~")
 
 
 @transaction.atomic

@@ -110,17 +110,24 @@ def test_every_proposal_carries_a_reason_and_no_startup_is_overfilled(textiles):
     assert Assignment.objects.filter(how=AssignedHow.AUTO).count() == 8
 
 
-def test_apply_writes_assignments_stage_and_history_in_bulk(admin_user, django_assert_max_num_queries):
+@pytest.mark.parametrize("pool", [5, 40])
+def test_apply_writes_assignments_stage_and_history_in_bulk(admin_user, django_assert_max_num_queries, pool):
     startup = StartupFactory(state="27", capacity=100)
-    ExporterFactory.create_batch(30)
+    ExporterFactory.create_batch(pool)
     plan = propose()
-    with django_assert_max_num_queries(12):
+    # savepoint, 5 locked reads, assignments, their ids, their history, exporters, their history, release
+    with django_assert_max_num_queries(13):
         result = auto_assignment_apply(actor=admin_user, plan=plan)
-    assert result.assigned == 30
+    assert result.assigned == pool
     exporter = Exporter.objects.filter(startup=startup).first()
     assert exporter.current_stage.code == "assigned" and exporter.stage_entered_at is not None
-    assert exporter.history.first().history_user == admin_user
-    assert Assignment.objects.first().history.get().history_user == admin_user
+    record = exporter.history.first()
+    assert (record.history_user, record.history_type, record.startup_id) == (admin_user, "~", startup.pk)
+    assert record.legal_name == exporter.legal_name and record.products == exporter.products
+    assignment = Assignment.objects.get(exporter=exporter)
+    created = assignment.history.get()
+    assert (created.history_user, created.history_type, created.why) == (admin_user, "+", assignment.why)
+    assert Assignment.history.count() == pool and Exporter.history.filter(history_type="~").count() == pool
 
 
 def test_apply_rechecks_capacity_and_pool_against_a_stale_plan(officer):
