@@ -98,8 +98,15 @@ class StartupStatusForm(forms.Form):
         required=False,
         initial=True,
         label="Return all its open exporters to the pool",
-        help_text="Their assignments are closed (and kept); the exporters can then be assigned again.",
+        help_text="When suspending or exiting: their assignments are closed (and kept) and the exporters can be "
+        "assigned again.",
     )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("status") == StartupStatus.ACTIVE:
+            data["release"] = False  # reactivating never takes exporters away
+        return data
 
 
 class TeamAgentForm(MemberAddForm):

@@ -285,3 +285,10 @@ def test_distribution_report_query_count_is_constant(client_for, officer, django
     # session, user, startups with load, exporters grouped, startup sectors, sectors
     with django_assert_num_queries(6):
         client.get(reverse("onboarding:reports"))
+
+
+def test_reactivating_a_startup_never_returns_its_exporters(client_for, admin_user, startup_a, exporter_a):
+    url = reverse("onboarding:startup-status", args=[startup_a.pk])
+    client_for(admin_user).post(url, {"status": "active", "reason": "back", "release": "on"})
+    exporter_a.refresh_from_db()
+    assert exporter_a.startup == startup_a
