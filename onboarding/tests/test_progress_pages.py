@@ -147,8 +147,9 @@ def test_startup_home_orders_stalled_first_and_shows_sla_and_next_stage(client_f
     assert "day 9/7" in response.content.decode()
 
 
-def test_work_log_filters_by_startup_agent_kind_and_date(client_for, officer, agent_a, manager_a, exporter_a, exporter_b,
-                                                         startup_a):
+def test_work_log_filters_by_startup_agent_kind_and_date(
+    client_for, officer, agent_a, manager_a, exporter_a, exporter_b, startup_a
+):
     from onboarding.models.startups import MemberRole
 
     from .factories import MemberFactory
@@ -156,7 +157,9 @@ def test_work_log_filters_by_startup_agent_kind_and_date(client_for, officer, ag
     agent_b = MemberFactory(startup=exporter_b.startup, role=MemberRole.AGENT).user
     now = timezone.now()
     activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=now, note="A call")
-    activity_log(actor=manager_a, exporter=exporter_a, kind="visit", occurred_at=now - timedelta(days=10), note="A visit")
+    activity_log(
+        actor=manager_a, exporter=exporter_a, kind="visit", occurred_at=now - timedelta(days=10), note="A visit"
+    )
     activity_log(actor=agent_b, exporter=exporter_b, kind="call", occurred_at=now, note="B call")
     client = client_for(officer)
 

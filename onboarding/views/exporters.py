@@ -6,6 +6,7 @@ from ..forms import ActivityForm, ExporterForm, SetStageForm
 from ..models import Exporter, Stage
 from ..models.stages import StageEventStatus
 from ..permissions import member_required, staff_required
+from ..scoping import STAFF, object_view
 from ..services.exporters import exporter_create, exporter_update
 from ..services.progress import next_stage
 from ..timeline import exporter_timeline
@@ -33,7 +34,7 @@ def exporter_create_view(request):
     return render(request, "onboarding/exporter_form.html", {"form": form, "creating": True})
 
 
-@staff_required
+@object_view(Exporter, *STAFF)  # other startups' exporters: 404, not 403
 def exporter_update_view(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user), pk=pk)
     form = ExporterForm(request.POST or None, instance=exporter)

@@ -33,6 +33,9 @@ def startup_home(request):
     counts["waiting"] = events.filter(status=StageEventStatus.SUBMITTED).count()
     rejected = list(events.rejected_open()[:20])
     counts["rejected"] = len(rejected)
+    mine = request.GET.get("mine") == "1"  # agents: only the exporters handed to me
+    if mine:
+        exporters = exporters.filter(agent=request.user)
     page = paginate(request, exporters.for_list().by_urgency(now, stages))
     for exporter in page.object_list:
         exporter.next_stage = following.get(exporter.current_stage_id) if exporter.current_stage_id else stages[0]
@@ -44,6 +47,7 @@ def startup_home(request):
             "page": page,
             "counts": counts,
             "rejected": rejected,
+            "mine": mine,
             "querystring": querystring_without_page(request),
         },
     )

@@ -3,8 +3,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from ..filters import StartupFilter
 from ..forms import MemberAddForm, StartupForm
-from ..models import Startup
+from ..models import Role, Startup
 from ..permissions import admin_required, member_required, staff_required
+from ..scoping import object_view
 from ..services.startups import startup_create, startup_member_add, startup_update
 from .pagination import paginate, querystring_without_page
 
@@ -31,7 +32,7 @@ def startup_create_view(request):
     return render(request, "onboarding/startup_form.html", {"form": form, "creating": True})
 
 
-@admin_required
+@object_view(Startup, Role.ADMIN)  # other startups: 404, not 403
 def startup_update_view(request, pk: int):
     startup = get_object_or_404(Startup.objects.visible_to(request.user), pk=pk)
     form = StartupForm(request.POST or None, instance=startup)
@@ -54,7 +55,7 @@ def startup_detail(request, pk: int):
     )
 
 
-@admin_required
+@object_view(Startup, Role.ADMIN)  # other startups: 404, not 403
 def startup_member_add_view(request, pk: int):
     startup = get_object_or_404(Startup.objects.visible_to(request.user), pk=pk)
     form = MemberAddForm(request.POST or None)

@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from onboarding import demo
+from onboarding.bench_assign import bench_auto_assign
 from onboarding.models import Exporter, Role, User
 from onboarding.services.imports import import_batch_commit, import_batch_create, import_batch_validate
 
@@ -38,8 +39,11 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=7, help="Timed requests per page (after one warm-up)")
         parser.add_argument("--json", dest="json_path", default=None, help="Also write the results here as JSON")
         parser.add_argument("--import-rows", type=int, default=10_000, help="Rows in the import measurement (0: skip)")
+        parser.add_argument(
+            "--auto-assign-pool", type=int, default=10_000, help="Exporters in the pool for the auto-assign run"
+        )
 
-    def handle(self, *args, repeat: int, json_path: str | None, import_rows: int, **opts):
+    def handle(self, *args, repeat: int, json_path: str | None, import_rows: int, auto_assign_pool: int, **opts):
         staff = User.objects.filter(staff_role=Role.ADMIN, is_active=True).order_by("pk").first()
         if staff is None or not Exporter.objects.exists():
             raise CommandError("Seed the database first: manage.py seed_demo --startups 500 --exporters 100000")
@@ -54,6 +58,7 @@ class Command(BaseCommand):
             r.ratio = round(r.median_ms / baseline.median_ms, 2) if baseline.median_ms else 0.0
         self.print_table(results)
         imported = self.measure_import(staff, import_rows) if import_rows else None
+        auto_assign = bench_auto_assign(self, staff, auto_assign_pool)
         if json_path:
             with open(json_path, "w") as fh:
                 json.dump(
@@ -61,6 +66,7 @@ class Command(BaseCommand):
                         "exporters": Exporter.objects.count(),
                         "results": [asdict(r) for r in results],
                         "import": imported,
+                        "auto_assign": auto_assign,
                     },
                     fh,
                     indent=2,
@@ -76,6 +82,7 @@ class Command(BaseCommand):
             ("exporter search (staff)", "/exporters/?q=shree", staff),
             ("exporter detail (staff)", f"/exporters/{exporter.pk}/", staff),
             ("startup list (staff)", "/startups/", staff),
+            ("distribution report (staff)", "/reports/", staff),
         ]
         pages += [
             ("review queue (staff)", "/reviews/", staff),

@@ -1,0 +1,118 @@
+"""Forms for assignments, startup lifecycle and teams. They validate; services act."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .forms import MemberAddForm
+from .models import Exporter, Startup, User
+from .models.startups import StartupStatus
+
+REASON_WIDGET = forms.Textarea(attrs={"rows": 2})
+
+
+class StartupChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, startup: Startup) -> str:
+        return f"{startup} · {startup.get_state_display()} · {startup.open_exporters}/{startup.capacity}"
+
+
+def open_startups():
+    """Startups that may take exporters now, with their load for the labels."""
+    return (
+        Startup.objects.filter(status=StartupStatus.ACTIVE, accepting_assignments=True)
+        .with_load()
+        .order_by("brand_name", "legal_name")
+    )
+
+
+class AssignForm(forms.Form):
+    """Assign a pool exporter, or reassign one (then the reason is required)."""
+
+    startup = StartupChoiceField(
+        queryset=Startup.objects.none(),
+        empty_label="Choose a startup",
+        help_text="Active startups accepting assignments, with their load against capacity.",
+    )
+    reason = forms.CharField(widget=REASON_WIDGET, required=False, label="Why this startup?")
+
+    def __init__(self, *args, exporter: Exporter, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["startup"].queryset = open_startups()
+        self.reassigning = exporter.startup_id is not None
+        if self.reassigning:
+            self.fields["reason"].required = True
+            self.fields["reason"].label = "Why move it?"
+            self.fields["reason"].help_text = f"Required: {exporter.startup} loses this exporter."
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=REASON_WIDGET, label="Reason", help_text="Kept in the exporter's history.")
+
+
+class HandToAgentForm(forms.Form):
+    agent = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="The whole team",
+        label="Who works this exporter?",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, startup: Startup, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].queryset = User.objects.filter(
+            memberships__startup=startup, memberships__removed_at__isnull=True
+        ).order_by("first_name", "email")
+
+
+class BulkAssignForm(forms.Form):
+    exporter = forms.ModelMultipleChoiceField(
+        queryset=Exporter.objects.all(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={"required": "Tick at least one exporter in the list first."},
+    )
+    startup = StartupChoiceField(queryset=Startup.objects.none(), empty_label="Choose a startup")
+    reason = forms.CharField(
+        widget=REASON_WIDGET,
+        required=False,
+        label="Reason",
+        help_text="Required when some of the selected exporters are with another startup.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["startup"].queryset = open_startups()
+
+
+STATUS_ACTIONS = [
+    (StartupStatus.ACTIVE, "Activate"),
+    (StartupStatus.SUSPENDED, "Suspend"),
+    (StartupStatus.EXITED, "Exit the programme"),
+]
+
+
+class StartupStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=STATUS_ACTIONS, label="New status")
+    reason = forms.CharField(widget=REASON_WIDGET, label="Reason", help_text="Kept in the startup's history.")
+    release = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Return all its open exporters to the pool",
+        help_text="When suspending or exiting: their assignments are closed (and kept) and the exporters can be "
+        "assigned again.",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("status") == StartupStatus.ACTIVE:
+            data["release"] = False  # reactivating never takes exporters away
+        return data
+
+
+class TeamAgentForm(MemberAddForm):
+    """A manager adds an agent to their own team."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["role"]
+        self.fields["email"].help_text = "They get an email to set their password."

@@ -1,0 +1,110 @@
+"""The distribution report: how exporters spread over startups, states and sectors
+against the startups' capacity, so skew is visible. Four queries whatever the size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Q
+
+from .choices import STATES
+from .models import Exporter, Sector, Startup
+from .models.exporters import ExporterStatus
+from .models.startups import StartupStatus
+
+LOAD_BUCKETS = [("Empty", 0, 0), ("1–25%", 1, 25), ("26–50%", 26, 50), ("51–75%", 51, 75), ("76–99%", 76, 99)]
+
+
+def _percent(load: int, capacity: int) -> int:
+    if capacity == 0:
+        return 100 if load else 0
+    return round(100 * load / capacity)
+
+
+def startup_rows() -> list[dict]:
+    """Active startups and any other startup still holding exporters, fullest first."""
+    rows = []
+    for s in Startup.objects.with_load().order_by("legal_name"):
+        if s.status != StartupStatus.ACTIVE and not s.open_exporters:
+            continue
+        rows.append({"startup": s, "load": s.open_exporters, "percent": _percent(s.open_exporters, s.capacity)})
+    return sorted(rows, key=lambda r: (-r["percent"], -r["load"], r["startup"].legal_name))
+
+
+def load_histogram(rows: list[dict]) -> dict:
+    counts = dict.fromkeys([b[0] for b in LOAD_BUCKETS] + ["Full"], 0)
+    for row in rows:
+        if row["startup"].status != StartupStatus.ACTIVE:
+            continue
+        if row["percent"] >= 100:
+            counts["Full"] += 1
+            continue
+        for label, low, high in LOAD_BUCKETS:
+            if low <= row["percent"] <= high:
+                counts[label] += 1
+                break
+    return {"label": "Active startups", "labels": list(counts), "values": list(counts.values())}
+
+
+def distribution_figures() -> dict:
+    startups = startup_rows()
+    exporters = (
+        Exporter.objects.filter(status=ExporterStatus.ACTIVE)
+        .order_by()
+        .values_list("state", "sector")
+        .annotate(n=Count("pk"), assigned=Count("pk", filter=Q(startup__isnull=False)))
+    )
+    by_state = defaultdict(lambda: {"exporters": 0, "assigned": 0, "startups": 0, "capacity": 0, "load": 0})
+    by_sector = defaultdict(lambda: {"exporters": 0, "assigned": 0, "startups": 0, "capacity": 0, "load": 0})
+    for state, sector_id, n, assigned in exporters:
+        for bucket, key in ((by_state, state), (by_sector, sector_id)):
+            bucket[key]["exporters"] += n
+            bucket[key]["assigned"] += assigned
+    active = {r["startup"].pk: r for r in startups if r["startup"].status == StartupStatus.ACTIVE}
+    for row in active.values():
+        cell = by_state[row["startup"].state]
+        cell["startups"] += 1
+        cell["capacity"] += row["startup"].capacity
+        cell["load"] += row["load"]
+    links = Startup.sectors.through.objects.filter(startup__status=StartupStatus.ACTIVE).values_list(
+        "startup_id", "sector_id"
+    )
+    for startup_id, sector_id in links:
+        if startup_id in active:
+            cell = by_sector[sector_id]
+            cell["startups"] += 1
+            cell["capacity"] += active[startup_id]["startup"].capacity
+            cell["load"] += active[startup_id]["load"]
+    sectors = {s.pk: s for s in Sector.objects.all()}
+    state_rows = _finish(by_state, lambda code: STATES.get(code, code or "—"))
+    sector_rows = _finish(by_sector, lambda pk: sectors[pk].name if pk in sectors else "No sector")
+    top = state_rows[:15]
+    return {
+        "startups": startups,
+        "states": state_rows,
+        "sectors": sector_rows,
+        "load_chart": load_histogram(startups),
+        "state_chart": {
+            "labels": [r["name"] for r in top],
+            "series": [
+                {"label": "Assigned", "values": [r["assigned"] for r in top]},
+                {"label": "In the pool", "values": [r["pool"] for r in top]},
+                {"label": "Free capacity of startups there", "values": [r["room"] for r in top]},
+            ],
+        },
+    }
+
+
+def _finish(cells: dict, name) -> list[dict]:
+    rows = []
+    for key, cell in cells.items():
+        rows.append(
+            {
+                **cell,
+                "key": key,
+                "name": name(key),
+                "pool": cell["exporters"] - cell["assigned"],
+                "room": max(cell["capacity"] - cell["load"], 0),
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["exporters"], r["name"]))

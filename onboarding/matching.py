@@ -1,0 +1,286 @@
+"""The auto-assignment engine: who should work each exporter in the pool, and why.
+
+Everything it needs is loaded in a handful of queries (the pool, the startups with
+their load, their sectors, past assignments) and matched in Python, so a pool of
+10,000 exporters costs the same number of queries as a pool of ten. Writing the plan
+is `services.assignments.auto_assignment_apply`, which re-checks it under row locks.
+
+Rules (DESIGN §4, journey 3):
+- an exporter in the pool is unassigned and active; oldest first;
+- an eligible startup is active, accepting assignments, below capacity and has never
+  had this exporter before (declined it, lost it to a reassignment, returned it);
+- candidates are ranked by what they share with the exporter: the same state first,
+  then the sector (HS section) of its main product, then its preferred language;
+  a startup sharing none of the three is no match at all (that would be the blind
+  round robin the programme wants to avoid);
+- ties go to the lowest load/capacity ratio, then round robin (least recently given).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from .choices import LANGUAGES, STATES
+from .models import Assignment, Exporter, Sector, Startup
+from .models.exporters import ExporterStatus
+from .models.startups import StartupStatus
+
+# Score weights: a match on a heavier criterion beats any mix of lighter ones.
+STATE, SECTOR, LANGUAGE = 4, 2, 1
+
+
+@dataclass
+class Candidate:
+    """A startup as the engine sees it; `load` grows as the plan fills it."""
+
+    pk: int
+    name: str
+    state: str
+    capacity: int
+    load: int
+    sector_ids: frozenset[int]
+    languages: frozenset[str]
+    last_given: int = 0  # round robin: the plan step at which it last got an exporter
+
+    @property
+    def has_room(self) -> bool:
+        return self.load < self.capacity
+
+
+@dataclass
+class PoolExporter:
+    pk: int
+    legal_name: str
+    district: str
+    state: str
+    sector_id: int | None
+    language: str
+
+    @property
+    def state_name(self) -> str:
+        return STATES.get(self.state, self.state)
+
+
+@dataclass
+class Proposal:
+    exporter: PoolExporter
+    startup: Candidate
+    score: int
+    why: str
+
+
+@dataclass
+class Unmatched:
+    exporter: PoolExporter
+    why: str
+
+
+@dataclass
+class Plan:
+    proposals: list[Proposal] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)
+    startups: dict[int, Candidate] = field(default_factory=dict)
+    initial_load: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the plan's pairs, so an apply can tell whether it still is the preview."""
+        pairs = ",".join(f"{p.exporter.pk}:{p.startup.pk}" for p in self.proposals)
+        return hashlib.sha256(pairs.encode()).hexdigest()[:32]
+
+    def by_startup(self) -> list[dict]:
+        """Per receiving startup: how many it gets and its load before and after, fullest first."""
+        counts: dict[int, int] = {}
+        for proposal in self.proposals:
+            counts[proposal.startup.pk] = counts.get(proposal.startup.pk, 0) + 1
+        rows = [
+            {
+                "startup": self.startups[pk],
+                "count": n,
+                "before": self.initial_load[pk],
+                "after": self.initial_load[pk] + n,
+            }
+            for pk, n in counts.items()
+        ]
+        return sorted(rows, key=lambda r: (-r["count"], r["startup"].name))
+
+
+def _candidates() -> dict[int, Candidate]:
+    """Active startups accepting assignments, with their current load (2 queries)."""
+    rows = (
+        Startup.objects.filter(status=StartupStatus.ACTIVE, accepting_assignments=True)
+        .with_load()
+        .order_by("pk")
+        .values_list("pk", "brand_name", "legal_name", "state", "capacity", "open_exporters", "languages")
+    )
+    sectors: dict[int, set[int]] = {}
+    links = Startup.sectors.through.objects.filter(
+        startup__status=StartupStatus.ACTIVE, startup__accepting_assignments=True
+    ).values_list("startup_id", "sector_id")
+    for startup_id, sector_id in links:
+        sectors.setdefault(startup_id, set()).add(sector_id)
+    return {
+        pk: Candidate(
+            pk=pk,
+            name=brand or legal,
+            state=state,
+            capacity=capacity,
+            load=load,
+            sector_ids=frozenset(sectors.get(pk, ())),
+            languages=frozenset(languages or ()),
+        )
+        for pk, brand, legal, state, capacity, load, languages in rows
+    }
+
+
+def pool_q() -> Q:
+    """Exporters waiting for a startup."""
+    return Q(startup__isnull=True, status=ExporterStatus.ACTIVE)
+
+
+def _pool(limit: int | None = None) -> list[PoolExporter]:
+    rows = (
+        Exporter.objects.filter(pool_q())
+        .order_by("pk")
+        .values_list("pk", "legal_name", "district", "state", "sector_id", "preferred_language")
+    )
+    return [PoolExporter(*row) for row in (rows[:limit] if limit else rows)]
+
+
+def _past_startups() -> dict[int, set[int]]:
+    """For each exporter in the pool, the startups that had it before (declined, lost, returned)."""
+    past: dict[int, set[int]] = {}
+    rows = Assignment.objects.filter(
+        ended_at__isnull=False, exporter__startup__isnull=True, exporter__status=ExporterStatus.ACTIVE
+    ).values_list("exporter_id", "startup_id")
+    for exporter_id, startup_id in rows:
+        past.setdefault(exporter_id, set()).add(startup_id)
+    return past
+
+
+class _Index:
+    """Startups with room, by state, sector and language, so an exporter only looks at
+    startups that share something with it. Full startups are dropped as they fill."""
+
+    def __init__(self, startups: dict[int, Candidate]):
+        self.by_state: dict[str, set[int]] = {}
+        self.by_sector: dict[int, set[int]] = {}
+        self.by_language: dict[str, set[int]] = {}
+        self.open: set[int] = set()
+        for s in startups.values():
+            if not s.has_room:
+                continue
+            self.open.add(s.pk)
+            self.by_state.setdefault(s.state, set()).add(s.pk)
+            for sector_id in s.sector_ids:
+                self.by_sector.setdefault(sector_id, set()).add(s.pk)
+            for language in s.languages:
+                self.by_language.setdefault(language, set()).add(s.pk)
+
+    def drop(self, s: Candidate) -> None:
+        self.open.discard(s.pk)
+        self.by_state.get(s.state, set()).discard(s.pk)
+        for sector_id in s.sector_ids:
+            self.by_sector.get(sector_id, set()).discard(s.pk)
+        for language in s.languages:
+            self.by_language.get(language, set()).discard(s.pk)
+
+    def matching(self, e: PoolExporter) -> set[int]:
+        return (
+            self.by_state.get(e.state, set())
+            | self.by_sector.get(e.sector_id, set())
+            | self.by_language.get(e.language, set())
+        )
+
+
+def score(startup: Candidate, exporter: PoolExporter) -> int:
+    return (
+        STATE * (startup.state == exporter.state)
+        + SECTOR * (exporter.sector_id in startup.sector_ids)
+        + LANGUAGE * (exporter.language in startup.languages)
+    )
+
+
+def explain(startup: Candidate, exporter: PoolExporter, sector_names: dict[int, str]) -> str:
+    """ "same state (Gujarat); Textiles and textile articles; Gujarati; 12/40 load"."""
+    parts = []
+    if startup.state == exporter.state:
+        parts.append(f"same state ({exporter.state_name})")
+    if exporter.sector_id in startup.sector_ids:
+        parts.append(sector_names.get(exporter.sector_id, "same sector"))
+    if exporter.language in startup.languages:
+        parts.append(LANGUAGES.get(exporter.language, exporter.language))
+    parts.append(f"{startup.load}/{startup.capacity} load")
+    return "; ".join(parts)
+
+
+def _why_unmatched(
+    exporter: PoolExporter, index: _Index, excluded: set[int], startups: dict[int, Candidate], sector_names
+) -> str:
+    if not startups:
+        return "no active startup is accepting assignments"
+    if not index.open:
+        return "every active startup accepting assignments is full"
+    if index.open <= excluded:
+        names = ", ".join(sorted(startups[pk].name for pk in index.open & excluded))
+        return f"every startup with room has had this exporter before ({names})"
+    sector = sector_names.get(exporter.sector_id, "its sector") if exporter.sector_id else "no known sector"
+    language = LANGUAGES.get(exporter.language, exporter.language)
+    reason = f"no startup with room works in {exporter.state_name}, knows {sector} or speaks {language}"
+    if excluded & index.matching(exporter):
+        names = ", ".join(sorted(startups[pk].name for pk in excluded & index.matching(exporter)))
+        reason += f" (except {names}, which had this exporter before)"
+    return reason
+
+
+def propose(*, limit: int | None = None) -> Plan:
+    """Match the pool against the startups with room; writes nothing (5 queries)."""
+    startups = _candidates()
+    pool = _pool(limit)
+    past = _past_startups()
+    sector_names = dict(Sector.objects.values_list("pk", "name"))
+    plan = Plan(startups=startups, initial_load={pk: s.load for pk, s in startups.items()})
+    index = _Index(startups)
+    for step, exporter in enumerate(pool, start=1):
+        excluded = past.get(exporter.pk, set())
+        best_key, best = None, None
+        for pk in index.matching(exporter) - excluded:
+            startup = startups[pk]
+            # Highest score, then lowest load ratio, then least recently given, then oldest.
+            key = (-score(startup, exporter), startup.load / startup.capacity, startup.last_given, pk)
+            if best_key is None or key < best_key:
+                best_key, best = key, startup
+        if best is None:
+            plan.unmatched.append(
+                Unmatched(exporter, _why_unmatched(exporter, index, excluded, startups, sector_names))
+            )
+            continue
+        plan.proposals.append(Proposal(exporter, best, -best_key[0], explain(best, exporter, sector_names)))
+        best.load += 1
+        best.last_given = step
+        if not best.has_room:
+            index.drop(best)
+    return plan
+
+
+def rank_for(exporter: Exporter, *, limit: int = 5) -> list[tuple[Candidate, str]]:
+    """The best startups with room for one exporter, with reasons: suggestions for a manual assignment."""
+    startups = _candidates()
+    sector_names = dict(Sector.objects.values_list("pk", "name"))
+    excluded = set(Assignment.objects.filter(exporter=exporter).values_list("startup_id", flat=True))
+    subject = PoolExporter(
+        exporter.pk,
+        exporter.legal_name,
+        exporter.district,
+        exporter.state,
+        exporter.sector_id,
+        exporter.preferred_language,
+    )
+    ranked = sorted(
+        (s for s in startups.values() if s.has_room and s.pk not in excluded and score(s, subject) > 0),
+        key=lambda s: (-score(s, subject), s.load / s.capacity, s.pk),
+    )
+    return [(s, explain(s, subject, sector_names)) for s in ranked[:limit]]

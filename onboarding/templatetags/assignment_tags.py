@@ -1,0 +1,35 @@
+"""The assignment panel on the exporter page: who has it, since when and why, past
+assignments, and the actions the viewer may take. Kept out of the exporter view so
+the page's owner and this feature can change independently."""
+
+from __future__ import annotations
+
+from django import template
+
+from ..assignment_forms import HandToAgentForm
+from ..models import Assignment, Role
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def assignment_panel(context, exporter) -> dict:
+    """One query for the assignments (plus one for the team when a manager looks)."""
+    user = context["request"].user
+    assignments = list(
+        Assignment.objects.filter(exporter=exporter)
+        .select_related("startup", "agent", "assigned_by", "ended_by")
+        .order_by("-assigned_at", "-pk")
+    )
+    current = next((a for a in assignments if a.ended_at is None), None)
+    role = user.role
+    is_manager = role == Role.MANAGER and exporter.startup_id is not None
+    return {
+        "current": current,
+        "past": [a for a in assignments if a.ended_at is not None],
+        "is_staff": role in (Role.ADMIN, Role.OFFICER),
+        "is_manager": is_manager,
+        "agent_form": (
+            HandToAgentForm(startup=exporter.startup, initial={"agent": exporter.agent_id}) if is_manager else None
+        ),
+    }

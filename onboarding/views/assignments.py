@@ -1,0 +1,191 @@
+"""Assignment pages: auto-assignment, manual and bulk assignment, decline, hand to an agent."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ..assignment_forms import AssignForm, BulkAssignForm, HandToAgentForm, ReasonForm
+from ..matching import propose, rank_for
+from ..models import Exporter, Role
+from ..permissions import staff_required
+from ..scoping import STAFF, object_view
+from ..services.assignments import (
+    assignment_decline,
+    auto_assignment_apply,
+    exporter_assign,
+    exporter_hand_to_agent,
+    exporter_reassign,
+    exporter_unassign,
+    exporters_assign_bulk,
+)
+
+PREVIEW_ROWS = 500
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    """Put a service's refusal beside the field it concerns (or on top of the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@staff_required
+def auto_assign_view(request):
+    """Preview the engine's proposals with reasons; POST applies them if they are still what was shown."""
+    plan = propose()
+    if request.method == "POST":
+        if request.POST.get("fingerprint") != plan.fingerprint:
+            messages.warning(
+                request,
+                "The pool or the startups changed since your preview. Check the new proposals below and apply again.",
+            )
+        elif not plan.proposals:
+            messages.info(request, "There is nothing to assign.")
+        else:
+            result = auto_assignment_apply(actor=request.user, plan=plan)
+            text = f"Assigned {result.assigned} exporters."
+            if result.skipped:
+                text += f" {len(result.skipped)} were skipped because the data changed meanwhile; run it again."
+            messages.success(request, text)
+            return redirect("onboarding:assignment-auto")
+    return render(
+        request,
+        "onboarding/assignment_auto.html",
+        {
+            "plan": plan,
+            "proposals": plan.proposals[:PREVIEW_ROWS],
+            "unmatched": plan.unmatched[:PREVIEW_ROWS],
+            "by_startup": plan.by_startup(),
+            "preview_rows": PREVIEW_ROWS,
+        },
+    )
+
+
+@object_view(Exporter, *STAFF)
+def exporter_assign_view(request, pk: int):
+    """Assign a pool exporter, or reassign one with a reason; suggests the best matches."""
+    exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
+    form = AssignForm(request.POST or None, exporter=exporter)
+    if request.method == "POST" and form.is_valid():
+        startup, reason = form.cleaned_data["startup"], form.cleaned_data["reason"]
+        try:
+            if form.reassigning:
+                exporter_reassign(actor=request.user, exporter=exporter, startup=startup, reason=reason)
+            else:
+                exporter_assign(actor=request.user, exporter=exporter, startup=startup, why=reason)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"{exporter} is now with {startup}.")
+            return redirect(exporter)
+    return render(
+        request,
+        "onboarding/exporter_assign_form.html",
+        {"exporter": exporter, "form": form, "suggestions": rank_for(exporter)},
+    )
+
+
+def _reason_page(request, exporter, form, *, title: str, button: str, intro: str):
+    return render(
+        request,
+        "onboarding/assignment_reason_form.html",
+        {"exporter": exporter, "form": form, "title": title, "button": button, "intro": intro},
+    )
+
+
+@object_view(Exporter, *STAFF)
+def exporter_unassign_view(request, pk: int):
+    exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exporter_unassign(actor=request.user, exporter=exporter, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"{exporter} is back in the pool.")
+            return redirect(exporter)
+    return _reason_page(
+        request,
+        exporter,
+        form,
+        title=f"Return {exporter} to the pool",
+        button="Return to the pool",
+        intro=f"{exporter.startup or 'Its startup'} stops working this exporter; the assignment stays in the history.",
+    )
+
+
+@object_view(Exporter, Role.MANAGER)
+def assignment_decline_view(request, pk: int):
+    exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment_decline(actor=request.user, exporter=exporter, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, f"You declined {exporter}. The programme team will assign it elsewhere.")
+            return redirect("onboarding:home")
+    return _reason_page(
+        request,
+        exporter,
+        form,
+        title=f"Decline {exporter}",
+        button="Decline this exporter",
+        intro="The exporter goes back to the programme's pool and will not be offered to your startup again.",
+    )
+
+
+@object_view(Exporter, Role.MANAGER)
+@require_POST
+def exporter_hand_to_agent_view(request, pk: int):
+    exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
+    form = HandToAgentForm(request.POST, startup=exporter.startup)
+    if form.is_valid():
+        try:
+            exporter_hand_to_agent(actor=request.user, exporter=exporter, agent=form.cleaned_data["agent"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            agent = form.cleaned_data["agent"]
+            messages.success(request, f"{agent or 'The whole team'} now works {exporter}.")
+    else:
+        messages.error(request, "Choose someone from your team.")
+    return redirect(exporter)
+
+
+@staff_required
+@require_POST
+def exporter_bulk_assign_view(request):
+    """Step 1 (the list's ticked rows): confirm them and choose the startup. Step 2: assign all or none."""
+    ids = [value for value in request.POST.getlist("exporter") if value.isdigit()][:500]
+    if not ids:
+        messages.warning(request, "Tick at least one exporter in the list first.")
+        return redirect("onboarding:exporter-list")
+    if "startup" not in request.POST:
+        form = BulkAssignForm(initial={"exporter": ids})
+    else:
+        form = BulkAssignForm(request.POST)
+        if form.is_valid():
+            startup = form.cleaned_data["startup"]
+            try:
+                count = exporters_assign_bulk(
+                    actor=request.user,
+                    exporters=list(form.cleaned_data["exporter"]),
+                    startup=startup,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, f"{count} exporters are now with {startup}.")
+                return redirect(reverse("onboarding:exporter-list") + f"?startup={startup.pk}")
+    selected = Exporter.objects.for_list().filter(pk__in=ids)
+    return render(request, "onboarding/exporter_bulk_assign.html", {"form": form, "selected": selected})

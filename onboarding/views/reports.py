@@ -1,0 +1,10 @@
+from django.shortcuts import render
+
+from ..distribution import distribution_figures
+from ..permissions import staff_required
+
+
+@staff_required
+def distribution_report(request):
+    """Exporters per startup against capacity, and by state and sector: where the skew is."""
+    return render(request, "onboarding/report_distribution.html", distribution_figures())

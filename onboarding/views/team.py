@@ -1,0 +1,58 @@
+"""The team page: a startup manager adds and removes agents."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from ..assignment_forms import TeamAgentForm
+from ..models import Exporter, StartupMember
+from ..models.startups import MemberRole
+from ..permissions import manager_required
+from ..services.startups import startup_member_add, startup_member_remove
+
+
+def _team(startup) -> list[StartupMember]:
+    """Active members, each with the number of the startup's exporters handed to them (2 queries)."""
+    handed = dict(
+        Exporter.objects.filter(startup=startup, agent__isnull=False)
+        .order_by()
+        .values_list("agent")
+        .annotate(n=Count("pk"))
+        .values_list("agent", "n")
+    )
+    members = list(
+        StartupMember.objects.filter(startup=startup, removed_at__isnull=True)
+        .select_related("user")
+        .order_by("role", "user__email")
+    )
+    for member in members:
+        member.exporters = handed.get(member.user_id, 0)
+    return members
+
+
+@manager_required
+def team_view(request):
+    startup = request.user.startup
+    form = TeamAgentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = startup_member_add(actor=request.user, startup=startup, role=MemberRole.AGENT, **form.cleaned_data)
+        messages.success(request, f"{member.user.email} joined {startup} as an agent and will get an email.")
+        return redirect("onboarding:team")
+    return render(request, "onboarding/team.html", {"startup": startup, "members": _team(startup), "form": form})
+
+
+@manager_required
+@require_POST
+def team_member_remove_view(request, pk: int):
+    # Only agents of the manager's own startup: anything else is a 404.
+    member = get_object_or_404(
+        StartupMember, pk=pk, startup=request.user.startup, role=MemberRole.AGENT, removed_at__isnull=True
+    )
+    startup_member_remove(actor=request.user, member=member)
+    messages.success(
+        request, f"{member.user} no longer has access. Their exporters stay with {member.startup}, for the team."
+    )
+    return redirect("onboarding:team")
