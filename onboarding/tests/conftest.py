@@ -218,3 +218,15 @@ def _reference_data(request):
         with request.getfixturevalue("django_db_blocker").unblock():
             if not Stage.objects.exists():
                 seed_reference_data(apps)
+
+
+@pytest.fixture
+def sign_out(page, menu):
+    """`sign_out()` through the account menu in the navbar."""
+
+    def click():
+        menu().locator(".navbar .dropdown-toggle").click()
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url("**/accounts/login/**")
+
+    return click

@@ -9,7 +9,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_agent_logs_a_call_submits_storefront_officer_approves_startup_sees_stage_and_commission(
-    page, sign_in, menu, agent_a, officer, startup_a
+    page, sign_in, sign_out, menu, agent_a, officer, startup_a
 ):
     commission_rule("storefront_live", "2000.00")
     exporter = assign(ExporterFactory(legal_name="Kaveri Handlooms LLP"), startup_a, stage_code="membership_active")
@@ -31,7 +31,7 @@ def test_agent_logs_a_call_submits_storefront_officer_approves_startup_sees_stag
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_role("alert").first).to_contain_text("sent for review")
     expect(page.get_by_text("“Storefront live” is waiting for review")).to_be_visible()
-    menu().get_by_role("button", name="Sign out").click()
+    sign_out()
 
     sign_in(officer)
     menu().get_by_role("link", name="Reviews 1").click()
@@ -40,7 +40,7 @@ def test_agent_logs_a_call_submits_storefront_officer_approves_startup_sees_stag
     page.get_by_role("button", name="Approve", exact=True).click()
     expect(page.get_by_role("alert").first).to_contain_text("Approved “Storefront live” for Kaveri Handlooms LLP")
     expect(page.get_by_text("Nothing is waiting for review")).to_be_visible()
-    menu().get_by_role("button", name="Sign out").click()
+    sign_out()
 
     sign_in(agent_a)
     expect(page.get_by_text("Storefront live · day 0/7")).to_be_visible()
