@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from .scoped import ScopedQuerySet
+
 
 class ActivityKind(models.TextChoices):
     CALL = "call", "Call"
@@ -15,16 +17,7 @@ class ActivityKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class ActivityQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ActivityQuerySet:
-        """Staff see every startup's work log; a startup user sees their own startup's."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_programme_staff:
-            return self
-        membership = user.active_membership
-        return self.filter(startup_id=membership.startup_id) if membership else self.none()
-
+class ActivityQuerySet(ScopedQuerySet):
     def for_list(self) -> ActivityQuerySet:
         return self.select_related("exporter", "startup", "user")
 

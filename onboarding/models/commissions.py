@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from .scoped import ScopedQuerySet
+
 
 class CommissionRule(models.Model):
     """What a startup earns when an exporter reaches a stage, in INR, for a period."""
@@ -31,16 +33,7 @@ class CommissionStatus(models.TextChoices):
     PAID = "paid", "Paid"
 
 
-class CommissionQuerySet(models.QuerySet):
-    def visible_to(self, user) -> CommissionQuerySet:
-        """Staff see the whole ledger; a startup user sees their own startup's entries."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_programme_staff:
-            return self
-        membership = user.active_membership
-        return self.filter(startup_id=membership.startup_id) if membership else self.none()
-
+class CommissionQuerySet(ScopedQuerySet):
     def for_list(self) -> CommissionQuerySet:
         return self.select_related("startup", "exporter", "stage")
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ..choices import GSTIN_ONLY_STATES, LANGUAGE_CHOICES, STATE_CHOICES, STATES, MsmeCategory
+from .scoped import ScopedQuerySet
 
 
 class ExporterStatus(models.TextChoices):
@@ -19,16 +20,7 @@ class ExporterStatus(models.TextChoices):
     DROPPED = "dropped", "Dropped"
 
 
-class ExporterQuerySet(models.QuerySet):
-    def visible_to(self, user) -> ExporterQuerySet:
-        """Staff see all; a startup user sees the exporters currently assigned to their startup."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_programme_staff:
-            return self
-        membership = user.active_membership
-        return self.filter(startup_id=membership.startup_id) if membership else self.none()
-
+class ExporterQuerySet(ScopedQuerySet):
     def search(self, term: str) -> ExporterQuerySet:
         term = term.strip()
         if not term:

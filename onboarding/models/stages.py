@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from .scoped import ScopedQuerySet
+
 
 class EvidenceField(models.TextChoices):
     """What a stage may require as proof; each maps to a StageEvent column."""
@@ -50,21 +52,13 @@ class StageEventStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-class StageEventQuerySet(models.QuerySet):
-    def visible_to(self, user) -> StageEventQuerySet:
-        """Staff see all evidence; a startup user sees their own startup's exporters' evidence."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_programme_staff:
-            return self
-        membership = user.active_membership
-        if membership is None:
-            return self.none()
+class StageEventQuerySet(ScopedQuerySet):
+    def for_startup(self, startup_id: int) -> StageEventQuerySet:
         # A semi-join on the startup's exporter ids: PostgreSQL plans it from the
         # exporter index, where a JOIN on exporter.startup_id tempted it into a scan.
         from .exporters import Exporter
 
-        return self.filter(exporter__in=Exporter.objects.filter(startup_id=membership.startup_id).values("pk"))
+        return self.filter(exporter__in=Exporter.objects.filter(startup_id=startup_id).values("pk"))
 
     def waiting(self) -> StageEventQuerySet:
         """Evidence waiting for review, oldest first, with what a review card shows."""

@@ -8,6 +8,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from ..choices import STATE_CHOICES, STATES
+from .scoped import ScopedQuerySet
 
 
 class StartupStatus(models.TextChoices):
@@ -17,15 +18,8 @@ class StartupStatus(models.TextChoices):
     EXITED = "exited", "Exited"
 
 
-class StartupQuerySet(models.QuerySet):
-    def visible_to(self, user) -> StartupQuerySet:
-        """Staff see every startup; a startup user sees only their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_programme_staff:
-            return self
-        membership = user.active_membership
-        return self.filter(pk=membership.startup_id) if membership else self.none()
+class StartupQuerySet(ScopedQuerySet):
+    startup_lookup = "pk"
 
     def with_load(self) -> StartupQuerySet:
         """Annotate `open_exporters`: exporters currently assigned to the startup.
