@@ -10,6 +10,7 @@ from django.utils import timezone
 from .choices import STATE_CHOICES
 from .models import Exporter, Sector, Stage, Startup
 from .models.exporters import ExporterStatus
+from .models.reminders import Reminder, ReminderKind, ReminderStatus
 from .models.startups import StartupStatus
 
 ASSIGNED_CHOICES = [("", "Any"), ("true", "Unassigned"), ("false", "Assigned")]
@@ -84,3 +85,32 @@ class ExporterFilter(BootstrapFilterSet):
 
     def filter_stalled(self, queryset, name, value):
         return queryset.stalled(timezone.now()) if value else queryset
+
+
+class ReminderFilter(BootstrapFilterSet):
+    """The reminder log's filters: "was this startup told, and when?"."""
+
+    startup_name = django_filters.CharFilter(method="filter_startup_name", label="Startup")
+    startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    kind = django_filters.ChoiceFilter(choices=ReminderKind.choices)
+    status = django_filters.ChoiceFilter(choices=ReminderStatus.choices)
+    date_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Reminder
+        fields: list[str] = []
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A startup user sees only their own startup's reminders: no startup to choose.
+        if request is not None and not request.user.is_programme_staff:
+            self.filters.pop("startup_name")
+            self.filters.pop("startup")
+
+    def filter_startup_name(self, queryset, name, value):
+        return queryset.filter(Q(startup__brand_name__icontains=value) | Q(startup__legal_name__icontains=value))

@@ -222,3 +222,18 @@ class MemberAddForm(forms.Form):
         if user and StartupMember.objects.filter(user=user, removed_at__isnull=True).exists():
             raise ValidationError("This person already belongs to a startup team.")
         return email
+
+
+class PreferencesForm(forms.ModelForm):
+    """A user's email choices. Stalled-work alerts are not optional, so only the digest is here."""
+
+    class Meta:
+        from .models import User
+
+        model = User
+        fields = ["weekly_digest"]
+        labels = {"weekly_digest": "Email me the weekly pipeline digest on Mondays"}
+        help_texts = {
+            "weekly_digest": "Daily alerts about stalled exporters and waiting reviews are always sent: "
+            "they are part of the job."
+        }

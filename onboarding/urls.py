@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import exporters, home, startups
+from .views import reminders as reminder_views
 
 app_name = "onboarding"
 
@@ -15,4 +16,6 @@ urlpatterns = [
     path("exporters/new/", exporters.exporter_create_view, name="exporter-create"),
     path("exporters/<int:pk>/", exporters.exporter_detail, name="exporter-detail"),
     path("exporters/<int:pk>/edit/", exporters.exporter_update_view, name="exporter-update"),
+    path("reminders/", reminder_views.reminder_list, name="reminder-list"),
+    path("account/preferences/", reminder_views.preferences, name="preferences"),
 ]

@@ -20,6 +20,17 @@ class ReminderStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ReminderQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReminderQuerySet:
+        """Staff see every reminder; a startup user sees those about their own startup."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_programme_staff:
+            return self
+        membership = user.active_membership
+        return self.filter(startup_id=membership.startup_id) if membership else self.none()
+
+
 class Reminder(models.Model):
     """One message to one recipient for one period. The unique key makes sweeps idempotent."""
 
@@ -37,11 +48,23 @@ class Reminder(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set once the send task is on the broker; a pending row without it (the broker was
+    # down) or with an old one (the message was lost) is queued again by the next sweep.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # When a send task took the row (status "sending"); an old claim means its worker died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "recipient", "period_key"], name="one_reminder_per_period"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "queued_at"]),
+            models.Index(fields=["startup", "created_at"]),
+            models.Index(fields=["created_at"]),
         ]
 
     def __str__(self) -> str:
