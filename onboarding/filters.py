@@ -109,8 +109,9 @@ class ReminderFilter(BootstrapFilterSet):
         super().__init__(*args, **kwargs)
         # A startup user sees only their own startup's reminders: no startup to choose.
         if request is not None and not request.user.is_programme_staff:
-            self.filters.pop("startup_name")
-            self.filters.pop("startup")
+            for name in ("startup_name", "startup"):
+                self.filters.pop(name)
+                self.form.fields.pop(name)
 
     def filter_startup_name(self, queryset, name, value):
         return queryset.filter(Q(startup__brand_name__icontains=value) | Q(startup__legal_name__icontains=value))

@@ -224,16 +224,11 @@ class MemberAddForm(forms.Form):
         return email
 
 
-class PreferencesForm(forms.ModelForm):
+class PreferencesForm(forms.Form):
     """A user's email choices. Stalled-work alerts are not optional, so only the digest is here."""
 
-    class Meta:
-        from .models import User
-
-        model = User
-        fields = ["weekly_digest"]
-        labels = {"weekly_digest": "Email me the weekly pipeline digest on Mondays"}
-        help_texts = {
-            "weekly_digest": "Daily alerts about stalled exporters and waiting reviews are always sent: "
-            "they are part of the job."
-        }
+    weekly_digest = forms.BooleanField(
+        required=False,
+        label="Email me the weekly pipeline digest on Mondays",
+        help_text="Daily alerts about stalled exporters and waiting reviews are always sent: they are part of the job.",
+    )

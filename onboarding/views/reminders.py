@@ -41,7 +41,10 @@ def reminder_list(request):
 @login_required
 def preferences(request):
     """The signed-in user's email choices (the weekly digest; stalled alerts cannot be turned off)."""
-    form = PreferencesForm(request.POST or None, instance=request.user)
+    # An unticked checkbox sends an empty POST, which is falsy: bind on the method, not the data.
+    form = PreferencesForm(
+        request.POST if request.method == "POST" else None, initial={"weekly_digest": request.user.weekly_digest}
+    )
     if request.method == "POST" and form.is_valid():
         user_set_preferences(actor=request.user, user=request.user, weekly_digest=form.cleaned_data["weekly_digest"])
         if form.cleaned_data["weekly_digest"]:
