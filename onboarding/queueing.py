@@ -19,6 +19,10 @@ logger = logging.getLogger(__name__)
 # errors in OperationalError; a socket error may also escape from the transport.
 BROKER_ERRORS = (OperationalError, KombuError, ConnectionError, OSError, TimeoutError)
 
+# One quick retry: enough to replace a pooled connection that died with a restarted
+# Redis, short enough that a down broker costs the caller well under a second.
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+
 
 def publish_many(task, arg_lists: Iterable[Sequence]) -> list[Sequence]:
     """Publish `task(*args)` for each args now; return those that reached the broker.
@@ -29,7 +33,7 @@ def publish_many(task, arg_lists: Iterable[Sequence]) -> list[Sequence]:
     published = []
     for args in arg_lists:
         try:
-            task.apply_async(args=tuple(args), retry=False)
+            task.apply_async(args=tuple(args), retry=True, retry_policy=PUBLISH_RETRY)
         except BROKER_ERRORS as error:
             logger.warning("Broker unavailable, %s not queued (%s): %s", task.name, args, error)
             break
