@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 from django.core.management.base import BaseCommand, CommandError
@@ -93,7 +94,8 @@ class Command(BaseCommand):
 
     def measure_sweep(self) -> dict:
         """The reminder sweep with every kind due, in a transaction rolled back, so its rows
-        vanish and no send is queued (on-commit callbacks never run)."""
+        vanish and no send is queued (on-commit callbacks never run). Every startup gets a
+        manager and an agent (handling its exporters) first, so recipients scale with startups."""
         from django.db import transaction
         from django.utils import timezone
 
@@ -104,24 +106,46 @@ class Command(BaseCommand):
         class Rollback(Exception):
             pass
 
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            try:
-                with transaction.atomic():
+        try:
+            with transaction.atomic():
+                self.staff_every_startup()  # untimed: seed_demo gives logins to one startup only
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
                     result = reminders_sweep(now=timezone.now(), kinds=tuple(ReminderKind.values))
-                    raise Rollback
-            except Rollback:
-                pass
-            seconds = time.perf_counter() - started
+                    seconds = time.perf_counter() - started
+                raise Rollback
+        except Rollback:
+            pass
         figures = {
             "seconds": round(seconds, 2),
             "queries": len(queries),
             "reminders": len(result.created),
             "startups": Startup.objects.count(),
             "exporters": Exporter.objects.count(),
+            "by_kind": dict(Counter(p.kind for p in result.created)),
         }
         self.stdout.write(
             f"reminder sweep (all kinds, rolled back): {figures['seconds']} s, {figures['queries']} queries, "
             f"{figures['reminders']} reminders for {figures['startups']} startups / {figures['exporters']} exporters"
+            f" {figures['by_kind']}"
         )
         return figures
+
+    def staff_every_startup(self) -> None:
+        from django.db.models import OuterRef, Subquery
+
+        from onboarding.models import Startup, StartupMember
+        from onboarding.models.startups import MemberRole
+
+        startups = list(Startup.objects.filter(members__isnull=True).values_list("pk", flat=True))
+        users = User.objects.bulk_create(
+            [User(email=f"bench-{role}-{pk}@bench.invalid") for pk in startups for role in MemberRole.values]
+        )
+        roles = [(pk, role) for pk in startups for role in MemberRole.values]
+        StartupMember.objects.bulk_create(
+            [StartupMember(user=user, startup_id=pk, role=role) for user, (pk, role) in zip(users, roles, strict=True)]
+        )
+        agent = StartupMember.objects.filter(startup=OuterRef("startup"), role=MemberRole.AGENT, removed_at=None)
+        Exporter.objects.filter(agent__isnull=True, startup__isnull=False).update(
+            agent=Subquery(agent.values("user")[:1])
+        )
