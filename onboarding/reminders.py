@@ -195,7 +195,3 @@ def waiting_events(reminder: Reminder) -> list[StageEvent]:
         .select_related("exporter__startup", "stage")
         .order_by("submitted_at", "pk")
     )
-
-
-def days_in_stage(exporter: Exporter, now: datetime) -> int:
-    return (now - exporter.stage_entered_at).days
