@@ -122,12 +122,13 @@ class Command(BaseCommand):
             "reminders": len(result.created),
             "startups": Startup.objects.count(),
             "exporters": Exporter.objects.count(),
-            "by_kind": dict(Counter(p.kind for p in result.created)),
+            "by_kind": dict(Counter(str(p.kind) for p in result.created)),
+            "exporter_links": sum(len(p.exporter_ids) for p in result.created),
         }
         self.stdout.write(
             f"reminder sweep (all kinds, rolled back): {figures['seconds']} s, {figures['queries']} queries, "
             f"{figures['reminders']} reminders for {figures['startups']} startups / {figures['exporters']} exporters"
-            f" {figures['by_kind']}"
+            f" ({figures['exporter_links']} exporter links) {figures['by_kind']}"
         )
         return figures
 
