@@ -95,7 +95,8 @@ class Command(BaseCommand):
     def measure_sweep(self) -> dict:
         """The reminder sweep with every kind due, in a transaction rolled back, so its rows
         vanish and no send is queued (on-commit callbacks never run). Every startup gets a
-        manager and an agent (handling its exporters) first, so recipients scale with startups."""
+        manager and an agent (handling its exporters) first, so recipients scale with startups,
+        and no exporter has activity, so every overdue one is stalled."""
         from django.db import transaction
         from django.utils import timezone
 
@@ -150,3 +151,6 @@ class Command(BaseCommand):
         Exporter.objects.filter(agent__isnull=True, startup__isnull=False).update(
             agent=Subquery(agent.values("user")[:1])
         )
+        # The worst case for the sweep: nobody logged any work, so every exporter past its
+        # SLA is stalled and lands in a digest (seeded activity leaves only a few stalled).
+        Exporter.objects.update(last_activity_at=None)
