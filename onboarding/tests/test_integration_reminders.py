@@ -24,8 +24,21 @@ from onboarding.tasks import sweep_reminders_task
 from .factories import ExporterFactory, assign
 from .services import ROOT
 
-# serialized_rollback: the stages seeded by migration 0002 come back after each flush.
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def stages(transactional_db):
+    """Transactional tests flush the database, stages seeded by migration 0002 included: put them back."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from onboarding.models import Stage
+
+    if not Stage.objects.exists():
+        import_module("onboarding.migrations.0002_seed_stages_and_sectors").seed(apps, None)
+
 
 DAILY = [ReminderKind.STALLED_DIGEST, ReminderKind.ESCALATION]
 
