@@ -67,21 +67,33 @@ def reminders_sweep(*, now: datetime, kinds: tuple[str, ...] | None = None, dry_
             for p in new
         ]
     )
-    Through = Reminder.exporters.through
-    Through.objects.bulk_create(
-        [
-            Through(reminder_id=row.pk, exporter_id=pk)
-            for row, p in zip(rows, new, strict=True)
-            for pk in p.exporter_ids
-        ],
-        batch_size=5000,
-    )
+    link_exporters([(row.pk, pk) for row, p in zip(rows, new, strict=True) for pk in p.exporter_ids])
     stranded = list(
         stranded_reminders(timezone.now()).exclude(pk__in=[r.pk for r in rows]).values_list("pk", flat=True)[:5000]
     )
     result.requeued = len(stranded)
     reminders_queue(reminder_ids=[r.pk for r in rows] + stranded)
     return result
+
+
+def link_exporters(pairs: list[tuple[int, int]]) -> None:
+    """Write (reminder id, exporter id) rows of the M2M in one statement on PostgreSQL, however many."""
+    if not pairs:
+        return
+    through = Reminder.exporters.through
+    if connection.vendor != "postgresql":
+        through.objects.bulk_create([through(reminder_id=r, exporter_id=e) for r, e in pairs], batch_size=5000)
+        return
+    quote = connection.ops.quote_name
+    table = quote(through._meta.db_table)
+    reminder_col = quote(through._meta.get_field("reminder").column)
+    exporter_col = quote(through._meta.get_field("exporter").column)
+    reminder_ids, exporter_ids = (list(ids) for ids in zip(*pairs, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({reminder_col}, {exporter_col}) SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+            [reminder_ids, exporter_ids],
+        )
 
 
 def stranded_reminders(now: datetime):
