@@ -58,3 +58,20 @@ class AssignmentAdmin(SimpleHistoryAdmin):
 
 admin.site.register(models.Sector)
 admin.site.register(models.ImportBatch)
+
+
+@admin.register(models.Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Read-only: reminders are written by the sweep and the send task, never by hand."""
+
+    list_display = ["created_at", "kind", "recipient", "startup", "period_key", "status", "attempts", "sent_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["recipient", "startup"]
+    raw_id_fields = ["recipient", "startup", "exporters"]
+    search_fields = ["recipient__email", "period_key", "subject"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

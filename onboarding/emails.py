@@ -11,7 +11,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 
-def _send(kind: str, to: str, context: dict) -> None:
+def _send(kind: str, to: str, context: dict) -> str:
     context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
     subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
     text = render_to_string(f"emails/{kind}_body.txt", context)
@@ -19,6 +19,7 @@ def _send(kind: str, to: str, context: dict) -> None:
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
     message.send()
+    return subject
 
 
 def set_password_link(user) -> str:
@@ -36,3 +37,51 @@ def send_set_password(user) -> None:
         user.email,
         {"user": user, "startup": membership.startup if membership else None, "link": set_password_link(user)},
     )
+
+
+# --- Reminders (onboarding/reminders.py decides who gets what; these only render and send) ---
+
+
+def _reminder_context(reminder, **context) -> dict:
+    site = settings.SITE_URL.rstrip("/")
+    return {
+        "reminder": reminder,
+        "user": reminder.recipient,
+        "preferences_url": f"{site}/account/preferences/",
+        **context,
+    }
+
+
+def send_stalled_digest(reminder, *, exporters: list, now) -> str:
+    """A startup manager's (or agent's) stalled exporters, longest waiting first."""
+    return _send(
+        "stalled_digest",
+        reminder.recipient.email,
+        _reminder_context(reminder, startup=reminder.startup, exporters=exporters, count=len(exporters), now=now),
+    )
+
+
+def send_escalation(reminder, *, groups: list, count: int, now) -> str:
+    """To an officer: exporters stalled beyond twice their SLA, grouped by startup."""
+    return _send(
+        "escalation", reminder.recipient.email, _reminder_context(reminder, groups=groups, count=count, now=now)
+    )
+
+
+def send_review_waiting(reminder, *, events: list, now) -> str:
+    """To an officer: evidence waiting for review for more than two days."""
+    return _send(
+        "review_waiting",
+        reminder.recipient.email,
+        _reminder_context(reminder, events=events, count=len(events), now=now),
+    )
+
+
+def send_weekly_startup(reminder, *, digest: dict) -> str:
+    """A startup's weekly pipeline: funnel, what moved, what is due."""
+    return _send("weekly_startup", reminder.recipient.email, _reminder_context(reminder, **digest))
+
+
+def send_weekly_programme(reminder, *, digest: dict) -> str:
+    """The admins' weekly programme summary."""
+    return _send("weekly_programme", reminder.recipient.email, _reminder_context(reminder, **digest))

@@ -11,6 +11,7 @@ from .choices import STATE_CHOICES
 from .models import Activity, Exporter, Sector, Stage, Startup, User
 from .models.activities import ActivityKind
 from .models.exporters import ExporterStatus
+from .models.reminders import Reminder, ReminderKind, ReminderStatus
 from .models.startups import StartupStatus
 
 ASSIGNED_CHOICES = [("", "Any"), ("true", "Unassigned"), ("false", "Assigned")]
@@ -113,3 +114,33 @@ class ActivityFilter(BootstrapFilterSet):
             self.form.fields["user"].queryset = User.objects.filter(memberships__startup_id=startup_id).distinct()
         else:
             del self.form.fields["user"]
+
+
+class ReminderFilter(BootstrapFilterSet):
+    """The reminder log's filters: "was this startup told, and when?"."""
+
+    startup_name = django_filters.CharFilter(method="filter_startup_name", label="Startup")
+    startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    kind = django_filters.ChoiceFilter(choices=ReminderKind.choices)
+    status = django_filters.ChoiceFilter(choices=ReminderStatus.choices)
+    date_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Reminder
+        fields: list[str] = []
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A startup user sees only their own startup's reminders: no startup to choose.
+        if request is not None and not request.user.is_programme_staff:
+            for name in ("startup_name", "startup"):
+                self.filters.pop(name)
+                self.form.fields.pop(name)
+
+    def filter_startup_name(self, queryset, name, value):
+        return queryset.filter(Q(startup__brand_name__icontains=value) | Q(startup__legal_name__icontains=value))

@@ -468,3 +468,13 @@ class PaymentForm(forms.Form):
 
 class ReversalForm(forms.Form):
     reason = forms.CharField(max_length=500, label="Reason for the reversal")
+
+
+class PreferencesForm(forms.Form):
+    """A user's email choices. Stalled-work alerts are not optional, so only the digest is here."""
+
+    weekly_digest = forms.BooleanField(
+        required=False,
+        label="Email me the weekly pipeline digest on Mondays",
+        help_text="Daily alerts about stalled exporters and waiting reviews are always sent: they are part of the job.",
+    )

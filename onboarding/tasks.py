@@ -48,3 +48,29 @@ def import_commit_task(batch_id: int, actor_id: int | None) -> None:
     batch = ImportBatch.objects.filter(pk=batch_id).first()
     if batch is not None:
         import_batch_commit(actor=User.objects.filter(pk=actor_id).first(), batch=batch)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=TRANSIENT,
+    retry_backoff=settings.EMAIL_RETRY_BACKOFF,
+    retry_backoff_max=600,
+    max_retries=5,
+    acks_late=True,
+)
+def send_reminder_task(self, reminder_id: int) -> str:
+    """Send one Reminder row; a duplicate or redelivered task finds it claimed and does nothing."""
+    from .services.reminders import reminder_send
+
+    return reminder_send(reminder_id=reminder_id, final_attempt=self.request.retries >= self.max_retries)
+
+
+@shared_task(acks_late=True)
+def sweep_reminders_task(kinds: list[str] | None = None) -> dict:
+    """The beat's entry point: create what is owed now and queue the sends (idempotent)."""
+    from django.utils import timezone
+
+    from .services.reminders import reminders_sweep
+
+    result = reminders_sweep(now=timezone.now(), kinds=tuple(kinds) if kinds else None)
+    return {"created": len(result.created), "existing": result.existing, "requeued": result.requeued}

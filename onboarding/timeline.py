@@ -1,4 +1,4 @@
-"""An exporter's story, newest first: assignments, work, evidence and reviews, and field changes.
+"""An exporter's story, newest first: assignments, work, evidence and reviews, reminders, field changes.
 
 One query per source (bounded), merged in Python; history rows are compared pairwise
 without a query per row.
@@ -98,6 +98,16 @@ def exporter_timeline(exporter) -> list[Entry]:
                     tone="success" if approved else "danger",
                 )
             )
+    for reminder in exporter.reminders.filter(sent_at__isnull=False).select_related("recipient")[:PER_SOURCE]:
+        entries.append(
+            Entry(
+                reminder.sent_at,
+                "bell",
+                f"{reminder.get_kind_display()} sent to {reminder.recipient}",
+                detail=reminder.subject,
+                tone="warning",
+            )
+        )
     records = list(exporter.history.select_related("history_user").order_by("-history_date")[: PER_SOURCE + 1])
     entries.extend(field_changes(records))
     entries.sort(key=lambda e: e.at, reverse=True)

@@ -12,6 +12,7 @@ from .views import (
     startups,
     team,
 )
+from .views import reminders as reminder_views
 
 app_name = "onboarding"
 
@@ -61,4 +62,10 @@ urlpatterns += [
     path("commissions/rules/", commissions.commission_rules, name="commission-rules"),
     path("commissions/rules/<int:pk>/", commissions.commission_rules, name="commission-rule-edit"),
     path("commissions/<int:pk>/<str:action>/", commissions.commission_action, name="commission-action"),
+]
+
+# Reminders and the people's email preferences (issue 6).
+urlpatterns += [
+    path("reminders/", reminder_views.reminder_list, name="reminder-list"),
+    path("account/preferences/", reminder_views.preferences, name="preferences"),
 ]

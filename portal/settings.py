@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -179,6 +180,34 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
+
+# Reminders (onboarding/services/reminders.py). Times are Asia/Kolkata (CELERY_TIMEZONE).
+# The sweep is idempotent (one reminder per kind, recipient and day or week), so the
+# hourly repeats send nothing twice: they only catch up when an earlier run was missed.
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Every day at 09:00 IST: stalled digests to startups, escalations and review
+        # reminders to officers; on Mondays also the weekly pipeline and programme digests.
+        "reminders-daily": {
+            "task": "onboarding.tasks.sweep_reminders_task",
+            "schedule": crontab(minute=0, hour=9),
+        },
+        # Every hour on the hour from 10:00 to 18:00 IST: the same sweep again, catching up
+        # after a missed 09:00 run (e.g. Redis was down) and re-queueing stranded sends.
+        "reminders-catch-up": {
+            "task": "onboarding.tasks.sweep_reminders_task",
+            "schedule": crontab(minute=0, hour="10-18"),
+        },
+    }
+)
+# For demos and the integration tests: run the sweep every N seconds instead.
+if REMINDER_SWEEP_EVERY_SECONDS := env.int("REMINDER_SWEEP_EVERY_SECONDS", default=0):
+    CELERY_BEAT_SCHEDULE = {
+        "reminders-every-few-seconds": {
+            "task": "onboarding.tasks.sweep_reminders_task",
+            "schedule": float(REMINDER_SWEEP_EVERY_SECONDS),
+        }
+    }
 
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

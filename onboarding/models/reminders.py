@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from .scoped import ScopedQuerySet
+
 
 class ReminderKind(models.TextChoices):
     STALLED_DIGEST = "stalled_digest", "Stalled exporters digest"
@@ -18,6 +20,10 @@ class ReminderStatus(models.TextChoices):
     SENT = "sent", "Sent"
     SKIPPED = "skipped", "Skipped (work moved on)"
     FAILED = "failed", "Failed"
+
+
+class ReminderQuerySet(ScopedQuerySet):
+    """Staff see every reminder; a startup user sees those about their own startup."""
 
 
 class Reminder(models.Model):
@@ -37,11 +43,23 @@ class Reminder(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set once the send task is on the broker; a pending row without it (the broker was
+    # down) or with an old one (the message was lost) is queued again by the next sweep.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    # When a send task took the row (status "sending"); an old claim means its worker died.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "recipient", "period_key"], name="one_reminder_per_period"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "queued_at"]),
+            models.Index(fields=["startup", "created_at"]),
+            models.Index(fields=["created_at"]),
         ]
 
     def __str__(self) -> str:

@@ -126,6 +126,9 @@ def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidenc
         submitted_at=timezone.now(),
         **{attr: value for attr, value in evidence.items() if attr in EVIDENCE_ATTRIBUTES.values()},
     )
+    # Submitting evidence is work on the exporter: it is not stalled while an officer reviews.
+    exporter.last_activity_at = event.submitted_at
+    exporter.save(update_fields=["last_activity_at"])
     if stage.auto_approve:
         _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically for this stage.")
     return event

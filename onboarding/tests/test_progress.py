@@ -276,3 +276,38 @@ def test_timeline_shows_assignments_work_evidence_reviews_and_changes(client_for
     changes = [e for e in timeline if e.changes]
     assert any(name == "storefront url" for e in changes for name, _, _ in e.changes)
     assert timeline == sorted(timeline, key=lambda e: e.at, reverse=True)
+
+
+def test_submitting_evidence_counts_as_work_so_the_exporter_is_not_stalled(agent_a, startup_a):
+    exporter = assign(
+        ExporterFactory(), startup_a, stage_code="membership_active", entered=timezone.now() - timedelta(days=30)
+    )
+    from onboarding.models import Exporter
+
+    assert Exporter.objects.stalled(timezone.now()).filter(pk=exporter.pk).exists()
+    stage_event_submit(
+        actor=agent_a,
+        exporter=exporter,
+        stage=stage("storefront_live"),
+        evidence={"evidence_url": "https://a.example/"},
+    )
+    assert not Exporter.objects.stalled(timezone.now()).filter(pk=exporter.pk).exists()
+
+
+def test_sent_reminders_appear_on_the_timeline(client_for, officer, exporter_a, manager_a):
+    from onboarding.models import Reminder
+
+    reminder = Reminder.objects.create(
+        kind="stalled_digest",
+        recipient=manager_a,
+        startup=exporter_a.startup,
+        period_key="2026-11-30",
+        subject="2 exporters are stalled",
+        status="sent",
+        sent_at=timezone.now(),
+    )
+    reminder.exporters.add(exporter_a)
+    timeline = client_for(officer).get(exporter_a.get_absolute_url()).context["timeline"]
+    assert any(
+        e.title.startswith("Stalled exporters digest sent to") and e.detail == reminder.subject for e in timeline
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 from django.core.management.base import BaseCommand, CommandError
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         self.print_table(results)
         imported = self.measure_import(staff, import_rows) if import_rows else None
         auto_assign = bench_auto_assign(self, staff, auto_assign_pool)
+        sweep = self.measure_sweep()
         if json_path:
             with open(json_path, "w") as fh:
                 json.dump(
@@ -67,6 +69,7 @@ class Command(BaseCommand):
                         "results": [asdict(r) for r in results],
                         "import": imported,
                         "auto_assign": auto_assign,
+                        "sweep": sweep,
                     },
                     fh,
                     indent=2,
@@ -156,3 +159,66 @@ class Command(BaseCommand):
             f"{written:,} written and rolled back"
         )
         return result
+
+    def measure_sweep(self) -> dict:
+        """The reminder sweep with every kind due, in a transaction rolled back, so its rows
+        vanish and no send is queued (on-commit callbacks never run). Every startup gets a
+        manager and an agent (handling its exporters) first, so recipients scale with startups,
+        and no exporter has activity, so every overdue one is stalled."""
+        from django.db import transaction
+        from django.utils import timezone
+
+        from onboarding.models import Startup
+        from onboarding.models.reminders import ReminderKind
+        from onboarding.services.reminders import reminders_sweep
+
+        class Rollback(Exception):
+            pass
+
+        try:
+            with transaction.atomic():
+                self.staff_every_startup()  # untimed: seed_demo gives logins to one startup only
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    result = reminders_sweep(now=timezone.now(), kinds=tuple(ReminderKind.values))
+                    seconds = time.perf_counter() - started
+                raise Rollback
+        except Rollback:
+            pass
+        figures = {
+            "seconds": round(seconds, 2),
+            "queries": len(queries),
+            "reminders": len(result.created),
+            "startups": Startup.objects.count(),
+            "exporters": Exporter.objects.count(),
+            "by_kind": dict(Counter(str(p.kind) for p in result.created)),
+            "exporter_links": sum(len(p.exporter_ids) for p in result.created),
+        }
+        self.stdout.write(
+            f"reminder sweep (all kinds, rolled back): {figures['seconds']} s, {figures['queries']} queries, "
+            f"{figures['reminders']} reminders for {figures['startups']} startups / {figures['exporters']} exporters"
+            f" ({figures['exporter_links']} exporter links) {figures['by_kind']}"
+        )
+        return figures
+
+    def staff_every_startup(self) -> None:
+        from django.db.models import OuterRef, Subquery
+
+        from onboarding.models import Startup, StartupMember
+        from onboarding.models.startups import MemberRole
+
+        startups = list(Startup.objects.filter(members__isnull=True).values_list("pk", flat=True))
+        users = User.objects.bulk_create(
+            [User(email=f"bench-{role}-{pk}@bench.invalid") for pk in startups for role in MemberRole.values]
+        )
+        roles = [(pk, role) for pk in startups for role in MemberRole.values]
+        StartupMember.objects.bulk_create(
+            [StartupMember(user=user, startup_id=pk, role=role) for user, (pk, role) in zip(users, roles, strict=True)]
+        )
+        agent = StartupMember.objects.filter(startup=OuterRef("startup"), role=MemberRole.AGENT, removed_at=None)
+        Exporter.objects.filter(agent__isnull=True, startup__isnull=False).update(
+            agent=Subquery(agent.values("user")[:1])
+        )
+        # The worst case for the sweep: nobody logged any work, so every exporter past its
+        # SLA is stalled and lands in a digest (seeded activity leaves only a few stalled).
+        Exporter.objects.update(last_activity_at=None)

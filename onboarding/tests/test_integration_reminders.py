@@ -1,0 +1,211 @@
+"""Reminders through the real parts: Celery beat and worker processes, Redis, PostgreSQL
+and an SMTP sink on loopback. Exactly one email per recipient, whatever happens."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from onboarding.models import Exporter, Reminder
+from onboarding.models.reminders import ReminderKind, ReminderStatus
+from onboarding.reminders import kinds_due, plan
+from onboarding.services.reminders import reminders_sweep
+from onboarding.tasks import sweep_reminders_task
+
+from .factories import ExporterFactory, assign
+from .services import ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def stages(transactional_db):
+    """Transactional tests flush the database, stages seeded by migration 0002 included: put them back."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from onboarding.models import Stage
+
+    if not Stage.objects.exists():
+        import_module("onboarding.migrations.0002_seed_stages_and_sectors").seed(apps, None)
+
+
+DAILY = [ReminderKind.STALLED_DIGEST, ReminderKind.ESCALATION]
+
+
+@pytest.fixture
+def stalled_work(startup_a, startup_b, manager_a, agent_a, manager_b, officer):
+    """Stalled exporters at two startups, one of them far beyond its SLA."""
+    now = timezone.now()
+    for startup, agent, days in [(startup_a, agent_a, 5), (startup_a, None, 30), (startup_b, None, 5)]:
+        exporter = assign(ExporterFactory(), startup)
+        Exporter.objects.filter(pk=exporter.pk).update(stage_entered_at=now - timedelta(days=days), agent=agent)
+    return {manager_a.email, agent_a.email, manager_b.email, officer.email}
+
+
+def expected_recipients(kinds) -> list[str]:
+    from onboarding.models import User
+
+    ids = [p.recipient_id for p in plan(timezone.now(), tuple(kinds))]
+    emails = dict(User.objects.filter(pk__in=ids).values_list("pk", "email"))
+    return sorted(emails[pk] for pk in ids)
+
+
+def delivered_to(mailbox) -> list[str]:
+    return sorted(m["To"] for m in mailbox.messages)
+
+
+def wait_until(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def all_settled() -> bool:
+    return not Reminder.objects.filter(status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]).exists()
+
+
+def test_beat_triggers_the_sweep_and_repeated_beats_send_nothing_twice(stalled_work, celery_worker, mailbox, tmp_path):
+    expected = expected_recipients(kinds_due(timezone.now()))
+    assert set(stalled_work) <= set(expected)
+    # A real `celery beat` process, firing the sweep every second through Redis.
+    env = {**celery_worker.env, "REMINDER_SWEEP_EVERY_SECONDS": "1"}
+    log = open(tmp_path / "beat.log", "w")  # noqa: SIM115
+    beat = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel", "INFO", "-s", str(tmp_path / "sched")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        mailbox.wait_for(len(expected), timeout=60)
+        time.sleep(5)  # several more beats: each sweep finds the period's rows and sends nothing
+    finally:
+        beat.terminate()
+        beat.wait(timeout=20)
+        log.close()
+    assert "sweep_reminders_task" in (tmp_path / "beat.log").read_text()
+    assert delivered_to(mailbox) == expected
+    assert Reminder.objects.count() == len(expected)
+    wait_until(all_settled)
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
+
+
+def test_concurrent_sweeps_deliver_exactly_one_email_per_recipient(stalled_work, celery_worker, mailbox):
+    expected = expected_recipients(DAILY)
+    assert len(expected) == 4
+    # Two sweeps on the worker (concurrency 2) and a third in this process, all at once.
+    sweep_reminders_task.delay(DAILY)
+    sweep_reminders_task.delay(DAILY)
+
+    def sweep_here():
+        try:
+            reminders_sweep(now=timezone.now(), kinds=tuple(DAILY))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=sweep_here)
+    thread.start()
+    thread.join()
+    mailbox.wait_for(len(expected))
+    time.sleep(3)  # duplicate send tasks (if any) have had time to run
+    assert delivered_to(mailbox) == expected
+    wait_until(all_settled)
+    assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 4
+
+
+def test_an_smtp_failure_then_recovery_delivers_exactly_once(stalled_work, celery_worker, mailbox):
+    mailbox.fail_next(1)
+    call_command("send_reminders", "--kind", "stalled_digest", "--kind", "escalation")
+    messages = mailbox.wait_for(4, timeout=90)
+    wait_until(all_settled, timeout=60)
+    time.sleep(2)
+    assert len(mailbox.messages) == 4 and delivered_to(mailbox) == sorted(stalled_work)
+    assert len(messages) == 4
+    attempts = sorted(Reminder.objects.values_list("attempts", flat=True))
+    assert attempts == [1, 1, 1, 2]  # one was refused once, retried with backoff, sent once
+    retried = Reminder.objects.get(attempts=2)
+    assert retried.status == ReminderStatus.SENT and retried.last_error == ""
+
+
+def redis(*args: str) -> None:
+    port = os.environ["PORTAL_REDIS_PORT"]
+    subprocess.run(["redis-cli", "-p", port, *args], check=False, capture_output=True, timeout=10)
+
+
+def start_redis() -> None:
+    """Start Redis again exactly as scripts/services.sh did (as postgres when root)."""
+    port, directory = os.environ["PORTAL_REDIS_PORT"], os.environ["PORTAL_SERVICES_DIR"]
+    run_as = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    subprocess.run(
+        [
+            *run_as,
+            "redis-server",
+            "--port",
+            port,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            f"{directory}/redis.pid",
+            "--logfile",
+            f"{directory}/redis.log",
+            "--dir",
+            directory,
+        ],
+        check=True,
+        timeout=10,
+    )
+    for _ in range(100):
+        if subprocess.run(["redis-cli", "-p", port, "ping"], capture_output=True, text=True).stdout.strip() == "PONG":
+            return
+        time.sleep(0.1)
+    raise RuntimeError("Redis did not come back")
+
+
+def test_with_redis_down_the_web_answers_and_the_next_sweep_delivers(
+    stalled_work, celery_worker, mailbox, client, officer, manager_a
+):
+    os.environ["PORTAL_REDIS_PORT"]
+    redis("shutdown", "nosave")
+    try:
+        client.force_login(officer)
+        assert client.get("/exporters/").status_code == 200
+        assert client.get("/reminders/").status_code == 200
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.json()["broker"] is False
+        client.force_login(manager_a)
+        assert client.get("/").status_code == 200
+        started = time.monotonic()
+        call_command("send_reminders", "--kind", "stalled_digest", "--kind", "escalation")  # no exception
+        assert time.monotonic() - started < 10
+        assert Reminder.objects.filter(status=ReminderStatus.PENDING, queued_at__isnull=True).count() == 4
+    finally:
+        start_redis()
+    time.sleep(2)
+    assert mailbox.messages == []  # nothing went out while the broker was down
+    call_command("send_reminders", "--kind", "stalled_digest", "--kind", "escalation")
+    mailbox.wait_for(4, timeout=90)
+    wait_until(all_settled, timeout=60)
+    time.sleep(2)
+    assert delivered_to(mailbox) == sorted(stalled_work)
+    assert Reminder.objects.count() == 4

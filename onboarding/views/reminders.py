@@ -1,0 +1,55 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import redirect, render
+
+from ..filters import ReminderFilter
+from ..forms import PreferencesForm
+from ..models import Reminder
+from ..permissions import member_required
+from ..services.users import user_set_preferences
+from .pagination import paginate, querystring_without_page
+
+
+@member_required
+def reminder_list(request):
+    """What was sent to whom, when, about what: staff see all, a startup its own."""
+    through = Reminder.exporters.through
+    exporter_count = (
+        through.objects.filter(reminder=OuterRef("pk"))
+        .order_by()
+        .values("reminder")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    reminders = (
+        Reminder.objects.visible_to(request.user)
+        .select_related("recipient", "startup")
+        .annotate(exporter_count=Coalesce(Subquery(exporter_count), 0))
+        .order_by("-created_at", "-pk")
+    )
+    filterset = ReminderFilter(request.GET, queryset=reminders, request=request)
+    page = paginate(request, filterset.qs)
+    return render(
+        request,
+        "onboarding/reminder_list.html",
+        {"filter": filterset, "page": page, "querystring": querystring_without_page(request)},
+    )
+
+
+@login_required
+def preferences(request):
+    """The signed-in user's email choices (the weekly digest; stalled alerts cannot be turned off)."""
+    # An unticked checkbox sends an empty POST, which is falsy: bind on the method, not the data.
+    form = PreferencesForm(
+        request.POST if request.method == "POST" else None, initial={"weekly_digest": request.user.weekly_digest}
+    )
+    if request.method == "POST" and form.is_valid():
+        user_set_preferences(actor=request.user, user=request.user, weekly_digest=form.cleaned_data["weekly_digest"])
+        if form.cleaned_data["weekly_digest"]:
+            messages.success(request, "You will get the weekly digest on Mondays.")
+        else:
+            messages.success(request, "You will no longer get the weekly digest. Stalled-work alerts still come.")
+        return redirect("onboarding:preferences")
+    return render(request, "onboarding/user_preferences.html", {"form": form})
