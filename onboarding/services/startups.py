@@ -39,8 +39,6 @@ def startup_member_add(
 
     A new account has no usable password: a set-password email is queued on commit.
     """
-    from ..tasks import send_set_password_email_task
-
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     created = user is None
@@ -50,8 +48,17 @@ def startup_member_add(
         user.save()
     member = StartupMember.objects.create(user=user, startup=startup, role=MemberRole(role), added_by=actor)
     if created or not user.has_usable_password():
-        send_set_password_email_task.delay_on_commit(user.pk)
+        transaction.on_commit(lambda: _invite(user.pk))
     return member
+
+
+def _invite(user_id: int) -> None:
+    """Queue the set-password email; with the broker down, send it now rather than lose it."""
+    from ..queueing import publish_many
+    from ..tasks import send_set_password_email_task
+
+    if not publish_many(send_set_password_email_task, [(user_id,)]):
+        send_set_password_email_task.apply(args=(user_id,))  # in-process; a mail error is logged, not raised
 
 
 @transaction.atomic

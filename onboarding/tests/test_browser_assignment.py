@@ -8,9 +8,8 @@ from onboarding.models import Assignment
 from onboarding.models.startups import MemberRole
 
 from .factories import ExporterFactory, MemberFactory, StartupFactory
-from .reference import reference_data  # noqa: F401 (fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_admin_applies_auto_assignment_and_the_manager_sees_exactly_those_exporters(page, sign_in, admin_user):

@@ -27,19 +27,6 @@ from .services import ROOT
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def stages(transactional_db):
-    """Transactional tests flush the database, stages seeded by migration 0002 included: put them back."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    from onboarding.models import Stage
-
-    if not Stage.objects.exists():
-        import_module("onboarding.migrations.0002_seed_stages_and_sectors").seed(apps, None)
-
-
 DAILY = [ReminderKind.STALLED_DIGEST, ReminderKind.ESCALATION]
 
 
@@ -209,3 +196,24 @@ def test_with_redis_down_the_web_answers_and_the_next_sweep_delivers(
     time.sleep(2)
     assert delivered_to(mailbox) == sorted(stalled_work)
     assert Reminder.objects.count() == 4
+
+
+def test_with_redis_down_a_new_member_still_gets_the_invitation(celery_worker, client, admin_user, startup_a):
+    from django.core import mail
+    from django.urls import reverse
+
+    from onboarding.models import User
+
+    redis("shutdown", "nosave")
+    try:
+        client.force_login(admin_user)
+        response = client.post(
+            reverse("onboarding:startup-member-add", args=[startup_a.pk]),
+            {"email": "offline.invite@alpha.example", "role": "manager"},
+        )
+        assert response.status_code == 302
+        assert User.objects.filter(email="offline.invite@alpha.example").exists()
+        # Sent by the web process itself (this test's mail outbox) since nothing could be queued.
+        assert [m.to for m in mail.outbox] == [["offline.invite@alpha.example"]]
+    finally:
+        start_redis()

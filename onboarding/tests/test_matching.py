@@ -13,7 +13,6 @@ from onboarding.models.startups import StartupStatus
 from onboarding.services.assignments import assignment_decline, auto_assignment_apply, exporter_unassign
 
 from .factories import ExporterFactory, StartupFactory, assign
-from .reference import reference_data  # noqa: F401 (fixture)
 
 
 @pytest.fixture
@@ -167,7 +166,6 @@ def test_auto_assign_command_dry_run_writes_nothing_then_applies(db, capsys):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("reference_data")
 def test_two_auto_assign_runs_racing_never_overfill_a_startup():
     """Two admins preview, then apply at the same moment, each on its own connection."""
     if connection.vendor != "postgresql":

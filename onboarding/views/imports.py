@@ -17,6 +17,7 @@ from .. import importing
 from ..models import ImportBatch
 from ..models.imports import ImportStatus
 from ..permissions import staff_required
+from ..queueing import publish_many
 from ..services.imports import import_batch_claim, import_batch_commit, import_batch_create, import_batch_validate
 from ..tasks import import_commit_task, import_validate_task
 from .pagination import paginate
@@ -45,13 +46,8 @@ def async_threshold() -> int:
 
 
 def _queue(task, *args) -> bool:
-    """Queue a task; False (and a log line) when the broker is unreachable."""
-    try:
-        task.delay(*args)
-    except Exception:  # kombu/redis connection errors: the page says so instead of a 500
-        logger.exception("could not queue %s%s", task.name, args)
-        return False
-    return True
+    """Queue a task now; False (and a log line) when the broker is unreachable."""
+    return bool(publish_many(task, [args]))
 
 
 @staff_required
