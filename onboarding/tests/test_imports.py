@@ -317,10 +317,10 @@ def test_a_large_file_goes_to_the_task_and_reports_progress(client_for, admin_us
 def test_an_unreachable_worker_is_a_message_not_a_500(client_for, admin_user, settings, monkeypatch):
     from onboarding.tasks import import_validate_task
 
-    def refuse(*args):
+    def refuse(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(import_validate_task, "delay", refuse)
+    monkeypatch.setattr(import_validate_task, "apply_async", refuse)
     settings.IMPORT_ASYNC_ROWS = 1
     upload = SimpleUploadedFile("b.csv", csv_bytes(good_rows(2)))
     response = client_for(admin_user).post(reverse("onboarding:exporter-import"), {"file": upload}, follow=True)
