@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here: the docs page needs no CDN
     "simple_history",
     "axes",
     "onboarding",
@@ -198,6 +199,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Export Onboarding Portal API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Security headers. check --deploy is clean when DJANGO_DEBUG is off.
