@@ -21,7 +21,7 @@ from ..services.exporters import exporter_create, exporter_update
 from ..services.progress import activity_log, next_stage, stage_event_approve, stage_event_reject, stage_event_submit
 from ..services.startups import startup_create, startup_update
 from . import serializers as s
-from .forms import NON_FIELD, bind, service_errors
+from .forms import NON_FIELD, ApiActivityForm, bind, service_errors
 from .permissions import AdminWrites, HasRole, StaffWrites
 from .schema import body_for
 
@@ -79,7 +79,8 @@ class ExporterApiFilter(ExporterFilter):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         if request is not None:
-            self.filters["startup"].queryset = Startup.objects.visible_to(request.user)
+            # The page's filter set builds its form in __init__, so the form field is what to narrow.
+            self.form.fields["startup"].queryset = Startup.objects.visible_to(request.user)
 
 
 @extend_schema_view(
@@ -252,7 +253,7 @@ class ActivityViewSet(ScopedViewSet, mixins.CreateModelMixin):
 
     def create(self, request, *args, **kwargs):
         exporters = Exporter.objects.visible_to(request.user)
-        form = bind(ActivityForm, request, exporter_choices=exporters)
+        form = bind(ApiActivityForm, request, exporter_choices=exporters)
         data = dict(form.cleaned_data)
         try:
             activity = activity_log(actor=request.user, exporter=data.pop("exporter"), **data)
