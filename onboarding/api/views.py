@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from ..filters import ExporterFilter
@@ -20,6 +21,7 @@ from ..models.stages import EvidenceField, StageEventStatus
 from ..services.exporters import exporter_create, exporter_update
 from ..services.progress import activity_log, next_stage, stage_event_approve, stage_event_reject, stage_event_submit
 from ..services.startups import startup_create, startup_update
+from ..views.pagination import EstimatingPaginator
 from . import serializers as s
 from .forms import NON_FIELD, ApiActivityForm, bind, service_errors
 from .permissions import AdminWrites, HasRole, StaffWrites
@@ -29,6 +31,12 @@ from .schema import body_for
 EVIDENCE_BODY = body_for(
     StageEvidenceForm, "StageEvidenceRequest", stage=Stage(code="any", evidence_fields=list(EvidenceField))
 )
+
+
+class LogPagination(PageNumberPagination):
+    """For the append-only logs (millions of rows): the work log page's estimated count when unfiltered."""
+
+    django_paginator_class = EstimatingPaginator
 
 
 class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -182,6 +190,7 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
     """Milestone evidence: submit for an exporter's next stage; staff approve or reject it."""
 
     serializer_class = s.StageEventSerializer
+    pagination_class = LogPagination
     permission_classes = [HasRole, StaffWrites]
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = StageEventFilter
@@ -245,6 +254,7 @@ class ActivityViewSet(ScopedViewSet, mixins.CreateModelMixin):
     """The work log: staff see all, a startup its own. Log work on an exporter you can see."""
 
     serializer_class = s.ActivitySerializer
+    pagination_class = LogPagination
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = ActivityApiFilter
 
