@@ -202,6 +202,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or "state": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "StateEnum": "onboarding.choices.STATE_CHOICES",
+        "ExporterStateEnum": "onboarding.api.schema.EXPORTER_STATE_CHOICES",
+        "LanguageEnum": "onboarding.choices.LANGUAGE_CHOICES",
+        "StartupStatusEnum": "onboarding.models.startups.StartupStatus",
+        "ExporterStatusEnum": "onboarding.models.exporters.ExporterStatus",
+        "StageEventStatusEnum": "onboarding.models.stages.StageEventStatus",
+        "CommissionStatusEnum": "onboarding.models.commissions.CommissionStatus",
+    },
 }
 
 # Security headers. check --deploy is clean when DJANGO_DEBUG is off.

@@ -9,6 +9,10 @@ from django import forms
 from rest_framework import serializers
 
 from ..forms import ListField
+from ..models import Exporter
+
+# For SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: an exporter's state may also be a GSTIN-only code.
+EXPORTER_STATE_CHOICES = Exporter._meta.get_field("state").choices
 
 _SIMPLE = [
     (forms.BooleanField, serializers.BooleanField),

@@ -546,3 +546,11 @@ def test_docs_page_is_served_with_local_assets(client):
     page = response.content.decode()
     assert "swagger-ui" in page and "/api/schema/" in page
     assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    """Unnamed or colliding components would also fail `check --deploy` (drf-spectacular's checks)."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert "/api/v1/stage-events/{id}/approve/" in (tmp_path / "schema.yaml").read_text()
