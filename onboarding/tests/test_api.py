@@ -489,13 +489,16 @@ def _grow(startup, agent, n):
         activity_log(actor=agent, exporter=exporter, kind="training", occurred_at=timezone.now())
 
 
-@pytest.mark.parametrize("resource", ["exporters", "stage-events", "activities", "startups", "assignments"])
+@pytest.mark.parametrize(
+    "resource", ["exporters", "stage-events", "activities", "startups", "assignments", "commissions"]
+)
 @pytest.mark.parametrize("who", ["officer", "agent_a"])
 def test_list_query_count_does_not_grow_with_data(
     api_for, django_assert_num_queries, request, startup_a, agent_a, resource, who
 ):
     user = request.getfixturevalue(who)
     api = api_for(user)
+    commission_rule("contacted", "300.00")  # each approved contact accrues a ledger entry
     _grow(startup_a, agent_a, 2)
     for _ in range(3):
         StartupFactory()
