@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served from here: the docs page needs no CDN
     "simple_history",
     "axes",
     "onboarding",
@@ -227,6 +228,19 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Export Onboarding Portal API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" or "state": name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "StateEnum": "onboarding.choices.STATE_CHOICES",
+        "ExporterStateEnum": "onboarding.api.schema.EXPORTER_STATE_CHOICES",
+        "LanguageEnum": "onboarding.choices.LANGUAGE_CHOICES",
+        "StartupStatusEnum": "onboarding.models.startups.StartupStatus",
+        "ExporterStatusEnum": "onboarding.models.exporters.ExporterStatus",
+        "StageEventStatusEnum": "onboarding.models.stages.StageEventStatus",
+        "CommissionStatusEnum": "onboarding.models.commissions.CommissionStatus",
+    },
 }
 
 # Security headers. check --deploy is clean when DJANGO_DEBUG is off.

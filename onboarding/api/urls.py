@@ -1,0 +1,21 @@
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("startups", views.StartupViewSet, basename="startup")
+router.register("exporters", views.ExporterViewSet, basename="exporter")
+router.register("assignments", views.AssignmentViewSet, basename="assignment")
+router.register("stages", views.StageViewSet, basename="stage")
+router.register("stage-events", views.StageEventViewSet, basename="stageevent")
+router.register("activities", views.ActivityViewSet, basename="activity")
+router.register("commissions", views.CommissionViewSet, basename="commission")
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="token"),
+    *router.urls,
+]

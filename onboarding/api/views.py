@@ -1,0 +1,283 @@
+"""API viewsets. Every fetch goes through `visible_to(user)`; every write through a form and a service."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+from ..filters import ExporterFilter
+from ..forms import ActivityForm, ExporterForm, ReviewForm, StageEvidenceForm, StartupForm
+from ..models import Activity, Assignment, Commission, Exporter, Sector, Stage, StageEvent, Startup
+from ..models.activities import ActivityKind
+from ..models.commissions import CommissionStatus
+from ..models.stages import EvidenceField, StageEventStatus
+from ..services.exporters import exporter_create, exporter_update
+from ..services.progress import activity_log, next_stage, stage_event_approve, stage_event_reject, stage_event_submit
+from ..services.startups import startup_create, startup_update
+from ..views.pagination import EstimatingPaginator
+from . import serializers as s
+from .forms import NON_FIELD, ApiActivityForm, bind, service_errors
+from .permissions import AdminWrites, HasRole, StaffWrites
+from .schema import body_for
+
+# Stage-agnostic description of the evidence body: which fields a stage requires is in /stages/.
+EVIDENCE_BODY = body_for(
+    StageEvidenceForm, "StageEvidenceRequest", stage=Stage(code="any", evidence_fields=list(EvidenceField))
+)
+
+
+class LogPagination(PageNumberPagination):
+    """For the append-only logs (millions of rows): the work log page's estimated count when unfiltered."""
+
+    django_paginator_class = EstimatingPaginator
+
+
+class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """List and retrieve from a scoped queryset; subclasses add writes that call a service."""
+
+    permission_classes = [HasRole]
+
+    def respond(self, obj, status_code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(obj).data, status=status_code)
+
+
+@extend_schema_view(
+    create=extend_schema(request=body_for(StartupForm, "StartupRequest"), responses={201: s.StartupSerializer}),
+    update=extend_schema(request=body_for(StartupForm, "StartupRequest"), responses=s.StartupSerializer),
+    partial_update=extend_schema(request=body_for(StartupForm, "StartupRequest"), responses=s.StartupSerializer),
+)
+class StartupViewSet(ScopedViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
+    """Startups: staff see all, a member their own. Admins register and edit them."""
+
+    serializer_class = s.StartupSerializer
+    permission_classes = [HasRole, AdminWrites]
+
+    def get_queryset(self):
+        return (
+            Startup.objects.visible_to(self.request.user)
+            .with_load()
+            .prefetch_related(Prefetch("sectors", queryset=Sector.objects.only("pk", "code")))
+            .order_by("legal_name", "pk")
+        )
+
+    def create(self, request, *args, **kwargs):
+        form = bind(StartupForm, request)
+        startup = startup_create(actor=request.user, data=dict(form.cleaned_data))
+        return self.respond(self.get_queryset().get(pk=startup.pk), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        startup = self.get_object()
+        form = bind(StartupForm, request, instance=startup, partial=kwargs.get("partial", False))
+        startup_update(actor=request.user, startup=startup, data=dict(form.cleaned_data))
+        return self.respond(self.get_queryset().get(pk=startup.pk))
+
+
+class ExporterApiFilter(ExporterFilter):
+    """The staff page's filters; `stage` takes a stage code, `startup` only the user's visible startups."""
+
+    stage = filters.ModelChoiceFilter(field_name="current_stage", queryset=Stage.objects.all(), to_field_name="code")
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if request is not None:
+            # The page's filter set builds its form in __init__, so the form field is what to narrow.
+            self.form.fields["startup"].queryset = Startup.objects.visible_to(request.user)
+
+
+@extend_schema_view(
+    create=extend_schema(request=body_for(ExporterForm, "ExporterRequest"), responses={201: s.ExporterSerializer}),
+    update=extend_schema(request=body_for(ExporterForm, "ExporterRequest"), responses=s.ExporterSerializer),
+    partial_update=extend_schema(request=body_for(ExporterForm, "ExporterRequest"), responses=s.ExporterSerializer),
+)
+class ExporterViewSet(ScopedViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
+    """Exporters: staff see all, a startup its assigned ones. Staff register and edit them (ExporterForm)."""
+
+    serializer_class = s.ExporterSerializer
+    permission_classes = [HasRole, StaffWrites]
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = ExporterApiFilter
+
+    def get_queryset(self):
+        return Exporter.objects.visible_to(self.request.user).select_related(
+            "current_stage", "startup", "sector", "agent"
+        )
+
+    def create(self, request, *args, **kwargs):
+        form = bind(ExporterForm, request)
+        exporter = exporter_create(actor=request.user, data=dict(form.cleaned_data))
+        return self.respond(self.get_queryset().get(pk=exporter.pk), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        exporter = self.get_object()
+        form = bind(ExporterForm, request, instance=exporter, partial=kwargs.get("partial", False))
+        exporter_update(actor=request.user, exporter=exporter, data=dict(form.cleaned_data))
+        return self.respond(self.get_queryset().get(pk=exporter.pk))
+
+
+class ExporterIdFilterSet(filters.FilterSet):
+    """Filter by exporter id as a plain number: another startup's id matches nothing, like an unknown one."""
+
+    exporter = filters.NumberFilter(field_name="exporter_id")
+
+
+class AssignmentFilter(ExporterIdFilterSet):
+    startup = filters.NumberFilter(field_name="startup_id")
+
+
+class StageEventFilter(ExporterIdFilterSet):
+    status = filters.ChoiceFilter(choices=StageEventStatus.choices)
+    stage = filters.CharFilter(field_name="stage__code")
+
+
+class ActivityApiFilter(ExporterIdFilterSet):
+    kind = filters.ChoiceFilter(choices=ActivityKind.choices)
+
+
+class CommissionFilter(ExporterIdFilterSet):
+    status = filters.ChoiceFilter(choices=CommissionStatus.choices)
+    startup = filters.NumberFilter(field_name="startup_id")
+
+
+class AssignmentViewSet(ScopedViewSet):
+    """Assignment history, newest first: staff see all, a startup its own (open and ended)."""
+
+    serializer_class = s.AssignmentSerializer
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = AssignmentFilter
+
+    def get_queryset(self):
+        # Assignment has no visible_to: "its own" is the startup on the assignment, which is
+        # what the startup did, even for an exporter it no longer has.
+        queryset = Assignment.objects.select_related("exporter", "startup", "agent", "assigned_by")
+        user = self.request.user
+        if not user.is_authenticated:  # the schema generator's anonymous request
+            return queryset.none()
+        if user.is_programme_staff:
+            return queryset
+        return queryset.filter(startup_id=user.active_membership.startup_id)
+
+
+class StageViewSet(ScopedViewSet):
+    """The stages of the listing path, in order, with the evidence each requires."""
+
+    serializer_class = s.StageSerializer
+    pagination_class = None
+    queryset = Stage.objects.ordered()
+
+
+def _visible_exporter(request, name: str = "exporter") -> Exporter:
+    """The body's exporter id, if visible to the user; otherwise the same 400 as an unknown id."""
+    value = request.data.get(name) if hasattr(request.data, "get") else None
+    if value in (None, ""):
+        raise ValidationError({name: ["This field is required."]})
+    try:
+        return Exporter.objects.visible_to(request.user).select_related("current_stage").get(pk=int(value))
+    except (TypeError, ValueError, OverflowError, Exporter.DoesNotExist):
+        raise ValidationError({name: ["Select an exporter you can see (unknown id)."]}) from None
+
+
+@extend_schema_view(
+    create=extend_schema(request=EVIDENCE_BODY, responses={201: s.StageEventSerializer}),
+)
+class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
+    """Milestone evidence: submit for an exporter's next stage; staff approve or reject it."""
+
+    serializer_class = s.StageEventSerializer
+    pagination_class = LogPagination
+    permission_classes = [HasRole, StaffWrites]
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = StageEventFilter
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [HasRole()]  # any member may submit; the service checks it is their exporter
+        return super().get_permissions()
+
+    def get_queryset(self):
+        return StageEvent.objects.visible_to(self.request.user).select_related(
+            "exporter", "stage", "submitted_by", "reviewed_by"
+        )
+
+    def create(self, request, *args, **kwargs):
+        exporter = _visible_exporter(request)
+        stage = next_stage(exporter, list(Stage.objects.ordered()))
+        if stage is None:
+            raise ValidationError({"exporter": [f"{exporter} has reached the last stage."]})
+        form = bind(StageEvidenceForm, request, stage=stage)
+        try:
+            event = stage_event_submit(actor=request.user, exporter=exporter, stage=stage, evidence=form.evidence())
+        except DjangoValidationError as exc:
+            raise service_errors(exc) from None
+        return self.respond(self.get_queryset().get(pk=event.pk), status.HTTP_201_CREATED)
+
+    def _review(self, request, decide) -> Response:
+        event = self.get_object()
+        if event.status != StageEventStatus.SUBMITTED:
+            return Response(
+                {NON_FIELD: [f"This evidence is already {event.get_status_display().lower()}."]},
+                status=status.HTTP_409_CONFLICT,
+            )
+        form = bind(ReviewForm, request)
+        try:
+            decide(actor=request.user, event=event, note=form.cleaned_data["note"])
+        except DjangoValidationError as exc:
+            raise service_errors(exc) from None
+        return self.respond(self.get_queryset().get(pk=event.pk))
+
+    @extend_schema(request=body_for(ReviewForm, "ReviewRequest"), responses=s.StageEventSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve: advances the exporter's stage and accrues any commission (staff only)."""
+        return self._review(request, stage_event_approve)
+
+    @extend_schema(request=body_for(ReviewForm, "ReviewRequest"), responses=s.StageEventSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        """Reject with a note the startup sees (staff only; the note is required)."""
+        return self._review(request, stage_event_reject)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=body_for(ActivityForm, "ActivityRequest", exporter_choices=Exporter.objects.none()),
+        responses={201: s.ActivitySerializer},
+    ),
+)
+class ActivityViewSet(ScopedViewSet, mixins.CreateModelMixin):
+    """The work log: staff see all, a startup its own. Log work on an exporter you can see."""
+
+    serializer_class = s.ActivitySerializer
+    pagination_class = LogPagination
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = ActivityApiFilter
+
+    def get_queryset(self):
+        return Activity.objects.visible_to(self.request.user).for_list()
+
+    def create(self, request, *args, **kwargs):
+        exporters = Exporter.objects.visible_to(request.user)
+        form = bind(ApiActivityForm, request, exporter_choices=exporters)
+        data = dict(form.cleaned_data)
+        try:
+            activity = activity_log(actor=request.user, exporter=data.pop("exporter"), **data)
+        except DjangoValidationError as exc:
+            raise service_errors(exc) from None
+        return self.respond(self.get_queryset().get(pk=activity.pk), status.HTTP_201_CREATED)
+
+
+class CommissionViewSet(ScopedViewSet):
+    """The commission ledger: staff see all, a startup its own entries."""
+
+    serializer_class = s.CommissionSerializer
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = CommissionFilter
+
+    def get_queryset(self):
+        return Commission.objects.visible_to(self.request.user).for_list()
