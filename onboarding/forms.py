@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import phonenumbers
 from django import forms
@@ -365,10 +365,15 @@ class ActivityForm(forms.Form):
                 **self.fields,
             }
 
+    # A time in year 1 cannot even be stored in UTC; anything before the programme is a typo.
+    EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
     def clean_occurred_at(self):
         value = self.cleaned_data["occurred_at"]
         if value > timezone.now() + timedelta(minutes=5):
             raise ValidationError("Work cannot be logged in the future.")
+        if value < self.EARLIEST:
+            raise ValidationError("Work logged before 2000 is surely a typing mistake.")
         return value
 
 

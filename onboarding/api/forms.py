@@ -10,14 +10,13 @@ values so that an omitted field keeps its value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError
 
-from ..forms import ActivityForm, ListField
+from ..forms import ListField
 
 NON_FIELD = "non_field_errors"
 SCALARS = (str, int, float, bool, type(None))
@@ -90,15 +89,3 @@ def service_errors(exc: DjangoValidationError) -> ValidationError:
         return ValidationError({(NON_FIELD if k == "__all__" else k): v for k, v in exc.message_dict.items()})
     return ValidationError({NON_FIELD: exc.messages})
 
-
-class ApiActivityForm(ActivityForm):
-    """ActivityForm with a floor on the date: a year-1 time cannot be converted to UTC and
-    would fail on save (a 500). The page's form has no such floor yet; this belongs there."""
-
-    EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-
-    def clean_occurred_at(self):
-        value = super().clean_occurred_at()
-        if value < self.EARLIEST:
-            raise DjangoValidationError("Work logged before 2000 is surely a typing mistake.")
-        return value

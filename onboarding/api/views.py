@@ -23,7 +23,7 @@ from ..services.progress import activity_log, next_stage, stage_event_approve, s
 from ..services.startups import startup_create, startup_update
 from ..views.pagination import EstimatingPaginator
 from . import serializers as s
-from .forms import NON_FIELD, ApiActivityForm, bind, service_errors
+from .forms import NON_FIELD, bind, service_errors
 from .permissions import AdminWrites, HasRole, StaffWrites
 from .schema import body_for
 
@@ -153,15 +153,8 @@ class AssignmentViewSet(ScopedViewSet):
     filterset_class = AssignmentFilter
 
     def get_queryset(self):
-        # Assignment has no visible_to: "its own" is the startup on the assignment, which is
-        # what the startup did, even for an exporter it no longer has.
-        queryset = Assignment.objects.select_related("exporter", "startup", "agent", "assigned_by")
-        user = self.request.user
-        if not user.is_authenticated:  # the schema generator's anonymous request
-            return queryset.none()
-        if user.is_programme_staff:
-            return queryset
-        return queryset.filter(startup_id=user.active_membership.startup_id)
+        related = ("exporter", "startup", "agent", "assigned_by")
+        return Assignment.objects.visible_to(self.request.user).select_related(*related)
 
 
 class StageViewSet(ScopedViewSet):
@@ -263,7 +256,7 @@ class ActivityViewSet(ScopedViewSet, mixins.CreateModelMixin):
 
     def create(self, request, *args, **kwargs):
         exporters = Exporter.objects.visible_to(request.user)
-        form = bind(ApiActivityForm, request, exporter_choices=exporters)
+        form = bind(ActivityForm, request, exporter_choices=exporters)
         data = dict(form.cleaned_data)
         try:
             activity = activity_log(actor=request.user, exporter=data.pop("exporter"), **data)

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from .scoped import ScopedQuerySet
+
 
 class AssignedHow(models.TextChoices):
     MANUAL = "manual", "Manual"
@@ -17,6 +19,11 @@ class EndReason(models.TextChoices):
     STARTUP_EXITED = "startup_exited", "Startup suspended or exited"
     EXPORTER_DROPPED = "exporter_dropped", "Exporter dropped"
     UNASSIGNED = "unassigned", "Returned to the pool"
+
+
+class AssignmentQuerySet(ScopedQuerySet):
+    """A startup sees the assignments it held, open and ended: what it did, even for an
+    exporter it no longer has."""
 
 
 class Assignment(models.Model):
@@ -40,6 +47,8 @@ class Assignment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     history = HistoricalRecords()
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-assigned_at"]

@@ -311,3 +311,9 @@ def test_sent_reminders_appear_on_the_timeline(client_for, officer, exporter_a, 
     assert any(
         e.title.startswith("Stalled exporters digest sent to") and e.detail == reminder.subject for e in timeline
     )
+
+
+def test_a_year_one_date_is_a_field_error_not_a_500(client_for, agent_a, exporter_a):
+    response = log_work(client_for(agent_a), exporter_a, occurred_at="0001-01-01T00:00")
+    assert "typing mistake" in response.context["form"].errors["occurred_at"][0]
+    assert not Activity.objects.exists()
