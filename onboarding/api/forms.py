@@ -88,4 +88,3 @@ def service_errors(exc: DjangoValidationError) -> ValidationError:
     if hasattr(exc, "error_dict"):
         return ValidationError({(NON_FIELD if k == "__all__" else k): v for k, v in exc.message_dict.items()})
     return ValidationError({NON_FIELD: exc.messages})
-
