@@ -111,6 +111,7 @@ class Exporter(models.Model):
             models.Index(fields=["startup", "stage_entered_at"]),
             models.Index(fields=["current_stage", "stage_entered_at"]),
             models.Index(fields=["status", "startup"]),
+            models.Index(fields=["status", "current_stage"]),  # the board's column counts, index-only
             models.Index(fields=["pan", "state"]),
         ]
         constraints = [
