@@ -26,7 +26,7 @@ def startup_rows() -> list[dict]:
     # One grouped count for every startup at once (the per-startup subquery of
     # with_load() suits a page of startups, not all of them).
     loads = dict(
-        Exporter.objects.filter(startup__isnull=False).order_by().values_list("startup").annotate(n=Count("pk"))
+        Exporter.objects.filter(startup__isnull=False).order_by().values_list("startup").annotate(n=Count("*"))
     )
     rows = []
     for s in Startup.objects.order_by("legal_name"):

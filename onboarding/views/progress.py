@@ -161,7 +161,8 @@ def board(request):
     if request.user.is_programme_staff and request.GET.get("startup", "").isdigit():
         startup = get_object_or_404(Startup, pk=request.GET["startup"])
         exporters = exporters.filter(startup=startup)
-    counts = dict(exporters.order_by().values_list("current_stage").annotate(n=Count("pk")))
+    # COUNT(*), not COUNT(id): the (status, stage) index alone answers it.
+    counts = dict(exporters.order_by().values_list("current_stage").annotate(n=Count("*")))
     # One small query per stage column: each walks the (stage, entered) index for its
     # first cards, where a single window query would sort every active exporter.
     cards = {
