@@ -32,6 +32,17 @@ class BootstrapFilterSet(django_filters.FilterSet):
                 field.empty_label = "Any"
 
 
+def day_filter(field: str, lookup: str, label: str) -> django_filters.DateFilter:
+    """A date box filtering a datetime field by its (local) day."""
+    return django_filters.DateFilter(
+        field_name=field, lookup_expr=f"date__{lookup}", label=label, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def filter_by_startup_name(queryset, name, value):
+    return queryset.filter(Q(startup__brand_name__icontains=value) | Q(startup__legal_name__icontains=value))
+
+
 class StartupFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     status = django_filters.ChoiceFilter(choices=StartupStatus.choices)
@@ -55,7 +66,7 @@ class ExporterFilter(BootstrapFilterSet):
     sector = django_filters.ModelChoiceFilter(queryset=Sector.objects.all())
     # A select of every startup would be hundreds of options: staff type a name instead,
     # and links from a startup's page pass its id in the hidden `startup` field.
-    startup_name = django_filters.CharFilter(method="filter_startup_name", label="Startup")
+    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
     startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
     unassigned = django_filters.BooleanFilter(
         field_name="startup", lookup_expr="isnull", label="Assignment", widget=forms.Select(choices=ASSIGNED_CHOICES)
@@ -81,9 +92,6 @@ class ExporterFilter(BootstrapFilterSet):
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
-    def filter_startup_name(self, queryset, name, value):
-        return queryset.filter(Q(startup__brand_name__icontains=value) | Q(startup__legal_name__icontains=value))
-
     def filter_stalled(self, queryset, name, value):
         return queryset.stalled(timezone.now()) if value else queryset
 
@@ -92,12 +100,8 @@ class ActivityFilter(BootstrapFilterSet):
     startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.only("pk", "legal_name", "brand_name"))
     user = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Logged by")
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
-    since = django_filters.DateFilter(
-        field_name="occurred_at", lookup_expr="date__gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = django_filters.DateFilter(
-        field_name="occurred_at", lookup_expr="date__lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = day_filter("occurred_at", "gte", "From")
+    until = day_filter("occurred_at", "lte", "To")
 
     class Meta:
         model = Activity
@@ -119,16 +123,12 @@ class ActivityFilter(BootstrapFilterSet):
 class ReminderFilter(BootstrapFilterSet):
     """The reminder log's filters: "was this startup told, and when?"."""
 
-    startup_name = django_filters.CharFilter(method="filter_startup_name", label="Startup")
+    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
     startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
     kind = django_filters.ChoiceFilter(choices=ReminderKind.choices)
     status = django_filters.ChoiceFilter(choices=ReminderStatus.choices)
-    date_from = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label="From", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__lte", label="To", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = day_filter("created_at", "gte", "From")
+    date_to = day_filter("created_at", "lte", "To")
 
     class Meta:
         model = Reminder
@@ -141,6 +141,3 @@ class ReminderFilter(BootstrapFilterSet):
             for name in ("startup_name", "startup"):
                 self.filters.pop(name)
                 self.form.fields.pop(name)
-
-    def filter_startup_name(self, queryset, name, value):
-        return queryset.filter(Q(startup__brand_name__icontains=value) | Q(startup__legal_name__icontains=value))
