@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from . import validators as v
 from .choices import GSTIN_ONLY_STATES, LANGUAGE_CHOICES, STATES
@@ -343,6 +345,24 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+class PlainSelect(forms.Widget):
+    """A <select> built in Python. Django's and crispy's select templates render one
+    template per option, which costs more than the rest of the page when a startup picks
+    among its hundreds of exporters."""
+
+    choices: list = []
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {**self.build_attrs(self.attrs, attrs), "class": "form-select"}  # Bootstrap's, whatever crispy adds
+        selected = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((key, " selected" if str(key) == selected else "", label) for key, label in self.choices),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+
+
 class ActivityForm(forms.Form):
     """Log work: short enough to fill on a phone between two calls."""
 
@@ -361,7 +381,7 @@ class ActivityForm(forms.Form):
         self.fields["occurred_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         if exporter_choices is not None:
             self.fields = {
-                "exporter": forms.ModelChoiceField(queryset=exporter_choices, label="Exporter"),
+                "exporter": forms.ModelChoiceField(queryset=exporter_choices, label="Exporter", widget=PlainSelect),
                 **self.fields,
             }
 

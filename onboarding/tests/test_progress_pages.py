@@ -1,5 +1,6 @@
 """Issue 5 pages: scoping, query counts, the board and the startup home."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -171,3 +172,14 @@ def test_work_log_filters_by_startup_agent_kind_and_date(
     assert notes(startup=startup_a.pk, user=manager_a.pk) == ["A visit"]
     assert notes(kind="call") == ["A call", "B call"]
     assert notes(since=(now - timedelta(days=2)).date().isoformat()) == ["A call", "B call"]
+
+
+def test_the_exporter_picker_is_a_labelled_escaped_select_of_the_startups_own(
+    client_for, manager_a, startup_a, exporter_b
+):
+    exporter = assign(ExporterFactory(legal_name="Rao & <Sons> LLP"), startup_a)
+    page = client_for(manager_a).get(reverse("onboarding:activity-list")).content.decode()
+    assert re.search(r'<label\s+for="id_exporter"', page)
+    assert '<select name="exporter" class="form-select" id="id_exporter" required>' in page
+    assert f'<option value="{exporter.pk}">Rao &amp; &lt;Sons&gt; LLP</option>' in page
+    assert exporter_b.legal_name not in page
