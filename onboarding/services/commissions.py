@@ -55,6 +55,14 @@ def commission_accrue(*, event: StageEvent, actor: User | None) -> Commission | 
         return existing.first()
 
 
+@transaction.atomic
+def commission_rule_save(*, actor: User, rule: CommissionRule) -> CommissionRule:
+    """Create or change a rule (admins); the change is kept in its history."""
+    _require_admin(actor)
+    as_actor(rule, actor).save()
+    return rule
+
+
 def _require_admin(actor: User) -> None:
     if not actor.is_programme_admin:
         raise PermissionDenied("Only programme admins approve, pay or reverse commissions.")

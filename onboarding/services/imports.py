@@ -218,20 +218,33 @@ def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     return batch
 
 
+def _check(batch: ImportBatch, progress: bool, unexpected: str):
+    """Read the batch's file and check every row: (table, report), or the failed batch.
+
+    Both validation and commit run this (commit checks again against the database as it
+    is then). A bad file fails the batch with its message; anything else is logged,
+    fails the batch with `unexpected`, and is raised for the task's retry.
+    """
+    try:
+        table = _load(batch)
+        return table, validate_table(table, on_progress=_progress(batch) if progress else None)
+    except ImportFileError as exc:
+        return _fail(batch, str(exc))
+    except Exception:
+        logger.exception("import batch %s: checking the file failed", batch.pk)
+        _fail(batch, unexpected)
+        raise
+
+
 def import_batch_validate(*, batch: ImportBatch, progress: bool = True) -> ImportBatch:
     """Check every row and store the preview on the batch; writes no exporter."""
     waiting = [ImportStatus.UPLOADED, ImportStatus.VALIDATING]  # VALIDATING: a task delivered again
     if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.VALIDATING):
         return batch
-    try:
-        table = _load(batch)
-        report = validate_table(table, on_progress=_progress(batch) if progress else None)
-    except ImportFileError as exc:
-        return _fail(batch, str(exc))
-    except Exception:
-        logger.exception("import batch %s: validation failed", batch.pk)
-        _fail(batch, "Checking the file failed unexpectedly; the team has been told. Try again later.")
-        raise
+    checked = _check(batch, progress, "Checking the file failed unexpectedly; the team has been told. Try again later.")
+    if isinstance(checked, ImportBatch):
+        return checked
+    table, report = checked
     for name, value in report.counts.items():
         setattr(batch, name, value)
     batch.total_rows = batch.processed_rows = table.total_rows
@@ -247,15 +260,10 @@ def import_batch_commit(*, actor: User | None, batch: ImportBatch, progress: boo
     waiting = [ImportStatus.PREVIEW, ImportStatus.COMMITTING]  # COMMITTING: claimed by the page for a task
     if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.COMMITTING):
         return batch
-    try:
-        table = _load(batch)
-        report = validate_table(table, on_progress=_progress(batch) if progress else None)
-    except ImportFileError as exc:
-        return _fail(batch, str(exc))
-    except Exception:
-        logger.exception("import batch %s: commit failed", batch.pk)
-        _fail(batch, "The import failed unexpectedly and wrote nothing; the team has been told.")
-        raise
+    checked = _check(batch, progress, "The import failed unexpectedly and wrote nothing; the team has been told.")
+    if isinstance(checked, ImportBatch):
+        return checked
+    table, report = checked
     batch.errors = report.errors
     batch.error_count = report.error_rows
     if batch.all_or_nothing and report.error_rows:

@@ -45,7 +45,10 @@ def _lock(exporter: Exporter) -> Exporter:
 
 
 def _can_work_on(user: User, exporter: Exporter) -> bool:
-    return user.is_programme_staff or (exporter.startup_id is not None and user.startup == exporter.startup)
+    membership = user.active_membership
+    return user.is_programme_staff or (
+        exporter.startup_id is not None and membership is not None and membership.startup_id == exporter.startup_id
+    )
 
 
 @transaction.atomic

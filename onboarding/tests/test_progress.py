@@ -317,3 +317,13 @@ def test_a_year_one_date_is_a_field_error_not_a_500(client_for, agent_a, exporte
     response = log_work(client_for(agent_a), exporter_a, occurred_at="0001-01-01T00:00")
     assert "typing mistake" in response.context["form"].errors["occurred_at"][0]
     assert not Activity.objects.exists()
+
+
+def test_the_stage_message_appears_only_when_the_work_moved_the_stage(client_for, agent_a, exporter_a):
+    client = client_for(agent_a)
+    url = reverse("onboarding:exporter-log-work", args=[exporter_a.pk])
+    data = {"kind": "call", "occurred_at": local(timezone.now()), "note": "x"}
+    first = [str(m) for m in client.post(url, data, follow=True).context["messages"]]
+    second = [str(m) for m in client.post(url, data, follow=True).context["messages"]]
+    assert any("is now at “Contacted”" in m for m in first)
+    assert not any("is now at" in m for m in second)

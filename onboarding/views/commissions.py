@@ -15,7 +15,13 @@ from ..forms import CommissionRuleForm, PaymentForm, ReversalForm
 from ..models import Commission, CommissionRule, Startup
 from ..models.commissions import CommissionStatus
 from ..permissions import admin_required, member_required
-from ..services.commissions import commission_approve, commission_mark_paid, commission_reverse, totals_by_status
+from ..services.commissions import (
+    commission_approve,
+    commission_mark_paid,
+    commission_reverse,
+    commission_rule_save,
+    totals_by_status,
+)
 from .pagination import paginate, querystring_without_page
 
 EXPORT_COLUMNS = [
@@ -132,10 +138,7 @@ def commission_rules(request, pk: int | None = None):
     rule = get_object_or_404(CommissionRule, pk=pk) if pk else None
     form = CommissionRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
-        from ..services.audit import as_actor
-
-        as_actor(form.instance, request.user)
-        form.save()
+        commission_rule_save(actor=request.user, rule=form.save(commit=False))
         messages.success(request, f"Saved: ₹{form.instance.amount} for “{form.instance.stage}”.")
         return redirect("onboarding:commission-rules")
     rules = CommissionRule.objects.select_related("stage")

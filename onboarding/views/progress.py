@@ -19,6 +19,7 @@ from ..services.progress import (
     next_stage,
     stage_event_approve,
     stage_event_reject,
+    stage_event_submit,
     stage_events_approve_bulk,
 )
 from .pagination import paginate, querystring_without_page
@@ -61,14 +62,15 @@ def exporter_log_work(request, pk: int):
 
 
 def _log(request, exporter, data: dict, *, redirect_to):
+    stage_before = exporter.current_stage_id
     try:
         activity = activity_log(actor=request.user, exporter=exporter, **data)
     except ValidationError as exc:
         _message_errors(request, exc)
         return redirect(exporter)
     messages.success(request, f"Logged: {activity.get_kind_display().lower()} with {exporter}.")
-    if activity.exporter.current_stage and activity.exporter.current_stage.code == "contacted":
-        messages.info(request, f"{exporter} is now at “Contacted”.")
+    if activity.exporter.current_stage_id != stage_before:
+        messages.info(request, f"{exporter} is now at “{activity.exporter.current_stage}”.")
     return redirect(redirect_to)
 
 
@@ -81,8 +83,6 @@ def exporter_submit_stage(request, pk: int):
         return redirect(exporter)
     form = StageEvidenceForm(request.POST or None, request.FILES or None, stage=stage)
     if request.method == "POST" and form.is_valid():
-        from ..services.progress import stage_event_submit
-
         try:
             event = stage_event_submit(actor=request.user, exporter=exporter, stage=stage, evidence=form.evidence())
         except ValidationError as exc:
