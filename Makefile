@@ -1,5 +1,5 @@
 # The two commands a fresh machine needs (see README): `make run` and `make test`.
-.PHONY: run test lint bench bench-scale
+.PHONY: run test lint bench
 
 run:
 	scripts/run.sh

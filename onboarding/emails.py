@@ -11,7 +11,13 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 
+def absolute_url(name: str, *args) -> str:
+    """A link for an email: `reverse()` on the site's base address (emails have no request)."""
+    return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
+
+
 def _send(kind: str, to: str, context: dict) -> str:
+    # Templates link with `{{ site_url }}{% url … %}`: the same base as absolute_url.
     context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
     subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
     text = render_to_string(f"emails/{kind}_body.txt", context)
@@ -25,8 +31,7 @@ def _send(kind: str, to: str, context: dict) -> str:
 def set_password_link(user) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute_url("password_reset_confirm", uid, token)
 
 
 def send_set_password(user) -> None:
@@ -39,15 +44,14 @@ def send_set_password(user) -> None:
     )
 
 
-# --- Reminders (onboarding/reminders.py decides who gets what; these only render and send) ---
+# --- Reminders (services/reminders.py decides who gets what; these only render and send) ---
 
 
 def _reminder_context(reminder, **context) -> dict:
-    site = settings.SITE_URL.rstrip("/")
     return {
         "reminder": reminder,
         "user": reminder.recipient,
-        "preferences_url": f"{site}/account/preferences/",
+        "preferences_url": absolute_url("onboarding:preferences"),
         **context,
     }
 

@@ -7,12 +7,12 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from .choices import STATE_CHOICES
 from .models import Activity, Exporter, Sector, Stage, Startup, User
 from .models.activities import ActivityKind
 from .models.exporters import ExporterStatus
 from .models.reminders import Reminder, ReminderKind, ReminderStatus
 from .models.startups import StartupStatus
+from .reference import STATE_CHOICES
 
 ASSIGNED_CHOICES = [("", "Any"), ("true", "Unassigned"), ("false", "Assigned")]
 STALLED_CHOICES = [("", "Any"), ("true", "Stalled only")]

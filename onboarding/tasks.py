@@ -1,26 +1,88 @@
-"""Celery tasks: thin, take primary keys, call a service or an email function."""
+"""Celery tasks: thin, take primary keys, call a service or an email function.
+
+Services import this module to queue work; a task imports its service inside its body,
+so the two never import each other at load time. Every task is a `PortalTask`, which
+owns how work is queued: after the transaction commits, and without letting a down
+broker break the caller (a web request or a sweep must still succeed when Redis is
+away). Work queued this way must be recoverable from the database (e.g. a Reminder row
+left pending), because a failed publish is logged and dropped, not raised.
+"""
 
 from __future__ import annotations
 
+import logging
 import smtplib
+from collections.abc import Callable, Iterable, Sequence
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import KombuError, OperationalError
 
 from . import emails
-from .models import User
+from .models import ImportBatch, User
+
+logger = logging.getLogger(__name__)
 
 # Network trouble with the mail server is worth retrying; a template bug is not.
 TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
+# What publishing raises when the broker cannot be reached: kombu wraps connection
+# errors in OperationalError; a socket error may also escape from the transport.
+BROKER_ERRORS = (OperationalError, KombuError, ConnectionError, OSError, TimeoutError)
+# One quick retry: enough to replace a pooled connection that died with a restarted
+# Redis, short enough that a down broker costs the caller well under a second.
+PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 
 
-@shared_task(
-    autoretry_for=TRANSIENT,
-    retry_backoff=settings.EMAIL_RETRY_BACKOFF,
-    retry_backoff_max=600,
-    max_retries=5,
-    acks_late=True,
-)
+class PortalTask(Task):
+    """A task that is queued after commit and tolerates a down broker."""
+
+    def publish(self, arg_lists: Iterable[Sequence]) -> list[tuple]:
+        """Publish the task for each args now; return those that reached the broker.
+
+        Stops at the first broker error: the rest would fail the same way, each after its
+        own connection timeout.
+        """
+        published = []
+        for args in arg_lists:
+            try:
+                self.apply_async(args=tuple(args), retry=True, retry_policy=PUBLISH_RETRY)
+            except BROKER_ERRORS as error:
+                logger.warning("Broker unavailable, %s not queued (%s): %s", self.name, args, error)
+                break
+            published.append(tuple(args))
+        return published
+
+    def queue_on_commit(
+        self, arg_lists: Iterable[Sequence], *, on_queued: Callable[[list[tuple]], None] | None = None
+    ) -> None:
+        """After commit, publish the task for each args; `on_queued(published)` then runs
+        with those that reached the broker. A down broker is logged, never raised."""
+        arg_lists = [tuple(args) for args in arg_lists]
+        if not arg_lists:
+            return
+
+        def publish() -> None:
+            published = self.publish(arg_lists)
+            if on_queued is not None and published:
+                on_queued(published)
+
+        transaction.on_commit(publish)
+
+
+# Sending mail: retried with exponential backoff on transient errors.
+MAIL_TASK = {
+    "base": PortalTask,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": settings.EMAIL_RETRY_BACKOFF,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+    "acks_late": True,
+}
+
+
+@shared_task(**MAIL_TASK)
 def send_set_password_email_task(user_id: int) -> None:
     user = User.objects.filter(pk=user_id).first()
     if user is None or user.has_usable_password():
@@ -28,10 +90,9 @@ def send_set_password_email_task(user_id: int) -> None:
     emails.send_set_password(user)
 
 
-@shared_task(acks_late=True)
+@shared_task(base=PortalTask, acks_late=True)
 def import_validate_task(batch_id: int) -> None:
     """Check a large import file in the background; the page polls the batch's progress."""
-    from .models import ImportBatch
     from .services.imports import import_batch_validate
 
     batch = ImportBatch.objects.filter(pk=batch_id).first()
@@ -39,10 +100,9 @@ def import_validate_task(batch_id: int) -> None:
         import_batch_validate(batch=batch)
 
 
-@shared_task(acks_late=True)
+@shared_task(base=PortalTask, acks_late=True)
 def import_commit_task(batch_id: int, actor_id: int | None) -> None:
     """Write a large import in the background (safe to run twice: the batch is claimed first)."""
-    from .models import ImportBatch
     from .services.imports import import_batch_commit
 
     batch = ImportBatch.objects.filter(pk=batch_id).first()
@@ -50,14 +110,7 @@ def import_commit_task(batch_id: int, actor_id: int | None) -> None:
         import_batch_commit(actor=User.objects.filter(pk=actor_id).first(), batch=batch)
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=TRANSIENT,
-    retry_backoff=settings.EMAIL_RETRY_BACKOFF,
-    retry_backoff_max=600,
-    max_retries=5,
-    acks_late=True,
-)
+@shared_task(bind=True, **MAIL_TASK)
 def send_reminder_task(self, reminder_id: int) -> str:
     """Send one Reminder row; a duplicate or redelivered task finds it claimed and does nothing."""
     from .services.reminders import reminder_send
@@ -65,11 +118,9 @@ def send_reminder_task(self, reminder_id: int) -> str:
     return reminder_send(reminder_id=reminder_id, final_attempt=self.request.retries >= self.max_retries)
 
 
-@shared_task(acks_late=True)
+@shared_task(base=PortalTask, acks_late=True)
 def sweep_reminders_task(kinds: list[str] | None = None) -> dict:
     """The beat's entry point: create what is owed now and queue the sends (idempotent)."""
-    from django.utils import timezone
-
     from .services.reminders import reminders_sweep
 
     result = reminders_sweep(now=timezone.now(), kinds=tuple(kinds) if kinds else None)

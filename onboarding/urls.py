@@ -1,17 +1,6 @@
 from django.urls import path
 
-from .views import (
-    assignments,
-    commissions,
-    exporters,
-    home,
-    imports,
-    progress,
-    reports,
-    startup_lifecycle,
-    startups,
-    team,
-)
+from .views import assignments, commissions, exporters, home, imports, progress, reports, startups, team
 from .views import reminders as reminder_views
 
 app_name = "onboarding"
@@ -33,22 +22,22 @@ urlpatterns = [
     path("exporters/import/<int:pk>/commit/", imports.import_commit, name="exporter-import-commit"),
     path("exporters/<int:pk>/", exporters.exporter_detail, name="exporter-detail"),
     path("exporters/<int:pk>/edit/", exporters.exporter_update_view, name="exporter-update"),
-    # Issue 4: assignments, startup lifecycle, team, distribution report
+    # Assignments, startup lifecycle, team, distribution report
     path("assignments/auto/", assignments.auto_assign_view, name="assignment-auto"),
     path("exporters/assign/", assignments.exporter_bulk_assign_view, name="exporter-bulk-assign"),
     path("exporters/<int:pk>/assign/", assignments.exporter_assign_view, name="exporter-assign"),
     path("exporters/<int:pk>/unassign/", assignments.exporter_unassign_view, name="exporter-unassign"),
     path("exporters/<int:pk>/decline/", assignments.assignment_decline_view, name="assignment-decline"),
     path("exporters/<int:pk>/agent/", assignments.exporter_hand_to_agent_view, name="exporter-hand-to-agent"),
-    path("startups/<int:pk>/accepting/", startup_lifecycle.startup_accepting_view, name="startup-accepting"),
-    path("startups/<int:pk>/status/", startup_lifecycle.startup_status_view, name="startup-status"),
-    path("startups/<int:pk>/release/", startup_lifecycle.startup_release_view, name="startup-release"),
+    path("startups/<int:pk>/accepting/", startups.startup_accepting_view, name="startup-accepting"),
+    path("startups/<int:pk>/status/", startups.startup_status_view, name="startup-status"),
+    path("startups/<int:pk>/release/", startups.startup_release_view, name="startup-release"),
     path("team/", team.team_view, name="team"),
     path("team/<int:pk>/remove/", team.team_member_remove_view, name="team-member-remove"),
     path("reports/", reports.distribution_report, name="reports"),
 ]
 
-# Listing progress: the work log, milestone evidence, reviews and the board (issue 5).
+# Listing progress: the work log, milestone evidence, reviews, the board and commissions.
 urlpatterns += [
     path("activities/", progress.activity_list, name="activity-list"),
     path("exporters/<int:pk>/log/", progress.exporter_log_work, name="exporter-log-work"),
@@ -64,7 +53,7 @@ urlpatterns += [
     path("commissions/<int:pk>/<str:action>/", commissions.commission_action, name="commission-action"),
 ]
 
-# Reminders and the people's email preferences (issue 6).
+# Reminders and the people's email preferences.
 urlpatterns += [
     path("reminders/", reminder_views.reminder_list, name="reminder-list"),
     path("account/preferences/", reminder_views.preferences, name="preferences"),

@@ -7,6 +7,7 @@ state table is our own because stdnum's stops at 37 (Ladakh is 38; 97 and 99 exi
 
 from __future__ import annotations
 
+import os
 import re
 
 import phonenumbers
@@ -15,7 +16,7 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.in_ import pan as stdnum_pan
 
-from .choices import GSTIN_ONLY_STATES, STATES, hs_section_for
+from .reference import GSTIN_ONLY_STATES, STATES, hs_section_for, state_name
 
 _GSTIN_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _GSTIN_RE = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
@@ -68,10 +69,6 @@ def clean_pan(value: object) -> str:
     except StdnumError as exc:
         raise ValidationError("This PAN is not valid.", code="pan_invalid") from exc
     return number
-
-
-def gstin_state(gstin: str) -> str:
-    return gstin[:2]
 
 
 def clean_gstin(value: object) -> str:
@@ -167,28 +164,13 @@ def clean_hs_code(value: object) -> str:
     return text
 
 
-def clean_state_code(value: object) -> str:
-    """A state given as its GST code ("27") or its name ("Maharashtra")."""
-    from .choices import STATE_NAMES_TO_CODES
-
-    text = str(value or "").strip()
-    if text.isdigit() and len(text) <= 2:
-        text = text.zfill(2)
-    if text in STATES:
-        return text
-    code = STATE_NAMES_TO_CODES.get(text.lower())
-    if code:
-        return code
-    raise ValidationError(f"“{text}” is not an Indian state or union territory.", code="state")
-
-
 def check_exporter_identity(*, gstin: str, pan: str | None = None, state: str | None = None) -> dict[str, list[str]]:
     """Cross-checks between a GSTIN and the PAN and state given with it; returns field errors."""
     errors: dict[str, list[str]] = {}
     if pan and pan != gstin[2:12]:
         errors["pan"] = [f"The PAN must match the GSTIN: expected {gstin[2:12]}."]
     if state and state != gstin[:2] and gstin[:2] in STATES:
-        errors["state"] = [f"The GSTIN is registered in {STATES[gstin[:2]]}, not {STATES.get(state, state)}."]
+        errors["state"] = [f"The GSTIN is registered in {STATES[gstin[:2]]}, not {state_name(state)}."]
     return errors
 
 
@@ -207,8 +189,6 @@ MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 
 def validate_attachment(upload) -> None:
     """An evidence or work-log file: PDF, image or Office document up to 5 MB, whose bytes match its type."""
-    import os
-
     extension = os.path.splitext(upload.name or "")[1].lower()
     if extension not in UPLOAD_SIGNATURES:
         allowed = ", ".join(sorted(UPLOAD_SIGNATURES))

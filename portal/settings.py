@@ -79,7 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "onboarding.context_processors.navigation",
+                "onboarding.views.navigation.navigation",
             ],
         },
     },
@@ -143,7 +143,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-# Exporter import (onboarding/importing.py): files larger or longer than these are refused
+# Exporter import (onboarding/spreadsheets.py, forms/imports.py): files larger or longer than these are refused
 # with a message; files with more rows than IMPORT_ASYNC_ROWS are checked and written by Celery.
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 IMPORT_MAX_ROWS = 100_000
@@ -223,6 +223,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A service's refusal (Django's ValidationError) becomes a 400 with field errors.
+    "EXCEPTION_HANDLER": "onboarding.api.binding.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Export Onboarding Portal API",
@@ -233,9 +235,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Several models have a "status" or "state": name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
-        "StateEnum": "onboarding.choices.STATE_CHOICES",
+        "StateEnum": "onboarding.reference.STATE_CHOICES",
         "ExporterStateEnum": "onboarding.api.schema.EXPORTER_STATE_CHOICES",
-        "LanguageEnum": "onboarding.choices.LANGUAGE_CHOICES",
+        "LanguageEnum": "onboarding.reference.LANGUAGE_CHOICES",
         "StartupStatusEnum": "onboarding.models.startups.StartupStatus",
         "ExporterStatusEnum": "onboarding.models.exporters.ExporterStatus",
         "StageEventStatusEnum": "onboarding.models.stages.StageEventStatus",

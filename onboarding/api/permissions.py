@@ -1,4 +1,4 @@
-"""Who may use what in the API, mirroring onboarding.permissions and onboarding.scoping.
+"""Who may use what in the API, mirroring the pages' `views/access.py`.
 
 Object routes defer their role check until the object has been fetched through
 `visible_to(user)`: another startup's object is a 404 whatever the method, and only
@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from ..models import Role
-
-STAFF = (Role.ADMIN, Role.OFFICER)
-MEMBERS = (Role.ADMIN, Role.OFFICER, Role.MANAGER, Role.AGENT)
+from ..models.users import EVERYONE, STAFF, Role
 
 
 class HasRole(BasePermission):
@@ -21,7 +18,7 @@ class HasRole(BasePermission):
     message = "Your account has no role in the programme."
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.role in MEMBERS)
+        return bool(request.user and request.user.is_authenticated and request.user.role in EVERYONE)
 
 
 def _writes_for(*roles: str, label: str) -> type[BasePermission]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django import forms
 from rest_framework import serializers
 
-from ..forms import ListField
+from ..forms.fields import ListField
 from ..models import Exporter
 
 # For SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: an exporter's state may also be a GSTIN-only code.

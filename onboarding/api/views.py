@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -13,17 +12,19 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from ..filters import ExporterFilter
-from ..forms import ActivityForm, ExporterForm, ReviewForm, StageEvidenceForm, StartupForm
+from ..forms.exporters import ExporterForm
+from ..forms.progress import ActivityForm, ReviewForm, StageEvidenceForm
+from ..forms.startups import StartupForm
 from ..models import Activity, Assignment, Commission, Exporter, Sector, Stage, StageEvent, Startup
 from ..models.activities import ActivityKind
 from ..models.commissions import CommissionStatus
 from ..models.stages import EvidenceField, StageEventStatus
+from ..pagination import EstimatingPaginator
 from ..services.exporters import exporter_create, exporter_update
-from ..services.progress import activity_log, next_stage, stage_event_approve, stage_event_reject, stage_event_submit
+from ..services.progress import activity_log, stage_event_approve, stage_event_reject, stage_event_submit
 from ..services.startups import startup_create, startup_update
-from ..views.pagination import EstimatingPaginator
 from . import serializers as s
-from .forms import NON_FIELD, bind, service_errors
+from .binding import NON_FIELD, bind
 from .permissions import AdminWrites, HasRole, StaffWrites
 from .schema import body_for
 
@@ -200,14 +201,11 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
 
     def create(self, request, *args, **kwargs):
         exporter = _visible_exporter(request)
-        stage = next_stage(exporter, list(Stage.objects.ordered()))
+        stage = exporter.next_stage(list(Stage.objects.ordered()))
         if stage is None:
             raise ValidationError({"exporter": [f"{exporter} has reached the last stage."]})
         form = bind(StageEvidenceForm, request, stage=stage)
-        try:
-            event = stage_event_submit(actor=request.user, exporter=exporter, stage=stage, evidence=form.evidence())
-        except DjangoValidationError as exc:
-            raise service_errors(exc) from None
+        event = stage_event_submit(actor=request.user, exporter=exporter, stage=stage, evidence=form.evidence())
         return self.respond(self.get_queryset().get(pk=event.pk), status.HTTP_201_CREATED)
 
     def _review(self, request, decide) -> Response:
@@ -218,10 +216,7 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
                 status=status.HTTP_409_CONFLICT,
             )
         form = bind(ReviewForm, request)
-        try:
-            decide(actor=request.user, event=event, note=form.cleaned_data["note"])
-        except DjangoValidationError as exc:
-            raise service_errors(exc) from None
+        decide(actor=request.user, event=event, note=form.cleaned_data["note"])
         return self.respond(self.get_queryset().get(pk=event.pk))
 
     @extend_schema(request=body_for(ReviewForm, "ReviewRequest"), responses=s.StageEventSerializer)
@@ -258,10 +253,7 @@ class ActivityViewSet(ScopedViewSet, mixins.CreateModelMixin):
         exporters = Exporter.objects.visible_to(request.user)
         form = bind(ActivityForm, request, exporter_choices=exporters)
         data = dict(form.cleaned_data)
-        try:
-            activity = activity_log(actor=request.user, exporter=data.pop("exporter"), **data)
-        except DjangoValidationError as exc:
-            raise service_errors(exc) from None
+        activity = activity_log(actor=request.user, exporter=data.pop("exporter"), **data)
         return self.respond(self.get_queryset().get(pk=activity.pk), status.HTTP_201_CREATED)
 
 

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from onboarding.reference_data import seed_reference_data
+    from ..reference import seed_reference_data
 
     seed_reference_data(apps)
 

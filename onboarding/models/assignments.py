@@ -25,6 +25,13 @@ class AssignmentQuerySet(ScopedQuerySet):
     """A startup sees the assignments it held, open and ended: what it did, even for an
     exporter it no longer has."""
 
+    def open(self) -> AssignmentQuerySet:
+        """Assignments in force: at most one per exporter (a database constraint)."""
+        return self.filter(ended_at__isnull=True)
+
+    def ended(self) -> AssignmentQuerySet:
+        return self.filter(ended_at__isnull=False)
+
 
 class Assignment(models.Model):
     """Who works an exporter, from when to when, and why. Never deleted."""

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum
 from simple_history.models import HistoricalRecords
 
 from .scoped import ScopedQuerySet
@@ -36,6 +38,13 @@ class CommissionStatus(models.TextChoices):
 class CommissionQuerySet(ScopedQuerySet):
     def for_list(self) -> CommissionQuerySet:
         return self.select_related("startup", "exporter", "stage")
+
+    def totals(self) -> dict[str, Decimal]:
+        """Net amount per status (reversals included), plus the overall net: one grouped query."""
+        sums = dict(self.order_by().values_list("status").annotate(total=Sum("amount")))
+        totals = {status: sums.get(status) or Decimal("0") for status in CommissionStatus.values}
+        totals["net"] = sum(totals.values(), Decimal("0"))
+        return totals
 
 
 class Commission(models.Model):

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from ..choices import GSTIN_ONLY_STATES, LANGUAGE_CHOICES, STATE_CHOICES, STATES, MsmeCategory
+from ..reference import GSTIN_ONLY_STATES, LANGUAGE_CHOICES, STATE_CHOICES, MsmeCategory, state_name
 from .scoped import ScopedQuerySet
 
 
@@ -34,18 +35,18 @@ class ExporterQuerySet(ScopedQuerySet):
         matches = Q(legal_name__icontains=term) | Q(trade_name__icontains=term) | Q(gstin__startswith=compact)
         return self.filter(matches).order_by(Upper("legal_name"), "pk")
 
-    def stalled_q(self, now: datetime, stages) -> Q:
-        """Q for exporters whose time in stage exceeds its SLA with no activity since entering it."""
+    @staticmethod
+    def stalled_q(now: datetime, stages, factor: int = 1) -> Q:
+        """Q for exporters past `factor` × their stage's SLA with no activity since entering it."""
         overdue = Q(pk__in=[])
         for stage in stages:
-            overdue |= Q(current_stage_id=stage.pk, stage_entered_at__lt=now - timedelta(days=stage.sla_days))
+            overdue |= Q(current_stage_id=stage.pk, stage_entered_at__lt=now - timedelta(days=stage.sla_days * factor))
         quiet = Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=models.F("stage_entered_at"))
         return overdue & quiet & Q(status=ExporterStatus.ACTIVE)
 
     def stalled(self, now: datetime) -> ExporterQuerySet:
-        from .stages import Stage
-
-        return self.filter(self.stalled_q(now, Stage.objects.all()))
+        stages = self.model.current_stage.field.related_model.objects.all()
+        return self.filter(self.stalled_q(now, stages))
 
     def by_urgency(self, now: datetime, stages) -> ExporterQuerySet:
         """Stalled first, then longest in stage."""
@@ -54,6 +55,19 @@ class ExporterQuerySet(ScopedQuerySet):
                 When(self.stalled_q(now, stages), then=Value(1)), default=Value(0), output_field=IntegerField()
             )
         ).order_by("-is_stalled", "stage_entered_at", "pk")
+
+    def pool(self) -> ExporterQuerySet:
+        """Exporters waiting for a startup."""
+        return self.filter(startup__isnull=True, status=ExporterStatus.ACTIVE)
+
+    def load_of(self, startup_ids=None) -> defaultdict[int, int]:
+        """How many exporters each startup (of `startup_ids`, else all) holds now, 0 for none:
+        one grouped COUNT(*), which PostgreSQL answers from the (startup, …) index alone.
+        `Startup.objects.with_load()` is the same figure as an annotation, for a page of startups."""
+        held = self.filter(startup__isnull=False)
+        if startup_ids is not None:
+            held = held.filter(startup_id__in=list(startup_ids))
+        return defaultdict(int, held.order_by().values_list("startup").annotate(n=Count("*")))
 
     def for_list(self) -> ExporterQuerySet:
         return self.select_related("current_stage", "startup", "sector")
@@ -120,11 +134,20 @@ class Exporter(models.Model):
             ),
         ]
 
+    # In the pool nobody owes the next step, so the exporter has no current stage (and cannot
+    # look stalled); its progress is kept in the stage events and history.
+    POOL_FIELDS = {"startup": None, "agent": None, "current_stage": None, "stage_entered_at": None}
+
     def __str__(self) -> str:
         return self.trade_name or self.legal_name
 
     def get_absolute_url(self) -> str:
         return reverse("onboarding:exporter-detail", args=[self.pk])
+
+    def return_to_pool(self) -> None:
+        """Clear who works it and its stage (the caller saves, with history)."""
+        for name, value in self.POOL_FIELDS.items():
+            setattr(self, name, value)
 
     @property
     def days_in_stage(self) -> int | None:
@@ -142,4 +165,9 @@ class Exporter(models.Model):
 
     @property
     def state_name(self) -> str:
-        return STATES.get(self.state) or GSTIN_ONLY_STATES.get(self.state, self.state)
+        return state_name(self.state)
+
+    def next_stage(self, stages):
+        """The first of `stages` (in order) beyond the current one, or None when it has finished."""
+        current = self.current_stage.order if self.current_stage else 0
+        return next((s for s in stages if s.order > current), None)

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 
+from .exporters import ExporterStatus
 from .scoped import ScopedQuerySet
+from .stages import StageEvent, StageEventStatus
+from .startups import MemberRole
 
 
 class ReminderKind(models.TextChoices):
@@ -12,6 +19,31 @@ class ReminderKind(models.TextChoices):
     REVIEW_WAITING = "review_waiting", "Evidence waiting for review"
     WEEKLY_STARTUP = "weekly_startup", "Weekly pipeline digest"
     WEEKLY_PROGRAMME = "weekly_programme", "Weekly programme digest"
+
+
+DAILY_KINDS = (ReminderKind.STALLED_DIGEST, ReminderKind.ESCALATION, ReminderKind.REVIEW_WAITING)
+WEEKLY_KINDS = (ReminderKind.WEEKLY_STARTUP, ReminderKind.WEEKLY_PROGRAMME)
+
+
+def programme_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def daily_period(now: datetime) -> str:
+    """The programme's calendar day of `now`, e.g. "2026-11-29" (IST, not UTC)."""
+    return now.astimezone(programme_tz()).date().isoformat()
+
+
+def weekly_period(now: datetime) -> str:
+    """The ISO week of `now` on the programme's calendar, e.g. "2026-W48"."""
+    year, week, _ = now.astimezone(programme_tz()).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def kinds_due(now: datetime) -> tuple[str, ...]:
+    """Daily kinds every day; the weekly digests on Mondays (programme time)."""
+    monday = now.astimezone(programme_tz()).weekday() == 0
+    return DAILY_KINDS + WEEKLY_KINDS if monday else DAILY_KINDS
 
 
 class ReminderStatus(models.TextChoices):
@@ -64,3 +96,35 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.period_key})"
+
+    # --- At send time: what is still worth saying ----------------------------------
+
+    def still_stalled_q(self) -> Q:
+        """Nothing happened since the reminder was planned: same startup, still active, no new
+        stage and no activity logged since entering it. (Time alone never un-stalls work.)"""
+        quiet = Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=F("stage_entered_at"))
+        return Q(status=ExporterStatus.ACTIVE, startup__isnull=False, stage_entered_at__lt=self.created_at) & quiet
+
+    def stalled_exporters(self) -> list:
+        """The reminder's exporters that are still stalled in the same hands, longest first."""
+        exporters = self.exporters.filter(self.still_stalled_q())
+        if self.kind == ReminderKind.STALLED_DIGEST:
+            exporters = exporters.filter(startup_id=self.startup_id)
+            is_manager = (
+                self.recipient.memberships.active().filter(startup_id=self.startup_id, role=MemberRole.MANAGER).exists()
+            )
+            if not is_manager:
+                exporters = exporters.filter(agent_id=self.recipient_id)
+        return list(exporters.select_related("current_stage", "startup").order_by("stage_entered_at", "pk"))
+
+    def waiting_events(self) -> list:
+        """Evidence on the reminder's exporters still waiting for review, oldest first."""
+        return list(
+            StageEvent.objects.filter(
+                exporter__in=self.exporters.all(),
+                status=StageEventStatus.SUBMITTED,
+                submitted_at__lt=self.created_at,
+            )
+            .select_related("exporter__startup", "stage")
+            .order_by("submitted_at", "pk")
+        )

@@ -20,6 +20,19 @@ class EvidenceField(models.TextChoices):
     NOTE = "note", "Note"
 
 
+# What a stage requires -> the StageEvent column that holds it.
+EVIDENCE_ATTRIBUTES = {
+    EvidenceField.URL: "evidence_url",
+    EvidenceField.NUMBER: "evidence_number",
+    EvidenceField.REFERENCE: "evidence_reference",
+    EvidenceField.AMOUNT: "evidence_amount",
+    EvidenceField.COUNTRY: "evidence_country",
+    EvidenceField.DATE: "evidence_date",
+    EvidenceField.FILE: "evidence_file",
+    EvidenceField.NOTE: "note",
+}
+
+
 class StageQuerySet(models.QuerySet):
     def ordered(self) -> StageQuerySet:
         return self.order_by("order")
@@ -56,9 +69,8 @@ class StageEventQuerySet(ScopedQuerySet):
     def for_startup(self, startup_id: int) -> StageEventQuerySet:
         # A semi-join on the startup's exporter ids: PostgreSQL plans it from the
         # exporter index, where a JOIN on exporter.startup_id tempted it into a scan.
-        from .exporters import Exporter
-
-        return self.filter(exporter__in=Exporter.objects.filter(startup_id=startup_id).values("pk"))
+        exporters = self.model.exporter.field.related_model
+        return self.filter(exporter__in=exporters.objects.filter(startup_id=startup_id).values("pk"))
 
     def waiting(self) -> StageEventQuerySet:
         """Evidence waiting for review, oldest first, with what a review card shows."""

@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from ..choices import STATE_CHOICES, STATES
+from ..reference import STATE_CHOICES, state_name
 from .scoped import ScopedQuerySet
 
 
@@ -27,16 +27,19 @@ class StartupQuerySet(ScopedQuerySet):
         A correlated subquery rather than a JOIN + GROUP BY, so a paginated list
         counts only the startups on its page.
         """
-        from .exporters import Exporter
-
+        exporters = self.model.exporters.rel.related_model
         load = (
-            Exporter.objects.filter(startup=OuterRef("pk"))
+            exporters.objects.filter(startup=OuterRef("pk"))
             .order_by()
             .values("startup")
             .annotate(n=Count("pk"))
             .values("n")
         )
         return self.annotate(open_exporters=Coalesce(Subquery(load), 0))
+
+    def open_for_assignment(self) -> StartupQuerySet:
+        """Startups that may be given exporters now (those with room among them)."""
+        return self.filter(status=StartupStatus.ACTIVE, accepting_assignments=True)
 
     def search(self, term: str) -> StartupQuerySet:
         term = term.strip()
@@ -89,12 +92,30 @@ class Startup(models.Model):
 
     @property
     def state_name(self) -> str:
-        return STATES.get(self.state, self.state)
+        return state_name(self.state)
+
+    def refusal(self, *, adding: int, load: int) -> str | None:
+        """Why this startup cannot take `adding` more exporters on top of `load`, or None when it
+        can: the one capacity rule, for manual and automatic assignment alike."""
+        if self.status != StartupStatus.ACTIVE:
+            return f"{self} is {self.get_status_display().lower()}: only active startups take exporters."
+        if not self.accepting_assignments:
+            return f"{self} has paused new assignments."
+        room = max(self.capacity - load, 0)
+        if adding > room:
+            return f"{self} is at {load}/{self.capacity}: it has room for {room} more, not {adding}."
+        return None
 
 
 class MemberRole(models.TextChoices):
     MANAGER = "manager", "Manager"
     AGENT = "agent", "Agent"
+
+
+class StartupMemberQuerySet(models.QuerySet):
+    def active(self) -> StartupMemberQuerySet:
+        """Memberships in force: removal is recorded, not deleted."""
+        return self.filter(removed_at__isnull=True)
 
 
 class StartupMember(models.Model):
@@ -108,6 +129,8 @@ class StartupMember(models.Model):
     )
     added_at = models.DateTimeField(auto_now_add=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = StartupMemberQuerySet.as_manager()
 
     class Meta:
         ordering = ["role", "user__email"]

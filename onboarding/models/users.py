@@ -12,13 +12,25 @@ class Role(models.TextChoices):
     AGENT = "agent", "Startup agent"
 
 
+# Programme staff, and everyone with a role: the one definition pages, API and services use.
+STAFF = (Role.ADMIN, Role.OFFICER)
+EVERYONE = (*STAFF, Role.MANAGER, Role.AGENT)
+
+
 class StaffRole(models.TextChoices):
     NONE = "", "Not programme staff"
     ADMIN = "admin", "Programme admin"
     OFFICER = "officer", "Programme officer"
 
 
-class EmailUserManager(UserManager):
+class UserQuerySet(models.QuerySet):
+    def staff(self) -> UserQuerySet:
+        """Active programme staff: admins (superusers count) and officers."""
+        staff = models.Q(staff_role__in=[StaffRole.ADMIN, StaffRole.OFFICER]) | models.Q(is_superuser=True)
+        return self.filter(staff, is_active=True)
+
+
+class EmailUserManager(UserManager.from_queryset(UserQuerySet)):
     """Users sign in with their email; there is no separate username."""
 
     use_in_migrations = True
@@ -61,9 +73,7 @@ class User(AbstractUser):
     @cached_property
     def active_membership(self):
         """The user's current startup membership, or None (one query, cached per request)."""
-        from .startups import StartupMember
-
-        return StartupMember.objects.select_related("startup").filter(user=self, removed_at__isnull=True).first()
+        return self.memberships.active().select_related("startup").first()
 
     @property
     def role(self) -> str | None:
@@ -76,7 +86,7 @@ class User(AbstractUser):
 
     @property
     def is_programme_staff(self) -> bool:
-        return self.role in (Role.ADMIN, Role.OFFICER)
+        return self.role in STAFF
 
     @property
     def is_programme_admin(self) -> bool:

@@ -1,3 +1,6 @@
+"""The audit trail: who acted (simple-history's user) and why (a required reason)."""
+
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -9,3 +12,11 @@ def as_actor(instance: models.Model, actor) -> models.Model:
     """
     instance._history_user = actor
     return instance
+
+
+def require_reason(reason: str, field: str = "reason") -> str:
+    """The reason a change is made, which its history row keeps; refused when blank."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({field: "Say why: it is kept in the exporter's history."})
+    return reason

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -131,13 +129,3 @@ def commission_reverse(*, actor: User, commission: Commission, reason: str) -> C
     )
     reversal.save()
     return reversal
-
-
-def totals_by_status(commissions) -> dict[str, Decimal]:
-    """Net amount per status (reversals included), plus the overall net."""
-    from django.db.models import Sum
-
-    sums = dict(commissions.order_by().values_list("status").annotate(total=Sum("amount")))
-    totals = {status: sums.get(status) or Decimal("0") for status in CommissionStatus.values}
-    totals["net"] = sum(totals.values(), Decimal("0"))
-    return totals

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from ..choices import hs_section_for
 from ..models import Exporter, Sector, User
+from ..reference import hs_section_for
 from .audit import as_actor
 
 

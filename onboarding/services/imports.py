@@ -21,10 +21,12 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from ..forms import ExporterForm, KnownExporters
-from ..importing import ImportFileError, Row, Table, read_table
+from ..forms.exporters import ExporterForm, KnownExporters
+from ..forms.imports import Row, Table, read_table
 from ..models import Exporter, ImportBatch, Sector, User
 from ..models.imports import ImportStatus
+from ..spreadsheets import ImportFileError
+from ..validators import compact
 from .exporters import exporter_derived_fields
 
 logger = logging.getLogger(__name__)
@@ -99,8 +101,6 @@ def _existing(gstins: set[str]) -> dict[str, Exporter]:
 
 
 def _validate_chunk(rows: list[Row], table: Table, known: KnownExporters, sectors: dict, report: Report) -> None:
-    from ..validators import compact
-
     existing = _existing({compact(r.values.get("gstin")) for r in rows})
     for row in rows:
         instance = existing.get(compact(row.values.get("gstin")))

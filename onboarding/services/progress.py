@@ -10,21 +10,10 @@ from django.utils import timezone
 
 from ..models import Activity, Assignment, Exporter, Stage, StageEvent, User
 from ..models.activities import ActivityKind
-from ..models.stages import EvidenceField, StageEventStatus
+from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField, StageEventStatus
 from .audit import as_actor
 from .commissions import commission_accrue
 
-# Evidence field -> StageEvent attribute.
-EVIDENCE_ATTRIBUTES = {
-    EvidenceField.URL: "evidence_url",
-    EvidenceField.NUMBER: "evidence_number",
-    EvidenceField.REFERENCE: "evidence_reference",
-    EvidenceField.AMOUNT: "evidence_amount",
-    EvidenceField.COUNTRY: "evidence_country",
-    EvidenceField.DATE: "evidence_date",
-    EvidenceField.FILE: "evidence_file",
-    EvidenceField.NOTE: "note",
-}
 # What an approved stage teaches us about the exporter's marketplace presence.
 EXPORTER_FIELDS_FROM_EVIDENCE = {
     "account_created": ("evidence_reference", "marketplace_member_id"),
@@ -36,7 +25,7 @@ CONTACT_KINDS = {ActivityKind.CALL, ActivityKind.VISIT}
 
 
 def _open_assignment(exporter: Exporter) -> Assignment | None:
-    return exporter.assignments.filter(ended_at__isnull=True).first()
+    return exporter.assignments.open().first()
 
 
 def _lock(exporter: Exporter) -> Exporter:
@@ -102,18 +91,13 @@ def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> Non
     _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically: a call or visit was logged.")
 
 
-def next_stage(exporter: Exporter, stages: list[Stage]) -> Stage | None:
-    current = exporter.current_stage.order if exporter.current_stage else 0
-    return next((s for s in stages if s.order > current), None)
-
-
 @transaction.atomic
 def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidence: dict) -> StageEvent:
     """Claim the exporter's next stage with evidence; auto-approve stages advance at once."""
     exporter = _lock(exporter)
     if not _can_work_on(actor, exporter) or exporter.startup_id is None:
         raise PermissionDenied
-    expected = next_stage(exporter, list(Stage.objects.ordered()))
+    expected = exporter.next_stage(list(Stage.objects.ordered()))
     if expected is None or expected.pk != stage.pk:
         raise ValidationError(f"The next stage for this exporter is {expected or 'none: it has finished'}.")
     if StageEvent.objects.filter(exporter=exporter, stage=stage, status=StageEventStatus.SUBMITTED).exists():

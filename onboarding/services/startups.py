@@ -1,11 +1,15 @@
+"""Startups and their people: register, edit, add and remove members, pause, suspend, exit."""
+
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Startup, StartupMember, User
+from ..models import Assignment, Exporter, Startup, StartupMember, User
+from ..models.assignments import EndReason
 from ..models.startups import MemberRole
-from .audit import as_actor
+from ..tasks import send_set_password_email_task
+from .audit import as_actor, require_reason
 
 
 @transaction.atomic
@@ -54,19 +58,68 @@ def startup_member_add(
 
 def _invite(user_id: int) -> None:
     """Queue the set-password email; with the broker down, send it now rather than lose it."""
-    from ..queueing import publish_many
-    from ..tasks import send_set_password_email_task
-
-    if not publish_many(send_set_password_email_task, [(user_id,)]):
+    if not send_set_password_email_task.publish([(user_id,)]):
         send_set_password_email_task.apply(args=(user_id,))  # in-process; a mail error is logged, not raised
 
 
 @transaction.atomic
 def startup_member_remove(*, actor: User, member: StartupMember) -> StartupMember:
     """End a membership: the person loses access at once; their exporters stay with the startup."""
-    from ..models import Exporter
-
     member.removed_at = timezone.now()
     member.save(update_fields=["removed_at"])
     Exporter.objects.filter(startup=member.startup, agent=member.user).update(agent=None)
     return member
+
+
+# --- Lifecycle: pause, suspend, exit, release ---------------------------------------
+
+
+@transaction.atomic
+def startup_set_accepting(*, actor: User | None, startup: Startup, accepting: bool) -> Startup:
+    """Pause or resume new assignments; the startup keeps the exporters it has. History row."""
+    startup = Startup.objects.select_for_update().get(pk=startup.pk)
+    startup.accepting_assignments = accepting
+    as_actor(startup, actor).save()
+    return startup
+
+
+@transaction.atomic
+def startup_release_exporters(
+    *, actor: User | None, startup: Startup, reason: str, end_reason: str = EndReason.STARTUP_EXITED
+) -> int:
+    """Return every open exporter of a startup to the pool in one go; assignments are closed, not deleted."""
+    reason = require_reason(reason)
+    startup = Startup.objects.select_for_update().get(pk=startup.pk)
+    exporters = list(Exporter.objects.select_for_update().filter(startup=startup).order_by("pk"))
+    assignments = list(Assignment.objects.open().select_for_update().filter(exporter__in=exporters).order_by("pk"))
+    now = timezone.now()
+    for a in assignments:
+        a.ended_at, a.end_reason, a.end_note, a.ended_by = now, end_reason, reason, actor
+    Assignment.objects.filter(pk__in=[a.pk for a in assignments]).update(
+        ended_at=now, end_reason=end_reason, end_note=reason, ended_by=actor
+    )
+    Assignment.history.bulk_history_create(
+        assignments, update=True, default_user=actor, default_change_reason=reason, default_date=now
+    )
+    for e in exporters:
+        e.return_to_pool()
+        e.updated_at = now
+    Exporter.objects.filter(pk__in=[e.pk for e in exporters]).update(**Exporter.POOL_FIELDS, updated_at=now)
+    Exporter.history.bulk_history_create(
+        exporters, update=True, default_user=actor, default_change_reason=reason, default_date=now
+    )
+    return len(exporters)
+
+
+@transaction.atomic
+def startup_set_status(
+    *, actor: User | None, startup: Startup, status: str, reason: str, release: bool = False
+) -> tuple[Startup, int]:
+    """Activate, suspend or exit a startup; optionally return all its exporters to the pool at once."""
+    reason = require_reason(reason)
+    startup = Startup.objects.select_for_update().get(pk=startup.pk)
+    startup.status = status
+    startup._change_reason = reason
+    as_actor(startup, actor).save()
+    released = startup_release_exporters(actor=actor, startup=startup, reason=reason) if release else 0
+    return startup, released

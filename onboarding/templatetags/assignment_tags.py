@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django import template
 
-from ..assignment_forms import HandToAgentForm
+from ..forms.assignments import HandToAgentForm
 from ..models import Assignment, Role
 
 register = template.Library()
@@ -27,7 +27,7 @@ def assignment_panel(context, exporter) -> dict:
     return {
         "current": current,
         "past": [a for a in assignments if a.ended_at is not None],
-        "is_staff": role in (Role.ADMIN, Role.OFFICER),
+        "is_staff": user.is_programme_staff,
         "is_manager": is_manager,
         "agent_form": (
             HandToAgentForm(startup=exporter.startup, initial={"agent": exporter.agent_id}) if is_manager else None

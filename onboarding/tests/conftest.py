@@ -1,14 +1,18 @@
-"""Personas (DESIGN §1) and shared fixtures."""
+"""Shared fixtures: the personas (an admin and an officer of the programme, the manager and
+the agent of startup A, the manager of startup B), their objects, the browser and the live services."""
 
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
-from onboarding.models.startups import MemberRole
-from onboarding.models.users import StaffRole
 from portal.celery import app as celery_app
 
-from .factories import ExporterFactory, MemberFactory, StartupFactory, UserFactory, assign
+from ..models import Activity, Assignment, Commission
+from ..models.startups import MemberRole
+from ..models.users import StaffRole
+from ..services.progress import activity_log, stage_event_submit
+from .factories import ExporterFactory, MemberFactory, StartupFactory, UserFactory, assign, commission_rule, stage
 
 PASSWORD = "correct-horse-battery"
 
@@ -21,6 +25,14 @@ def _celery_eager(request):
     celery_app.conf.task_eager_propagates = eager
     yield
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _media_root(request, settings, tmp_path):
+    """Uploads go to a fresh directory per test, never into var/media. Integration tests keep
+    the configured MEDIA_ROOT: their Celery worker is another process and reads the files there."""
+    if request.node.get_closest_marker("integration") is None:
+        settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -79,6 +91,28 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def api_objects(agent_a, exporter_a, exporter_b, manager_b):
+    """`{startup pk: {API resource: pk}}`: each startup's exporter with logged work, evidence
+    and a commission, named as the REST API names them."""
+    commission_rule("contacted", "500.00")
+    objects = {}
+    for exporter, actor in ((exporter_a, agent_a), (exporter_b, manager_b)):
+        activity_log(actor=actor, exporter=exporter, kind="call", occurred_at=timezone.now(), note="First call")
+        event = stage_event_submit(
+            actor=actor, exporter=exporter, stage=stage("documents_collected"), evidence={"note": "GST, IEC"}
+        )
+        objects[exporter.startup_id] = {
+            "startups": exporter.startup_id,
+            "exporters": exporter.pk,
+            "assignments": Assignment.objects.get(exporter=exporter).pk,
+            "stage-events": event.pk,
+            "activities": Activity.objects.filter(exporter=exporter).first().pk,
+            "commissions": Commission.objects.get(exporter=exporter).pk,
+        }
+    return objects
 
 
 # --- Headless Chromium (Debian's package, driven by Playwright) -----------------
@@ -160,7 +194,7 @@ def redis_url():
 @pytest.fixture(scope="session")
 def smtp_sink():
     """An aiosmtpd server on loopback that keeps every message it receives."""
-    from .services import SmtpSink
+    from .live_services import SmtpSink
 
     sink = SmtpSink()
     sink.start()
@@ -173,7 +207,7 @@ def celery_worker(django_db_setup, django_db_blocker, redis_url, smtp_sink):
     """A real `celery worker` process on the test database, the Redis broker and the SMTP sink."""
     from django.db import connection
 
-    from .services import CeleryWorker
+    from .live_services import CeleryWorker
 
     with django_db_blocker.unblock():
         database = connection.settings_dict["NAME"]
@@ -211,8 +245,8 @@ def _reference_data(request):
     if marker is not None or {"db", "transactional_db", "live_server"} & set(request.fixturenames):
         from django.apps import apps
 
-        from onboarding.models import Stage
-        from onboarding.reference_data import seed_reference_data
+        from ..models import Stage
+        from ..reference import seed_reference_data
 
         request.getfixturevalue("django_db_setup")
         with request.getfixturevalue("django_db_blocker").unblock():

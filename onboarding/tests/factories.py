@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import factory
-from django.utils import timezone
 
-from onboarding import demo
-from onboarding.models import Assignment, Exporter, Stage, Startup, StartupMember, User
-from onboarding.models.startups import MemberRole, StartupStatus
-from onboarding.models.users import StaffRole
+from ..management import demo
+from ..models import Exporter, Stage, Startup, StartupMember, User
+from ..models.startups import MemberRole, StartupStatus
+from ..models.users import StaffRole
+from ..services.assignments import exporter_assign
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -76,13 +76,17 @@ class ExporterFactory(factory.django.DjangoModelFactory):
 
 
 def assign(exporter: Exporter, startup: Startup, *, stage_code: str = "assigned", entered=None) -> Exporter:
-    """Put an exporter in a startup's hands directly (the assignment service arrives later)."""
-    now = timezone.now()
-    Assignment.objects.create(exporter=exporter, startup=startup, assigned_at=now, why="test")
-    exporter.startup = startup
-    exporter.current_stage = Stage.objects.get(code=stage_code)
-    exporter.stage_entered_at = entered or now
-    exporter.save()
+    """Give a pool exporter to a startup through the assignment service (capacity checked,
+    history written), and return it refreshed. `stage_code` and `entered` start it further
+    along the path: that is test setup, written straight to the row, because the only service
+    that moves a stage by hand (`exporter_set_stage`) also records an admin's stage event."""
+    exporter_assign(actor=None, exporter=exporter, startup=startup, why="test")
+    if stage_code != "assigned" or entered is not None:
+        moved = {"current_stage": stage(stage_code)}
+        if entered is not None:
+            moved["stage_entered_at"] = entered
+        Exporter.objects.filter(pk=exporter.pk).update(**moved)
+    exporter.refresh_from_db()
     return exporter
 
 
@@ -93,6 +97,6 @@ def stage(code: str) -> Stage:
 def commission_rule(code: str, amount: str = "2500.00"):
     from datetime import date
 
-    from onboarding.models import CommissionRule
+    from ..models import CommissionRule
 
     return CommissionRule.objects.create(stage=stage(code), amount=amount, active_from=date(2020, 1, 1))

@@ -7,7 +7,7 @@ import io
 
 from openpyxl import Workbook
 
-from onboarding import demo
+from ..management import demo
 
 HEADER = ["Company Name", "GST No", "State", "District", "Mobile", "PIN", "HS codes", "Preferred language"]
 

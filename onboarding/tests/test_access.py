@@ -3,13 +3,6 @@
 import pytest
 from django.urls import reverse
 
-STAFF_PAGES = [
-    ("onboarding:startup-list", False),
-    ("onboarding:exporter-list", False),
-    ("onboarding:exporter-create", False),
-    ("onboarding:startup-create", False),
-]
-
 
 @pytest.mark.parametrize(
     "name",
@@ -71,7 +64,7 @@ def test_unassigned_exporter_is_404_for_startup_users(client_for, manager_a):
 
 
 def test_removed_member_loses_access_at_once(client_for, manager_a, exporter_a, admin_user):
-    from onboarding.services.startups import startup_member_remove
+    from ..services.startups import startup_member_remove
 
     client = client_for(manager_a)
     url = reverse("onboarding:exporter-detail", args=[exporter_a.pk])

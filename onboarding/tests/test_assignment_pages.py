@@ -3,10 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from onboarding.models import Assignment, Exporter, StartupMember
-from onboarding.models.assignments import AssignedHow, EndReason
-from onboarding.models.startups import MemberRole, StartupStatus
-
+from ..models import Assignment, Exporter, StartupMember
+from ..models.assignments import AssignedHow, EndReason
+from ..models.startups import MemberRole, StartupStatus
 from .factories import ExporterFactory, MemberFactory, StartupFactory, assign
 
 AUTO = reverse("onboarding:assignment-auto")
@@ -145,6 +144,27 @@ def test_bulk_assign_over_capacity_is_refused_beside_the_field(client_for, offic
 def test_bulk_assign_with_nothing_ticked_says_so(client_for, officer):
     response = client_for(officer).post(reverse("onboarding:exporter-bulk-assign"), {}, follow=True)
     assert "Tick at least one exporter" in response.content.decode()
+
+
+def test_it_checks_ownership(client_for, manager_b, agent_a, startup_a, exporter_a):
+    client = client_for(manager_b)
+    decline = client.post(reverse("onboarding:assignment-decline", args=[exporter_a.pk]), {"reason": "not ours"})
+    hand_over = client.post(reverse("onboarding:exporter-hand-to-agent", args=[exporter_a.pk]), {"agent": agent_a.pk})
+    pause = client.post(reverse("onboarding:startup-accepting", args=[startup_a.pk]), {"accepting": "0"})
+    assert (decline.status_code, hand_over.status_code, pause.status_code) == (404, 404, 404)
+    assignment = Assignment.objects.get(exporter=exporter_a)
+    assert assignment.ended_at is None and assignment.agent is None
+    exporter_a.refresh_from_db()
+    assert (exporter_a.startup, exporter_a.agent) == (startup_a, None)
+    startup_a.refresh_from_db()
+    assert startup_a.accepting_assignments
+
+
+def test_other_startups_team_member_is_404(client_for, manager_b, agent_a):
+    member = agent_a.memberships.get()
+    assert client_for(manager_b).post(reverse("onboarding:team-member-remove", args=[member.pk])).status_code == 404
+    member.refresh_from_db()
+    assert member.removed_at is None
 
 
 def test_manager_declines_with_a_reason(client_for, manager_a, exporter_a):

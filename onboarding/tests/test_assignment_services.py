@@ -3,21 +3,18 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from onboarding.models import Assignment, Exporter
-from onboarding.models.assignments import AssignedHow, EndReason
-from onboarding.models.startups import StartupStatus
-from onboarding.services.assignments import (
+from ..models import Assignment, Exporter
+from ..models.assignments import AssignedHow, EndReason
+from ..models.startups import StartupStatus
+from ..services.assignments import (
     assignment_decline,
     exporter_assign,
     exporter_hand_to_agent,
     exporter_reassign,
     exporter_unassign,
     exporters_assign_bulk,
-    startup_release_exporters,
-    startup_set_accepting,
-    startup_set_status,
 )
-
+from ..services.startups import startup_release_exporters, startup_set_accepting, startup_set_status
 from .factories import ExporterFactory, StartupFactory
 
 
@@ -72,7 +69,7 @@ def test_reassign_closes_the_old_assignment_and_opens_the_new_one(officer, expor
     old = Assignment.objects.get(exporter=exporter_a, startup=startup_a)
     assert (old.end_reason, old.end_note, old.ended_by) == (EndReason.REASSIGNED, "closer to Surat", officer)
     assert old.ended_at == new.assigned_at
-    assert Assignment.objects.filter(exporter=exporter_a, ended_at__isnull=True).get() == new
+    assert Assignment.objects.open().filter(exporter=exporter_a).get() == new
     exporter_a.refresh_from_db()
     assert exporter_a.startup == startup_b
 
@@ -81,7 +78,7 @@ def test_reassign_needs_a_reason_and_changes_nothing_without_one(officer, export
     with pytest.raises(ValidationError, match="Say why"):
         exporter_reassign(actor=officer, exporter=exporter_a, startup=startup_b, reason="  ")
     exporter_a.refresh_from_db()
-    assert Assignment.objects.filter(exporter=exporter_a, ended_at__isnull=True).count() == 1
+    assert Assignment.objects.open().filter(exporter=exporter_a).count() == 1
 
 
 def test_reassign_to_a_full_startup_is_refused_atomically(officer, exporter_a, startup_a):
@@ -164,7 +161,7 @@ def test_bulk_assign_needs_a_reason_to_move_assigned_exporters(officer, exporter
     with pytest.raises(ValidationError, match="say why"):
         exporters_assign_bulk(actor=officer, exporters=[pool, exporter_a], startup=startup_b)
     assert exporters_assign_bulk(actor=officer, exporters=[pool, exporter_a], startup=startup_b, reason="merge") == 2
-    assert Assignment.objects.get(exporter=exporter_a, ended_at__isnull=False).end_reason == EndReason.REASSIGNED
+    assert Assignment.objects.ended().get(exporter=exporter_a).end_reason == EndReason.REASSIGNED
 
 
 def test_manager_hands_an_exporter_to_an_agent_of_the_same_startup(manager_a, agent_a, manager_b, exporter_a):

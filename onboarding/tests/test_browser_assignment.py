@@ -1,12 +1,11 @@
-"""Journey 3 in headless Chromium: the admin previews and applies auto-assignment; the
-startup's manager then signs in and sees exactly the exporters assigned to them."""
+"""Auto-assignment in headless Chromium: the admin previews and applies it; the startup's
+manager then signs in and sees exactly the exporters assigned to them."""
 
 import pytest
 from playwright.sync_api import expect
 
-from onboarding.models import Assignment
-from onboarding.models.startups import MemberRole
-
+from ..models import Assignment
+from ..models.startups import MemberRole
 from .factories import ExporterFactory, MemberFactory, StartupFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,18 +1,12 @@
-"""Journey 2 in the browser: upload a file with errors, read the preview, import the valid rows."""
+"""Bulk import in headless Chromium: upload a file with errors, read the preview, import the valid rows."""
 
 import pytest
 from playwright.sync_api import expect
 
-from onboarding.models import Exporter
-
+from ..models import Exporter
 from .importfiles import csv_bytes, good_rows
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 def test_admin_uploads_a_file_with_errors_and_imports_the_valid_rows(page, sign_in, admin_user):

@@ -1,4 +1,5 @@
-"""Journey 4 (DESIGN §4) in headless Chromium: work, evidence, review, stage and commission."""
+"""Progress in headless Chromium: an agent logs work and submits evidence, an officer approves
+it, and the startup sees the new stage and the commission."""
 
 import pytest
 from playwright.sync_api import expect

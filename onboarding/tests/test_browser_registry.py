@@ -1,9 +1,9 @@
-"""Browser test of journey 1's first half, in headless Chromium on a phone-sized screen."""
+"""Registering a startup in headless Chromium on a phone-sized screen, after fixing a bad DPIIT number."""
 
 import pytest
 from playwright.sync_api import expect
 
-from onboarding.models import Startup
+from ..models import Startup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

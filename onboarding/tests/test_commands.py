@@ -1,3 +1,5 @@
+"""Management commands: `seed_demo` (realistic, deterministic demo data) and `bench` (page timings)."""
+
 import json
 
 import pytest
@@ -5,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from onboarding import validators as v
-from onboarding.models import Activity, Assignment, Exporter, StageEvent, Startup, User
+from .. import validators as v
+from ..models import Activity, Assignment, Exporter, StageEvent, Startup, User
 
 
 def seed(**options):
@@ -30,13 +32,13 @@ def test_seed_demo_creates_a_login_per_role_and_valid_realistic_data(db, capsys)
         assert exporter.pan == exporter.gstin[2:12] and exporter.state == exporter.gstin[:2]
         assert exporter.sector is not None
     assigned = Exporter.objects.filter(startup__isnull=False)
-    assert assigned.count() == Assignment.objects.filter(ended_at__isnull=True).count() > 0
+    assert assigned.count() == Assignment.objects.open().count() > 0
     for startup in Startup.objects.with_load():
         assert startup.open_exporters <= startup.capacity
     manager = User.objects.get(email="manager@example.com")
     assert Exporter.objects.visible_to(manager).exists()
     assert StageEvent.objects.filter(status="approved").exists()
-    from onboarding.models import Commission
+    from ..models import Commission
 
     earned = Commission.objects.all()
     assert earned.exists() and all(c.amount > 0 for c in earned)

@@ -1,4 +1,4 @@
-"""Issue 5: the commission ledger and statement."""
+"""The commission ledger and statement."""
 
 import csv
 import io
@@ -10,15 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
-from onboarding.models import Commission
-from onboarding.services.commissions import (
+from ..models import Commission
+from ..services.commissions import (
     commission_approve,
     commission_mark_paid,
     commission_reverse,
-    totals_by_status,
 )
-from onboarding.services.progress import stage_event_approve, stage_event_submit
-
+from ..services.progress import stage_event_approve, stage_event_submit
 from .factories import ExporterFactory, assign, commission_rule, stage
 
 
@@ -56,7 +54,7 @@ def test_ledger_lifecycle_and_totals(agent_a, officer, admin_user, startup_a):
     commission_approve(actor=admin_user, commission=first)
     commission_mark_paid(actor=admin_user, commission=first, payment_reference="UTR123")
     commission_approve(actor=admin_user, commission=second)
-    totals = totals_by_status(Commission.objects.all())
+    totals = Commission.objects.all().totals()
     assert totals == {
         "accrued": Decimal("2000.00"),
         "approved": Decimal("1500.00"),
@@ -77,7 +75,7 @@ def test_reversal_nets_to_zero_and_leaves_the_original(agent_a, officer, admin_u
     reversal = commission_reverse(actor=admin_user, commission=original, reason="Storefront was fake")
     original.refresh_from_db()
     assert original.amount == Decimal("2000.00") and reversal.amount == Decimal("-2000.00")
-    assert totals_by_status(Commission.objects.all())["net"] == 0
+    assert Commission.objects.all().totals()["net"] == 0
     with pytest.raises(ValidationError, match="already been reversed"):
         commission_reverse(actor=admin_user, commission=original, reason="again")
     with pytest.raises(ValidationError, match="cannot itself"):
@@ -92,6 +90,27 @@ def test_only_admins_touch_the_ledger(client_for, agent_a, officer, manager_a, s
         assert client_for(user).post(url).status_code == 403
     commission.refresh_from_db()
     assert commission.status == "accrued"
+
+
+def test_it_checks_ownership(client_for, agent_a, officer, manager_b, startup_a):
+    commission_rule("storefront_live")
+    commission = earn(agent_a, officer, startup_a)
+    response = client_for(manager_b).post(reverse("onboarding:commission-action", args=[commission.pk, "approve"]))
+    commission.refresh_from_db()
+    assert commission.status == "accrued"
+    assert response.status_code == 404
+
+
+def test_other_startups_id_in_the_statement_filter_shows_nothing_of_theirs(
+    client_for, agent_a, officer, manager_b, startup_a
+):
+    commission_rule("storefront_live")
+    earn(agent_a, officer, startup_a)
+    client = client_for(manager_b)
+    response = client.get(reverse("onboarding:commission-list"), {"startup": startup_a.pk})
+    assert response.status_code == 200 and list(response.context["page"]) == []
+    exported = client.get(reverse("onboarding:commission-list"), {"startup": startup_a.pk, "export": "csv"})
+    assert len(list(csv.reader(io.StringIO(exported.content.decode())))) == 1  # the header only
 
 
 def test_admin_approves_pays_and_reverses_from_the_statement(client_for, agent_a, officer, admin_user, startup_a):

@@ -1,9 +1,11 @@
+"""Exporter pages: registration with derived identifiers and field messages, edits on the
+timeline, the searchable list, its query counts, and the staff dashboard."""
+
 import pytest
 from django.urls import reverse
 
-from onboarding.models import Exporter
-
-from .factories import ExporterFactory, assign
+from ..models import Exporter
+from .factories import ExporterFactory, StartupFactory, assign
 
 GOOD = {
     "legal_name": "Shree Ganesh Handicrafts LLP",
@@ -71,6 +73,16 @@ def test_bad_exporter_input_gets_a_field_message_and_writes_nothing(client_for, 
     assert not Exporter.objects.exists()
 
 
+def test_it_checks_ownership(client_for, manager_b, exporter_a):
+    client = client_for(manager_b)
+    assert client.get(reverse("onboarding:exporter-detail", args=[exporter_a.pk])).status_code == 404
+    assert client.get(reverse("onboarding:exporter-update", args=[exporter_a.pk])).status_code == 404
+    url = reverse("onboarding:exporter-update", args=[exporter_a.pk])
+    assert client.post(url, {**GOOD, "legal_name": "Hijacked LLP"}).status_code == 404
+    exporter_a.refresh_from_db()
+    assert exporter_a.legal_name == "Alpha Garments LLP"
+
+
 def test_duplicate_gstin_is_refused(client_for, officer):
     ExporterFactory(gstin="27AAPFU0939F1ZV", pan="AAPFU0939F")
     response = client_for(officer).post(reverse("onboarding:exporter-create"), GOOD)
@@ -112,11 +124,10 @@ def test_exporter_list_paginates(client_for, officer):
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_exporter_list_query_count_does_not_grow_with_rows(
-    client_for, officer, startup_a, django_assert_num_queries, rows
-):
+def test_exporter_list_query_count_does_not_grow_with_rows(client_for, officer, django_assert_num_queries, rows):
+    startup = StartupFactory(capacity=rows)  # room for every row: assignment checks capacity
     for exporter in ExporterFactory.create_batch(rows):
-        assign(exporter, startup_a)
+        assign(exporter, startup)
     client = client_for(officer)
     # session, user, count, page rows, the filter form's choices (stages, sectors), the review badge
     with django_assert_num_queries(7):
@@ -126,8 +137,6 @@ def test_exporter_list_query_count_does_not_grow_with_rows(
 
 @pytest.mark.parametrize("rows", [5, 50])
 def test_startup_list_query_count_does_not_grow_with_rows(client_for, officer, django_assert_num_queries, rows):
-    from .factories import StartupFactory
-
     StartupFactory.create_batch(rows)
     client = client_for(officer)
     # session, user, count, page rows with their load, the sector filter's choices, the review badge

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import NoReverseMatch, URLPattern, get_resolver, reverse
 
-from onboarding.models import Activity, Assignment, Commission, Exporter, StageEvent, Startup
+from ..models import Activity, Assignment, Commission, Exporter, StageEvent, Startup
 
 JUNK = {
     "kind": "nonsense",

@@ -12,18 +12,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from onboarding import demo, importing
-from onboarding.models import Exporter, ImportBatch
-from onboarding.models.imports import ImportStatus
-from onboarding.services.imports import import_batch_commit, import_batch_create, import_batch_validate, validate_table
-
+from ..forms.imports import read_table
+from ..management import demo
+from ..models import Exporter, ImportBatch
+from ..models.imports import ImportStatus
+from ..services.imports import import_batch_commit, import_batch_create, import_batch_validate, validate_table
 from .factories import ExporterFactory
 from .importfiles import HEADER, csv_bytes, good_rows, xlsx_bytes
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
 
 
 def run(content: bytes, name: str, *, actor=None, all_or_nothing: bool = False, commit: bool = True) -> ImportBatch:
@@ -173,7 +168,7 @@ def test_validation_queries_do_not_grow_with_rows(db):
     ExporterFactory.create_batch(3)
     counts = []
     for size in (5, 60):
-        table = importing.read_table(csv_bytes(good_rows(size)), "x.csv")
+        table = read_table(csv_bytes(good_rows(size)), "x.csv")
         with CaptureQueriesContext(connection) as queries:
             report = validate_table(table)
         assert report.count("new") == size
@@ -315,7 +310,7 @@ def test_a_large_file_goes_to_the_task_and_reports_progress(client_for, admin_us
 
 
 def test_an_unreachable_worker_is_a_message_not_a_500(client_for, admin_user, settings, monkeypatch):
-    from onboarding.tasks import import_validate_task
+    from ..tasks import import_validate_task
 
     def refuse(*args, **kwargs):
         raise ConnectionError("broker down")

@@ -6,8 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from onboarding.models import Exporter, ImportBatch
-
+from ..models import Exporter, ImportBatch
 from .importfiles import csv_bytes, good_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -15,14 +15,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from onboarding.models import Exporter, Reminder
-from onboarding.models.reminders import ReminderKind, ReminderStatus
-from onboarding.reminders import kinds_due, plan
-from onboarding.services.reminders import reminders_sweep
-from onboarding.tasks import sweep_reminders_task
-
+from ..models import Exporter, Reminder
+from ..models.reminders import ReminderKind, ReminderStatus, kinds_due
+from ..services.reminders import plan, reminders_sweep
+from ..tasks import sweep_reminders_task
 from .factories import ExporterFactory, assign
-from .services import ROOT
+from .live_services import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -41,7 +39,7 @@ def stalled_work(startup_a, startup_b, manager_a, agent_a, manager_b, officer):
 
 
 def expected_recipients(kinds) -> list[str]:
-    from onboarding.models import User
+    from ..models import User
 
     ids = [p.recipient_id for p in plan(timezone.now(), tuple(kinds))]
     emails = dict(User.objects.filter(pk__in=ids).values_list("pk", "email"))
@@ -202,7 +200,7 @@ def test_with_redis_down_a_new_member_still_gets_the_invitation(celery_worker, c
     from django.core import mail
     from django.urls import reverse
 
-    from onboarding.models import User
+    from ..models import User
 
     redis("shutdown", "nosave")
     try:

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from onboarding.models import User
+from ..models import User
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

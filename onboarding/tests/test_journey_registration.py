@@ -1,12 +1,12 @@
-"""Journey 1 (DESIGN §4): admin registers a startup, adds its manager, the manager sets a password."""
+"""Registration end to end: the admin registers a startup and adds its manager, who sets a
+password from the email and signs in; team membership rules and sign-in throttling."""
 
 import re
 
 from django.core import mail
 from django.urls import reverse
 
-from onboarding.models import Startup, User
-
+from ..models import Startup, User
 from .test_startup_pages import GOOD
 
 

@@ -1,4 +1,4 @@
-"""Issue 5: the work log, milestone evidence and its review."""
+"""The work log, milestone evidence and its review."""
 
 from datetime import timedelta
 
@@ -7,9 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.models import Activity, Commission, StageEvent
-from onboarding.services.progress import activity_log, stage_event_approve, stage_event_submit
-
+from ..models import Activity, Commission, StageEvent
+from ..services.progress import activity_log, stage_event_approve, stage_event_submit
 from .factories import ExporterFactory, assign, commission_rule, stage
 
 
@@ -62,8 +61,7 @@ def test_bad_work_log_input_gets_a_field_message_and_saves_nothing(
     assert not Activity.objects.exists()
 
 
-def test_an_attachment_that_is_what_it_says_is_kept(client_for, agent_a, exporter_a, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_an_attachment_that_is_what_it_says_is_kept(client_for, agent_a, exporter_a):
     log_work(
         client_for(agent_a), exporter_a, kind="documents", attachment=SimpleUploadedFile("gst.pdf", b"%PDF-1.7 ok")
     )
@@ -282,7 +280,7 @@ def test_submitting_evidence_counts_as_work_so_the_exporter_is_not_stalled(agent
     exporter = assign(
         ExporterFactory(), startup_a, stage_code="membership_active", entered=timezone.now() - timedelta(days=30)
     )
-    from onboarding.models import Exporter
+    from ..models import Exporter
 
     assert Exporter.objects.stalled(timezone.now()).filter(pk=exporter.pk).exists()
     stage_event_submit(
@@ -295,7 +293,7 @@ def test_submitting_evidence_counts_as_work_so_the_exporter_is_not_stalled(agent
 
 
 def test_sent_reminders_appear_on_the_timeline(client_for, officer, exporter_a, manager_a):
-    from onboarding.models import Reminder
+    from ..models import Reminder
 
     reminder = Reminder.objects.create(
         kind="stalled_digest",

@@ -1,4 +1,4 @@
-"""Issue 5 pages: scoping, query counts, the board and the startup home."""
+"""Progress pages: scoping, query counts, the board and the startup home."""
 
 import re
 from datetime import timedelta
@@ -7,9 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.models import Activity, StageEvent
-from onboarding.services.progress import activity_log, stage_event_submit
-
+from ..models import Activity, StageEvent
+from ..services.progress import activity_log, stage_event_submit
 from .factories import ExporterFactory, assign, commission_rule, stage
 
 # Every exporter-scoped page and action of the progress work, GET or POST.
@@ -28,6 +27,24 @@ def test_other_startups_exporter_is_404_on_every_progress_url(client_for, manage
     response = getattr(client, method)(reverse(name, args=[exporter_a.pk]), {"kind": "call", "note": "x"})
     assert response.status_code == 404
     assert not Activity.objects.exists() and not StageEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["onboarding:exporter-set-stage", "onboarding:review-approve", "onboarding:review-reject"]
+)
+def test_other_startups_objects_are_404_on_staff_progress_actions(client_for, manager_b, agent_a, exporter_a, name):
+    exporter_a.current_stage = stage("contacted")
+    exporter_a.save()
+    event = stage_event_submit(
+        actor=agent_a, exporter=exporter_a, stage=stage("documents_collected"), evidence={"note": "x"}
+    )
+    pk = exporter_a.pk if name == "onboarding:exporter-set-stage" else event.pk
+    data = {"stage": stage("first_order").pk, "reason": "x", "note": "x"}
+    response = client_for(manager_b).post(reverse(name, args=[pk]), data)
+    event.refresh_from_db()
+    exporter_a.refresh_from_db()
+    assert (event.status, exporter_a.current_stage.code) == ("submitted", "contacted")
+    assert response.status_code == 404
 
 
 def test_other_startups_evidence_and_work_never_show(client_for, agent_a, manager_b, exporter_a, exporter_b, startup_b):
@@ -102,7 +119,7 @@ def test_board_query_count_is_constant(
 def test_statement_query_count_is_constant(
     client_for, officer, admin_user, agent_a, startup_a, django_assert_num_queries, rows
 ):
-    from onboarding.services.progress import stage_event_approve
+    from ..services.progress import stage_event_approve
 
     commission_rule("storefront_live")
     make_pipeline(startup_a, agent_a, rows)
@@ -151,8 +168,7 @@ def test_startup_home_orders_stalled_first_and_shows_sla_and_next_stage(client_f
 def test_work_log_filters_by_startup_agent_kind_and_date(
     client_for, officer, agent_a, manager_a, exporter_a, exporter_b, startup_a
 ):
-    from onboarding.models.startups import MemberRole
-
+    from ..models.startups import MemberRole
     from .factories import MemberFactory
 
     agent_b = MemberFactory(startup=exporter_b.startup, role=MemberRole.AGENT).user

@@ -9,9 +9,8 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
-from onboarding.models import Reminder
-from onboarding.models.reminders import ReminderKind, ReminderStatus
-
+from ..models import Reminder
+from ..models.reminders import ReminderKind, ReminderStatus
 from .factories import ExporterFactory, MemberFactory, StartupFactory, assign
 
 URL = "/reminders/"
@@ -58,6 +57,15 @@ def test_a_startup_user_sees_only_their_startups_reminders(client_for, agent_a, 
     # Filtering by another startup's id shows nothing of theirs either.
     response = client_for(agent_a).get(URL, {"startup": log["b"].startup_id})
     assert list(response.context["page"].object_list) == [log["a"]]
+
+
+def test_it_checks_ownership(client_for, manager_b, startup_a, log):
+    """The log has no page per reminder: asking for startup A's by id or name shows only B's own."""
+    client = client_for(manager_b)
+    for params in ({"startup": startup_a.pk}, {"startup_name": "alpha"}):
+        response = client.get(URL, params)
+        assert response.status_code == 200
+        assert list(response.context["page"].object_list) == [log["b"]], params
 
 
 def test_a_user_with_no_startup_cannot_read_the_log(client, log):

@@ -15,13 +15,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from onboarding.models import Exporter, Reminder, Stage, StageEvent
-from onboarding.models.reminders import ReminderKind, ReminderStatus
-from onboarding.models.startups import MemberRole
-from onboarding.reminders import daily_period, kinds_due, weekly_period
-from onboarding.services.reminders import reminder_send, reminders_sweep
-from onboarding.tasks import send_reminder_task
-
+from ..models import Exporter, Reminder, Stage, StageEvent
+from ..models.reminders import ReminderKind, ReminderStatus, daily_period, kinds_due, weekly_period
+from ..models.startups import MemberRole
+from ..services.reminders import reminder_send, reminders_sweep
+from ..tasks import send_reminder_task
 from .factories import ExporterFactory, MemberFactory, StaffFactory, StartupFactory, assign
 
 IST = ZoneInfo("Asia/Kolkata")

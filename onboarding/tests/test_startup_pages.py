@@ -1,7 +1,10 @@
+"""Startup pages: registration by an admin with normalised identifiers, field messages,
+edits, and the searchable list."""
+
 import pytest
 from django.urls import reverse
 
-from onboarding.models import Startup
+from ..models import Startup
 
 GOOD = {
     "legal_name": "Setu Exports Private Limited",
@@ -48,6 +51,19 @@ def test_bad_startup_input_gets_a_field_message_and_writes_nothing(client_for, a
     assert message in " ".join(response.context["form"].errors[field])
     assert response.context["form"]["legal_name"].value() == GOOD["legal_name"]  # what was typed is kept
     assert not Startup.objects.exists()
+
+
+def test_it_checks_ownership(client_for, manager_b, startup_a):
+    client = client_for(manager_b)
+    assert client.get(reverse("onboarding:startup-detail", args=[startup_a.pk])).status_code == 404
+    assert client.get(reverse("onboarding:startup-update", args=[startup_a.pk])).status_code == 404
+    update = client.post(reverse("onboarding:startup-update", args=[startup_a.pk]), {**GOOD, "capacity": "1"})
+    member = {"email": "intruder@beta.example", "first_name": "I", "last_name": "N", "role": "manager"}
+    member_add = client.post(reverse("onboarding:startup-member-add", args=[startup_a.pk]), member)
+    assert (update.status_code, member_add.status_code) == (404, 404)
+    startup_a.refresh_from_db()
+    assert (startup_a.legal_name, startup_a.capacity) == ("Alpha Exports Private Limited", 40)
+    assert not startup_a.members.filter(user__email="intruder@beta.example").exists()
 
 
 def test_duplicate_dpiit_is_refused(client_for, admin_user, startup_a):

@@ -8,9 +8,8 @@ row is also checked on startup B's own object, to show the 404 comes from scopin
 import pytest
 from django.urls import reverse
 
-from onboarding.models import Assignment, Exporter, Startup, StartupMember
-from onboarding.models.startups import MemberRole
-
+from ..models import Assignment, Exporter, Startup, StartupMember
+from ..models.startups import MemberRole
 from .factories import MemberFactory
 
 # (url name, which object, method, data, status for B's manager on B's own object)
@@ -84,7 +83,7 @@ def test_an_agent_of_startup_b_also_gets_404_on_startup_a_exporters(client_for, 
 def test_a_removed_agent_loses_access_at_once_and_their_exporters_stay(client_for, manager_a, agent_a, exporter_a):
     from django.test import Client
 
-    from onboarding.services.assignments import exporter_hand_to_agent
+    from ..services.assignments import exporter_hand_to_agent
 
     exporter_hand_to_agent(actor=manager_a, exporter=exporter_a, agent=agent_a)
     agent_client = Client()  # the agent's own signed-in session, kept across the removal

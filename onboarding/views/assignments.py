@@ -8,31 +8,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ..assignment_forms import AssignForm, BulkAssignForm, HandToAgentForm, ReasonForm
-from ..matching import propose, rank_for
+from ..forms.assignments import AssignForm, BulkAssignForm, HandToAgentForm, ReasonForm
 from ..models import Exporter, Role
-from ..permissions import staff_required
-from ..scoping import STAFF, object_view
 from ..services.assignments import (
     assignment_decline,
-    auto_assignment_apply,
     exporter_assign,
     exporter_hand_to_agent,
     exporter_reassign,
     exporter_unassign,
     exporters_assign_bulk,
 )
+from ..services.auto_assign import auto_assignment_apply, propose, rank_for
+from .access import STAFF, object_view, report_refusal, staff_required
 
 PREVIEW_ROWS = 500
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    """Put a service's refusal beside the field it concerns (or on top of the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @staff_required
@@ -80,7 +69,7 @@ def exporter_assign_view(request, pk: int):
             else:
                 exporter_assign(actor=request.user, exporter=exporter, startup=startup, why=reason)
         except ValidationError as exc:
-            add_errors(form, exc)
+            report_refusal(request, exc, form)
         else:
             messages.success(request, f"{exporter} is now with {startup}.")
             return redirect(exporter)
@@ -107,7 +96,7 @@ def exporter_unassign_view(request, pk: int):
         try:
             exporter_unassign(actor=request.user, exporter=exporter, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            add_errors(form, exc)
+            report_refusal(request, exc, form)
         else:
             messages.success(request, f"{exporter} is back in the pool.")
             return redirect(exporter)
@@ -129,7 +118,7 @@ def assignment_decline_view(request, pk: int):
         try:
             assignment_decline(actor=request.user, exporter=exporter, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            add_errors(form, exc)
+            report_refusal(request, exc, form)
         else:
             messages.success(request, f"You declined {exporter}. The programme team will assign it elsewhere.")
             return redirect("onboarding:home")
@@ -152,7 +141,7 @@ def exporter_hand_to_agent_view(request, pk: int):
         try:
             exporter_hand_to_agent(actor=request.user, exporter=exporter, agent=form.cleaned_data["agent"])
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            report_refusal(request, exc)
         else:
             agent = form.cleaned_data["agent"]
             messages.success(request, f"{agent or 'The whole team'} now works {exporter}.")
@@ -183,7 +172,7 @@ def exporter_bulk_assign_view(request):
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
-                add_errors(form, exc)
+                report_refusal(request, exc, form)
             else:
                 messages.success(request, f"{count} exporters are now with {startup}.")
                 return redirect(reverse("onboarding:exporter-list") + f"?startup={startup.pk}")

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from ..forms import CommissionRuleForm, PaymentForm, ReversalForm
+from ..forms.commissions import CommissionRuleForm, PaymentForm, ReversalForm
 from ..models import Commission, CommissionRule, Startup
 from ..models.commissions import CommissionStatus
-from ..permissions import admin_required, member_required
+from ..models.users import Role
+from ..pagination import paginate
 from ..services.commissions import (
     commission_approve,
     commission_mark_paid,
     commission_reverse,
     commission_rule_save,
-    totals_by_status,
 )
-from .pagination import paginate, querystring_without_page
+from .access import admin_required, member_required, object_view, report_refusal
+from .downloads import download_response
 
 EXPORT_COLUMNS = [
     "Date",
@@ -59,10 +57,9 @@ def commission_statement(request):
         return _export(commissions, export)
     context = {
         "page": paginate(request, commissions),
-        "totals": totals_by_status(commissions),
+        "totals": commissions.totals(),
         "startup": startup,
         "startups": Startup.objects.only("pk", "legal_name", "brand_name") if request.user.is_programme_staff else [],
-        "querystring": querystring_without_page(request),
         "statuses": CommissionStatus.choices,
     }
     return render(request, "onboarding/commission_list.html", context)
@@ -84,30 +81,13 @@ def _rows(commissions):
 
 
 def _export(commissions, kind: str) -> HttpResponse:
-    if kind == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_COLUMNS)
-        writer.writerows(_rows(commissions))
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    else:
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Commissions")
-        sheet.append(EXPORT_COLUMNS)
-        for row in _rows(commissions):
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    response["Content-Disposition"] = f'attachment; filename="commissions.{kind}"'
-    return response
+    # No BOM on the CSV, as before: readers of this export decode it as plain UTF-8.
+    return download_response(
+        kind, f"commissions.{kind}", EXPORT_COLUMNS, _rows(commissions), sheet="Commissions", bom=False
+    )
 
 
-@admin_required
+@object_view(Commission, Role.ADMIN)
 @require_POST
 def commission_action(request, pk: int, action: str):
     commission = get_object_or_404(Commission, pk=pk)
@@ -128,8 +108,7 @@ def commission_action(request, pk: int, action: str):
             commission_reverse(actor=request.user, commission=commission, **form.cleaned_data)
             messages.success(request, f"Reversed ₹{commission.amount} for {commission.exporter}.")
     except (ValidationError, PermissionDenied) as exc:
-        for message in getattr(exc, "messages", [str(exc)]):
-            messages.error(request, message)
+        report_refusal(request, exc)
     return redirect(request.POST.get("next") or "onboarding:commission-list")
 
 

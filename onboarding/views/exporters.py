@@ -2,15 +2,14 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
 from ..filters import ExporterFilter
-from ..forms import ActivityForm, ExporterForm, SetStageForm
+from ..forms.exporters import ExporterForm
+from ..forms.progress import ActivityForm, SetStageForm
 from ..models import Exporter, Stage
 from ..models.stages import StageEventStatus
-from ..permissions import member_required, staff_required
-from ..scoping import STAFF, object_view
+from ..pagination import paginate
+from ..reports.timeline import exporter_timeline
 from ..services.exporters import exporter_create, exporter_update
-from ..services.progress import next_stage
-from ..timeline import exporter_timeline
-from .pagination import paginate, querystring_without_page
+from .access import STAFF, member_required, object_view, staff_required
 
 
 @staff_required
@@ -20,7 +19,7 @@ def exporter_list(request):
     return render(
         request,
         "onboarding/exporter_list.html",
-        {"filter": filterset, "page": page, "querystring": querystring_without_page(request)},
+        {"filter": filterset, "page": page},
     )
 
 
@@ -52,7 +51,7 @@ def exporter_detail(request, pk: int):
     context = {
         "exporter": exporter,
         "stages": stages,
-        "next_stage": next_stage(exporter, stages),
+        "next_stage": exporter.next_stage(stages),
         "can_work": exporter.startup_id is not None,
         "waiting": exporter.stage_events.filter(status=StageEventStatus.SUBMITTED).select_related("stage").first(),
         "activity_form": ActivityForm(),

@@ -4,17 +4,17 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..models import Exporter, Role, Stage, StageEvent
+from ..models import Exporter, Stage, StageEvent
 from ..models.stages import StageEventStatus
-from ..permissions import member_required
-from ..reports import dashboard_figures
-from .pagination import paginate, querystring_without_page
+from ..pagination import paginate
+from ..reports.dashboard import dashboard_figures
+from .access import member_required
 
 
 @member_required
 def home(request):
     """Staff land on the programme dashboard; startup users on what needs attention today."""
-    if request.user.role in (Role.ADMIN, Role.OFFICER):
+    if request.user.is_programme_staff:
         return render(request, "onboarding/dashboard.html", dashboard_figures(timezone.now()))
     return startup_home(request)
 
@@ -48,6 +48,5 @@ def startup_home(request):
             "counts": counts,
             "rejected": rejected,
             "mine": mine,
-            "querystring": querystring_without_page(request),
         },
     )

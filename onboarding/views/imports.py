@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from .. import importing
+from ..forms.imports import template_csv, template_xlsx
 from ..models import ImportBatch
 from ..models.imports import ImportStatus
-from ..permissions import staff_required
-from ..queueing import publish_many
-from ..services.imports import import_batch_claim, import_batch_commit, import_batch_create, import_batch_validate
+from ..pagination import paginate
+from ..services.imports import (
+    import_batch_claim,
+    import_batch_commit,
+    import_batch_create,
+    import_batch_validate,
+)
+from ..spreadsheets import limits, too_big_message
 from ..tasks import import_commit_task, import_validate_task
-from .pagination import paginate
+from .access import staff_required
+from .downloads import download_response, file_response
 
 logger = logging.getLogger(__name__)
 ERRORS_SHOWN = 200
@@ -35,9 +39,9 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        max_bytes, _rows = importing.limits()
+        max_bytes, _rows = limits()
         if upload.size > max_bytes:
-            raise forms.ValidationError(importing.too_big_message(upload.size, max_bytes))
+            raise forms.ValidationError(too_big_message(upload.size, max_bytes))
         return upload
 
 
@@ -47,7 +51,7 @@ def async_threshold() -> int:
 
 def _queue(task, *args) -> bool:
     """Queue a task now; False (and a log line) when the broker is unreachable."""
-    return bool(publish_many(task, [args]))
+    return bool(task.publish([args]))
 
 
 @staff_required
@@ -123,34 +127,16 @@ def import_commit(request, pk: int):
     return redirect("onboarding:exporter-import-detail", pk=batch.pk)
 
 
-def _safe_cell(value: object) -> str:
-    """Keep a spreadsheet from running a value as a formula when it opens the CSV."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @staff_required
 def import_errors_csv(request, pk: int):
     batch = get_object_or_404(ImportBatch, pk=pk)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Row", "Column", "Value", "Message"])
-    for error in batch.errors:
-        cells = (error["column"], error.get("value", ""), error["message"])
-        writer.writerow([error["row"], *(_safe_cell(cell) for cell in cells)])
-    response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
-    return response
+    rows = ([e["row"], e["column"], e.get("value", ""), e["message"]] for e in batch.errors)
+    return download_response("csv", f"import-{batch.pk}-errors.csv", ["Row", "Column", "Value", "Message"], rows)
 
 
 @staff_required
 def import_template(request, kind: str):
     if kind not in ("csv", "xlsx"):
         raise Http404("Templates come as .csv or .xlsx.")
-    if kind == "xlsx":
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        response = HttpResponse(importing.template_xlsx(), content_type=content_type)
-    else:
-        response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="exporters-template.{kind}"'
-    return response
+    content = template_xlsx() if kind == "xlsx" else template_csv()
+    return file_response(content, kind, f"exporters-template.{kind}")

@@ -10,26 +10,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ..filters import ActivityFilter
-from ..forms import ActivityForm, ReviewForm, SetStageForm, StageEvidenceForm
+from ..forms.progress import ActivityForm, ReviewForm, SetStageForm, StageEvidenceForm
 from ..models import Activity, Exporter, Stage, StageEvent, Startup
-from ..permissions import admin_required, member_required, staff_required
+from ..models.users import STAFF, Role
+from ..pagination import paginate
 from ..services.progress import (
     activity_log,
     exporter_set_stage,
-    next_stage,
     stage_event_approve,
     stage_event_reject,
     stage_event_submit,
     stage_events_approve_bulk,
 )
-from .pagination import paginate, querystring_without_page
+from .access import member_required, object_view, report_refusal, staff_required
 
 BOARD_CARDS_PER_STAGE = 12
-
-
-def _message_errors(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 @member_required
@@ -48,7 +43,7 @@ def activity_list(request):
     return render(
         request,
         "onboarding/activity_list.html",
-        {"filter": filterset, "page": page, "form": form, "querystring": querystring_without_page(request)},
+        {"filter": filterset, "page": page, "form": form},
     )
 
 
@@ -66,7 +61,7 @@ def _log(request, exporter, data: dict, *, redirect_to):
     try:
         activity = activity_log(actor=request.user, exporter=exporter, **data)
     except ValidationError as exc:
-        _message_errors(request, exc)
+        report_refusal(request, exc)
         return redirect(exporter)
     messages.success(request, f"Logged: {activity.get_kind_display().lower()} with {exporter}.")
     if activity.exporter.current_stage_id != stage_before:
@@ -77,7 +72,7 @@ def _log(request, exporter, data: dict, *, redirect_to):
 @member_required
 def exporter_submit_stage(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
-    stage = next_stage(exporter, list(Stage.objects.ordered()))
+    stage = exporter.next_stage(list(Stage.objects.ordered()))
     if stage is None:
         messages.info(request, f"{exporter} has reached the last stage.")
         return redirect(exporter)
@@ -86,7 +81,7 @@ def exporter_submit_stage(request, pk: int):
         try:
             event = stage_event_submit(actor=request.user, exporter=exporter, stage=stage, evidence=form.evidence())
         except ValidationError as exc:
-            form.add_error(None, exc)
+            report_refusal(request, exc, form)
         else:
             if event.status == "approved":
                 messages.success(request, f"{exporter} is now at “{stage}”.")
@@ -96,7 +91,7 @@ def exporter_submit_stage(request, pk: int):
     return render(request, "onboarding/stageevent_form.html", {"form": form, "exporter": exporter, "stage": stage})
 
 
-@admin_required
+@object_view(Exporter, Role.ADMIN)
 @require_POST
 def exporter_set_stage_view(request, pk: int):
     exporter = get_object_or_404(Exporter, pk=pk)
@@ -105,7 +100,7 @@ def exporter_set_stage_view(request, pk: int):
         try:
             exporter_set_stage(actor=request.user, exporter=exporter, **form.cleaned_data)
         except ValidationError as exc:
-            _message_errors(request, exc)
+            report_refusal(request, exc)
         else:
             messages.success(request, f"{exporter} moved to “{form.cleaned_data['stage']}”.")
     else:
@@ -124,7 +119,7 @@ def review_queue(request):
             try:
                 count = stage_events_approve_bulk(actor=request.user, event_ids=ids)
             except PermissionDenied as exc:
-                messages.error(request, str(exc) or "You cannot approve these.")
+                report_refusal(request, exc)
             else:
                 messages.success(request, f"Approved {count} submission{'s' if count != 1 else ''}.")
         return redirect("onboarding:review-queue")
@@ -132,7 +127,7 @@ def review_queue(request):
     return render(request, "onboarding/review_queue.html", {"page": page, "review_form": ReviewForm()})
 
 
-@staff_required
+@object_view(StageEvent, *STAFF)
 @require_POST
 def review_decide(request, pk: int, decision: str):
     event = get_object_or_404(StageEvent.objects.select_related("exporter", "stage"), pk=pk)
@@ -145,10 +140,8 @@ def review_decide(request, pk: int, decision: str):
         else:
             stage_event_reject(actor=request.user, event=event, note=note)
             messages.success(request, f"Rejected “{event.stage}” for {event.exporter}; the startup will see your note.")
-    except ValidationError as exc:
-        _message_errors(request, exc)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
+    except (ValidationError, PermissionDenied) as exc:
+        report_refusal(request, exc)
     return redirect("onboarding:review-queue")
 
 

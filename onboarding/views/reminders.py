@@ -5,11 +5,11 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 
 from ..filters import ReminderFilter
-from ..forms import PreferencesForm
+from ..forms.users import PreferencesForm
 from ..models import Reminder
-from ..permissions import member_required
+from ..pagination import paginate
 from ..services.users import user_set_preferences
-from .pagination import paginate, querystring_without_page
+from .access import member_required
 
 
 @member_required
@@ -34,7 +34,7 @@ def reminder_list(request):
     return render(
         request,
         "onboarding/reminder_list.html",
-        {"filter": filterset, "page": page, "querystring": querystring_without_page(request)},
+        {"filter": filterset, "page": page},
     )
 
 

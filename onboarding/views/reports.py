@@ -1,7 +1,7 @@
 from django.shortcuts import render
 
-from ..distribution import distribution_figures
-from ..permissions import staff_required
+from ..reports.distribution import distribution_figures
+from .access import staff_required
 
 
 @staff_required

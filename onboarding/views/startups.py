@@ -1,13 +1,23 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from ..filters import StartupFilter
-from ..forms import MemberAddForm, StartupForm
+from ..forms.assignments import ReasonForm
+from ..forms.startups import StartupForm, StartupStatusForm
+from ..forms.users import MemberAddForm
 from ..models import Role, Startup
-from ..permissions import admin_required, member_required, staff_required
-from ..scoping import object_view
-from ..services.startups import startup_create, startup_member_add, startup_update
-from .pagination import paginate, querystring_without_page
+from ..pagination import paginate
+from ..services.startups import (
+    startup_create,
+    startup_member_add,
+    startup_release_exporters,
+    startup_set_accepting,
+    startup_set_status,
+    startup_update,
+)
+from .access import STAFF, admin_required, member_required, object_view, report_refusal, staff_required
 
 
 @staff_required
@@ -18,7 +28,7 @@ def startup_list(request):
     return render(
         request,
         "onboarding/startup_list.html",
-        {"filter": filterset, "page": page, "querystring": querystring_without_page(request)},
+        {"filter": filterset, "page": page},
     )
 
 
@@ -46,7 +56,7 @@ def startup_update_view(request, pk: int):
 @member_required
 def startup_detail(request, pk: int):
     startup = get_object_or_404(Startup.objects.visible_to(request.user).with_load(), pk=pk)
-    members = startup.members.filter(removed_at__isnull=True).select_related("user")
+    members = startup.members.active().select_related("user")
     member_form = MemberAddForm() if request.user.is_programme_admin else None
     return render(
         request,
@@ -68,3 +78,55 @@ def startup_member_add_view(request, pk: int):
         )
         return redirect(startup)
     return render(request, "onboarding/startup_member_form.html", {"form": form, "startup": startup})
+
+
+# --- Lifecycle: pause/resume assignments, suspend/exit, return exporters to the pool ---
+
+
+@object_view(Startup, *STAFF)
+@require_POST
+def startup_accepting_view(request, pk: int):
+    startup = get_object_or_404(Startup.objects.visible_to(request.user), pk=pk)
+    accepting = request.POST.get("accepting") == "1"
+    startup_set_accepting(actor=request.user, startup=startup, accepting=accepting)
+    if accepting:
+        messages.success(request, f"{startup} takes new assignments again.")
+    else:
+        messages.success(request, f"{startup} gets no new assignments until resumed; it keeps its exporters.")
+    return redirect(startup)
+
+
+@object_view(Startup, Role.ADMIN)
+def startup_status_view(request, pk: int):
+    startup = get_object_or_404(Startup.objects.visible_to(request.user).with_load(), pk=pk)
+    form = StartupStatusForm(request.POST or None, initial={"status": startup.status})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            startup, released = startup_set_status(
+                actor=request.user,
+                startup=startup,
+                status=data["status"],
+                reason=data["reason"],
+                release=data["release"],
+            )
+        except ValidationError as exc:
+            report_refusal(request, exc, form)
+        else:
+            text = f"{startup} is now {startup.get_status_display().lower()}."
+            if released:
+                text += f" {released} exporters are back in the pool."
+            messages.success(request, text)
+            return redirect(startup)
+    return render(request, "onboarding/startup_status_form.html", {"startup": startup, "form": form})
+
+
+@object_view(Startup, Role.ADMIN)
+def startup_release_view(request, pk: int):
+    startup = get_object_or_404(Startup.objects.visible_to(request.user).with_load(), pk=pk)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        released = startup_release_exporters(actor=request.user, startup=startup, reason=form.cleaned_data["reason"])
+        messages.success(request, f"{released} exporters of {startup} are back in the pool.")
+        return redirect(startup)
+    return render(request, "onboarding/startup_release_form.html", {"startup": startup, "form": form})

@@ -7,11 +7,11 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from ..assignment_forms import TeamAgentForm
+from ..forms.users import TeamAgentForm
 from ..models import Exporter, StartupMember
 from ..models.startups import MemberRole
-from ..permissions import manager_required
 from ..services.startups import startup_member_add, startup_member_remove
+from .access import manager_required
 
 
 def _team(startup) -> list[StartupMember]:
@@ -24,9 +24,7 @@ def _team(startup) -> list[StartupMember]:
         .values_list("agent", "n")
     )
     members = list(
-        StartupMember.objects.filter(startup=startup, removed_at__isnull=True)
-        .select_related("user")
-        .order_by("role", "user__email")
+        StartupMember.objects.active().filter(startup=startup).select_related("user").order_by("role", "user__email")
     )
     for member in members:
         member.exporters = handed.get(member.user_id, 0)
@@ -49,7 +47,7 @@ def team_view(request):
 def team_member_remove_view(request, pk: int):
     # Only agents of the manager's own startup: anything else is a 404.
     member = get_object_or_404(
-        StartupMember, pk=pk, startup=request.user.startup, role=MemberRole.AGENT, removed_at__isnull=True
+        StartupMember.objects.active(), pk=pk, startup=request.user.startup, role=MemberRole.AGENT
     )
     startup_member_remove(actor=request.user, member=member)
     messages.success(

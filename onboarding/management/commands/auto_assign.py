@@ -6,9 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from onboarding.matching import propose
-from onboarding.models import User
-from onboarding.services.assignments import auto_assignment_apply
+from ...models import User
+from ...services.auto_assign import auto_assignment_apply, propose
 
 
 class Command(BaseCommand):

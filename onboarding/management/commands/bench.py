@@ -12,13 +12,18 @@ from dataclasses import asdict, dataclass
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from onboarding import demo
-from onboarding.bench_assign import bench_auto_assign
-from onboarding.models import Exporter, Role, User
-from onboarding.services.imports import import_batch_commit, import_batch_create, import_batch_validate
+from ...models import Exporter, Role, Startup, StartupMember, User
+from ...models.reminders import ReminderKind
+from ...models.startups import MemberRole
+from ...services.imports import import_batch_commit, import_batch_create, import_batch_validate
+from ...services.reminders import reminders_sweep
+from .. import demo
+from ..bench_assign import bench_auto_assign
 
 BASELINE = "admin exporter changelist"
 
@@ -165,12 +170,6 @@ class Command(BaseCommand):
         vanish and no send is queued (on-commit callbacks never run). Every startup gets a
         manager and an agent (handling its exporters) first, so recipients scale with startups,
         and no exporter has activity, so every overdue one is stalled."""
-        from django.db import transaction
-        from django.utils import timezone
-
-        from onboarding.models import Startup
-        from onboarding.models.reminders import ReminderKind
-        from onboarding.services.reminders import reminders_sweep
 
         class Rollback(Exception):
             pass
@@ -202,10 +201,6 @@ class Command(BaseCommand):
         return figures
 
     def staff_every_startup(self) -> None:
-        from django.db.models import OuterRef, Subquery
-
-        from onboarding.models import Startup, StartupMember
-        from onboarding.models.startups import MemberRole
 
         startups = list(Startup.objects.filter(members__isnull=True).values_list("pk", flat=True))
         users = User.objects.bulk_create(

@@ -7,9 +7,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from onboarding.models import User
-from onboarding.models.imports import ImportStatus
-from onboarding.services.imports import import_batch_commit, import_batch_create, import_batch_validate
+from ...models import User
+from ...models.imports import ImportStatus
+from ...services.imports import import_batch_commit, import_batch_create, import_batch_validate
 
 
 class Command(BaseCommand):

@@ -19,10 +19,8 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from onboarding import demo
-from onboarding.bulk import copy_rows
-from onboarding.choices import LANGUAGES, STATES, hs_section_for
-from onboarding.models import (
+from ...bulk import copy_rows
+from ...models import (
     Activity,
     Assignment,
     Commission,
@@ -35,11 +33,13 @@ from onboarding.models import (
     StartupMember,
     User,
 )
-from onboarding.models.activities import ActivityKind
-from onboarding.models.assignments import AssignedHow
-from onboarding.models.stages import StageEventStatus
-from onboarding.models.startups import MemberRole, StartupStatus
-from onboarding.models.users import StaffRole
+from ...models.activities import ActivityKind
+from ...models.assignments import AssignedHow
+from ...models.stages import StageEventStatus
+from ...models.startups import MemberRole, StartupStatus
+from ...models.users import StaffRole
+from ...reference import LANGUAGES, hs_section_for, state_name
+from .. import demo
 
 BATCH = 5000
 COMMISSION_AMOUNTS = {
@@ -283,7 +283,7 @@ class Command(BaseCommand):
                     startup=startup,
                     assigned_at=assigned_at,
                     how=AssignedHow.AUTO,
-                    why=f"same state ({STATES.get(exporter.state, exporter.state)}); demo data",
+                    why=f"same state ({state_name(exporter.state)}); demo data",
                 )
             )
         return assignments

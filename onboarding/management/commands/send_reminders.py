@@ -7,10 +7,9 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from onboarding.models import User
-from onboarding.models.reminders import ReminderKind
-from onboarding.reminders import programme_tz
-from onboarding.services.reminders import reminders_sweep
+from ...models import User
+from ...models.reminders import ReminderKind, programme_tz
+from ...services.reminders import reminders_sweep
 
 
 def parse_now(value: str) -> datetime:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..models import Activity, Assignment, StageEvent
+
 IGNORED = {"history_id", "history_date", "history_change_reason", "history_type", "history_user", "id", "updated_at"}
 PER_SOURCE = 50
 
@@ -50,42 +52,49 @@ def field_changes(records: list) -> list[Entry]:
 
 
 def exporter_timeline(exporter) -> list[Entry]:
-    from .models import Activity, Assignment, StageEvent
+    """Every source's latest entries (at most PER_SOURCE each), merged newest first."""
+    records = list(exporter.history.select_related("history_user").order_by("-history_date")[: PER_SOURCE + 1])
+    entries = [
+        *_assignment_entries(exporter),
+        *_work_entries(exporter),
+        *_evidence_entries(exporter),
+        *_reminder_entries(exporter),
+        *field_changes(records),
+    ]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
 
-    entries: list[Entry] = []
-    for a in Assignment.objects.filter(exporter=exporter).select_related("startup", "assigned_by", "ended_by")[
-        :PER_SOURCE
-    ]:
+
+def _assignment_entries(exporter) -> list[Entry]:
+    entries = []
+    assignments = Assignment.objects.filter(exporter=exporter).select_related("startup", "assigned_by", "ended_by")
+    for a in assignments[:PER_SOURCE]:
+        how = a.get_how_display().lower()
         entries.append(
             Entry(
-                a.assigned_at,
-                "person-check",
-                f"Assigned to {a.startup} ({a.get_how_display().lower()})",
-                a.assigned_by,
-                a.why,
-                tone="primary",
+                a.assigned_at, "person-check", f"Assigned to {a.startup} ({how})", a.assigned_by, a.why, tone="primary"
             )
         )
         if a.ended_at:
-            entries.append(
-                Entry(
-                    a.ended_at,
-                    "person-dash",
-                    f"Assignment to {a.startup} ended: {a.get_end_reason_display()}",
-                    a.ended_by,
-                    a.end_note,
-                )
-            )
+            title = f"Assignment to {a.startup} ended: {a.get_end_reason_display()}"
+            entries.append(Entry(a.ended_at, "person-dash", title, a.ended_by, a.end_note))
+    return entries
+
+
+def _work_entries(exporter) -> list[Entry]:
+    entries = []
     for act in Activity.objects.filter(exporter=exporter).select_related("user")[:PER_SOURCE]:
         minutes = f" · {act.duration_minutes} min" if act.duration_minutes else ""
         entries.append(Entry(act.occurred_at, "telephone", f"{act.get_kind_display()}{minutes}", act.user, act.note))
+    return entries
+
+
+def _evidence_entries(exporter) -> list[Entry]:
+    entries = []
     events = StageEvent.objects.filter(exporter=exporter).select_related("stage", "submitted_by", "reviewed_by")
     for event in events[:PER_SOURCE]:
-        entries.append(
-            Entry(
-                event.submitted_at, "upload", f"Evidence for “{event.stage}” submitted", event.submitted_by, event.note
-            )
-        )
+        title = f"Evidence for “{event.stage}” submitted"
+        entries.append(Entry(event.submitted_at, "upload", title, event.submitted_by, event.note))
         if event.reviewed_at:
             approved = event.status == "approved"
             entries.append(
@@ -98,17 +107,12 @@ def exporter_timeline(exporter) -> list[Entry]:
                     tone="success" if approved else "danger",
                 )
             )
-    for reminder in exporter.reminders.filter(sent_at__isnull=False).select_related("recipient")[:PER_SOURCE]:
-        entries.append(
-            Entry(
-                reminder.sent_at,
-                "bell",
-                f"{reminder.get_kind_display()} sent to {reminder.recipient}",
-                detail=reminder.subject,
-                tone="warning",
-            )
-        )
-    records = list(exporter.history.select_related("history_user").order_by("-history_date")[: PER_SOURCE + 1])
-    entries.extend(field_changes(records))
-    entries.sort(key=lambda e: e.at, reverse=True)
     return entries
+
+
+def _reminder_entries(exporter) -> list[Entry]:
+    reminders = exporter.reminders.filter(sent_at__isnull=False).select_related("recipient")[:PER_SOURCE]
+    return [
+        Entry(r.sent_at, "bell", f"{r.get_kind_display()} sent to {r.recipient}", detail=r.subject, tone="warning")
+        for r in reminders
+    ]

@@ -12,10 +12,10 @@ from datetime import datetime
 
 from django.db.models import Count, Q
 
-from .choices import STATES
-from .models import Exporter, Stage, Startup
-from .models.exporters import ExporterStatus
-from .models.startups import StartupStatus
+from ..models import Exporter, Stage, Startup
+from ..models.exporters import ExporterStatus
+from ..models.startups import StartupStatus
+from ..reference import state_name
 
 
 def stage_funnel(now_by_stage: Counter, stages: list[Stage]) -> list[dict]:
@@ -57,7 +57,7 @@ def dashboard_figures(now: datetime) -> dict:
         active=Count("pk", filter=Q(status=StartupStatus.ACTIVE)),
         applied=Count("pk", filter=Q(status=StartupStatus.APPLIED)),
     )
-    top_states = [{"state": STATES.get(code, code), "n": n} for code, n in by_state.most_common(12)]
+    top_states = [{"state": state_name(code), "n": n} for code, n in by_state.most_common(12)]
     funnel = stage_funnel(by_stage, stages)
     return {
         "totals": totals,

@@ -1,12 +1,10 @@
-"""Forms for assignments, startup lifecycle and teams. They validate; services act."""
+"""Assigning exporters to startups: one, in bulk, a reason for a change, handing to an agent."""
 
 from __future__ import annotations
 
 from django import forms
 
-from .forms import MemberAddForm
-from .models import Exporter, Startup, User
-from .models.startups import StartupStatus
+from ..models import Exporter, Startup, User
 
 REASON_WIDGET = forms.Textarea(attrs={"rows": 2})
 
@@ -18,11 +16,7 @@ class StartupChoiceField(forms.ModelChoiceField):
 
 def open_startups():
     """Startups that may take exporters now, with their load for the labels."""
-    return (
-        Startup.objects.filter(status=StartupStatus.ACTIVE, accepting_assignments=True)
-        .with_load()
-        .order_by("brand_name", "legal_name")
-    )
+    return Startup.objects.open_for_assignment().with_load().order_by("brand_name", "legal_name")
 
 
 class AssignForm(forms.Form):
@@ -60,9 +54,9 @@ class HandToAgentForm(forms.Form):
 
     def __init__(self, *args, startup: Startup, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agent"].queryset = User.objects.filter(
-            memberships__startup=startup, memberships__removed_at__isnull=True
-        ).order_by("first_name", "email")
+        self.fields["agent"].queryset = User.objects.filter(memberships__in=startup.members.active()).order_by(
+            "first_name", "email"
+        )
 
 
 class BulkAssignForm(forms.Form):
@@ -82,37 +76,3 @@ class BulkAssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["startup"].queryset = open_startups()
-
-
-STATUS_ACTIONS = [
-    (StartupStatus.ACTIVE, "Activate"),
-    (StartupStatus.SUSPENDED, "Suspend"),
-    (StartupStatus.EXITED, "Exit the programme"),
-]
-
-
-class StartupStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=STATUS_ACTIONS, label="New status")
-    reason = forms.CharField(widget=REASON_WIDGET, label="Reason", help_text="Kept in the startup's history.")
-    release = forms.BooleanField(
-        required=False,
-        initial=True,
-        label="Return all its open exporters to the pool",
-        help_text="When suspending or exiting: their assignments are closed (and kept) and the exporters can be "
-        "assigned again.",
-    )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if data.get("status") == StartupStatus.ACTIVE:
-            data["release"] = False  # reactivating never takes exporters away
-        return data
-
-
-class TeamAgentForm(MemberAddForm):
-    """A manager adds an agent to their own team."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        del self.fields["role"]
-        self.fields["email"].help_text = "They get an email to set their password."

@@ -18,35 +18,33 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from .matching import pool_q, propose
-from .models import Assignment, Exporter, Startup, User
-from .models.assignments import EndReason
-from .models.exporters import ExporterStatus
-from .models.startups import StartupStatus
-from .services.assignments import auto_assignment_apply
+from ..models import Assignment, Exporter, Startup, User
+from ..models.assignments import EndReason
+from ..models.exporters import ExporterStatus
+from ..services.auto_assign import auto_assignment_apply, propose
 
 
 def _shape_pool(target: int) -> int:
-    pool = list(Exporter.objects.filter(pool_q()).order_by("pk").values_list("pk", flat=True)[: target + 1])
+    pool = list(Exporter.objects.pool().order_by("pk").values_list("pk", flat=True)[: target + 1])
     if len(pool) > target:
-        Exporter.objects.filter(pool_q(), pk__gte=pool[target]).update(status=ExporterStatus.ON_HOLD)
+        Exporter.objects.pool().filter(pk__gte=pool[target]).update(status=ExporterStatus.ON_HOLD)
     elif len(pool) < target:
         freed = list(
             Exporter.objects.filter(startup__isnull=False, status=ExporterStatus.ACTIVE)
             .order_by("pk")
             .values_list("pk", flat=True)[: target - len(pool)]
         )
-        Assignment.objects.filter(exporter_id__in=freed, ended_at__isnull=True).update(
+        Assignment.objects.open().filter(exporter_id__in=freed).update(
             ended_at=timezone.now(), end_reason=EndReason.UNASSIGNED
         )
         Exporter.objects.filter(pk__in=freed).update(
             startup=None, agent=None, current_stage=None, stage_entered_at=None
         )
-    open_startups = Startup.objects.filter(status=StartupStatus.ACTIVE, accepting_assignments=True)
+    open_startups = Startup.objects.open_for_assignment()
     count = open_startups.count()
     if count:
         open_startups.update(capacity=F("capacity") + math.ceil(target / count) + 1)
-    return Exporter.objects.filter(pool_q()).count()
+    return Exporter.objects.pool().count()
 
 
 def _preview_page_ms(staff: User) -> tuple[float, int, int]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import string
 
-from .validators import gstin_check_character
+from ..validators import gstin_check_character
 
 # Major exporting districts per state (GST code), weighted by how often they appear.
 DISTRICTS: dict[str, list[str]] = {
@@ -236,8 +238,6 @@ def exporter_file_rows(count: int, *, seed: int = 11, start: int = 1_000_000) ->
 
 
 def exporter_csv(rows: list[dict[str, str]]) -> bytes:
-    import csv
-    import io
 
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]))

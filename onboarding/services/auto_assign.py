@@ -3,7 +3,7 @@
 Everything it needs is loaded in a handful of queries (the pool, the startups with
 their load, their sectors, past assignments) and matched in Python, so a pool of
 10,000 exporters costs the same number of queries as a pool of ten. Writing the plan
-is `services.assignments.auto_assignment_apply`, which re-checks it under row locks.
+is `auto_assignment_apply` below, which re-checks it under row locks.
 
 Rules (DESIGN §4, journey 3):
 - an exporter in the pool is unassigned and active; oldest first;
@@ -21,13 +21,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import BigIntegerField, Case, Value, When
+from django.utils import timezone
 
-from .choices import LANGUAGES, STATES
-from .models import Assignment, Exporter, Sector, Startup
-from .models.exporters import ExporterStatus
-from .models.startups import StartupStatus
+from ..bulk import copy_rows, write_history
+from ..models import Assignment, Exporter, Sector, Stage, Startup, User
+from ..models.assignments import AssignedHow
+from ..reference import LANGUAGES, state_name
 
+BATCH = 2000  # exporters per UPDATE when writing a plan
 # Score weights: a match on a heavier criterion beats any mix of lighter ones.
 STATE, SECTOR, LANGUAGE = 4, 2, 1
 
@@ -61,7 +64,7 @@ class PoolExporter:
 
     @property
     def state_name(self) -> str:
-        return STATES.get(self.state, self.state)
+        return state_name(self.state)
 
 
 @dataclass
@@ -111,15 +114,15 @@ class Plan:
 def _candidates() -> dict[int, Candidate]:
     """Active startups accepting assignments, with their current load (2 queries)."""
     rows = (
-        Startup.objects.filter(status=StartupStatus.ACTIVE, accepting_assignments=True)
+        Startup.objects.open_for_assignment()
         .with_load()
         .order_by("pk")
         .values_list("pk", "brand_name", "legal_name", "state", "capacity", "open_exporters", "languages")
     )
     sectors: dict[int, set[int]] = {}
-    links = Startup.sectors.through.objects.filter(
-        startup__status=StartupStatus.ACTIVE, startup__accepting_assignments=True
-    ).values_list("startup_id", "sector_id")
+    links = Startup.sectors.through.objects.filter(startup__in=Startup.objects.open_for_assignment()).values_list(
+        "startup_id", "sector_id"
+    )
     for startup_id, sector_id in links:
         sectors.setdefault(startup_id, set()).add(sector_id)
     return {
@@ -136,14 +139,9 @@ def _candidates() -> dict[int, Candidate]:
     }
 
 
-def pool_q() -> Q:
-    """Exporters waiting for a startup."""
-    return Q(startup__isnull=True, status=ExporterStatus.ACTIVE)
-
-
 def _pool(limit: int | None = None) -> list[PoolExporter]:
     rows = (
-        Exporter.objects.filter(pool_q())
+        Exporter.objects.pool()
         .order_by("pk")
         .values_list("pk", "legal_name", "district", "state", "sector_id", "preferred_language")
     )
@@ -153,9 +151,9 @@ def _pool(limit: int | None = None) -> list[PoolExporter]:
 def _past_startups() -> dict[int, set[int]]:
     """For each exporter in the pool, the startups that had it before (declined, lost, returned)."""
     past: dict[int, set[int]] = {}
-    rows = Assignment.objects.filter(
-        ended_at__isnull=False, exporter__startup__isnull=True, exporter__status=ExporterStatus.ACTIVE
-    ).values_list("exporter_id", "startup_id")
+    rows = (
+        Assignment.objects.ended().filter(exporter__in=Exporter.objects.pool()).values_list("exporter_id", "startup_id")
+    )
     for exporter_id, startup_id in rows:
         past.setdefault(exporter_id, set()).add(startup_id)
     return past
@@ -284,3 +282,94 @@ def rank_for(exporter: Exporter, *, limit: int = 5) -> list[tuple[Candidate, str
         key=lambda s: (-score(s, subject), s.load / s.capacity, s.pk),
     )
     return [(s, explain(s, subject, sector_names)) for s in ranked[:limit]]
+
+
+# --- Applying a plan -------------------------------------------------------------------
+
+
+@dataclass
+class AutoResult:
+    assigned: int = 0
+    skipped: list[tuple[Proposal, str]] = field(default_factory=list)
+
+
+def _write_auto(accepted: list[Proposal], pool: dict[int, Exporter], actor: User | None) -> None:
+    """Bulk writes (COPY on PostgreSQL): assignments, exporters grouped by startup, and history rows for both."""
+    now, stage = timezone.now(), Stage.objects.get(code="assigned")
+    actor_id = actor.pk if actor else None
+    copy_rows(
+        Assignment,
+        ["exporter", "startup", "assigned_by", "assigned_at", "how", "why", "end_reason", "end_note"],
+        ((p.exporter.pk, p.startup.pk, actor_id, now, AssignedHow.AUTO, p.why, "", "") for p in accepted),
+    )
+    # The pool is locked by this transaction, so these are exactly the rows just written.
+    ids = dict(Assignment.objects.filter(assigned_at=now, how=AssignedHow.AUTO).values_list("exporter_id", "pk"))
+    assignments = [
+        Assignment(
+            pk=ids[p.exporter.pk],
+            exporter_id=p.exporter.pk,
+            startup_id=p.startup.pk,
+            assigned_by_id=actor_id,
+            assigned_at=now,
+            how=AssignedHow.AUTO,
+            why=p.why,
+        )
+        for p in accepted
+    ]
+    write_history(Assignment, assignments, actor=actor, reason="auto-assignment", when=now, history_type="+")
+    exporters = []
+    for start in range(0, len(accepted), BATCH):
+        chunk = accepted[start : start + BATCH]
+        groups: dict[int, list[int]] = {}
+        for p in chunk:
+            groups.setdefault(p.startup.pk, []).append(p.exporter.pk)
+            exporter = pool[p.exporter.pk]
+            exporter.startup_id, exporter.agent_id = p.startup.pk, None
+            exporter.current_stage, exporter.stage_entered_at, exporter.updated_at = stage, now, now
+            exporters.append(exporter)
+        startup_of = Case(
+            *(When(pk__in=pks, then=Value(startup_id)) for startup_id, pks in groups.items()),
+            output_field=BigIntegerField(),
+        )
+        Exporter.objects.filter(pk__in=[p.exporter.pk for p in chunk]).update(
+            startup=startup_of, agent=None, current_stage=stage, stage_entered_at=now, updated_at=now
+        )
+    write_history(Exporter, exporters, actor=actor, reason="auto-assignment", when=now, history_type="~")
+
+
+@transaction.atomic
+def auto_assignment_apply(*, actor: User | None, plan: Plan) -> AutoResult:
+    """Write a plan from `propose` in one transaction, re-checked under row locks.
+
+    The startups are locked (in id order) and their load re-counted, then the pool is
+    locked: a proposal whose exporter has been assigned since, or whose startup was
+    paused, filled up or had the exporter meanwhile, is skipped and reported, so two
+    admins applying at once can never overfill a startup.
+    """
+    result = AutoResult()
+    if not plan.proposals:
+        return result
+    startup_ids = sorted({p.startup.pk for p in plan.proposals})
+    startups = {s.pk: s for s in Startup.objects.select_for_update().filter(pk__in=startup_ids).order_by("pk")}
+    load = Exporter.objects.load_of(startup_ids)
+    pool = {e.pk: e for e in Exporter.objects.pool().select_for_update().order_by("pk")}
+    past = _past_startups()
+    accepted, taken = [], set()
+    for p in plan.proposals:
+        startup = startups[p.startup.pk]
+        if p.exporter.pk not in pool or p.exporter.pk in taken:
+            result.skipped.append((p, "the exporter was assigned or put on hold meanwhile"))
+            continue
+        if startup.pk in past.get(p.exporter.pk, ()):
+            result.skipped.append((p, f"{startup} has had this exporter meanwhile"))
+            continue
+        refusal = startup.refusal(adding=1, load=load[startup.pk])
+        if refusal:
+            result.skipped.append((p, refusal))
+            continue
+        load[startup.pk] += 1
+        taken.add(p.exporter.pk)
+        accepted.append(p)
+    _write_auto(accepted, pool, actor)
+    result.assigned = len(accepted)
+    return result

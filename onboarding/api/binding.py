@@ -15,8 +15,9 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import QueryDict
 from rest_framework.exceptions import ValidationError
+from rest_framework.views import exception_handler as drf_exception_handler
 
-from ..forms import ListField
+from ..forms.fields import ListField
 
 NON_FIELD = "non_field_errors"
 SCALARS = (str, int, float, bool, type(None))
@@ -88,3 +89,11 @@ def service_errors(exc: DjangoValidationError) -> ValidationError:
     if hasattr(exc, "error_dict"):
         return ValidationError({(NON_FIELD if k == "__all__" else k): v for k, v in exc.message_dict.items()})
     return ValidationError({NON_FIELD: exc.messages})
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus a service's refusal (Django's ValidationError) as a 400 with field
+    errors, so API views call services without a try/except each (settings: EXCEPTION_HANDLER)."""
+    if isinstance(exc, DjangoValidationError):
+        exc = service_errors(exc)
+    return drf_exception_handler(exc, context)

@@ -1,7 +1,9 @@
+"""The navbar's figures for every page (a context processor, see settings)."""
+
 from django.utils.functional import SimpleLazyObject
 
-from .models import Role, StageEvent
-from .models.stages import StageEventStatus
+from ..models import Role, StageEvent
+from ..models.stages import StageEventStatus
 
 
 def _waiting_reviews() -> int:
@@ -14,7 +16,7 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     role = user.role
-    is_staff = role in (Role.ADMIN, Role.OFFICER)
+    is_staff = user.is_programme_staff
     return {
         "nav_role": role,
         "nav_is_staff": is_staff,

@@ -1,4 +1,5 @@
-"""Helpers that run real services for integration tests: an SMTP sink and a Celery worker."""
+"""The live services integration tests run against: an SMTP sink on loopback that keeps what
+it receives, and a `celery worker` child process on the test database (conftest's fixtures)."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ class SmtpSink:
 class CeleryWorker:
     """`celery -A portal worker` as a child process, pointed at the test database."""
 
-    def __init__(self, *, database: str, redis_url: str, smtp_port: int, beat: bool = False) -> None:
+    def __init__(self, *, database: str, redis_url: str, smtp_port: int) -> None:
         db = settings.DATABASES["default"]
         self.env = {
             **os.environ,
@@ -84,7 +85,6 @@ class CeleryWorker:
             "EMAIL_RETRY_BACKOFF": "1",
         }
         self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        self.beat = beat
         self.process: subprocess.Popen | None = None
         self.log_path = Path(os.environ.get("PORTAL_SERVICES_DIR", "/tmp")) / f"celery-{os.getpid()}.log"
 
@@ -105,8 +105,6 @@ class CeleryWorker:
             "--hostname",
             f"test-{os.getpid()}@%h",
         ]
-        if self.beat:
-            args += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat"))]
         self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_until_ready()
@@ -129,6 +127,3 @@ class CeleryWorker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.log.close()
-
-    def output(self) -> str:
-        return self.log_path.read_text()

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Q
 
-from .models import Activity, Exporter, Stage, StageEvent, Startup
-from .models.exporters import ExporterStatus
-from .models.stages import StageEventStatus
-from .reminders import EMAIL_LIST_LIMIT, overdue_q
-from .reports import stage_funnel
+from ..models import Activity, Exporter, Stage, StageEvent, Startup
+from ..models.exporters import ExporterStatus
+from ..models.stages import StageEventStatus
+from .dashboard import stage_funnel
 
 WEEK = timedelta(days=7)
+EMAIL_LIST_LIMIT = 50  # longer lists end with "and N more" and a link
 
 
 def _due_soon_q(now: datetime, stages) -> Q:
@@ -66,7 +66,7 @@ def startup_week(startup: Startup, now: datetime) -> dict:
         "moved": moved,
         "rejected": rejected,
         "due": due,
-        "stalled": exporters.filter(overdue_q(now, stages)).count(),
+        "stalled": exporters.filter(Exporter.objects.stalled_q(now, stages)).count(),
         "activities": Activity.objects.filter(startup=startup, occurred_at__gte=now - WEEK).count(),
     }
 
@@ -74,7 +74,7 @@ def startup_week(startup: Startup, now: datetime) -> dict:
 def programme_week(now: datetime) -> dict:
     """The weekly programme digest for admins."""
     stages = list(Stage.objects.ordered())
-    stalled_q = overdue_q(now, stages)
+    stalled_q = Exporter.objects.stalled_q(now, stages)
     by_stage = Counter(
         dict(
             Exporter.objects.filter(status=ExporterStatus.ACTIVE, startup__isnull=False)

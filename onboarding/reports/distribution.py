@@ -7,10 +7,10 @@ from collections import defaultdict
 
 from django.db.models import Count, Q
 
-from .choices import STATES
-from .models import Exporter, Sector, Startup
-from .models.exporters import ExporterStatus
-from .models.startups import StartupStatus
+from ..models import Exporter, Sector, Startup
+from ..models.exporters import ExporterStatus
+from ..models.startups import StartupStatus
+from ..reference import state_name
 
 LOAD_BUCKETS = [("Empty", 0, 0), ("1–25%", 1, 25), ("26–50%", 26, 50), ("51–75%", 51, 75), ("76–99%", 76, 99)]
 
@@ -23,14 +23,10 @@ def _percent(load: int, capacity: int) -> int:
 
 def startup_rows() -> list[dict]:
     """Active startups and any other startup still holding exporters, fullest first."""
-    # One grouped count for every startup at once (the per-startup subquery of
-    # with_load() suits a page of startups, not all of them).
-    loads = dict(
-        Exporter.objects.filter(startup__isnull=False).order_by().values_list("startup").annotate(n=Count("*"))
-    )
+    loads = Exporter.objects.load_of()
     rows = []
     for s in Startup.objects.order_by("legal_name"):
-        load = loads.get(s.pk, 0)
+        load = loads[s.pk]
         if s.status != StartupStatus.ACTIVE and not load:
             continue
         s.open_exporters = load  # what the capacity bar template reads
@@ -83,7 +79,7 @@ def distribution_figures() -> dict:
             cell["capacity"] += active[startup_id]["startup"].capacity
             cell["load"] += active[startup_id]["load"]
     sectors = {s.pk: s for s in Sector.objects.all()}
-    state_rows = _finish(by_state, lambda code: STATES.get(code, code or "—"))
+    state_rows = _finish(by_state, lambda code: state_name(code, blank="—"))
     sector_rows = _finish(by_sector, lambda pk: sectors[pk].name if pk in sectors else "No sector")
     top = state_rows[:15]
     return {

@@ -34,9 +34,3 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE, *, estimate: bool = F
     """
     paginator_class = EstimatingPaginator if estimate else Paginator
     return paginator_class(queryset, per_page).get_page(request.GET.get("page"))
-
-
-def querystring_without_page(request) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()

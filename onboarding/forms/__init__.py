@@ -1,0 +1,1 @@
+"""Forms validate; services act. One module per concept; the API binds the same forms."""

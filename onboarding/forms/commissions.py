@@ -1,0 +1,34 @@
+"""Commission rules, payments and reversals."""
+
+from __future__ import annotations
+
+from django import forms
+
+from ..models import CommissionRule
+
+
+class CommissionRuleForm(forms.ModelForm):
+    amount = forms.DecimalField(label="Amount (₹)", min_value=0, max_digits=12, decimal_places=2)
+
+    class Meta:
+        model = CommissionRule
+        fields = ["stage", "amount", "active_from", "active_to"]
+        widgets = {
+            "active_from": forms.DateInput(attrs={"type": "date"}),
+            "active_to": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("active_from"), data.get("active_to")
+        if start and end and end < start:
+            self.add_error("active_to", "The end date is before the start date.")
+        return data
+
+
+class PaymentForm(forms.Form):
+    payment_reference = forms.CharField(max_length=80, label="Payment reference (UTR)")
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(max_length=500, label="Reason for the reversal")

@@ -1,0 +1,93 @@
+"""Form fields and widgets shared by the forms: lists, identifiers, countries, dates, a fast select."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+
+COUNTRY_CODES = frozenset(phonenumbers.SUPPORTED_REGIONS)  # ISO 3166-1 alpha-2
+
+
+def _split_list(value: object) -> list[str]:
+    if isinstance(value, list | tuple):
+        items = value
+    else:
+        items = str(value or "").replace(";", ",").replace("|", ",").replace("\n", ",").split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+class ListField(forms.CharField):
+    """A comma-separated list in a text box, each item cleaned by `item_clean`."""
+
+    def __init__(self, *, item_clean, **kwargs):
+        self.item_clean = item_clean
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        items, errors = [], []
+        for item in _split_list(value):
+            try:
+                cleaned = self.item_clean(item)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+                continue
+            if cleaned not in items:
+                items.append(cleaned)
+        if errors:
+            raise ValidationError(errors)
+        return items
+
+
+class IdentifierField(forms.CharField):
+    """Free-typed identifier, normalised and checked by a validators.clean_* function.
+
+    The raw input may be longer than the stored value (spaces, hyphens, "+91 "), so
+    length is checked by the cleaner, not by max_length.
+    """
+
+    def __init__(self, *, cleaner, **kwargs):
+        self.cleaner = cleaner
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.cleaner(value) if value else ""
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in COUNTRY_CODES:
+        raise ValidationError(f"“{value}” is not an ISO country code such as US, AE or DE.")
+    return code
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class PlainSelect(forms.Widget):
+    """A <select> built in Python. Django's and crispy's select templates render one
+    template per option, which costs more than the rest of the page when a startup picks
+    among its hundreds of exporters."""
+
+    choices: list = []
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {**self.build_attrs(self.attrs, attrs), "class": "form-select"}  # Bootstrap's, whatever crispy adds
+        selected = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((key, " selected" if str(key) == selected else "", label) for key, label in self.choices),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)

@@ -1,0 +1,220 @@
+"""The exporter import's rows as ExporterForm data.
+
+This module only turns a readable file into rows of text keyed by ExporterForm
+field names, undoing spreadsheet quirks on the way (numbers for PIN codes, trailing
+".0", leading apostrophes, state and language names). It judges nothing a person
+typed: every value goes to ExporterForm, the single validation path. What it does
+refuse is a file whose columns it cannot place, with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+
+from ..reference import COLUMNS, EXAMPLE_ROW, NO, REQUIRED, SYNONYMS, YES
+from ..spreadsheets import (
+    FORMULA_RE,
+    HEADER_SEARCH_ROWS,
+    ImportFileError,
+    cell_text,
+    csv_bytes,
+    limits,
+    read_records,
+    too_many_rows_error,
+    xlsx_bytes,
+)
+from .exporters import ExporterForm
+
+CHOICE_FIELDS = ("state", "msme_category", "preferred_language", "status")
+# The template's columns that Excel must keep as text, so every digit survives.
+TEXT_FIELDS = ("gstin", "pin_code", "contact_mobile")
+
+
+@dataclass
+class Row:
+    number: int  # as the spreadsheet numbers it: the header is usually row 1
+    values: dict[str, str]  # field name -> cleaned text, only for the file's columns
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (field name, message) found while reading
+
+
+@dataclass
+class Table:
+    """A readable file: which column is which, and its rows (read again on each pass)."""
+
+    name: str
+    kind: str  # "csv" or "xlsx"
+    headers: dict[str, str]  # field name -> the header as written in the file
+    positions: dict[str, int]  # field name -> column index
+    unknown_columns: list[str]
+    records: list  # (row number, raw cells) after the header, blank rows left out
+
+    @property
+    def total_rows(self) -> int:
+        return len(self.records)
+
+    @property
+    def warnings(self) -> list[str]:
+        if not self.unknown_columns:
+            return []
+        names = ", ".join(f"“{c}”" for c in self.unknown_columns)
+        return [f"Columns not recognised and ignored: {names}."]
+
+    def column(self, field_name: str) -> str:
+        """The header of a field's column, for error reports (the field's label when the file has none)."""
+        return self.headers.get(field_name) or COLUMNS.get(field_name, field_name)
+
+    def rows(self) -> Iterator[Row]:
+        for number, record in self.records:
+            row = Row(number=number, values={})
+            for field_name, index in self.positions.items():
+                raw = record[index] if index < len(record) else None
+                row.values[field_name] = cell_text(raw)
+            _undo_quirks(row)
+            yield row
+
+
+def normalise_header(text: object) -> str:
+    return "".join(ch for ch in str(text or "").casefold() if ch.isalnum())
+
+
+def _header_lookup() -> dict[str, str]:
+    lookup = {}
+    for name, label in COLUMNS.items():
+        lookup[normalise_header(name)] = name
+        lookup[normalise_header(label)] = name
+        for synonym in SYNONYMS.get(name, ()):
+            lookup[synonym] = name
+    return lookup
+
+
+HEADER_LOOKUP = _header_lookup()
+
+
+def read_table(data: bytes, name: str) -> Table:
+    """Open a CSV or XLSX file's bytes; raises ImportFileError with a clear message when it cannot."""
+    _max_bytes, max_rows = limits()
+    kind, records = read_records(data, name)
+    table = _build_table(name, kind, records)
+    if table.total_rows > max_rows:
+        raise too_many_rows_error(max_rows)
+    return table
+
+
+def _build_table(name: str, kind: str, records: list) -> Table:
+    if not records:
+        raise ImportFileError("The file has no rows.")
+    header_at = _find_header(records)
+    number, header = records[header_at]
+    positions: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    unknown: list[str] = []
+    for index, cell in enumerate(header):
+        text = cell_text(cell)
+        if not text:
+            continue
+        field_name = HEADER_LOOKUP.get(normalise_header(text))
+        if field_name is None:
+            unknown.append(text)
+        elif field_name in positions:
+            raise ImportFileError(
+                f"Two columns mean the same thing: “{headers[field_name]}” and “{text}”. Keep one of them."
+            )
+        else:
+            positions[field_name] = index
+            headers[field_name] = text
+    missing = [COLUMNS[f] for f in REQUIRED if f not in positions]
+    if missing:
+        found = ", ".join(f"“{cell_text(c)}”" for c in header if cell_text(c)) or "none"
+        raise ImportFileError(
+            f"The file has no {' or '.join(missing)} column (row {number} was read as the header; "
+            f"its columns are {found}). Download the template to see the expected columns."
+        )
+    body = records[header_at + 1 :]
+    if not body:
+        raise ImportFileError("The file has a header row but no exporter rows.")
+    return Table(name=name, kind=kind, headers=headers, positions=positions, unknown_columns=unknown, records=body)
+
+
+def _find_header(records: list) -> int:
+    """The first of the top rows that names both required columns (else the first row)."""
+    for index, (_number, record) in enumerate(records[:HEADER_SEARCH_ROWS]):
+        names = {HEADER_LOOKUP.get(normalise_header(cell_text(c))) for c in record}
+        if all(f in names for f in REQUIRED):
+            return index
+    return 0
+
+
+# --- Cells ------------------------------------------------------------------
+
+
+@cache
+def _choice_lookup() -> dict[str, dict[str, str]]:
+    """Per choice field: lower-cased value or label -> value ("Maharashtra" -> "27", "Hindi" -> "hi")."""
+    form = ExporterForm()
+    lookups: dict[str, dict[str, str]] = {}
+    for name in CHOICE_FIELDS:
+        lookups[name] = {}
+        for value, label in form.fields[name].choices:
+            if value:
+                lookups[name][str(value).lower()] = str(value)
+                lookups[name][str(label).lower()] = str(value)
+    return lookups
+
+
+def _undo_quirks(row: Row) -> None:
+    values = row.values
+    for name, text in values.items():
+        if text and FORMULA_RE.match(text):
+            shown = text if len(text) <= 40 else text[:39] + "…"
+            row.errors.append((name, f"Formulas are not imported (“{shown}”): type or paste the value itself."))
+            values[name] = ""
+    state = values.get("state", "")
+    if state.isdigit() and len(state) == 1:
+        values["state"] = state.zfill(2)
+    for name, lookup in _choice_lookup().items():
+        text = values.get(name)
+        if text:
+            values[name] = lookup.get(text.lower(), lookup.get(re.sub(r"\s+", " ", text.lower()), text))
+    if values.get("products"):
+        # An HS code typed as a number loses its leading zero: 904 was 0904.
+        items = re.split(r"[,;|\n]", values["products"])
+        values["products"] = ", ".join(
+            item.strip().zfill(len(item.strip()) + 1) if item.strip().isdigit() and len(item.strip()) % 2 else item
+            for item in items
+        )
+    flag = values.get("is_manufacturer")
+    if flag:
+        key = normalise_header(flag)
+        if key in YES:
+            values["is_manufacturer"] = "true"
+        elif key in NO:
+            values["is_manufacturer"] = "false"
+        else:
+            row.errors.append(("is_manufacturer", f"“{flag}” is not Yes or No."))
+            values["is_manufacturer"] = ""
+
+
+# --- The template -------------------------------------------------------------
+
+
+def _template_rows() -> tuple[list[str], list[list[str]]]:
+    return list(COLUMNS.values()), [[EXAMPLE_ROW.get(name, "") for name in COLUMNS]]
+
+
+def template_csv() -> bytes:
+    header, rows = _template_rows()
+    return csv_bytes(header, rows)  # the BOM makes Excel read it as UTF-8
+
+
+def template_xlsx() -> bytes:
+    header, rows = _template_rows()
+    return xlsx_bytes(
+        header,
+        rows,
+        sheet="Exporters",
+        text_columns=[COLUMNS[name] for name in TEXT_FIELDS],
+        widths=[max(14, len(name) + 4) for name in COLUMNS],
+    )

@@ -1,0 +1,86 @@
+"""Registering a startup and changing its status."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .. import validators as v
+from ..models import Sector, Startup
+from ..models.startups import StartupStatus
+from ..reference import LANGUAGE_CHOICES
+from .assignments import REASON_WIDGET
+from .fields import IdentifierField
+
+
+class StartupForm(forms.ModelForm):
+    languages = forms.MultipleChoiceField(
+        choices=LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Languages the team can work in with exporters.",
+    )
+    sectors = forms.ModelMultipleChoiceField(
+        queryset=Sector.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="HS sections the team knows.",
+    )
+    dpiit_number = IdentifierField(
+        cleaner=v.clean_dpiit, label="DPIIT recognition number", help_text="“DIPP” followed by digits, e.g. DIPP8292."
+    )
+    cin = IdentifierField(cleaner=v.clean_cin, label="CIN", required=False)
+    pan = IdentifierField(cleaner=v.clean_pan, label="PAN", required=False)
+    contact_mobile = IdentifierField(cleaner=v.clean_mobile, help_text="10-digit Indian mobile number.")
+
+    class Meta:
+        model = Startup
+        fields = [
+            "legal_name",
+            "brand_name",
+            "dpiit_number",
+            "cin",
+            "pan",
+            "state",
+            "city",
+            "website",
+            "contact_name",
+            "contact_email",
+            "contact_mobile",
+            "sectors",
+            "languages",
+            "capacity",
+            "accepting_assignments",
+            "status",
+        ]
+
+    def clean_dpiit_number(self) -> str:
+        number = self.cleaned_data["dpiit_number"]
+        if Startup.objects.filter(dpiit_number=number).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("Another startup is already registered with this DPIIT number.")
+        return number
+
+
+STATUS_ACTIONS = [
+    (StartupStatus.ACTIVE, "Activate"),
+    (StartupStatus.SUSPENDED, "Suspend"),
+    (StartupStatus.EXITED, "Exit the programme"),
+]
+
+
+class StartupStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=STATUS_ACTIONS, label="New status")
+    reason = forms.CharField(widget=REASON_WIDGET, label="Reason", help_text="Kept in the startup's history.")
+    release = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Return all its open exporters to the pool",
+        help_text="When suspending or exiting: their assignments are closed (and kept) and the exporters can be "
+        "assigned again.",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("status") == StartupStatus.ACTIVE:
+            data["release"] = False  # reactivating never takes exporters away
+        return data

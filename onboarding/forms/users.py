@@ -1,0 +1,45 @@
+"""People: adding a startup member, a manager's agent, and a user's email preferences."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from ..models import StartupMember, User
+from ..models.startups import MemberRole
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField()
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    role = forms.ChoiceField(choices=MemberRole.choices, initial=MemberRole.MANAGER)
+
+    def clean_email(self) -> str:
+
+        email = self.cleaned_data["email"].strip().lower()
+        user = User.objects.filter(email__iexact=email).first()
+        if user and user.is_programme_staff:
+            raise ValidationError("This person is programme staff and cannot join a startup.")
+        if user and StartupMember.objects.active().filter(user=user).exists():
+            raise ValidationError("This person already belongs to a startup team.")
+        return email
+
+
+class PreferencesForm(forms.Form):
+    """A user's email choices. Stalled-work alerts are not optional, so only the digest is here."""
+
+    weekly_digest = forms.BooleanField(
+        required=False,
+        label="Email me the weekly pipeline digest on Mondays",
+        help_text="Daily alerts about stalled exporters and waiting reviews are always sent: they are part of the job.",
+    )
+
+
+class TeamAgentForm(MemberAddForm):
+    """A manager adds an agent to their own team."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["role"]
+        self.fields["email"].help_text = "They get an email to set their password."

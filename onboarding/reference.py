@@ -1,0 +1,295 @@
+"""Reference data from DOMAIN.md: GST state codes, HS sections, languages, the default
+listing stages (seeded by migration 0002, restored by tests that truncate tables) and
+the import file's column vocabulary."""
+
+from django.db import models
+
+# DOMAIN §4. Startups and exporters live in one of these.
+STATES: dict[str, str] = {
+    "01": "Jammu and Kashmir",
+    "02": "Himachal Pradesh",
+    "03": "Punjab",
+    "04": "Chandigarh",
+    "05": "Uttarakhand",
+    "06": "Haryana",
+    "07": "Delhi",
+    "08": "Rajasthan",
+    "09": "Uttar Pradesh",
+    "10": "Bihar",
+    "11": "Sikkim",
+    "12": "Arunachal Pradesh",
+    "13": "Nagaland",
+    "14": "Manipur",
+    "15": "Mizoram",
+    "16": "Tripura",
+    "17": "Meghalaya",
+    "18": "Assam",
+    "19": "West Bengal",
+    "20": "Jharkhand",
+    "21": "Odisha",
+    "22": "Chhattisgarh",
+    "23": "Madhya Pradesh",
+    "24": "Gujarat",
+    "26": "Dadra and Nagar Haveli and Daman and Diu",
+    "27": "Maharashtra",
+    "29": "Karnataka",
+    "30": "Goa",
+    "31": "Lakshadweep",
+    "32": "Kerala",
+    "33": "Tamil Nadu",
+    "34": "Puducherry",
+    "35": "Andaman and Nicobar Islands",
+    "36": "Telangana",
+    "37": "Andhra Pradesh",
+    "38": "Ladakh",
+}
+# Legacy or special codes that still appear in GSTINs but are no place to live in.
+GSTIN_ONLY_STATES: dict[str, str] = {
+    "25": "Daman and Diu (legacy)",
+    "28": "Andhra Pradesh (legacy)",
+    "97": "Other Territory",
+    "99": "Centre Jurisdiction",
+}
+STATE_CHOICES = sorted(STATES.items(), key=lambda item: item[1])
+
+
+def state_name(code: str, blank: str = "") -> str:
+    """A GST state code in words ("27" -> "Maharashtra"); legacy GSTIN codes too."""
+    if not code:
+        return blank
+    return STATES.get(code) or GSTIN_ONLY_STATES.get(code, code)
+
+
+# HS sections: (roman numeral, name, first chapter, last chapter).
+HS_SECTIONS: list[tuple[str, str, int, int]] = [
+    ("I", "Live animals; animal products", 1, 5),
+    ("II", "Vegetable products", 6, 14),
+    ("III", "Animal or vegetable fats and oils", 15, 15),
+    ("IV", "Prepared foodstuffs, beverages, tobacco", 16, 24),
+    ("V", "Mineral products", 25, 27),
+    ("VI", "Chemical and allied products", 28, 38),
+    ("VII", "Plastics and rubber", 39, 40),
+    ("VIII", "Hides, skins, leather and travel goods", 41, 43),
+    ("IX", "Wood, cork and basketware", 44, 46),
+    ("X", "Pulp, paper and printed matter", 47, 49),
+    ("XI", "Textiles and textile articles", 50, 63),
+    ("XII", "Footwear, headgear, umbrellas", 64, 67),
+    ("XIII", "Stone, ceramic and glass", 68, 70),
+    ("XIV", "Gems, jewellery and precious metals", 71, 71),
+    ("XV", "Base metals and articles", 72, 83),
+    ("XVI", "Machinery and electrical equipment", 84, 85),
+    ("XVII", "Vehicles, aircraft and vessels", 86, 89),
+    ("XVIII", "Optical, medical and musical instruments", 90, 92),
+    ("XIX", "Arms and ammunition", 93, 93),
+    ("XX", "Miscellaneous manufactured articles", 94, 96),
+    ("XXI", "Works of art and antiques", 97, 97),
+]
+
+
+def hs_section_for(code: str) -> str | None:
+    """The HS section (roman numeral) of an HS code, or None for an unknown chapter."""
+    chapter = int(code[:2])
+    for roman, _name, first, last in HS_SECTIONS:
+        if first <= chapter <= last and chapter != 77:
+            return roman
+    return None
+
+
+# ISO 639-1 codes of the languages an Indian programme most often works in.
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "hi": "Hindi",
+    "bn": "Bengali",
+    "te": "Telugu",
+    "mr": "Marathi",
+    "ta": "Tamil",
+    "ur": "Urdu",
+    "gu": "Gujarati",
+    "kn": "Kannada",
+    "ml": "Malayalam",
+    "or": "Odia",
+    "pa": "Punjabi",
+    "as": "Assamese",
+    "ks": "Kashmiri",
+    "kok": "Konkani",
+    "ne": "Nepali",
+}
+LANGUAGE_CHOICES = list(LANGUAGES.items())
+
+
+class MsmeCategory(models.TextChoices):
+    MICRO = "micro", "Micro"
+    SMALL = "small", "Small"
+    MEDIUM = "medium", "Medium"
+
+
+# (order, code, name, sla_days, evidence fields, auto_approve, description)
+STAGES = [
+    (1, "assigned", "Assigned", 3, [], True, "An assignment exists"),
+    (2, "contacted", "Contacted", 7, ["note"], True, "A logged call or visit with the exporter"),
+    (
+        3,
+        "documents_collected",
+        "Documents collected",
+        7,
+        ["note"],
+        False,
+        "GST certificate, IEC, bank proof and catalogue received",
+    ),
+    (4, "account_created", "Account created", 7, ["reference"], False, "Marketplace member ID"),
+    (
+        5,
+        "membership_active",
+        "Membership active",
+        21,
+        ["reference", "date"],
+        False,
+        "Membership contract or reference and the A&V pass date",
+    ),
+    (6, "storefront_live", "Storefront live", 7, ["url"], False, "Storefront URL"),
+    (
+        7,
+        "products_listed",
+        "Products listed",
+        14,
+        ["number", "url"],
+        False,
+        "Number of products live (at least 10) and a product URL",
+    ),
+    (8, "trade_assurance", "Trade Assurance", 14, ["reference"], False, "Trade Assurance badge or reference"),
+    (9, "first_inquiry", "First inquiry", 60, ["number", "country"], False, "Inquiry or RFQ count and buyer country"),
+    (
+        10,
+        "first_order",
+        "First order",
+        90,
+        ["reference", "amount", "country"],
+        False,
+        "Order reference, value in USD and buyer country",
+    ),
+]
+
+
+def seed_reference_data(apps) -> None:
+    """HS sections and the default listing stages of DOMAIN.md §2; idempotent."""
+    Sector = apps.get_model("onboarding", "Sector")
+    Stage = apps.get_model("onboarding", "Stage")
+    for code, name, first, last in HS_SECTIONS:
+        Sector.objects.update_or_create(
+            code=code, defaults={"name": name, "first_chapter": first, "last_chapter": last}
+        )
+    for order, code, name, sla, evidence, auto, description in STAGES:
+        Stage.objects.update_or_create(
+            code=code,
+            defaults={
+                "order": order,
+                "name": name,
+                "sla_days": sla,
+                "evidence_fields": evidence,
+                "auto_approve": auto,
+                "description": description,
+            },
+        )
+
+
+# --- The exporter import file's columns -----------------------------------------
+
+REQUIRED = ("legal_name", "gstin")  # an import file without these columns is refused
+# The template's columns, in order, with the header a person sees.
+COLUMNS: dict[str, str] = {
+    "legal_name": "Legal name",
+    "trade_name": "Trade name",
+    "gstin": "GSTIN",
+    "pan": "PAN",
+    "iec": "IEC",
+    "udyam_number": "Udyam number",
+    "msme_category": "MSME category",
+    "state": "State",
+    "district": "District",
+    "pin_code": "PIN code",
+    "contact_name": "Contact name",
+    "contact_email": "Email",
+    "contact_mobile": "Mobile",
+    "products": "HS codes",
+    "target_markets": "Target markets",
+    "preferred_language": "Preferred language",
+    "is_manufacturer": "Manufacturer",
+    "marketplace": "Marketplace",
+    "marketplace_member_id": "Marketplace member ID",
+    "storefront_url": "Storefront URL",
+    "status": "Status",
+    "status_reason": "Status reason",
+}
+EXAMPLE_ROW: dict[str, str] = {
+    "legal_name": "Shree Ganesh Handicrafts LLP",
+    "trade_name": "Ganesh Crafts",
+    "gstin": "27AAPFU0939F1ZV",
+    "udyam_number": "UDYAM-MH-26-0123456",
+    "msme_category": "Micro",
+    "state": "Maharashtra",
+    "district": "Pune",
+    "pin_code": "411001",
+    "contact_name": "Meera Kulkarni",
+    "contact_email": "meera@ganesh.example.in",
+    "contact_mobile": "98765 43210",
+    "products": "9403, 442090",
+    "target_markets": "US, AE",
+    "preferred_language": "Marathi",
+    "is_manufacturer": "Yes",
+}
+# Headers seen on councils' and states' sheets, compared without case, spaces or punctuation.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "legal_name": (
+        "name",
+        "companyname",
+        "company",
+        "firmname",
+        "firm",
+        "exportername",
+        "exporter",
+        "nameofexporter",
+        "nameofthefirm",
+        "nameoffirm",
+        "businessname",
+        "legalnameofbusiness",
+        "entityname",
+        "unitname",
+        "nameofunit",
+    ),
+    "trade_name": ("tradename", "brandname", "brand", "tradingname"),
+    "gstin": ("gst", "gstno", "gstnumber", "gstinno", "gstinnumber", "gstregistrationnumber", "gstinuin", "gstregno"),
+    "pan": ("panno", "pannumber"),
+    "iec": ("iecno", "ieccode", "iecnumber", "importexportcode"),
+    "udyam_number": ("udyam", "udyamno", "udyamregistrationnumber", "udyamregistrationno", "msmeregistrationno"),
+    "msme_category": ("msme", "category", "enterprisetype", "enterprisecategory"),
+    "state": ("statename", "stateut", "stateorut", "statecode"),
+    "district": ("districtname", "city", "town"),
+    "pin_code": ("pin", "pincode", "postalcode", "postcode", "zip", "zipcode", "pinno"),
+    "contact_name": ("contact", "contactperson", "person", "authorisedperson", "authorizedperson", "proprietor"),
+    "contact_email": ("email", "emailid", "emailaddress", "mail"),
+    "contact_mobile": (
+        "mobile",
+        "mobileno",
+        "mobilenumber",
+        "phone",
+        "phoneno",
+        "phonenumber",
+        "contactno",
+        "contactnumber",
+        "whatsapp",
+        "whatsappno",
+        "whatsappnumber",
+        "cell",
+    ),
+    "products": ("hscodes", "hscode", "hs", "hsn", "hsncode", "hsncodes", "itchs", "itchscode", "productcodes"),
+    "target_markets": ("markets", "targetcountries", "countries", "exportmarkets"),
+    "preferred_language": ("language", "lang"),
+    "is_manufacturer": ("manufacturer", "ismanufacturer", "manufacturerexporter"),
+    "marketplace": ("platform",),
+    "marketplace_member_id": ("memberid", "alibabaid", "sellerid"),
+    "storefront_url": ("storefront", "storeurl", "shopurl"),
+    "status_reason": ("reason",),
+}
+# Manufacturer column answers, compared without case, spaces or punctuation.
+YES = {"yes", "y", "true", "1", "manufacturer", "m"}
+NO = {"no", "n", "false", "0", "trader", "merchant", "merchantexporter", "t"}

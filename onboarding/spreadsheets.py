@@ -1,0 +1,237 @@
+"""Spreadsheet files in and out: CSV (UTF-8, UTF-8 with BOM, UTF-16, Windows-1252) and XLSX.
+
+Reading turns a file's bytes into numbered rows of raw cells, refusing a file it
+cannot read with a message that says what to do; it knows nothing of what the
+columns mean (forms/imports.py does). Writing makes every download in the project,
+with the formula guard on every text cell: a value a person typed never runs as a
+formula in the spreadsheet that opens the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date, datetime
+
+from django.conf import settings
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 100_000
+ALLOWED_EXTENSIONS = (".csv", ".xlsx")
+HEADER_SEARCH_ROWS = 10  # title rows a council may put above the header
+# A cell a spreadsheet would run as a formula (CSV injection): "=…", "@SUM(…)", "+cmd|…", "-2+3+cmd|…".
+FORMULA_RE = re.compile(r"^(=|[+\-@][A-Za-z(=@]|[+\-@].*[|!])")
+# What a written text cell must not start with: a spreadsheet may read it as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_FORMAT = "@"  # Excel's "Text" number format: the cell keeps every digit as typed
+_MAGIC = {
+    b"%PDF": "a PDF document",
+    b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or password-protected workbook: save it as .xlsx or CSV",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; the message tells a person why and what to do."""
+
+
+# --- Limits -------------------------------------------------------------------
+
+
+def limits() -> tuple[int, int]:
+    """(most bytes, most rows) an uploaded file may have."""
+    return (
+        getattr(settings, "IMPORT_MAX_BYTES", MAX_BYTES),
+        getattr(settings, "IMPORT_MAX_ROWS", MAX_ROWS),
+    )
+
+
+def human_size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
+
+
+def too_big_message(size: int, max_bytes: int) -> str:
+    return f"The file is {human_size(size)}; the limit is {human_size(max_bytes)}. Split it into smaller files."
+
+
+def too_many_rows_error(max_rows: int) -> ImportFileError:
+    return ImportFileError(f"The file has more than {max_rows:,} rows: split it into smaller files.")
+
+
+# --- Reading ------------------------------------------------------------------
+
+
+def read_records(data: bytes, name: str) -> tuple[str, list]:
+    """A CSV or XLSX file's kind ("csv" or "xlsx") and its non-blank rows as (row number, raw cells).
+
+    Raises ImportFileError with a clear message when the file cannot be read.
+    """
+    max_bytes, max_rows = limits()
+    lower = name.lower()
+    if not lower.endswith(ALLOWED_EXTENSIONS):
+        if lower.endswith(".xls"):
+            raise ImportFileError("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV.")
+        raise ImportFileError(f"Upload a .csv or .xlsx file; “{name}” is neither.")
+    if len(data) > max_bytes:
+        raise ImportFileError(too_big_message(len(data), max_bytes))
+    if not data.strip():
+        raise ImportFileError("The file is empty.")
+    # Judged by content, not name: a workbook renamed .csv is still read as a workbook.
+    if data.startswith(b"PK"):
+        return "xlsx", _xlsx_records(data, max_rows)
+    if lower.endswith(".xlsx"):
+        raise ImportFileError("This .xlsx file is not an Excel workbook: save it again from Excel, or as CSV.")
+    return "csv", _csv_records(data, max_rows)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252, which Excel on Windows writes."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError("The file says it is UTF-16 text but is not: save it as CSV UTF-8.") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _csv_records(data: bytes, max_rows: int) -> list:
+    for magic, what in _MAGIC.items():
+        if data.startswith(magic):
+            raise ImportFileError(f"This is not a CSV file: it looks like {what}.")
+    text = decode(data)
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
+    if "\x00" in sample or "\ufffd" in sample or controls > len(sample) // 100:
+        raise ImportFileError("This is not a CSV file: it holds binary data. Save the sheet as CSV or .xlsx.")
+    first_line = sample.splitlines()[0] if sample.splitlines() else ""
+    delimiter = max(",;\t|", key=first_line.count)
+    if not first_line.count(delimiter):
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _non_blank(enumerate(reader, start=1), max_rows)
+    except csv.Error as exc:
+        raise ImportFileError(
+            f"Line {reader.line_num} cannot be read as CSV ({exc}). Save the sheet as CSV again."
+        ) from exc
+
+
+def _xlsx_records(data: bytes, max_rows: int) -> list:
+    try:
+        # read_only streams the sheet; data_only=False so formulas arrive as "=…" and are refused.
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, …) on damaged files
+        raise ImportFileError(
+            "This file cannot be opened as an Excel workbook: save it again from Excel as .xlsx, or as CSV."
+        ) from exc
+    try:
+        if not workbook.worksheets:
+            raise ImportFileError("The workbook has no sheet.")
+        return _non_blank(enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1), max_rows)
+    except ImportFileError:
+        raise
+    except Exception as exc:
+        raise ImportFileError("The workbook's first sheet cannot be read: save it again, or as CSV.") from exc
+    finally:
+        workbook.close()
+
+
+def _non_blank(numbered_records, max_rows: int) -> list:
+    """Rows with something in them; stops early on a file far past the row limit."""
+    records, blank_run = [], 0
+    for number, record in numbered_records:
+        if not any(cell_text(c) for c in record):
+            blank_run += 1
+            if blank_run > 1000:  # formatting down to row 1,048,576 is not data
+                break
+            continue
+        blank_run = 0
+        records.append((number, record))
+        if len(records) > max_rows + HEADER_SEARCH_ROWS:
+            raise too_many_rows_error(max_rows)
+    return records
+
+
+def cell_text(value: object) -> str:
+    """A cell as text, undoing what spreadsheets do to numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 411001.0 -> "411001"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = str(value).strip()
+    if text.startswith("'"):  # Excel's "treat as text" marker, kept by some exports
+        text = text[1:].strip()
+    return text
+
+
+# --- Writing ------------------------------------------------------------------
+
+
+def safe_cell(value: object) -> object:
+    """Keep a spreadsheet from running a text value as a formula; anything but text is left as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> bytes:
+    """A CSV file, UTF-8 with a BOM (which makes Excel read it as UTF-8) unless bom=False."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(cell) for cell in header])
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    return out.getvalue().encode("utf-8-sig" if bom else "utf-8")
+
+
+def xlsx_bytes(
+    header: Sequence[object],
+    rows: Iterable[Sequence[object]],
+    *,
+    sheet: str,
+    text_columns: Collection[str] = (),
+    widths: Sequence[float] = (),
+) -> bytes:
+    """A one-sheet workbook with a bold header; numbers stay numbers, text is formula-guarded.
+
+    text_columns names header cells whose column is written in Excel's Text format
+    (so GSTINs, PIN codes and mobile numbers keep every digit); widths are column
+    widths in order.
+    """
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet)
+    for index, width in enumerate(widths, start=1):
+        worksheet.column_dimensions[get_column_letter(index)].width = width
+    as_text = {index for index, label in enumerate(header) if label in text_columns}
+
+    def cell(index: int, value: object, *, bold: bool = False) -> object:
+        if not (bold or index in as_text):
+            return safe_cell(value)
+        styled = WriteOnlyCell(worksheet, value=safe_cell(value))
+        if bold:
+            styled.font = Font(bold=True)
+        if index in as_text:
+            styled.number_format = TEXT_FORMAT
+        return styled
+
+    worksheet.append([cell(index, value, bold=True) for index, value in enumerate(header)])
+    for row in rows:
+        worksheet.append([cell(index, value) for index, value in enumerate(row)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,180 @@
+"""The house's layout, checked: every module in its layer, imports only downwards, no
+cycles, small modules and functions. Read from the source with `ast`; nothing is imported."""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+APP = Path(__file__).resolve().parents[1]
+PACKAGE = APP.name
+
+# Lower layers never import higher ones. Within one layer, a package may import only itself.
+LAYERS = {
+    "apps": 0,
+    "reference": 0,
+    "validators": 1,
+    "bulk": 1,
+    "spreadsheets": 1,
+    "models": 2,
+    "forms": 3,
+    "reports": 3,
+    "emails": 3,
+    "filters": 4,
+    "pagination": 4,
+    "tasks": 5,
+    "services": 6,
+    "views": 7,
+    "api": 7,
+    "management": 7,
+    "admin": 7,
+    "templatetags": 7,
+    "urls": 8,
+}
+# Tasks load their service inside the task body: services queue tasks, so importing them
+# at load time would make a cycle. Nothing else imports inside a function.
+DEFERRED_IMPORTS = {(f"{PACKAGE}.tasks", f"{PACKAGE}.services")}
+MAX_ROOT_MODULES = 12
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(APP.rglob("*.py")):
+        parts = path.relative_to(APP.parent).with_suffix("").parts
+        if "migrations" in parts:
+            continue
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+@cache
+def _parsed() -> dict[str, tuple[Path, ast.Module]]:
+    return {name: (path, ast.parse(path.read_text(), str(path))) for name, path in _modules().items()}
+
+
+def _resolve(module: str, path: Path, node: ast.ImportFrom) -> list[str]:
+    """The project modules an import names (a `from package import submodule` names both)."""
+    if node.level:
+        base = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+        base = base[: len(base) - node.level + 1]
+        target = ".".join([*base, node.module] if node.module else base)
+    else:
+        target = node.module or ""
+    if not target.startswith(PACKAGE):
+        return []
+    known = _parsed()
+    names = [f"{target}.{alias.name}" for alias in node.names if f"{target}.{alias.name}" in known]
+    return [target, *names] if target in known else names
+
+
+def _imports(module: str, *, deferred: bool) -> set[str]:
+    """Project modules imported at load time (or, with `deferred`, inside functions)."""
+    path, tree = _parsed()[module]
+    inside_functions = {
+        id(node)
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if (id(node) in inside_functions) != deferred:
+            continue
+        if isinstance(node, ast.ImportFrom):
+            found.update(_resolve(module, path, node))
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith(PACKAGE))
+    return found - {module}
+
+
+def _layer(module: str) -> tuple[str, int] | None:
+    parts = module.split(".")
+    if len(parts) < 2 or parts[1] == "tests":
+        return None
+    return parts[1], LAYERS[parts[1]]
+
+
+def _application_modules() -> list[str]:
+    return [m for m in _parsed() if _layer(m) is not None]
+
+
+def test_every_module_has_a_layer():
+    unplaced = sorted({m.split(".")[1] for m in _parsed() if "." in m} - {*LAYERS, "tests"})
+    assert unplaced == [], f"Give these a layer in LAYERS (or move them into one): {unplaced}"
+
+
+def test_the_app_root_holds_few_modules():
+    root = sorted(p.name for p in APP.glob("*.py"))
+    assert len(root) <= MAX_ROOT_MODULES, root
+
+
+@pytest.mark.parametrize("module", _application_modules())
+def test_imports_only_go_down_the_layers(module):
+    package, rank = _layer(module)
+    wrong = []
+    for target in _imports(module, deferred=False):
+        target_package, target_rank = _layer(target) or ("", -1)
+        if target_rank > rank or (target_rank == rank and target_package != package):
+            wrong.append(target)
+    assert wrong == [], f"{module} imports a higher or sibling layer: {sorted(wrong)}"
+
+
+def test_nothing_but_urls_imports_views():
+    importers = sorted(
+        m
+        for m in _application_modules()
+        if not m.startswith(f"{PACKAGE}.views")
+        and m != f"{PACKAGE}.urls"
+        and any(t.startswith(f"{PACKAGE}.views") for t in _imports(m, deferred=False))
+    )
+    assert importers == []
+
+
+def test_no_import_inside_a_function_but_tasks_loading_services():
+    found = sorted(
+        (module, target)
+        for module in _application_modules()
+        for target in _imports(module, deferred=True)
+        if (module, ".".join(target.split(".")[:2])) not in DEFERRED_IMPORTS
+    )
+    assert found == []
+
+
+def test_no_import_cycles():
+    graph = {m: _imports(m, deferred=False) for m in _parsed()}
+    state: dict[str, str] = {}
+    cycles = []
+
+    def visit(module: str, trail: list[str]) -> None:
+        state[module] = "open"
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == "open":
+                cycles.append([*trail[trail.index(target) :], target] if target in trail else [module, target])
+            elif target not in state:
+                visit(target, [*trail, target])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
+
+
+def test_modules_and_functions_are_small():
+    long_modules, long_functions = [], []
+    for module, (path, tree) in _parsed().items():
+        lines = len(path.read_text().splitlines())
+        if lines > MAX_MODULE_LINES:
+            long_modules.append((module, lines))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    long_functions.append((f"{module}.{node.name}", length))
+    assert (long_modules, long_functions) == ([], [])
