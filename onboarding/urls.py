@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assignments, commissions, exporters, home, imports, progress, reports, startups, team
+from .views import assignments, commissions, exporters, files, home, imports, progress, reports, startups, team
 from .views import reminders as reminder_views
 
 app_name = "onboarding"
@@ -56,5 +56,8 @@ urlpatterns += [
 # Reminders and the people's email preferences.
 urlpatterns += [
     path("reminders/", reminder_views.reminder_list, name="reminder-list"),
+    # Uploaded files, each checked against who may see its record.
+    path("files/evidence/<int:pk>/", files.evidence_file, name="file-evidence"),
+    path("files/work/<int:pk>/", files.activity_file, name="file-activity"),
     path("account/preferences/", reminder_views.preferences, name="preferences"),
 ]

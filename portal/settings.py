@@ -140,7 +140,10 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
-MEDIA_URL = "media/"
+MEDIA_URL = "media/"  # never served as is: uploads go out through the checked /files/ views
+# Behind nginx: the internal location that maps to MEDIA_ROOT (e.g. "/protected-media/"),
+# so the checked download view hands the bytes to nginx with X-Accel-Redirect.
+PROTECTED_MEDIA_ACCEL = env.str("PROTECTED_MEDIA_ACCEL", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Exporter import (onboarding/spreadsheets.py, forms/imports.py): files larger or longer than these are refused

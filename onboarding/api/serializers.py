@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Activity, Assignment, Commission, Exporter, Stage, StageEvent, Startup, User
@@ -143,8 +144,25 @@ class AssignmentSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+class DownloadUrlField(serializers.Field):
+    """The protected download of the record's file (absolute), or null without one."""
+
+    def __init__(self, **kwargs):
+        kwargs.update(source="*", read_only=True, help_text="Protected download of the uploaded file, or null")
+        super().__init__(**kwargs)
+
+    def to_representation(self, instance) -> str | None:
+        if not instance.download_url:
+            return None
+        request = self.context.get("request")
+        return request.build_absolute_uri(instance.download_url) if request else instance.download_url
+
+
 class StageEventSerializer(serializers.ModelSerializer):
     exporter = ExporterRefSerializer(read_only=True)
+    startup = StartupRefSerializer(read_only=True, help_text="The startup that made the claim")
+    download_url = DownloadUrlField()
     stage = StageRefSerializer(read_only=True)
     submitted_by = UserRefSerializer(read_only=True)
     reviewed_by = UserRefSerializer(read_only=True)
@@ -154,6 +172,7 @@ class StageEventSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "exporter",
+            "startup",
             "assignment",
             "stage",
             "submitted_by",
@@ -164,7 +183,8 @@ class StageEventSerializer(serializers.ModelSerializer):
             "evidence_amount",
             "evidence_country",
             "evidence_date",
-            "evidence_file",
+            "file_name",
+            "download_url",
             "note",
             "status",
             "reviewed_by",
@@ -178,6 +198,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     exporter = ExporterRefSerializer(read_only=True)
     startup = StartupRefSerializer(read_only=True)
     user = UserRefSerializer(read_only=True)
+    download_url = DownloadUrlField()
 
     class Meta:
         model = Activity
@@ -190,7 +211,8 @@ class ActivitySerializer(serializers.ModelSerializer):
             "occurred_at",
             "duration_minutes",
             "note",
-            "attachment",
+            "file_name",
+            "download_url",
             "created_at",
         ]
         read_only_fields = fields

@@ -196,7 +196,7 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
 
     def get_queryset(self):
         return StageEvent.objects.visible_to(self.request.user).select_related(
-            "exporter", "stage", "submitted_by", "reviewed_by"
+            "exporter", "startup", "stage", "submitted_by", "reviewed_by"
         )
 
     def create(self, request, *args, **kwargs):

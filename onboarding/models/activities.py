@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
+from .files import PrivateUploadPath, display_name, file_kind
 from .scoped import ScopedQuerySet
 
 
@@ -32,7 +34,8 @@ class Activity(models.Model):
     occurred_at = models.DateTimeField()
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     note = models.TextField(blank=True)
-    attachment = models.FileField(upload_to="activities/%Y/%m/", blank=True)
+    attachment = models.FileField(upload_to=PrivateUploadPath("activities"), blank=True)
+    attachment_name = models.CharField("file name", max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ActivityQuerySet.as_manager()
@@ -48,3 +51,16 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} with {self.exporter} on {self.occurred_at:%d %b %Y}"
+
+    @property
+    def file_name(self) -> str:
+        return display_name(self.attachment.name, self.attachment_name) if self.attachment else ""
+
+    @property
+    def file_kind(self) -> str:
+        return file_kind(self.attachment.name) if self.attachment else ""
+
+    @property
+    def download_url(self) -> str:
+        """The protected download of the attachment ("" without one)."""
+        return reverse("onboarding:file-activity", args=[self.pk]) if self.attachment else ""

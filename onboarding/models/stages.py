@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from .files import PrivateUploadPath, display_name, file_kind
 from .scoped import ScopedQuerySet
 
 
@@ -63,21 +65,38 @@ class StageEventStatus(models.TextChoices):
     SUBMITTED = "submitted", "Waiting for review"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+    # The exporter left the startup (reassigned, returned to the pool, declined, the startup
+    # exited) while the claim waited: it can never be approved.
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class StageEventQuerySet(ScopedQuerySet):
-    def for_startup(self, startup_id: int) -> StageEventQuerySet:
-        # A semi-join on the startup's exporter ids: PostgreSQL plans it from the
-        # exporter index, where a JOIN on exporter.startup_id tempted it into a scan.
-        exporters = self.model.exporter.field.related_model
-        return self.filter(exporter__in=exporters.objects.filter(startup_id=startup_id).values("pk"))
+    # A startup sees the claims it made (stored on the claim, not derived from whoever
+    # holds the exporter now): ScopedQuerySet's default `startup_id` lookup.
+
+    def reached_on(self) -> dict[int, object]:
+        """Stage id -> when it was first approved, whoever claimed it: what the step bar shows
+        everyone who may see the exporter (dates only, never the evidence)."""
+        rows = self.filter(status=StageEventStatus.APPROVED).order_by("reviewed_at")
+        reached: dict[int, object] = {}
+        for stage_id, when in rows.values_list("stage_id", "reviewed_at"):
+            reached.setdefault(stage_id, when)
+        return reached
 
     def waiting(self) -> StageEventQuerySet:
         """Evidence waiting for review, oldest first, with what a review card shows."""
         return (
             self.filter(status=StageEventStatus.SUBMITTED)
-            .select_related("exporter", "exporter__startup", "stage", "submitted_by")
+            .select_related("exporter", "startup", "stage", "submitted_by")
             .order_by("submitted_at", "pk")
+        )
+
+    def withdrawn_since(self, when) -> StageEventQuerySet:
+        """Claims withdrawn since `when` (the exporter left the startup), newest first."""
+        return (
+            self.filter(status=StageEventStatus.WITHDRAWN, reviewed_at__gte=when)
+            .select_related("exporter", "stage")
+            .order_by("-reviewed_at")
         )
 
     def rejected_open(self) -> StageEventQuerySet:
@@ -89,6 +108,7 @@ class StageEventQuerySet(ScopedQuerySet):
         )
         return (
             self.filter(status=StageEventStatus.REJECTED, stage__order__gt=models.F("exporter__current_stage__order"))
+            .filter(exporter__startup_id=models.F("startup_id"))  # still theirs to answer
             .exclude(models.Exists(newer))
             .select_related("exporter", "stage", "reviewed_by")
             .order_by("-reviewed_at")
@@ -99,6 +119,11 @@ class StageEvent(models.Model):
     """A claim that an exporter reached a stage, with its evidence. Append-only."""
 
     exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.CASCADE, related_name="stage_events")
+    # Whose claim this is: the startup holding the exporter when it was made. Set once by
+    # the service; it never follows the exporter to another startup. None: made in the pool.
+    startup = models.ForeignKey(
+        "onboarding.Startup", null=True, blank=True, on_delete=models.PROTECT, related_name="stage_events"
+    )
     assignment = models.ForeignKey(
         "onboarding.Assignment", null=True, blank=True, on_delete=models.PROTECT, related_name="stage_events"
     )
@@ -111,7 +136,8 @@ class StageEvent(models.Model):
     evidence_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     evidence_country = models.CharField(max_length=2, blank=True)
     evidence_date = models.DateField(null=True, blank=True)
-    evidence_file = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
+    evidence_file = models.FileField(upload_to=PrivateUploadPath("evidence"), blank=True)
+    evidence_file_name = models.CharField("file name", max_length=255, blank=True)
     note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=StageEventStatus.choices, default=StageEventStatus.SUBMITTED)
     reviewed_by = models.ForeignKey(
@@ -127,7 +153,21 @@ class StageEvent(models.Model):
         indexes = [
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["exporter", "submitted_at"]),
+            models.Index(fields=["startup", "submitted_at"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.exporter} → {self.stage} ({self.get_status_display()})"
+
+    @property
+    def file_name(self) -> str:
+        return display_name(self.evidence_file.name, self.evidence_file_name) if self.evidence_file else ""
+
+    @property
+    def file_kind(self) -> str:
+        return file_kind(self.evidence_file.name) if self.evidence_file else ""
+
+    @property
+    def download_url(self) -> str:
+        """The protected download of the evidence file ("" without one)."""
+        return reverse("onboarding:file-evidence", args=[self.pk]) if self.evidence_file else ""

@@ -43,14 +43,12 @@ def startup_week(startup: Startup, now: datetime) -> dict:
         )
     )
     moved = list(
-        StageEvent.objects.filter(
-            exporter__startup=startup, status=StageEventStatus.APPROVED, reviewed_at__gte=now - WEEK
-        )
+        StageEvent.objects.filter(startup=startup, status=StageEventStatus.APPROVED, reviewed_at__gte=now - WEEK)
         .select_related("exporter", "stage")
         .order_by("-reviewed_at")[:EMAIL_LIST_LIMIT]
     )
     rejected = StageEvent.objects.filter(
-        exporter__startup=startup, status=StageEventStatus.REJECTED, reviewed_at__gte=now - WEEK
+        startup=startup, status=StageEventStatus.REJECTED, reviewed_at__gte=now - WEEK
     ).count()
     due = list(
         exporters.filter(_due_soon_q(now, stages))

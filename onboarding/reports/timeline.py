@@ -1,4 +1,5 @@
-"""An exporter's story, newest first: assignments, work, evidence and reviews, reminders, field changes.
+"""An exporter's story, newest first: assignments, work, evidence and reviews, reminders,
+field changes; each source filtered to what the viewer may see.
 
 One query per source (bounded), merged in Python; history rows are compared pairwise
 without a query per row.
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..models import Activity, Assignment, StageEvent
+from ..models.stages import StageEventStatus
 
 IGNORED = {"history_id", "history_date", "history_change_reason", "history_type", "history_user", "id", "updated_at"}
 PER_SOURCE = 50
@@ -24,6 +26,7 @@ class Entry:
     detail: str = ""
     changes: list[tuple[str, object, object]] = field(default_factory=list)
     tone: str = "secondary"
+    file: tuple[str, str] | None = None  # (protected download URL, file name)
 
 
 def field_changes(records: list) -> list[Entry]:
@@ -51,68 +54,83 @@ def field_changes(records: list) -> list[Entry]:
     return entries
 
 
-def exporter_timeline(exporter) -> list[Entry]:
-    """Every source's latest entries (at most PER_SOURCE each), merged newest first."""
-    records = list(exporter.history.select_related("history_user").order_by("-history_date")[: PER_SOURCE + 1])
+def exporter_timeline(exporter, viewer) -> list[Entry]:
+    """What `viewer` may see of the exporter's story, newest first (at most PER_SOURCE a source).
+
+    Staff see everything. A startup sees its own side only: its assignments (to it and
+    from it), its own work, its own claims with their reviews and files, reminders sent
+    to its people about it, and changes to the record since it got the exporter; never
+    another startup's notes, evidence, people or reasons.
+    """
+    mine = None if viewer.is_programme_staff else viewer.active_membership.startup_id
+    records = exporter.history.select_related("history_user").order_by("-history_date")
+    if mine is not None:
+        since = exporter.assignments.open().filter(startup_id=mine).values_list("assigned_at", flat=True).first()
+        records = records.filter(history_date__gte=since) if since else records.none()
     entries = [
-        *_assignment_entries(exporter),
-        *_work_entries(exporter),
-        *_evidence_entries(exporter),
-        *_reminder_entries(exporter),
-        *field_changes(records),
+        *_assignment_entries(exporter, mine),
+        *_work_entries(exporter, mine),
+        *_evidence_entries(exporter, mine),
+        *_reminder_entries(exporter, mine),
+        *field_changes(list(records[: PER_SOURCE + 1])),
     ]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries
 
 
-def _assignment_entries(exporter) -> list[Entry]:
+def _own(queryset, startup_id: int | None):
+    return queryset if startup_id is None else queryset.filter(startup_id=startup_id)
+
+
+def _assignment_entries(exporter, mine: int | None) -> list[Entry]:
     entries = []
-    assignments = Assignment.objects.filter(exporter=exporter).select_related("startup", "assigned_by", "ended_by")
-    for a in assignments[:PER_SOURCE]:
-        how = a.get_how_display().lower()
-        entries.append(
-            Entry(
-                a.assigned_at, "person-check", f"Assigned to {a.startup} ({how})", a.assigned_by, a.why, tone="primary"
-            )
-        )
+    assignments = _own(Assignment.objects.filter(exporter=exporter), mine)
+    for a in assignments.select_related("startup", "assigned_by", "ended_by")[:PER_SOURCE]:
+        title = f"Assigned to {a.startup} ({a.get_how_display().lower()})"
+        entries.append(Entry(a.assigned_at, "person-check", title, a.assigned_by, a.why, tone="primary"))
         if a.ended_at:
             title = f"Assignment to {a.startup} ended: {a.get_end_reason_display()}"
             entries.append(Entry(a.ended_at, "person-dash", title, a.ended_by, a.end_note))
     return entries
 
 
-def _work_entries(exporter) -> list[Entry]:
+def _work_entries(exporter, mine: int | None) -> list[Entry]:
     entries = []
-    for act in Activity.objects.filter(exporter=exporter).select_related("user")[:PER_SOURCE]:
+    for act in _own(Activity.objects.filter(exporter=exporter), mine).select_related("user")[:PER_SOURCE]:
         minutes = f" · {act.duration_minutes} min" if act.duration_minutes else ""
-        entries.append(Entry(act.occurred_at, "telephone", f"{act.get_kind_display()}{minutes}", act.user, act.note))
+        entry = Entry(act.occurred_at, "telephone", f"{act.get_kind_display()}{minutes}", act.user, act.note)
+        entry.file = (act.download_url, act.file_name) if act.attachment else None
+        entries.append(entry)
     return entries
 
 
-def _evidence_entries(exporter) -> list[Entry]:
+REVIEW_LOOK = {
+    StageEventStatus.APPROVED: ("check-circle", "approved", "success"),
+    StageEventStatus.REJECTED: ("x-circle", "rejected", "danger"),
+    StageEventStatus.WITHDRAWN: ("slash-circle", "withdrawn", "secondary"),
+}
+
+
+def _evidence_entries(exporter, mine: int | None) -> list[Entry]:
     entries = []
-    events = StageEvent.objects.filter(exporter=exporter).select_related("stage", "submitted_by", "reviewed_by")
-    for event in events[:PER_SOURCE]:
-        title = f"Evidence for “{event.stage}” submitted"
-        entries.append(Entry(event.submitted_at, "upload", title, event.submitted_by, event.note))
-        if event.reviewed_at:
-            approved = event.status == "approved"
-            entries.append(
-                Entry(
-                    event.reviewed_at,
-                    "check-circle" if approved else "x-circle",
-                    f"“{event.stage}” {'approved' if approved else 'rejected'}",
-                    event.reviewed_by,
-                    event.review_note,
-                    tone="success" if approved else "danger",
-                )
-            )
+    events = _own(StageEvent.objects.filter(exporter=exporter), mine)
+    for event in events.select_related("stage", "startup", "submitted_by", "reviewed_by")[:PER_SOURCE]:
+        by = f" by {event.startup}" if event.startup_id and mine is None else ""
+        entry = Entry(event.submitted_at, "upload", f"Evidence for “{event.stage}” submitted{by}", event.submitted_by)
+        entry.detail = event.note
+        entry.file = (event.download_url, event.file_name) if event.evidence_file else None
+        entries.append(entry)
+        if event.reviewed_at and event.status in REVIEW_LOOK:
+            icon, verb, tone = REVIEW_LOOK[event.status]
+            title = f"“{event.stage}” {verb}"
+            entries.append(Entry(event.reviewed_at, icon, title, event.reviewed_by, event.review_note, tone=tone))
     return entries
 
 
-def _reminder_entries(exporter) -> list[Entry]:
-    reminders = exporter.reminders.filter(sent_at__isnull=False).select_related("recipient")[:PER_SOURCE]
+def _reminder_entries(exporter, mine: int | None) -> list[Entry]:
+    """Staff see every reminder about the exporter; a startup those sent to its own people."""
+    reminders = _own(exporter.reminders.filter(sent_at__isnull=False), mine).select_related("recipient")
     return [
         Entry(r.sent_at, "bell", f"{r.get_kind_display()} sent to {r.recipient}", detail=r.subject, tone="warning")
-        for r in reminders
+        for r in reminders[:PER_SOURCE]
     ]

@@ -21,6 +21,11 @@ from ..models.assignments import AssignedHow, EndReason
 from ..models.exporters import ExporterStatus
 from ..models.startups import MemberRole
 from .audit import as_actor, require_reason
+from .progress import claims_withdraw
+
+# What the receiving startup reads: the reason for a move is about the startup that lost the
+# exporter, so it is kept on that startup's closed assignment (staff see both), not shown here.
+MOVED_HERE = "Moved here from another startup by programme staff"
 
 
 def _assigned_stage() -> Stage:
@@ -53,8 +58,15 @@ def _check_can_take(startup: Startup, exporters: list[Exporter]) -> None:
 
 
 def _close(assignment: Assignment, *, actor: User | None, reason: str, note: str, now) -> Assignment:
+    """End an assignment; the startup's claims on the exporter that still wait are withdrawn."""
     assignment.ended_at, assignment.end_reason, assignment.end_note, assignment.ended_by = now, reason, note, actor
     as_actor(assignment, actor).save(update_fields=["ended_at", "end_reason", "end_note", "ended_by"])
+    claims_withdraw(
+        actor=actor,
+        startup_id=assignment.startup_id,
+        exporter_ids=[assignment.exporter_id],
+        reason=f"{EndReason(reason).label.lower()} ({note})",
+    )
     return assignment
 
 
@@ -120,7 +132,7 @@ def exporter_reassign(*, actor: User | None, exporter: Exporter, startup: Startu
         startup=startup,
         actor=actor,
         how=AssignedHow.MANUAL,
-        why=reason,
+        why=MOVED_HERE,
         agent=None,
         stage=_assigned_stage(),
         now=now,
@@ -146,7 +158,8 @@ def exporters_assign_bulk(*, actor: User | None, exporters: list[Exporter], star
     for exporter in locked:
         if exporter.pk in open_by_exporter:
             _close(open_by_exporter[exporter.pk], actor=actor, reason=EndReason.REASSIGNED, note=reason, now=now)
-        why = reason.strip() or "Assigned by programme staff (bulk)"
+        moved = exporter.pk in open_by_exporter
+        why = MOVED_HERE if moved else reason.strip() or "Assigned by programme staff (bulk)"
         _open(exporter, startup=startup, actor=actor, how=AssignedHow.MANUAL, why=why, agent=None, stage=stage, now=now)
     return len(locked)
 

@@ -27,7 +27,8 @@ def commission_accrue(*, event: StageEvent, actor: User | None) -> Commission | 
     The database's unique constraint is the guard: a second (or concurrent) approval
     finds the existing accrual instead of adding another.
     """
-    startup_id = event.assignment.startup_id if event.assignment_id else event.exporter.startup_id
+    # The startup that made the claim while it held the exporter, never the holder of today.
+    startup_id = event.startup_id
     rule = rule_for(event.stage, timezone.localdate())
     if rule is None or rule.amount <= 0 or startup_id is None:
         return None

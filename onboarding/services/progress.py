@@ -66,6 +66,7 @@ def activity_log(
         duration_minutes=duration_minutes,
         note=note,
         attachment=attachment or "",
+        attachment_name=getattr(attachment, "name", "")[:255],
     )
     if exporter.last_activity_at is None or occurred_at > exporter.last_activity_at:
         exporter.last_activity_at = occurred_at
@@ -82,6 +83,7 @@ def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> Non
         return
     event = StageEvent.objects.create(
         exporter=exporter,
+        startup_id=exporter.startup_id,
         assignment=_open_assignment(exporter),
         stage=contacted,
         submitted_by=actor,
@@ -105,12 +107,15 @@ def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidenc
     missing = [f for f in stage.evidence_fields if not evidence.get(EVIDENCE_ATTRIBUTES[f])]
     if missing:
         raise ValidationError(f"Missing evidence: {', '.join(EvidenceField(f).label for f in missing)}.")
+    upload = evidence.get("evidence_file")
     event = StageEvent.objects.create(
         exporter=exporter,
+        startup_id=exporter.startup_id,
         assignment=_open_assignment(exporter),
         stage=stage,
         submitted_by=actor,
         submitted_at=timezone.now(),
+        evidence_file_name=getattr(upload, "name", "")[:255],
         **{attr: value for attr, value in evidence.items() if attr in EVIDENCE_ATTRIBUTES.values()},
     )
     # Submitting evidence is work on the exporter: it is not stalled while an officer reviews.
@@ -147,14 +152,29 @@ def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, no
     return event
 
 
+def _lock_claim(event: StageEvent) -> tuple[StageEvent, Exporter]:
+    """Lock the claim's exporter, then the claim, and check it can still be decided.
+
+    The exporter first, as assignment changes lock it before withdrawing its claims:
+    an approval and a reassignment of the same exporter take turns, never deadlock,
+    and whichever comes second sees what the first did.
+    """
+    exporter = _lock(Exporter(pk=event.exporter_id))
+    event = StageEvent.objects.select_for_update(of=("self",)).select_related("stage", "startup").get(pk=event.pk)
+    if event.status != StageEventStatus.SUBMITTED:
+        raise ValidationError(f"This claim is already {event.get_status_display().lower()}: nothing was changed.")
+    if event.startup_id != exporter.startup_id:
+        raise ValidationError(f"{event.startup} no longer works this exporter, so its claim cannot be decided.")
+    return event, exporter
+
+
 @transaction.atomic
 def stage_event_approve(*, actor: User, event: StageEvent, note: str = "") -> StageEvent:
-    """Approve evidence: advances the exporter's stage and accrues any commission (once)."""
-    event = StageEvent.objects.select_for_update(of=("self",)).select_related("stage").get(pk=event.pk)
+    """Approve a waiting claim of the exporter's current startup: advances the stage and
+    accrues any commission (once) to that startup."""
+    event, exporter = _lock_claim(event)
     _check_reviewer(actor, event)
-    if event.status != StageEventStatus.SUBMITTED:
-        return event  # already reviewed (double click, two officers): nothing more to do
-    return _approve(event=event, exporter=_lock(event.exporter), reviewer=actor, note=note)
+    return _approve(event=event, exporter=exporter, reviewer=actor, note=note)
 
 
 @transaction.atomic
@@ -162,10 +182,8 @@ def stage_event_reject(*, actor: User, event: StageEvent, note: str) -> StageEve
     """Reject evidence with a reason the startup will see on its home page."""
     if not note.strip():
         raise ValidationError("Say why the evidence is rejected: the startup sees this note.")
-    event = StageEvent.objects.select_for_update().get(pk=event.pk)
+    event, _exporter = _lock_claim(event)
     _check_reviewer(actor, event)
-    if event.status != StageEventStatus.SUBMITTED:
-        return event
     event.status = StageEventStatus.REJECTED
     event.reviewed_by = actor
     event.reviewed_at = timezone.now()
@@ -176,12 +194,32 @@ def stage_event_reject(*, actor: User, event: StageEvent, note: str) -> StageEve
 
 @transaction.atomic
 def stage_events_approve_bulk(*, actor: User, event_ids: list[int], note: str = "") -> int:
-    """Approve several submissions at once; returns how many were approved now."""
+    """Approve several waiting claims at once; those that cannot be approved any more
+    (decided meanwhile, withdrawn) are left as they are. Returns how many were approved."""
     approved = 0
     for event in StageEvent.objects.filter(pk__in=event_ids, status=StageEventStatus.SUBMITTED).order_by("pk"):
-        if stage_event_approve(actor=actor, event=event, note=note).reviewed_by_id == actor.pk:
-            approved += 1
+        try:
+            with transaction.atomic():
+                stage_event_approve(actor=actor, event=event, note=note)
+        except ValidationError:
+            continue
+        approved += 1
     return approved
+
+
+def claims_withdraw(*, actor: User | None, startup_id: int, reason: str, exporter_ids: list[int] | None = None) -> int:
+    """Withdraw the startup's waiting claims (on `exporter_ids`, or all of them) because it no
+    longer works those exporters: part of every assignment change and suspension, in its
+    transaction, after the exporters are locked. A withdrawn claim can never be approved."""
+    waiting = StageEvent.objects.filter(startup_id=startup_id, status=StageEventStatus.SUBMITTED)
+    if exporter_ids is not None:
+        waiting = waiting.filter(exporter_id__in=exporter_ids)
+    return waiting.update(
+        status=StageEventStatus.WITHDRAWN,
+        reviewed_by=actor,
+        reviewed_at=timezone.now(),
+        review_note=f"Withdrawn: {reason}"[:2000],
+    )
 
 
 @transaction.atomic
@@ -195,6 +233,7 @@ def exporter_set_stage(*, actor: User, exporter: Exporter, stage: Stage, reason:
     now = timezone.now()
     event = StageEvent.objects.create(
         exporter=exporter,
+        startup_id=exporter.startup_id,
         assignment=_open_assignment(exporter),
         stage=stage,
         submitted_by=actor,

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from ..models import Assignment, Exporter, Startup, StartupMember, User
 from ..models.assignments import EndReason
-from ..models.startups import MemberRole
+from ..models.startups import MemberRole, StartupStatus
 from ..tasks import send_set_password_email_task
 from .audit import as_actor, require_reason
+from .progress import claims_withdraw
 
 
 @transaction.atomic
@@ -108,6 +109,7 @@ def startup_release_exporters(
     Exporter.history.bulk_history_create(
         exporters, update=True, default_user=actor, default_change_reason=reason, default_date=now
     )
+    claims_withdraw(actor=actor, startup_id=startup.pk, reason=f"the startup returned its exporters ({reason})")
     return len(exporters)
 
 
@@ -115,11 +117,18 @@ def startup_release_exporters(
 def startup_set_status(
     *, actor: User | None, startup: Startup, status: str, reason: str, release: bool = False
 ) -> tuple[Startup, int]:
-    """Activate, suspend or exit a startup; optionally return all its exporters to the pool at once."""
+    """Activate, suspend or exit a startup; optionally return all its exporters to the pool at once.
+    A suspended or exited startup's waiting claims are withdrawn: it is not paid for work it
+    can no longer follow up."""
     reason = require_reason(reason)
     startup = Startup.objects.select_for_update().get(pk=startup.pk)
     startup.status = status
     startup._change_reason = reason
     as_actor(startup, actor).save()
+    if status != StartupStatus.ACTIVE:
+        # Its exporters are locked first, as an approval locks them: the two take turns.
+        list(Exporter.objects.select_for_update().filter(startup=startup).order_by("pk").values_list("pk", flat=True))
+        state = startup.get_status_display().lower()
+        claims_withdraw(actor=actor, startup_id=startup.pk, reason=f"the startup is {state} ({reason})")
     released = startup_release_exporters(actor=actor, startup=startup, reason=reason) if release else 0
     return startup, released

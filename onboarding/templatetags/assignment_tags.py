@@ -17,7 +17,9 @@ def assignment_panel(context, exporter) -> dict:
     """One query for the assignments (plus one for the team when a manager looks)."""
     user = context["request"].user
     assignments = list(
-        Assignment.objects.filter(exporter=exporter)
+        # A startup sees its own assignments only: not who had the exporter before, nor why it left them.
+        Assignment.objects.visible_to(user)
+        .filter(exporter=exporter)
         .select_related("startup", "agent", "assigned_by", "ended_by")
         .order_by("-assigned_at", "-pk")
     )

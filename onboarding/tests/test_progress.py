@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -108,8 +109,6 @@ def test_a_second_claim_while_one_waits_is_refused(agent_a, startup_a):
         stage=stage("storefront_live"),
         evidence={"evidence_url": "https://a.example/"},
     )
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError, match="already waiting"):
         stage_event_submit(
             actor=agent_a,
@@ -120,8 +119,6 @@ def test_a_second_claim_while_one_waits_is_refused(agent_a, startup_a):
 
 
 def test_stages_cannot_be_skipped(agent_a, exporter_a):
-    from django.core.exceptions import ValidationError
-
     with pytest.raises(ValidationError, match="next stage"):
         stage_event_submit(actor=agent_a, exporter=exporter_a, stage=stage("first_order"), evidence={})
 
@@ -202,7 +199,8 @@ def test_double_approval_accrues_one_commission(agent_a, officer, admin_user, st
         evidence={"evidence_url": "https://a.example/"},
     )
     stage_event_approve(actor=officer, event=event)
-    stage_event_approve(actor=admin_user, event=event)
+    with pytest.raises(ValidationError, match="already approved"):
+        stage_event_approve(actor=admin_user, event=event)
     assert Commission.objects.count() == 1
     assert StageEvent.objects.get().reviewed_by == officer
 

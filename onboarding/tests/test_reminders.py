@@ -162,6 +162,7 @@ def test_weekly_digests_go_to_every_member_and_admin_who_wants_them(
     exporter = assign(ExporterFactory(legal_name="Moved On Textiles LLP"), startup_a, stage_code="contacted")
     StageEvent.objects.create(
         exporter=exporter,
+        startup=startup_a,
         stage=Stage.objects.get(code="contacted"),
         submitted_at=MONDAY_9AM - timedelta(days=3),
         status="approved",

@@ -48,14 +48,18 @@ def exporter_update_view(request, pk: int):
 def exporter_detail(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
     stages = list(Stage.objects.ordered())
+    reached = exporter.stage_events.reached_on()
     context = {
         "exporter": exporter,
         "stages": stages,
         "next_stage": exporter.next_stage(stages),
         "can_work": exporter.startup_id is not None,
-        "waiting": exporter.stage_events.filter(status=StageEventStatus.SUBMITTED).select_related("stage").first(),
+        "waiting": exporter.stage_events.filter(status=StageEventStatus.SUBMITTED, startup_id=exporter.startup_id)
+        .select_related("stage")
+        .first(),
+        "steps": [(stage, reached.get(stage.pk)) for stage in stages],
         "activity_form": ActivityForm(),
         "set_stage_form": SetStageForm() if request.user.is_programme_admin else None,
-        "timeline": exporter_timeline(exporter),
+        "timeline": exporter_timeline(exporter, request.user),
     }
     return render(request, "onboarding/exporter_detail.html", context)

@@ -1,4 +1,5 @@
 import itertools
+from datetime import timedelta
 
 from django.db.models import Count
 from django.shortcuts import render
@@ -19,6 +20,10 @@ def home(request):
     return startup_home(request)
 
 
+# How long a startup is told that a claim of theirs was withdrawn.
+WITHDRAWN_SHOWN = timedelta(days=30)
+
+
 def startup_home(request):
     """Counts, unanswered rejections, then every exporter, stalled first and longest in stage next."""
     now = timezone.now()
@@ -33,12 +38,13 @@ def startup_home(request):
     counts["waiting"] = events.filter(status=StageEventStatus.SUBMITTED).count()
     rejected = list(events.rejected_open()[:20])
     counts["rejected"] = len(rejected)
+    withdrawn = list(events.withdrawn_since(now - WITHDRAWN_SHOWN)[:20])
     mine = request.GET.get("mine") == "1"  # agents: only the exporters handed to me
     if mine:
         exporters = exporters.filter(agent=request.user)
     page = paginate(request, exporters.for_list().by_urgency(now, stages))
     for exporter in page.object_list:
-        exporter.next_stage = following.get(exporter.current_stage_id) if exporter.current_stage_id else stages[0]
+        exporter.upcoming = following.get(exporter.current_stage_id) if exporter.current_stage_id else stages[0]
     return render(
         request,
         "onboarding/startup_home.html",
@@ -47,6 +53,7 @@ def startup_home(request):
             "page": page,
             "counts": counts,
             "rejected": rejected,
+            "withdrawn": withdrawn,
             "mine": mine,
         },
     )

@@ -122,6 +122,9 @@ def review_queue(request):
                 report_refusal(request, exc)
             else:
                 messages.success(request, f"Approved {count} submission{'s' if count != 1 else ''}.")
+                if count < len(ids):
+                    left = len(ids) - count
+                    messages.warning(request, f"{left} could not be approved: decided or withdrawn meanwhile.")
         return redirect("onboarding:review-queue")
     page = paginate(request, StageEvent.objects.waiting(), per_page=25)
     return render(request, "onboarding/review_queue.html", {"page": page, "review_form": ReviewForm()})

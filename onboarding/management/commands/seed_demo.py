@@ -53,6 +53,7 @@ COMMISSION_AMOUNTS = {
 DURATIONS = [10, 15, 30, 45, 60, 90]
 EVENT_FIELDS = [
     "exporter",
+    "startup",
     "assignment",
     "stage",
     "submitted_at",
@@ -309,6 +310,7 @@ class Command(BaseCommand):
                 at = a.assigned_at + timedelta(seconds=span * (k + 1) / (len(passed) + 1))
                 yield (
                     exporter.pk,
+                    a.startup_id,
                     a.pk,
                     stage.pk,
                     at,
@@ -326,6 +328,7 @@ class Command(BaseCommand):
                 waiting_since = now - timedelta(hours=rng.randint(2, 24 * 6))
                 yield (
                     exporter.pk,
+                    a.startup_id,
                     a.pk,
                     stages[current].pk,
                     waiting_since,
@@ -346,6 +349,7 @@ class Command(BaseCommand):
             submitted = min(a.assigned_at + timedelta(hours=rng.randint(1, 400)), now - timedelta(hours=2))
             yield (
                 a.exporter_id,
+                a.startup_id,
                 a.pk,
                 rng.choice(stages[1:]).pk,
                 submitted,
