@@ -35,7 +35,8 @@ class Activity(models.Model):
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
     note = models.TextField(blank=True)
     attachment = models.FileField(upload_to=PrivateUploadPath("activities"), blank=True)
-    attachment_name = models.CharField("file name", max_length=255, blank=True)
+    # db_default too: bulk loads (COPY) that name only the older columns still get "".
+    attachment_name = models.CharField("file name", max_length=255, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ActivityQuerySet.as_manager()

@@ -137,7 +137,8 @@ class StageEvent(models.Model):
     evidence_country = models.CharField(max_length=2, blank=True)
     evidence_date = models.DateField(null=True, blank=True)
     evidence_file = models.FileField(upload_to=PrivateUploadPath("evidence"), blank=True)
-    evidence_file_name = models.CharField("file name", max_length=255, blank=True)
+    # db_default too: bulk loads (COPY) that name only the older columns still get "".
+    evidence_file_name = models.CharField("file name", max_length=255, blank=True, default="", db_default="")
     note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=StageEventStatus.choices, default=StageEventStatus.SUBMITTED)
     reviewed_by = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""Migration 0007 gives claims made before it the startup that made them."""
+"""Migrations 0007–0008 give claims made before them the startup that made them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 BEFORE = [("onboarding", "0006_board_index")]
-AFTER = [("onboarding", "0007_evidence_ownership")]
+AFTER = [("onboarding", "0008_claim_owners_backfill")]
 
 
 def _migrate(targets):
