@@ -117,6 +117,14 @@ AXES_USERNAME_FORM_FIELD = "username"  # the login form field, which holds the e
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 LANGUAGE_CODE = "en-in"
+# Proxies (load balancer, CDN) between the internet and the app: the client's address is the
+# N-th entry from the right of X-Forwarded-For; with 0 the header is ignored (anyone can forge it).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "onboarding.views.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "onboarding.views.throttling.lockout_response"
+# Password-reset requests allowed per hour, per email address and per client address.
+PASSWORD_RESET_LIMIT_PER_EMAIL = 5
+PASSWORD_RESET_LIMIT_PER_IP = 20
 TIME_ZONE = "Asia/Kolkata"
 USE_I18N = True
 USE_TZ = True
