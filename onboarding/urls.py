@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assignments, commissions, exporters, home, imports, progress, reports, startups, team
+from .views import account, assignments, commissions, exporters, home, imports, progress, reports, startups, team
 from .views import reminders as reminder_views
 
 app_name = "onboarding"
@@ -57,4 +57,12 @@ urlpatterns += [
 urlpatterns += [
     path("reminders/", reminder_views.reminder_list, name="reminder-list"),
     path("account/preferences/", reminder_views.preferences, name="preferences"),
+]
+
+# A person's API tokens.
+urlpatterns += [
+    path("account/api/", account.api_access, name="account-api"),
+    path("account/api/new/", account.api_token_create_view, name="account-api-token-create"),
+    path("account/api/revoke-all/", account.api_tokens_revoke_all_view, name="account-api-revoke-all"),
+    path("account/api/<str:digest>/revoke/", account.api_token_revoke_view, name="account-api-token-revoke"),
 ]
