@@ -8,6 +8,7 @@ import json
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 from knox.models import AuthToken
 
 from ..models import User
@@ -44,7 +45,11 @@ def api_token_create(*, user: User) -> tuple[AuthToken, str]:
     """Issue `user` a new API token lasting API_TOKEN_DAYS; returns the row and the key, which
     exists nowhere else: show it once. Logged in the admin log entry table."""
     token, key = AuthToken.objects.create(user=user)
-    _log(actor=user, user=user, message=f"Created an API token ({key[:8]}…), valid until {token.expiry:%Y-%m-%d}.")
+    _log(
+        actor=user,
+        user=user,
+        message=f"Created an API token ({key[:8]}…), valid until {timezone.localtime(token.expiry):%Y-%m-%d}.",
+    )
     return token, key
 
 

@@ -37,8 +37,9 @@ def api_access(request):
 def api_token_create_view(request):
     # Rendered, not redirected: the key then never sits in a session or a message cookie.
     token, key = api_token_create(user=request.user)
+    until = timezone.localtime(token.expiry)
     messages.success(
-        request, f"Token created. It works until {token.expiry:%d %b %Y}. Copy it now: it is shown only this once."
+        request, f"Token created. It works until {until:%d %b %Y}. Copy it now: it is shown only this once."
     )
     return _page(request, new_key=key)
 
