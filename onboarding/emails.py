@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
+from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -16,11 +17,17 @@ def absolute_url(name: str, *args) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(name, args=args)
 
 
+def render_text(template_name: str, context: dict) -> str:
+    """A plain-text template rendered without HTML escaping: "Tom & Jerry" stays "Tom & Jerry",
+    not "Tom &amp; Jerry". Only for text/plain parts and subjects; HTML bodies keep escaping."""
+    return engines["django"].engine.get_template(template_name).render(Context(context, autoescape=False))
+
+
 def _send(kind: str, to: str, context: dict) -> str:
     # Templates link with `{{ site_url }}{% url … %}`: the same base as absolute_url.
     context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
-    subject = " ".join(render_to_string(f"emails/{kind}_subject.txt", context).split())
-    text = render_to_string(f"emails/{kind}_body.txt", context)
+    subject = " ".join(render_text(f"emails/{kind}_subject.txt", context).split())
+    text = render_text(f"emails/{kind}_body.txt", context)
     html = render_to_string(f"emails/{kind}_body.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assignments, commissions, exporters, files, home, imports, progress, reports, startups, team
+from .views import account, assignments, commissions, exporters, files, home, imports, progress, reports, startups, team
 from .views import reminders as reminder_views
 
 app_name = "onboarding"
@@ -60,4 +60,12 @@ urlpatterns += [
     path("files/evidence/<int:pk>/", files.evidence_file, name="file-evidence"),
     path("files/work/<int:pk>/", files.activity_file, name="file-activity"),
     path("account/preferences/", reminder_views.preferences, name="preferences"),
+]
+
+# A person's API tokens.
+urlpatterns += [
+    path("account/api/", account.api_access, name="account-api"),
+    path("account/api/new/", account.api_token_create_view, name="account-api-token-create"),
+    path("account/api/revoke-all/", account.api_tokens_revoke_all_view, name="account-api-revoke-all"),
+    path("account/api/<str:digest>/revoke/", account.api_token_revoke_view, name="account-api-token-revoke"),
 ]

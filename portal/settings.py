@@ -5,6 +5,7 @@ under var/, so a fresh checkout needs no server.
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,7 +45,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: stored hashed, expiring, revocable (replaces rest_framework.authtoken)
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files served from here: the docs page needs no CDN
     "simple_history",
@@ -101,6 +102,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a check: its password_changed() hook revokes the user's API tokens (see services/users.py).
+    {"NAME": "onboarding.services.users.ApiTokensRevokedOnPasswordChange"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "onboarding:home"
@@ -114,6 +117,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_VERBOSE = False
 AXES_USERNAME_FORM_FIELD = "username"  # the login form field, which holds the email
+# Proxies (load balancer, CDN) between the internet and the app: the client's address is the
+# N-th entry from the right of X-Forwarded-For; with 0 the header is ignored (anyone can forge it).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "onboarding.views.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "onboarding.views.throttling.lockout_response"
+# Password-reset requests allowed per hour, per email address and per client address.
+PASSWORD_RESET_LIMIT_PER_EMAIL = 5
+PASSWORD_RESET_LIMIT_PER_IP = 20
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 LANGUAGE_CODE = "en-in"
@@ -219,7 +230,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -228,6 +239,14 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # A service's refusal (Django's ValidationError) becomes a 400 with field errors.
     "EXCEPTION_HANDLER": "onboarding.api.binding.exception_handler",
+}
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; each lasts API_TOKEN_DAYS days,
+# is listed and revocable at /account/api/, and all of a user's go when their password changes.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",  # what integrations already send: `Authorization: Token <key>`
+    "AUTO_REFRESH": False,  # a fixed lifetime: using a token does not extend it
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Export Onboarding Portal API",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from onboarding.views.health import healthz
+from onboarding.views.throttling import password_reset_view
 
 urlpatterns = [
     # Django's password-reset confirmation doubles as "choose your password" for
@@ -15,6 +16,8 @@ urlpatterns = [
         ),
         name="password_reset_confirm",
     ),
+    # Django's reset request, limited per email and per client address (views/throttling.py).
+    path("accounts/password_reset/", password_reset_view, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -1,8 +1,8 @@
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .auth import token_obtain
 
 router = DefaultRouter()
 router.register("startups", views.StartupViewSet, basename="startup")
@@ -16,6 +16,6 @@ router.register("commissions", views.CommissionViewSet, basename="commission")
 app_name = "api"
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", token_obtain, name="token"),
     *router.urls,
 ]

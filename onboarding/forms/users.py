@@ -14,15 +14,19 @@ class MemberAddForm(forms.Form):
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
     role = forms.ChoiceField(choices=MemberRole.choices, initial=MemberRole.MANAGER)
+    # One message for every refusal, when the reason is not the asker's business (see TeamAgentForm).
+    refusal: str = ""
 
     def clean_email(self) -> str:
-
         email = self.cleaned_data["email"].strip().lower()
         user = User.objects.filter(email__iexact=email).first()
+        reason = ""
         if user and user.is_programme_staff:
-            raise ValidationError("This person is programme staff and cannot join a startup.")
-        if user and StartupMember.objects.active().filter(user=user).exists():
-            raise ValidationError("This person already belongs to a startup team.")
+            reason = "This person is programme staff and cannot join a startup."
+        elif user and StartupMember.objects.active().filter(user=user).exists():
+            reason = "This person already belongs to a startup team."
+        if reason:
+            raise ValidationError(self.refusal or reason)
         return email
 
 
@@ -38,6 +42,11 @@ class PreferencesForm(forms.Form):
 
 class TeamAgentForm(MemberAddForm):
     """A manager adds an agent to their own team."""
+
+    # A startup manager must not learn from this form who is programme staff or who works for
+    # another startup (a competitor), so every refusal reads the same. Staff adding members on
+    # the startup page keep the precise reasons: they may know.
+    refusal = "This person cannot be added to your team."
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from .reference import Sector
 from .reminders import Reminder
 from .stages import Stage, StageEvent
 from .startups import Startup, StartupMember
+from .throttling import ThrottleHit
 from .users import Role, User
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "StageEvent",
     "Startup",
     "StartupMember",
+    "ThrottleHit",
     "User",
 ]

@@ -3,7 +3,7 @@ snapshot of the rows a refused request must leave alone."""
 
 from __future__ import annotations
 
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from ..management import demo
@@ -13,9 +13,9 @@ API = "/api/v1"
 
 
 def api_for(user) -> APIClient:
-    """An API client sending that user's token, as an integration would."""
+    """An API client sending a new token of that user's, as an integration would."""
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     return api
 
 

@@ -4,7 +4,8 @@ or a role, and the OpenAPI schema and docs page."""
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from ..models import Exporter
@@ -17,7 +18,7 @@ def test_token_is_issued_for_email_and_password_and_opens_the_api(manager_a, exp
     response = APIClient().post(f"{API}/auth/token/", {"username": manager_a.email, "password": PASSWORD})
     assert response.status_code == 200
     key = response.json()["token"]
-    assert key == Token.objects.get(user=manager_a).key
+    assert AuthToken.objects.get(user=manager_a).digest == hash_token(key)
 
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -48,7 +49,7 @@ def test_bad_credentials_are_a_400_with_a_message(manager_a, body):
     response = APIClient().post(f"{API}/auth/token/", body, format="json")
     assert response.status_code == 400
     assert response.json()  # DRF's message, field or non-field
-    assert not Token.objects.exists()
+    assert not AuthToken.objects.exists()
 
 
 def test_repeated_failures_lock_the_login_out_through_axes(settings, manager_a):
@@ -58,7 +59,7 @@ def test_repeated_failures_lock_the_login_out_through_axes(settings, manager_a):
         client.post(f"{API}/auth/token/", {"username": manager_a.email, "password": "guess"})
     response = client.post(f"{API}/auth/token/", {"username": manager_a.email, "password": PASSWORD})
     assert response.status_code in (400, 403, 429)
-    assert not Token.objects.filter(user=manager_a).exists()
+    assert not AuthToken.objects.filter(user=manager_a).exists()
 
 
 def test_requests_without_a_token_or_with_a_bad_one_are_refused(db):

@@ -271,7 +271,9 @@ def test_manager_adds_an_agent_on_the_team_page(client_for, manager_a, startup_a
 
 def test_team_page_refuses_someone_already_in_a_team(client_for, manager_a, manager_b):
     response = client_for(manager_a).post(reverse("onboarding:team"), {"email": manager_b.email})
-    assert "already belongs" in response.context["form"].errors["email"][0]
+    # The same words as for programme staff: a manager does not learn who works for another startup.
+    assert response.context["form"].errors["email"] == ["This person cannot be added to your team."]
+    assert manager_b.memberships.count() == 1
 
 
 def test_managers_cannot_remove_other_managers(client_for, manager_a, startup_a):

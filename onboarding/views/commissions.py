@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ..forms.commissions import CommissionRuleForm, PaymentForm, ReversalForm
@@ -109,7 +110,16 @@ def commission_action(request, pk: int, action: str):
             messages.success(request, f"Reversed ₹{commission.amount} for {commission.exporter}.")
     except (ValidationError, PermissionDenied) as exc:
         report_refusal(request, exc)
-    return redirect(request.POST.get("next") or "onboarding:commission-list")
+    return redirect(_safe_next(request) or "onboarding:commission-list")
+
+
+def _safe_next(request) -> str:
+    """The form's `next` (the filtered list it was posted from) when it stays on this site, else ""."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
 
 
 @admin_required
