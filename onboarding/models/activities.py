@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
-from .files import PrivateUploadPath, display_name, file_kind
+from .files import PrivateFileMixin, PrivateUploadPath
 from .scoped import ScopedQuerySet
 
 
@@ -24,7 +23,7 @@ class ActivityQuerySet(ScopedQuerySet):
         return self.select_related("exporter", "startup", "user")
 
 
-class Activity(models.Model):
+class Activity(PrivateFileMixin, models.Model):
     """One entry in a startup's work log."""
 
     startup = models.ForeignKey("onboarding.Startup", on_delete=models.PROTECT, related_name="activities")
@@ -40,6 +39,7 @@ class Activity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ActivityQuerySet.as_manager()
+    file_field, file_name_field, download_route = "attachment", "attachment_name", "onboarding:file-activity"
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
@@ -52,16 +52,3 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} with {self.exporter} on {self.occurred_at:%d %b %Y}"
-
-    @property
-    def file_name(self) -> str:
-        return display_name(self.attachment.name, self.attachment_name) if self.attachment else ""
-
-    @property
-    def file_kind(self) -> str:
-        return file_kind(self.attachment.name) if self.attachment else ""
-
-    @property
-    def download_url(self) -> str:
-        """The protected download of the attachment ("" without one)."""
-        return reverse("onboarding:file-activity", args=[self.pk]) if self.attachment else ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 
+from django.urls import reverse
 from django.utils.deconstruct import deconstructible
 
 
@@ -25,9 +26,27 @@ class PrivateUploadPath:
         return isinstance(other, PrivateUploadPath) and other.folder == self.folder
 
 
-def display_name(stored_name: str, original: str) -> str:
-    """What a person sees for a file: its original name, else the stored one's last part."""
-    return original or os.path.basename(stored_name)
+class PrivateFileMixin:
+    """A record with one private upload: its name for people, its kind, its checked download."""
+
+    file_field: str  # the FileField
+    file_name_field: str  # the CharField keeping the uploaded file's original name
+    download_route: str  # the URL name of the checked download view
+
+    @property
+    def file_name(self) -> str:
+        upload = getattr(self, self.file_field)
+        return (getattr(self, self.file_name_field) or os.path.basename(upload.name)) if upload else ""
+
+    @property
+    def file_kind(self) -> str:
+        upload = getattr(self, self.file_field)
+        return file_kind(upload.name) if upload else ""
+
+    @property
+    def download_url(self) -> str:
+        """The protected download ("" without a file)."""
+        return reverse(self.download_route, args=[self.pk]) if getattr(self, self.file_field) else ""
 
 
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp"}

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from .files import PrivateUploadPath, display_name, file_kind
+from .files import PrivateFileMixin, PrivateUploadPath
 from .scoped import ScopedQuerySet
 
 
@@ -115,7 +114,7 @@ class StageEventQuerySet(ScopedQuerySet):
         )
 
 
-class StageEvent(models.Model):
+class StageEvent(PrivateFileMixin, models.Model):
     """A claim that an exporter reached a stage, with its evidence. Append-only."""
 
     exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.CASCADE, related_name="stage_events")
@@ -148,6 +147,7 @@ class StageEvent(models.Model):
     review_note = models.TextField(blank=True)
 
     objects = StageEventQuerySet.as_manager()
+    file_field, file_name_field, download_route = "evidence_file", "evidence_file_name", "onboarding:file-evidence"
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -159,16 +159,3 @@ class StageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exporter} → {self.stage} ({self.get_status_display()})"
-
-    @property
-    def file_name(self) -> str:
-        return display_name(self.evidence_file.name, self.evidence_file_name) if self.evidence_file else ""
-
-    @property
-    def file_kind(self) -> str:
-        return file_kind(self.evidence_file.name) if self.evidence_file else ""
-
-    @property
-    def download_url(self) -> str:
-        """The protected download of the evidence file ("" without one)."""
-        return reverse("onboarding:file-evidence", args=[self.pk]) if self.evidence_file else ""
