@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import assignments, commissions, exporters, home, imports, progress, reports, startups, team
+from .views import assignments, commissions, exporters, home, imports, progress, reports, startups, team, two_factor
 from .views import reminders as reminder_views
 
 app_name = "onboarding"
@@ -57,4 +57,14 @@ urlpatterns += [
 urlpatterns += [
     path("reminders/", reminder_views.reminder_list, name="reminder-list"),
     path("account/preferences/", reminder_views.preferences, name="preferences"),
+]
+
+# Two-factor sign-in: set up, recovery codes, and the code after the password.
+urlpatterns += [
+    path("account/two-factor/", two_factor.two_factor, name="two-factor"),
+    path("account/two-factor/start/", two_factor.two_factor_start, name="two-factor-start"),
+    path("account/two-factor/confirm/", two_factor.two_factor_confirm, name="two-factor-confirm"),
+    path("account/two-factor/codes/", two_factor.two_factor_codes, name="two-factor-codes"),
+    path("account/two-factor/disable/", two_factor.two_factor_disable, name="two-factor-disable"),
+    path("account/two-factor/verify/", two_factor.two_factor_verify, name="two-factor-verify"),
 ]

@@ -59,6 +59,11 @@ class User(AbstractUser):
     # Programme staff are marked here; startup roles come from StartupMember.
     staff_role = models.CharField(max_length=10, choices=StaffRole.choices, blank=True, default="")
     weekly_digest = models.BooleanField(default=True, help_text="Receive the weekly pipeline digest by email.")
+    # Kept by the two-factor services beside the devices themselves, so that deciding whether a
+    # signed-in person owes a code costs no query on every request.
+    two_factor_enabled = models.BooleanField(
+        "two-factor sign-in", default=False, editable=False, help_text="Signs in with a code from an authenticator app."
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -91,6 +96,11 @@ class User(AbstractUser):
     @property
     def is_programme_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def must_use_two_factor(self) -> bool:
+        """Programme admins sign in with a second factor; others may choose to (read from the row, no query)."""
+        return self.is_superuser or self.staff_role == StaffRole.ADMIN
 
     @property
     def startup(self):
