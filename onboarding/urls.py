@@ -1,6 +1,19 @@
 from django.urls import path
 
-from .views import account, assignments, commissions, exporters, files, home, imports, progress, reports, startups, team
+from .views import (
+    account,
+    assignments,
+    commissions,
+    exporters,
+    files,
+    home,
+    imports,
+    progress,
+    reports,
+    startups,
+    team,
+    two_factor,
+)
 from .views import reminders as reminder_views
 
 app_name = "onboarding"
@@ -68,4 +81,14 @@ urlpatterns += [
     path("account/api/new/", account.api_token_create_view, name="account-api-token-create"),
     path("account/api/revoke-all/", account.api_tokens_revoke_all_view, name="account-api-revoke-all"),
     path("account/api/<str:digest>/revoke/", account.api_token_revoke_view, name="account-api-token-revoke"),
+]
+
+# Two-factor sign-in: set up, recovery codes, and the code after the password.
+urlpatterns += [
+    path("account/two-factor/", two_factor.two_factor, name="two-factor"),
+    path("account/two-factor/start/", two_factor.two_factor_start, name="two-factor-start"),
+    path("account/two-factor/confirm/", two_factor.two_factor_confirm, name="two-factor-confirm"),
+    path("account/two-factor/codes/", two_factor.two_factor_codes, name="two-factor-codes"),
+    path("account/two-factor/disable/", two_factor.two_factor_disable, name="two-factor-disable"),
+    path("account/two-factor/verify/", two_factor.two_factor_verify, name="two-factor-verify"),
 ]

@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files served from here: the docs page needs no CDN
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "onboarding",
 ]
 
@@ -60,7 +63,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sends whoever owes a second factor to enrol or enter a code before any other page.
+    "onboarding.views.access.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it reads the outcome of authentication.
@@ -126,6 +132,13 @@ AXES_LOCKOUT_CALLABLE = "onboarding.views.throttling.lockout_response"
 PASSWORD_RESET_LIMIT_PER_EMAIL = 5
 PASSWORD_RESET_LIMIT_PER_IP = 20
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# Two-factor sign-in (django-otp): authenticator apps (TOTP) and single-use recovery codes.
+# Each wrong code doubles the wait before the next try (1, 2, 4… seconds), per device.
+OTP_TOTP_ISSUER = "Export Onboarding Portal"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = "Asia/Kolkata"

@@ -2,11 +2,13 @@
 
 The key is django-rest-knox's: only its SHA-512 digest is stored, it expires after API_TOKEN_DAYS
 and its owner can revoke it at /account/api/. Credentials go through Django's `authenticate()`,
-so django-axes counts failures and locks out exactly as on the sign-in page.
+so django-axes counts failures and locks out exactly as on the sign-in page; an account with
+two-factor sign-in also sends its code.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -15,7 +17,29 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..services.users import api_token_create
+from ..services.users import api_token_create, user_two_factor_verify
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    code = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="Two-factor code (authenticator app or a recovery code): required when the account has it on.",
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        user = attrs["user"]
+        if user.two_factor_enabled:
+            # The password alone must not hand out a token that skips the second step.
+            if not attrs.get("code"):
+                raise serializers.ValidationError({"code": ["This account signs in with two-factor: send `code`."]})
+            try:
+                user_two_factor_verify(user=user, code=attrs["code"].strip())
+            except DjangoValidationError as refused:
+                raise serializers.ValidationError({"code": refused.message_dict["code"]}) from None
+        return attrs
 
 
 class IssuedTokenSerializer(serializers.Serializer):
@@ -31,11 +55,11 @@ class TokenObtainView(APIView):
     parser_classes = [FormParser, MultiPartParser, JSONParser]
     renderer_classes = [JSONRenderer]
 
-    @extend_schema(request=AuthTokenSerializer, responses=IssuedTokenSerializer, operation_id="auth_token_create")
+    @extend_schema(request=TokenRequestSerializer, responses=IssuedTokenSerializer, operation_id="auth_token_create")
     def post(self, request):
         # The plain HttpRequest, not DRF's wrapper: django-axes marks a lockout on the request it is
         # given, and its middleware reads the mark there to answer 429 instead of a bare 400.
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request._request})
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)
         token, key = api_token_create(user=serializer.validated_data["user"])
         return Response(IssuedTokenSerializer({"token": key, "expiry": token.expiry}).data)

@@ -74,12 +74,13 @@ class StageEvidenceForm(forms.Form):
     def __init__(self, *args, stage, **kwargs):
         super().__init__(*args, **kwargs)
         self.stage = stage
-        required = set(stage.evidence_fields)
+        # Only known fields: a name the stage's row holds but the portal does not know is ignored.
+        required = stage.required_evidence
         optional = [EvidenceField.NOTE, EvidenceField.FILE]
-        for name in [*stage.evidence_fields, *[f for f in optional if f not in required]]:
-            field = self.FIELDS[EvidenceField(name)]()
+        for name in [*required, *[f for f in optional if f not in required]]:
+            field = self.FIELDS[name]()
             field.required = name in required
-            self.fields[EVIDENCE_ATTRIBUTES[EvidenceField(name)]] = field
+            self.fields[EVIDENCE_ATTRIBUTES[name]] = field
 
     def clean_evidence_country(self) -> str:
         return _country(self.cleaned_data["evidence_country"]) if self.cleaned_data.get("evidence_country") else ""

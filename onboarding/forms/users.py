@@ -52,3 +52,38 @@ class TeamAgentForm(MemberAddForm):
         super().__init__(*args, **kwargs)
         del self.fields["role"]
         self.fields["email"].help_text = "They get an email to set their password."
+
+
+class TwoFactorConfirmForm(forms.Form):
+    """The first code from a newly set-up authenticator app."""
+
+    code = forms.CharField(
+        label="Code from your app",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text="Six digits, changing every 30 seconds.",
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split()).replace("-", "").lower()
+        if not (len(code) == 6 and code.isdigit()):
+            raise ValidationError("Type the six digits your authenticator app shows.")
+        return code
+
+
+class TwoFactorVerifyForm(TwoFactorConfirmForm):
+    """After the password: a code from the authenticator app, or one of the recovery codes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Code"
+        self.fields["code"].widget.attrs["inputmode"] = "text"
+        self.fields["code"].help_text = "The six digits your authenticator app shows, or one of your recovery codes."
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split()).replace("-", "").lower()
+        if len(code) == 6 and code.isdigit():
+            return code
+        if len(code) == 8 and code.isalnum():
+            return code
+        raise ValidationError("Type the six digits your app shows, or an eight-character recovery code.")

@@ -14,7 +14,6 @@ import time
 
 from django.db import connection, transaction
 from django.db.models import F
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from ..models import Assignment, Exporter, Startup, User
 from ..models.assignments import EndReason
 from ..models.exporters import ExporterStatus
 from ..services.auto_assign import auto_assignment_apply, propose
+from . import demo
 
 
 def _shape_pool(target: int) -> int:
@@ -48,8 +48,7 @@ def _shape_pool(target: int) -> int:
 
 
 def _preview_page_ms(staff: User) -> tuple[float, int, int]:
-    client = Client()
-    client.force_login(staff)
+    client = demo.signed_in_client(staff)
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
         response = client.get("/assignments/auto/", secure=True)

@@ -1,4 +1,5 @@
-"""Realistic, deterministic demo data (names, places, identifiers) for `seed_demo` and tests."""
+"""Realistic, deterministic demo data (names, places, identifiers) for `seed_demo` and tests,
+and fully signed-in sessions (password and second factor) for `bench` and tests."""
 
 from __future__ import annotations
 
@@ -6,7 +7,15 @@ import csv
 import io
 import random
 import string
+import time
+from base64 import b32encode
 
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import hotp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ..services.users import user_pending_authenticator, user_two_factor_confirm, user_two_factor_start
 from ..validators import gstin_check_character
 
 # Major exporting districts per state (GST code), weighted by how often they appear.
@@ -244,3 +253,52 @@ def exporter_csv(rows: list[dict[str, str]]) -> bytes:
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode()
+
+
+# --- Two-factor sign-in for programmatic sessions -----------------------------------------
+
+
+def authenticator_code(device: TOTPDevice) -> str:
+    """The code `device` accepts next, as the person's app would show it: the current time
+    step's, or a later step's within the device's tolerance when that one was used already."""
+    now = (int(time.time()) - device.t0) // device.step + device.drift
+    return f"{hotp(device.bin_key, max(now, device.last_t + 1), digits=device.digits):0{device.digits}d}"
+
+
+def authenticator_for(user) -> TOTPDevice:
+    """`user`'s confirmed authenticator app, set up through the two-factor services if missing."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        user_two_factor_start(user=user)
+        device = user_two_factor_confirm(user=user, code=authenticator_code(user_pending_authenticator(user))).device
+    return device
+
+
+def verify_session(client, user) -> None:
+    """Mark a Django test client's session (already signed in as `user`) as verified by
+    `user`'s authenticator, as django-otp's `login()` does after a right code."""
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = authenticator_for(user).persistent_id
+    session.save()
+
+
+def signed_in_client(user) -> Client:
+    """A Django test client signed in as `user` as a person would be: the password and, for
+    programme admins (who must use it), the second factor."""
+    client = Client()
+    client.force_login(user)
+    if user.must_use_two_factor:
+        verify_session(client, user)
+    return client
+
+
+def two_factor_lines(user) -> list[str]:
+    """Set up `user`'s authenticator and say how to sign in with it: for the demo admin, who
+    must use a second factor (the key goes into an app; a recovery code works once instead)."""
+    user_two_factor_start(user=user)
+    on = user_two_factor_confirm(user=user, code=authenticator_code(user_pending_authenticator(user)))
+    key = b32encode(on.device.bin_key).decode()
+    return [
+        f"  {'':<18} two-factor: add key {key} to an authenticator app,",
+        f"  {'':<18} or use a one-time recovery code: {', '.join(on.recovery_codes[:3])}",
+    ]

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -58,6 +61,43 @@ class Stage(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # Stage codes are named in code ("assigned", "contacted"…): plain lower-case words.
+    CODE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+
+    def clean(self) -> None:
+        errors = {}
+        if not self.CODE_PATTERN.fullmatch(self.code or ""):
+            errors["code"] = (
+                "Use lower-case letters, digits and underscores, starting with a letter (e.g. first_order)."
+            )
+        if self.order is not None and self.order < 1:
+            errors["order"] = "Stages are numbered from 1."
+        if problem := self.evidence_problem(self.evidence_fields):
+            errors["evidence_fields"] = problem
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def evidence_problem(fields) -> str | None:
+        """Why `fields` cannot be a stage's required evidence, or None when it can."""
+        if not isinstance(fields, list):
+            return "List the evidence as a list of field names."
+        unknown = [str(f) for f in fields if f not in EvidenceField.values]
+        if unknown:
+            known = ", ".join(EvidenceField.values)
+            return f"Unknown evidence field: {', '.join(unknown)}. Choose from {known}."
+        if len(set(fields)) != len(fields):
+            return "Each evidence field may be listed once."
+        return None
+
+    @property
+    def required_evidence(self) -> list[EvidenceField]:
+        """The evidence this stage asks for: known fields, each once, in the stored order.
+        `clean()` refuses anything else; a row written around it is still read without error."""
+        fields = self.evidence_fields if isinstance(self.evidence_fields, list) else []
+        known = [EvidenceField(f) for f in fields if isinstance(f, str) and f in EvidenceField.values]
+        return list(dict.fromkeys(known))
 
 
 class StageEventStatus(models.TextChoices):

@@ -23,6 +23,27 @@ class StaffRole(models.TextChoices):
     OFFICER = "officer", "Programme officer"
 
 
+# What an officer may open in Django admin: the programme's records, read-only. An allow-list,
+# so whatever is not named here is refused: API tokens (of any token app), sign-in records,
+# sessions, users (their password hashes) and their two-factor devices, and any model an app
+# adds later.
+OFFICER_ADMIN_MODELS = (
+    "activity",
+    "assignment",
+    "commission",
+    "commissionrule",
+    "exporter",
+    "importbatch",
+    "reminder",
+    "sector",
+    "stage",
+    "stageevent",
+    "startup",
+    "startupmember",
+)
+OFFICER_ADMIN_PERMISSIONS = frozenset(f"onboarding.view_{model}" for model in OFFICER_ADMIN_MODELS)
+
+
 class UserQuerySet(models.QuerySet):
     def staff(self) -> UserQuerySet:
         """Active programme staff: admins (superusers count) and officers."""
@@ -59,6 +80,11 @@ class User(AbstractUser):
     # Programme staff are marked here; startup roles come from StartupMember.
     staff_role = models.CharField(max_length=10, choices=StaffRole.choices, blank=True, default="")
     weekly_digest = models.BooleanField(default=True, help_text="Receive the weekly pipeline digest by email.")
+    # Kept by the two-factor services beside the devices themselves, so that deciding whether a
+    # signed-in person owes a code costs no query on every request.
+    two_factor_enabled = models.BooleanField(
+        "two-factor sign-in", default=False, editable=False, help_text="Signs in with a code from an authenticator app."
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -93,22 +119,33 @@ class User(AbstractUser):
         return self.role == Role.ADMIN
 
     @property
+    def must_use_two_factor(self) -> bool:
+        """Programme admins sign in with a second factor; others may choose to (read from the row, no query)."""
+        return self.is_superuser or self.staff_role == StaffRole.ADMIN
+
+    @property
     def startup(self):
         membership = self.active_membership
         return membership.startup if membership else None
 
-    # Django admin permissions follow the programme role rather than per-user grants:
-    # admins may do anything there, officers may look at everything.
+    # Django admin rights follow the programme role rather than per-user grants: admins may
+    # do anything there; officers may look at the programme's own records and nothing else.
     def has_perm(self, perm: str, obj=None) -> bool:
-        if self.is_active and self.staff_role == StaffRole.ADMIN:
+        if not self.is_active:
+            return False
+        if self.is_superuser or self.staff_role == StaffRole.ADMIN:
             return True
-        if self.is_active and self.staff_role == StaffRole.OFFICER and perm.partition(".")[2].startswith("view_"):
-            return True
+        if self.staff_role == StaffRole.OFFICER:
+            return perm in OFFICER_ADMIN_PERMISSIONS
         return super().has_perm(perm, obj)
 
     def has_module_perms(self, app_label: str) -> bool:
-        if self.is_active and self.staff_role in (StaffRole.ADMIN, StaffRole.OFFICER):
+        if not self.is_active:
+            return False
+        if self.is_superuser or self.staff_role == StaffRole.ADMIN:
             return True
+        if self.staff_role == StaffRole.OFFICER:
+            return any(perm.startswith(f"{app_label}.") for perm in OFFICER_ADMIN_PERMISSIONS)
         return super().has_module_perms(app_label)
 
     def get_role_display(self) -> str:

@@ -104,7 +104,7 @@ def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidenc
         raise ValidationError(f"The next stage for this exporter is {expected or 'none: it has finished'}.")
     if StageEvent.objects.filter(exporter=exporter, stage=stage, status=StageEventStatus.SUBMITTED).exists():
         raise ValidationError(f"Evidence for “{stage}” is already waiting for review.")
-    missing = [f for f in stage.evidence_fields if not evidence.get(EVIDENCE_ATTRIBUTES[f])]
+    missing = [f for f in stage.required_evidence if not evidence.get(EVIDENCE_ATTRIBUTES[f])]
     if missing:
         raise ValidationError(f"Missing evidence: {', '.join(EvidenceField(f).label for f in missing)}.")
     upload = evidence.get("evidence_file")

@@ -1,14 +1,21 @@
-"""People's own settings: email preferences and API tokens (created, revoked, and all revoked
-when the password changes)."""
+"""People's own settings: email preferences, API tokens (created, revoked, and all revoked
+when the password changes) and two-factor sign-in (an authenticator app plus single-use
+recovery codes, on django-otp's devices)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_otp import verify_token
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from ..models import User
@@ -90,3 +97,115 @@ class ApiTokensRevokedOnPasswordChange:
 
     def get_help_text(self) -> str:
         return "Changing your password also revokes your API tokens."
+
+
+# --- Two-factor sign-in ---------------------------------------------------------------
+
+RECOVERY_CODES = 10
+
+
+@dataclass
+class TwoFactorOn:
+    device: TOTPDevice
+    recovery_codes: list[str]
+
+
+def user_pending_authenticator(user: User) -> TOTPDevice | None:
+    """The authenticator secret `user` is setting up and has not yet confirmed, if any."""
+    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+
+
+@transaction.atomic
+def user_two_factor_start(*, user: User) -> TOTPDevice:
+    """Begin set-up: a new, unconfirmed authenticator secret for `user`, replacing an earlier unconfirmed one."""
+    if user.two_factor_enabled:
+        raise ValidationError("Two-factor sign-in is already on.")
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+
+
+def user_two_factor_confirm(*, user: User, code: str) -> TwoFactorOn:
+    """Turn two-factor sign-in on once the app's first code matches: the device is confirmed and
+    `RECOVERY_CODES` recovery codes are made (returned, to be shown once); logged."""
+    device = user_pending_authenticator(user)
+    if device is None:
+        raise ValidationError({"code": "Start the set-up again: there is no authenticator waiting for a code."})
+    _check(user=user, device=device, code=code)
+    return _turn_on(user=user, device=device)
+
+
+@transaction.atomic
+def _turn_on(*, user: User, device: TOTPDevice) -> TwoFactorOn:
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    codes = _new_recovery_codes(user)
+    user.two_factor_enabled = True
+    user.save(update_fields=["two_factor_enabled"])
+    _log(actor=user, user=user, message="Turned two-factor sign-in on.")
+    return TwoFactorOn(device=device, recovery_codes=codes)
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": "Recovery codes", "confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def user_recovery_codes_regenerate(*, user: User) -> list[str]:
+    """Replace `user`'s recovery codes with `RECOVERY_CODES` new ones (returned, to be shown once); logged."""
+    if not user.two_factor_enabled:
+        raise ValidationError("Turn two-factor sign-in on first.")
+    codes = _new_recovery_codes(user)
+    _log(actor=user, user=user, message="Made new two-factor recovery codes.")
+    return codes
+
+
+@transaction.atomic
+def user_two_factor_disable(*, actor: User, user: User) -> User:
+    """Turn `user`'s two-factor sign-in off, deleting their authenticator and recovery codes: by
+    themselves (not programme admins, who must keep it) or, as a reset, by an admin; logged."""
+    if actor.pk == user.pk and user.must_use_two_factor:
+        raise PermissionDenied("Programme admins must keep two-factor sign-in on.")
+    if actor.pk != user.pk and not actor.is_programme_admin:
+        raise PermissionDenied("Only a programme admin can reset someone else's two-factor sign-in.")
+    if not user.two_factor_enabled and not TOTPDevice.objects.filter(user=user).exists():
+        return user
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    user.two_factor_enabled = False
+    user.save(update_fields=["two_factor_enabled"])
+    message = "Turned two-factor sign-in off." if actor.pk == user.pk else "Reset two-factor sign-in."
+    _log(actor=actor, user=user, message=message)
+    return user
+
+
+def user_two_factor_verify(*, user: User, code: str) -> Device:
+    """Check a sign-in code: six digits go to the authenticator, anything else is tried as a
+    recovery code (used up on success). Returns the device that accepted it.
+
+    Not one transaction on purpose: django-otp records a wrong code (and the wait it earns)
+    in its own, which a refusal raised here must not roll back."""
+    model = TOTPDevice if code.isdigit() else StaticDevice
+    device = model.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        what = "an authenticator app" if model is TOTPDevice else "recovery codes"
+        raise ValidationError({"code": f"Your account has no {what} for two-factor sign-in."})
+    _check(user=user, device=device, code=code)
+    return device
+
+
+def _check(*, user: User, device: TOTPDevice | StaticDevice, code: str) -> None:
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        seconds = max(1, int((details["locked_until"] - timezone.now()).total_seconds()) + 1)
+        raise ValidationError({"code": f"Too many wrong codes: wait {seconds} seconds, then try again."})
+    if verify_token(user, device.persistent_id, code) is None:
+        if isinstance(device, StaticDevice):
+            raise ValidationError({"code": "That recovery code is not right, or it was used already."})
+        raise ValidationError({"code": "That code is not right. Type the newest code your app shows."})

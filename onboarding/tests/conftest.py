@@ -4,10 +4,12 @@ the agent of startup A, the manager of startup B), their objects, the browser an
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from portal.celery import app as celery_app
 
+from ..management import demo
 from ..models import Activity, Assignment, Commission
 from ..models.startups import MemberRole
 from ..models.users import StaffRole
@@ -37,7 +39,10 @@ def _media_root(request, settings, tmp_path):
 
 @pytest.fixture
 def admin_user(db):
-    return UserFactory(email="admin@programme.example", staff_role=StaffRole.ADMIN, is_staff=True)
+    """A programme admin, with the authenticator app that admins must use."""
+    user = UserFactory(email="admin@programme.example", staff_role=StaffRole.ADMIN, is_staff=True)
+    demo.authenticator_for(user)
+    return user
 
 
 @pytest.fixture
@@ -80,6 +85,22 @@ def exporter_a(startup_a):
 def exporter_b(startup_b):
     """An exporter assigned to startup B."""
     return assign(ExporterFactory(legal_name="Beta Gems LLP", state="24"), startup_b)
+
+
+class PortalClient(Client):
+    """Django's test client, where `force_login` stands for a whole sign-in: the password and,
+    for someone with two-factor sign-in on, the code (the session records the authenticator
+    as the verify page does). `force_login(user, verified=False)` stops after the password."""
+
+    def force_login(self, user, backend=None, *, verified: bool = True):
+        super().force_login(user, backend)
+        if verified and user.two_factor_enabled:
+            demo.verify_session(self, user)
+
+
+@pytest.fixture
+def client():
+    return PortalClient()
 
 
 @pytest.fixture
@@ -166,6 +187,10 @@ def sign_in(page):
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        if "/account/two-factor/verify/" in page.url:
+            page.get_by_label("Code").fill(demo.authenticator_code(demo.authenticator_for(user)))
+            page.get_by_role("button", name="Verify").click()
+            page.wait_for_url(lambda url: "/account/two-factor/" not in url)
         return page
 
     return fill

@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -110,8 +109,7 @@ class Command(BaseCommand):
         return pages
 
     def measure(self, name: str, url: str, user: User, repeat: int) -> Result:
-        client = Client()
-        client.force_login(user)
+        client = demo.signed_in_client(user)
         # secure=True: production settings redirect plain HTTP to HTTPS.
         response = client.get(url, secure=True)  # warm-up: connection, templates, caches
         timings = []

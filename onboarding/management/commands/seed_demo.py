@@ -179,6 +179,8 @@ class Command(BaseCommand):
                     ).update(agent=user)
             role = (member_role or staff_role).label
             lines.append(f"  {role:<18} {email}" + (f"  ({startup})" if member_role else ""))
+            if staff_role == StaffRole.ADMIN:
+                lines += demo.two_factor_lines(user)
         return "\n".join(lines) + "\n"
 
     def _startups(self, rng: random.Random, count: int, sectors: dict[str, Sector]) -> list[Startup]:
