@@ -6,8 +6,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from ..filters import parse_id
 from ..forms.commissions import CommissionRuleForm, PaymentForm, ReversalForm
 from ..models import Commission, CommissionRule, Startup
 from ..models.commissions import CommissionStatus
@@ -38,8 +40,9 @@ EXPORT_COLUMNS = [
 def _statement_queryset(request):
     commissions = Commission.objects.visible_to(request.user).for_list()
     startup = None
-    if request.user.is_programme_staff and request.GET.get("startup", "").isdigit():
-        startup = get_object_or_404(Startup, pk=request.GET["startup"])
+    startup_id = parse_id(request.GET.get("startup"))
+    if request.user.is_programme_staff and startup_id:
+        startup = get_object_or_404(Startup, pk=startup_id)
         commissions = commissions.filter(startup=startup)
     status = request.GET.get("status", "")
     if status:
@@ -109,7 +112,11 @@ def commission_action(request, pk: int, action: str):
             messages.success(request, f"Reversed ₹{commission.amount} for {commission.exporter}.")
     except (ValidationError, PermissionDenied) as exc:
         report_refusal(request, exc)
-    return redirect(request.POST.get("next") or "onboarding:commission-list")
+    back = request.POST.get("next", "")
+    # Only back to a page of this site: a forged form must not send the admin elsewhere.
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "onboarding:commission-list"
+    return redirect(back)
 
 
 @admin_required
