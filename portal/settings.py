@@ -141,12 +141,17 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "media/"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# A request's form fields (not its files) are read into memory up to Django's default 2.5 MB;
+# an uploaded file over 2 MB is streamed to a temporary file instead of memory. The import
+# page refuses a body over IMPORT_MAX_BYTES before storing any of it (views/uploads.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-# Exporter import (onboarding/spreadsheets.py, forms/imports.py): files larger or longer than these are refused
-# with a message; files with more rows than IMPORT_ASYNC_ROWS are checked and written by Celery.
+# Exporter import (onboarding/spreadsheets.py, forms/imports.py): files larger, longer or wider
+# than these are refused with a message before their rows are read; files with more rows than
+# IMPORT_ASYNC_ROWS are checked and written by Celery.
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 IMPORT_MAX_ROWS = 100_000
+IMPORT_MAX_COLUMNS = 60
 IMPORT_ASYNC_ROWS = 2000
 
 # Email: console by default; EMAIL_URL=smtp://host:port for a real server.
