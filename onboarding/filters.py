@@ -1,11 +1,16 @@
-"""List filters for staff pages (django-filter)."""
+"""List filters for staff pages and the API (django-filter), and reading ids from a request."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django_filters.fields import ModelChoiceField
 
 from .models import Activity, Exporter, Sector, Stage, Startup, User
 from .models.activities import ActivityKind
@@ -13,6 +18,65 @@ from .models.exporters import ExporterStatus
 from .models.reminders import Reminder, ReminderKind, ReminderStatus
 from .models.startups import StartupStatus
 from .reference import STATE_CHOICES
+
+# The largest id a bigint column holds (PostgreSQL's bigint, SQLite's INTEGER): a larger
+# number sent to the database is an overflow error, not "no such row".
+MAX_ID = 2**63 - 1
+# ASCII digits only: str.isdigit() accepts "²", which int() refuses, and int() accepts
+# "١٢" (Arabic-Indic digits), " 7", "+7" and "7_000", none of which is an id we print.
+ID_RE = re.compile(r"[0-9]{1,19}")
+INVALID_ID = "Enter an id: a whole number from 1 to 9223372036854775807."
+
+
+def parse_id(value: object) -> int | None:
+    """A database id from a query string or form value; None for anything else (junk, 0, too big)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and ID_RE.fullmatch(value):
+        number = int(value)
+    else:
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
+def parse_ids(values: Iterable[object]) -> list[int]:
+    """The ids among `values`, in order, without repeats; junk is left out."""
+    ids = (parse_id(value) for value in values)
+    return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+class IdField(forms.Field):
+    """A form field for an id: a clear message for junk instead of a database error."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        number = parse_id(value)
+        if number is None:
+            raise ValidationError(INVALID_ID, code="invalid")
+        return number
+
+
+class IdFilter(django_filters.Filter):
+    """Filter on an id column (`?exporter=12`): junk is a field error, never a 500."""
+
+    field_class = IdField
+
+
+class IdChoiceField(ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and parse_id(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdChoiceFilter(django_filters.ModelChoiceFilter):
+    """A ModelChoiceFilter by primary key that refuses junk before it reaches the database."""
+
+    field_class = IdChoiceField
+
 
 ASSIGNED_CHOICES = [("", "Any"), ("true", "Unassigned"), ("false", "Assigned")]
 STALLED_CHOICES = [("", "Any"), ("true", "Stalled only")]
@@ -47,7 +111,7 @@ class StartupFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     status = django_filters.ChoiceFilter(choices=StartupStatus.choices)
     state = django_filters.ChoiceFilter(choices=STATE_CHOICES)
-    sector = django_filters.ModelChoiceFilter(field_name="sectors", queryset=Sector.objects.all())
+    sector = IdChoiceFilter(field_name="sectors", queryset=Sector.objects.all())
 
     class Meta:
         model = Startup
@@ -62,12 +126,12 @@ class ExporterFilter(BootstrapFilterSet):
     state = django_filters.ChoiceFilter(choices=STATE_CHOICES)
     district = django_filters.CharFilter(lookup_expr="iexact")
     status = django_filters.ChoiceFilter(choices=ExporterStatus.choices)
-    stage = django_filters.ModelChoiceFilter(field_name="current_stage", queryset=Stage.objects.all())
-    sector = django_filters.ModelChoiceFilter(queryset=Sector.objects.all())
+    stage = IdChoiceFilter(field_name="current_stage", queryset=Stage.objects.all())
+    sector = IdChoiceFilter(queryset=Sector.objects.all())
     # A select of every startup would be hundreds of options: staff type a name instead,
     # and links from a startup's page pass its id in the hidden `startup` field.
     startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
-    startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
     unassigned = django_filters.BooleanFilter(
         field_name="startup", lookup_expr="isnull", label="Assignment", widget=forms.Select(choices=ASSIGNED_CHOICES)
     )
@@ -97,8 +161,8 @@ class ExporterFilter(BootstrapFilterSet):
 
 
 class ActivityFilter(BootstrapFilterSet):
-    startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.only("pk", "legal_name", "brand_name"))
-    user = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label="Logged by")
+    startup = IdChoiceFilter(queryset=Startup.objects.only("pk", "legal_name", "brand_name"))
+    user = IdChoiceFilter(queryset=User.objects.all(), label="Logged by")
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
     since = day_filter("occurred_at", "gte", "From")
     until = day_filter("occurred_at", "lte", "To")
@@ -111,10 +175,11 @@ class ActivityFilter(BootstrapFilterSet):
         super().__init__(*args, **kwargs)
         # The "logged by" choices are one startup's team: a startup user's own, or for
         # staff the team of the startup they picked (all members would be hundreds).
-        startup_id = user.active_membership.startup_id if not user.is_programme_staff else self.data.get("startup")
-        if not user.is_programme_staff:
+        staff = user.is_programme_staff
+        startup_id = parse_id(self.data.get("startup")) if staff else user.active_membership.startup_id
+        if not staff:
             del self.form.fields["startup"]
-        if startup_id and str(startup_id).isdigit():
+        if startup_id:
             self.form.fields["user"].queryset = User.objects.filter(memberships__startup_id=startup_id).distinct()
         else:
             del self.form.fields["user"]
@@ -124,7 +189,7 @@ class ReminderFilter(BootstrapFilterSet):
     """The reminder log's filters: "was this startup told, and when?"."""
 
     startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
-    startup = django_filters.ModelChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
     kind = django_filters.ChoiceFilter(choices=ReminderKind.choices)
     status = django_filters.ChoiceFilter(choices=ReminderStatus.choices)
     date_from = day_filter("created_at", "gte", "From")

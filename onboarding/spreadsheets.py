@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Collection, Iterable, Sequence
+import zipfile
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 
 from django.conf import settings
@@ -23,6 +24,11 @@ from openpyxl.utils import get_column_letter
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 100_000
+MAX_COLUMNS = 60  # the template has 20; councils add a few of their own
+# What a workbook may unpack to. A 100,000-row file of the template's columns is about
+# 60 MB of XML; a "zip bomb" of a few MB could unpack to gigabytes and keep a worker
+# parsing for minutes, so it is refused from the archive's directory before any parsing.
+MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 HEADER_SEARCH_ROWS = 10  # title rows a council may put above the header
 # A cell a spreadsheet would run as a formula (CSV injection): "=…", "@SUM(…)", "+cmd|…", "-2+3+cmd|…".
@@ -55,6 +61,11 @@ def limits() -> tuple[int, int]:
     )
 
 
+def max_columns() -> int:
+    """The most columns a file may use: cells past them are never read into memory."""
+    return getattr(settings, "IMPORT_MAX_COLUMNS", MAX_COLUMNS)
+
+
 def human_size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, size // 1024)} KB"
 
@@ -65,6 +76,13 @@ def too_big_message(size: int, max_bytes: int) -> str:
 
 def too_many_rows_error(max_rows: int) -> ImportFileError:
     return ImportFileError(f"The file has more than {max_rows:,} rows: split it into smaller files.")
+
+
+def too_wide_error(what: str, limit: int) -> ImportFileError:
+    return ImportFileError(
+        f"{what}; an exporter file may use at most {limit} columns. Delete the columns "
+        "to the right of your data (even empty-looking ones) and save the file again."
+    )
 
 
 # --- Reading ------------------------------------------------------------------
@@ -121,7 +139,7 @@ def _csv_records(data: bytes, max_rows: int) -> list:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _non_blank(enumerate(reader, start=1), max_rows)
+        return _non_blank(_narrow(enumerate(reader, start=1), max_columns()), max_rows)
     except csv.Error as exc:
         raise ImportFileError(
             f"Line {reader.line_num} cannot be read as CSV ({exc}). Save the sheet as CSV again."
@@ -129,6 +147,7 @@ def _csv_records(data: bytes, max_rows: int) -> list:
 
 
 def _xlsx_records(data: bytes, max_rows: int) -> list:
+    _check_unzipped_size(data)
     try:
         # read_only streams the sheet; data_only=False so formulas arrive as "=…" and are refused.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -139,7 +158,16 @@ def _xlsx_records(data: bytes, max_rows: int) -> list:
     try:
         if not workbook.worksheets:
             raise ImportFileError("The workbook has no sheet.")
-        return _non_blank(enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1), max_rows)
+        sheet, limit = workbook.worksheets[0], max_columns()
+        # The sheet's declared size (its <dimension ref="A1:XFD10000"/>) is checked before any
+        # row is read: openpyxl pads every row to the declared width, so a 3 KB file claiming
+        # 16,384 columns would otherwise cost gigabytes.
+        if (sheet.max_column or 0) > limit:
+            raise too_wide_error(f"The first sheet is {sheet.max_column:,} columns wide", limit)
+        # max_col bounds every row whatever the file declares (one more column, to notice
+        # data past the limit); a missing dimension would otherwise size rows by their last cell.
+        rows = sheet.iter_rows(min_row=1, max_col=limit + 1, values_only=True)
+        return _non_blank(_narrow(enumerate(rows, start=1), limit), max_rows)
     except ImportFileError:
         raise
     except Exception as exc:
@@ -148,11 +176,37 @@ def _xlsx_records(data: bytes, max_rows: int) -> list:
         workbook.close()
 
 
+def _check_unzipped_size(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack to more than MAX_UNZIPPED_BYTES (the zip directory says)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # load_workbook reports a damaged file in words
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise ImportFileError(
+            f"This workbook unpacks to {human_size(unzipped)}, far more than exporter rows need "
+            f"(the limit is {human_size(MAX_UNZIPPED_BYTES)}): copy the rows into a new workbook, or save it as CSV."
+        )
+
+
+def _narrow(numbered_records: Iterable, limit: int) -> Iterator[tuple[int, Sequence]]:
+    """Rows without their trailing empty cells; a row with data past `limit` columns stops the file."""
+    for number, record in numbered_records:
+        end = len(record)
+        while end and not cell_text(record[end - 1]):
+            end -= 1
+        if end > limit:
+            raise too_wide_error(f"Row {number} has data past column {get_column_letter(limit)}", limit)
+        yield number, tuple(record[:end])
+
+
 def _non_blank(numbered_records, max_rows: int) -> list:
-    """Rows with something in them; stops early on a file far past the row limit."""
+    """Rows with something in them (rows come without trailing empty cells); stops early on a
+    file far past the row limit."""
     records, blank_run = [], 0
     for number, record in numbered_records:
-        if not any(cell_text(c) for c in record):
+        if not record:
             blank_run += 1
             if blank_run > 1000:  # formatting down to row 1,048,576 is not data
                 break

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "onboarding",
 ]
 
@@ -68,6 +70,8 @@ MIDDLEWARE = [
     # Sends whoever owes a second factor to enrol or enter a code before any other page.
     "onboarding.views.access.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "onboarding.views.headers.ContentSecurityPolicyMiddleware",
+    "onboarding.views.headers.permissions_policy",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it reads the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -168,12 +172,17 @@ MEDIA_URL = "media/"  # never served as is: uploads go out through the checked /
 # Behind nginx: the internal location that maps to MEDIA_ROOT (e.g. "/protected-media/"),
 # so the checked download view hands the bytes to nginx with X-Accel-Redirect.
 PROTECTED_MEDIA_ACCEL = env.str("PROTECTED_MEDIA_ACCEL", default="")
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# A request's form fields (not its files) are read into memory up to Django's default 2.5 MB;
+# an uploaded file over 2 MB is streamed to a temporary file instead of memory. The import
+# page refuses a body over IMPORT_MAX_BYTES before storing any of it (views/uploads.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-# Exporter import (onboarding/spreadsheets.py, forms/imports.py): files larger or longer than these are refused
-# with a message; files with more rows than IMPORT_ASYNC_ROWS are checked and written by Celery.
+# Exporter import (onboarding/spreadsheets.py, forms/imports.py): files larger, longer or wider
+# than these are refused with a message before their rows are read; files with more rows than
+# IMPORT_ASYNC_ROWS are checked and written by Celery.
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
 IMPORT_MAX_ROWS = 100_000
+IMPORT_MAX_COLUMNS = 60
 IMPORT_ASYNC_ROWS = 2000
 
 # Email: console by default; EMAIL_URL=smtp://host:port for a real server.
@@ -282,7 +291,26 @@ SPECTACULAR_SETTINGS = {
 
 # Security headers. check --deploy is clean when DJANGO_DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # links out of the portal carry no path (ids, filters)
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4; onboarding/views/headers.py allows inline styles on
+# the admin and API pages only). Every script and style is a file under /static/: page data
+# goes through json_script, behaviour lives in static/js/. Bootstrap's CSS draws checkboxes,
+# selects and the menu button as data: SVG images, hence img-src data:.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
-from ..filters import ExporterFilter
+from ..filters import ExporterFilter, IdFilter, parse_id
 from ..forms.exporters import ExporterForm
 from ..forms.progress import ActivityForm, ReviewForm, StageEvidenceForm
 from ..forms.startups import StartupForm
@@ -123,13 +123,14 @@ class ExporterViewSet(ScopedViewSet, mixins.CreateModelMixin, mixins.UpdateModel
 
 
 class ExporterIdFilterSet(filters.FilterSet):
-    """Filter by exporter id as a plain number: another startup's id matches nothing, like an unknown one."""
+    """Filter by exporter id as a plain number: another startup's id matches nothing, like an unknown one;
+    junk ("abc", "²", 0, a number past the database's range) is a 400 naming the parameter."""
 
-    exporter = filters.NumberFilter(field_name="exporter_id")
+    exporter = IdFilter(field_name="exporter_id")
 
 
 class AssignmentFilter(ExporterIdFilterSet):
-    startup = filters.NumberFilter(field_name="startup_id")
+    startup = IdFilter(field_name="startup_id")
 
 
 class StageEventFilter(ExporterIdFilterSet):
@@ -143,7 +144,7 @@ class ActivityApiFilter(ExporterIdFilterSet):
 
 class CommissionFilter(ExporterIdFilterSet):
     status = filters.ChoiceFilter(choices=CommissionStatus.choices)
-    startup = filters.NumberFilter(field_name="startup_id")
+    startup = IdFilter(field_name="startup_id")
 
 
 class AssignmentViewSet(ScopedViewSet):
@@ -172,8 +173,8 @@ def _visible_exporter(request, name: str = "exporter") -> Exporter:
     if value in (None, ""):
         raise ValidationError({name: ["This field is required."]})
     try:
-        return Exporter.objects.visible_to(request.user).select_related("current_stage").get(pk=int(value))
-    except (TypeError, ValueError, OverflowError, Exporter.DoesNotExist):
+        return Exporter.objects.visible_to(request.user).select_related("current_stage").get(pk=parse_id(value))
+    except Exporter.DoesNotExist:
         raise ValidationError({name: ["Select an exporter you can see (unknown id)."]}) from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.html import format_html
 
 from ..models import Exporter, Startup, User
 
@@ -36,7 +37,8 @@ class AssignForm(forms.Form):
         if self.reassigning:
             self.fields["reason"].required = True
             self.fields["reason"].label = "Why move it?"
-            self.fields["reason"].help_text = f"Required: {exporter.startup} loses this exporter."
+            # Crispy renders help text as HTML: the startup's name must be escaped here.
+            self.fields["reason"].help_text = format_html("Required: {} loses this exporter.", exporter.startup)
 
 
 class ReasonForm(forms.Form):

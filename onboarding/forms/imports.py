@@ -172,7 +172,7 @@ def _undo_quirks(row: Row) -> None:
             row.errors.append((name, f"Formulas are not imported (“{shown}”): type or paste the value itself."))
             values[name] = ""
     state = values.get("state", "")
-    if state.isdigit() and len(state) == 1:
+    if re.fullmatch(r"[0-9]", state):
         values["state"] = state.zfill(2)
     for name, lookup in _choice_lookup().items():
         text = values.get(name)
@@ -182,7 +182,9 @@ def _undo_quirks(row: Row) -> None:
         # An HS code typed as a number loses its leading zero: 904 was 0904.
         items = re.split(r"[,;|\n]", values["products"])
         values["products"] = ", ".join(
-            item.strip().zfill(len(item.strip()) + 1) if item.strip().isdigit() and len(item.strip()) % 2 else item
+            item.strip().zfill(len(item.strip()) + 1)
+            if re.fullmatch(r"[0-9]+", item.strip()) and len(item.strip()) % 2
+            else item
             for item in items
         )
     flag = values.get("is_manufacturer")

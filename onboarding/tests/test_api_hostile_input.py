@@ -58,3 +58,46 @@ def test_odd_ids_in_the_url_are_404(officer, pk):
 def test_malformed_json_is_a_400(officer):
     response = api_for(officer).post(f"{API}/exporters/", "{not json", content_type="application/json")
     assert response.status_code == 400
+
+
+# Non-ASCII digits, numbers past the bigint range (an overflow error in SQLite), zero, negatives, fractions.
+HOSTILE_IDS = ["²", "١٢", "٣", str(2**63), str(10**30), "0", "-1", "1.5", "1e3", "abc"]
+ID_FILTERS = [
+    ("commissions", "startup"),
+    ("commissions", "exporter"),
+    ("assignments", "startup"),
+    ("assignments", "exporter"),
+    ("activities", "exporter"),
+    ("stage-events", "exporter"),
+    ("exporters", "startup"),
+    ("exporters", "sector"),
+]
+
+
+@pytest.mark.parametrize(("resource", "parameter"), ID_FILTERS)
+@pytest.mark.parametrize("persona", ["officer", "manager_a"])
+def test_hostile_ids_in_list_filters_are_a_400_naming_the_parameter(request, api_objects, persona, resource, parameter):
+    api = api_for(request.getfixturevalue(persona))
+    api.raise_request_exception = True
+    for value in HOSTILE_IDS:
+        response = api.get(f"{API}/{resource}/", {parameter: value})
+        assert response.status_code == 400, (value, response.content)
+        assert parameter in response.json(), (value, response.json())
+
+
+@pytest.mark.parametrize(("resource", "parameter"), [f for f in ID_FILTERS if f[1] == "exporter"])
+def test_another_startups_exporter_id_in_a_list_filter_matches_nothing(
+    manager_a, exporter_b, api_objects, resource, parameter
+):
+    response = api_for(manager_a).get(f"{API}/{resource}/", {parameter: exporter_b.pk})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", str(2**63), "0", 1.0, True])
+def test_a_hostile_exporter_id_in_a_body_is_refused_like_an_unknown_one(agent_a, exporter_a, value):
+    before = snapshot()
+    response = api_for(agent_a).post(f"{API}/stage-events/", {"exporter": value, "note": "GST"}, format="json")
+    assert response.status_code == 400
+    assert "unknown id" in response.json()["exporter"][0]
+    assert snapshot() == before

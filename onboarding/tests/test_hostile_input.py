@@ -3,7 +3,11 @@
 import pytest
 from django.urls import NoReverseMatch, URLPattern, get_resolver, reverse
 
+from ..filters import parse_id, parse_ids
 from ..models import Activity, Assignment, Commission, Exporter, StageEvent, Startup
+from ..models.stages import StageEventStatus
+from ..services.progress import stage_event_submit
+from .factories import ExporterFactory, assign, stage
 
 JUNK = {
     "kind": "nonsense",
@@ -78,3 +82,109 @@ def test_junk_from_another_startup_changes_nothing(client_for, manager_b, export
             client.post(url, JUNK)
     assert [m.objects.count() for m in (Activity, Assignment, Commission, Exporter, StageEvent, Startup)] == before
     assert Exporter.objects.filter(pk=exporter_a.pk).values().get() == exporter_a_state
+
+
+# --- Ids in query strings and forms --------------------------------------------------
+
+# Non-ASCII digits ("²" passes str.isdigit(), which int() then refuses; int() reads "١٢" as 12),
+# numbers past the bigint range (an overflow in SQLite), zero, negatives and fractions.
+HOSTILE_IDS = ["²", "١٢", "٣", str(2**63), str(10**30), "0", "-1", "1.5", "1e3", " 7", "+7", "7_0", ""]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1", 1),
+        ("42", 42),
+        (42, 42),
+        (str(2**63 - 1), 2**63 - 1),
+        ("0042", 42),
+        *[(value, None) for value in HOSTILE_IDS],
+        (2**63, None),
+        (True, None),
+        (None, None),
+        (["1"], None),
+        (1.0, None),
+    ],
+)
+def test_parse_id_takes_only_ascii_digits_within_the_bigint_range(value, expected):
+    assert parse_id(value) == expected
+
+
+def test_parse_ids_leaves_out_junk_and_repeats():
+    assert parse_ids(["3", "²", "3", str(10**30), "1", "abc"]) == [3, 1]
+
+
+LIST_FILTERS = [
+    ("onboarding:board", "startup"),
+    ("onboarding:commission-list", "startup"),
+    ("onboarding:activity-list", "startup"),
+    ("onboarding:activity-list", "user"),
+    ("onboarding:exporter-list", "startup"),
+    ("onboarding:exporter-list", "stage"),
+    ("onboarding:exporter-list", "sector"),
+    ("onboarding:reminder-list", "startup"),
+    ("onboarding:startup-list", "sector"),
+]
+
+
+@pytest.mark.parametrize("persona", ["admin_user", "officer", "manager_a", "agent_a"])
+def test_hostile_ids_in_list_filters_are_ignored_never_a_500(client_for, request, persona, exporter_a, exporter_b):
+    client = client_for(request.getfixturevalue(persona))
+    client.raise_request_exception = True
+    failures = []
+    for name, parameter in LIST_FILTERS:
+        for value in HOSTILE_IDS:
+            response = client.get(reverse(name), {parameter: value})
+            if response.status_code not in (200, 403):
+                failures.append((name, parameter, value, response.status_code))
+    assert failures == []
+
+
+def test_a_hostile_startup_id_shows_every_startup_s_commissions(client_for, admin_user, exporter_a, exporter_b):
+    client = client_for(admin_user)
+    for value in ("²", str(10**30)):
+        response = client.get(reverse("onboarding:commission-list"), {"startup": value})
+        assert response.status_code == 200
+        assert response.context["startup"] is None
+
+
+@pytest.mark.parametrize("value", HOSTILE_IDS)
+def test_hostile_event_ids_in_bulk_approve_approve_nothing(client_for, officer, startup_a, agent_a, value):
+    exporter = assign(ExporterFactory(), startup_a, stage_code="contacted")
+    documents = stage("documents_collected")
+    event = stage_event_submit(actor=agent_a, exporter=exporter, stage=documents, evidence={"note": "GST"})
+    client = client_for(officer)
+    client.raise_request_exception = True
+    response = client.post(reverse("onboarding:review-queue"), {"event": [value]}, follow=True)
+    assert response.status_code == 200
+    assert "Tick the submissions to approve first." in response.content.decode()
+    event.refresh_from_db()
+    assert event.status == StageEventStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("value", HOSTILE_IDS)
+def test_hostile_exporter_ids_in_bulk_assign_are_left_out(client_for, admin_user, startup_a, value):
+    pool = ExporterFactory()
+    client = client_for(admin_user)
+    client.raise_request_exception = True
+    for data in ({"exporter": [value]}, {"exporter": [value, str(pool.pk)], "startup": startup_a.pk, "reason": "x"}):
+        response = client.post(reverse("onboarding:exporter-bulk-assign"), data)
+        assert response.status_code in (200, 302)
+    assert Assignment.objects.count() == 1  # the valid id among junk is assigned; the junk is ignored
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+def test_a_ledger_action_never_redirects_off_the_site(client_for, admin_user, api_objects, target):
+    commission = Commission.objects.first()
+    url = reverse("onboarding:commission-action", args=[commission.pk, "approve"])
+    response = client_for(admin_user).post(url, {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("onboarding:commission-list")
+
+
+def test_a_ledger_action_returns_to_the_filtered_statement(client_for, admin_user, api_objects):
+    commission = Commission.objects.first()
+    url = reverse("onboarding:commission-action", args=[commission.pk, "approve"])
+    back = f"{reverse('onboarding:commission-list')}?status=accrued&page=2"
+    assert client_for(admin_user).post(url, {"next": back})["Location"] == back

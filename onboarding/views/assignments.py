@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from ..filters import parse_ids
 from ..forms.assignments import AssignForm, BulkAssignForm, HandToAgentForm, ReasonForm
 from ..models import Exporter, Role
 from ..services.assignments import (
@@ -154,14 +155,16 @@ def exporter_hand_to_agent_view(request, pk: int):
 @require_POST
 def exporter_bulk_assign_view(request):
     """Step 1 (the list's ticked rows): confirm them and choose the startup. Step 2: assign all or none."""
-    ids = [value for value in request.POST.getlist("exporter") if value.isdigit()][:500]
+    ids = parse_ids(request.POST.getlist("exporter"))[:500]
     if not ids:
         messages.warning(request, "Tick at least one exporter in the list first.")
         return redirect("onboarding:exporter-list")
     if "startup" not in request.POST:
         form = BulkAssignForm(initial={"exporter": ids})
     else:
-        form = BulkAssignForm(request.POST)
+        data = request.POST.copy()
+        data.setlist("exporter", [str(i) for i in ids])  # the parsed ids: junk never reaches the database
+        form = BulkAssignForm(data)
         if form.is_valid():
             startup = form.cleaned_data["startup"]
             try:

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from ..filters import parse_id
 from ..forms.commissions import CommissionRuleForm, PaymentForm, ReversalForm
 from ..models import Commission, CommissionRule, Startup
 from ..models.commissions import CommissionStatus
@@ -39,8 +40,9 @@ EXPORT_COLUMNS = [
 def _statement_queryset(request):
     commissions = Commission.objects.visible_to(request.user).for_list()
     startup = None
-    if request.user.is_programme_staff and request.GET.get("startup", "").isdigit():
-        startup = get_object_or_404(Startup, pk=request.GET["startup"])
+    startup_id = parse_id(request.GET.get("startup"))
+    if request.user.is_programme_staff and startup_id:
+        startup = get_object_or_404(Startup, pk=startup_id)
         commissions = commissions.filter(startup=startup)
     status = request.GET.get("status", "")
     if status:

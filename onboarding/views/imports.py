@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from ..forms.imports import template_csv, template_xlsx
@@ -25,6 +26,7 @@ from ..spreadsheets import limits, too_big_message
 from ..tasks import import_commit_task, import_validate_task
 from .access import staff_required
 from .downloads import download_response, file_response
+from .uploads import limit_uploads, request_size
 
 logger = logging.getLogger(__name__)
 ERRORS_SHOWN = 200
@@ -37,11 +39,19 @@ class UploadForm(forms.Form):
         required=False, label="All or nothing: write no row at all if any row has an error"
     )
 
+    def __init__(self, *args, refused_size: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A body over the limit was never stored (views/uploads.py): say so, not "required".
+        self.refused_size = refused_size
+        if refused_size:
+            self.fields["file"].required = False
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         max_bytes, _rows = limits()
-        if upload.size > max_bytes:
-            raise forms.ValidationError(too_big_message(upload.size, max_bytes))
+        size = self.refused_size or (upload.size if upload else 0)
+        if size > max_bytes:
+            raise forms.ValidationError(too_big_message(size, max_bytes))
         return upload
 
 
@@ -54,10 +64,21 @@ def _queue(task, *args) -> bool:
     return bool(task.publish([args]))
 
 
+# The CSRF check reads the body, so it runs in `_upload`, once the size limit is in front
+# of the upload handlers: a body far over the limit is then refused without being stored.
+@csrf_exempt
 @staff_required
 def import_upload(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    max_bytes, _rows = limits()
+    too_big = limit_uploads(request, max_bytes=max_bytes)
+    return _upload(request, refused_size=request_size(request) if too_big else 0)
+
+
+@csrf_protect
+def _upload(request, *, refused_size: int):
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None, refused_size=refused_size)
+    if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         batch = import_batch_create(
             actor=request.user,

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..filters import ActivityFilter
+from ..filters import ActivityFilter, parse_id, parse_ids
 from ..forms.progress import ActivityForm, ReviewForm, SetStageForm, StageEvidenceForm
 from ..models import Activity, Exporter, Stage, StageEvent, Startup
 from ..models.users import STAFF, Role
@@ -112,7 +112,7 @@ def exporter_set_stage_view(request, pk: int):
 def review_queue(request):
     """Evidence waiting for review, oldest first; bulk approve from the checkboxes."""
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("event") if i.isdigit()]
+        ids = parse_ids(request.POST.getlist("event"))
         if not ids:
             messages.warning(request, "Tick the submissions to approve first.")
         else:
@@ -154,8 +154,9 @@ def board(request):
     stages = list(Stage.objects.ordered())
     exporters = Exporter.objects.visible_to(request.user).filter(status="active", current_stage__isnull=False)
     startup = None
-    if request.user.is_programme_staff and request.GET.get("startup", "").isdigit():
-        startup = get_object_or_404(Startup, pk=request.GET["startup"])
+    startup_id = parse_id(request.GET.get("startup"))
+    if request.user.is_programme_staff and startup_id:
+        startup = get_object_or_404(Startup, pk=startup_id)
         exporters = exporters.filter(startup=startup)
     # COUNT(*), not COUNT(id): the (status, stage) index alone answers it.
     counts = dict(exporters.order_by().values_list("current_stage").annotate(n=Count("*")))

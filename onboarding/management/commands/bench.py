@@ -1,6 +1,7 @@
 """Median server time and query count of the main pages, beside Django admin's
-Exporter changelist on the same data, and the import of a 10,000-row file (DESIGN §7).
-Run it on a seeded database."""
+Exporter changelist on the same data, the import of a 10,000-row file (DESIGN §7), and
+the importer's peak memory on a 100,000-row file and on a hostile one. Run it on a
+seeded database."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from ...services.imports import import_batch_commit, import_batch_create, import
 from ...services.reminders import reminders_sweep
 from .. import demo
 from ..bench_assign import bench_auto_assign
+from ..bench_import import bench_import_memory
 
 BASELINE = "admin exporter changelist"
 
@@ -45,10 +47,13 @@ class Command(BaseCommand):
         parser.add_argument("--json", dest="json_path", default=None, help="Also write the results here as JSON")
         parser.add_argument("--import-rows", type=int, default=10_000, help="Rows in the import measurement (0: skip)")
         parser.add_argument(
+            "--memory-rows", type=int, default=None, help="Rows in the import memory run (default: 10 × import rows)"
+        )
+        parser.add_argument(
             "--auto-assign-pool", type=int, default=10_000, help="Exporters in the pool for the auto-assign run"
         )
 
-    def handle(self, *args, repeat: int, json_path: str | None, import_rows: int, auto_assign_pool: int, **opts):
+    def handle(self, *args, repeat: int, json_path: str | None, import_rows: int, memory_rows: int | None, **opts):
         staff = User.objects.filter(staff_role=Role.ADMIN, is_active=True).order_by("pk").first()
         if staff is None or not Exporter.objects.exists():
             raise CommandError("Seed the database first: manage.py seed_demo --startups 500 --exporters 100000")
@@ -63,7 +68,8 @@ class Command(BaseCommand):
             r.ratio = round(r.median_ms / baseline.median_ms, 2) if baseline.median_ms else 0.0
         self.print_table(results)
         imported = self.measure_import(staff, import_rows) if import_rows else None
-        auto_assign = bench_auto_assign(self, staff, auto_assign_pool)
+        import_memory = bench_import_memory(self, staff, 10 * import_rows if memory_rows is None else memory_rows)
+        auto_assign = bench_auto_assign(self, staff, opts["auto_assign_pool"])
         sweep = self.measure_sweep()
         if json_path:
             with open(json_path, "w") as fh:
@@ -72,6 +78,7 @@ class Command(BaseCommand):
                         "exporters": Exporter.objects.count(),
                         "results": [asdict(r) for r in results],
                         "import": imported,
+                        "import_memory": import_memory,
                         "auto_assign": auto_assign,
                         "sweep": sweep,
                     },

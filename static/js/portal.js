@@ -1,0 +1,17 @@
+// Behaviour every page may use, kept out of the templates: the pages run under a
+// Content-Security-Policy that allows no inline script and no style="" attribute.
+(function () {
+  // Progress bars carry their width as data-width="42" (a percentage); setting it here
+  // through the style object is allowed by the policy, a style attribute in the HTML is not.
+  for (const bar of document.querySelectorAll("[data-width]")) {
+    const percent = Math.min(100, Math.max(0, Number(bar.dataset.width) || 0));
+    bar.style.width = percent + "%";
+  }
+
+  // A "select all" checkbox: data-select-all holds the selector of the boxes it ticks.
+  for (const master of document.querySelectorAll("input[type=checkbox][data-select-all]")) {
+    master.addEventListener("change", () => {
+      for (const box of document.querySelectorAll(master.dataset.selectAll)) box.checked = master.checked;
+    });
+  }
+})();
