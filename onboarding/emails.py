@@ -1,6 +1,13 @@
-"""One function per kind of email; each renders templates/emails/<kind>_{subject,body}.{txt,html}."""
+"""One function per kind of email; each renders templates/emails/<kind>_{subject,body}.{txt,html}.
+
+Every email is one row of the outbox (a Reminder, services/outbox.py), which hands in the
+connection to send on; the row also names the message: `message_id_for` derives it,
+so a resend after a crash carries the same Message-ID and mail systems collapse the two.
+"""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -23,7 +30,12 @@ def render_text(template_name: str, context: dict) -> str:
     return engines["django"].engine.get_template(template_name).render(Context(context, autoescape=False))
 
 
-def _send(kind: str, to: str, context: dict) -> str:
+def message_id_for(reminder) -> str:
+    """The stable Message-ID of an outbox row, e.g. <reminder-42@portal.example.in>."""
+    return f"<reminder-{reminder.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}>"
+
+
+def _send(kind: str, to: str, context: dict, *, message_id: str = "", connection=None) -> str:
     # Templates link with `{{ site_url }}{% url … %}`: the same base as absolute_url.
     context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
     subject = " ".join(render_text(f"emails/{kind}_subject.txt", context).split())
@@ -31,6 +43,9 @@ def _send(kind: str, to: str, context: dict) -> str:
     html = render_to_string(f"emails/{kind}_body.html", context)
     message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
     message.attach_alternative(html, "text/html")
+    if message_id:
+        message.extra_headers["Message-ID"] = message_id
+    message.connection = connection  # the outbox's, held open until it has recorded the answer
     message.send()
     return subject
 
@@ -41,58 +56,71 @@ def set_password_link(user) -> str:
     return absolute_url("password_reset_confirm", uid, token)
 
 
-def send_set_password(user) -> None:
-    """Welcome a new startup member with a link to choose their password."""
-    membership = user.active_membership
-    _send(
+def send_set_password(reminder, *, connection=None) -> str:
+    """Welcome a new startup member (the row's recipient) with a link to choose their password."""
+    user = reminder.recipient
+    return _send(
         "set_password",
         user.email,
-        {"user": user, "startup": membership.startup if membership else None, "link": set_password_link(user)},
+        {"user": user, "startup": reminder.startup, "link": set_password_link(user)},
+        message_id=message_id_for(reminder),
+        connection=connection,
     )
 
 
 # --- Reminders (services/reminders.py decides who gets what; these only render and send) ---
 
 
-def _reminder_context(reminder, **context) -> dict:
-    return {
+def _send_reminder(kind: str, reminder, connection, **context) -> str:
+    context = {
         "reminder": reminder,
         "user": reminder.recipient,
         "preferences_url": absolute_url("onboarding:preferences"),
         **context,
     }
+    return _send(kind, reminder.recipient.email, context, message_id=message_id_for(reminder), connection=connection)
 
 
-def send_stalled_digest(reminder, *, exporters: list, now) -> str:
+def send_stalled_digest(reminder, *, exporters: list, now, connection=None) -> str:
     """A startup manager's (or agent's) stalled exporters, longest waiting first."""
-    return _send(
+    return _send_reminder(
         "stalled_digest",
-        reminder.recipient.email,
-        _reminder_context(reminder, startup=reminder.startup, exporters=exporters, count=len(exporters), now=now),
+        reminder,
+        connection,
+        startup=reminder.startup,
+        exporters=exporters,
+        count=len(exporters),
+        now=now,
     )
 
 
-def send_escalation(reminder, *, groups: list, count: int, now) -> str:
+def send_escalation(reminder, *, groups: list, count: int, now, connection=None) -> str:
     """To an officer: exporters stalled beyond twice their SLA, grouped by startup."""
-    return _send(
-        "escalation", reminder.recipient.email, _reminder_context(reminder, groups=groups, count=count, now=now)
-    )
+    return _send_reminder("escalation", reminder, connection, groups=groups, count=count, now=now)
 
 
-def send_review_waiting(reminder, *, events: list, now) -> str:
+def send_review_waiting(reminder, *, events: list, now, connection=None) -> str:
     """To an officer: evidence waiting for review for more than two days."""
-    return _send(
-        "review_waiting",
-        reminder.recipient.email,
-        _reminder_context(reminder, events=events, count=len(events), now=now),
+    return _send_reminder("review_waiting", reminder, connection, events=events, count=len(events), now=now)
+
+
+def send_undelivered(reminder, *, messages: list, connection=None) -> str:
+    """To an officer: the messages that could not be delivered since the last such report."""
+    return _send_reminder(
+        "undelivered",
+        reminder,
+        connection,
+        messages=messages,
+        count=len(messages),
+        log_url=absolute_url("onboarding:reminder-list"),
     )
 
 
-def send_weekly_startup(reminder, *, digest: dict) -> str:
+def send_weekly_startup(reminder, *, digest: dict, connection=None) -> str:
     """A startup's weekly pipeline: funnel, what moved, what is due."""
-    return _send("weekly_startup", reminder.recipient.email, _reminder_context(reminder, **digest))
+    return _send_reminder("weekly_startup", reminder, connection, **digest)
 
 
-def send_weekly_programme(reminder, *, digest: dict) -> str:
+def send_weekly_programme(reminder, *, digest: dict, connection=None) -> str:
     """The admins' weekly programme summary."""
-    return _send("weekly_programme", reminder.recipient.email, _reminder_context(reminder, **digest))
+    return _send_reminder("weekly_programme", reminder, connection, **digest)

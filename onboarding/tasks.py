@@ -11,25 +11,25 @@ left pending), because a failed publish is logged and dropped, not raised.
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Callable, Iterable, Sequence
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError, OperationalError
 
-from . import emails
 from .models import ImportBatch, User
 
 logger = logging.getLogger(__name__)
 
-# Network trouble with the mail server is worth retrying; a template bug is not.
-TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 # What publishing raises when the broker cannot be reached: kombu wraps connection
 # errors in OperationalError; a socket error may also escape from the transport.
 BROKER_ERRORS = (OperationalError, KombuError, ConnectionError, OSError, TimeoutError)
+# The database went away (a restart, a dropped connection): worth another try.
+DATABASE_ERRORS = (DatabaseOperationalError, DatabaseInterfaceError)
 # One quick retry: enough to replace a pooled connection that died with a restarted
 # Redis, short enough that a down broker costs the caller well under a second.
 PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
@@ -38,8 +38,9 @@ PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "i
 class PortalTask(Task):
     """A task that is queued after commit and tolerates a down broker."""
 
-    def publish(self, arg_lists: Iterable[Sequence]) -> list[tuple]:
-        """Publish the task for each args now; return those that reached the broker.
+    def publish(self, arg_lists: Iterable[Sequence], *, countdown: float | None = None) -> list[tuple]:
+        """Publish the task for each args now (to run after `countdown` seconds); return
+        those that reached the broker.
 
         Stops at the first broker error: the rest would fail the same way, each after its
         own connection timeout.
@@ -47,7 +48,7 @@ class PortalTask(Task):
         published = []
         for args in arg_lists:
             try:
-                self.apply_async(args=tuple(args), retry=True, retry_policy=PUBLISH_RETRY)
+                self.apply_async(args=tuple(args), countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY)
             except BROKER_ERRORS as error:
                 logger.warning("Broker unavailable, %s not queued (%s): %s", self.name, args, error)
                 break
@@ -55,39 +56,24 @@ class PortalTask(Task):
         return published
 
     def queue_on_commit(
-        self, arg_lists: Iterable[Sequence], *, on_queued: Callable[[list[tuple]], None] | None = None
+        self,
+        arg_lists: Iterable[Sequence],
+        *,
+        on_published: Callable[[list[tuple], list[tuple]], None] | None = None,
     ) -> None:
-        """After commit, publish the task for each args; `on_queued(published)` then runs
-        with those that reached the broker. A down broker is logged, never raised."""
+        """After commit, publish the task for each args; `on_published(published, refused)`
+        then runs with those that reached the broker and those that did not. A down broker
+        is logged, never raised."""
         arg_lists = [tuple(args) for args in arg_lists]
         if not arg_lists:
             return
 
         def publish() -> None:
             published = self.publish(arg_lists)
-            if on_queued is not None and published:
-                on_queued(published)
+            if on_published is not None:
+                on_published(published, arg_lists[len(published) :])
 
         transaction.on_commit(publish)
-
-
-# Sending mail: retried with exponential backoff on transient errors.
-MAIL_TASK = {
-    "base": PortalTask,
-    "autoretry_for": TRANSIENT,
-    "retry_backoff": settings.EMAIL_RETRY_BACKOFF,
-    "retry_backoff_max": 600,
-    "max_retries": 5,
-    "acks_late": True,
-}
-
-
-@shared_task(**MAIL_TASK)
-def send_set_password_email_task(user_id: int) -> None:
-    user = User.objects.filter(pk=user_id).first()
-    if user is None or user.has_usable_password():
-        return  # already set one: nothing to send
-    emails.send_set_password(user)
 
 
 @shared_task(base=PortalTask, acks_late=True)
@@ -110,12 +96,41 @@ def import_commit_task(batch_id: int, actor_id: int | None) -> None:
         import_batch_commit(actor=User.objects.filter(pk=actor_id).first(), batch=batch)
 
 
-@shared_task(bind=True, **MAIL_TASK)
-def send_reminder_task(self, reminder_id: int) -> str:
-    """Send one Reminder row; a duplicate or redelivered task finds it claimed and does nothing."""
-    from .services.reminders import reminder_send
+# A send never outlives its claim: the soft limit interrupts a hung mail server (the row
+# is then retried, or marked unconfirmed if the body had gone out), the hard limit ends
+# the process, both before another worker may take the row over.
+SEND_LIMITS = {
+    "soft_time_limit": settings.OUTBOX_CLAIM_TIMEOUT * 0.5,
+    "time_limit": settings.OUTBOX_CLAIM_TIMEOUT * 0.8,
+}
 
-    return reminder_send(reminder_id=reminder_id, final_attempt=self.request.retries >= self.max_retries)
+
+@shared_task(
+    base=PortalTask,
+    acks_late=True,
+    # The outbox retries mail errors itself, on its own schedule; this only covers a
+    # database that stayed away while the task tried to claim its row.
+    autoretry_for=DATABASE_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=10,
+    **SEND_LIMITS,
+)
+def send_reminder_task(reminder_id: int) -> str:
+    """Send one outbox row (any kind of email); a duplicate or redelivered task finds it
+    claimed, or not yet due, and does nothing."""
+    from .services.outbox import reminder_send
+
+    return reminder_send(reminder_id=reminder_id)
+
+
+@shared_task(base=PortalTask, acks_late=True)
+def recover_outbox_task() -> dict:
+    """Every minute from beat: re-queue outbox rows no task will pick up (cheap when there are none)."""
+    from .services.outbox import reminders_recover
+
+    result = reminders_recover(now=timezone.now())
+    return {"requeued": result.requeued, "expired": result.expired}
 
 
 @shared_task(base=PortalTask, acks_late=True)

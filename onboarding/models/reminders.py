@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from .exporters import ExporterStatus
 from .scoped import ScopedQuerySet
@@ -19,9 +20,17 @@ class ReminderKind(models.TextChoices):
     REVIEW_WAITING = "review_waiting", "Evidence waiting for review"
     WEEKLY_STARTUP = "weekly_startup", "Weekly pipeline digest"
     WEEKLY_PROGRAMME = "weekly_programme", "Weekly programme digest"
+    UNDELIVERED = "undelivered", "Messages that could not be delivered"
+    # Not planned by the sweep: written when a person is added to a startup's team.
+    INVITATION = "invitation", "Set-password invitation"
 
 
-DAILY_KINDS = (ReminderKind.STALLED_DIGEST, ReminderKind.ESCALATION, ReminderKind.REVIEW_WAITING)
+DAILY_KINDS = (
+    ReminderKind.STALLED_DIGEST,
+    ReminderKind.ESCALATION,
+    ReminderKind.REVIEW_WAITING,
+    ReminderKind.UNDELIVERED,
+)
 WEEKLY_KINDS = (ReminderKind.WEEKLY_STARTUP, ReminderKind.WEEKLY_PROGRAMME)
 
 
@@ -40,6 +49,14 @@ def weekly_period(now: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
+def period_end(kind: str, now: datetime) -> datetime:
+    """When the period of a `kind` reminder planned at `now` ends: the next midnight (IST),
+    or the next Monday's for a weekly digest. Retrying a send is worth it until then."""
+    local = now.astimezone(programme_tz())
+    days = 7 - local.weekday() if kind in WEEKLY_KINDS else 1
+    return datetime.combine(local.date() + timedelta(days=days), time.min, tzinfo=programme_tz())
+
+
 def kinds_due(now: datetime) -> tuple[str, ...]:
     """Daily kinds every day; the weekly digests on Mondays (programme time)."""
     monday = now.astimezone(programme_tz()).weekday() == 0
@@ -50,12 +67,25 @@ class ReminderStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
+    # The connection was lost after the message went out: the server may have accepted it,
+    # so it is not sent again (a second copy would be the worse mistake).
+    UNCONFIRMED = "unconfirmed", "Sent, not confirmed"
     SKIPPED = "skipped", "Skipped (work moved on)"
+    # The mail server refused the address for good (a 5xx answer): never retried.
+    REJECTED = "rejected", "Undeliverable"
     FAILED = "failed", "Failed"
+
+
+OPEN_STATUSES = (ReminderStatus.PENDING, ReminderStatus.SENDING)
+UNDELIVERED_STATUSES = (ReminderStatus.REJECTED, ReminderStatus.FAILED)
 
 
 class ReminderQuerySet(ScopedQuerySet):
     """Staff see every reminder; a startup user sees those about their own startup."""
+
+    def undelivered(self) -> ReminderQuerySet:
+        """Messages that did not reach their recipient: refused for good, or given up on."""
+        return self.filter(status__in=UNDELIVERED_STATUSES)
 
 
 class Reminder(models.Model):
@@ -70,16 +100,23 @@ class Reminder(models.Model):
     period_key = models.CharField(max_length=20)
     channel = models.CharField(max_length=10, default="email")
     subject = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
+    status = models.CharField(max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    # Set once the send task is on the broker; a pending row without it (the broker was
-    # down) or with an old one (the message was lost) is queued again by the next sweep.
+    # The outbox's bookkeeping (services/outbox.py). A send task for the row was published
+    # then and has not started yet; a pending row without it (the broker was down) or with
+    # an old one (the message was lost) is queued again by the recovery beat.
     queued_at = models.DateTimeField(null=True, blank=True)
     # When a send task took the row (status "sending"); an old claim means its worker died.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The retry schedule: no attempt before `next_attempt_at`, none after `retry_until`
+    # (the end of the reminder's day or week; empty: no deadline).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    retry_until = models.DateTimeField(null=True, blank=True)
+    # When it reached its outcome (sent, unconfirmed, skipped, rejected, failed).
+    settled_at = models.DateTimeField(null=True, blank=True)
 
     objects = ReminderQuerySet.as_manager()
 
@@ -89,7 +126,11 @@ class Reminder(models.Model):
             models.UniqueConstraint(fields=["kind", "recipient", "period_key"], name="one_reminder_per_period"),
         ]
         indexes = [
-            models.Index(fields=["status", "queued_at"]),
+            # The recovery beat's one query every minute reads only the open rows.
+            models.Index(fields=["next_attempt_at"], name="reminder_open", condition=Q(status__in=OPEN_STATUSES)),
+            models.Index(
+                fields=["settled_at"], name="reminder_undelivered", condition=Q(status__in=UNDELIVERED_STATUSES)
+            ),
             models.Index(fields=["startup", "created_at"]),
             models.Index(fields=["created_at"]),
         ]
@@ -127,4 +168,23 @@ class Reminder(models.Model):
             )
             .select_related("exporter__startup", "stage")
             .order_by("submitted_at", "pk")
+        )
+
+    def undelivered_messages(self) -> list[Reminder]:
+        """For an undelivered-messages report: what could not be delivered since the
+        previous report to the same person (or the day before), oldest first."""
+        previous = (
+            Reminder.objects.filter(
+                kind=ReminderKind.UNDELIVERED, recipient_id=self.recipient_id, created_at__lt=self.created_at
+            )
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        since = previous or self.created_at - timedelta(days=1)
+        return list(
+            Reminder.objects.undelivered()
+            .filter(settled_at__gte=since, settled_at__lt=self.created_at)
+            .select_related("recipient")
+            .order_by("settled_at", "pk")
         )

@@ -285,7 +285,8 @@ def import_batch_commit(*, actor: User | None, batch: ImportBatch, progress: boo
             batch.message = _result_message(created, updated, batch.unchanged_count, report.error_rows)
             batch.save()
     except IntegrityError:
-        logger.warning("import batch %s: a GSTIN was registered while it ran", batch.pk, exc_info=True)
+        # Another import (or a person) registered one of these GSTINs first: an expected
+        # race, told to the user by the batch's message, not a bug with a traceback to log.
         message = "Someone registered one of these exporters while the import ran; nothing was written. Commit again."
         ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.COMMITTING).update(
             status=ImportStatus.PREVIEW, message=message

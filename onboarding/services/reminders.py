@@ -1,16 +1,14 @@
-"""Reminders: who is owed which one for which period (the sweep's plan), the sweep that
-creates them, and the send of one, re-checked so nothing is sent about work that has
-moved on.
+"""Reminders: who is owed which one for which period (the sweep's plan) and the sweep that
+creates them. Sending, re-checked so nothing is sent about work that has moved on, is the
+outbox's (services/outbox.py), as for every email.
 
 Planning reads a handful of queries whatever the number of exporters: stalled exporters
 come back as (id, startup, agent, stage, entered) tuples and are grouped per recipient
 in Python; members and staff are one query each.
 
-Exactly-once, in three layers: the unique (kind, recipient, period_key) key means a
-second sweep creates nothing; a send claims its row with a conditional UPDATE, so a
-duplicate task (two sweeps, a redelivery) finds nothing to claim; and a failed send
-puts the row back to pending for its retry. A worker that dies mid-send leaves a
-"sending" claim that goes stale after SEND_CLAIM_TIMEOUT and is retried then.
+Once per period: the unique (kind, recipient, period_key) key means a second sweep
+creates nothing, and sweeps take turns on an advisory lock, so the second one sees the
+first's rows already leased for sending and queues nothing for them.
 """
 
 from __future__ import annotations
@@ -21,26 +19,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
-from .. import emails
 from ..models import Exporter, Reminder, Stage, StageEvent, StartupMember, User
-from ..models.reminders import ReminderKind, ReminderStatus, daily_period, kinds_due, weekly_period
+from ..models.reminders import ReminderKind, ReminderStatus, daily_period, kinds_due, period_end, weekly_period
 from ..models.stages import StageEventStatus
 from ..models.startups import MemberRole, StartupStatus
 from ..models.users import StaffRole
-from ..reports.digests import programme_week, startup_week
-from ..tasks import TRANSIENT, send_reminder_task
+from .outbox import Queued, lease_stranded, reminders_queue
 
 logger = logging.getLogger(__name__)
 
-SEND_CLAIM_TIMEOUT = timedelta(minutes=10)
-# Longer than the send task's longest retry countdown, so a row waiting for its retry
-# is not queued a second time (that would be harmless, only wasteful).
-REQUEUE_AFTER = timedelta(minutes=15)
 # An arbitrary constant: the key of the PostgreSQL advisory lock held by a sweep.
 SWEEP_LOCK = 6_020_611
+# A reminder planned at the very end of its day still gets this long to be delivered.
+LEAST_RETRY_WINDOW = timedelta(hours=1)
 
 
 @dataclass
@@ -48,6 +41,9 @@ class SweepResult:
     created: list[Planned] = field(default_factory=list)
     existing: int = 0
     requeued: int = 0
+    revived: int = 0  # failed rows of an open period, given another chance
+    # Which rows reached the broker; filled in when the sweep's transaction commits.
+    queued: Queued = field(default_factory=Queued)
 
 
 ESCALATION_FACTOR = 2  # officers hear of an exporter stalled beyond twice its stage's SLA
@@ -63,6 +59,7 @@ class Planned:
     period_key: str
     startup_id: int | None = None
     exporter_ids: list[int] = field(default_factory=list)
+    reminder_id: int | None = None  # once created
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -103,6 +100,8 @@ def plan(now: datetime, kinds: tuple[str, ...]) -> list[Planned]:
         if waiting:
             period = daily_period(now)
             planned += [Planned(ReminderKind.REVIEW_WAITING, pk, period, None, waiting) for pk in chasers]
+    if ReminderKind.UNDELIVERED in kinds and _undelivered_since_last_report(now):
+        planned += [Planned(ReminderKind.UNDELIVERED, pk, daily_period(now)) for pk in chasers]
     if ReminderKind.WEEKLY_STARTUP in kinds:
         period = weekly_period(now)
         planned += [
@@ -137,6 +136,21 @@ def _stalled_digests(now: datetime, stalled, members) -> list[Planned]:
     return planned
 
 
+def _undelivered_since_last_report(now: datetime) -> bool:
+    """Did any message fail for good since the last undelivered-messages report (or in the last day)?"""
+    last = (
+        # Within the week: the created_at index reads a week of rows, not the whole log.
+        Reminder.objects.filter(
+            kind=ReminderKind.UNDELIVERED, created_at__lt=now, created_at__gte=now - timedelta(days=7)
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    since = last or now - timedelta(days=1)
+    return Reminder.objects.undelivered().filter(settled_at__gte=since, settled_at__lt=now).exists()
+
+
 def _escalations(now: datetime, stalled, stages, chasers: list[int]) -> list[Planned]:
     sla = {s.pk: timedelta(days=s.sla_days * ESCALATION_FACTOR) for s in stages}
     ids = sorted(pk for pk, _, _, stage_id, entered in stalled if entered < now - sla[stage_id])
@@ -146,13 +160,14 @@ def _escalations(now: datetime, stalled, stages, chasers: list[int]) -> list[Pla
     return [Planned(ReminderKind.ESCALATION, pk, period, None, ids) for pk in chasers]
 
 
-# --- The sweep and the send -------------------------------------------------------
+# --- The sweep ------------------------------------------------------------------------
 
 
 @transaction.atomic
 def reminders_sweep(*, now: datetime, kinds: tuple[str, ...] | None = None, dry_run: bool = False) -> SweepResult:
-    """Create the reminders owed at `now` and queue one send task per new or stranded row
-    after commit. Safe to run twice or concurrently; `dry_run` writes and queues nothing."""
+    """Create the reminders owed at `now`, give failed ones of an open period another
+    chance, and queue one send task per new or stranded row after commit (see the outbox).
+    Safe to run twice or concurrently; `dry_run` writes and queues nothing."""
     kinds = tuple(kinds) if kinds is not None else kinds_due(now)
     if not dry_run and connection.vendor == "postgresql":
         # Concurrent sweeps take turns: the second sees the first's rows and adds none.
@@ -169,18 +184,30 @@ def reminders_sweep(*, now: datetime, kinds: tuple[str, ...] | None = None, dry_
     result = SweepResult(created=new, existing=len(planned) - len(new))
     if dry_run:
         return result
+    lease = timezone.now()
     rows = Reminder.objects.bulk_create(
         [
-            Reminder(kind=p.kind, recipient_id=p.recipient_id, period_key=p.period_key, startup_id=p.startup_id)
+            Reminder(
+                kind=p.kind,
+                recipient_id=p.recipient_id,
+                period_key=p.period_key,
+                startup_id=p.startup_id,
+                next_attempt_at=lease,
+                retry_until=max(period_end(p.kind, now), lease + LEAST_RETRY_WINDOW),
+                queued_at=lease,  # leased here, so a concurrent sweep or recovery leaves them be
+            )
             for p in new
         ]
     )
+    for row, p in zip(rows, new, strict=True):
+        p.reminder_id = row.pk
     link_exporters([(row.pk, pk) for row, p in zip(rows, new, strict=True) for pk in p.exporter_ids])
-    stranded = list(
-        stranded_reminders(timezone.now()).exclude(pk__in=[r.pk for r in rows]).values_list("pk", flat=True)[:5000]
+    result.revived = Reminder.objects.filter(status=ReminderStatus.FAILED, retry_until__gt=lease).update(
+        status=ReminderStatus.PENDING, next_attempt_at=lease, queued_at=None, settled_at=None
     )
+    stranded = lease_stranded(now=lease, exclude=[r.pk for r in rows])
     result.requeued = len(stranded)
-    reminders_queue(reminder_ids=[r.pk for r in rows] + stranded)
+    result.queued = reminders_queue(reminder_ids=[r.pk for r in rows] + stranded, lease=lease)
     return result
 
 
@@ -202,87 +229,3 @@ def link_exporters(pairs: list[tuple[int, int]]) -> None:
             f"INSERT INTO {table} ({reminder_col}, {exporter_col}) SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
             [reminder_ids, exporter_ids],
         )
-
-
-def stranded_reminders(now: datetime):
-    """Rows no task will pick up: never queued (broker down), queued long ago (message
-    lost), or claimed by a worker that died."""
-    pending = Q(status=ReminderStatus.PENDING) & (Q(queued_at__isnull=True) | Q(queued_at__lt=now - REQUEUE_AFTER))
-    abandoned = Q(status=ReminderStatus.SENDING, claimed_at__lt=now - SEND_CLAIM_TIMEOUT)
-    return Reminder.objects.filter(pending | abandoned).order_by("pk")
-
-
-def reminders_queue(*, reminder_ids: list[int]) -> None:
-    """Queue a send task per reminder on commit; note which reached the broker."""
-
-    def mark_queued(published) -> None:
-        ids = [args[0] for args in published]
-        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.PENDING).update(queued_at=timezone.now())
-
-    send_reminder_task.queue_on_commit([(pk,) for pk in reminder_ids], on_queued=mark_queued)
-
-
-def reminder_send(*, reminder_id: int, final_attempt: bool = False) -> str:
-    """Claim a reminder, re-check it, email it and record the outcome; returns the new
-    status, or "" when another task has it. A transient error puts the row back to
-    pending (failed on the final attempt) and is raised again for the task's retry."""
-    now = timezone.now()
-    claimable = Q(status=ReminderStatus.PENDING) | Q(
-        status=ReminderStatus.SENDING, claimed_at__lt=now - SEND_CLAIM_TIMEOUT
-    )
-    if not Reminder.objects.filter(claimable, pk=reminder_id).update(status=ReminderStatus.SENDING, claimed_at=now):
-        return ""
-    reminder = Reminder.objects.select_related("recipient", "startup").get(pk=reminder_id)
-    mine = Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING, claimed_at=now)
-    try:
-        subject = _deliver(reminder, now)
-    except Exception as error:
-        retrying = isinstance(error, TRANSIENT) and not final_attempt
-        status = ReminderStatus.PENDING if retrying else ReminderStatus.FAILED
-        mine.update(
-            status=status,
-            attempts=F("attempts") + 1,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-            claimed_at=None,
-            queued_at=timezone.now(),
-        )
-        logger.warning("Reminder %s not sent (%s): %s", reminder_id, status, error)
-        raise
-    if subject is None:
-        mine.update(status=ReminderStatus.SKIPPED, claimed_at=None, last_error="")
-        return ReminderStatus.SKIPPED
-    mine.update(
-        status=ReminderStatus.SENT,
-        sent_at=timezone.now(),
-        subject=subject[:200],
-        attempts=F("attempts") + 1,
-        last_error="",
-    )
-    return ReminderStatus.SENT
-
-
-def _deliver(reminder: Reminder, now: datetime) -> str | None:
-    """Email the reminder as things stand now; None when there is nothing left to say."""
-    kind = reminder.kind
-    if kind == ReminderKind.STALLED_DIGEST:
-        exporters = reminder.stalled_exporters()
-        return emails.send_stalled_digest(reminder, exporters=exporters, now=now) if exporters else None
-    if kind == ReminderKind.ESCALATION:
-        exporters = reminder.stalled_exporters()
-        if not exporters:
-            return None
-        groups = defaultdict(list)
-        for exporter in exporters:
-            groups[exporter.startup].append(exporter)
-        ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), str(item[0])))
-        return emails.send_escalation(reminder, groups=ordered, count=len(exporters), now=now)
-    if kind == ReminderKind.REVIEW_WAITING:
-        events = reminder.waiting_events()
-        return emails.send_review_waiting(reminder, events=events, now=now) if events else None
-    if not reminder.recipient.weekly_digest:
-        return None  # opted out after the sweep
-    if kind == ReminderKind.WEEKLY_STARTUP:
-        return emails.send_weekly_startup(reminder, digest=startup_week(reminder.startup, now))
-    if kind == ReminderKind.WEEKLY_PROGRAMME:
-        return emails.send_weekly_programme(reminder, digest=programme_week(now))
-    raise ValueError(f"Unknown reminder kind {kind!r}")

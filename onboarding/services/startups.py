@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Assignment, Exporter, Startup, StartupMember, User
+from ..models import Assignment, Exporter, Reminder, Startup, StartupMember, User
 from ..models.assignments import EndReason
+from ..models.reminders import ReminderKind
 from ..models.startups import MemberRole, StartupStatus
-from ..tasks import send_set_password_email_task
 from .audit import as_actor, require_reason
+from .outbox import reminders_queue
 from .progress import claims_withdraw
 
 
@@ -42,7 +46,7 @@ def startup_member_add(
 ) -> StartupMember:
     """Add a person to a startup's team, creating their account if new.
 
-    A new account has no usable password: a set-password email is queued on commit.
+    A new account has no usable password: a set-password invitation goes to the outbox.
     """
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
@@ -53,14 +57,25 @@ def startup_member_add(
         user.save()
     member = StartupMember.objects.create(user=user, startup=startup, role=MemberRole(role), added_by=actor)
     if created or not user.has_usable_password():
-        transaction.on_commit(lambda: _invite(user.pk))
+        _invite(member)
     return member
 
 
-def _invite(user_id: int) -> None:
-    """Queue the set-password email; with the broker down, send it now rather than lose it."""
-    if not send_set_password_email_task.publish([(user_id,)]):
-        send_set_password_email_task.apply(args=(user_id,))  # in-process; a mail error is logged, not raised
+def _invite(member: StartupMember) -> None:
+    """Write the set-password invitation to the outbox (one per membership), queued on
+    commit; with the broker down this process sends it right after commit, so a new
+    person is not kept waiting. The outbox retries it while the link would still work."""
+    now = timezone.now()
+    invitation = Reminder.objects.create(
+        kind=ReminderKind.INVITATION,
+        recipient=member.user,
+        startup_id=member.startup_id,
+        period_key=f"member-{member.pk}",
+        next_attempt_at=now,
+        retry_until=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+        queued_at=now,
+    )
+    reminders_queue(reminder_ids=[invitation.pk], lease=now, send_here_if_refused=True)
 
 
 @transaction.atomic

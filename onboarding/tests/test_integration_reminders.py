@@ -20,7 +20,7 @@ from ..models.reminders import ReminderKind, ReminderStatus, kinds_due
 from ..services.reminders import plan, reminders_sweep
 from ..tasks import sweep_reminders_task
 from .factories import ExporterFactory, assign
-from .live_services import ROOT
+from .live_services import ROOT, start_redis, stop_redis
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -127,51 +127,11 @@ def test_an_smtp_failure_then_recovery_delivers_exactly_once(stalled_work, celer
     assert retried.status == ReminderStatus.SENT and retried.last_error == ""
 
 
-def redis(*args: str) -> None:
-    port = os.environ["PORTAL_REDIS_PORT"]
-    subprocess.run(["redis-cli", "-p", port, *args], check=False, capture_output=True, timeout=10)
-
-
-def start_redis() -> None:
-    """Start Redis again exactly as scripts/services.sh did (as postgres when root)."""
-    port, directory = os.environ["PORTAL_REDIS_PORT"], os.environ["PORTAL_SERVICES_DIR"]
-    run_as = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
-    subprocess.run(
-        [
-            *run_as,
-            "redis-server",
-            "--port",
-            port,
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "yes",
-            "--pidfile",
-            f"{directory}/redis.pid",
-            "--logfile",
-            f"{directory}/redis.log",
-            "--dir",
-            directory,
-        ],
-        check=True,
-        timeout=10,
-    )
-    for _ in range(100):
-        if subprocess.run(["redis-cli", "-p", port, "ping"], capture_output=True, text=True).stdout.strip() == "PONG":
-            return
-        time.sleep(0.1)
-    raise RuntimeError("Redis did not come back")
-
-
 def test_with_redis_down_the_web_answers_and_the_next_sweep_delivers(
     stalled_work, celery_worker, mailbox, client, officer, manager_a
 ):
     os.environ["PORTAL_REDIS_PORT"]
-    redis("shutdown", "nosave")
+    stop_redis()
     try:
         client.force_login(officer)
         assert client.get("/exporters/").status_code == 200
@@ -202,7 +162,7 @@ def test_with_redis_down_a_new_member_still_gets_the_invitation(celery_worker, c
 
     from ..models import User
 
-    redis("shutdown", "nosave")
+    stop_redis()
     try:
         client.force_login(admin_user)
         response = client.post(

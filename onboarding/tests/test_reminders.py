@@ -18,7 +18,8 @@ from kombu.exceptions import OperationalError
 from ..models import Exporter, Reminder, Stage, StageEvent
 from ..models.reminders import ReminderKind, ReminderStatus, daily_period, kinds_due, weekly_period
 from ..models.startups import MemberRole
-from ..services.reminders import reminder_send, reminders_sweep
+from ..services.outbox import reminder_send
+from ..services.reminders import reminders_sweep
 from ..tasks import send_reminder_task
 from .factories import ExporterFactory, MemberFactory, StaffFactory, StartupFactory, assign
 
@@ -221,23 +222,32 @@ def test_a_claimed_or_sent_reminder_is_never_sent_again(db, startup_a, manager_a
     assert Reminder.objects.get().attempts == 1
 
 
-def test_an_smtp_failure_releases_the_claim_and_the_last_attempt_marks_it_failed(
+def test_an_smtp_failure_releases_the_claim_and_retries_until_the_day_is_over(
     db, startup_a, manager_a, settings, django_capture_on_commit_callbacks
 ):
+    """Retries back off over hours (1, 2, 5, 15, 30, 60 minutes, then hourly) and stop only
+    when the reminder's day ends; before then, no number of failures marks it failed."""
     stalled_exporter(startup_a, entered=MONDAY_9AM - timedelta(days=5))
     sweep(MONDAY_9AM, STALLED, execute=False, capture=django_capture_on_commit_callbacks)
     reminder = Reminder.objects.get()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
-    with pytest.raises(OSError):
-        reminder_send(reminder_id=reminder.pk)
-    reminder.refresh_from_db()
-    assert (reminder.status, reminder.attempts, reminder.claimed_at) == (ReminderStatus.PENDING, 1, None)
-    assert "Connection" in reminder.last_error
-    with pytest.raises(OSError):
-        reminder_send(reminder_id=reminder.pk, final_attempt=True)
-    reminder.refresh_from_db()
-    assert (reminder.status, reminder.attempts) == (ReminderStatus.FAILED, 2)
+    waits, moment = [], MONDAY_9AM
+    while True:
+        with time_machine.travel(moment, tick=False):
+            status = reminder_send(reminder_id=reminder.pk)
+        reminder.refresh_from_db()
+        if status != ReminderStatus.PENDING:
+            break
+        assert (reminder.status, reminder.claimed_at) == (ReminderStatus.PENDING, None)
+        assert "Connection" in reminder.last_error
+        waits.append(round((reminder.next_attempt_at - moment).total_seconds() / 60))
+        moment = reminder.next_attempt_at
+    assert waits[:8] == [1, 2, 5, 15, 30, 60, 60, 60]
+    # The last try before midnight (IST) was the last one: the day's digest is over.
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.FAILED, len(waits) + 1)
+    assert reminder.last_error.startswith("Not delivered before its period ended.")
+    assert moment.astimezone(IST).date() == MONDAY_9AM.date() and mail.outbox == []
 
 
 def test_a_down_broker_leaves_reminders_pending_and_the_next_sweep_queues_them(
@@ -320,3 +330,46 @@ def test_send_reminders_rejects_a_bad_date(db):
     with pytest.raises(CommandError, match="not an ISO date-time"):
         call_command("send_reminders", "--now", "next monday")
     assert Reminder.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_reminders_says_which_reminders_wait_for_the_broker(startup_a, manager_a, monkeypatch, capsys):
+    """Honest with Redis down: nothing is reported "Queued" that never reached the broker."""
+    stalled_exporter(startup_a, entered=MONDAY_9AM - timedelta(days=5))
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(send_reminder_task, "apply_async", broker_down)
+    with time_machine.travel(MONDAY_9AM, tick=False):
+        call_command("send_reminders", "--kind", "stalled_digest")
+    out, err = capsys.readouterr()
+    assert "Waiting for the broker: Stalled exporters digest to manager@alpha.example for 2026-11-30" in out
+    assert "Queued" not in out
+    assert "1 new, 0 already done for this period, 0 stranded re-queued; 0 queued, 1 waiting for the broker" in out
+    assert "The broker refused 1 send task(s)" in err
+    assert Reminder.objects.get().queued_at is None  # the recovery queues it once the broker is back
+    monkeypatch.undo()
+    with time_machine.travel(MONDAY_9AM + timedelta(minutes=1), tick=False):
+        call_command("send_reminders", "--kind", "stalled_digest")
+    assert "0 new, 1 already done for this period, 1 stranded re-queued; 1 queued, 0 waiting" in capsys.readouterr().out
+    assert Reminder.objects.get().status == ReminderStatus.SENT and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_reminders_lists_what_could_not_be_delivered(startup_a, manager_a, capsys):
+    Reminder.objects.create(
+        kind=ReminderKind.STALLED_DIGEST,
+        recipient=manager_a,
+        period_key="2026-11-30",
+        status=ReminderStatus.REJECTED,
+        last_error="SMTPRecipientsRefused: manager@alpha.example: 550 No such user",
+    )
+    with time_machine.travel(MONDAY_9AM + timedelta(hours=1), tick=False):
+        call_command("send_reminders", "--kind", "stalled_digest")
+    out, err = capsys.readouterr()
+    assert "0 queued, 0 waiting for the broker; 1 not delivered." in out
+    assert (
+        "Not delivered (undeliverable): Stalled exporters digest to manager@alpha.example for 2026-11-30:"
+        " SMTPRecipientsRefused: manager@alpha.example: 550 No such user"
+    ) in err

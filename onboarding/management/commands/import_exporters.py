@@ -31,18 +31,27 @@ class Command(BaseCommand):
             if actor is None or not actor.is_programme_staff:
                 raise CommandError(f"{user} is not programme staff.")
         # A dry run leaves no trace: not even an ImportBatch someone could commit from the page.
+        # Nor does a commit that lost the race to another import: its batch would sit
+        # "ready to commit" with nobody to commit it.
         with transaction.atomic():
             batch = import_batch_create(
                 actor=actor, name=file.name, content=file.read_bytes(), all_or_nothing=all_or_nothing
             )
             if batch.status != ImportStatus.FAILED:
                 batch = import_batch_validate(batch=batch, progress=False)
+            lost_race = False
             if batch.status == ImportStatus.PREVIEW and not dry_run:
                 batch = import_batch_commit(actor=actor, batch=batch, progress=False)
-            if dry_run:
+                lost_race = batch.status == ImportStatus.PREVIEW
+            if dry_run or lost_race:
                 transaction.set_rollback(True)
                 if batch.file:
                     batch.file.delete(save=False)
+        if lost_race:
+            raise CommandError(
+                "Another import registered some of these exporters while this one ran; nothing was written."
+                " Run the command again to update them."
+            )
         self.report(batch, dry_run)
         if batch.status == ImportStatus.FAILED and not batch.total_rows:
             raise CommandError(batch.message)

@@ -7,8 +7,8 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ...models import User
-from ...models.reminders import ReminderKind, programme_tz
+from ...models import Reminder, User
+from ...models.reminders import ReminderKind, daily_period, programme_tz, weekly_period
 from ...services.reminders import reminders_sweep
 
 
@@ -37,14 +37,44 @@ class Command(BaseCommand):
         moment = parse_now(now) if now else timezone.now()
         result = reminders_sweep(now=moment, kinds=tuple(kind) if kind else None, dry_run=dry_run)
         emails = dict(User.objects.filter(pk__in={p.recipient_id for p in result.created}).values_list("pk", "email"))
-        verb = "Would send" if dry_run else "Queued"
+        queued = result.queued
         for planned in result.created:
+            if dry_run:
+                verb = "Would send"
+            elif planned.reminder_id in queued.refused:
+                verb = "Waiting for the broker:"
+            else:
+                verb = "Queued" if queued.done else "Will queue on commit:"
             about = f", {len(planned.exporter_ids)} exporter(s)" if planned.exporter_ids else ""
             self.stdout.write(
                 f"{verb} {ReminderKind(planned.kind).label} to {emails[planned.recipient_id]}"
                 f" for {planned.period_key}{about}"
             )
         summary = f"{len(result.created)} new, {result.existing} already done for this period"
-        if not dry_run:
-            summary += f", {result.requeued} stranded re-queued"
+        if dry_run:
+            self.stdout.write(self.style.SUCCESS(summary + "."))
+            return
+        summary += f", {result.requeued} stranded re-queued"
+        if result.revived:
+            summary += f", {result.revived} failed given another try"
+        summary += f"; {len(queued.published)} queued, {len(queued.refused)} waiting for the broker"
+        undelivered = self.undelivered(moment, result)
+        summary += f"; {len(undelivered)} not delivered"
         self.stdout.write(self.style.SUCCESS(summary + "."))
+        if queued.refused:
+            self.stderr.write(
+                f"The broker refused {len(queued.refused)} send task(s) (is Redis running?). They are kept and"
+                " queued by the outbox recovery, every minute, once the broker is back."
+            )
+        for reminder in undelivered:
+            self.stderr.write(
+                f"Not delivered ({reminder.get_status_display().lower()}): {reminder.get_kind_display()} to"
+                f" {reminder.recipient.email} for {reminder.period_key}: {reminder.last_error}"
+            )
+
+    def undelivered(self, moment: datetime, result) -> list[Reminder]:
+        """What could not be delivered in the periods this sweep covers (also on /reminders/)."""
+        periods = {p.period_key for p in result.created} | {daily_period(moment), weekly_period(moment)}
+        return list(
+            Reminder.objects.filter(period_key__in=periods).undelivered().select_related("recipient").order_by("pk")
+        )

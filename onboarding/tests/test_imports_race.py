@@ -1,0 +1,110 @@
+"""The same file imported twice at once from the command line: the import that commits
+second writes nothing, says so in one line, exits non-zero and leaves no batch behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+
+from ..models import Exporter, ImportBatch
+from ..services import imports
+from .factories import ExporterFactory
+from .importfiles import csv_bytes, good_rows
+from .live_services import ROOT
+
+LOST = "Another import registered some of these exporters while this one ran; nothing was written."
+
+
+def test_an_import_that_loses_the_race_exits_non_zero_and_leaves_no_batch(db, tmp_path, monkeypatch, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    rows = good_rows(3)
+    path = tmp_path / "council.csv"
+    path.write_bytes(csv_bytes(rows))
+    checked = imports.validate_table
+
+    def other_import_commits_meanwhile(table, **kwargs):
+        report = checked(table, **kwargs)
+        if not Exporter.objects.exists() and ImportBatch.objects.filter(status="committing").exists():
+            ExporterFactory(gstin=rows[1][1])  # registered after this import's last check
+        return report
+
+    monkeypatch.setattr(imports, "validate_table", other_import_commits_meanwhile)
+    with pytest.raises(CommandError, match=LOST):
+        call_command("import_exporters", str(path))
+    assert not ImportBatch.objects.exists()
+    assert not any((tmp_path / "media").rglob("*.csv"))  # the stored upload went with its batch
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a real race between two connections")
+def test_the_same_file_imported_twice_at_once_writes_once_and_the_loser_says_so(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    content = csv_bytes(good_rows(50))
+    path = tmp_path / "council.csv"
+    path.write_bytes(content)
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{connection.settings_dict['NAME']}",
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    winner_may_commit, winner_done = threading.Event(), threading.Event()
+
+    def the_other_import() -> None:
+        """The same file, imported by the services the page uses, holding its commit until
+        the command is blocked behind it, past its own checks: the race, every time."""
+        try:
+            with transaction.atomic():
+                batch = imports.import_batch_create(actor=None, name="council.csv", content=content)
+                batch = imports.import_batch_validate(batch=batch, progress=False)
+                imports.import_batch_commit(actor=None, batch=batch, progress=False)
+                winner_may_commit.wait(timeout=60)
+        finally:
+            connection.close()
+            winner_done.set()
+
+    thread = threading.Thread(target=the_other_import)
+    thread.start()
+    loser = subprocess.Popen(
+        [sys.executable, "manage.py", "import_exporters", str(path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_a_backend_blocked_on_a_lock(connection.settings_dict["NAME"])
+    finally:
+        winner_may_commit.set()
+        winner_done.wait(timeout=60)
+    out, err = loser.communicate(timeout=60)
+    assert loser.returncode == 1
+    assert err.strip() == f"CommandError: {LOST} Run the command again to update them.", err
+    assert "Traceback" not in out + err
+    assert Exporter.objects.count() == 50
+    assert list(ImportBatch.objects.values_list("status", flat=True)) == ["done"]  # the winner's; no stale one
+
+
+def _wait_for_a_backend_blocked_on_a_lock(database: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [database]
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the second import never reached its write")
