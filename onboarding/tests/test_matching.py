@@ -203,7 +203,8 @@ def test_bench_runs_auto_assign_in_a_rolled_back_transaction(db, tmp_path, capsy
     call_command("seed_demo", startups=6, exporters=120, seed=7, password="demo-pass-123")
     before = list(Exporter.objects.order_by("pk").values_list("pk", "startup_id", "status"))
     path = tmp_path / "bench.json"
-    call_command("bench", repeat=1, json_path=str(path), auto_assign_pool=50)
+    # Small import runs: this test is about auto-assignment (tracemalloc makes big ones slow).
+    call_command("bench", repeat=1, json_path=str(path), auto_assign_pool=50, import_rows=300, memory_rows=300)
     figures = json.loads(path.read_text())["auto_assign"]
     assert figures["pool"] == 50 and figures["assigned"] + figures["unmatched"] == 50
     assert figures["assigned"] > 0 and figures["overfull_startups"] == 0
