@@ -4,6 +4,7 @@ the browser reports no violation of it."""
 import pytest
 from playwright.sync_api import expect
 
+from ..management import demo
 from ..models import ImportBatch
 from ..models.imports import ImportStatus
 from ..models.users import StaffRole
@@ -77,6 +78,7 @@ def test_django_admin_and_the_api_docs_work_under_the_policy(page, sign_in, cons
     superuser = UserFactory(email="root@programme.example", staff_role=StaffRole.ADMIN, is_staff=True)
     superuser.is_superuser = True
     superuser.save()
+    demo.authenticator_for(superuser)  # admins sign in with a second factor
     sign_in(superuser)
     page.goto("/admin/onboarding/exporter/")
     expect(page.locator("#changelist")).to_be_visible()

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import Workbook
 
+from ..management import demo
 from ..management.bench_import import HOSTILE_BUDGET_MB, bench_import_memory, import_peak, wide_xlsx
 from ..models import Exporter, ImportBatch
 from ..models.imports import ImportStatus
@@ -156,6 +157,7 @@ def test_a_file_under_the_limit_is_stored_and_checked(client_for, admin_user, st
 def test_the_upload_still_needs_its_csrf_token(admin_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin_user)
+    demo.verify_session(client, admin_user)  # past the second factor: only the CSRF check is left
     upload = SimpleUploadedFile("ok.csv", csv_bytes(good_rows(1)))
     assert client.post(reverse("onboarding:exporter-import"), {"file": upload}).status_code == 403
     assert not ImportBatch.objects.exists()
