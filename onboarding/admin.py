@@ -44,7 +44,20 @@ class GuardedHistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class PortalRecord:
+class ReadOnly:
+    """Nothing is added, changed or deleted here: the portal's forms and services do that."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PortalRecord(ReadOnly):
     """Read-only in admin, with a link to the portal page that changes the record."""
 
     readonly_fields = ("in_the_portal",)
@@ -60,15 +73,6 @@ class PortalRecord:
     def get_fields(self, request, obj=None):
         fields = [f for f in super().get_fields(request, obj) if f != "in_the_portal"]
         return ["in_the_portal", *fields]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- People ---------------------------------------------------------------------------------
@@ -127,7 +131,7 @@ class UserAdmin(BaseUserAdmin):
 # --- The programme's records: read-only, changed in the portal ----------------------------
 
 
-class MemberInline(admin.TabularInline):
+class MemberInline(ReadOnly, admin.TabularInline):
     """Members are added and removed on the startup and team pages (invitation email, audit)."""
 
     model = models.StartupMember
@@ -135,15 +139,6 @@ class MemberInline(admin.TabularInline):
     extra = 0
     fields = ["user", "role", "added_at", "removed_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(models.Startup)
