@@ -66,7 +66,7 @@ class TwoFactorConfirmForm(forms.Form):
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split()).replace("-", "").lower()
-        if not (len(code) == 6 and code.isdigit()):
+        if not (len(code) == 6 and code.isascii() and code.isdigit()):
             raise ValidationError("Type the six digits your authenticator app shows.")
         return code
 
@@ -82,7 +82,7 @@ class TwoFactorVerifyForm(TwoFactorConfirmForm):
 
     def clean_code(self) -> str:
         code = "".join(self.cleaned_data["code"].split()).replace("-", "").lower()
-        if len(code) == 6 and code.isdigit():
+        if len(code) == 6 and code.isascii() and code.isdigit():
             return code
         if len(code) == 8 and code.isalnum():
             return code

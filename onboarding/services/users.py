@@ -191,7 +191,7 @@ def user_two_factor_verify(*, user: User, code: str) -> Device:
 
     Not one transaction on purpose: django-otp records a wrong code (and the wait it earns)
     in its own, which a refusal raised here must not roll back."""
-    model = TOTPDevice if code.isdigit() else StaticDevice
+    model = TOTPDevice if code.isascii() and code.isdigit() else StaticDevice  # "²" is no app code
     device = model.objects.filter(user=user, confirmed=True).first()
     if device is None:
         what = "an authenticator app" if model is TOTPDevice else "recovery codes"

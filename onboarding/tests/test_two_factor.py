@@ -290,3 +290,13 @@ def test_the_api_token_endpoint_asks_an_account_with_two_factor_for_its_code(adm
 def test_the_api_token_endpoint_needs_no_code_without_two_factor(officer):
     response = APIClient().post("/api/v1/auth/token/", {"username": officer.email, "password": PASSWORD}, format="json")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("code", ["²²²²²²", "١٢٣٤٥٦", "9" * 64])
+def test_a_code_of_other_digits_is_refused_not_a_500(admin_user, later, code):
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": admin_user.email, "password": PASSWORD, "code": code}, format="json"
+    )
+    assert response.status_code == 400 and "code" in response.json()
+    page = password_only(admin_user).post(VERIFY, {"code": code})
+    assert page.status_code == 200 and not page.wsgi_request.user.is_verified()
