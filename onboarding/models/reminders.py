@@ -166,7 +166,7 @@ class Reminder(models.Model):
                 status=StageEventStatus.SUBMITTED,
                 submitted_at__lt=self.created_at,
             )
-            .select_related("exporter__startup", "stage")
+            .select_related("exporter", "startup", "stage")
             .order_by("submitted_at", "pk")
         )
 
