@@ -2,6 +2,8 @@
 listing stages (seeded by migration 0002, restored by tests that truncate tables) and
 the import file's column vocabulary."""
 
+from decimal import Decimal
+
 from django.db import models
 
 # DOMAIN §4. Startups and exporters live in one of these.
@@ -293,3 +295,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 # Manufacturer column answers, compared without case, spaces or punctuation.
 YES = {"yes", "y", "true", "1", "manufacturer", "m"}
 NO = {"no", "n", "false", "0", "trader", "merchant", "merchantexporter", "t"}
+
+
+def rupees(amount, *, short: bool = False) -> str:
+    """An amount in rupees as Indians write it: ₹5,19,500.00, or ₹5.2 lakh with short."""
+    amount = Decimal(str(amount or 0))
+    if short and abs(amount) >= 10_000_000:
+        return f"₹{amount / 10_000_000:.1f} crore".replace(".0 ", " ")
+    if short and abs(amount) >= 100_000:
+        return f"₹{amount / 100_000:.1f} lakh".replace(".0 ", " ")
+    sign, whole, paise = "-" if amount < 0 else "", *f"{abs(amount):.2f}".split(".")
+    head, tail = whole[:-3], whole[-3:]
+    groups = [head[max(i - 2, 0) : i] for i in range(len(head), 0, -2)][::-1]
+    return f"{sign}₹{','.join([*groups, tail])}.{paise}"

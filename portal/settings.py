@@ -146,6 +146,8 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = "Asia/Kolkata"
+# Dates as "30 Nov 2026" and numbers grouped the Indian way (portal/formats/en_IN).
+FORMAT_MODULE_PATH = ["portal.formats"]
 USE_I18N = True
 USE_TZ = True
 
