@@ -3,6 +3,7 @@ from .assignments import Assignment
 from .commissions import Commission, CommissionRule
 from .exporters import Exporter
 from .imports import ImportBatch
+from .outcomes import ExporterJourney, MonthlyReport, OutcomeRefresh, OutcomeSummary
 from .reference import Sector
 from .reminders import Reminder
 from .stages import Stage, StageEvent
@@ -16,7 +17,11 @@ __all__ = [
     "Commission",
     "CommissionRule",
     "Exporter",
+    "ExporterJourney",
     "ImportBatch",
+    "MonthlyReport",
+    "OutcomeRefresh",
+    "OutcomeSummary",
     "Reminder",
     "Role",
     "Sector",

@@ -1,0 +1,241 @@
+"""The analytics pages' tables, read from the outcome summaries (stored, or built in memory for
+a monthly pack). Every table is a `Table`: the page shows it, downloads it as CSV or XLSX, and
+the monthly pack writes it as a sheet and a PDF section.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ..models import OutcomeSummary
+from ..models.outcomes import SummaryKind
+from .outcomes import CURVE_DAYS, STOREFRONT, curve, median, merge, percentile_cont, share, week_start
+
+
+@dataclass
+class Table:
+    slug: str
+    title: str
+    header: list[str]
+    rows: list[list] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Scope:
+    """What a page shows: cohort months from `start` to `end` (first days), one slice, one stage."""
+
+    start: date
+    end: date
+    dimension: str = "all"
+    key: str = ""
+    stage: str = STOREFRONT
+    by: str = ""
+
+    @property
+    def last_day(self) -> date:
+        return (self.end.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+    def months(self) -> list[date]:
+        months, month = [], self.start
+        while month <= self.end:
+            months.append(month)
+            month = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return months
+
+
+class StoredSource:
+    """Summary rows from the table the refresh writes."""
+
+    def rows(self, kind: str, dimension: str, key: str | None = None, stages=None) -> list[tuple]:
+        found = OutcomeSummary.objects.filter(kind=kind, dimension=dimension)
+        if key is not None:
+            found = found.filter(key=key)
+        if stages is not None:
+            found = found.filter(stage__in=list(stages))
+        return list(found.order_by().values_list("key", "period", "stage", "figures"))
+
+
+class MemorySource:
+    """The same rows, unsaved: what a monthly pack reads."""
+
+    def __init__(self, summaries: list[OutcomeSummary]):
+        self.by_slice = defaultdict(list)
+        for s in summaries:
+            self.by_slice[(s.kind, s.dimension)].append((s.key, s.period, s.stage, s.figures))
+
+    def rows(self, kind: str, dimension: str, key: str | None = None, stages=None) -> list[tuple]:
+        return [
+            row
+            for row in self.by_slice[(kind, dimension)]
+            if (key is None or row[0] == key) and (stages is None or row[2] in stages)
+        ]
+
+
+SPLIT_HEADER = ["Exporters assigned", "Reached", "Reached %", "Median days", "80th percentile days"]
+
+
+def _in(scope: Scope, period) -> bool:
+    return period is not None and scope.start <= period <= scope.last_day
+
+
+def milestone_tables(source, scope: Scope, stages: list) -> dict:
+    """Days from assignment to each stage, per cohort and overall; the cohorts' cumulative curves."""
+    rows = [r for r in source.rows(SummaryKind.MILESTONE, scope.dimension, scope.key) if _in(scope, r[1])]
+    sizes = {period: figures.get("n", 0) for _k, period, stage, figures in rows if stage == ""}
+    total = sum(sizes.values())
+    by_stage = defaultdict(list)
+    for _key, period, stage, figures in rows:
+        if stage:
+            by_stage[stage].append((period, figures.get("days", {})))
+    overall = Table("time-to-stage", "Days from assignment to each stage", ["Stage", *SPLIT_HEADER[1:]])
+    for stage in stages:
+        days = merge(h for _p, h in by_stage[stage.code])
+        reached = sum(days.values())
+        overall.rows.append([stage.name, reached, share(reached, total), median(days), percentile_cont(days, 0.8)])
+    chosen = dict(by_stage[scope.stage])
+    name = next((s.name for s in stages if s.code == scope.stage), scope.stage)
+    cohorts = Table(
+        "cohorts",
+        f"{name}: by cohort (month of assignment)",
+        ["Cohort", *SPLIT_HEADER],
+        note="A cohort with no exporters shows dashes.",
+    )
+    series = []
+    for month in scope.months():
+        histogram, size = chosen.get(month, {}), sizes.get(month, 0)
+        reached = sum(histogram.values())
+        cohorts.rows.append(
+            [
+                month.strftime("%b %Y"),
+                size,
+                reached,
+                share(reached, size),
+                median(histogram),
+                percentile_cont(histogram, 0.8),
+            ]
+        )
+        if size:
+            series.append({"label": month.strftime("%b %Y"), "values": curve(histogram, size)})
+    chart = {"labels": [f"Day {d}" for d in CURVE_DAYS], "series": series[-12:]}
+    curve_table = Table(
+        "curve", f"{name}: % of each cohort reached after N days", ["Cohort", *[f"Day {d}" for d in CURVE_DAYS[::4]]]
+    )
+    curve_table.rows = [[s["label"], *s["values"][::4]] for s in series]
+    return {"overall": overall, "cohorts": cohorts, "curve_table": curve_table, "curve_chart": chart}
+
+
+def dwell_table(source, scope: Scope, stages: list) -> Table:
+    rows = [r for r in source.rows(SummaryKind.DWELL, scope.dimension, scope.key) if _in(scope, r[1])]
+    by_stage = defaultdict(list)
+    for _key, _period, stage, figures in rows:
+        by_stage[stage].append(figures.get("days", {}))
+    table = Table(
+        "dwell",
+        "Days spent in each stage (finished stays) against the SLA",
+        ["Stage", "Finished stays", "Median days", "80th percentile days", "SLA days", "Within SLA %"],
+    )
+    for stage in stages:
+        days = merge(by_stage[stage.code])
+        done = sum(days.values())
+        within = sum(n for d, n in days.items() if d <= stage.sla_days)
+        table.rows.append(
+            [stage.name, done, median(days), percentile_cont(days, 0.8), stage.sla_days, share(within, done)]
+        )
+    return table
+
+
+def split_table(source, scope: Scope, stages: list, names: dict[str, str]) -> Table:
+    """The chosen stage's figures per startup, state, sector or MSME category."""
+    rows = source.rows(SummaryKind.MILESTONE, scope.by, stages=("", scope.stage))
+    sizes, days = defaultdict(int), defaultdict(list)
+    for key, period, stage, figures in rows:
+        if _in(scope, period):
+            if stage:
+                days[key].append(figures.get("days", {}))
+            else:
+                sizes[key] += figures.get("n", 0)
+    name = next((s.name for s in stages if s.code == scope.stage), scope.stage)
+    table = Table(
+        f"by-{scope.by}",
+        f"{name}: by {BY_LABELS.get(scope.by, scope.by)}",
+        [BY_LABELS.get(scope.by, scope.by).capitalize(), *SPLIT_HEADER],
+    )
+    for key in sorted(sizes, key=lambda k: names.get(k, k or "~")):
+        histogram = merge(days[key])
+        reached = sum(histogram.values())
+        label = names.get(key) or key or "Not recorded"
+        table.rows.append(
+            [label, sizes[key], reached, share(reached, sizes[key]), median(histogram), percentile_cont(histogram, 0.8)]
+        )
+    return table
+
+
+BY_LABELS = {"startup": "startup", "state": "state", "sector": "sector", "msme": "MSME category"}
+TREND_COLUMNS = [
+    ("assigned", "Assigned"),
+    ("forward", "Moved forward"),
+    ("storefront_live", "Storefront live"),
+    ("first_order", "First order"),
+    ("stalled", "Stalled"),
+]
+
+
+def trend_table(source, scope: Scope) -> tuple[Table, dict]:
+    """Per week (Monday first): exporters assigned, stage moves, storefronts, first orders, stalls."""
+    first_week = week_start(scope.start)
+    rows = {
+        period: figures
+        for _key, period, _stage, figures in source.rows(SummaryKind.TREND, scope.dimension, scope.key)
+        if period is not None and first_week <= period <= scope.last_day
+    }
+    table = Table("weeks", "Week by week", ["Week from", *[label for _c, label in TREND_COLUMNS]])
+    week, weeks = first_week, []
+    while week <= scope.last_day:
+        weeks.append(week)
+        figures = rows.get(week, {})
+        table.rows.append([week.strftime("%d %b %Y"), *[figures.get(code, 0) for code, _l in TREND_COLUMNS]])
+        week += timedelta(days=7)
+    chart = {
+        "labels": [w.strftime("%d %b") for w in weeks],
+        "series": [
+            {"label": label, "values": [row[i + 1] for row in table.rows]}
+            for i, (_c, label) in enumerate(TREND_COLUMNS)
+        ],
+    }
+    return table, chart
+
+
+def _outcome_sum(rows) -> tuple[int, int, Decimal]:
+    inquiries = sum(f.get("inquiries", 0) for f in rows)
+    orders = sum(f.get("orders", 0) for f in rows)
+    return inquiries, orders, sum((Decimal(f.get("value_usd", "0")) for f in rows), Decimal("0"))
+
+
+def outcome_tables(source, scope: Scope, names: dict[str, dict[str, str]]) -> dict[str, Table]:
+    """First inquiries, first orders and their value (USD) by month, buyer country, state and sector."""
+    header = ["Inquiries (first)", "Orders (first)", "Order value (USD)"]
+    mine = [r for r in source.rows(SummaryKind.OUTCOME, scope.dimension, scope.key) if _in(scope, r[1])]
+    month = Table("by-month", "By month", ["Month", *header])
+    for m in scope.months():
+        month.rows.append([m.strftime("%b %Y"), *_outcome_sum([f for _k, p, s, f in mine if p == m and not s])])
+    countries = defaultdict(list)
+    for _k, _p, stage, figures in mine:
+        if stage.startswith("country:"):
+            countries[stage.removeprefix("country:")].append(figures)
+    country = Table("by-country", "By buyer country", ["Buyer country", *header])
+    country.rows = [[code or "Not recorded", *_outcome_sum(countries[code])] for code in sorted(countries)]
+    tables = {"month": month, "country": country}
+    for dimension, title in (("state", "State"), ("sector", "Sector")):
+        per_key = defaultdict(list)
+        for key, period, _stage, figures in source.rows(SummaryKind.OUTCOME, dimension, stages=("",)):
+            if _in(scope, period):
+                per_key[key].append(figures)
+        table = Table(f"by-{dimension}", f"By {title.lower()}", [title, *header], note="The whole programme.")
+        labels = names.get(dimension, {})
+        table.rows = sorted(([labels.get(k) or k or "Not recorded", *_outcome_sum(v)] for k, v in per_key.items()))
+        tables[dimension] = table
+    return tables

@@ -1,0 +1,94 @@
+"""Startup scorecards: what each startup delivered, beside the programme's median startup."""
+
+from __future__ import annotations
+
+import statistics
+from decimal import Decimal
+
+from ..models.outcomes import SummaryKind
+from .analytics import Table
+from .outcomes import FIRST_ORDER, STOREFRONT, median, share
+
+# (key, heading): the table's columns, in order; a key is also a `sort=` value.
+COLUMNS = [
+    ("name", "Startup"),
+    ("held", "Exporters held"),
+    ("capacity", "Capacity"),
+    ("journeys", "Exporters ever assigned"),
+    ("storefront_pct", "Storefront live %"),
+    ("first_order_pct", "First order %"),
+    ("storefront_days", "Median days to storefront"),
+    ("first_order_days", "Median days to first order"),
+    ("sla_pct", "Stages within SLA %"),
+    ("rejection_pct", "Evidence rejected %"),
+    ("confirmation_pct", "Exporter confirmation %"),
+    ("earned", "Commission earned (₹)"),
+    ("paid", "Commission paid (₹)"),
+    ("cost_per_storefront", "Cost per live storefront (₹)"),
+]
+SORTS = {key for key, _label in COLUMNS}
+CONFIRMATION_NOTE = (
+    "Exporter confirmation: shown once exporters can confirm a startup's work themselves (being built); "
+    "until then the column is empty."
+)
+
+
+def card(figures: dict, name: str, capacity: int | None) -> dict:
+    """One startup's scorecard from its summary figures."""
+    journeys = figures.get("journeys", 0)
+    storefronts = sum(figures.get(f"{STOREFRONT}_days", {}).values())
+    orders = sum(figures.get(f"{FIRST_ORDER}_days", {}).values())
+    earned = Decimal(figures.get("earned", "0"))
+    return {
+        "name": name,
+        "held": figures.get("held", 0),
+        "capacity": capacity,
+        "journeys": journeys,
+        "storefront_pct": share(storefronts, journeys),
+        "first_order_pct": share(orders, journeys),
+        "storefront_days": median(figures.get(f"{STOREFRONT}_days", {})),
+        "first_order_days": median(figures.get(f"{FIRST_ORDER}_days", {})),
+        "sla_pct": share(figures.get("sla_within", 0), figures.get("sla_total", 0)),
+        "rejection_pct": share(figures.get("rejected", 0), figures.get("decided", 0)),
+        "confirmation_pct": None,
+        "earned": earned,
+        "paid": Decimal(figures.get("paid", "0")),
+        "cost_per_storefront": (earned / storefronts).quantize(Decimal("0.01")) if storefronts else None,
+    }
+
+
+def scorecards(source, startups: dict[int, tuple[str, int]]) -> list[dict]:
+    """Every startup's card (`startups`: id -> (name, capacity)), each with its `startup_id`."""
+    cards = []
+    for key, _period, _stage, figures in source.rows(SummaryKind.SCORECARD, "startup"):
+        if key.isdigit() and int(key) in startups:
+            name, capacity = startups[int(key)]
+            cards.append({"startup_id": int(key), **card(figures, name, capacity)})
+    return cards
+
+
+def programme_median(cards: list[dict]) -> dict:
+    """The median startup (of those ever given an exporter), metric by metric."""
+    active = [c for c in cards if c["journeys"]]
+    row = {"name": "Programme median", "startup_id": None}
+    for key, _label in COLUMNS[1:]:
+        values = [c[key] for c in active if c[key] is not None]
+        row[key] = statistics.median(values) if values else None
+    return row
+
+
+def sort_cards(cards: list[dict], sort: str) -> list[dict]:
+    """By a column (`-` first for descending); blanks last either way."""
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        key, sort = "name", "name"
+    filled = [c for c in cards if c[key] is not None]
+    blank = [c for c in cards if c[key] is None]
+    ordered = sorted(filled, key=lambda c: (c[key], c["name"]), reverse=sort.startswith("-"))
+    return ordered + sorted(blank, key=lambda c: c["name"])
+
+
+def scorecard_table(cards: list[dict], median_row: dict) -> Table:
+    table = Table("scorecards", "Startup scorecards", [label for _key, label in COLUMNS], note=CONFIRMATION_NOTE)
+    table.rows = [[row[key] for key, _label in COLUMNS] for row in [median_row, *cards]]
+    return table
