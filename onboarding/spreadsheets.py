@@ -289,3 +289,21 @@ def xlsx_bytes(
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def xlsx_sheets_bytes(sheets: Iterable[tuple[str, Sequence[object], Iterable[Sequence[object]]]]) -> bytes:
+    """A workbook with one sheet per (name, header, rows), each with a bold header and formula-guarded text."""
+    workbook = Workbook(write_only=True)
+    for name, header, rows in sheets:
+        worksheet = workbook.create_sheet(name[:31])
+        bold = []
+        for value in header:
+            styled = WriteOnlyCell(worksheet, value=safe_cell(value))
+            styled.font = Font(bold=True)
+            bold.append(styled)
+        worksheet.append(bold)
+        for row in rows:
+            worksheet.append([safe_cell(value) for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -140,3 +141,24 @@ def sweep_reminders_task(kinds: list[str] | None = None) -> dict:
 
     result = reminders_sweep(now=timezone.now(), kinds=tuple(kinds) if kinds else None)
     return {"created": len(result.created), "existing": result.existing, "requeued": result.requeued}
+
+
+@shared_task(base=PortalTask, acks_late=True, autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=3)
+def outcomes_refresh_task() -> dict:
+    """Every 10 minutes from beat: bring the analytics figures up to date (safe to run twice)."""
+    from .services.outcomes import outcomes_refresh
+
+    marker = outcomes_refresh()
+    return {"journeys": marker.journeys, "seconds": marker.seconds}
+
+
+@shared_task(base=PortalTask, acks_late=True, autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=3)
+def monthly_report_build_task(month: str | None = None, version: int = 1, actor_id: int | None = None) -> int:
+    """Build one version of a month's pack (without a month: last month's first, from beat).
+    Idempotent per (month, version): a repeat finds the stored report."""
+    from .services.monthly_reports import monthly_report_build, monthly_report_scheduled
+
+    if month is None:
+        return monthly_report_scheduled(today=timezone.localdate()).pk
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    return monthly_report_build(month=date.fromisoformat(month), version=version, actor=actor).pk

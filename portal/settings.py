@@ -266,6 +266,18 @@ CELERY_BEAT_SCHEDULE["outbox-recover"] = {
     "schedule": float(OUTBOX_RECOVER_EVERY),
 }
 
+# Analytics (onboarding/services/outcomes.py): every 10 minutes the outcome figures are brought
+# up to date from the events since the last run; on the 1st at 06:00 IST last month's frozen
+# report pack is built (once: a repeat finds it built).
+CELERY_BEAT_SCHEDULE["outcomes-refresh"] = {
+    "task": "onboarding.tasks.outcomes_refresh_task",
+    "schedule": 600.0,
+}
+CELERY_BEAT_SCHEDULE["monthly-report"] = {
+    "task": "onboarding.tasks.monthly_report_build_task",
+    "schedule": crontab(minute=0, hour=6, day_of_month=1),
+}
+
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

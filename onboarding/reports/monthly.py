@@ -1,0 +1,96 @@
+"""What a frozen monthly pack holds: the analytics tables as they stood at the month's end,
+with the commission summary and the assignment distribution."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from ..models import Commission, Sector, Startup
+from ..models.commissions import CommissionStatus
+from ..reference import GSTIN_ONLY_STATES, STATE_CHOICES, MsmeCategory, state_name
+from .analytics import Scope, Table, dwell_table, milestone_tables, outcome_tables, trend_table
+from .outcomes import Journey
+from .scorecards import programme_median, scorecard_table, scorecards
+
+
+def dimension_names(dimension: str) -> dict[str, str]:
+    """Summary keys -> names people read, for one dimension."""
+    if dimension == "startup":
+        return {
+            str(pk): brand or legal
+            for pk, brand, legal in Startup.objects.values_list("pk", "brand_name", "legal_name")
+        }
+    if dimension == "sector":
+        return {str(pk): f"{code} · {name}" for pk, code, name in Sector.objects.values_list("pk", "code", "name")}
+    if dimension == "msme":
+        return dict(MsmeCategory.choices)
+    if dimension == "state":
+        return {**dict(STATE_CHOICES), **GSTIN_ONLY_STATES}
+    return {}
+
+
+def year_to(month: date) -> Scope:
+    """The twelve cohorts ending with `month`."""
+    start = month
+    for _ in range(11):
+        start = (start - timedelta(days=1)).replace(day=1)
+    return Scope(start=start, end=month)
+
+
+def distribution_tables(journeys: list[Journey], last_day: date, startups: dict[int, tuple[str, int]]) -> list[Table]:
+    """Exporters held at the month's end, per startup against capacity and per state."""
+    open_ = [j for j in journeys if j.assigned_on <= last_day and (j.ended_on is None or j.ended_on > last_day)]
+    held = Counter(j.startup_id for j in open_)
+    by_startup = Table("distribution", "Exporters held at the month's end", ["Startup", "Held", "Capacity", "Load %"])
+    for pk, (name, capacity) in sorted(startups.items(), key=lambda item: item[1][0]):
+        if held[pk] or capacity:
+            load = round(100 * held[pk] / capacity, 1) if capacity else None
+            by_startup.rows.append([name, held[pk], capacity, load])
+    by_state = Table("distribution-state", "Exporters held at the month's end, by state", ["State", "Held"])
+    by_state.rows = sorted([state_name(code), n] for code, n in Counter(j.state for j in open_).items())
+    return [by_startup, by_state]
+
+
+def commission_table(until) -> Table:
+    """Commission entries made before `until`, per startup and status (net of reversals)."""
+    table = Table(
+        "commissions", "Commissions by startup (entries made up to the month's end)",
+        ["Startup", "Accrued (₹)", "Approved (₹)", "Paid (₹)", "Net (₹)"],
+    )  # fmt: skip
+    sums: dict[str, dict] = defaultdict(lambda: defaultdict(Decimal))
+    rows = (
+        Commission.objects.filter(created_at__lt=until)
+        .order_by()
+        .values_list("startup__brand_name", "startup__legal_name", "status")
+        .annotate(total=Sum("amount"))
+    )
+    for brand, legal, status, total in rows:
+        sums[brand or legal][status] += total or Decimal("0")
+    for name in sorted(sums):
+        figures = sums[name]
+        statuses = [figures[s] for s in (CommissionStatus.ACCRUED, CommissionStatus.APPROVED, CommissionStatus.PAID)]
+        table.rows.append([name, *statuses, sum(statuses, Decimal("0"))])
+    return table
+
+
+def pack_tables(source, *, month: date, stages: list, startups: dict[int, tuple[str, int]]) -> list[Table]:
+    """Every table of the pack for `month`, from summaries built up to its end."""
+    scope = year_to(month)
+    milestones = milestone_tables(source, scope, stages)
+    weeks, _chart = trend_table(source, Scope(start=month, end=month))
+    names = {"state": dimension_names("state"), "sector": dimension_names("sector")}
+    outcomes = outcome_tables(source, scope, names)
+    cards = scorecards(source, startups)
+    cards.sort(key=lambda c: c["name"])
+    return [
+        milestones["overall"],
+        milestones["cohorts"],
+        dwell_table(source, scope, stages),
+        weeks,
+        *outcomes.values(),
+        scorecard_table(cards, programme_median(cards)),
+    ]
