@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     account,
+    analytics,
     assignments,
     commissions,
     exporters,
@@ -48,6 +49,16 @@ urlpatterns = [
     path("team/", team.team_view, name="team"),
     path("team/<int:pk>/remove/", team.team_member_remove_view, name="team-member-remove"),
     path("reports/", reports.distribution_report, name="reports"),
+]
+
+# Analytics: outcomes the programme is judged by, and the frozen monthly packs.
+urlpatterns += [
+    path("reports/milestones/", analytics.milestones, name="analytics-milestones"),
+    path("reports/trends/", analytics.trends, name="analytics-trends"),
+    path("reports/scorecards/", analytics.scorecards_view, name="analytics-scorecards"),
+    path("reports/outcomes/", analytics.outcomes, name="analytics-outcomes"),
+    path("reports/monthly/", analytics.monthly_reports, name="analytics-monthly"),
+    path("reports/monthly/<int:pk>/<str:kind>/", analytics.monthly_report_file, name="analytics-monthly-file"),
 ]
 
 # Listing progress: the work log, milestone evidence, reviews, the board and commissions.

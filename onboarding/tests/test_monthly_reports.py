@@ -14,13 +14,19 @@ from openpyxl import load_workbook
 from ..models import MonthlyReport
 from ..services.monthly_reports import monthly_report_build, monthly_report_scheduled
 from ..tasks import monthly_report_build_task
-from .test_outcomes import programme  # noqa: F401  (the hand-built programme)
+from .test_outcomes import build_programme
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def programme(db):
+    """The hand-built programme of test_outcomes, with its known answers."""
+    return build_programme()
+
+
 @time_machine.travel("2026-12-01 06:00 +0530", tick=False)
-def test_the_pack_holds_every_table_and_the_hash_of_each_file(programme):  # noqa: F811
+def test_the_pack_holds_every_table_and_the_hash_of_each_file(programme):
     report = monthly_report_build(month=date(2026, 11, 1), version=1)
     xlsx, pdf = report.xlsx.read(), report.pdf.read()
     assert report.xlsx_sha256 == hashlib.sha256(xlsx).hexdigest()
@@ -44,7 +50,7 @@ def test_the_pack_holds_every_table_and_the_hash_of_each_file(programme):  # noq
 
 
 @time_machine.travel("2026-12-01 06:00 +0530", tick=False)
-def test_a_pack_for_october_leaves_out_what_happened_after_october(programme):  # noqa: F811
+def test_a_pack_for_october_leaves_out_what_happened_after_october(programme):
     report = monthly_report_build(month=date(2026, 10, 1), version=1)
     workbook = load_workbook(io.BytesIO(report.xlsx.read()), read_only=True)
     assert not any(row[0] == "Nov 2026" for row in workbook["cohorts"].values)
@@ -53,7 +59,7 @@ def test_a_pack_for_october_leaves_out_what_happened_after_october(programme):  
 
 
 @time_machine.travel("2026-12-01 06:00 +0530", tick=False)
-def test_a_rebuild_is_a_new_version_and_the_first_stays_as_it_was(programme):  # noqa: F811
+def test_a_rebuild_is_a_new_version_and_the_first_stays_as_it_was(programme):
     first = monthly_report_build(month=date(2026, 11, 1), version=1)
     first_bytes = first.xlsx.read()
     again = monthly_report_build(month=date(2026, 11, 1), version=1)

@@ -62,6 +62,10 @@ def _reach(spell, code: str, days: int, status=StageEventStatus.APPROVED, **evid
 
 @pytest.fixture
 def programme(db):
+    return build_programme()
+
+
+def build_programme() -> dict:
     """September: five exporters (storefront at 10, 20, 20 and 40 days; one never), October: none,
     November: one (storefront after 5 days, skipping the stages between)."""
     alpha, beta = StartupFactory(brand_name="Alpha"), StartupFactory(brand_name="Beta")
