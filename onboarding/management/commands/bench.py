@@ -25,6 +25,7 @@ from ...services.reminders import reminders_sweep
 from .. import demo
 from ..bench_assign import bench_auto_assign
 from ..bench_import import bench_import_memory
+from ..bench_reports import bench_reports
 
 BASELINE = "admin exporter changelist"
 
@@ -63,6 +64,7 @@ class Command(BaseCommand):
             .first()
         )
         results = [self.measure(name, url, user, repeat) for name, url, user in self.pages(staff, startup_user)]
+        results += bench_reports(self, staff, startup_user, repeat)
         baseline = next(r for r in results if r.name == BASELINE)
         for r in results:
             r.ratio = round(r.median_ms / baseline.median_ms, 2) if baseline.median_ms else 0.0
