@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from django.utils import timezone
 
 from ..models import MonthlyReport, Stage, Startup, User
 from ..models.outcomes import ExporterJourney, SummaryKind
-from ..reports.analytics import MemorySource
+from ..reports.analytics import MemorySource, Table
 from ..reports.monthly import commission_table, distribution_tables, pack_tables
 from ..reports.pdf import pdf_bytes
 from ..spreadsheets import xlsx_sheets_bytes
@@ -69,6 +70,21 @@ def pack_contents(*, month: date) -> tuple[list, dict]:
     return tables, {"month": month, "journeys": len(journeys)}
 
 
+# A PDF longer than this per table takes WeasyPrint minutes at 500 startups; the XLSX has every row.
+PDF_ROWS = 60
+
+
+def pdf_tables(tables: list[Table]) -> list[Table]:
+    """The tables for the PDF: the first PDF_ROWS rows of each, saying where the rest are."""
+    short = []
+    for table in tables:
+        if len(table.rows) > PDF_ROWS:
+            note = f"{table.note} The first {PDF_ROWS} of {len(table.rows)} rows; every row is in the XLSX file."
+            table = replace(table, rows=table.rows[:PDF_ROWS], note=note.strip())
+        short.append(table)
+    return short
+
+
 def monthly_report_build(*, month: date, version: int, actor: User | None = None) -> MonthlyReport:
     """Build, hash and store `month`'s pack as `version` (XLSX + PDF files); the stored one when it exists."""
     month = check_month(month, timezone.localdate())
@@ -80,7 +96,7 @@ def monthly_report_build(*, month: date, version: int, actor: User | None = None
     tables, context = pack_contents(month=month)
     built_at = timezone.now()
     xlsx = xlsx_sheets_bytes((table.slug, table.header, table.rows) for table in tables)
-    context.update(tables=tables, version=version, built_at=built_at, built_by=actor)
+    context.update(tables=pdf_tables(tables), version=version, built_at=built_at, built_by=actor)
     pdf = pdf_bytes("documents/monthly_report.html", context)
     report = MonthlyReport(
         month=month, version=version, built_at=built_at, built_by=actor,

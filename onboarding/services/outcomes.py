@@ -159,11 +159,12 @@ def summary_rows(journeys: list[Journey], *, today: date, until: datetime | None
 
 
 def outcomes_refresh(*, full: bool = False, now: datetime | None = None) -> OutcomeRefresh:
-    """Bring the journeys up to date (all of them when `full`) and rewrite the summaries; one transaction."""
+    """Bring the journeys up to date (all of them when `full`) and rewrite the summaries; one transaction.
+    With nothing changed since the last run on the same day, only the "as of" time moves."""
     now = now or timezone.now()
     started = time.perf_counter()
     with transaction.atomic():
-        marker, _created = OutcomeRefresh.objects.get_or_create(pk=1, defaults={"as_of": now})
+        OutcomeRefresh.objects.get_or_create(pk=1, defaults={"as_of": now})
         marker = OutcomeRefresh.objects.select_for_update().get(pk=1)  # one refresh at a time
         full = full or marker.full_at is None
         codes, _sla, orders = stage_plan()
@@ -171,10 +172,14 @@ def outcomes_refresh(*, full: bool = False, now: datetime | None = None) -> Outc
         stale = ExporterJourney.objects.all() if full else ExporterJourney.objects.filter(exporter_id__in=exporter_ids)
         stale.delete()
         ExporterJourney.objects.bulk_create(_journeys_for(exporter_ids, codes, orders), batch_size=BATCH)
-        OutcomeSummary.objects.all().delete()
-        journeys = journey_values()
-        OutcomeSummary.objects.bulk_create(summary_rows(journeys, today=timezone.localdate(now)), batch_size=BATCH)
-        marker.as_of, marker.journeys = now, len(journeys)
+        # Stalls are counted up to today, so a new day rewrites the summaries even when nothing moved.
+        if full or exporter_ids or timezone.localdate(marker.as_of) != timezone.localdate(now):
+            OutcomeSummary.objects.all().delete()
+            journeys = journey_values()
+            rows = summary_rows(journeys, today=timezone.localdate(now))
+            OutcomeSummary.objects.bulk_create(rows, batch_size=BATCH)
+            marker.journeys = len(journeys)
+        marker.as_of = now
         marker.full_at = now if full else marker.full_at
         marker.seconds = round(time.perf_counter() - started, 2)
         marker.save()

@@ -8,6 +8,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from ..models import Assignment, OutcomeSummary, StageEvent
 from ..models.outcomes import ExporterJourney
@@ -162,3 +164,14 @@ def test_an_incremental_refresh_picks_up_a_reassignment_since_the_last_one(progr
     outcomes_refresh()
     assert ExporterJourney.objects.filter(exporter=spell.exporter).count() == 2
     assert OutcomeSummary.objects.exists()
+
+
+@time_machine.travel("2027-01-05 10:00 +0530", tick=False)
+def test_a_refresh_with_nothing_changed_the_same_day_keeps_the_summaries(db):
+    build_programme()
+    # Within the overlap the last changes are read again; after it, nothing is left to read.
+    outcomes_refresh(now=timezone.now() + timedelta(minutes=20))
+    before = set(OutcomeSummary.objects.values_list("pk", flat=True))
+    marker = outcomes_refresh(now=timezone.now() + timedelta(minutes=40))
+    assert set(OutcomeSummary.objects.values_list("pk", flat=True)) == before
+    assert marker.journeys == 6
