@@ -177,7 +177,9 @@ def journey_items(journey: Journey, codes: list[str], sla_days: dict[str, int], 
     return items
 
 
-def build_summaries(journeys: Iterable[Journey], *, codes: list[str], sla_days: dict[str, int], today: date):
+def build_summaries(
+    journeys: Iterable[Journey], *, codes: list[str], sla_days: dict[str, int], today: date, dimensions=SLICES
+):
     """Every milestone, dwell, trend and outcome summary row for these journeys (in stage order `codes`).
 
     Each journey's items are worked out once and counted into its five slices with Counter.update,
@@ -187,6 +189,8 @@ def build_summaries(journeys: Iterable[Journey], *, codes: list[str], sla_days: 
     for journey in journeys:
         items = journey_items(journey, codes, sla_days, today)
         for dimension_key in journey.slices():
+            if dimension_key[0] not in dimensions:
+                continue
             per_slice[dimension_key].update(items)
             if journey.first_order_on and journey.order_value_usd:
                 month = month_start(journey.first_order_on)

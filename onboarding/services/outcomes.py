@@ -21,7 +21,15 @@ from ..models import Assignment, Commission, Exporter, OutcomeRefresh, OutcomeSu
 from ..models.commissions import CommissionStatus
 from ..models.outcomes import ExporterJourney, SummaryKind
 from ..models.stages import StageEventStatus
-from ..reports.outcomes import FIRST_INQUIRY, FIRST_ORDER, Journey, build_summaries, month_start, scorecard_counts
+from ..reports.outcomes import (
+    FIRST_INQUIRY,
+    FIRST_ORDER,
+    SLICES,
+    Journey,
+    build_summaries,
+    month_start,
+    scorecard_counts,
+)
 
 # Rows written per INSERT.
 BATCH = 5_000
@@ -140,10 +148,12 @@ def startup_counts(until: datetime | None = None) -> dict[int, dict]:
     return counts
 
 
-def summary_rows(journeys: list[Journey], *, today: date, until: datetime | None = None) -> list[OutcomeSummary]:
-    """Every summary row for these journeys, scorecards included (not saved)."""
+def summary_rows(
+    journeys: list[Journey], *, today: date, until: datetime | None = None, dimensions=SLICES
+) -> list[OutcomeSummary]:
+    """Every summary row for these journeys (of `dimensions`), scorecards included (not saved)."""
     codes, sla_days, _orders = stage_plan()
-    built = build_summaries(journeys, codes=codes, sla_days=sla_days, today=today)
+    built = build_summaries(journeys, codes=codes, sla_days=sla_days, today=today, dimensions=dimensions)
     rows = [
         OutcomeSummary(kind=kind, dimension=dimension, key=key, period=period, stage=stage, figures=figures)
         for (kind, dimension, key, period, stage), figures in built.rows.items()
