@@ -10,6 +10,7 @@ for any union of cohorts: summing histograms loses nothing.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from decimal import Decimal
 
 from ..models.outcomes import SummaryKind
 
+ONE_DAY = timedelta(days=1)
 # Days after assignment at which a cohort's cumulative curve is read (weekly, one year).
 CURVE_DAYS = tuple(range(0, 365, 7))
 STOREFRONT, FIRST_INQUIRY, FIRST_ORDER = "storefront_live", "first_inquiry", "first_order"
@@ -79,7 +81,9 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+@functools.lru_cache(maxsize=4096)
 def week_start(day: date) -> date:
+    """The Monday of `day`'s week (cached: a refresh asks for the same few hundred days a million times)."""
     return day - timedelta(days=day.weekday())
 
 
@@ -142,10 +146,10 @@ def stage_steps(journey: Journey, codes: list[str]) -> list[tuple[str, date, dat
 def stalled_on(journey: Journey, steps, sla_days: dict[str, int], today: date) -> list[date]:
     """Days the journey went past a stage's SLA without moving on (or leaving), up to today."""
     days = []
+    end = today if journey.ended_on is None else min(journey.ended_on - ONE_DAY, today)
     for code, day, left in steps:
         over = day + timedelta(days=sla_days.get(code, 0) + 1)
-        stop = min(d for d in (left, journey.ended_on, today + timedelta(days=1)) if d is not None)
-        if over < stop:
+        if over <= end and (left is None or over < left):
             days.append(over)
     return days
 
