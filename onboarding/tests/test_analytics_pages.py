@@ -152,3 +152,15 @@ def test_an_officer_may_download_packs_but_not_build_them(client_for, officer, d
 def test_a_startup_cannot_download_a_pack(client_for, manager_a):
     report = monthly_report_build(month=date(2026, 11, 1), version=1)
     assert client_for(manager_a).get(f"/reports/monthly/{report.pk}/pdf/").status_code == 403
+
+
+def test_a_pack_that_does_not_exist_or_an_unknown_kind_is_a_404(client_for, officer):
+    assert client_for(officer).get("/reports/monthly/999999/xlsx/").status_code == 404
+    assert client_for(officer).get("/reports/monthly/999999/exe/").status_code == 404
+
+
+def test_beat_refreshes_the_figures_every_ten_minutes_and_builds_the_pack_on_the_first(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["outcomes-refresh"]["schedule"] == 600.0
+    monthly = schedule["monthly-report"]["schedule"]
+    assert (monthly.minute, monthly.hour, monthly.day_of_month) == ({0}, {6}, {1})
