@@ -117,6 +117,9 @@ def _changed_exporters(since: datetime) -> list[int]:
     )
     ids |= set(StageEvent.objects.filter(reviewed_at__gte=since).values_list("exporter_id", flat=True))
     ids |= set(Exporter.objects.filter(updated_at__gte=since).values_list("pk", flat=True))
+    # Commission entries made, approved or paid move the scorecards.
+    money = Q(created_at__gte=since) | Q(approved_at__gte=since) | Q(paid_at__gte=since)
+    ids |= set(Commission.objects.filter(money).values_list("exporter_id", flat=True))
     return sorted(ids)
 
 

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from ..models import Assignment, OutcomeSummary, StageEvent
+from ..models import Assignment, Commission, Exporter, OutcomeSummary, StageEvent
 from ..models.outcomes import ExporterJourney
 from ..models.stages import StageEventStatus
 from ..reports.analytics import (
@@ -24,6 +24,7 @@ from ..reports.analytics import (
     trend_table,
 )
 from ..reports.outcomes import curve, median, percentile_cont
+from ..reports.scorecards import scorecards
 from ..services.assignments import exporter_reassign
 from ..services.outcomes import outcomes_refresh
 from .factories import ExporterFactory, StartupFactory, assign, stage
@@ -175,3 +176,24 @@ def test_a_refresh_with_nothing_changed_the_same_day_keeps_the_summaries(db):
     marker = outcomes_refresh(now=timezone.now() + timedelta(minutes=40))
     assert set(OutcomeSummary.objects.values_list("pk", flat=True)) == before
     assert marker.journeys == 6
+
+
+def test_a_commission_paid_after_a_refresh_reaches_the_scorecard_at_the_next(db):
+    with time_machine.travel("2027-01-05 10:00 +0530", tick=False) as traveller:
+        built = build_programme()
+        outcomes_refresh(now=timezone.now() + timedelta(minutes=20))  # past the overlap: nothing left to read
+        traveller.shift(timedelta(minutes=40))
+        spell = built["spells"][0]
+        Commission.objects.create(
+            startup=spell.startup, exporter=spell.exporter, stage=stage("storefront_live"),
+            amount=Decimal("2500.00"), status="paid", paid_at=timezone.now(),
+        )  # fmt: skip
+        Exporter.objects.filter(pk=spell.exporter_id).update(updated_at=timezone.now() - timedelta(days=1))
+        outcomes_refresh()
+    alpha = built["alpha"]
+    card = scorecards(StoredSource(), {alpha.pk: ("Alpha", 40)})[0]
+    assert (card["earned"], card["paid"], card["cost_per_storefront"]) == (
+        Decimal("2500"),
+        Decimal("2500"),
+        Decimal("833.33"),
+    )
