@@ -22,6 +22,7 @@ class Table:
     header: list[str]
     rows: list[list] = field(default_factory=list)
     note: str = ""
+    money: tuple[int, ...] = ()  # columns in rupees, shown as ₹ on pages (plain numbers in files)
 
 
 @dataclass

@@ -59,7 +59,7 @@ def commission_table(until) -> Table:
     """Commission entries made before `until`, per startup and status (net of reversals)."""
     table = Table(
         "commissions", "Commissions by startup (entries made up to the month's end)",
-        ["Startup", "Accrued (₹)", "Approved (₹)", "Paid (₹)", "Net (₹)"],
+        ["Startup", "Accrued (₹)", "Approved (₹)", "Paid (₹)", "Net (₹)"], money=(1, 2, 3, 4),
     )  # fmt: skip
     sums: dict[str, dict] = defaultdict(lambda: defaultdict(Decimal))
     rows = (

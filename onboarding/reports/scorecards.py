@@ -89,6 +89,9 @@ def sort_cards(cards: list[dict], sort: str) -> list[dict]:
 
 
 def scorecard_table(cards: list[dict], median_row: dict) -> Table:
-    table = Table("scorecards", "Startup scorecards", [label for _key, label in COLUMNS], note=CONFIRMATION_NOTE)
+    money = tuple(i for i, (key, _label) in enumerate(COLUMNS) if key in ("earned", "paid", "cost_per_storefront"))
+    table = Table(
+        "scorecards", "Startup scorecards", [label for _key, label in COLUMNS], note=CONFIRMATION_NOTE, money=money
+    )
     table.rows = [[row[key] for key, _label in COLUMNS] for row in [median_row, *cards]]
     return table

@@ -45,6 +45,7 @@ def test_a_startup_sees_its_own_scorecard_beside_the_median_and_no_other_startup
     response = client_for(manager).get("/reports/scorecards/")
     body = response.content.decode()
     assert "Programme median" in body and "Beta" in body
+    assert "₹0.00" in body  # commission columns in rupees
     assert "Alpha" not in body
     download = client_for(manager).get("/reports/scorecards/?format=csv").content.decode("utf-8-sig")
     assert "Beta" in download and "Alpha" not in download
