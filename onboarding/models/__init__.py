@@ -3,6 +3,7 @@ from .assignments import Assignment
 from .commissions import Commission, CommissionRule
 from .exporters import Exporter
 from .imports import ImportBatch
+from .payouts import Payout, PayoutLine, PayoutRun
 from .reference import Sector
 from .reminders import Reminder
 from .stages import Stage, StageEvent
@@ -17,6 +18,9 @@ __all__ = [
     "CommissionRule",
     "Exporter",
     "ImportBatch",
+    "Payout",
+    "PayoutLine",
+    "PayoutRun",
     "Reminder",
     "Role",
     "Sector",
