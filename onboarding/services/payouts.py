@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -28,9 +29,13 @@ def _require_admin(actor: User) -> None:
 def payable(period: date):
     """Approved commissions (reversals included) not yet in any payout, accrued before the month's end."""
     until = timezone.make_aware(datetime.combine(month_end(period), time.min))
-    return Commission.objects.filter(
-        status=CommissionStatus.APPROVED, payout_line__isnull=True, created_at__lt=until
-    ).order_by("startup_id", "created_at", "pk")
+    # NOT EXISTS rather than a LEFT JOIN: PostgreSQL cannot lock rows of an outer join.
+    taken = PayoutLine.objects.filter(commission=OuterRef("pk"))
+    return (
+        Commission.objects.filter(status=CommissionStatus.APPROVED, created_at__lt=until)
+        .exclude(Exists(taken))
+        .order_by("startup_id", "created_at", "pk")
+    )
 
 
 @transaction.atomic
@@ -40,7 +45,7 @@ def payout_run_create(*, actor: User, period: date) -> PayoutRun:
     _require_admin(actor)
     period = period.replace(day=1)
     by_startup: dict[int, list[Commission]] = defaultdict(list)
-    for commission in payable(period).select_for_update():
+    for commission in payable(period).select_for_update(of=("self",)):
         by_startup[commission.startup_id].append(commission)
     # A startup whose reversals outweigh its earnings is owed nothing yet: its lines wait.
     owed = {sid: lines for sid, lines in by_startup.items() if sum(c.amount for c in lines) > ZERO}
@@ -80,7 +85,7 @@ def payout_pay(*, actor: User, payout: Payout, payment_reference: str) -> Payout
     used = Payout.objects.filter(payment_reference=reference).exclude(pk=payout.pk).select_related("startup").first()
     if used:
         raise ValidationError({"payment_reference": f"This UTR was already recorded for {used}."})
-    lines = list(Commission.objects.select_for_update().filter(payout_line__payout=payout).order_by("pk"))
+    lines = list(Commission.objects.select_for_update(of=("self",)).filter(payout_line__payout=payout).order_by("pk"))
     if any(c.status != CommissionStatus.APPROVED for c in lines):
         raise ValidationError("Some of these commissions are no longer approved and unpaid: nothing was changed.")
     now = timezone.now()

@@ -215,6 +215,21 @@ def stage_events_approve_bulk(*, actor: User, event_ids: list[int], note: str = 
     return approved
 
 
+@transaction.atomic
+def stage_events_reject_bulk(*, actor: User, event_ids: list[int], note: str) -> int:
+    """Reject several waiting claims with one note; those decided or withdrawn meanwhile are
+    left as they are. Returns how many were rejected."""
+    rejected = 0
+    for event in StageEvent.objects.filter(pk__in=event_ids, status=StageEventStatus.SUBMITTED).order_by("pk"):
+        try:
+            with transaction.atomic():
+                stage_event_reject(actor=actor, event=event, note=note)
+        except ValidationError:
+            continue
+        rejected += 1
+    return rejected
+
+
 def claims_withdraw(*, actor: User | None, startup_id: int, reason: str, exporter_ids: list[int] | None = None) -> int:
     """Withdraw the startup's waiting claims (on `exporter_ids`, or all of them) because it no
     longer works those exporters: part of every assignment change and suspension, in its

@@ -113,10 +113,10 @@ def commission_action(request, pk: int, action: str):
             messages.success(request, f"Reversed ₹{commission.amount} for {commission.exporter}.")
     except (ValidationError, PermissionDenied) as exc:
         report_refusal(request, exc)
-    return redirect(_safe_next(request) or "onboarding:commission-list")
+    return redirect(safe_next(request) or "onboarding:commission-list")
 
 
-def _safe_next(request) -> str:
+def safe_next(request) -> str:
     """The form's `next` (the filtered list it was posted from) when it stays on this site, else ""."""
     target = request.POST.get("next", "")
     allowed = url_has_allowed_host_and_scheme(
@@ -138,7 +138,7 @@ def commission_approve_matching(request):
         messages.success(
             request, f"Approved {count} commission{'s' if count != 1 else ''}: they join the next payout run."
         )
-    return redirect(_safe_next(request) or "onboarding:commission-list")
+    return redirect(safe_next(request) or "onboarding:commission-list")
 
 
 @admin_required
