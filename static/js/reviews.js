@@ -26,6 +26,18 @@
     return current >= 0 ? list[current] : null;
   }
 
+  // One claim fewer matches the filters: keep the "select all N" label and the count the
+  // server checks against in step, so a bulk action after in-place decisions is not refused.
+  function countDecided() {
+    const bulk = document.getElementById("bulk");
+    const expected = bulk && bulk.querySelector("input[name=expected]");
+    if (!expected) return;
+    const left = Math.max(0, Number(expected.value) - 1);
+    expected.value = String(left);
+    for (const label of document.querySelectorAll("[data-matching-count]")) label.textContent = String(left);
+    for (const button of bulk.querySelectorAll("[data-confirm-count]")) button.dataset.confirmCount = String(left);
+  }
+
   async function decide(form, button) {
     const card = form.closest("[data-review-card]");
     const body = new FormData(form);
@@ -53,6 +65,7 @@
     holder.innerHTML = html.trim();
     const fresh = holder.querySelector("[data-review-card]");
     card.replaceWith(fresh);
+    if (response.ok) countDecided();
     const note = fresh.querySelector("[data-review-note].is-invalid");
     if (note) note.focus();
     else focusCard(cards().indexOf(fresh));
