@@ -74,7 +74,7 @@ def _bulk(request):
         ids = parse_ids(request.POST.getlist("event"))
     note = request.POST.get("note", "").strip()[:2000]
     if not ids:
-        messages.warning(request, "Tick the submissions to decide first.")
+        messages.warning(request, f"Tick the submissions to {decision} first.")
     elif decision == "reject" and not note:
         messages.error(request, f"Nothing was rejected. {NOTE_NEEDED}")
     else:
