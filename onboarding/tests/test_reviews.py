@@ -205,3 +205,15 @@ def test_the_filtered_queue_has_a_constant_number_of_queries(
     # session, user, the chosen stage (validated), the stage filter's choices, count, page rows, the badge
     with django_assert_num_queries(7):
         client.get(QUEUE, {"stage": stage("storefront_live").pk, "age": "1", "q": "LLP", "sort": "newest"})
+
+
+def test_deciding_the_pages_last_card_in_place_keeps_the_outcome_for_the_reloaded_page(
+    client_for, officer, agent_a, startup_a
+):
+    event = claim(startup_a, agent_a, name="Kaveri Silks LLP")
+    client = client_for(officer)
+    headers = {"X-Review-Card": "1", "X-Review-Last": "1"}
+    client.post(reverse("onboarding:review-approve", args=[event.pk]), {"next": QUEUE}, headers=headers)
+    page = client.get(QUEUE)
+    assert [m.message for m in page.context["messages"]] == ["Approved “Storefront live” for Kaveri Silks LLP."]
+    assert "Nothing is waiting for review" in page.content.decode()

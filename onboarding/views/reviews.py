@@ -27,6 +27,8 @@ from .commissions import safe_next
 PER_PAGE = 25
 # reviews.js asks with this header: the answer is the decided (or refused) card, not a redirect.
 CARD_REQUEST = "X-Review-Card"
+# ...and with this one too when the card was the page's last open claim: the page is loaded again.
+LAST_CARD = "X-Review-Last"
 # A refused decision made without JavaScript: its error waits here for the card on the next page.
 CARD_ERRORS = "review_card_errors"
 # One bulk action decides at most this many claims; a wider filter is narrowed first.
@@ -120,6 +122,8 @@ def review_decide(request, pk: int, decision: str):
     except PermissionDenied as exc:
         status, level, text = 403, messages.ERROR, str(exc) or "You cannot do that."
     if request.headers.get(CARD_REQUEST):
+        if status == 200 and request.headers.get(LAST_CARD):
+            messages.add_message(request, level, text)  # shown on the page reviews.js loads next
         return _card(request, event, status, level, text, note_error)
     if note_error:
         request.session[CARD_ERRORS] = {str(event.pk): note_error}

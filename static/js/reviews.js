@@ -41,6 +41,11 @@
   async function decide(form, button) {
     const card = form.closest("[data-review-card]");
     const body = new FormData(form);
+    // The last open claim on the page: once it is decided, the page is loaded again (the
+    // next claims move up), and the server keeps the outcome as a message for that page.
+    const last = document.querySelectorAll("[data-review-form]").length === 1;
+    const headers = { "X-Review-Card": "1" };
+    if (last) headers["X-Review-Last"] = "1";
     for (const b of form.querySelectorAll("button")) b.disabled = true;
     let response;
     try {
@@ -48,7 +53,7 @@
         method: "POST",
         body: body,
         credentials: "same-origin",
-        headers: { "X-Review-Card": "1" },
+        headers: headers,
       });
     } catch (error) {
       form.dataset.plain = "1";
@@ -66,6 +71,10 @@
     const fresh = holder.querySelector("[data-review-card]");
     card.replaceWith(fresh);
     if (response.ok) countDecided();
+    if (response.ok && last) {
+      window.location.assign(body.get("next") || window.location.href);
+      return;
+    }
     const note = fresh.querySelector("[data-review-note].is-invalid");
     if (note) note.focus();
     else focusCard(cards().indexOf(fresh));
