@@ -19,7 +19,7 @@ from ..models import Commission, Payout, PayoutLine, PayoutRun
 from ..models.commissions import CommissionStatus
 from ..services.commissions import commission_mark_paid, commission_reverse
 from ..services.payouts import payout_pay, payout_run_create, statement_lines
-from .factories import ExporterFactory, assign, stage
+from .factories import ExporterFactory, StartupFactory, assign, stage
 
 UTR_A, UTR_B = "SBIN226330123456", "HDFC226330654321"
 
@@ -314,3 +314,19 @@ def test_two_admins_paying_the_same_payout_at_once_pay_it_exactly_once(admin_use
     assert sum(isinstance(o, Payout) for o in outcomes) == 1
     payout.refresh_from_db()
     assert set(Commission.objects.values_list("payment_reference", flat=True)) == {payout.payment_reference}
+
+
+def test_the_run_page_has_a_constant_number_of_queries(
+    client_for, admin_user, startup_a, startup_b, django_assert_max_num_queries
+):
+    client = client_for(admin_user)
+    ledger(startup_a, "100.00")
+    small = payout_run_create(actor=admin_user, period=this_month())
+    with django_assert_max_num_queries(12) as few:
+        client.get(small.get_absolute_url())
+    for startup in (startup_b, *(StartupFactory() for _ in range(4))):
+        ledger(startup, "100.00", "50.00")
+    large = payout_run_create(actor=admin_user, period=this_month())
+    assert large.payouts.count() == 5
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(large.get_absolute_url()).status_code == 200
