@@ -1,6 +1,7 @@
 """Payout runs in headless Chromium: an admin makes a run for the month, downloads a startup's
 statement as Excel and as PDF, and records the UTR."""
 
+import io
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ def test_admin_makes_a_payout_run_for_a_month_and_downloads_both_statements(page
             status=CommissionStatus.APPROVED,
         )
 
+    page.set_viewport_size({"width": 390, "height": 844})
     sign_in(admin_user)
     page.goto("/commissions/payouts/")
     expect(page.get_by_text("No payout runs yet")).to_be_visible()
@@ -33,10 +35,11 @@ def test_admin_makes_a_payout_run_for_a_month_and_downloads_both_statements(page
     page.get_by_role("button", name="Make the payout run").click()
     expect(page.get_by_role("alert").first).to_contain_text("Made the payout run for")
     expect(page.locator("#run-total")).to_have_text("₹3,500.00")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the run scrolls sideways"
 
     with page.expect_download() as excel:
         page.get_by_role("link", name="Statement (Excel)").click()
-    workbook = load_workbook(excel.value.path())
+    workbook = load_workbook(io.BytesIO(Path(excel.value.path()).read_bytes()))
     cells = [c for row in workbook.active.iter_rows(values_only=True) for c in row]
     assert startup_a.dpiit_number in cells and 3500 in cells
     with page.expect_download() as pdf:

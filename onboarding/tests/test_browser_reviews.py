@@ -27,6 +27,7 @@ def test_officer_filters_to_a_stage_rejects_one_approves_thirty_and_stays_on_the
     )
     _claims(startup_a, agent_a, 2, at="contacted", evidence={"note": "GST and IEC"}, prefix="Docs")
     page.on("dialog", lambda dialog: dialog.accept())
+    page.set_viewport_size({"width": 390, "height": 844})
 
     sign_in(officer)
     page.goto("/reviews/")
@@ -35,6 +36,7 @@ def test_officer_filters_to_a_stage_rejects_one_approves_thirty_and_stays_on_the
     filtered = page.url
     assert "stage=" in filtered
     expect(page.get_by_text("Select all 31 matching the filters")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the queue scrolls sideways"
 
     first = page.locator("[data-review-card]").first
     first.get_by_role("button", name="Reject").click()
