@@ -92,6 +92,7 @@ def test_admin_makes_a_run_and_pays_a_startup_with_one_utr(client_for, admin_use
     assert response.status_code == 302
     payout.refresh_from_db()
     assert payout.payment_reference == UTR_A and payout.paid_by == admin_user
+    assert payout.history.first().history_user == admin_user
     for line in lines:
         line.refresh_from_db()
         assert (line.status, line.payment_reference) == (CommissionStatus.PAID, UTR_A)
