@@ -119,6 +119,7 @@ def test_with_javascript_a_decision_answers_with_the_card_alone(client_for, offi
     done = client.post(reverse("onboarding:review-approve", args=[event.pk]), {"next": QUEUE}, headers=headers)
     body = done.content.decode()
     assert done.status_code == 200 and body.lstrip().startswith("<article") and "Approved “Storefront live”" in body
+    assert done["X-Review-Card"] == "1"  # what reviews.js checks before swapping the card in
     assert not list(get_messages(done.wsgi_request))
 
 

@@ -49,7 +49,9 @@
     for (const b of form.querySelectorAll("button")) b.disabled = true;
     let response;
     try {
-      response = await fetch(button.formAction || form.action, {
+      // button.formAction is the page's own URL when the button has no formaction attribute.
+      const action = button.hasAttribute("formaction") ? button.formAction : form.action;
+      response = await fetch(action, {
         method: "POST",
         body: body,
         credentials: "same-origin",
@@ -61,7 +63,7 @@
       return;
     }
     const html = await response.text();
-    if (!html.includes("data-review-card")) {
+    if (response.redirected || !response.headers.get("X-Review-Card")) {
       form.dataset.plain = "1";  // not a card (signed out, server error): let the page show it
       form.requestSubmit(button);
       return;
