@@ -1,6 +1,6 @@
 """The review queue in headless Chromium: an officer filters to one stage, rejects one claim in
 place with a note, selects all that match, approves 30, and stays on the filtered page; then
-decides the last claims of another stage in place."""
+decides another stage's claims from the keyboard."""
 
 import pytest
 from playwright.sync_api import expect
@@ -54,15 +54,24 @@ def test_officer_filters_to_a_stage_rejects_one_approves_thirty_and_stays_on_the
     assert page.url == filtered
     expect(page.get_by_text("No waiting evidence matches these filters")).to_be_visible()
 
-    # The other stage's two claims, in place: deciding the page's last one loads the page again.
+    # The other stage's two claims from the keyboard: j moves, a approves, r opens the note and
+    # Enter rejects; deciding the page's last claim loads the page again with the outcome.
     page.get_by_role("link", name="Clear the filters").click()
-    page.locator("[data-review-card]").first.get_by_role("button", name="Approve", exact=True).click()
+    page.keyboard.press("j")
+    page.keyboard.press("a")
     expect(page.locator("[data-review-card]").first).to_contain_text("Approved “Documents collected”")
-    page.locator("[data-review-card]").nth(1).get_by_role("button", name="Approve", exact=True).click()
-    expect(page.get_by_role("alert").first).to_contain_text("Approved “Documents collected” for Docs 01 LLP")
+    page.keyboard.press("j")
+    page.keyboard.press("r")
+    page.keyboard.type("The IEC copy is unreadable")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert").first).to_contain_text("Rejected “Documents collected” for Docs 01 LLP")
     expect(page.get_by_text("Nothing is waiting for review")).to_be_visible()
 
     statuses = StageEvent.objects.filter(stage=stage("storefront_live")).values_list("status", flat=True)
     assert sorted(statuses).count(StageEventStatus.APPROVED) == 30
     assert StageEvent.objects.get(review_note="The storefront link does not open").status == "rejected"
-    assert StageEvent.objects.filter(stage=stage("documents_collected"), status="approved").count() == 2
+    docs = StageEvent.objects.filter(stage=stage("documents_collected")).order_by("exporter__legal_name")
+    assert [(e.status, e.review_note) for e in docs] == [
+        ("approved", ""),
+        ("rejected", "The IEC copy is unreadable"),
+    ]
