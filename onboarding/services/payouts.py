@@ -106,7 +106,10 @@ def commissions_approve_bulk(*, actor: User, commission_ids: list[int]) -> int:
     """Approve the accrued commissions among `commission_ids` (others are left); returns how many."""
     _require_admin(actor)
     approved = 0
-    accrued = Commission.objects.filter(pk__in=commission_ids, status=CommissionStatus.ACCRUED, reverses__isnull=True)
+    # A reversal, and an entry already reversed, net to nothing: neither is approved for payment.
+    accrued = Commission.objects.filter(
+        pk__in=commission_ids, status=CommissionStatus.ACCRUED, reverses__isnull=True, reversed_by__isnull=True
+    )
     for commission in accrued.order_by("pk"):
         commission_approve(actor=actor, commission=commission)
         approved += 1

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from ..models import Commission, Payout, PayoutLine, PayoutRun
 from ..models.commissions import CommissionStatus
 from ..services.commissions import commission_mark_paid, commission_reverse
-from ..services.payouts import payout_pay, payout_run_create, statement_lines
+from ..services.payouts import commissions_approve_bulk, payout_pay, payout_run_create, statement_lines
 from .factories import ExporterFactory, StartupFactory, assign, stage
 
 UTR_A, UTR_B = "SBIN226330123456", "HDFC226330654321"
@@ -331,3 +331,11 @@ def test_the_run_page_has_a_constant_number_of_queries(
     assert large.payouts.count() == 5
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(large.get_absolute_url()).status_code == 200
+
+
+def test_bulk_approve_leaves_an_accrual_that_was_reversed(admin_user, startup_a):
+    kept, reversed_one = ledger(startup_a, "100.00", "200.00", status=CommissionStatus.ACCRUED)
+    commission_reverse(actor=admin_user, commission=reversed_one, reason="Duplicate claim")
+    ids = list(Commission.objects.values_list("pk", flat=True))
+    assert commissions_approve_bulk(actor=admin_user, commission_ids=ids) == 1
+    assert list(Commission.objects.filter(status=CommissionStatus.APPROVED)) == [kept]
