@@ -213,6 +213,23 @@ class CommissionRuleAdmin(PortalRecord, GuardedHistoryAdmin):
         return reverse("onboarding:commission-rule-edit", args=[obj.pk])
 
 
+@admin.register(models.PayoutRun)
+class PayoutRunAdmin(PortalRecord, GuardedHistoryAdmin):
+    list_display = ["period", "created_by", "created_at"]
+
+    def portal_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+
+@admin.register(models.Payout)
+class PayoutAdmin(PortalRecord, GuardedHistoryAdmin):
+    list_display = ["run", "startup", "amount", "payment_reference", "paid_at"]
+    list_select_related = ["run", "startup"]
+
+    def portal_url(self, obj) -> str:
+        return obj.run.get_absolute_url()
+
+
 @admin.register(models.ImportBatch)
 class ImportBatchAdmin(PortalRecord, admin.ModelAdmin):
     list_display = ["created_at", "file_name", "uploaded_by", "status", "new_count", "update_count", "error_count"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 
 import django_filters
 from django import forms
@@ -12,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_filters.fields import ModelChoiceField
 
-from .models import Activity, Exporter, Sector, Stage, Startup, User
+from .models import Activity, Exporter, Sector, Stage, StageEvent, Startup, User
 from .models.activities import ActivityKind
 from .models.exporters import ExporterStatus
 from .models.reminders import Reminder, ReminderKind, ReminderStatus
@@ -206,3 +207,44 @@ class ReminderFilter(BootstrapFilterSet):
             for name in ("startup_name", "startup"):
                 self.filters.pop(name)
                 self.form.fields.pop(name)
+
+
+WAITING_CHOICES = [("1", "Over 1 day"), ("3", "Over 3 days"), ("7", "Over 7 days")]
+FILE_CHOICES = [("", "Any"), ("true", "With a file"), ("false", "Without a file")]
+REVIEW_ORDER = {"oldest": ("submitted_at", "pk"), "newest": ("-submitted_at", "-pk")}
+
+
+class ReviewFilter(BootstrapFilterSet):
+    """The review queue's filters; every value outside its choices is a field error, ignored."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Exporter or GSTIN")
+    stage = IdChoiceFilter(queryset=Stage.objects.all())
+    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
+    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    state = django_filters.ChoiceFilter(field_name="exporter__state", choices=STATE_CHOICES)
+    age = django_filters.ChoiceFilter(choices=WAITING_CHOICES, method="filter_age", label="Waiting")
+    has_file = django_filters.BooleanFilter(
+        method="filter_has_file", label="File", widget=forms.Select(choices=FILE_CHOICES)
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=[("oldest", "Oldest first"), ("newest", "Newest first")],
+        method="filter_sort",
+        label="Order",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = StageEvent
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(exporter__in=Exporter.objects.search(value).order_by().values("pk"))
+
+    def filter_age(self, queryset, name, value):
+        return queryset.filter(submitted_at__lt=timezone.now() - timedelta(days=int(value)))
+
+    def filter_has_file(self, queryset, name, value):
+        return queryset.exclude(evidence_file="") if value else queryset.filter(evidence_file="")
+
+    def filter_sort(self, queryset, name, value):
+        return queryset.order_by(*REVIEW_ORDER[value])

@@ -14,12 +14,16 @@ from collections.abc import Mapping
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import QueryDict
-from rest_framework.exceptions import ValidationError
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from ..forms.fields import ListField
 
 NON_FIELD = "non_field_errors"
+# A service refusal with this code means "someone else got there first" (a claim already
+# decided, a payout already made): a 409, not a 400, with the same body shape.
+CONFLICT_CODE = "conflict"
 SCALARS = (str, int, float, bool, type(None))
 
 
@@ -91,9 +95,20 @@ def service_errors(exc: DjangoValidationError) -> ValidationError:
     return ValidationError({NON_FIELD: exc.messages})
 
 
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = CONFLICT_CODE
+
+
+def _is_conflict(exc: DjangoValidationError) -> bool:
+    errors = exc.error_list if hasattr(exc, "error_list") else []
+    return bool(errors) and all(error.code == CONFLICT_CODE for error in errors)
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus a service's refusal (Django's ValidationError) as a 400 with field
-    errors, so API views call services without a try/except each (settings: EXCEPTION_HANDLER)."""
+    errors (a 409 when the refusal is a conflict), so API views call services without a
+    try/except each (settings: EXCEPTION_HANDLER)."""
     if isinstance(exc, DjangoValidationError):
-        exc = service_errors(exc)
+        exc = Conflict({NON_FIELD: exc.messages}) if _is_conflict(exc) else service_errors(exc)
     return drf_exception_handler(exc, context)

@@ -24,7 +24,7 @@ from ..services.exporters import exporter_create, exporter_update
 from ..services.progress import activity_log, stage_event_approve, stage_event_reject, stage_event_submit
 from ..services.startups import startup_create, startup_update
 from . import serializers as s
-from .binding import NON_FIELD, bind
+from .binding import bind
 from .permissions import AdminWrites, HasRole, StaffWrites
 from .schema import body_for
 
@@ -211,11 +211,7 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
 
     def _review(self, request, decide) -> Response:
         event = self.get_object()
-        if event.status != StageEventStatus.SUBMITTED:
-            return Response(
-                {NON_FIELD: [f"This evidence is already {event.get_status_display().lower()}."]},
-                status=status.HTTP_409_CONFLICT,
-            )
+        # A decided claim is refused by the service (a conflict: 409 from the exception handler).
         form = bind(ReviewForm, request)
         decide(actor=request.user, event=event, note=form.cleaned_data["note"])
         return self.respond(self.get_queryset().get(pk=event.pk))

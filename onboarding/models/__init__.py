@@ -4,6 +4,7 @@ from .commissions import Commission, CommissionRule
 from .exporters import Exporter
 from .imports import ImportBatch
 from .outcomes import ExporterJourney, MonthlyReport, OutcomeRefresh, OutcomeSummary
+from .payouts import Payout, PayoutLine, PayoutRun
 from .reference import Sector
 from .reminders import Reminder
 from .stages import Stage, StageEvent
@@ -22,6 +23,9 @@ __all__ = [
     "MonthlyReport",
     "OutcomeRefresh",
     "OutcomeSummary",
+    "Payout",
+    "PayoutLine",
+    "PayoutRun",
     "Reminder",
     "Role",
     "Sector",

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import Commission, CommissionRule, StageEvent, User
+from ..models import Commission, CommissionRule, PayoutLine, StageEvent, User
 from ..models.commissions import CommissionStatus
 from .audit import as_actor
 
@@ -96,6 +96,8 @@ def commission_mark_paid(*, actor: User, commission: Commission, payment_referen
     commission = _locked(commission)
     if commission.status != CommissionStatus.APPROVED:
         raise ValidationError("Only approved commissions can be marked paid.")
+    if PayoutLine.objects.filter(commission=commission).exists():
+        raise ValidationError("This commission is in a payout run: it is paid there, with the startup's UTR.")
     commission.status = CommissionStatus.PAID
     commission.paid_at = timezone.now()
     commission.payment_reference = payment_reference.strip()
@@ -122,7 +124,9 @@ def commission_reverse(*, actor: User, commission: Commission, reason: str) -> C
             stage_event_id=commission.stage_event_id,
             rule_id=commission.rule_id,
             amount=-commission.amount,
-            status=commission.status,
+            # Money already paid is owed back: the reversal is approved and is deducted in a
+            # later payout run. Otherwise it follows the original's status.
+            status=CommissionStatus.APPROVED if commission.status == CommissionStatus.PAID else commission.status,
             reverses=commission,
             note=reason.strip(),
         ),

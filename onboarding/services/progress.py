@@ -22,6 +22,14 @@ EXPORTER_FIELDS_FROM_EVIDENCE = {
 }
 # A logged call or visit is proof of first contact.
 CONTACT_KINDS = {ActivityKind.CALL, ActivityKind.VISIT}
+# The code of a refusal because someone else got there first: the API answers it with 409.
+CONFLICT = "conflict"
+
+
+def claim_decided_error(event: StageEvent) -> ValidationError:
+    """The refusal for deciding a claim that is no longer waiting: said the same on pages and API."""
+    status = event.get_status_display().lower()
+    return ValidationError(f"This claim is already {status}: nothing was changed.", code=CONFLICT)
 
 
 def _open_assignment(exporter: Exporter) -> Assignment | None:
@@ -162,7 +170,7 @@ def _lock_claim(event: StageEvent) -> tuple[StageEvent, Exporter]:
     exporter = _lock(Exporter(pk=event.exporter_id))
     event = StageEvent.objects.select_for_update(of=("self",)).select_related("stage", "startup").get(pk=event.pk)
     if event.status != StageEventStatus.SUBMITTED:
-        raise ValidationError(f"This claim is already {event.get_status_display().lower()}: nothing was changed.")
+        raise claim_decided_error(event)
     if event.startup_id != exporter.startup_id:
         raise ValidationError(f"{event.startup} no longer works this exporter, so its claim cannot be decided.")
     return event, exporter
@@ -205,6 +213,21 @@ def stage_events_approve_bulk(*, actor: User, event_ids: list[int], note: str = 
             continue
         approved += 1
     return approved
+
+
+@transaction.atomic
+def stage_events_reject_bulk(*, actor: User, event_ids: list[int], note: str) -> int:
+    """Reject several waiting claims with one note; those decided or withdrawn meanwhile are
+    left as they are. Returns how many were rejected."""
+    rejected = 0
+    for event in StageEvent.objects.filter(pk__in=event_ids, status=StageEventStatus.SUBMITTED).order_by("pk"):
+        try:
+            with transaction.atomic():
+                stage_event_reject(actor=actor, event=event, note=note)
+        except ValidationError:
+            continue
+        rejected += 1
+    return rejected
 
 
 def claims_withdraw(*, actor: User | None, startup_id: int, reason: str, exporter_ids: list[int] | None = None) -> int:

@@ -21,6 +21,7 @@ from ..services.commissions import (
     commission_reverse,
     commission_rule_save,
 )
+from ..services.payouts import commissions_approve_bulk
 from .access import admin_required, member_required, object_view, report_refusal
 from .downloads import download_response
 
@@ -112,16 +113,32 @@ def commission_action(request, pk: int, action: str):
             messages.success(request, f"Reversed ₹{commission.amount} for {commission.exporter}.")
     except (ValidationError, PermissionDenied) as exc:
         report_refusal(request, exc)
-    return redirect(_safe_next(request) or "onboarding:commission-list")
+    return redirect(safe_next(request) or "onboarding:commission-list")
 
 
-def _safe_next(request) -> str:
+def safe_next(request) -> str:
     """The form's `next` (the filtered list it was posted from) when it stays on this site, else ""."""
     target = request.POST.get("next", "")
     allowed = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return target if allowed else ""
+
+
+@admin_required
+@require_POST
+def commission_approve_matching(request):
+    """Approve every accrued commission the statement's filters (in the query string) show."""
+    commissions, _startup = _statement_queryset(request)
+    ids = list(commissions.filter(status=CommissionStatus.ACCRUED, reverses__isnull=True).values_list("pk", flat=True))
+    if not ids:
+        messages.info(request, "No accrued commissions match these filters: nothing to approve.")
+    else:
+        count = commissions_approve_bulk(actor=request.user, commission_ids=ids)
+        messages.success(
+            request, f"Approved {count} commission{'s' if count != 1 else ''}: they join the next payout run."
+        )
+    return redirect(safe_next(request) or "onboarding:commission-list")
 
 
 @admin_required

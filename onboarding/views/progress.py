@@ -1,28 +1,25 @@
-"""The work log, milestone evidence, the review queue and the pipeline board."""
+"""The work log, milestone evidence and the pipeline board (the review queue is in reviews.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..filters import ActivityFilter, parse_id, parse_ids
-from ..forms.progress import ActivityForm, ReviewForm, SetStageForm, StageEvidenceForm
-from ..models import Activity, Exporter, Stage, StageEvent, Startup
-from ..models.users import STAFF, Role
+from ..filters import ActivityFilter, parse_id
+from ..forms.progress import ActivityForm, SetStageForm, StageEvidenceForm
+from ..models import Activity, Exporter, Stage, Startup
+from ..models.users import Role
 from ..pagination import paginate
 from ..services.progress import (
     activity_log,
     exporter_set_stage,
-    stage_event_approve,
-    stage_event_reject,
     stage_event_submit,
-    stage_events_approve_bulk,
 )
-from .access import member_required, object_view, report_refusal, staff_required
+from .access import member_required, object_view, report_refusal
 
 BOARD_CARDS_PER_STAGE = 12
 
@@ -106,46 +103,6 @@ def exporter_set_stage_view(request, pk: int):
     else:
         messages.error(request, "Choose a stage and give a reason.")
     return redirect(exporter)
-
-
-@staff_required
-def review_queue(request):
-    """Evidence waiting for review, oldest first; bulk approve from the checkboxes."""
-    if request.method == "POST":
-        ids = parse_ids(request.POST.getlist("event"))
-        if not ids:
-            messages.warning(request, "Tick the submissions to approve first.")
-        else:
-            try:
-                count = stage_events_approve_bulk(actor=request.user, event_ids=ids)
-            except PermissionDenied as exc:
-                report_refusal(request, exc)
-            else:
-                messages.success(request, f"Approved {count} submission{'s' if count != 1 else ''}.")
-                if count < len(ids):
-                    left = len(ids) - count
-                    messages.warning(request, f"{left} could not be approved: decided or withdrawn meanwhile.")
-        return redirect("onboarding:review-queue")
-    page = paginate(request, StageEvent.objects.waiting(), per_page=25)
-    return render(request, "onboarding/review_queue.html", {"page": page, "review_form": ReviewForm()})
-
-
-@object_view(StageEvent, *STAFF)
-@require_POST
-def review_decide(request, pk: int, decision: str):
-    event = get_object_or_404(StageEvent.objects.select_related("exporter", "stage"), pk=pk)
-    form = ReviewForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        if decision == "approve":
-            stage_event_approve(actor=request.user, event=event, note=note)
-            messages.success(request, f"Approved “{event.stage}” for {event.exporter}.")
-        else:
-            stage_event_reject(actor=request.user, event=event, note=note)
-            messages.success(request, f"Rejected “{event.stage}” for {event.exporter}; the startup will see your note.")
-    except (ValidationError, PermissionDenied) as exc:
-        report_refusal(request, exc)
-    return redirect("onboarding:review-queue")
 
 
 @member_required

@@ -1,0 +1,77 @@
+"""The review queue in headless Chromium: an officer filters to one stage, rejects one claim in
+place with a note, selects all that match, approves 30, and stays on the filtered page; then
+decides another stage's claims from the keyboard."""
+
+import pytest
+from playwright.sync_api import expect
+
+from ..models import Stage, StageEvent
+from ..models.stages import StageEventStatus
+from ..services.progress import stage_event_submit
+from .factories import ExporterFactory, assign, stage
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _claims(startup, agent, count: int, *, at: str, evidence: dict, prefix: str) -> None:
+    stages = list(Stage.objects.ordered())
+    for i in range(count):
+        exporter = assign(ExporterFactory(legal_name=f"{prefix} {i:02d} LLP"), startup, stage_code=at)
+        stage_event_submit(actor=agent, exporter=exporter, stage=exporter.next_stage(stages), evidence=evidence)
+
+
+def test_officer_filters_to_a_stage_rejects_one_approves_thirty_and_stays_on_the_filter(
+    page, sign_in, officer, agent_a, startup_a
+):
+    _claims(
+        startup_a, agent_a, 31, at="membership_active", evidence={"evidence_url": "https://a.example/"}, prefix="Store"
+    )
+    _claims(startup_a, agent_a, 2, at="contacted", evidence={"note": "GST and IEC"}, prefix="Docs")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    sign_in(officer)
+    page.goto("/reviews/")
+    page.get_by_label("Stage", exact=True).select_option(label="Storefront live")
+    page.get_by_role("button", name="Apply").click()
+    filtered = page.url
+    assert "stage=" in filtered
+    expect(page.get_by_text("Select all 31 matching the filters")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the queue scrolls sideways"
+
+    first = page.locator("[data-review-card]").first
+    first.get_by_role("button", name="Reject").click()
+    expect(first.locator(".invalid-feedback")).to_contain_text("Say why the evidence is rejected")
+    first = page.locator("[data-review-card]").first
+    first.get_by_label("Note to the startup").fill("The storefront link does not open")
+    first.get_by_role("button", name="Reject").click()
+    expect(page.locator("[data-review-card]").first).to_contain_text("Rejected “Storefront live”")
+    assert page.url == filtered
+
+    page.get_by_label("Select all 30 matching the filters").check()
+    page.get_by_role("button", name="Approve selected").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Approved 30 submissions")
+    assert page.url == filtered
+    expect(page.get_by_text("No waiting evidence matches these filters")).to_be_visible()
+
+    # The other stage's two claims from the keyboard: j moves, a approves, r opens the note and
+    # Enter rejects; deciding the page's last claim loads the page again with the outcome.
+    page.get_by_role("link", name="Clear the filters").click()
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(page.locator("[data-review-card]").first).to_contain_text("Approved “Documents collected”")
+    page.keyboard.press("j")
+    page.keyboard.press("r")
+    page.keyboard.type("The IEC copy is unreadable")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert").first).to_contain_text("Rejected “Documents collected” for Docs 01 LLP")
+    expect(page.get_by_text("Nothing is waiting for review")).to_be_visible()
+
+    statuses = StageEvent.objects.filter(stage=stage("storefront_live")).values_list("status", flat=True)
+    assert sorted(statuses).count(StageEventStatus.APPROVED) == 30
+    assert StageEvent.objects.get(review_note="The storefront link does not open").status == "rejected"
+    docs = StageEvent.objects.filter(stage=stage("documents_collected")).order_by("exporter__legal_name")
+    assert [(e.status, e.review_note) for e in docs] == [
+        ("approved", ""),
+        ("rejected", "The IEC copy is unreadable"),
+    ]
