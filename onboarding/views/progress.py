@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..filters import ActivityFilter, parse_id, parse_ids
+from ..filters import ACTIVITY_SORTS, ActivityFilter, parse_id, parse_ids
 from ..forms.progress import ActivityForm, ReviewForm, SetStageForm, StageEvidenceForm
 from ..models import Activity, Exporter, Stage, StageEvent, Startup
 from ..models.users import STAFF, Role
-from ..pagination import paginate
+from ..pagination import paginate, sort
+from ..reports.exports import ACTIVITIES, REVIEWS
 from ..services.progress import (
     activity_log,
     exporter_set_stage,
@@ -23,6 +24,7 @@ from ..services.progress import (
     stage_events_approve_bulk,
 )
 from .access import member_required, object_view, report_refusal, staff_required
+from .downloads import list_export
 
 BOARD_CARDS_PER_STAGE = 12
 
@@ -32,6 +34,9 @@ def activity_list(request):
     """Everyone's work log (staff) or the startup's own, with a quick "log work" form for startups."""
     queryset = Activity.objects.visible_to(request.user).for_list()
     filterset = ActivityFilter(request.GET, queryset=queryset, user=request.user)
+    activities, sorting = sort(request, filterset.qs, ACTIVITY_SORTS)
+    if request.method == "GET" and (export := list_export(request, activities, ACTIVITIES, "work-log")):
+        return export
     form = None
     if not request.user.is_programme_staff:
         exporters = Exporter.objects.visible_to(request.user).only("pk", "legal_name", "trade_name")
@@ -39,11 +44,11 @@ def activity_list(request):
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
             return _log(request, data.pop("exporter"), data, redirect_to="onboarding:activity-list")
-    page = paginate(request, filterset.qs, estimate=True)
+    page = paginate(request, activities, estimate=True)
     return render(
         request,
         "onboarding/activity_list.html",
-        {"filter": filterset, "page": page, "form": form},
+        {"filter": filterset, "page": page, "form": form, "sorting": sorting},
     )
 
 
@@ -126,6 +131,8 @@ def review_queue(request):
                     left = len(ids) - count
                     messages.warning(request, f"{left} could not be approved: decided or withdrawn meanwhile.")
         return redirect("onboarding:review-queue")
+    if export := list_export(request, StageEvent.objects.waiting(), REVIEWS, "reviews"):
+        return export
     page = paginate(request, StageEvent.objects.waiting(), per_page=25)
     return render(request, "onboarding/review_queue.html", {"page": page, "review_form": ReviewForm()})
 
