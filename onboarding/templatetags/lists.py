@@ -13,6 +13,17 @@ register = template.Library()
 
 @register.inclusion_tag("onboarding/_sort_header.html", takes_context=True)
 def sort_header(context, key: str, label: str, css: str = "") -> dict:
+    """A table's column head (`<th>`) whose link sorts by `key`."""
+    return _sort_link(context, key, label, css)
+
+
+@register.inclusion_tag("onboarding/_sort_link.html", takes_context=True)
+def sort_link(context, key: str, label: str, css: str = "") -> dict:
+    """The same link on its own, for lists that are not tables (cards, list groups)."""
+    return _sort_link(context, key, label, css)
+
+
+def _sort_link(context, key: str, label: str, css: str) -> dict:
     request, sorting = context["request"], context.get("sorting")
     active = sorting is not None and sorting.key == key
     descending = active and sorting.descending

@@ -12,10 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from ..filters import IMPORT_SORTS
 from ..forms.imports import template_csv, template_xlsx
 from ..models import ImportBatch
 from ..models.imports import ImportStatus
-from ..pagination import paginate
+from ..pagination import paginate, sort
 from ..services.imports import (
     import_batch_claim,
     import_batch_commit,
@@ -96,8 +97,9 @@ def _upload(request, *, refused_size: int):
             import_batch_validate(batch=batch, progress=False)
         return redirect("onboarding:exporter-import-detail", pk=batch.pk)
     # Batches are listed without their error lists, which can be large.
-    batches = ImportBatch.objects.select_related("uploaded_by").defer("errors")
-    return render(request, "onboarding/importbatch_form.html", {"form": form, "page": paginate(request, batches, 20)})
+    batches, sorting = sort(request, ImportBatch.objects.select_related("uploaded_by").defer("errors"), IMPORT_SORTS)
+    context = {"form": form, "page": paginate(request, batches, 20), "sorting": sorting}
+    return render(request, "onboarding/importbatch_form.html", context)
 
 
 @staff_required
