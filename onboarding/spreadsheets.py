@@ -258,28 +258,39 @@ def plain(value: object) -> object:
     return value
 
 
-class _Echo:
-    """A file that hands back what is written: csv.writer then formats one row at a time."""
+_FIRST = frozenset(FORMULA_STARTS)  # every formula start is one character
 
-    def write(self, value: str) -> str:
-        return value
+
+def written(value: object) -> object:
+    """plain() then safe_cell(): what a writer puts in a cell. Called for every cell of a
+    100,000-row export, so plain text (most cells) takes the shortest path."""
+    if type(value) is str:
+        return "'" + value if value[:1] in _FIRST else value
+    return safe_cell(plain(value))
 
 
 def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> Iterator[bytes]:
     """A CSV file in pieces (UTF-8, with a BOM that makes Excel read it as UTF-8 unless bom=False).
 
-    Rows are consumed as they come and sent in batches: memory stays flat however many rows.
+    Rows are consumed as they come and sent CSV_BATCH_ROWS at a time: memory stays flat
+    however many rows.
     """
-    writer = csv.writer(_Echo())
-    yield (("\ufeff" if bom else "") + writer.writerow([safe_cell(plain(c)) for c in header])).encode()
-    batch: list[str] = []
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if bom:
+        out.write("\ufeff")
+    writer.writerow([written(cell) for cell in header])
+    batch: list[list] = []
     for row in rows:
-        batch.append(writer.writerow([safe_cell(plain(cell)) for cell in row]))
+        batch.append([written(cell) for cell in row])
         if len(batch) >= CSV_BATCH_ROWS:
-            yield "".join(batch).encode()
+            writer.writerows(batch)
             batch = []
-    if batch:
-        yield "".join(batch).encode()
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    writer.writerows(batch)
+    yield out.getvalue().encode()
 
 
 def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> bytes:
@@ -311,7 +322,7 @@ def xlsx_write(
     as_text = {index for index, label in enumerate(header) if label in text_columns}
 
     def cell(index: int, value: object, *, bold: bool = False) -> object:
-        value = safe_cell(plain(value))
+        value = written(value)
         if not (bold or index in as_text):
             return value
         styled = WriteOnlyCell(worksheet, value=value)
