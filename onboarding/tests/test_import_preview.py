@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
 from ..models import Exporter, ImportBatch
@@ -192,3 +193,15 @@ def test_validating_again_replaces_the_preview_rows(db):
     batch.refresh_from_db()
     import_batch_validate(batch=batch, progress=False)
     assert ImportRow.objects.filter(batch=batch).count() == 2
+
+
+def test_the_command_merges_lists_unless_told_to_replace_them(tmp_path, known_row):
+    exporter = registered(known_row, products=["5208", "630710"])
+    path = tmp_path / "again.csv"
+    path.write_bytes(csv_bytes([known_row]))
+    call_command("import_exporters", str(path))
+    exporter.refresh_from_db()
+    assert exporter.products == ["5208", "630710"]
+    call_command("import_exporters", str(path), "--replace-lists")
+    exporter.refresh_from_db()
+    assert exporter.products == ["5208"]
