@@ -248,3 +248,53 @@ class ReviewFilter(BootstrapFilterSet):
 
     def filter_sort(self, queryset, name, value):
         return queryset.order_by(*REVIEW_ORDER[value])
+
+
+# --- Column sorting (pagination.sort): the allow-listed `?sort=` keys of each list ------
+# A key names model fields; anything not listed is ignored. Each first field is indexed.
+
+EXPORTER_SORTS = {
+    "name": ("legal_name",),
+    "gstin": ("gstin",),
+    "place": ("state", "district"),
+    "stage": ("current_stage__order", "stage_entered_at"),
+    "startup": ("startup__legal_name",),
+    "status": ("status",),
+    "added": ("created_at",),
+}
+STARTUP_SORTS = {
+    "name": ("legal_name",),
+    "dpiit": ("dpiit_number",),
+    "state": ("state", "city"),
+    "status": ("status",),
+    "load": ("open_exporters",),
+    "added": ("created_at",),
+}
+ACTIVITY_SORTS = {
+    "when": ("occurred_at",),
+    "exporter": ("exporter__legal_name",),
+    "kind": ("kind",),
+    "startup": ("startup__legal_name",),
+}
+COMMISSION_SORTS = {
+    "date": ("created_at",),
+    "startup": ("startup__legal_name",),
+    "exporter": ("exporter__legal_name",),
+    "stage": ("stage__order",),
+    "amount": ("amount",),
+    "status": ("status",),
+}
+REMINDER_SORTS = {
+    "when": ("created_at",),
+    "kind": ("kind",),
+    "to": ("recipient__email",),
+    "startup": ("startup__legal_name",),
+    "status": ("status",),
+}
+IMPORT_SORTS = {
+    "uploaded": ("created_at",),
+    "file": ("file_name",),
+    "status": ("status",),
+    "rows": ("total_rows",),
+    "errors": ("error_count",),
+}

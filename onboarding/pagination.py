@@ -1,11 +1,26 @@
-from django.core.paginator import Paginator
+"""Paging and column sorting for every list page (and the API's lists).
+
+`paginate` gives one page with its numbered links ("1 2 … 7 8 9 … 40"); `sort` orders a
+queryset by an allow-listed key from `?sort=` (`name` or `-name`), ignoring anything else.
+Templates show them with `_pagination.html` and `{% sort_header %}` (templatetags/lists.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 PAGE_SIZE = 50
 # Above this many rows an unfiltered PostgreSQL table is counted from the planner's
 # statistics: an exact COUNT(*) over a million rows costs more than the page itself.
 ESTIMATE_ABOVE = 200_000
+# Numbered links either side of the current page and at each end: "1 2 … 7 8 9 … 39 40".
+ON_EACH_SIDE = 2
+ON_ENDS = 2
 
 
 class EstimatingPaginator(Paginator):
@@ -27,10 +42,57 @@ class EstimatingPaginator(Paginator):
         return super().count
 
 
-def paginate(request, queryset, per_page: int = PAGE_SIZE, *, estimate: bool = False):
+def make_paginator(queryset, per_page: int = PAGE_SIZE, *, estimate: bool = False) -> Paginator:
+    """The one place a list's paginator is built (so how lists are counted changes here only)."""
+    paginator_class = EstimatingPaginator if estimate else Paginator
+    return paginator_class(queryset, per_page)
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE, *, estimate: bool = False) -> Page:
     """One page of `queryset` (a bad or out-of-range page number gives the nearest page).
 
+    The page carries `links`: the numbers to show, with Paginator.ELLIPSIS for the gaps.
     `estimate=True` is for append-only logs that grow to millions of rows.
     """
-    paginator_class = EstimatingPaginator if estimate else Paginator
-    return paginator_class(queryset, per_page).get_page(request.GET.get("page"))
+    paginator = make_paginator(queryset, per_page, estimate=estimate)
+    page = paginator.get_page(request.GET.get("page"))
+    page.links = list(paginator.get_elided_page_range(page.number, on_each_side=ON_EACH_SIDE, on_ends=ON_ENDS))
+    page.ellipsis = Paginator.ELLIPSIS
+    return page
+
+
+@dataclass(frozen=True)
+class Sorting:
+    """The sort a list is shown in: an allow-listed key and its direction (key "" = the list's default)."""
+
+    key: str = ""
+    descending: bool = False
+
+    @property
+    def param(self) -> str:
+        return f"-{self.key}" if self.descending else self.key
+
+
+def sort(request, queryset: QuerySet, keys: dict[str, tuple[str, ...]]) -> tuple[QuerySet, Sorting]:
+    """`queryset` ordered by `?sort=key` or `?sort=-key` when key is in `keys` (key → model fields).
+
+    Anything else is ignored and the queryset keeps its own order. The primary key breaks
+    ties, so a row never shows on two pages.
+    """
+    value = request.GET.get("sort", "")
+    if not isinstance(value, str):
+        return queryset, Sorting()
+    descending = value.startswith("-")
+    key = value[1:] if descending else value
+    if key not in keys:
+        return queryset, Sorting()
+    sign = "-" if descending else ""
+    fields = [_direct(field, sign) for field in keys[key]]
+    return queryset.order_by(*fields, f"{sign}pk"), Sorting(key, descending)
+
+
+def _direct(field: str, sign: str) -> str:
+    """A field name in the sort's direction: a field listed as "-x" (newest first) flips too."""
+    if field.startswith("-"):
+        return field[1:] if sign else field
+    return sign + field

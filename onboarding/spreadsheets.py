@@ -12,11 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 import zipfile
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
+from typing import IO
 
 from django.conf import settings
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -35,6 +38,7 @@ HEADER_SEARCH_ROWS = 10  # title rows a council may put above the header
 FORMULA_RE = re.compile(r"^(=|[+\-@][A-Za-z(=@]|[+\-@].*[|!])")
 # What a written text cell must not start with: a spreadsheet may read it as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_BATCH_ROWS = 500  # rows per piece of a streamed CSV: few, large writes to the socket
 TEXT_FORMAT = "@"  # Excel's "Text" number format: the cell keeps every digit as typed
 _MAGIC = {
     b"%PDF": "a PDF document",
@@ -244,25 +248,69 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> bytes:
-    """A CSV file, UTF-8 with a BOM (which makes Excel read it as UTF-8) unless bom=False."""
+def plain(value: object) -> object:
+    """A value a spreadsheet can hold: aware datetimes in local time (Excel has no time zones),
+    lists as "a; b"."""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, list | tuple):
+        return "; ".join(str(item) for item in value)
+    return value
+
+
+_FIRST = frozenset(FORMULA_STARTS)  # every formula start is one character
+
+
+def written(value: object) -> object:
+    """plain() then safe_cell(): what a writer puts in a cell. Called for every cell of a
+    100,000-row export, so plain text (most cells) takes the shortest path."""
+    if type(value) is str:
+        return "'" + value if value[:1] in _FIRST else value
+    return safe_cell(plain(value))
+
+
+def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> Iterator[bytes]:
+    """A CSV file in pieces (UTF-8, with a BOM that makes Excel read it as UTF-8 unless bom=False).
+
+    Rows are consumed as they come and sent CSV_BATCH_ROWS at a time: memory stays flat
+    however many rows.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([safe_cell(cell) for cell in header])
-    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
-    return out.getvalue().encode("utf-8-sig" if bom else "utf-8")
+    if bom:
+        out.write("\ufeff")
+    writer.writerow([written(cell) for cell in header])
+    batch: list[list] = []
+    for row in rows:
+        batch.append([written(cell) for cell in row])
+        if len(batch) >= CSV_BATCH_ROWS:
+            writer.writerows(batch)
+            batch = []
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    writer.writerows(batch)
+    yield out.getvalue().encode()
 
 
-def xlsx_bytes(
+def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> bytes:
+    """A whole CSV file (see csv_stream), for small files built in memory."""
+    return b"".join(csv_stream(header, rows, bom=bom))
+
+
+def xlsx_write(
+    target: object,
     header: Sequence[object],
     rows: Iterable[Sequence[object]],
     *,
     sheet: str,
     text_columns: Collection[str] = (),
     widths: Sequence[float] = (),
-) -> bytes:
-    """A one-sheet workbook with a bold header; numbers stay numbers, text is formula-guarded.
+) -> None:
+    """A one-sheet workbook written to `target` (a path or binary file) with a bold header;
+    numbers stay numbers, text is formula-guarded.
 
+    The workbook is write-only: openpyxl streams the rows to disk, so memory stays flat.
     text_columns names header cells whose column is written in Excel's Text format
     (so GSTINs, PIN codes and mobile numbers keep every digit); widths are column
     widths in order.
@@ -274,9 +322,10 @@ def xlsx_bytes(
     as_text = {index for index, label in enumerate(header) if label in text_columns}
 
     def cell(index: int, value: object, *, bold: bool = False) -> object:
+        value = written(value)
         if not (bold or index in as_text):
-            return safe_cell(value)
-        styled = WriteOnlyCell(worksheet, value=safe_cell(value))
+            return value
+        styled = WriteOnlyCell(worksheet, value=value)
         if bold:
             styled.font = Font(bold=True)
         if index in as_text:
@@ -286,8 +335,25 @@ def xlsx_bytes(
     worksheet.append([cell(index, value, bold=True) for index, value in enumerate(header)])
     for row in rows:
         worksheet.append([cell(index, value) for index, value in enumerate(row)])
+    workbook.save(target)
+
+
+def xlsx_file(header: Sequence[object], rows: Iterable[Sequence[object]], **options) -> IO[bytes]:
+    """The workbook (see xlsx_write) in an anonymous temporary file, rewound; closing it deletes it."""
+    out = tempfile.TemporaryFile()  # noqa: SIM115 -- handed to the response, which closes it
+    try:
+        xlsx_write(out, header, rows, **options)
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
+
+
+def xlsx_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], **options) -> bytes:
+    """The workbook (see xlsx_write) as bytes, for small files built in memory."""
     out = io.BytesIO()
-    workbook.save(out)
+    xlsx_write(out, header, rows, **options)
     return out.getvalue()
 
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("exporters/import/<int:pk>/status.json", imports.import_status, name="exporter-import-status"),
     path("exporters/import/<int:pk>/errors.csv", imports.import_errors_csv, name="exporter-import-errors"),
     path("exporters/import/<int:pk>/commit/", imports.import_commit, name="exporter-import-commit"),
+    path("exporters/import/<int:pk>/discard/", imports.import_discard, name="exporter-import-discard"),
     path("exporters/<int:pk>/", exporters.exporter_detail, name="exporter-detail"),
     path("exporters/<int:pk>/edit/", exporters.exporter_update_view, name="exporter-update"),
     # Assignments, startup lifecycle, team, distribution report

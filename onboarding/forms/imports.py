@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
+from ..models import Exporter
 from ..reference import COLUMNS, EXAMPLE_ROW, NO, REQUIRED, SYNONYMS, YES
 from ..spreadsheets import (
     FORMULA_RE,
@@ -50,6 +51,7 @@ class Table:
     positions: dict[str, int]  # field name -> column index
     unknown_columns: list[str]
     records: list  # (row number, raw cells) after the header, blank rows left out
+    header_cells: list[str] = field(default_factory=list)  # the header row as written, every column
 
     @property
     def total_rows(self) -> int:
@@ -135,7 +137,15 @@ def _build_table(name: str, kind: str, records: list) -> Table:
     body = records[header_at + 1 :]
     if not body:
         raise ImportFileError("The file has a header row but no exporter rows.")
-    return Table(name=name, kind=kind, headers=headers, positions=positions, unknown_columns=unknown, records=body)
+    return Table(
+        name=name,
+        kind=kind,
+        headers=headers,
+        positions=positions,
+        unknown_columns=unknown,
+        records=body,
+        header_cells=[cell_text(cell) for cell in header],
+    )
 
 
 def _find_header(records: list) -> int:
@@ -220,3 +230,38 @@ def template_xlsx() -> bytes:
         text_columns=[COLUMNS[name] for name in TEXT_FIELDS],
         widths=[max(14, len(name) + 4) for name in COLUMNS],
     )
+
+
+# --- What a row changes (the preview's diff) ---------------------------------
+
+
+def merged_list(stored: list | None, given: list | None) -> list:
+    """The stored list with the row's new items added at the end, each once."""
+    return list(dict.fromkeys([*(stored or []), *(given or [])]))
+
+
+def changes_between(instance: Exporter, data: dict) -> list[list[str]]:
+    """[label, old, new] for each field the row changes, in words a person reads."""
+    changed = [
+        [_label(name), _text(name, getattr(instance, name)), _text(name, value)]
+        for name, value in data.items()
+        if name != "sector" and getattr(instance, name) != value
+    ]
+    sector = data.get("sector")
+    if instance.sector_id != (sector.pk if sector else None):  # by id: the stored one is loaded with it
+        changed.append([_label("sector"), _text("sector", instance.sector), _text("sector", sector)])
+    return changed
+
+
+def _label(name: str) -> str:
+    label = str(Exporter._meta.get_field(name).verbose_name)
+    return label[:1].upper() + label[1:]
+
+
+def _text(name: str, value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    choices = dict(Exporter._meta.get_field(name).choices or ())
+    if value in choices:
+        return str(choices[value])
+    return cell_text(value)

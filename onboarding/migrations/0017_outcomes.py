@@ -9,7 +9,7 @@ import onboarding.models.files
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("onboarding", "0011_outbox_delivery"),
+        ("onboarding", "0015_list_sort_indexes"),
     ]
 
     operations = [

@@ -48,6 +48,8 @@ class Activity(PrivateFileMixin, models.Model):
             models.Index(fields=["occurred_at", "id"]),  # the work log's default order
             models.Index(fields=["exporter", "occurred_at"]),
             models.Index(fields=["startup", "occurred_at"]),
+            # `?sort=kind`: without it the benchmark's work log sorted by kind took 2× the default order.
+            models.Index(fields=["kind", "occurred_at", "id"]),
         ]
 
     def __str__(self) -> str:

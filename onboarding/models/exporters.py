@@ -127,6 +127,7 @@ class Exporter(models.Model):
             models.Index(fields=["status", "startup"]),
             models.Index(fields=["status", "current_stage"]),  # the board's column counts, index-only
             models.Index(fields=["pan", "state"]),
+            models.Index(fields=["created_at", "id"]),  # `?sort=added`, newest first from the index
         ]
         constraints = [
             models.CheckConstraint(

@@ -11,6 +11,18 @@ class ImportStatus(models.TextChoices):
     COMMITTING = "committing", "Committing"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    DISCARDED = "discarded", "Discarded"
+
+
+# A batch a person may still throw away: nothing of it has been written.
+DISCARDABLE = (ImportStatus.UPLOADED, ImportStatus.PREVIEW)
+
+
+class RowOutcome(models.TextChoices):
+    NEW = "new", "New"
+    UPDATE = "update", "Update"
+    UNCHANGED = "unchanged", "Unchanged"
+    ERROR = "error", "Error"
 
 
 class ImportBatch(models.Model):
@@ -22,6 +34,8 @@ class ImportBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     all_or_nothing = models.BooleanField(default=False)
+    # Off: a row's products and target markets are added to the exporter's own; on: they replace them.
+    replace_lists = models.BooleanField(default=False)
     status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
@@ -31,6 +45,11 @@ class ImportBatch(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="[{row, column, message}]")
     message = models.TextField(blank=True)
+    # Who threw the batch away, and when: the audit of a discard (nothing else of it changes).
+    discarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    discarded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -42,3 +61,22 @@ class ImportBatch(models.Model):
     @property
     def progress_percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+
+class ImportRow(models.Model):
+    """One row of a batch's preview: what committing it would do, with the changes of an update."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField(help_text="As the spreadsheet numbers it")
+    outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
+    gstin = models.CharField(max_length=40, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=list, blank=True, help_text="[[field label, old, new]] for an update")
+    messages = models.JSONField(default=list, blank=True, help_text="[[column, message]] for an error")
+
+    class Meta:
+        ordering = ["batch", "number"]
+        indexes = [models.Index(fields=["batch", "outcome", "number"])]
+
+    def __str__(self) -> str:
+        return f"row {self.number}: {self.get_outcome_display()}"

@@ -94,6 +94,11 @@ class Plan:
         pairs = ",".join(f"{p.exporter.pk}:{p.startup.pk}" for p in self.proposals)
         return hashlib.sha256(pairs.encode()).hexdigest()[:32]
 
+    def only(self, exporter_ids: set[int]) -> Plan:
+        """The same plan with just the proposals for these exporters (the part a person chose)."""
+        chosen = [p for p in self.proposals if p.exporter.pk in exporter_ids]
+        return Plan(proposals=chosen, unmatched=[], startups=self.startups, initial_load=self.initial_load)
+
     def by_startup(self) -> list[dict]:
         """Per receiving startup: how many it gets and its load before and after, fullest first."""
         counts: dict[int, int] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
@@ -22,10 +22,10 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ..forms.exporters import ExporterForm, KnownExporters
-from ..forms.imports import Row, Table, read_table
+from ..forms.imports import Row, Table, changes_between, merged_list, read_table
 from ..models import Exporter, ImportBatch, Sector, User
-from ..models.imports import ImportStatus
-from ..spreadsheets import ImportFileError
+from ..models.imports import DISCARDABLE, ImportRow, ImportStatus, RowOutcome
+from ..spreadsheets import ImportFileError, cell_text
 from ..validators import compact
 from .exporters import exporter_derived_fields
 
@@ -36,6 +36,9 @@ MAX_STORED_ERRORS = 10_000  # the error list kept on the batch (and in its CSV);
 WRITE_BATCH = 1000
 FORM_FIELDS = ExporterForm._meta.fields
 WRITTEN_FIELDS = [*FORM_FIELDS, "sector"]
+# Lists a row adds to (unless the batch replaces lists): re-importing ['5208'] for an exporter
+# with ['5208', '630710'] must not silently drop 630710.
+LIST_FIELDS = ("products", "target_markets")
 
 
 @dataclass
@@ -68,48 +71,68 @@ class Report:
         }
 
 
-def validate_table(table: Table, *, on_progress: Callable[[int], None] | None = None) -> Report:
-    """Run every row through ExporterForm with duplicates checked against the database and earlier rows."""
-    known = KnownExporters.load()
-    sectors = {s.code: s for s in Sector.objects.all()}
+def validate_table(
+    table: Table,
+    *,
+    on_progress: Callable[[int], None] | None = None,
+    on_rows: Callable[[list[ImportRow]], None] | None = None,
+    replace_lists: bool = False,
+) -> Report:
+    """Run every row through ExporterForm with duplicates checked against the database and earlier rows.
+
+    `on_rows` receives each chunk's preview rows (unsaved ImportRows without a batch).
+    """
+    check = _Check(KnownExporters.load(), {s.code: s for s in Sector.objects.all()}, replace_lists)
     report = Report(warnings=table.warnings)
     chunk: list[Row] = []
     done = 0
-    for row in table.rows():
-        chunk.append(row)
-        if len(chunk) >= CHUNK:
-            _validate_chunk(chunk, table, known, sectors, report)
+    for row in [*table.rows(), None]:
+        if row is not None:
+            chunk.append(row)
+        if chunk and (row is None or len(chunk) >= CHUNK):
+            preview = _validate_chunk(chunk, table, check, report)
             done += len(chunk)
             chunk = []
+            if on_rows:
+                on_rows(preview)
             if on_progress:
                 on_progress(done)
-    if chunk:
-        _validate_chunk(chunk, table, known, sectors, report)
-        done += len(chunk)
-        if on_progress:
-            on_progress(done)
     return report
+
+
+@dataclass
+class _Check:
+    known: KnownExporters
+    sectors: dict
+    replace_lists: bool
 
 
 def _existing(gstins: set[str]) -> dict[str, Exporter]:
     found = {}
     gstins = sorted(g for g in gstins if len(g) == 15)
     for start in range(0, len(gstins), 900):  # under SQLite's parameter limit
-        for exporter in Exporter.objects.filter(gstin__in=gstins[start : start + 900]):
+        # With its sector: an update's diff names the old one without a query per row.
+        for exporter in Exporter.objects.select_related("sector").filter(gstin__in=gstins[start : start + 900]):
             found[exporter.gstin] = exporter
     return found
 
 
-def _validate_chunk(rows: list[Row], table: Table, known: KnownExporters, sectors: dict, report: Report) -> None:
+def _validate_chunk(rows: list[Row], table: Table, check: _Check, report: Report) -> list[ImportRow]:
     existing = _existing({compact(r.values.get("gstin")) for r in rows})
+    preview = []
     for row in rows:
         instance = existing.get(compact(row.values.get("gstin")))
         # The form works on a copy: the stored values stay on `instance` to compare and update.
-        form = ExporterForm(_form_data(row.values, instance), instance=copy.copy(instance), known=known)
+        form = ExporterForm(_form_data(row.values, instance), instance=copy.copy(instance), known=check.known)
         valid = form.is_valid()
         gstin = form.cleaned_data.get("gstin")
         if gstin:
-            known.claim_row(row=row.number, gstin=gstin, pk=instance.pk if instance else None)
+            check.known.claim_row(row=row.number, gstin=gstin, pk=instance.pk if instance else None)
+        shown = {
+            "number": row.number,
+            "gstin": row.values.get("gstin", "")[:40],
+            "name": row.values.get("legal_name", "")[:200],
+        }
         errors = [(name, message) for name, message in row.errors]
         if not valid:  # a cell refused while reading (a formula) is not also "required"
             read = {name for name, _message in errors}
@@ -123,10 +146,19 @@ def _validate_chunk(rows: list[Row], table: Table, known: KnownExporters, sector
                     report.errors.append(
                         {"row": row.number, "column": column, "value": value[:100], "message": message}
                     )
+            messages = [[table.column(n) if n != "__all__" else "", m] for n, m in errors]
+            preview.append(ImportRow(outcome=RowOutcome.ERROR, messages=messages, **shown))
             continue
-        data = exporter_derived_fields(dict(form.cleaned_data), sectors_by_code=sectors)
-        action = "new" if instance is None else ("update" if _changes(instance, data) else "unchanged")
+        cleaned = dict(form.cleaned_data)
+        if instance is not None and not check.replace_lists:
+            for name in LIST_FIELDS:
+                cleaned[name] = merged_list(getattr(instance, name), cleaned.get(name))
+        data = exporter_derived_fields(cleaned, sectors_by_code=check.sectors)
+        changes = changes_between(instance, data) if instance is not None else []
+        action = "new" if instance is None else ("update" if changes else "unchanged")
         report.valid.append(RowResult(row.number, action, data, instance))
+        preview.append(ImportRow(outcome=action, changes=changes, **shown))
+    return preview
 
 
 def _form_data(values: dict[str, str], instance: Exporter | None) -> dict:
@@ -134,14 +166,6 @@ def _form_data(values: dict[str, str], instance: Exporter | None) -> dict:
     base = {"is_manufacturer": True} if instance is None else model_to_dict(instance, fields=FORM_FIELDS)
     base.update({name: text for name, text in values.items() if text != ""})
     return base
-
-
-def _changes(instance: Exporter, data: dict) -> list[str]:
-    changed = [name for name, value in data.items() if name != "sector" and getattr(instance, name) != value]
-    sector = data.get("sector")
-    if instance.sector_id != (sector.pk if sector else None):  # by id: no query for the related row
-        changed.append("sector")
-    return changed
 
 
 @transaction.atomic
@@ -176,9 +200,13 @@ def write_report(*, report: Report, actor: User | None, reason: str) -> tuple[in
 # --- ImportBatch bookkeeping ---------------------------------------------------
 
 
-def import_batch_create(*, actor: User | None, name: str, content: bytes, all_or_nothing: bool = False) -> ImportBatch:
+def import_batch_create(
+    *, actor: User | None, name: str, content: bytes, all_or_nothing: bool = False, replace_lists: bool = False
+) -> ImportBatch:
     """Store an uploaded file as a batch and read its header; an unreadable file gives a FAILED batch with why."""
-    batch = ImportBatch(uploaded_by=actor, file_name=name[:255], all_or_nothing=all_or_nothing)
+    batch = ImportBatch(
+        uploaded_by=actor, file_name=name[:255], all_or_nothing=all_or_nothing, replace_lists=replace_lists
+    )
     try:
         table = read_table(content, name)
     except ImportFileError as exc:
@@ -218,7 +246,7 @@ def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     return batch
 
 
-def _check(batch: ImportBatch, progress: bool, unexpected: str):
+def _check(batch: ImportBatch, progress: bool, unexpected: str, on_rows=None):
     """Read the batch's file and check every row: (table, report), or the failed batch.
 
     Both validation and commit run this (commit checks again against the database as it
@@ -227,7 +255,8 @@ def _check(batch: ImportBatch, progress: bool, unexpected: str):
     """
     try:
         table = _load(batch)
-        return table, validate_table(table, on_progress=_progress(batch) if progress else None)
+        on_progress = _progress(batch) if progress else None
+        return table, validate_table(table, on_progress=on_progress, on_rows=on_rows, replace_lists=batch.replace_lists)
     except ImportFileError as exc:
         return _fail(batch, str(exc))
     except Exception:
@@ -241,7 +270,13 @@ def import_batch_validate(*, batch: ImportBatch, progress: bool = True) -> Impor
     waiting = [ImportStatus.UPLOADED, ImportStatus.VALIDATING]  # VALIDATING: a task delivered again
     if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.VALIDATING):
         return batch
-    checked = _check(batch, progress, "Checking the file failed unexpectedly; the team has been told. Try again later.")
+    ImportRow.objects.filter(batch=batch).delete()  # a task delivered again starts the preview afresh
+    checked = _check(
+        batch,
+        progress,
+        "Checking the file failed unexpectedly; the team has been told. Try again later.",
+        on_rows=lambda rows: _store_preview(batch, rows),
+    )
     if isinstance(checked, ImportBatch):
         return checked
     table, report = checked
@@ -253,6 +288,46 @@ def import_batch_validate(*, batch: ImportBatch, progress: bool = True) -> Impor
     batch.status = ImportStatus.PREVIEW
     batch.save()
     return batch
+
+
+def _store_preview(batch: ImportBatch, rows: list[ImportRow]) -> None:
+    for row in rows:
+        row.batch = batch
+    ImportRow.objects.bulk_create(rows, batch_size=WRITE_BATCH)
+
+
+@transaction.atomic
+def import_batch_discard(*, actor: User, batch: ImportBatch) -> bool:
+    """Throw away a batch that is waiting (nothing of it written); records who and when. False if it
+    was no longer waiting (committed, or discarded, meanwhile)."""
+    now = timezone.now()
+    discarded = ImportBatch.objects.filter(pk=batch.pk, status__in=DISCARDABLE).update(
+        status=ImportStatus.DISCARDED, discarded_by=actor, discarded_at=now, finished_at=now
+    )
+    if discarded:
+        batch.status, batch.discarded_by, batch.discarded_at = ImportStatus.DISCARDED, actor, now
+        logger.info("import batch %s discarded by user %s", batch.pk, actor.pk)
+    return bool(discarded)
+
+
+def import_errors_table(batch: ImportBatch) -> tuple[list[str], Iterator[list[str]]]:
+    """The rows with errors as uploaded (every column, in the file's order) plus an "errors"
+    column: a file to correct and upload again. Read again from the stored file."""
+    by_row: dict[int, list[str]] = {}
+    for error in batch.errors:
+        where = f"{error['column']}: " if error.get("column") else ""
+        by_row.setdefault(error["row"], []).append(where + error["message"])
+    table = _load(batch)
+    width = max([len(table.header_cells), *(len(r) for n, r in table.records if n in by_row)])
+    header = [*table.header_cells, *[""] * (width - len(table.header_cells)), "errors"]
+
+    def rows() -> Iterator[list[str]]:
+        for number, record in table.records:
+            if number in by_row:
+                cells = [cell_text(cell) for cell in record]
+                yield [*cells, *[""] * (width - len(cells)), "; ".join(by_row[number])]
+
+    return header, rows()
 
 
 def import_batch_commit(*, actor: User | None, batch: ImportBatch, progress: bool = True) -> ImportBatch:

@@ -75,6 +75,9 @@ def test_bench_measures_every_main_page_beside_the_admin_changelist(db, tmp_path
     assert {"admin exporter changelist", "exporter list (staff)", "dashboard", "startup home"} <= set(results)
     assert all(r["status"] == 200 and r["median_ms"] > 0 and r["queries"] > 0 for r in results.values())
     assert results["admin exporter changelist"]["ratio"] == 1.0
+    assert "export of" in table and report["exports"]["rows"] == exporters
+    for kind in ("csv", "xlsx"):
+        assert report["exports"][kind]["bytes"] > 0 and report["exports"][kind]["peak_mb"] > 0
 
 
 def test_bench_refuses_an_empty_database(db):

@@ -17,6 +17,7 @@ from ..services.commissions import (
     commission_reverse,
 )
 from ..services.progress import stage_event_approve, stage_event_submit
+from .downloads import downloaded
 from .factories import ExporterFactory, assign, commission_rule, stage
 
 
@@ -110,7 +111,7 @@ def test_other_startups_id_in_the_statement_filter_shows_nothing_of_theirs(
     response = client.get(reverse("onboarding:commission-list"), {"startup": startup_a.pk})
     assert response.status_code == 200 and list(response.context["page"]) == []
     exported = client.get(reverse("onboarding:commission-list"), {"startup": startup_a.pk, "export": "csv"})
-    assert len(list(csv.reader(io.StringIO(exported.content.decode())))) == 1  # the header only
+    assert len(list(csv.reader(io.StringIO(downloaded(exported).decode())))) == 1  # the header only
 
 
 def test_admin_approves_pays_and_reverses_from_the_statement(client_for, agent_a, officer, admin_user, startup_a):
@@ -135,7 +136,7 @@ def test_startups_see_only_their_own_statement(client_for, agent_a, officer, man
     response = client_for(manager_b).get(reverse("onboarding:commission-list"))
     assert list(response.context["page"]) == []
     assert response.context["totals"]["net"] == 0
-    exported = client_for(manager_b).get(reverse("onboarding:commission-list"), {"export": "csv"}).content.decode()
+    exported = downloaded(client_for(manager_b).get(reverse("onboarding:commission-list"), {"export": "csv"})).decode()
     assert len(list(csv.reader(io.StringIO(exported)))) == 1  # the header only
 
 
@@ -146,12 +147,14 @@ def test_statement_exports_csv_and_xlsx(client_for, agent_a, officer, admin_user
     commission = earn(agent_a, officer, startup_a)
     client = client_for(admin_user)
     rows = list(
-        csv.reader(io.StringIO(client.get(reverse("onboarding:commission-list"), {"export": "csv"}).content.decode()))
+        csv.reader(
+            io.StringIO(downloaded(client.get(reverse("onboarding:commission-list"), {"export": "csv"})).decode())
+        )
     )
     assert rows[0][:3] == ["Date", "Startup", "Exporter"]
     assert rows[1][2] == commission.exporter.legal_name and rows[1][5] == "2000.00"
     response = client.get(reverse("onboarding:commission-list"), {"export": "xlsx", "startup": startup_a.pk})
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(downloaded(response))).active
     assert sheet.cell(row=2, column=5).value == "Storefront live"
     assert response["Content-Disposition"].endswith('commissions.xlsx"')
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -17,6 +14,7 @@ from ..management import demo
 from ..models import Exporter, ImportBatch
 from ..models.imports import ImportStatus
 from ..services.imports import import_batch_commit, import_batch_create, import_batch_validate, validate_table
+from .downloads import csv_lines
 from .factories import ExporterFactory
 from .importfiles import HEADER, csv_bytes, good_rows, xlsx_bytes
 
@@ -255,15 +253,18 @@ def test_staff_upload_preview_and_commit_the_valid_rows(client_for, officer):
 
 
 def test_error_csv_download_lists_every_error_and_defuses_formulas(client_for, admin_user):
-    rows = good_rows(2)
+    rows = good_rows(3)
     rows[0][0] = '=HYPERLINK("http://x")'
-    rows[1][1] = "BAD"
+    rows[2][1] = "BAD"
     batch = run(csv_bytes(rows), "e.csv", commit=False)
     response = client_for(admin_user).get(reverse("onboarding:exporter-import-errors", args=[batch.pk]))
     assert response["Content-Type"].startswith("text/csv")
-    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert lines[0] == ["Row", "Column", "Value", "Message"]
-    assert [line[:2] for line in lines[1:]] == [["2", "Company Name"], ["3", "GST No"]]
+    lines = csv_lines(response)
+    # The rows with errors as uploaded, every column, and what is wrong with each.
+    assert lines[0] == [*HEADER, "errors"]
+    assert [line[1:-1] for line in lines[1:]] == [[str(cell) for cell in rows[0][1:]], ["BAD", *rows[2][2:]]]
+    assert [line[-1].split(":")[0] for line in lines[1:]] == ["Company Name", "GST No"]
+    assert lines[1][0] == "'" + rows[0][0]
     assert not any(cell.startswith("=") for line in lines for cell in line)
 
 

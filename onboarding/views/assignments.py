@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ..filters import parse_ids
+from ..filters import parse_id, parse_ids
 from ..forms.assignments import AssignForm, BulkAssignForm, HandToAgentForm, ReasonForm
 from ..models import Exporter, Role
 from ..services.assignments import (
@@ -25,31 +25,52 @@ from .access import STAFF, object_view, report_refusal, staff_required
 PREVIEW_ROWS = 500
 
 
+def _shown(request, plan) -> tuple[list, dict]:
+    """The proposals the filters keep (`?startup=<id>`, `?state=<code>`; junk ignored), and the filters."""
+    startup_id, state = parse_id(request.GET.get("startup")), request.GET.get("state", "")
+    proposals = plan.proposals
+    if startup_id:
+        proposals = [p for p in proposals if p.startup.pk == startup_id]
+    if state:
+        proposals = [p for p in proposals if p.exporter.state == state]
+    states = sorted({(p.exporter.state, p.exporter.state_name) for p in plan.proposals}, key=lambda s: s[1])
+    return proposals, {"startup": startup_id, "state": state, "states": states}
+
+
 @staff_required
 def auto_assign_view(request):
-    """Preview the engine's proposals with reasons; POST applies them if they are still what was shown."""
+    """Preview the engine's proposals with reasons; POST applies all of them, or the ticked
+    ones ("apply selected"), if the plan is still what was shown."""
     plan = propose()
     if request.method == "POST":
-        if request.POST.get("fingerprint") != plan.fingerprint:
+        selected = request.POST.get("apply") == "selected"
+        # The whole plan must still be the one previewed; then only the ticked part is applied.
+        unchanged = request.POST.get("fingerprint") == plan.fingerprint
+        if selected:
+            plan = plan.only(set(parse_ids(request.POST.getlist("exporter"))))
+        if not unchanged:
             messages.warning(
                 request,
                 "The pool or the startups changed since your preview. Check the new proposals below and apply again.",
             )
         elif not plan.proposals:
-            messages.info(request, "There is nothing to assign.")
+            messages.info(request, "Tick the proposals to apply first." if selected else "There is nothing to assign.")
         else:
             result = auto_assignment_apply(actor=request.user, plan=plan)
             text = f"Assigned {result.assigned} exporters."
             if result.skipped:
                 text += f" {len(result.skipped)} were skipped because the data changed meanwhile; run it again."
             messages.success(request, text)
-            return redirect("onboarding:assignment-auto")
+            return redirect(request.get_full_path())
+    proposals, filters = _shown(request, plan)
     return render(
         request,
         "onboarding/assignment_auto.html",
         {
             "plan": plan,
-            "proposals": plan.proposals[:PREVIEW_ROWS],
+            "filters": filters,
+            "shown_count": len(proposals),
+            "proposals": proposals[:PREVIEW_ROWS],
             "unmatched": plan.unmatched[:PREVIEW_ROWS],
             "by_startup": plan.by_startup(),
             "preview_rows": PREVIEW_ROWS,

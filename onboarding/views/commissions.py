@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from ..filters import parse_id
+from ..filters import COMMISSION_SORTS, parse_id
 from ..forms.commissions import CommissionRuleForm, PaymentForm, ReversalForm
 from ..models import Commission, CommissionRule, Startup
 from ..models.commissions import CommissionStatus
 from ..models.users import Role
-from ..pagination import paginate
+from ..pagination import paginate, sort
+from ..reports.exports import COMMISSIONS
 from ..services.commissions import (
     commission_approve,
     commission_mark_paid,
@@ -23,19 +23,7 @@ from ..services.commissions import (
 )
 from ..services.payouts import commissions_approve_bulk
 from .access import admin_required, member_required, object_view, report_refusal
-from .downloads import download_response
-
-EXPORT_COLUMNS = [
-    "Date",
-    "Startup",
-    "Exporter",
-    "GSTIN",
-    "Stage",
-    "Amount (INR)",
-    "Status",
-    "Payment reference",
-    "Note",
-]
+from .downloads import list_export, requested_format
 
 
 def _statement_queryset(request):
@@ -56,10 +44,14 @@ def _statement_queryset(request):
 @member_required
 def commission_statement(request):
     commissions, startup = _statement_queryset(request)
-    export = request.GET.get("export")
-    if export in ("csv", "xlsx"):
-        return _export(commissions, export)
+    commissions, sorting = sort(request, commissions, COMMISSION_SORTS)
+    # `?export=` is the older spelling of `?format=`, kept for links and scripts that use it.
+    # No BOM on the CSV, as before: readers of this export decode it as plain UTF-8.
+    kind = requested_format(request) or requested_format(request, "export")
+    if export := list_export(request, commissions, COMMISSIONS, "commissions", kind=kind, bom=False):
+        return export
     context = {
+        "sorting": sorting,
         "page": paginate(request, commissions),
         "totals": commissions.totals(),
         "startup": startup,
@@ -67,28 +59,6 @@ def commission_statement(request):
         "statuses": CommissionStatus.choices,
     }
     return render(request, "onboarding/commission_list.html", context)
-
-
-def _rows(commissions):
-    for c in commissions.iterator(chunk_size=2000):
-        yield [
-            c.created_at.date().isoformat(),
-            str(c.startup),
-            c.exporter.legal_name,
-            c.exporter.gstin,
-            c.stage.name,
-            c.amount,
-            c.get_status_display(),
-            c.payment_reference,
-            c.note,
-        ]
-
-
-def _export(commissions, kind: str) -> HttpResponse:
-    # No BOM on the CSV, as before: readers of this export decode it as plain UTF-8.
-    return download_response(
-        kind, f"commissions.{kind}", EXPORT_COLUMNS, _rows(commissions), sheet="Commissions", bom=False
-    )
 
 
 @object_view(Commission, Role.ADMIN)

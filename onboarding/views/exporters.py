@@ -1,25 +1,30 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
-from ..filters import ExporterFilter
+from ..filters import EXPORTER_SORTS, ExporterFilter
 from ..forms.exporters import ExporterForm
 from ..forms.progress import ActivityForm, SetStageForm
 from ..models import Exporter, Stage
 from ..models.stages import StageEventStatus
-from ..pagination import paginate
+from ..pagination import paginate, sort
+from ..reports.exports import EXPORTERS
 from ..reports.timeline import exporter_timeline
 from ..services.exporters import exporter_create, exporter_update
 from .access import STAFF, member_required, object_view, staff_required
+from .downloads import list_export
 
 
 @staff_required
 def exporter_list(request):
     filterset = ExporterFilter(request.GET, queryset=Exporter.objects.for_list())
-    page = paginate(request, filterset.qs)
+    exporters, sorting = sort(request, filterset.qs, EXPORTER_SORTS)
+    if export := list_export(request, exporters, EXPORTERS, "exporters"):
+        return export
+    page = paginate(request, exporters)
     return render(
         request,
         "onboarding/exporter_list.html",
-        {"filter": filterset, "page": page},
+        {"filter": filterset, "page": page, "sorting": sorting},
     )
 
 

@@ -12,24 +12,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
+from ..filters import IMPORT_SORTS
 from ..forms.imports import template_csv, template_xlsx
 from ..models import ImportBatch
-from ..models.imports import ImportStatus
-from ..pagination import paginate
+from ..models.imports import DISCARDABLE, ImportRow, ImportStatus, RowOutcome
+from ..pagination import paginate, sort
 from ..services.imports import (
     import_batch_claim,
     import_batch_commit,
     import_batch_create,
+    import_batch_discard,
     import_batch_validate,
+    import_errors_table,
 )
-from ..spreadsheets import limits, too_big_message
+from ..spreadsheets import ImportFileError, limits, too_big_message
 from ..tasks import import_commit_task, import_validate_task
 from .access import staff_required
-from .downloads import download_response, file_response
+from .downloads import file_response, requested_format, stream_response
 from .uploads import limit_uploads, request_size
 
 logger = logging.getLogger(__name__)
 ERRORS_SHOWN = 200
+PREVIEW_ROWS = 50
 RUNNING = (ImportStatus.VALIDATING, ImportStatus.COMMITTING)
 
 
@@ -37,6 +41,11 @@ class UploadForm(forms.Form):
     file = forms.FileField(label="Exporter file (.csv or .xlsx)")
     all_or_nothing = forms.BooleanField(
         required=False, label="All or nothing: write no row at all if any row has an error"
+    )
+    replace_lists = forms.BooleanField(
+        required=False,
+        label="Replace lists: a row's products and target markets replace the exporter's own",
+        help_text="Unticked, they are added to what is registered (nothing is removed).",
     )
 
     def __init__(self, *args, refused_size: int = 0, **kwargs):
@@ -85,6 +94,7 @@ def _upload(request, *, refused_size: int):
             name=upload.name,
             content=upload.read(),
             all_or_nothing=form.cleaned_data["all_or_nothing"],
+            replace_lists=form.cleaned_data["replace_lists"],
         )
         if batch.status == ImportStatus.FAILED:
             messages.error(request, batch.message)
@@ -96,18 +106,29 @@ def _upload(request, *, refused_size: int):
             import_batch_validate(batch=batch, progress=False)
         return redirect("onboarding:exporter-import-detail", pk=batch.pk)
     # Batches are listed without their error lists, which can be large.
-    batches = ImportBatch.objects.select_related("uploaded_by").defer("errors")
-    return render(request, "onboarding/importbatch_form.html", {"form": form, "page": paginate(request, batches, 20)})
+    batches, sorting = sort(request, ImportBatch.objects.select_related("uploaded_by").defer("errors"), IMPORT_SORTS)
+    context = {"form": form, "page": paginate(request, batches, 20), "sorting": sorting}
+    return render(request, "onboarding/importbatch_form.html", context)
 
 
 @staff_required
 def import_detail(request, pk: int):
-    batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=pk)
+    batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by", "discarded_by"), pk=pk)
+    outcome = request.GET.get("outcome", "")
+    rows = ImportRow.objects.filter(batch=batch)
+    if outcome in RowOutcome.values:
+        rows = rows.filter(outcome=outcome)
+    else:
+        outcome = ""  # anything else shows every row
     return render(
         request,
         "onboarding/importbatch_detail.html",
         {
             "batch": batch,
+            "rows": paginate(request, rows, PREVIEW_ROWS),
+            "outcome": outcome,
+            "outcomes": RowOutcome.choices,
+            "can_discard": batch.status in DISCARDABLE,
             "errors": batch.errors[:ERRORS_SHOWN],
             "errors_hidden": max(0, len(batch.errors) - ERRORS_SHOWN),
             "running": batch.status in RUNNING or batch.status == ImportStatus.UPLOADED,
@@ -149,10 +170,28 @@ def import_commit(request, pk: int):
 
 
 @staff_required
-def import_errors_csv(request, pk: int):
+@require_POST
+def import_discard(request, pk: int):
     batch = get_object_or_404(ImportBatch, pk=pk)
-    rows = ([e["row"], e["column"], e.get("value", ""), e["message"]] for e in batch.errors)
-    return download_response("csv", f"import-{batch.pk}-errors.csv", ["Row", "Column", "Value", "Message"], rows)
+    if import_batch_discard(actor=request.user, batch=batch):
+        messages.success(request, f"The import of {batch.file_name} is discarded: nothing of it was written.")
+    else:
+        messages.info(request, "This import is not waiting any more, so it cannot be discarded.")
+    return redirect("onboarding:exporter-import-detail", pk=batch.pk)
+
+
+@staff_required
+def import_errors_csv(request, pk: int):
+    """The rows with errors, every column as uploaded plus "errors": fix them and upload the file again."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    kind = requested_format(request) or "csv"
+    if not batch.errors or not batch.file:
+        raise Http404("This import has no rows with errors.")
+    try:
+        header, rows = import_errors_table(batch)
+    except (ImportFileError, OSError) as exc:
+        raise Http404("The uploaded file is no longer readable.") from exc
+    return stream_response(kind, f"import-{batch.pk}-errors.{kind}", header, rows, sheet="Rows to fix")
 
 
 @staff_required

@@ -9,17 +9,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..filters import ActivityFilter, parse_id
+from ..filters import ACTIVITY_SORTS, ActivityFilter, parse_id
 from ..forms.progress import ActivityForm, SetStageForm, StageEvidenceForm
 from ..models import Activity, Exporter, Stage, Startup
 from ..models.users import Role
-from ..pagination import paginate
+from ..pagination import paginate, sort
+from ..reports.exports import ACTIVITIES
 from ..services.progress import (
     activity_log,
     exporter_set_stage,
     stage_event_submit,
 )
 from .access import member_required, object_view, report_refusal
+from .downloads import list_export
 
 BOARD_CARDS_PER_STAGE = 12
 
@@ -29,6 +31,9 @@ def activity_list(request):
     """Everyone's work log (staff) or the startup's own, with a quick "log work" form for startups."""
     queryset = Activity.objects.visible_to(request.user).for_list()
     filterset = ActivityFilter(request.GET, queryset=queryset, user=request.user)
+    activities, sorting = sort(request, filterset.qs, ACTIVITY_SORTS)
+    if request.method == "GET" and (export := list_export(request, activities, ACTIVITIES, "work-log")):
+        return export
     form = None
     if not request.user.is_programme_staff:
         exporters = Exporter.objects.visible_to(request.user).only("pk", "legal_name", "trade_name")
@@ -36,11 +41,11 @@ def activity_list(request):
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
             return _log(request, data.pop("exporter"), data, redirect_to="onboarding:activity-list")
-    page = paginate(request, filterset.qs, estimate=True)
+    page = paginate(request, activities, estimate=True)
     return render(
         request,
         "onboarding/activity_list.html",
-        {"filter": filterset, "page": page, "form": form},
+        {"filter": filterset, "page": page, "form": form, "sorting": sorting},
     )
 
 

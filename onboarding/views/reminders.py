@@ -4,12 +4,14 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 
-from ..filters import ReminderFilter
+from ..filters import REMINDER_SORTS, ReminderFilter
 from ..forms.users import PreferencesForm
 from ..models import Reminder
-from ..pagination import paginate
+from ..pagination import paginate, sort
+from ..reports.exports import REMINDERS
 from ..services.users import user_set_preferences
 from .access import member_required
+from .downloads import list_export
 
 
 @member_required
@@ -30,11 +32,14 @@ def reminder_list(request):
         .order_by("-created_at", "-pk")
     )
     filterset = ReminderFilter(request.GET, queryset=reminders, request=request)
-    page = paginate(request, filterset.qs)
+    reminders, sorting = sort(request, filterset.qs, REMINDER_SORTS)
+    if export := list_export(request, reminders, REMINDERS, "reminders"):
+        return export
+    page = paginate(request, reminders)
     return render(
         request,
         "onboarding/reminder_list.html",
-        {"filter": filterset, "page": page},
+        {"filter": filterset, "page": page, "sorting": sorting},
     )
 
 

@@ -14,6 +14,7 @@ from ..models import StageEvent
 from ..models.stages import EVIDENCE_ATTRIBUTES
 from ..models.users import STAFF
 from ..pagination import paginate
+from ..reports.exports import REVIEWS
 from ..services.progress import (
     CONFLICT,
     stage_event_approve,
@@ -23,6 +24,7 @@ from ..services.progress import (
 )
 from .access import object_view, report_refusal, staff_required
 from .commissions import safe_next
+from .downloads import list_export
 
 PER_PAGE = 25
 # reviews.js asks with this header: the answer is the decided (or refused) card, not a redirect.
@@ -53,6 +55,8 @@ def review_queue(request):
     if request.method == "POST":
         return _bulk(request)
     filterset = ReviewFilter(request.GET or None, queryset=StageEvent.objects.waiting())
+    if export := list_export(request, filterset.qs, REVIEWS, "reviews"):
+        return export
     page = paginate(request, filterset.qs, per_page=PER_PAGE)
     errors = request.session.pop(CARD_ERRORS, {})
     now = timezone.now()

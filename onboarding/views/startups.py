@@ -3,12 +3,13 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from ..filters import StartupFilter
+from ..filters import STARTUP_SORTS, StartupFilter
 from ..forms.assignments import ReasonForm
 from ..forms.startups import StartupForm, StartupStatusForm
 from ..forms.users import MemberAddForm
 from ..models import Role, Startup
-from ..pagination import paginate
+from ..pagination import paginate, sort
+from ..reports.exports import STARTUPS
 from ..services.startups import (
     startup_create,
     startup_member_add,
@@ -18,17 +19,21 @@ from ..services.startups import (
     startup_update,
 )
 from .access import STAFF, admin_required, member_required, object_view, report_refusal, staff_required
+from .downloads import list_export
 
 
 @staff_required
 def startup_list(request):
     queryset = Startup.objects.with_load().order_by("legal_name")
     filterset = StartupFilter(request.GET, queryset=queryset)
-    page = paginate(request, filterset.qs)
+    startups, sorting = sort(request, filterset.qs, STARTUP_SORTS)
+    if export := list_export(request, startups, STARTUPS, "startups"):
+        return export
+    page = paginate(request, startups)
     return render(
         request,
         "onboarding/startup_list.html",
-        {"filter": filterset, "page": page},
+        {"filter": filterset, "page": page, "sorting": sorting},
     )
 
 

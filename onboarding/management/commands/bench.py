@@ -24,6 +24,7 @@ from ...services.imports import import_batch_commit, import_batch_create, import
 from ...services.reminders import reminders_sweep
 from .. import demo
 from ..bench_assign import bench_auto_assign
+from ..bench_export import bench_exports
 from ..bench_import import bench_import_memory
 from ..bench_reports import bench_reports
 
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--memory-rows", type=int, default=None, help="Rows in the import memory run (default: 10 × import rows)"
         )
+        parser.add_argument("--no-exports", action="store_true", help="Skip the CSV/XLSX export measurement")
         parser.add_argument(
             "--auto-assign-pool", type=int, default=10_000, help="Exporters in the pool for the auto-assign run"
         )
@@ -69,6 +71,7 @@ class Command(BaseCommand):
         for r in results:
             r.ratio = round(r.median_ms / baseline.median_ms, 2) if baseline.median_ms else 0.0
         self.print_table(results)
+        exports = None if opts["no_exports"] else bench_exports(self, staff)
         imported = self.measure_import(staff, import_rows) if import_rows else None
         import_memory = bench_import_memory(self, staff, 10 * import_rows if memory_rows is None else memory_rows)
         auto_assign = bench_auto_assign(self, staff, opts["auto_assign_pool"])
@@ -79,6 +82,7 @@ class Command(BaseCommand):
                     {
                         "exporters": Exporter.objects.count(),
                         "results": [asdict(r) for r in results],
+                        "exports": exports,
                         "import": imported,
                         "import_memory": import_memory,
                         "auto_assign": auto_assign,
@@ -96,6 +100,10 @@ class Command(BaseCommand):
             ("exporter list (staff)", "/exporters/", staff),
             ("exporter list, filtered (staff)", "/exporters/?state=27&status=active", staff),
             ("exporter search (staff)", "/exporters/?q=shree", staff),
+            ("exporter list by name (staff)", "/exporters/?sort=name", staff),
+            ("exporter list by startup, desc (staff)", "/exporters/?sort=-startup", staff),
+            ("exporter list by stage (staff)", "/exporters/?sort=stage", staff),
+            ("startup list by load (staff)", "/startups/?sort=-load", staff),
             ("exporter detail (staff)", f"/exporters/{exporter.pk}/", staff),
             ("startup list (staff)", "/startups/", staff),
             ("distribution report (staff)", "/reports/", staff),
@@ -105,6 +113,8 @@ class Command(BaseCommand):
             ("pipeline board (staff)", "/board/", staff),
             ("work log (staff)", "/activities/", staff),
             ("commission statement (staff)", "/commissions/", staff),
+            ("commissions by amount (staff)", "/commissions/?sort=-amount", staff),
+            ("work log by exporter (staff)", "/activities/?sort=exporter", staff),
         ]
         if startup_user is not None:
             own = Exporter.objects.filter(startup=startup_user.startup).order_by("pk").first()

@@ -1,4 +1,4 @@
-"""`import_exporters PATH [--dry-run] [--all-or-nothing]`: the import page's service, from a shell."""
+"""`import_exporters PATH [--dry-run] [--all-or-nothing] [--replace-lists]`: the import page's service, from a shell."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--dry-run", action="store_true", help="Check and print the summary; write no exporter")
         parser.add_argument("--all-or-nothing", action="store_true", help="Write nothing if any row has an error")
+        parser.add_argument(
+            "--replace-lists",
+            action="store_true",
+            help="A row's products and target markets replace the exporter's own (default: added to them)",
+        )
         parser.add_argument("--user", default=None, help="Email of the staff member recorded as the importer")
 
     def handle(self, *args, path: str, dry_run: bool, all_or_nothing: bool, user: str | None, **opts):
@@ -35,7 +40,11 @@ class Command(BaseCommand):
         # "ready to commit" with nobody to commit it.
         with transaction.atomic():
             batch = import_batch_create(
-                actor=actor, name=file.name, content=file.read_bytes(), all_or_nothing=all_or_nothing
+                actor=actor,
+                name=file.name,
+                content=file.read_bytes(),
+                all_or_nothing=all_or_nothing,
+                replace_lists=opts["replace_lists"],
             )
             if batch.status != ImportStatus.FAILED:
                 batch = import_batch_validate(batch=batch, progress=False)

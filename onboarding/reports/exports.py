@@ -1,0 +1,185 @@
+"""What each list exports: its columns, read with `values_list` (no model instances), so a
+100,000-row download streams in constant memory.
+
+A Column names the model paths it reads and how they become one cell; `export_rows` runs
+one query over all of a list's paths and yields plain rows for the writer in spreadsheets.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from ..models.activities import ActivityKind
+from ..models.assignments import AssignedHow, EndReason
+from ..models.commissions import CommissionStatus
+from ..models.exporters import ExporterStatus
+from ..models.reminders import ReminderKind, ReminderStatus
+from ..models.stages import StageEventStatus
+from ..models.startups import StartupStatus
+from ..reference import state_name
+
+CHUNK_ROWS = 2000  # rows fetched per round trip (a server-side cursor on PostgreSQL)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One exported column: its header, the paths it reads, how they make the cell."""
+
+    label: str
+    paths: tuple[str, ...]
+    show: Callable[..., object] | None = None
+    text: bool = False  # Excel's Text format: GSTINs, PINs and mobiles keep every digit
+
+
+def col(label: str, *paths: str, show: Callable[..., object] | None = None, text: bool = False) -> Column:
+    return Column(label, paths, show, text)
+
+
+def choice(choices) -> Callable[[object], object]:
+    """A stored code as its label ("call" → "Phone call")."""
+    labels = dict(choices)
+    return lambda value: labels.get(value, value)
+
+
+def name_of(brand: str, legal: str) -> str:
+    """A startup as people call it: its brand, else its legal name."""
+    return brand or legal or ""
+
+
+def person(first: str, last: str, email: str) -> str:
+    return f"{first or ''} {last or ''}".strip() or email or ""
+
+
+def yes_no(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+def export_rows(queryset, columns: Sequence[Column], chunk: int = CHUNK_ROWS) -> Iterator[list]:
+    """The queryset's rows as cells of `columns`: one query, fetched `chunk` rows at a time."""
+    paths = list(dict.fromkeys(path for column in columns for path in column.paths))
+    slots = [tuple(paths.index(path) for path in column.paths) for column in columns]
+    plan = list(zip(columns, slots, strict=True))
+    for values in queryset.values_list(*paths).iterator(chunk_size=chunk):
+        yield [_cell(column, [values[i] for i in where]) for column, where in plan]
+
+
+def _cell(column: Column, values: list) -> object:
+    if column.show is not None:
+        return column.show(*values)
+    return values[0] if len(values) == 1 else " ".join(str(v) for v in values if v)
+
+
+def plain_date(when):
+    """A timestamp's local day, for ledgers read by accountants (the time is noise there)."""
+    return timezone.localtime(when).date() if when else None
+
+
+STARTUP = ("startup__brand_name", "startup__legal_name")
+WHO = ("user__first_name", "user__last_name", "user__email")
+
+EXPORTERS = [
+    col("GSTIN", "gstin", text=True),
+    col("Legal name", "legal_name"),
+    col("Trade name", "trade_name"),
+    col("PAN", "pan", text=True),
+    col("IEC", "iec", text=True),
+    col("State", "state", show=state_name),
+    col("District", "district"),
+    col("PIN code", "pin_code", text=True),
+    col("Contact", "contact_name"),
+    col("Mobile", "contact_mobile", text=True),
+    col("Sector", "sector__name"),
+    col("Products (HS)", "products"),
+    col("Target markets", "target_markets"),
+    col("Stage", "current_stage__name"),
+    col("In stage since", "stage_entered_at"),
+    col("Startup", *STARTUP, show=name_of),
+    col("Status", "status", show=choice(ExporterStatus.choices)),
+    col("Listed products", "products_listed"),
+    col("Last activity", "last_activity_at"),
+    col("Added", "created_at"),
+]
+
+STARTUPS = [
+    col("Legal name", "legal_name"),
+    col("Brand", "brand_name"),
+    col("DPIIT number", "dpiit_number", text=True),
+    col("State", "state", show=state_name),
+    col("City", "city"),
+    col("Contact", "contact_name"),
+    col("Mobile", "contact_mobile", text=True),
+    col("Status", "status", show=choice(StartupStatus.choices)),
+    col("Accepting assignments", "accepting_assignments", show=yes_no),
+    col("Capacity", "capacity"),
+    col("Open exporters", "open_exporters"),
+    col("Registered", "created_at"),
+]
+
+ACTIVITIES = [
+    col("When", "occurred_at"),
+    col("Startup", *STARTUP, show=name_of),
+    col("Exporter", "exporter__legal_name"),
+    col("GSTIN", "exporter__gstin", text=True),
+    col("Kind", "kind", show=choice(ActivityKind.choices)),
+    col("Minutes", "duration_minutes"),
+    col("Logged by", *WHO, show=person),
+    col("Note", "note"),
+    col("File", "attachment_name"),
+]
+
+REVIEWS = [
+    col("Submitted", "submitted_at"),
+    col("Exporter", "exporter__legal_name"),
+    col("GSTIN", "exporter__gstin", text=True),
+    col("Startup", *STARTUP, show=name_of),
+    col("Stage", "stage__name"),
+    col("Submitted by", "submitted_by__first_name", "submitted_by__last_name", "submitted_by__email", show=person),
+    col("Status", "status", show=choice(StageEventStatus.choices)),
+    col("Evidence link", "evidence_url"),
+    col("Evidence number", "evidence_number"),
+    col("Evidence reference", "evidence_reference"),
+    col("Evidence amount", "evidence_amount"),
+    col("Evidence date", "evidence_date"),
+    col("Note", "note"),
+]
+
+COMMISSIONS = [
+    col("Date", "created_at", show=plain_date),
+    col("Startup", *STARTUP, show=name_of),
+    col("Exporter", "exporter__legal_name"),
+    col("GSTIN", "exporter__gstin", text=True),
+    col("Stage", "stage__name"),
+    col("Amount (INR)", "amount"),
+    col("Status", "status", show=choice(CommissionStatus.choices)),
+    col("Payment reference", "payment_reference"),
+    col("Note", "note"),
+]
+
+REMINDERS = [
+    col("Created", "created_at"),
+    col("Kind", "kind", show=choice(ReminderKind.choices)),
+    col("Recipient", "recipient__first_name", "recipient__last_name", "recipient__email", show=person),
+    col("Email", "recipient__email"),
+    col("Startup", *STARTUP, show=name_of),
+    col("Subject", "subject"),
+    col("Exporters", "exporter_count"),
+    col("Status", "status", show=choice(ReminderStatus.choices)),
+    col("Attempts", "attempts"),
+    col("Sent", "sent_at"),
+]
+
+ASSIGNMENTS = [
+    col("Assigned", "assigned_at"),
+    col("Exporter", "exporter__legal_name"),
+    col("GSTIN", "exporter__gstin", text=True),
+    col("Startup", *STARTUP, show=name_of),
+    col("How", "how", show=choice(AssignedHow.choices)),
+    col("Why", "why"),
+    col("Assigned by", "assigned_by__first_name", "assigned_by__last_name", "assigned_by__email", show=person),
+    col("Ended", "ended_at"),
+    col("End reason", "end_reason", show=choice(EndReason.choices)),
+    col("End note", "end_note"),
+]
