@@ -12,7 +12,7 @@ from .. import validators as v
 from ..models import Exporter
 from ..models.exporters import ExporterStatus
 from ..reference import state_name
-from .fields import IdentifierField, ListField, _country
+from .fields import IdentifierField, ListField, StateField
 
 
 class _SharedFields(dict):
@@ -73,7 +73,14 @@ class ExporterForm(forms.ModelForm):
         help_text="Comma-separated, 2–8 digits, main product first, e.g. 6109, 620342.",
     )
     target_markets = ListField(
-        item_clean=_country, required=False, help_text="Comma-separated ISO country codes, e.g. US, AE, DE."
+        item_clean=v.clean_country,
+        required=False,
+        help_text="Comma-separated names or codes, e.g. United States, UAE, DE.",
+    )
+    state = StateField(
+        choices=[("", "---------"), *Exporter._meta.get_field("state").choices],
+        required=False,
+        help_text="Leave blank to take it from the GSTIN.",
     )
     gstin = IdentifierField(
         cleaner=v.clean_gstin,
@@ -119,7 +126,7 @@ class ExporterForm(forms.ModelForm):
             "status",
             "status_reason",
         ]
-        help_texts = {"state": "Leave blank to take it from the GSTIN."}
+        labels = {"storefront_url": "Storefront URL", "contact_email": "Contact email"}
 
     def __init__(self, *args, known: KnownExporters | None = None, **kwargs):
         if known is not None:

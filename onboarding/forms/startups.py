@@ -10,7 +10,7 @@ from ..models import Sector, Startup
 from ..models.startups import StartupStatus
 from ..reference import LANGUAGE_CHOICES
 from .assignments import REASON_WIDGET
-from .fields import IdentifierField
+from .fields import IdentifierField, StateField
 
 
 class StartupForm(forms.ModelForm):
@@ -32,6 +32,7 @@ class StartupForm(forms.ModelForm):
     cin = IdentifierField(cleaner=v.clean_cin, label="CIN", required=False)
     pan = IdentifierField(cleaner=v.clean_pan, label="PAN", required=False)
     contact_mobile = IdentifierField(cleaner=v.clean_mobile, help_text="10-digit Indian mobile number.")
+    state = StateField()
 
     class Meta:
         model = Startup
