@@ -113,7 +113,8 @@ def state_code(text: object) -> str | None:
 COUNTRY_ALIASES: dict[str, str] = {
     "uae": "AE", "emirates": "AE", "dubai": "AE", "abudhabi": "AE",
     "usa": "US", "us": "US", "unitedstatesofamerica": "US", "america": "US", "theunitedstates": "US",
-    "uk": "GB", "greatbritain": "GB", "britain": "GB", "england": "GB", "unitedkingdomofgreatbritainandnorthernireland": "GB",
+    "uk": "GB", "greatbritain": "GB", "britain": "GB", "england": "GB",
+    "unitedkingdomofgreatbritainandnorthernireland": "GB",
     "ksa": "SA", "saudi": "SA", "southkorea": "KR", "korea": "KR", "republicofkorea": "KR",
     "holland": "NL", "thenetherlands": "NL", "russianfederation": "RU", "czechia": "CZ",
     "turkiye": "TR", "vietnam": "VN", "vietnamese": "VN", "prc": "CN", "mainlandchina": "CN",
