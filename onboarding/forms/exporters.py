@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from .. import validators as v
 from ..models import Exporter
 from ..models.exporters import ExporterStatus
 from ..reference import state_name
-from .fields import IdentifierField, ListField, StateField
+from .fields import IdentifierField, ListField, StateField, sectioned_helper
 
 
 class _SharedFields(dict):
@@ -141,6 +142,20 @@ class ExporterForm(forms.ModelForm):
             self.fields[name].required = False
         self.fields["state"].error_messages["invalid_choice"] = "“%(value)s” is not an Indian state or union territory."
         self.fields["legal_name"].widget.attrs["autofocus"] = True
+
+    @cached_property
+    def helper(self):
+        # Built only when a page renders the form: an import validates thousands without one.
+        return sectioned_helper(
+            [
+                ("Business", ["legal_name", "trade_name", "gstin", "pan", "iec", "udyam_number", "msme_category"]),
+                ("Place", ["state", "district", "pin_code"]),
+                ("Contact", ["contact_name", "contact_mobile", "contact_email"]),
+                ("Trade", ["products", "target_markets", "preferred_language", "is_manufacturer"]),
+                ("Marketplace", ["marketplace", "marketplace_member_id", "storefront_url"]),
+                ("Status", ["status", "status_reason"]),
+            ]
+        )
 
     def clean_gstin(self) -> str:
         gstin = self.cleaned_data["gstin"]

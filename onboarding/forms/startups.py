@@ -10,7 +10,7 @@ from ..models import Sector, Startup
 from ..models.startups import StartupStatus
 from ..reference import LANGUAGE_CHOICES
 from .assignments import REASON_WIDGET
-from .fields import IdentifierField, StateField
+from .fields import IdentifierField, StateField, sectioned_helper
 
 
 class StartupForm(forms.ModelForm):
@@ -54,6 +54,18 @@ class StartupForm(forms.ModelForm):
             "accepting_assignments",
             "status",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = sectioned_helper(
+            [
+                ("Organisation", ["legal_name", "brand_name", "dpiit_number", "cin", "pan", "website"]),
+                ("Place", ["state", "city"]),
+                ("Contact", ["contact_name", "contact_mobile", "contact_email"]),
+                ("What the team knows", ["sectors", "languages"]),
+                ("Capacity", ["capacity", "status", "accepting_assignments"]),
+            ]
+        )
 
     def clean_dpiit_number(self) -> str:
         number = self.cleaned_data["dpiit_number"]
