@@ -157,6 +157,13 @@ def hs_section_for(code: str) -> str | None:
     return None
 
 
+def hs_words(code: str) -> str:
+    """An HS code with its section's name: "5208 (Textiles and textile articles)"."""
+    roman = hs_section_for(code) if str(code)[:2].isdigit() else None
+    name = next((n for r, n, _first, _last in HS_SECTIONS if r == roman), None)
+    return f"{code} ({name})" if name else str(code)
+
+
 # ISO 639-1 codes of the languages an Indian programme most often works in.
 LANGUAGES: dict[str, str] = {
     "en": "English",

@@ -127,7 +127,12 @@ class ExporterForm(forms.ModelForm):
             "status",
             "status_reason",
         ]
-        labels = {"storefront_url": "Storefront URL", "contact_email": "Contact email"}
+        labels = {
+            "storefront_url": "Storefront URL",
+            "contact_email": "Contact email",
+            "marketplace_member_id": "Marketplace member ID",
+            "is_manufacturer": "Manufacturer (not a trader)",
+        }
 
     def __init__(self, *args, known: KnownExporters | None = None, **kwargs):
         if known is not None:
