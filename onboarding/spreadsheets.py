@@ -253,6 +253,9 @@ def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom
     return out.getvalue().encode("utf-8-sig" if bom else "utf-8")
 
 
+DATE_FORMAT = "d mmm yyyy"
+
+
 def xlsx_bytes(
     header: Sequence[object],
     rows: Iterable[Sequence[object]],
@@ -274,6 +277,10 @@ def xlsx_bytes(
     as_text = {index for index, label in enumerate(header) if label in text_columns}
 
     def cell(index: int, value: object, *, bold: bool = False) -> object:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            dated = WriteOnlyCell(worksheet, value=value)
+            dated.number_format = DATE_FORMAT  # a real date that sorts and filters, shown as 30 Nov 2026
+            return dated
         if not (bold or index in as_text):
             return safe_cell(value)
         styled = WriteOnlyCell(worksheet, value=safe_cell(value))

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,7 @@ from ..models import Commission, CommissionRule, Startup
 from ..models.commissions import CommissionStatus
 from ..models.users import Role
 from ..pagination import paginate
+from ..reference import rupees
 from ..services.commissions import (
     commission_approve,
     commission_mark_paid,
@@ -71,7 +73,7 @@ def commission_statement(request):
 def _rows(commissions):
     for c in commissions.iterator(chunk_size=2000):
         yield [
-            c.created_at.date().isoformat(),
+            timezone.localdate(c.created_at),  # a real date in Excel, ISO 8601 in the CSV
             str(c.startup),
             c.exporter.legal_name,
             c.exporter.gstin,
@@ -97,19 +99,19 @@ def commission_action(request, pk: int, action: str):
     try:
         if action == "approve":
             commission_approve(actor=request.user, commission=commission)
-            messages.success(request, f"Approved ₹{commission.amount} for {commission.exporter}.")
+            messages.success(request, f"Approved {rupees(commission.amount)} for {commission.exporter}.")
         elif action == "pay":
             form = PaymentForm(request.POST)
             if not form.is_valid():
                 raise ValidationError("Enter the payment reference (e.g. the UTR number).")
             commission_mark_paid(actor=request.user, commission=commission, **form.cleaned_data)
-            messages.success(request, f"Marked ₹{commission.amount} for {commission.exporter} as paid.")
+            messages.success(request, f"Marked {rupees(commission.amount)} for {commission.exporter} as paid.")
         elif action == "reverse":
             form = ReversalForm(request.POST)
             if not form.is_valid():
                 raise ValidationError("Give the reason for the reversal.")
             commission_reverse(actor=request.user, commission=commission, **form.cleaned_data)
-            messages.success(request, f"Reversed ₹{commission.amount} for {commission.exporter}.")
+            messages.success(request, f"Reversed {rupees(commission.amount)} for {commission.exporter}.")
     except (ValidationError, PermissionDenied) as exc:
         report_refusal(request, exc)
     return redirect(_safe_next(request) or "onboarding:commission-list")
@@ -130,7 +132,7 @@ def commission_rules(request, pk: int | None = None):
     form = CommissionRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         commission_rule_save(actor=request.user, rule=form.save(commit=False))
-        messages.success(request, f"Saved: ₹{form.instance.amount} for “{form.instance.stage}”.")
+        messages.success(request, f"Saved: {rupees(form.instance.amount)} for “{form.instance.stage}”.")
         return redirect("onboarding:commission-rules")
     rules = CommissionRule.objects.select_related("stage")
     return render(request, "onboarding/commissionrule_list.html", {"rules": rules, "form": form, "rule": rule})
