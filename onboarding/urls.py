@@ -35,6 +35,7 @@ urlpatterns = [
     path("exporters/import/<int:pk>/commit/", imports.import_commit, name="exporter-import-commit"),
     path("exporters/<int:pk>/", exporters.exporter_detail, name="exporter-detail"),
     path("exporters/<int:pk>/edit/", exporters.exporter_update_view, name="exporter-update"),
+    path("exporters/<int:pk>/contact/", exporters.exporter_contact_view, name="exporter-contact"),
     # Assignments, startup lifecycle, team, distribution report
     path("assignments/auto/", assignments.auto_assign_view, name="assignment-auto"),
     path("exporters/assign/", assignments.exporter_bulk_assign_view, name="exporter-bulk-assign"),

@@ -227,3 +227,12 @@ class ExporterForm(forms.ModelForm):
     def validate_unique(self) -> None:
         if self.known is None:
             super().validate_unique()
+
+
+class ExporterContactForm(forms.Form):
+    """The exporter's phone and email, as the startup working it corrects them."""
+
+    contact_mobile = IdentifierField(
+        cleaner=v.clean_mobile, label="Mobile", required=False, help_text="10-digit Indian mobile number."
+    )
+    contact_email = forms.EmailField(label="Email", required=False, max_length=254)
