@@ -48,6 +48,7 @@ urlpatterns = [
     path("startups/<int:pk>/release/", startups.startup_release_view, name="startup-release"),
     path("team/", team.team_view, name="team"),
     path("team/<int:pk>/remove/", team.team_member_remove_view, name="team-member-remove"),
+    path("team/<int:pk>/invite/", team.team_member_reinvite_view, name="team-member-reinvite"),
     path("reports/", reports.distribution_report, name="reports"),
 ]
 
