@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from ..services.progress import activity_log, stage_event_approve, stage_event_reject, stage_event_submit
 from .factories import ExporterFactory, assign, commission_rule, stage
@@ -91,3 +92,16 @@ def test_the_exporters_phone_number_is_one_tap_away_at_the_top(page, sign_in, ag
     call = page.get_by_role("link", name=f"Call {waiting.contact_mobile}")
     box = call.bounding_box()
     assert box is not None and box["y"] + box["height"] < 400
+
+
+def test_a_form_with_errors_puts_focus_on_its_summary_whose_links_focus_the_field(page, sign_in, agent_a, busy_startup):
+    sign_in(agent_a)
+    page.goto(reverse("onboarding:exporter-log-work", args=[busy_startup["waiting"].pk]))
+    page.get_by_label("Minutes").fill("-5")
+    page.get_by_role("button", name="Save").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_contain_text("There is a problem")
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    summary.get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.id") == "id_duration_minutes"
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
