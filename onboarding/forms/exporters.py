@@ -87,6 +87,7 @@ class ExporterForm(forms.ModelForm):
         cleaner=v.clean_gstin,
         label="GSTIN",
         help_text="15 characters; the state, PAN and check character are verified.",
+        widget=forms.TextInput(attrs={"data-state-from-gstin": "id_state"}),  # portal.js fills the state
     )
     pan = IdentifierField(
         cleaner=v.clean_pan, label="PAN", required=False, help_text="Leave blank to take it from the GSTIN."

@@ -105,3 +105,11 @@ def test_a_form_with_errors_puts_focus_on_its_summary_whose_links_focus_the_fiel
     summary.get_by_role("link").first.click()
     assert page.evaluate("document.activeElement.id") == "id_duration_minutes"
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+def test_typing_a_gstin_picks_its_state_on_the_exporter_form(page, sign_in, officer):
+    sign_in(officer)
+    page.goto(reverse("onboarding:exporter-create"))
+    page.get_by_label("GSTIN").fill("33AAPFU0939F1ZV")
+    assert page.get_by_label("State or union territory").input_value() == "33"
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)

@@ -34,4 +34,19 @@
       field.focus();
     });
   }
+
+  // A GSTIN starts with its GST state code: pick that state while the state is still blank.
+  for (const gstin of document.querySelectorAll("input[data-state-from-gstin]")) {
+    const state = document.getElementById(gstin.dataset.stateFromGstin);
+    if (!state) continue;
+    let filled = false;
+    gstin.addEventListener("input", () => {
+      const code = gstin.value.replace(/[\s-]/g, "").slice(0, 2);
+      const option = /^[0-9]{2}$/.test(code) && state.querySelector(`option[value="${code}"]`);
+      if (option && (state.value === "" || filled)) {
+        state.value = code;
+        filled = true;
+      }
+    });
+  }
 })();
