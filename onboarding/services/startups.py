@@ -87,6 +87,8 @@ def _invite(member: StartupMember, period_key: str = "") -> None:
 def startup_member_reinvite(*, actor: User, member: StartupMember) -> StartupMember:
     """Send a pending member's set-password invitation again, through the outbox (a fresh link);
     at most INVITATION_RESENDS_PER_HOUR an hour per person; recorded in the admin log."""
+    # The membership's row lock serialises two clicks, so they never pick the same period key.
+    StartupMember.objects.select_for_update().get(pk=member.pk)
     if member.user.has_usable_password():
         raise ValidationError(f"{member.user.email} has already set a password and can sign in.")
     if not throttle_hit(
