@@ -62,6 +62,66 @@ def state_name(code: str, blank: str = "") -> str:
     return STATES.get(code) or GSTIN_ONLY_STATES.get(code, code)
 
 
+def squash(text: object) -> str:
+    """Lower-case letters and digits only, so "U.A.E.", "u a e" and "UAE" compare equal."""
+    return "".join(ch for ch in str(text or "").casefold() if ch.isalnum())
+
+
+# Spellings people type for a state beside its official name and code ("Tamilnadu", "Orissa").
+# Cities are no states ("Bombay", "Bangalore"): they stay unknown rather than guessed.
+STATE_ALIASES: dict[str, str] = {
+    "jk": "01", "jammukashmir": "01", "jammuandkashmir": "01", "jandk": "01",
+    "hp": "02", "himachal": "02",
+    "uk": "05", "uttaranchal": "05",
+    "hr": "06",
+    "delhincr": "07", "newdelhi": "07", "nctofdelhi": "07", "nctdelhi": "07", "dl": "07",
+    "rj": "08",
+    "up": "09",
+    "orissa": "21", "odisa": "21", "or": "21", "od": "21",
+    "cg": "22", "chattisgarh": "22", "chhatisgarh": "22",
+    "mp": "23",
+    "gj": "24",
+    "dnhdd": "26", "dadranagarhaveli": "26", "damananddiu": "26", "dadraandnagarhaveli": "26",
+    "mh": "27",
+    "ka": "29", "karnatak": "29",
+    "kl": "32",
+    "tamilnadu": "33", "tn": "33", "tamilnad": "33",
+    "pondicherry": "34", "pondy": "34", "puduchery": "34", "py": "34",
+    "andaman": "35", "andamannicobar": "35", "andamanandnicobar": "35", "an": "35",
+    "tg": "36", "ts": "36", "telengana": "36",
+    "ap": "37", "andhra": "37",
+    "la": "38", "ladak": "38",
+    "wb": "19", "westbengal": "19", "bengal": "19",
+    "ar": "12", "as": "18", "br": "10", "ch": "04", "ga": "30", "jh": "20", "mn": "14",
+    "ml": "17", "mz": "15", "nl": "13", "pb": "03", "sk": "11", "tr": "16", "ld": "31",
+}  # fmt: skip
+
+
+def state_code(text: object) -> str | None:
+    """The GST state code a person meant ("Tamilnadu", "33", "Orissa" -> "33", "21"), or None."""
+    raw = str(text or "").strip()
+    if raw.isdigit() and raw.zfill(2) in STATES:
+        return raw.zfill(2)
+    key = squash(raw)
+    for code, name in STATES.items():
+        if squash(name) == key:
+            return code
+    return STATE_ALIASES.get(key)
+
+
+# Country spellings beyond the English short names (ISO 3166-1 alpha-2 values).
+COUNTRY_ALIASES: dict[str, str] = {
+    "uae": "AE", "emirates": "AE", "dubai": "AE", "abudhabi": "AE",
+    "usa": "US", "us": "US", "unitedstatesofamerica": "US", "america": "US", "theunitedstates": "US",
+    "uk": "GB", "greatbritain": "GB", "britain": "GB", "england": "GB",
+    "unitedkingdomofgreatbritainandnorthernireland": "GB",
+    "ksa": "SA", "saudi": "SA", "southkorea": "KR", "korea": "KR", "republicofkorea": "KR",
+    "holland": "NL", "thenetherlands": "NL", "russianfederation": "RU", "czechia": "CZ",
+    "turkiye": "TR", "vietnam": "VN", "vietnamese": "VN", "prc": "CN", "mainlandchina": "CN",
+    "burma": "MM", "ivorycoast": "CI", "northmacedonia": "MK", "eswatini": "SZ", "swaziland": "SZ",
+}  # fmt: skip
+
+
 # HS sections: (roman numeral, name, first chapter, last chapter).
 HS_SECTIONS: list[tuple[str, str, int, int]] = [
     ("I", "Live animals; animal products", 1, 5),
@@ -95,6 +155,13 @@ def hs_section_for(code: str) -> str | None:
         if first <= chapter <= last and chapter != 77:
             return roman
     return None
+
+
+def hs_words(code: str) -> str:
+    """An HS code with its section's name: "5208 (Textiles and textile articles)"."""
+    roman = hs_section_for(code) if str(code)[:2].isdigit() else None
+    name = next((n for r, n, _first, _last in HS_SECTIONS if r == roman), None)
+    return f"{code} ({name})" if name else str(code)
 
 
 # ISO 639-1 codes of the languages an Indian programme most often works in.

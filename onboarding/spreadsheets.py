@@ -298,6 +298,9 @@ def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom
     return b"".join(csv_stream(header, rows, bom=bom))
 
 
+DATE_FORMAT = "d mmm yyyy"
+
+
 def xlsx_write(
     target: object,
     header: Sequence[object],
@@ -322,6 +325,10 @@ def xlsx_write(
     as_text = {index for index, label in enumerate(header) if label in text_columns}
 
     def cell(index: int, value: object, *, bold: bool = False) -> object:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            dated = WriteOnlyCell(worksheet, value=value)
+            dated.number_format = DATE_FORMAT  # a real date that sorts and filters, shown as 30 Nov 2026
+            return dated
         value = written(value)
         if not (bold or index in as_text):
             return value

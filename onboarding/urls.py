@@ -39,6 +39,7 @@ urlpatterns = [
     path("exporters/import/<int:pk>/discard/", imports.import_discard, name="exporter-import-discard"),
     path("exporters/<int:pk>/", exporters.exporter_detail, name="exporter-detail"),
     path("exporters/<int:pk>/edit/", exporters.exporter_update_view, name="exporter-update"),
+    path("exporters/<int:pk>/contact/", exporters.exporter_contact_view, name="exporter-contact"),
     # Assignments, startup lifecycle, team, distribution report
     path("assignments/auto/", assignments.auto_assign_view, name="assignment-auto"),
     path("exporters/assign/", assignments.exporter_bulk_assign_view, name="exporter-bulk-assign"),
@@ -51,6 +52,7 @@ urlpatterns = [
     path("startups/<int:pk>/release/", startups.startup_release_view, name="startup-release"),
     path("team/", team.team_view, name="team"),
     path("team/<int:pk>/remove/", team.team_member_remove_view, name="team-member-remove"),
+    path("team/<int:pk>/invite/", team.team_member_reinvite_view, name="team-member-reinvite"),
     path("reports/", reports.distribution_report, name="reports"),
 ]
 

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import os
 import re
+from functools import cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from phonenumbers.geocoder import _region_display_name
 from stdnum import luhn
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.in_ import pan as stdnum_pan
 
-from .reference import GSTIN_ONLY_STATES, STATES, hs_section_for, state_name
+from .reference import COUNTRY_ALIASES, GSTIN_ONLY_STATES, STATES, hs_section_for, squash, state_name
 
 _GSTIN_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _GSTIN_RE = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
@@ -153,6 +155,39 @@ def clean_mobile(value: object) -> str:
     if parsed.country_code != 91 or not re.fullmatch(r"[6-9]\d{9}", national):
         raise ValidationError("Enter a 10-digit Indian mobile number starting with 6, 7, 8 or 9.", code="mobile")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+COUNTRY_CODES = frozenset(phonenumbers.SUPPORTED_REGIONS) - {"AC", "TA"}  # ISO 3166-1 alpha-2 in use
+
+
+@cache
+def _country_names() -> dict[str, str]:
+    # phonenumbers already ships English country names (its geocoder's table); reusing them
+    # spares a dependency. Its helper is private, so tests pin a few names in case it moves.
+    return {code: _region_display_name(code, "en") or code for code in COUNTRY_CODES}
+
+
+@cache
+def _country_lookup() -> dict[str, str]:
+    lookup = {squash(name): code for code, name in _country_names().items()}
+    lookup.update({squash(code): code for code in COUNTRY_CODES})
+    return {**lookup, **COUNTRY_ALIASES}
+
+
+def country_name(code: str) -> str:
+    """An ISO country code in words ("AE" -> "United Arab Emirates"); unknown codes as they are."""
+    return _country_names().get(str(code or "").upper(), code)
+
+
+def clean_country(value: object) -> str:
+    """A country as its ISO code, from a code, a name or a common spelling ("U.A.E." -> "AE")."""
+    code = _country_lookup().get(squash(value))
+    if code is None:
+        raise ValidationError(
+            f"“{value}” is not a country name or ISO country code such as US, AE or DE.",
+            code="country",
+        )
+    return code
 
 
 def clean_hs_code(value: object) -> str:

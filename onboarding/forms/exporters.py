@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -12,7 +13,7 @@ from .. import validators as v
 from ..models import Exporter
 from ..models.exporters import ExporterStatus
 from ..reference import state_name
-from .fields import IdentifierField, ListField, _country
+from .fields import IdentifierField, ListField, StateField, sectioned_helper
 
 
 class _SharedFields(dict):
@@ -73,12 +74,20 @@ class ExporterForm(forms.ModelForm):
         help_text="Comma-separated, 2–8 digits, main product first, e.g. 6109, 620342.",
     )
     target_markets = ListField(
-        item_clean=_country, required=False, help_text="Comma-separated ISO country codes, e.g. US, AE, DE."
+        item_clean=v.clean_country,
+        required=False,
+        help_text="Comma-separated names or codes, e.g. United States, UAE, DE.",
+    )
+    state = StateField(
+        choices=[("", "---------"), *Exporter._meta.get_field("state").choices],
+        required=False,
+        help_text="Leave blank to take it from the GSTIN.",
     )
     gstin = IdentifierField(
         cleaner=v.clean_gstin,
         label="GSTIN",
         help_text="15 characters; the state, PAN and check character are verified.",
+        widget=forms.TextInput(attrs={"data-state-from-gstin": "id_state"}),  # portal.js fills the state
     )
     pan = IdentifierField(
         cleaner=v.clean_pan, label="PAN", required=False, help_text="Leave blank to take it from the GSTIN."
@@ -119,7 +128,12 @@ class ExporterForm(forms.ModelForm):
             "status",
             "status_reason",
         ]
-        help_texts = {"state": "Leave blank to take it from the GSTIN."}
+        labels = {
+            "storefront_url": "Storefront URL",
+            "contact_email": "Contact email",
+            "marketplace_member_id": "Marketplace member ID",
+            "is_manufacturer": "Manufacturer (not a trader)",
+        }
 
     def __init__(self, *args, known: KnownExporters | None = None, **kwargs):
         if known is not None:
@@ -134,6 +148,20 @@ class ExporterForm(forms.ModelForm):
             self.fields[name].required = False
         self.fields["state"].error_messages["invalid_choice"] = "“%(value)s” is not an Indian state or union territory."
         self.fields["legal_name"].widget.attrs["autofocus"] = True
+
+    @cached_property
+    def helper(self):
+        # Built only when a page renders the form: an import validates thousands without one.
+        return sectioned_helper(
+            [
+                ("Business", ["legal_name", "trade_name", "gstin", "pan", "iec", "udyam_number", "msme_category"]),
+                ("Place", ["state", "district", "pin_code"]),
+                ("Contact", ["contact_name", "contact_mobile", "contact_email"]),
+                ("Trade", ["products", "target_markets", "preferred_language", "is_manufacturer"]),
+                ("Marketplace", ["marketplace", "marketplace_member_id", "storefront_url"]),
+                ("Status", ["status", "status_reason"]),
+            ]
+        )
 
     def clean_gstin(self) -> str:
         gstin = self.cleaned_data["gstin"]
@@ -200,3 +228,12 @@ class ExporterForm(forms.ModelForm):
     def validate_unique(self) -> None:
         if self.known is None:
             super().validate_unique()
+
+
+class ExporterContactForm(forms.Form):
+    """The exporter's phone and email, as the startup working it corrects them."""
+
+    contact_mobile = IdentifierField(
+        cleaner=v.clean_mobile, label="Mobile", required=False, help_text="10-digit Indian mobile number."
+    )
+    contact_email = forms.EmailField(label="Email", required=False, max_length=254)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import phonenumbers
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 
-COUNTRY_CODES = frozenset(phonenumbers.SUPPORTED_REGIONS)  # ISO 3166-1 alpha-2
+from ..reference import STATE_CHOICES, state_code
 
 
 def _split_list(value: object) -> list[str]:
@@ -61,11 +62,39 @@ class IdentifierField(forms.CharField):
         return self.cleaner(value) if value else ""
 
 
-def _country(value: str) -> str:
-    code = value.strip().upper()
-    if code not in COUNTRY_CODES:
-        raise ValidationError(f"“{value}” is not an ISO country code such as US, AE or DE.")
-    return code
+class StateField(forms.TypedChoiceField):
+    """An Indian state or union territory, chosen from a list or typed as a name, code or
+    common spelling ("Tamilnadu", "Orissa", "J&K"): imports and the API send text."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", [("", "---------"), *STATE_CHOICES])
+        kwargs.setdefault("label", "State or union territory")
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return (state_code(value) or value) if value not in self.empty_values else ""
+
+
+def sectioned_helper(sections: list[tuple[str, list[str]]]) -> FormHelper:
+    """A crispy helper that shows a long form in titled sections, two fields a row on a
+    desktop and one on a phone; the template writes the <form> tag and the buttons."""
+    helper = FormHelper()
+    helper.form_tag = False
+    helper.layout = Layout(
+        *(
+            Fieldset(
+                title,
+                *(
+                    Row(*(Column(name, css_class="col-md-6") for name in names[i : i + 2]))
+                    for i in range(0, len(names), 2)
+                ),
+                css_class="form-section",
+            )
+            for title, names in sections
+        )
+    )
+    return helper
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

@@ -12,7 +12,7 @@ from .. import validators as v
 from ..models import Stage
 from ..models.activities import ActivityKind
 from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField
-from .fields import DateTimeLocalInput, PlainSelect, _country
+from .fields import DateTimeLocalInput, PlainSelect
 
 
 class ActivityForm(forms.Form):
@@ -60,7 +60,7 @@ class StageEvidenceForm(forms.Form):
             label="Value (USD)", min_value=0, max_digits=14, decimal_places=2
         ),
         EvidenceField.COUNTRY: lambda: forms.CharField(
-            label="Buyer country (ISO code, e.g. US)", max_length=2, min_length=2
+            label="Buyer country", max_length=60, help_text="Name or code, e.g. United Arab Emirates or AE."
         ),
         EvidenceField.DATE: lambda: forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"})),
         EvidenceField.FILE: lambda: forms.FileField(label="File", validators=[v.validate_attachment]),
@@ -83,7 +83,9 @@ class StageEvidenceForm(forms.Form):
             self.fields[EVIDENCE_ATTRIBUTES[name]] = field
 
     def clean_evidence_country(self) -> str:
-        return _country(self.cleaned_data["evidence_country"]) if self.cleaned_data.get("evidence_country") else ""
+        return (
+            v.clean_country(self.cleaned_data["evidence_country"]) if self.cleaned_data.get("evidence_country") else ""
+        )
 
     def clean_evidence_date(self):
         value = self.cleaned_data.get("evidence_date")

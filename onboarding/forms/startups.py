@@ -10,7 +10,7 @@ from ..models import Sector, Startup
 from ..models.startups import StartupStatus
 from ..reference import LANGUAGE_CHOICES
 from .assignments import REASON_WIDGET
-from .fields import IdentifierField
+from .fields import IdentifierField, StateField, sectioned_helper
 
 
 class StartupForm(forms.ModelForm):
@@ -32,6 +32,7 @@ class StartupForm(forms.ModelForm):
     cin = IdentifierField(cleaner=v.clean_cin, label="CIN", required=False)
     pan = IdentifierField(cleaner=v.clean_pan, label="PAN", required=False)
     contact_mobile = IdentifierField(cleaner=v.clean_mobile, help_text="10-digit Indian mobile number.")
+    state = StateField()
 
     class Meta:
         model = Startup
@@ -53,6 +54,18 @@ class StartupForm(forms.ModelForm):
             "accepting_assignments",
             "status",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = sectioned_helper(
+            [
+                ("Organisation", ["legal_name", "brand_name", "dpiit_number", "cin", "pan", "website"]),
+                ("Place", ["state", "city"]),
+                ("Contact", ["contact_name", "contact_mobile", "contact_email"]),
+                ("What the team knows", ["sectors", "languages"]),
+                ("Capacity", ["capacity", "status", "accepting_assignments"]),
+            ]
+        )
 
     def clean_dpiit_number(self) -> str:
         number = self.cleaned_data["dpiit_number"]

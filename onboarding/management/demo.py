@@ -39,6 +39,31 @@ DISTRICTS: dict[str, list[str]] = {
     "18": ["Kamrup", "Dibrugarh"],
     "38": ["Leh"],
 }
+# The first three digits of each district's PIN codes (India Post's sorting districts), so a
+# demo exporter's PIN lies in its district and state.
+PIN_PREFIXES: dict[str, str] = {
+    "Mumbai": "400", "Pune": "411", "Thane": "400", "Nashik": "422", "Nagpur": "440", "Aurangabad": "431",
+    "Kolhapur": "416", "Ahmedabad": "380", "Surat": "395", "Rajkot": "360", "Vadodara": "390", "Morbi": "363",
+    "Jamnagar": "361", "Kutch": "370", "Chennai": "600", "Coimbatore": "641", "Tiruppur": "641", "Karur": "639",
+    "Salem": "636", "Madurai": "625", "Bengaluru Urban": "560", "Mysuru": "570", "Belagavi": "590",
+    "Hubballi-Dharwad": "580", "Mangaluru": "575", "New Delhi": "110", "South Delhi": "110",
+    "North West Delhi": "110", "Shahdara": "110", "Kanpur Nagar": "208", "Moradabad": "244", "Agra": "282",
+    "Varanasi": "221", "Bhadohi": "221", "Firozabad": "283", "Gautam Buddha Nagar": "201", "Jaipur": "302",
+    "Jodhpur": "342", "Udaipur": "313", "Bikaner": "334", "Barmer": "344", "Gurugram": "122", "Panipat": "132",
+    "Faridabad": "121", "Sonipat": "131", "Ludhiana": "141", "Jalandhar": "144", "Amritsar": "143",
+    "Kolkata": "700", "Howrah": "711", "Darjeeling": "734", "Ernakulam": "682", "Kollam": "691",
+    "Alappuzha": "688", "Thrissur": "680", "Hyderabad": "500", "Warangal": "506", "Karimnagar": "505",
+    "Visakhapatnam": "530", "Guntur": "522", "Krishna": "521", "Indore": "452", "Bhopal": "462",
+    "Chanderi": "473", "Cuttack": "753", "Khordha": "752", "Sambalpur": "768", "Srinagar": "190",
+    "Anantnag": "192", "Kamrup": "781", "Dibrugarh": "786", "Leh": "194",
+}  # fmt: skip
+
+
+def pin_for(rng: random.Random, district: str) -> str:
+    """A PIN code in `district` (its sorting prefix and a delivery office number)."""
+    return f"{PIN_PREFIXES[district]}{rng.randint(1, 99):03d}"
+
+
 STATE_WEIGHTS = {
     "27": 16,
     "24": 14,
@@ -233,8 +258,8 @@ def exporter_file_rows(count: int, *, seed: int = 11, start: int = 1_000_000) ->
             {
                 "Legal name": f"{rng.choice(NAME_PREFIXES)} {rng.choice(words)} {suffix}",
                 "GSTIN": gstin_for(state, pan),
-                "District": rng.choice(DISTRICTS[state]),
-                "PIN code": f"{rng.randint(110001, 855999)}",
+                "District": (district := rng.choice(DISTRICTS[state])),
+                "PIN code": pin_for(rng, district),
                 "Contact name": f"{first} {last}",
                 "Email": f"{first.lower()}.{start + i}@firm.example.in",
                 "Mobile": mobile(rng)[3:],

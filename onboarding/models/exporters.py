@@ -36,13 +36,23 @@ class ExporterQuerySet(ScopedQuerySet):
         return self.filter(matches).order_by(Upper("legal_name"), "pk")
 
     @staticmethod
-    def stalled_q(now: datetime, stages, factor: int = 1) -> Q:
-        """Q for exporters past `factor` × their stage's SLA with no activity since entering it."""
+    def late_q(now: datetime, stages, factor: int = 1) -> Q:
+        """Q for active exporters past `factor` × their stage's SLA, whether or not work was logged."""
         overdue = Q(pk__in=[])
         for stage in stages:
             overdue |= Q(current_stage_id=stage.pk, stage_entered_at__lt=now - timedelta(days=stage.sla_days * factor))
+        return overdue & Q(status=ExporterStatus.ACTIVE)
+
+    @staticmethod
+    def stalled_q(now: datetime, stages, factor: int = 1) -> Q:
+        """Q for exporters late (see late_q) with no activity since entering their stage."""
         quiet = Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=models.F("stage_entered_at"))
-        return overdue & quiet & Q(status=ExporterStatus.ACTIVE)
+        return ExporterQuerySet.late_q(now, stages, factor) & quiet
+
+    def late(self, now: datetime) -> ExporterQuerySet:
+        """Past the stage's SLA (stalled ones included: late and no work since)."""
+        stages = self.model.current_stage.field.related_model.objects.all()
+        return self.filter(self.late_q(now, stages))
 
     def stalled(self, now: datetime) -> ExporterQuerySet:
         stages = self.model.current_stage.field.related_model.objects.all()
@@ -157,12 +167,20 @@ class Exporter(models.Model):
         return (timezone.now() - self.stage_entered_at).days
 
     @property
+    def lateness(self) -> str:
+        """ "stalled" (past the stage's SLA, no work since it entered it), "late" (past the SLA),
+        "on_time", or "" when not in a stage or not active: the same rule as late_q/stalled_q."""
+        if self.stage_entered_at is None or self.current_stage is None or self.status != ExporterStatus.ACTIVE:
+            return ""
+        if timezone.now() - self.stage_entered_at <= timedelta(days=self.current_stage.sla_days):
+            return "on_time"
+        quiet = self.last_activity_at is None or self.last_activity_at < self.stage_entered_at
+        return "stalled" if quiet else "late"
+
+    @property
     def sla_state(self) -> str:
-        """green (on time), amber (last quarter of the SLA) or red (over it), for badges."""
-        if self.stage_entered_at is None or self.current_stage is None:
-            return "secondary"
-        used = (timezone.now() - self.stage_entered_at) / timedelta(days=self.current_stage.sla_days or 1)
-        return "success" if used < 0.75 else "warning" if used < 1 else "danger"
+        """The badge colour of `lateness`: one colour each for on time, late and stalled."""
+        return {"on_time": "success", "late": "warning", "stalled": "danger"}.get(self.lateness, "secondary")
 
     @property
     def state_name(self) -> str:

@@ -10,8 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.text import capfirst
+
 from ..models import Activity, Assignment, StageEvent
 from ..models.stages import StageEventStatus
+from ..reference import hs_words
+from ..validators import country_name
 
 IGNORED = {"history_id", "history_date", "history_change_reason", "history_type", "history_user", "id", "updated_at"}
 PER_SOURCE = 50
@@ -29,9 +35,22 @@ class Entry:
     file: tuple[str, str] | None = None  # (protected download URL, file name)
 
 
+# Labels people use for fields whose model names read like code.
+LABELS = {
+    "current_stage": "Stage",
+    "stage_entered_at": "In the stage since",
+    "sector": "Sector (HS section)",
+    "storefront_url": "Storefront URL",
+    "marketplace_member_id": "Marketplace member ID",
+    "is_manufacturer": "Manufacturer",
+    "contact_mobile": "Contact mobile",
+    "contact_email": "Contact email",
+}
+
+
 def field_changes(records: list) -> list[Entry]:
     """`records` newest first, as fetched; each compared with the one before it in time."""
-    entries = []
+    entries, raw = [], []
     for index, record in enumerate(records):
         previous = records[index + 1] if index + 1 < len(records) else None
         if record.history_type == "+":
@@ -46,12 +65,52 @@ def field_changes(records: list) -> list[Entry]:
                 continue
             before, after = getattr(previous, name), getattr(record, name)
             if before != after:
-                diff.append((str(model_field.verbose_name), before, after))
+                diff.append((model_field, before, after))
         if diff:
-            entries.append(
-                Entry(record.history_date, "pencil", "Changed the record", record.history_user, changes=diff)
-            )
+            entry = Entry(record.history_date, "pencil", "Changed the record", record.history_user)
+            entries.append(entry)
+            raw.append((entry, diff))
+    _describe(raw)
     return entries
+
+
+def _describe(raw: list[tuple[Entry, list]]) -> None:
+    """Fill each entry's changes in words: names for linked rows (one query per kind of row
+    that changed, not per change), labels for choices, country and product names for lists."""
+    linked: dict = {}
+    for _entry, diff in raw:
+        for model_field, before, after in diff:
+            if model_field.is_relation:
+                linked.setdefault(model_field.related_model, set()).update({before, after} - {None})
+    names = {model: model._default_manager.in_bulk(list(ids)) for model, ids in linked.items()}
+    for entry, diff in raw:
+        for model_field, before, after in diff:
+            label = LABELS.get(model_field.name, capfirst(str(model_field.verbose_name)))
+            if model_field.is_relation:
+                found = names[model_field.related_model]
+                words = [str(found.get(value, "")) if value is not None else "" for value in (before, after)]
+            else:
+                words = [in_words(model_field, value) for value in (before, after)]
+            entry.changes.append((label, *words))
+
+
+def in_words(model_field, value) -> str:
+    """One stored value as a person reads it."""
+    if value in (None, "", []):
+        return ""
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        return date_format(timezone.localtime(value), "j M Y, H:i")
+    if model_field.name == "target_markets":
+        return ", ".join(country_name(code) for code in value)
+    if model_field.name == "products":
+        return ", ".join(hs_words(code) for code in value)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
 
 
 def exporter_timeline(exporter, viewer) -> list[Entry]:

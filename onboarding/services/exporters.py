@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from ..models import Exporter, Sector, User
@@ -35,4 +36,22 @@ def exporter_update(*, actor: User, exporter: Exporter, data: dict) -> Exporter:
     for field, value in exporter_derived_fields(data).items():
         setattr(exporter, field, value)
     as_actor(exporter, actor).save()
+    return exporter
+
+
+@transaction.atomic
+def exporter_contact_correct(*, actor: User, exporter: Exporter, contact_mobile: str, contact_email: str) -> Exporter:
+    """Correct an exporter's contact phone and email, by staff or the startup holding it;
+    writes a history row naming the actor, which the timeline shows to staff."""
+    membership = actor.active_membership
+    holds_it = (
+        membership is not None and exporter.startup_id is not None and membership.startup_id == exporter.startup_id
+    )
+    if not (actor.is_programme_staff or holds_it):
+        raise PermissionDenied("Only the startup working this exporter, or programme staff, may correct its contact.")
+    exporter = Exporter.objects.select_for_update().get(pk=exporter.pk)
+    if (exporter.contact_mobile, exporter.contact_email) == (contact_mobile, contact_email):
+        return exporter
+    exporter.contact_mobile, exporter.contact_email = contact_mobile, contact_email
+    as_actor(exporter, actor).save(update_fields=["contact_mobile", "contact_email", "updated_at"])
     return exporter

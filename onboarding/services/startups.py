@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,9 +13,13 @@ from ..models import Assignment, Exporter, Reminder, Startup, StartupMember, Use
 from ..models.assignments import EndReason
 from ..models.reminders import ReminderKind
 from ..models.startups import MemberRole, StartupStatus
-from .audit import as_actor, require_reason
+from .audit import as_actor, log_action, require_reason
 from .outbox import reminders_queue
 from .progress import claims_withdraw
+from .throttling import RESET_WINDOW, throttle_hit, throttle_key
+
+# Invitations a manager may send again to one person in an hour (the password-reset window).
+INVITATION_RESENDS_PER_HOUR = 3
 
 
 @transaction.atomic
@@ -61,7 +66,7 @@ def startup_member_add(
     return member
 
 
-def _invite(member: StartupMember) -> None:
+def _invite(member: StartupMember, period_key: str = "") -> None:
     """Write the set-password invitation to the outbox (one per membership), queued on
     commit; with the broker down this process sends it right after commit, so a new
     person is not kept waiting. The outbox retries it while the link would still work."""
@@ -70,12 +75,33 @@ def _invite(member: StartupMember) -> None:
         kind=ReminderKind.INVITATION,
         recipient=member.user,
         startup_id=member.startup_id,
-        period_key=f"member-{member.pk}",
+        period_key=period_key or f"member-{member.pk}",
         next_attempt_at=now,
         retry_until=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
         queued_at=now,
     )
     reminders_queue(reminder_ids=[invitation.pk], lease=now, send_here_if_refused=True)
+
+
+@transaction.atomic
+def startup_member_reinvite(*, actor: User, member: StartupMember) -> StartupMember:
+    """Send a pending member's set-password invitation again, through the outbox (a fresh link);
+    at most INVITATION_RESENDS_PER_HOUR an hour per person; recorded in the admin log."""
+    # The membership's row lock serialises two clicks, so they never pick the same period key.
+    StartupMember.objects.select_for_update().get(pk=member.pk)
+    if member.user.has_usable_password():
+        raise ValidationError(f"{member.user.email} has already set a password and can sign in.")
+    if not throttle_hit(
+        limits={throttle_key("invitation-resend", str(member.pk)): INVITATION_RESENDS_PER_HOUR}, window=RESET_WINDOW
+    ):
+        raise ValidationError(
+            f"The invitation to {member.user.email} was sent again {INVITATION_RESENDS_PER_HOUR} times in the last "
+            "hour. Ask them to look in their spam folder, or try again later."
+        )
+    sent = Reminder.objects.filter(kind=ReminderKind.INVITATION, recipient=member.user).count()
+    _invite(member, period_key=f"member-{member.pk}-{sent + 1}")
+    log_action(actor=actor, subject=member.user, message=f"Invitation to {member.startup} sent again")
+    return member
 
 
 @transaction.atomic

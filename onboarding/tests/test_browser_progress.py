@@ -44,7 +44,7 @@ def test_agent_logs_a_call_submits_storefront_officer_approves_startup_sees_stag
     sign_out()
 
     sign_in(agent_a)
-    expect(page.get_by_text("Storefront live · day 0/7")).to_be_visible()
+    expect(page.get_by_text("Storefront live · day 0 of 7")).to_be_visible()
     menu().get_by_role("link", name="Earnings").click()
     expect(page.get_by_role("cell", name="₹2,000.00").first).to_be_visible()
     expect(page.get_by_role("cell", name="Accrued")).to_be_visible()

@@ -121,7 +121,7 @@ def test_admin_approves_pays_and_reverses_from_the_statement(client_for, agent_a
     action = lambda name, **data: client.post(  # noqa: E731
         reverse("onboarding:commission-action", args=[commission.pk, name]), data, follow=True
     )
-    assert "Approved ₹2500.00" in action("approve").content.decode()
+    assert "Approved ₹2,500.00" in action("approve").content.decode()
     assert "payment reference" in action("pay", payment_reference="").content.decode()
     assert "as paid" in action("pay", payment_reference="UTR777").content.decode()
     commission.refresh_from_db()

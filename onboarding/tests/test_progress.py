@@ -270,7 +270,7 @@ def test_timeline_shows_assignments_work_evidence_reviews_and_changes(client_for
     assert order == sorted(order) and titles.index("Training") > order[-1]
     assert any(t.startswith("Assigned to") for t in titles)
     changes = [e for e in timeline if e.changes]
-    assert any(name == "storefront url" for e in changes for name, _, _ in e.changes)
+    assert any(name == "Storefront URL" for e in changes for name, _, _ in e.changes)
     assert timeline == sorted(timeline, key=lambda e: e.at, reverse=True)
 
 

@@ -163,7 +163,7 @@ def test_startup_home_orders_stalled_first_and_shows_sla_and_next_stage(client_f
     assert rows[0].sla_state == "danger" and rows[2].sla_state == "success"
     assert rows[0].upcoming.code == "documents_collected"
     assert response.context["counts"]["stalled"] == 1
-    assert "day 9/7" in response.content.decode()
+    assert "day 9 of 7 · stalled" in response.content.decode()
 
 
 def test_work_log_filters_by_startup_agent_kind_and_date(

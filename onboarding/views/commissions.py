@@ -14,6 +14,7 @@ from ..models import Commission, CommissionRule, Startup
 from ..models.commissions import CommissionStatus
 from ..models.users import Role
 from ..pagination import paginate, sort
+from ..reference import rupees
 from ..reports.exports import COMMISSIONS
 from ..services.commissions import (
     commission_approve,
@@ -68,19 +69,19 @@ def commission_action(request, pk: int, action: str):
     try:
         if action == "approve":
             commission_approve(actor=request.user, commission=commission)
-            messages.success(request, f"Approved ₹{commission.amount} for {commission.exporter}.")
+            messages.success(request, f"Approved {rupees(commission.amount)} for {commission.exporter}.")
         elif action == "pay":
             form = PaymentForm(request.POST)
             if not form.is_valid():
                 raise ValidationError("Enter the payment reference (e.g. the UTR number).")
             commission_mark_paid(actor=request.user, commission=commission, **form.cleaned_data)
-            messages.success(request, f"Marked ₹{commission.amount} for {commission.exporter} as paid.")
+            messages.success(request, f"Marked {rupees(commission.amount)} for {commission.exporter} as paid.")
         elif action == "reverse":
             form = ReversalForm(request.POST)
             if not form.is_valid():
                 raise ValidationError("Give the reason for the reversal.")
             commission_reverse(actor=request.user, commission=commission, **form.cleaned_data)
-            messages.success(request, f"Reversed ₹{commission.amount} for {commission.exporter}.")
+            messages.success(request, f"Reversed {rupees(commission.amount)} for {commission.exporter}.")
     except (ValidationError, PermissionDenied) as exc:
         report_refusal(request, exc)
     return redirect(safe_next(request) or "onboarding:commission-list")
@@ -117,7 +118,7 @@ def commission_rules(request, pk: int | None = None):
     form = CommissionRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         commission_rule_save(actor=request.user, rule=form.save(commit=False))
-        messages.success(request, f"Saved: ₹{form.instance.amount} for “{form.instance.stage}”.")
+        messages.success(request, f"Saved: {rupees(form.instance.amount)} for “{form.instance.stage}”.")
         return redirect("onboarding:commission-rules")
     rules = CommissionRule.objects.select_related("stage")
     return render(request, "onboarding/commissionrule_list.html", {"rules": rules, "form": form, "rule": rule})

@@ -2,14 +2,14 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
 from ..filters import EXPORTER_SORTS, ExporterFilter
-from ..forms.exporters import ExporterForm
+from ..forms.exporters import ExporterContactForm, ExporterForm
 from ..forms.progress import ActivityForm, SetStageForm
 from ..models import Exporter, Stage
 from ..models.stages import StageEventStatus
 from ..pagination import paginate, sort
 from ..reports.exports import EXPORTERS
 from ..reports.timeline import exporter_timeline
-from ..services.exporters import exporter_create, exporter_update
+from ..services.exporters import exporter_contact_correct, exporter_create, exporter_update
 from .access import STAFF, member_required, object_view, staff_required
 from .downloads import list_export
 
@@ -68,3 +68,16 @@ def exporter_detail(request, pk: int):
         "timeline": exporter_timeline(exporter, request.user),
     }
     return render(request, "onboarding/exporter_detail.html", context)
+
+
+@member_required
+def exporter_contact_view(request, pk: int):
+    """Staff, or the startup holding the exporter, correct its phone and email; another startup's is a 404."""
+    exporter = get_object_or_404(Exporter.objects.visible_to(request.user).filter(startup__isnull=False), pk=pk)
+    initial = {"contact_mobile": exporter.contact_mobile, "contact_email": exporter.contact_email}
+    form = ExporterContactForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        exporter_contact_correct(actor=request.user, exporter=exporter, **form.cleaned_data)
+        messages.success(request, f"Contact of {exporter} saved; the change is on its timeline.")
+        return redirect(exporter)
+    return render(request, "onboarding/exporter_contact_form.html", {"form": form, "exporter": exporter})

@@ -32,6 +32,7 @@ def startup_home(request):
     exporters = Exporter.objects.visible_to(request.user)
     counts = exporters.aggregate(
         assigned=Count("pk"),
+        late=Count("pk", filter=Exporter.objects.late_q(now, stages)),
         stalled=Count("pk", filter=Exporter.objects.stalled_q(now, stages)),
     )
     events = StageEvent.objects.visible_to(request.user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -10,8 +11,8 @@ from django.views.decorators.http import require_POST
 from ..forms.users import TeamAgentForm
 from ..models import Exporter, StartupMember
 from ..models.startups import MemberRole
-from ..services.startups import startup_member_add, startup_member_remove
-from .access import manager_required
+from ..services.startups import startup_member_add, startup_member_reinvite, startup_member_remove
+from .access import manager_required, report_refusal
 
 
 def _team(startup) -> list[StartupMember]:
@@ -53,4 +54,20 @@ def team_member_remove_view(request, pk: int):
     messages.success(
         request, f"{member.user} no longer has access. Their exporters stay with {member.startup}, for the team."
     )
+    return redirect("onboarding:team")
+
+
+@manager_required
+@require_POST
+def team_member_reinvite_view(request, pk: int):
+    # Only members of the manager's own startup: anyone else's is a 404.
+    member = get_object_or_404(
+        StartupMember.objects.active().select_related("user", "startup"), pk=pk, startup=request.user.startup
+    )
+    try:
+        startup_member_reinvite(actor=request.user, member=member)
+    except ValidationError as refusal:
+        report_refusal(request, refusal)
+    else:
+        messages.success(request, f"The invitation was sent again to {member.user.email}, with a new link.")
     return redirect("onboarding:team")

@@ -1,0 +1,115 @@
+"""Every page a startup user works on, at 360 × 800 in headless Chromium: nothing is wider
+than the screen (no sideways scrolling), and the exporter's phone number is near the top."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from ..services.progress import activity_log, stage_event_approve, stage_event_reject, stage_event_submit
+from .factories import ExporterFactory, assign, commission_rule, stage
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A small Android phone's screen (replaces the shared, larger `page`)."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 800})
+    phone = context.new_page()
+    phone.set_default_timeout(15_000)
+    yield phone
+    context.close()
+
+
+@pytest.fixture
+def busy_startup(startup_a, agent_a, officer):
+    """Startup A with what makes pages wide: a claim waiting, one rejected with a long note, a
+    big commission, long names and notes."""
+    commission_rule("storefront_live", "519500.00")
+    paid = assign(
+        ExporterFactory(legal_name="Sri Venkateswara Handloom Weavers Co-operative Production and Sales Society LLP"),
+        startup_a,
+        stage_code="membership_active",
+    )
+    approved = stage_event_submit(
+        actor=agent_a, exporter=paid, stage=stage("storefront_live"),
+        evidence={"evidence_url": "https://sri-venkateswara-handloom-weavers-cooperative.en.alibaba.com/"},
+    )  # fmt: skip
+    stage_event_approve(actor=officer, event=approved)
+    waiting = assign(ExporterFactory(legal_name="Kaveri Handlooms LLP"), startup_a, stage_code="storefront_live")
+    stage_event_submit(
+        actor=agent_a, exporter=waiting, stage=stage("products_listed"),
+        evidence={"evidence_number": 12, "evidence_url": "https://kaveri.en.alibaba.com/products/a-very-long-product-link"},
+    )  # fmt: skip
+    rejected = assign(ExporterFactory(legal_name="Tiruppur Knits LLP"), startup_a, stage_code="account_created")
+    claim = stage_event_submit(
+        actor=agent_a, exporter=rejected, stage=stage("membership_active"),
+        evidence={"evidence_reference": "GOLD-2026-118", "evidence_date": timezone.localdate()},
+    )  # fmt: skip
+    stage_event_reject(actor=officer, event=claim, note="The receipt-number-GOLD-2026-118-does-not-match-the-contract")
+    activity_log(
+        actor=agent_a, exporter=waiting, kind="call", occurred_at=timezone.now(),
+        note="Spoke to the owner about https://kaveri.en.alibaba.com/products/a-very-long-product-link-to-check",
+    )  # fmt: skip
+    return {"waiting": waiting, "paid": paid}
+
+
+def test_every_startup_page_fits_a_360_pixel_phone(page, sign_in, manager_a, agent_a, busy_startup):
+    waiting = busy_startup["waiting"]
+    paid = busy_startup["paid"]
+    pages = {
+        "home": reverse("onboarding:home"),
+        "exporter with a claim waiting": reverse("onboarding:exporter-detail", args=[waiting.pk]),
+        "exporter with a commission": reverse("onboarding:exporter-detail", args=[paid.pk]),
+        "log work": reverse("onboarding:exporter-log-work", args=[waiting.pk]),
+        "submit evidence": reverse("onboarding:exporter-submit-stage", args=[paid.pk]),
+        "work log": reverse("onboarding:activity-list"),
+        "earnings": reverse("onboarding:commission-list"),
+        "team": reverse("onboarding:team"),
+        "preferences": reverse("onboarding:preferences"),
+        "board": reverse("onboarding:board"),
+        "our startup": reverse("onboarding:startup-detail", args=[manager_a.startup.pk]),
+    }
+    sign_in(manager_a)
+    too_wide = {}
+    for name, url in pages.items():
+        response = page.goto(url)
+        assert response.status == 200, (name, response.status)
+        if not page.evaluate(NO_SIDEWAYS_SCROLL):
+            too_wide[name] = page.evaluate("document.documentElement.scrollWidth")
+    assert too_wide == {}
+
+
+def test_the_exporters_phone_number_is_one_tap_away_at_the_top(page, sign_in, agent_a, busy_startup):
+    waiting = busy_startup["waiting"]
+    sign_in(agent_a)
+    page.goto(reverse("onboarding:exporter-detail", args=[waiting.pk]))
+    call = page.get_by_role("link", name=f"Call {waiting.contact_mobile}")
+    box = call.bounding_box()
+    assert box is not None and box["y"] + box["height"] < 400
+
+
+def test_a_form_with_errors_puts_focus_on_its_summary_whose_links_focus_the_field(page, sign_in, agent_a, busy_startup):
+    sign_in(agent_a)
+    page.goto(reverse("onboarding:exporter-log-work", args=[busy_startup["waiting"].pk]))
+    page.get_by_label("Minutes").fill("-5")
+    page.get_by_role("button", name="Save").click()
+    summary = page.locator("[data-error-summary]")
+    expect(summary).to_contain_text("There is a problem")
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    summary.get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.id") == "id_duration_minutes"
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+
+
+def test_typing_a_gstin_picks_its_state_on_the_exporter_form(page, sign_in, officer):
+    sign_in(officer)
+    page.goto(reverse("onboarding:exporter-create"))
+    page.get_by_label("GSTIN").fill("33AAPFU0939F1ZV")
+    assert page.get_by_label("State or union territory").input_value() == "33"
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)

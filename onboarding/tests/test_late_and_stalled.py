@@ -1,0 +1,65 @@
+"""Late (past the stage's service level) and stalled (late and no work logged since it entered
+the stage) are two things: one rule each, one colour each, counted and linked on the home."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ..models import Exporter
+from ..services.progress import activity_log
+from .factories import ExporterFactory, assign
+
+
+@pytest.fixture
+def three(startup_a, agent_a):
+    """On time, late with work logged since it entered the stage, and stalled."""
+    now = timezone.now()
+    on_time = assign(ExporterFactory(legal_name="On Time LLP"), startup_a, stage_code="contacted")
+    late = assign(
+        ExporterFactory(legal_name="Late LLP"), startup_a, stage_code="contacted", entered=now - timedelta(days=9)
+    )
+    activity_log(actor=agent_a, exporter=late, kind="call", occurred_at=now - timedelta(days=1), note="Called")
+    stalled = assign(
+        ExporterFactory(legal_name="Stalled LLP"), startup_a, stage_code="contacted", entered=now - timedelta(days=9)
+    )
+    return on_time, Exporter.objects.get(pk=late.pk), stalled
+
+
+def test_late_holds_every_exporter_past_its_service_level_and_stalled_only_the_quiet_ones(three):
+    _on_time, late, stalled = three
+    now = timezone.now()
+    assert set(Exporter.objects.late(now)) == {late, stalled}
+    assert set(Exporter.objects.stalled(now)) == {stalled}
+
+
+def test_each_exporter_says_whether_it_is_on_time_late_or_stalled_with_one_colour_each(three):
+    assert [e.lateness for e in three] == ["on_time", "late", "stalled"]
+    assert [e.sla_state for e in three] == ["success", "warning", "danger"]
+
+
+def test_an_exporter_on_hold_is_neither_late_nor_stalled(three):
+    _on_time, _late, stalled = three
+    Exporter.objects.filter(pk=stalled.pk).update(status="on_hold")
+    stalled.refresh_from_db()
+    assert stalled.lateness == "" and not Exporter.objects.late(timezone.now()).filter(pk=stalled.pk).exists()
+
+
+def test_the_startup_home_counts_late_and_stalled_apart_and_links_each_to_its_list(client_for, manager_a, three):
+    response = client_for(manager_a).get(reverse("onboarding:home"))
+    assert (response.context["counts"]["late"], response.context["counts"]["stalled"]) == (2, 1)
+    html = response.content.decode()
+    assert f'href="{reverse("onboarding:exporter-list")}?late=1">Late</a>' in html
+    assert f'href="{reverse("onboarding:exporter-list")}?stalled=1">Stalled</a>' in html
+    assert "day 9 of 7 · late" in html and "day 9 of 7 · stalled" in html
+    assert 'id="sla-legend"' in html and "service level (SLA)" in html
+
+
+def test_the_board_shows_the_same_colours_and_the_legend(client_for, manager_a, three):
+    html = client_for(manager_a).get(reverse("onboarding:board")).content.decode()
+    assert '<span class="badge text-bg-warning">day 9 of 7 · late</span>' in html
+    assert '<span class="badge text-bg-danger">day 9 of 7 · stalled</span>' in html
+    assert 'id="sla-legend"' in html
