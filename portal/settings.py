@@ -285,6 +285,11 @@ REST_FRAMEWORK = {
 # API tokens (django-rest-knox): only a SHA-512 digest is stored; each lasts API_TOKEN_DAYS days,
 # is listed and revocable at /account/api/, and all of a user's go when their password changes.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+# The exporter's status page (/e/<token>/): days a link works; whether approving "contacted"
+# needs the exporter to have confirmed a call or visit; the number printed on that page.
+EXPORTER_LINK_DAYS = env.int("EXPORTER_LINK_DAYS", default=90)
+REQUIRE_CONFIRMED_CONTACT = env.bool("REQUIRE_CONFIRMED_CONTACT", default=False)
+PROGRAMME_HELPLINE = env("PROGRAMME_HELPLINE", default="1800-115-565")
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
     "AUTH_HEADER_PREFIX": "Token",  # what integrations already send: `Authorization: Token <key>`

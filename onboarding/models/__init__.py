@@ -1,6 +1,7 @@
 from .activities import Activity
 from .assignments import Assignment
 from .commissions import Commission, CommissionRule
+from .exporter_link import ConfirmationRequest, ExporterLink, LinkUse
 from .exporters import Exporter
 from .imports import ImportBatch
 from .reference import Sector
@@ -15,8 +16,11 @@ __all__ = [
     "Assignment",
     "Commission",
     "CommissionRule",
+    "ConfirmationRequest",
     "Exporter",
+    "ExporterLink",
     "ImportBatch",
+    "LinkUse",
     "Reminder",
     "Role",
     "Sector",
