@@ -153,13 +153,14 @@ class ConfirmationQuerySet(ScopedQuerySet):
         rows = self.filter(exporter_id=exporter_id, answer="", created_at__gte=now - RATE_WINDOW)
         return [c for c in rows.select_related("startup", "stage_event") if not c.withdrawn]
 
-    def rates(self, now: datetime) -> dict[int, dict]:
-        """Startup id -> asked, answered, yes, no over the last 90 days: one grouped query."""
+    def rate_table(self, now: datetime) -> list[dict]:
+        """Per startup over the last 90 days: asked, answered, yes, no and the share confirmed,
+        most denials first. One grouped query (indexed on created_at)."""
         rows = (
             self.recent(now)
             .exclude(kind=ConfirmationKind.NO_CONTACT)
             .order_by()
-            .values("startup_id")
+            .values("startup_id", "startup__brand_name", "startup__legal_name")
             .annotate(
                 asked=Count("pk"),
                 answered=Count("pk", filter=~Q(answer="")),
@@ -167,7 +168,12 @@ class ConfirmationQuerySet(ScopedQuerySet):
                 no=Count("pk", filter=Q(answer=Answer.NO)),
             )
         )
-        return {row.pop("startup_id"): rate(row) for row in rows}
+        table = [rate(row) for row in rows]
+        return sorted(table, key=lambda r: (-r["no"], r["percent"] if r["percent"] is not None else 101, r["name"]))
+
+    def rates(self, now: datetime) -> dict[int, dict]:
+        """Startup id -> the row of `rate_table`."""
+        return {row["startup_id"]: row for row in self.rate_table(now)}
 
     def verdicts(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
         """(exporter id, startup id) -> "denied", "confirmed" or "no answer" for the work the
@@ -184,6 +190,8 @@ class ConfirmationQuerySet(ScopedQuerySet):
 
 
 def rate(row: dict) -> dict:
+    row["name"] = row.pop("startup__brand_name", "") or row.pop("startup__legal_name", "")
+    row.pop("startup__legal_name", None)
     answered = row.get("answered") or 0
     row["percent"] = round(100 * (row.get("yes") or 0) / answered) if answered else None
     return row
@@ -250,6 +258,10 @@ class ConfirmationRequest(models.Model):
         return words[self.kind].format(
             person=self.person or words["someone"], startup=self.startup, date=f"{when.day} {when:%b}"
         )
+
+    @property
+    def question_en(self) -> str:
+        return self.question("en")
 
     def changeable(self, now: datetime) -> bool:
         if self.withdrawn:

@@ -163,6 +163,13 @@ class Reminder(models.Model):
             return f"{self.to_exporter} (exporter)"
         return str(self.recipient)
 
+    @property
+    def address(self) -> str:
+        """The email address it goes to."""
+        if self.recipient_id is None and self.to_exporter_id is not None:
+            return self.to_exporter.contact_email
+        return self.recipient.email
+
     # --- At send time: what is still worth saying ----------------------------------
 
     def still_stalled_q(self) -> Q:
@@ -210,6 +217,6 @@ class Reminder(models.Model):
         return list(
             Reminder.objects.undelivered()
             .filter(settled_at__gte=since, settled_at__lt=self.created_at)
-            .select_related("recipient")
+            .select_related("recipient", "to_exporter")
             .order_by("settled_at", "pk")
         )

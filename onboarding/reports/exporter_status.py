@@ -54,7 +54,10 @@ TEXT = {
         "messages_off": "You will get no more messages from us.",
         "messages_on": "You will get messages again.",
         "invalid_title": "This link is no longer valid",
-        "invalid": "Links stop working after some time, or when a new one is sent. Ask the startup helping you, or call the programme helpline, for a new link.",
+        "invalid": (
+            "Links stop working after some time, or when a new one is sent. "
+            "Ask the startup helping you, or call the programme helpline, for a new link."
+        ),
         "errors": {
             "unknown_answer": "Tap Yes or No.",
             "not_yours": "This question is not on your page.",
@@ -103,7 +106,10 @@ TEXT = {
         "messages_off": "अब आपको हमसे कोई संदेश नहीं आएगा।",
         "messages_on": "आपको फिर से संदेश आएँगे।",
         "invalid_title": "यह लिंक अब काम नहीं करता",
-        "invalid": "लिंक कुछ समय बाद, या नया लिंक भेजे जाने पर, बंद हो जाता है। नया लिंक अपनी मदद करने वाले स्टार्टअप से या कार्यक्रम हेल्पलाइन से माँगें।",
+        "invalid": (
+            "लिंक कुछ समय बाद, या नया लिंक भेजे जाने पर, बंद हो जाता है। "
+            "नया लिंक अपनी मदद करने वाले स्टार्टअप से या कार्यक्रम हेल्पलाइन से माँगें।"
+        ),
         "errors": {
             "unknown_answer": "हाँ या नहीं दबाएँ।",
             "not_yours": "यह सवाल आपके पेज पर नहीं है।",
@@ -159,9 +165,7 @@ def language_of(choice: str | None, exporter: Exporter | None = None) -> str:
 def _steps(exporter: Exporter, stages: list[Stage], lang: str) -> tuple[list[dict], dict | None]:
     current = exporter.current_stage.order if exporter.current_stage else 0
     words = STAGE_WORDS[lang]
-    steps = [
-        {"name": words.get(s.code, s.name), "done": s.order <= current, "now": s.order == current} for s in stages
-    ]
+    steps = [{"name": words.get(s.code, s.name), "done": s.order <= current, "now": s.order == current} for s in stages]
     upcoming = next((step for step in steps if not step["done"]), None)
     return steps, upcoming
 

@@ -212,7 +212,7 @@ def confirmation_answer(*, link: ExporterLink, confirmation_id: int, answer: str
 
 @transaction.atomic
 def exporter_report_no_contact(*, link: ExporterLink, comment: str = "") -> ConfirmationRequest:
-    """"Nobody has contacted me": a flag against the startup holding the exporter. Tapped
+    """ "Nobody has contacted me": a flag against the startup holding the exporter. Tapped
     again within a week it updates the same flag."""
     comment = _clean_comment(comment)
     exporter = Exporter.objects.select_for_update().get(pk=link.exporter_id)

@@ -22,7 +22,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from ..models import Exporter, ExporterLink
+from ..models import ConfirmationRequest, Exporter, ExporterLink
+from ..models.users import EVERYONE
 from ..reports.exporter_status import LANGUAGES, TEXT, language_of, status_page
 from ..services.exporter_link import (
     confirmation_answer,
@@ -33,7 +34,6 @@ from ..services.exporter_link import (
     exporter_report_no_contact,
     link_use_record,
 )
-from ..models.users import EVERYONE
 from .access import STAFF, object_view, report_refusal
 from .throttling import client_ip
 
@@ -138,3 +138,16 @@ def exporter_link_rotate_view(request, pk: int):
     exporter_link_rotate(actor=request.user, exporter=exporter)
     messages.success(request, "Every link sent before no longer works. Share the new link below.")
     return redirect(exporter)
+
+
+def exporter_flags(user, events=()) -> list[ConfirmationRequest]:
+    """For the review queue and a startup's home: the exporters' recent "No" answers that
+    `user` may see, and on each of `events` (claims) what its exporter said of the
+    startup's work (`exporter_verdict`). Two queries, whatever the page holds."""
+    events = list(events)
+    if events:
+        verdicts = ConfirmationRequest.objects.verdicts([(e.exporter_id, e.startup_id) for e in events])
+        for event in events:
+            event.exporter_verdict = verdicts.get((event.exporter_id, event.startup_id), "")
+    flagged = ConfirmationRequest.objects.visible_to(user).flagged().recent(timezone.now())
+    return list(flagged.for_page().order_by("-answered_at", "-pk")[:20])

@@ -23,6 +23,7 @@ from ..services.progress import (
     stage_events_approve_bulk,
 )
 from .access import member_required, object_view, report_refusal, staff_required
+from .exporter_status import exporter_flags
 
 BOARD_CARDS_PER_STAGE = 12
 
@@ -127,7 +128,8 @@ def review_queue(request):
                     messages.warning(request, f"{left} could not be approved: decided or withdrawn meanwhile.")
         return redirect("onboarding:review-queue")
     page = paginate(request, StageEvent.objects.waiting(), per_page=25)
-    return render(request, "onboarding/review_queue.html", {"page": page, "review_form": ReviewForm()})
+    context = {"page": page, "review_form": ReviewForm(), "flags": exporter_flags(request.user, page.object_list)}
+    return render(request, "onboarding/review_queue.html", context)
 
 
 @object_view(StageEvent, *STAFF)
