@@ -140,3 +140,12 @@ def sweep_reminders_task(kinds: list[str] | None = None) -> dict:
 
     result = reminders_sweep(now=timezone.now(), kinds=tuple(kinds) if kinds else None)
     return {"created": len(result.created), "existing": result.existing, "requeued": result.requeued}
+
+
+@shared_task(base=PortalTask, acks_late=True)
+def send_exporter_digests_task() -> dict:
+    """Daily from beat: one message to each exporter with news (their status link, open
+    questions); idempotent, at most one a day per exporter."""
+    from .services.exporter_link import exporter_digests_plan
+
+    return {"planned": exporter_digests_plan(now=timezone.now())}

@@ -261,6 +261,13 @@ if REMINDER_SWEEP_EVERY_SECONDS := env.int("REMINDER_SWEEP_EVERY_SECONDS", defau
 # Every minute: queue again the emails no task will pick up (the broker lost them, their
 # worker died, their retry is due). One indexed query over the open rows; nothing to do
 # is the usual case.
+# Every day at 17:30 IST, and again at 19:30 to catch up after a missed run: each exporter
+# with news today (assignment, stage change, a question about logged work) gets one message
+# with their status link. One a day per exporter, whatever the number of runs.
+CELERY_BEAT_SCHEDULE["exporter-digests"] = {
+    "task": "onboarding.tasks.send_exporter_digests_task",
+    "schedule": crontab(minute=30, hour="17,19"),
+}
 CELERY_BEAT_SCHEDULE["outbox-recover"] = {
     "task": "onboarding.tasks.recover_outbox_task",
     "schedule": float(OUTBOX_RECOVER_EVERY),

@@ -178,7 +178,7 @@ def confirmation_ask_milestone(*, event: StageEvent) -> ConfirmationRequest | No
 def _clean_comment(comment: str) -> str:
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
-        raise ValidationError({"comment": "too_long"}, code="too_long")
+        raise ValidationError("too_long", code="too_long")
     return comment
 
 

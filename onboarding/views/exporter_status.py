@@ -98,7 +98,7 @@ def _act(request, link: ExporterLink, lang: str):
         else:
             raise ValidationError("unknown", code="unknown")
     except ValidationError as refusal:
-        messages.error(request, t["errors"].get(refusal.code or "", t["errors"]["unknown"]))
+        messages.error(request, t["errors"].get(getattr(refusal, "code", None) or "", t["errors"]["unknown"]))
     else:
         link_use_record(link=link, address=client_ip(request) or "", action=action)
         messages.success(request, text)
