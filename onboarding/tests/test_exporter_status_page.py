@@ -39,7 +39,7 @@ def test_the_page_shows_the_exporters_own_stage_startup_and_helpline(client, exp
     assert startup_a.contact_mobile in body and f'href="tel:{startup_a.contact_mobile}"' in body
     assert "A startup is chosen to help you" in body and "Next step" in body
     assert "GST certificate" in body  # documents are not collected yet
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_the_page_shows_no_other_exporter_no_amount_and_no_staff_notes(client, exporter_a, exporter_b, agent_a):

@@ -41,8 +41,10 @@ LANG_COOKIE = "exporter_lang"
 
 
 def _private(response):
-    """The token is in the address: no referrer to other sites, no search engine, no cache."""
-    response["Referrer-Policy"] = "no-referrer"
+    """The token is in the address: no referrer to other sites, no search engine, no cache.
+    ("same-origin", not "no-referrer": with that, browsers post forms with `Origin: null`,
+    which Django's CSRF check rightly refuses.)"""
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
