@@ -48,6 +48,13 @@ def exporter_news(*, exporter_id: int, now: datetime | None = None) -> None:
             ExporterLink.objects.get_or_create(exporter_id=exporter_id, defaults={"news_at": now})
 
 
+def exporters_news(*, exporter_ids: list[int], now: datetime) -> None:
+    """`exporter_news` for many exporters at once (auto-assignment): two statements."""
+    ExporterLink.objects.filter(exporter_id__in=exporter_ids).update(news_at=now)
+    links = [ExporterLink(exporter_id=pk, news_at=now) for pk in exporter_ids]
+    ExporterLink.objects.bulk_create(links, ignore_conflicts=True, batch_size=5000)
+
+
 @transaction.atomic
 def exporter_link_rotate(*, actor: User, exporter: Exporter) -> ExporterLink:
     """Revoke every link sent so far: a new key; the history row names who did it."""

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ..models import ExporterLink, Reminder
 from ..models.activities import ActivityKind
 from ..models.reminders import ReminderKind, ReminderStatus
+from ..services.auto_assign import auto_assignment_apply, propose
 from ..services.exporter_link import exporter_digests_plan, exporter_link_get
 from ..services.outbox import reminder_send
 from ..services.progress import activity_log, exporter_set_stage
@@ -154,3 +155,14 @@ def test_another_startups_exporter_is_a_404(client_for, manager_b, exporter_a, n
 
 def test_the_actions_refuse_get(client_for, officer, exporter_a):
     assert client_for(officer).get(reverse("onboarding:exporter-link-resend", args=[exporter_a.pk])).status_code == 405
+
+
+def test_auto_assignment_gives_every_assigned_exporter_news_for_the_next_message(startup_a):
+    already = ExporterFactory(contact_email="a@x.example")
+    exporter_link_get(exporter=already)  # one with a link, one without
+    fresh = ExporterFactory(contact_email="b@x.example")
+    plan_ = propose()
+    assert {p.exporter.pk for p in plan_.proposals} == {already.pk, fresh.pk}
+    auto_assignment_apply(actor=None, plan=plan_)
+    assert ExporterLink.objects.filter(exporter__in=[already, fresh], news_at__isnull=False).count() == 2
+    assert plan() == 2
