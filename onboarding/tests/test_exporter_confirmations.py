@@ -124,6 +124,7 @@ def test_bad_taps_get_a_clear_message_and_change_nothing(client, exporter_a, age
     assert response.status_code == 200 and message in response.content.decode()
     question.refresh_from_db()
     assert question.answer == "" and ConfirmationRequest.objects.count() == 1
+    assert LinkUse.objects.filter(exporter=exporter_a, action__startswith="tap refused").count() == 1
 
 
 def test_another_exporters_question_cannot_be_answered_with_my_link(client, exporter_a, exporter_b, agent_a):

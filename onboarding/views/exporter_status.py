@@ -100,10 +100,12 @@ def _act(request, link: ExporterLink, lang: str):
         else:
             raise ValidationError("unknown", code="unknown")
     except ValidationError as refusal:
-        messages.error(request, t["errors"].get(getattr(refusal, "code", None) or "", t["errors"]["unknown"]))
+        code = getattr(refusal, "code", None) or "unknown"
+        messages.error(request, t["errors"].get(code, t["errors"]["unknown"]))
+        action = f"tap refused ({code})"
     else:
-        link_use_record(link=link, address=client_ip(request) or "", action=action)
         messages.success(request, text)
+    link_use_record(link=link, address=client_ip(request) or "", action=action)
     return redirect(request.path)
 
 
