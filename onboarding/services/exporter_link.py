@@ -49,10 +49,12 @@ def exporter_news(*, exporter_id: int, now: datetime | None = None) -> None:
 
 
 def exporters_news(*, exporter_ids: list[int], now: datetime) -> None:
-    """`exporter_news` for many exporters at once (auto-assignment): two statements."""
-    ExporterLink.objects.filter(exporter_id__in=exporter_ids).update(news_at=now)
+    """`exporter_news` for many exporters at once (auto-assignment): one upsert statement
+    (INSERT … ON CONFLICT (exporter) DO UPDATE SET news_at) per 5,000 exporters."""
     links = [ExporterLink(exporter_id=pk, news_at=now) for pk in exporter_ids]
-    ExporterLink.objects.bulk_create(links, ignore_conflicts=True, batch_size=5000)
+    ExporterLink.objects.bulk_create(
+        links, update_conflicts=True, unique_fields=["exporter"], update_fields=["news_at"], batch_size=5000
+    )
 
 
 @transaction.atomic
