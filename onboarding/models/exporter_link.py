@@ -179,7 +179,8 @@ class ConfirmationQuerySet(ScopedQuerySet):
         """(exporter id, startup id) -> "denied", "confirmed" or "no answer" for the work the
         startup logged with the exporter (one query for a whole page of claims)."""
         exporters = {e for e, _ in pairs}
-        rows = self.filter(exporter_id__in=exporters).values_list("exporter_id", "startup_id", "answer")
+        rows = self.filter(exporter_id__in=exporters).order_by().values_list("exporter_id", "startup_id", "answer")
+        rows = rows.distinct()
         found: dict[tuple[int, int], set] = {}
         for exporter_id, startup_id, answer in rows:
             found.setdefault((exporter_id, startup_id), set()).add(answer)
