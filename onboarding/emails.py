@@ -124,3 +124,19 @@ def send_weekly_startup(reminder, *, digest: dict, connection=None) -> str:
 def send_weekly_programme(reminder, *, digest: dict, connection=None) -> str:
     """The admins' weekly programme summary."""
     return _send_reminder("weekly_programme", reminder, connection, **digest)
+
+
+def send_exporter_status(reminder, *, link, questions: list, connection=None) -> str:
+    """To an exporter (no account): their status link, with the questions still open."""
+    exporter = link.exporter
+    context = {
+        "exporter": exporter,
+        "link": absolute_url("onboarding:exporter-status", link.token()),
+        "questions": [q.question("en") for q in questions],
+        "questions_hi": [q.question("hi") for q in questions],
+        "days": settings.EXPORTER_LINK_DAYS,
+        "helpline": settings.PROGRAMME_HELPLINE,
+    }
+    return _send(
+        "exporter_status", exporter.contact_email, context, message_id=message_id_for(reminder), connection=connection
+    )

@@ -162,3 +162,12 @@ def monthly_report_build_task(month: str | None = None, version: int = 1, actor_
         return monthly_report_scheduled(today=timezone.localdate()).pk
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     return monthly_report_build(month=date.fromisoformat(month), version=version, actor=actor).pk
+
+
+@shared_task(base=PortalTask, acks_late=True)
+def send_exporter_digests_task() -> dict:
+    """Daily from beat: one message to each exporter with news (their status link, open
+    questions); idempotent, at most one a day per exporter."""
+    from .services.exporter_link import exporter_digests_plan
+
+    return {"planned": exporter_digests_plan(now=timezone.now())}

@@ -5,6 +5,7 @@ from .views import (
     analytics,
     assignments,
     commissions,
+    exporter_status,
     exporters,
     files,
     home,
@@ -112,4 +113,12 @@ urlpatterns += [
     path("account/two-factor/codes/", two_factor.two_factor_codes, name="two-factor-codes"),
     path("account/two-factor/disable/", two_factor.two_factor_disable, name="two-factor-disable"),
     path("account/two-factor/verify/", two_factor.two_factor_verify, name="two-factor-verify"),
+]
+
+# The exporter in the loop: their status page by signed link (public, no account), and the
+# link's actions on the exporter page.
+urlpatterns += [
+    path("e/<str:token>/", exporter_status.exporter_status, name="exporter-status"),
+    path("exporters/<int:pk>/link/resend/", exporter_status.exporter_link_resend_view, name="exporter-link-resend"),
+    path("exporters/<int:pk>/link/rotate/", exporter_status.exporter_link_rotate_view, name="exporter-link-rotate"),
 ]

@@ -261,6 +261,13 @@ if REMINDER_SWEEP_EVERY_SECONDS := env.int("REMINDER_SWEEP_EVERY_SECONDS", defau
 # Every minute: queue again the emails no task will pick up (the broker lost them, their
 # worker died, their retry is due). One indexed query over the open rows; nothing to do
 # is the usual case.
+# Every day at 17:30 IST, and again at 19:30 to catch up after a missed run: each exporter
+# with news today (assignment, stage change, a question about logged work) gets one message
+# with their status link. One a day per exporter, whatever the number of runs.
+CELERY_BEAT_SCHEDULE["exporter-digests"] = {
+    "task": "onboarding.tasks.send_exporter_digests_task",
+    "schedule": crontab(minute=30, hour="17,19"),
+}
 CELERY_BEAT_SCHEDULE["outbox-recover"] = {
     "task": "onboarding.tasks.recover_outbox_task",
     "schedule": float(OUTBOX_RECOVER_EVERY),
@@ -297,6 +304,11 @@ REST_FRAMEWORK = {
 # API tokens (django-rest-knox): only a SHA-512 digest is stored; each lasts API_TOKEN_DAYS days,
 # is listed and revocable at /account/api/, and all of a user's go when their password changes.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+# The exporter's status page (/e/<token>/): days a link works; whether approving "contacted"
+# needs the exporter to have confirmed a call or visit; the number printed on that page.
+EXPORTER_LINK_DAYS = env.int("EXPORTER_LINK_DAYS", default=90)
+REQUIRE_CONFIRMED_CONTACT = env.bool("REQUIRE_CONFIRMED_CONTACT", default=False)
+PROGRAMME_HELPLINE = env("PROGRAMME_HELPLINE", default="1800-115-565")
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
     "AUTH_HEADER_PREFIX": "Token",  # what integrations already send: `Authorization: Token <key>`

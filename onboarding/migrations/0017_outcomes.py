@@ -9,7 +9,7 @@ import onboarding.models.files
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("onboarding", "0015_list_sort_indexes"),
+        ("onboarding", "0016_exporter_link"),
     ]
 
     operations = [

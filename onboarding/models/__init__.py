@@ -1,6 +1,7 @@
 from .activities import Activity
 from .assignments import Assignment
 from .commissions import Commission, CommissionRule
+from .exporter_link import ConfirmationRequest, ExporterLink, LinkUse
 from .exporters import Exporter
 from .imports import ImportBatch
 from .outcomes import ExporterJourney, MonthlyReport, OutcomeRefresh, OutcomeSummary
@@ -17,9 +18,12 @@ __all__ = [
     "Assignment",
     "Commission",
     "CommissionRule",
+    "ConfirmationRequest",
     "Exporter",
     "ExporterJourney",
+    "ExporterLink",
     "ImportBatch",
+    "LinkUse",
     "MonthlyReport",
     "OutcomeRefresh",
     "OutcomeSummary",

@@ -23,6 +23,10 @@ class ReminderKind(models.TextChoices):
     UNDELIVERED = "undelivered", "Messages that could not be delivered"
     # Not planned by the sweep: written when a person is added to a startup's team.
     INVITATION = "invitation", "Set-password invitation"
+    # To an exporter (no account): their status link, with any questions about the work
+    # logged with them. At most one a day, plus one a day sent again by hand.
+    EXPORTER_DIGEST = "exporter_digest", "Exporter status message"
+    EXPORTER_LINK = "exporter_link", "Exporter status link (sent by hand)"
 
 
 DAILY_KINDS = (
@@ -92,7 +96,13 @@ class Reminder(models.Model):
     """One message to one recipient for one period. The unique key makes sweeps idempotent."""
 
     kind = models.CharField(max_length=20, choices=ReminderKind.choices)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders")
+    # A person with an account, or (exporter messages) the exporter at its contact email.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    to_exporter = models.ForeignKey(
+        "onboarding.Exporter", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
     startup = models.ForeignKey(
         "onboarding.Startup", null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
     )
@@ -124,6 +134,14 @@ class Reminder(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "recipient", "period_key"], name="one_reminder_per_period"),
+            models.UniqueConstraint(
+                fields=["kind", "to_exporter", "period_key"],
+                condition=Q(to_exporter__isnull=False),
+                name="one_exporter_message_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | Q(to_exporter__isnull=False), name="reminder_has_recipient"
+            ),
         ]
         indexes = [
             # The recovery beat's one query every minute reads only the open rows.
@@ -136,7 +154,21 @@ class Reminder(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} → {self.recipient} ({self.period_key})"
+        return f"{self.get_kind_display()} → {self.addressee} ({self.period_key})"
+
+    @property
+    def addressee(self) -> str:
+        """Whom it is for, in words: the person, or the exporter's contact."""
+        if self.recipient_id is None and self.to_exporter_id is not None:
+            return f"{self.to_exporter} (exporter)"
+        return str(self.recipient)
+
+    @property
+    def address(self) -> str:
+        """The email address it goes to."""
+        if self.recipient_id is None and self.to_exporter_id is not None:
+            return self.to_exporter.contact_email
+        return self.recipient.email
 
     # --- At send time: what is still worth saying ----------------------------------
 
@@ -185,6 +217,6 @@ class Reminder(models.Model):
         return list(
             Reminder.objects.undelivered()
             .filter(settled_at__gte=since, settled_at__lt=self.created_at)
-            .select_related("recipient")
+            .select_related("recipient", "to_exporter")
             .order_by("settled_at", "pk")
         )

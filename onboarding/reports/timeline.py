@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 
-from ..models import Activity, Assignment, StageEvent
+from ..models import Activity, Assignment, ConfirmationRequest, LinkUse, StageEvent
 from ..models.stages import StageEventStatus
 from ..reference import hs_words
 from ..validators import country_name
@@ -131,6 +131,7 @@ def exporter_timeline(exporter, viewer) -> list[Entry]:
         *_work_entries(exporter, mine),
         *_evidence_entries(exporter, mine),
         *_reminder_entries(exporter, mine),
+        *_exporter_entries(exporter, mine),
         *field_changes(list(records[: PER_SOURCE + 1])),
     ]
     entries.sort(key=lambda e: e.at, reverse=True)
@@ -188,8 +189,27 @@ def _evidence_entries(exporter, mine: int | None) -> list[Entry]:
 
 def _reminder_entries(exporter, mine: int | None) -> list[Entry]:
     """Staff see every reminder about the exporter; a startup those sent to its own people."""
-    reminders = _own(exporter.reminders.filter(sent_at__isnull=False), mine).select_related("recipient")
+    reminders = _own(exporter.reminders.filter(sent_at__isnull=False), mine).select_related("recipient", "to_exporter")
     return [
-        Entry(r.sent_at, "bell", f"{r.get_kind_display()} sent to {r.recipient}", detail=r.subject, tone="warning")
+        Entry(r.sent_at, "bell", f"{r.get_kind_display()} sent to {r.addressee}", detail=r.subject, tone="warning")
         for r in reminders[:PER_SOURCE]
     ]
+
+
+ANSWER_LOOK = {"yes": ("hand-thumbs-up", "success"), "no": ("flag", "danger")}
+
+
+def _exporter_entries(exporter, mine: int | None) -> list[Entry]:
+    """The exporter's own voice: answers (staff, and the startup asked about), and each use
+    of their status link with its network (staff only)."""
+    entries = []
+    answered = _own(ConfirmationRequest.objects.filter(exporter=exporter, answered_at__isnull=False), mine)
+    for c in answered.select_related("startup").order_by("-answered_at")[:PER_SOURCE]:
+        icon, tone = ANSWER_LOOK.get(c.answer, ("question-circle", "secondary"))
+        title = f"Exporter answered “{c.get_answer_display()}”: {c.question('en')}"
+        entries.append(Entry(c.answered_at, icon, title, detail=c.comment, tone=tone))
+    if mine is None:
+        for use in LinkUse.objects.filter(exporter=exporter)[:PER_SOURCE]:
+            detail = f"From network {use.network}" if use.network else ""
+            entries.append(Entry(use.at, "link-45deg", f"Status link used: {use.action}", detail=detail))
+    return entries

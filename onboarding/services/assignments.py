@@ -21,6 +21,7 @@ from ..models.assignments import AssignedHow, EndReason
 from ..models.exporters import ExporterStatus
 from ..models.startups import MemberRole
 from .audit import as_actor, require_reason
+from .exporter_link import exporter_news
 from .progress import claims_withdraw
 
 # What the receiving startup reads: the reason for a move is about the startup that lost the
@@ -83,6 +84,7 @@ def _open(
     exporter.startup, exporter.agent = startup, agent
     exporter.current_stage, exporter.stage_entered_at = stage, now
     as_actor(exporter, actor).save()
+    exporter_news(exporter_id=exporter.pk, now=now)
     return assignment
 
 

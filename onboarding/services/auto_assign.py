@@ -29,6 +29,7 @@ from ..bulk import copy_rows, write_history
 from ..models import Assignment, Exporter, Sector, Stage, Startup, User
 from ..models.assignments import AssignedHow
 from ..reference import LANGUAGES, state_name
+from .exporter_link import exporters_news
 
 BATCH = 2000  # exporters per UPDATE when writing a plan
 # Score weights: a match on a heavier criterion beats any mix of lighter ones.
@@ -376,5 +377,6 @@ def auto_assignment_apply(*, actor: User | None, plan: Plan) -> AutoResult:
         taken.add(p.exporter.pk)
         accepted.append(p)
     _write_auto(accepted, pool, actor)
+    exporters_news(exporter_ids=[p.exporter.pk for p in accepted], now=timezone.now())
     result.assigned = len(accepted)
     return result

@@ -40,7 +40,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from .. import emails
-from ..models import Reminder, StartupMember
+from ..models import ConfirmationRequest, ExporterLink, Reminder, StartupMember
 from ..models.reminders import OPEN_STATUSES, ReminderKind, ReminderStatus
 from ..reports.digests import programme_week, startup_week
 from ..tasks import BROKER_ERRORS, DATABASE_ERRORS, send_reminder_task
@@ -370,6 +370,15 @@ def _invitation(reminder: Reminder, now: datetime, mail) -> str | None:
     return emails.send_set_password(reminder, connection=mail)
 
 
+def _exporter_message(reminder: Reminder, now: datetime, mail) -> str | None:
+    """The exporter's status link and open questions; skipped if they opted out meanwhile."""
+    link = ExporterLink.objects.filter(exporter_id=reminder.to_exporter_id).select_related("exporter").first()
+    if link is None or link.opted_out or not link.exporter.contact_email:
+        return None
+    questions = ConfirmationRequest.objects.open_for(link.exporter_id, now)
+    return emails.send_exporter_status(reminder, link=link, questions=questions, connection=mail)
+
+
 COMPOSERS: dict[str, Callable[[Reminder, datetime, HeldConnection], str | None]] = {
     ReminderKind.STALLED_DIGEST: _stalled_digest,
     ReminderKind.ESCALATION: _escalation,
@@ -378,4 +387,6 @@ COMPOSERS: dict[str, Callable[[Reminder, datetime, HeldConnection], str | None]]
     ReminderKind.WEEKLY_STARTUP: _weekly_startup,
     ReminderKind.WEEKLY_PROGRAMME: _weekly_programme,
     ReminderKind.INVITATION: _invitation,
+    ReminderKind.EXPORTER_DIGEST: _exporter_message,
+    ReminderKind.EXPORTER_LINK: _exporter_message,
 }

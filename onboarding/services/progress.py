@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Activity, Assignment, Exporter, Stage, StageEvent, User
+from ..models import Activity, Assignment, ConfirmationRequest, Exporter, Stage, StageEvent, User
 from ..models.activities import ActivityKind
+from ..models.exporter_link import CONTACT_KINDS as CONFIRMABLE_CONTACT
+from ..models.exporter_link import Answer
 from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField, StageEventStatus
 from .audit import as_actor
 from .commissions import commission_accrue
+from .exporter_link import confirmation_ask_activity, confirmation_ask_milestone, exporter_news
 
 # What an approved stage teaches us about the exporter's marketplace presence.
 EXPORTER_FIELDS_FROM_EVIDENCE = {
@@ -76,6 +80,7 @@ def activity_log(
         attachment=attachment or "",
         attachment_name=getattr(attachment, "name", "")[:255],
     )
+    confirmation_ask_activity(activity=activity)
     if exporter.last_activity_at is None or occurred_at > exporter.last_activity_at:
         exporter.last_activity_at = occurred_at
         exporter.save(update_fields=["last_activity_at"])
@@ -98,6 +103,8 @@ def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> Non
         submitted_at=timezone.now(),
         note=f"{activity.get_kind_display()} logged: {activity.note}".strip(": "),
     )
+    if settings.REQUIRE_CONFIRMED_CONTACT:
+        return  # an officer approves it once the exporter has confirmed the contact
     _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically: a call or visit was logged.")
 
 
@@ -126,6 +133,7 @@ def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidenc
         evidence_file_name=getattr(upload, "name", "")[:255],
         **{attr: value for attr, value in evidence.items() if attr in EVIDENCE_ATTRIBUTES.values()},
     )
+    confirmation_ask_milestone(event=event)
     # Submitting evidence is work on the exporter: it is not stalled while an officer reviews.
     exporter.last_activity_at = event.submitted_at
     exporter.save(update_fields=["last_activity_at"])
@@ -152,12 +160,27 @@ def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, no
     if event.stage.order > current:
         exporter.current_stage = event.stage
         exporter.stage_entered_at = now
+        exporter_news(exporter_id=exporter.pk, now=now)
     source, target = EXPORTER_FIELDS_FROM_EVIDENCE.get(event.stage.code, (None, None))
     if source and getattr(event, source) not in (None, ""):
         setattr(exporter, target, getattr(event, source))
     as_actor(exporter, reviewer).save()
     commission_accrue(event=event, actor=reviewer)
     return event
+
+
+def _check_confirmed_contact(event: StageEvent) -> None:
+    """With REQUIRE_CONFIRMED_CONTACT, "contacted" needs the exporter's yes to a call or visit."""
+    if not settings.REQUIRE_CONFIRMED_CONTACT or event.stage.code != "contacted":
+        return
+    confirmed = ConfirmationRequest.objects.filter(
+        exporter_id=event.exporter_id, startup_id=event.startup_id, kind__in=CONFIRMABLE_CONTACT, answer=Answer.YES
+    )
+    if not confirmed.exists():
+        raise ValidationError(
+            "The exporter has not confirmed a call or visit from this startup yet: "
+            "the programme approves “contacted” only after they do."
+        )
 
 
 def _lock_claim(event: StageEvent) -> tuple[StageEvent, Exporter]:
@@ -182,6 +205,7 @@ def stage_event_approve(*, actor: User, event: StageEvent, note: str = "") -> St
     accrues any commission (once) to that startup."""
     event, exporter = _lock_claim(event)
     _check_reviewer(actor, event)
+    _check_confirmed_contact(event)
     return _approve(event=event, exporter=exporter, reviewer=actor, note=note)
 
 
@@ -270,4 +294,5 @@ def exporter_set_stage(*, actor: User, exporter: Exporter, stage: Stage, reason:
     exporter.current_stage = stage
     exporter.stage_entered_at = now
     as_actor(exporter, actor).save()
+    exporter_news(exporter_id=exporter.pk, now=now)
     return event

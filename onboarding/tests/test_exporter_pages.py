@@ -139,8 +139,9 @@ def test_exporter_list_query_count_does_not_grow_with_rows(client_for, officer, 
 def test_startup_list_query_count_does_not_grow_with_rows(client_for, officer, django_assert_num_queries, rows):
     StartupFactory.create_batch(rows)
     client = client_for(officer)
-    # session, user, count, page rows with their load, the sector filter's choices, the review badge
-    with django_assert_num_queries(6):
+    # session, user, count, page rows with their load, the sector filter's choices, the review badge,
+    # the page's confirmation rates
+    with django_assert_num_queries(7):
         response = client.get(reverse("onboarding:startup-list"))
     assert len(response.context["page"].object_list) == rows
 

@@ -84,7 +84,8 @@ def test_startup_home_query_count_is_constant(
     make_pipeline(startup_a, agent_a, rows)
     client = client_for(manager_a)
     # session, user, membership, stages, counts, waiting count, rejections, page count, rows
-    with django_assert_num_queries(10):  # + the startup's recently withdrawn claims
+    # + the startup's recently withdrawn claims, + the exporters' recent flags
+    with django_assert_num_queries(11):
         response = client.get(reverse("onboarding:home"))
     assert response.context["counts"]["assigned"] == rows
 
@@ -93,8 +94,9 @@ def test_startup_home_query_count_is_constant(
 def test_review_queue_query_count_is_constant(client_for, officer, agent_a, startup_a, django_assert_num_queries, rows):
     make_pipeline(startup_a, agent_a, rows)
     client = client_for(officer)
-    # session, user, the stage filter's choices, count, page rows, the review badge
-    with django_assert_num_queries(6):
+    # session, user, the stage filter's choices, count, page rows, the review badge, the
+    # exporters' answers on the page's claims, the exporters' recent flags
+    with django_assert_num_queries(8):
         response = client.get(reverse("onboarding:review-queue"))
     assert len(response.context["page"].object_list) == min(rows // 2, 25)
 

@@ -12,6 +12,7 @@ from ..reports.timeline import exporter_timeline
 from ..services.exporters import exporter_contact_correct, exporter_create, exporter_update
 from .access import STAFF, member_required, object_view, staff_required
 from .downloads import list_export
+from .exporter_status import link_panel
 
 
 @staff_required
@@ -66,6 +67,7 @@ def exporter_detail(request, pk: int):
         "activity_form": ActivityForm(),
         "set_stage_form": SetStageForm() if request.user.is_programme_admin else None,
         "timeline": exporter_timeline(exporter, request.user),
+        "status_link": link_panel(request, exporter),
     }
     return render(request, "onboarding/exporter_detail.html", context)
 

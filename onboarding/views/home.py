@@ -5,18 +5,21 @@ from django.db.models import Count
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..models import Exporter, Stage, StageEvent
+from ..models import ConfirmationRequest, Exporter, Stage, StageEvent
 from ..models.stages import StageEventStatus
 from ..pagination import paginate
 from ..reports.dashboard import dashboard_figures
 from .access import member_required
+from .exporter_status import exporter_flags
 
 
 @member_required
 def home(request):
     """Staff land on the programme dashboard; startup users on what needs attention today."""
     if request.user.is_programme_staff:
-        return render(request, "onboarding/dashboard.html", dashboard_figures(timezone.now()))
+        now = timezone.now()
+        figures = {**dashboard_figures(now), "confirmation_rates": ConfirmationRequest.objects.rate_table(now)}
+        return render(request, "onboarding/dashboard.html", figures)
     return startup_home(request)
 
 
@@ -56,5 +59,6 @@ def startup_home(request):
             "rejected": rejected,
             "withdrawn": withdrawn,
             "mine": mine,
+            "flags": exporter_flags(request.user),
         },
     )

@@ -27,7 +27,7 @@ def reminder_list(request):
     )
     reminders = (
         Reminder.objects.visible_to(request.user)
-        .select_related("recipient", "startup")
+        .select_related("recipient", "startup", "to_exporter")
         .annotate(exporter_count=Coalesce(Subquery(exporter_count), 0))
         .order_by("-created_at", "-pk")
     )

@@ -25,6 +25,7 @@ from ..services.progress import (
 from .access import object_view, report_refusal, staff_required
 from .commissions import safe_next
 from .downloads import list_export
+from .exporter_status import exporter_flags
 
 PER_PAGE = 25
 # reviews.js asks with this header: the answer is the decided (or refused) card, not a redirect.
@@ -61,7 +62,13 @@ def review_queue(request):
     errors = request.session.pop(CARD_ERRORS, {})
     now = timezone.now()
     events = [_prepare(e, now, errors.get(str(e.pk), "")) for e in page.object_list]
-    context = {"filter": filterset, "page": page, "events": events, "here": request.get_full_path()}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "events": events,
+        "here": request.get_full_path(),
+        "flags": exporter_flags(request.user, events),
+    }
     return render(request, "onboarding/review_queue.html", context)
 
 

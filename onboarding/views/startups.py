@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ..filters import STARTUP_SORTS, StartupFilter
 from ..forms.assignments import ReasonForm
 from ..forms.startups import StartupForm, StartupStatusForm
 from ..forms.users import MemberAddForm
-from ..models import Role, Startup
+from ..models import ConfirmationRequest, Role, Startup
 from ..pagination import paginate, sort
 from ..reports.exports import STARTUPS
 from ..services.startups import (
@@ -30,6 +31,9 @@ def startup_list(request):
     if export := list_export(request, startups, STARTUPS, "startups"):
         return export
     page = paginate(request, startups)
+    rates = ConfirmationRequest.objects.filter(startup__in=[s.pk for s in page.object_list]).rates(timezone.now())
+    for startup in page.object_list:
+        startup.confirmation = rates.get(startup.pk)
     return render(
         request,
         "onboarding/startup_list.html",

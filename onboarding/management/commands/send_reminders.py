@@ -69,12 +69,15 @@ class Command(BaseCommand):
         for reminder in undelivered:
             self.stderr.write(
                 f"Not delivered ({reminder.get_status_display().lower()}): {reminder.get_kind_display()} to"
-                f" {reminder.recipient.email} for {reminder.period_key}: {reminder.last_error}"
+                f" {reminder.address} for {reminder.period_key}: {reminder.last_error}"
             )
 
     def undelivered(self, moment: datetime, result) -> list[Reminder]:
         """What could not be delivered in the periods this sweep covers (also on /reminders/)."""
         periods = {p.period_key for p in result.created} | {daily_period(moment), weekly_period(moment)}
         return list(
-            Reminder.objects.filter(period_key__in=periods).undelivered().select_related("recipient").order_by("pk")
+            Reminder.objects.filter(period_key__in=periods)
+            .undelivered()
+            .select_related("recipient", "to_exporter")
+            .order_by("pk")
         )

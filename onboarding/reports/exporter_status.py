@@ -1,0 +1,204 @@
+"""What the exporter's status page says, in English or Hindi: their stages in plain words,
+the documents still needed, who helps them, and the questions about work logged with them.
+
+Only the exporter's own record: no other exporter, no commission, no staff notes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+
+from ..models import ConfirmationRequest, Exporter, ExporterLink, Stage
+from ..models.exporter_link import RATE_WINDOW
+
+LANGUAGES = ("en", "hi")
+
+TEXT = {
+    "en": {
+        "title": "Your export onboarding",
+        "switch": "हिंदी में देखें",
+        "switch_lang": "hi",
+        "done": "Done",
+        "now": "Now",
+        "next": "Next step",
+        "finished": "All steps are done. Well done!",
+        "steps": "Your steps",
+        "documents": "Documents still needed",
+        "documents_done": "All documents are received.",
+        "helper": "Who is helping you",
+        "call": "Call",
+        "helpline": "Programme helpline",
+        "unassigned": "No startup is helping you yet. We will tell you when one is chosen.",
+        "questions": "Please tell us",
+        "questions_none": "No questions for you right now.",
+        "yes": "Yes",
+        "no": "No",
+        "comment": "Comment (optional)",
+        "answered_yes": "You said yes",
+        "answered_no": "You said no",
+        "change": "Change answer",
+        "withdrawn": "The startup removed this record: nothing to answer.",
+        "no_contact": "Nobody has contacted me",
+        "no_contact_help": "Tap this if nobody from the startup has called or visited you.",
+        "messages": "Messages",
+        "opted_out": "You get no emails from us. Tap to get them again.",
+        "opt_in": "Send me messages again",
+        "opt_out": "Stop messages",
+        "opted_in": "We email you when something changes, at most once a day.",
+        "private": "This page is only for you. Do not share the link.",
+        "saved": "Thank you, your answer is saved.",
+        "unchanged": "Your answer was already saved.",
+        "flag_saved": "Thank you. The programme team will look into it.",
+        "messages_off": "You will get no more messages from us.",
+        "messages_on": "You will get messages again.",
+        "invalid_title": "This link is no longer valid",
+        "invalid": (
+            "Links stop working after some time, or when a new one is sent. "
+            "Ask the startup helping you, or call the programme helpline, for a new link."
+        ),
+        "errors": {
+            "unknown_answer": "Tap Yes or No.",
+            "not_yours": "This question is not on your page.",
+            "withdrawn": "The startup removed this record: nothing to answer.",
+            "too_late": "Answers can be changed for 7 days only.",
+            "too_long": "Please keep the comment under 500 letters.",
+            "no_startup": "No startup is helping you yet, so there is nobody to report.",
+            "unknown": "That did not work. Please try again.",
+        },
+    },
+    "hi": {
+        "title": "आपकी निर्यात ऑनबोर्डिंग",
+        "switch": "View in English",
+        "switch_lang": "en",
+        "done": "पूरा हुआ",
+        "now": "अभी",
+        "next": "अगला कदम",
+        "finished": "सभी कदम पूरे हो गए। बधाई!",
+        "steps": "आपके कदम",
+        "documents": "ये दस्तावेज़ अभी चाहिए",
+        "documents_done": "सभी दस्तावेज़ मिल गए हैं।",
+        "helper": "आपकी मदद कौन कर रहा है",
+        "call": "फ़ोन करें",
+        "helpline": "कार्यक्रम हेल्पलाइन",
+        "unassigned": "अभी कोई स्टार्टअप आपकी मदद नहीं कर रहा। चुने जाने पर हम आपको बताएँगे।",
+        "questions": "कृपया हमें बताएँ",
+        "questions_none": "अभी आपके लिए कोई सवाल नहीं है।",
+        "yes": "हाँ",
+        "no": "नहीं",
+        "comment": "टिप्पणी (ज़रूरी नहीं)",
+        "answered_yes": "आपने हाँ कहा",
+        "answered_no": "आपने नहीं कहा",
+        "change": "जवाब बदलें",
+        "withdrawn": "स्टार्टअप ने यह जानकारी हटा दी: जवाब की ज़रूरत नहीं।",
+        "no_contact": "किसी ने मुझसे संपर्क नहीं किया",
+        "no_contact_help": "अगर स्टार्टअप से किसी ने फ़ोन नहीं किया या मिलने नहीं आया, तो यह दबाएँ।",
+        "messages": "संदेश",
+        "opted_out": "आपको हमारे ईमेल नहीं आते। फिर से पाने के लिए दबाएँ।",
+        "opt_in": "मुझे फिर से संदेश भेजें",
+        "opt_out": "संदेश बंद करें",
+        "opted_in": "कुछ बदलने पर हम आपको ईमेल करते हैं, दिन में ज़्यादा से ज़्यादा एक बार।",
+        "private": "यह पेज सिर्फ़ आपके लिए है। लिंक किसी को न भेजें।",
+        "saved": "धन्यवाद, आपका जवाब सेव हो गया।",
+        "unchanged": "आपका जवाब पहले से सेव है।",
+        "flag_saved": "धन्यवाद। कार्यक्रम की टीम इसे देखेगी।",
+        "messages_off": "अब आपको हमसे कोई संदेश नहीं आएगा।",
+        "messages_on": "आपको फिर से संदेश आएँगे।",
+        "invalid_title": "यह लिंक अब काम नहीं करता",
+        "invalid": (
+            "लिंक कुछ समय बाद, या नया लिंक भेजे जाने पर, बंद हो जाता है। "
+            "नया लिंक अपनी मदद करने वाले स्टार्टअप से या कार्यक्रम हेल्पलाइन से माँगें।"
+        ),
+        "errors": {
+            "unknown_answer": "हाँ या नहीं दबाएँ।",
+            "not_yours": "यह सवाल आपके पेज पर नहीं है।",
+            "withdrawn": "स्टार्टअप ने यह जानकारी हटा दी: जवाब की ज़रूरत नहीं।",
+            "too_late": "जवाब सिर्फ़ 7 दिन तक बदला जा सकता है।",
+            "too_long": "कृपया टिप्पणी 500 अक्षरों से छोटी रखें।",
+            "no_startup": "अभी कोई स्टार्टअप आपकी मदद नहीं कर रहा।",
+            "unknown": "यह नहीं हो पाया। कृपया फिर से कोशिश करें।",
+        },
+    },
+}
+
+# The default stages (DOMAIN.md §2) in plain words; a stage added later shows its own name.
+STAGE_WORDS = {
+    "en": {
+        "assigned": "A startup is chosen to help you",
+        "contacted": "The startup has talked with you",
+        "documents_collected": "Your documents are collected",
+        "account_created": "Your Alibaba.com account is made",
+        "membership_active": "Your paid membership is active",
+        "storefront_live": "Your online shop (storefront) is live",
+        "products_listed": "Your products are on the site",
+        "trade_assurance": "Trade Assurance (buyer protection) is on",
+        "first_inquiry": "You got your first buyer enquiry",
+        "first_order": "You got your first order",
+    },
+    "hi": {
+        "assigned": "आपकी मदद के लिए स्टार्टअप चुना गया",
+        "contacted": "स्टार्टअप ने आपसे बात की",
+        "documents_collected": "आपके दस्तावेज़ जमा हो गए",
+        "account_created": "आपका Alibaba.com खाता बन गया",
+        "membership_active": "आपकी सदस्यता चालू हो गई",
+        "storefront_live": "आपकी ऑनलाइन दुकान (स्टोरफ़्रंट) चालू हो गई",
+        "products_listed": "आपके उत्पाद साइट पर आ गए",
+        "trade_assurance": "ट्रेड एश्योरेंस (खरीदार सुरक्षा) चालू है",
+        "first_inquiry": "आपको पहली खरीदार पूछताछ मिली",
+        "first_order": "आपको पहला ऑर्डर मिला",
+    },
+}
+DOCUMENTS = {
+    "en": ["GST certificate", "IEC (Import Export Code)", "Bank proof (a cancelled cheque)", "Product catalogue"],
+    "hi": ["जीएसटी प्रमाणपत्र", "आईईसी (आयात-निर्यात कोड)", "बैंक का प्रमाण (रद्द किया हुआ चेक)", "उत्पादों की सूची (कैटलॉग)"],
+}
+
+
+def language_of(choice: str | None, exporter: Exporter | None = None) -> str:
+    """The page's language: the exporter's choice, else their preferred language if Hindi."""
+    if choice in LANGUAGES:
+        return choice
+    return "hi" if exporter is not None and exporter.preferred_language == "hi" else "en"
+
+
+def _steps(exporter: Exporter, stages: list[Stage], lang: str) -> tuple[list[dict], dict | None]:
+    current = exporter.current_stage.order if exporter.current_stage else 0
+    words = STAGE_WORDS[lang]
+    steps = [{"name": words.get(s.code, s.name), "done": s.order <= current, "now": s.order == current} for s in stages]
+    upcoming = next((step for step in steps if not step["done"]), None)
+    return steps, upcoming
+
+
+def _questions(exporter: Exporter, now: datetime, lang: str) -> list[dict]:
+    """The exporter's questions of the last 90 days (one query), unanswered first."""
+    rows = ConfirmationRequest.objects.filter(exporter=exporter, created_at__gte=now - RATE_WINDOW).select_related(
+        "startup", "stage_event"
+    )
+    shown = [
+        {"c": c, "text": c.question(lang), "withdrawn": c.withdrawn, "changeable": c.changeable(now)} for c in rows
+    ]
+    return sorted(shown, key=lambda q: (q["c"].answer != "", -q["c"].created_at.timestamp()))
+
+
+def status_page(link: ExporterLink, *, lang: str, now: datetime) -> dict:
+    """Everything the page shows, in three queries after the link's own."""
+    exporter = link.exporter
+    stages = list(Stage.objects.ordered())
+    steps, upcoming = _steps(exporter, stages, lang)
+    documents_order = next((s.order for s in stages if s.code == "documents_collected"), None)
+    current = exporter.current_stage.order if exporter.current_stage else 0
+    documents = DOCUMENTS[lang] if documents_order is not None and current < documents_order else []
+    return {
+        "t": TEXT[lang],
+        "lang": lang,
+        "exporter": exporter,
+        "startup": exporter.startup,
+        "agent": exporter.agent,
+        "steps": steps,
+        "upcoming": upcoming,
+        "documents": documents,
+        "questions": _questions(exporter, now, lang),
+        "helpline": settings.PROGRAMME_HELPLINE,
+        "opted_out": link.opted_out,
+    }

@@ -1,0 +1,278 @@
+"""The exporter in the loop: their status link (made, rotated, sent), the daily message that
+carries it, the questions about work logged with them, and their answers.
+
+Exporters have no account: the status page acts for them through a link, so the functions
+they trigger take the link (already checked by the page) instead of an actor. Refusals they
+can meet carry a `code` the page words in the exporter's language.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ..models import Activity, ConfirmationRequest, Exporter, ExporterLink, LinkUse, Reminder, StageEvent, User
+from ..models.exporter_link import (
+    ANSWER_CHANGEABLE,
+    CONFIRMED_KINDS,
+    CONFIRMED_STAGES,
+    Answer,
+    ConfirmationKind,
+    new_key,
+)
+from ..models.reminders import ReminderKind, daily_period, period_end
+from .audit import as_actor
+from .outbox import reminders_queue
+from .reminders import link_exporters
+
+COMMENT_MAX = 500
+
+
+def exporter_link_get(*, exporter: Exporter) -> ExporterLink:
+    """The exporter's link, made on first need (a new random key)."""
+    link, _created = ExporterLink.objects.get_or_create(exporter=exporter)
+    return link
+
+
+def exporter_news(*, exporter_id: int, now: datetime | None = None) -> None:
+    """Note, in the caller's transaction, that the exporter has something new to be told
+    (assignment, stage change, a question): the next daily message carries it."""
+    now = now or timezone.now()
+    if not ExporterLink.objects.filter(exporter_id=exporter_id).update(news_at=now):
+        with transaction.atomic():  # a savepoint: a concurrent first link is not an error
+            ExporterLink.objects.get_or_create(exporter_id=exporter_id, defaults={"news_at": now})
+
+
+def exporters_news(*, exporter_ids: list[int], now: datetime) -> None:
+    """`exporter_news` for many exporters at once (auto-assignment): one upsert statement
+    (INSERT … ON CONFLICT (exporter) DO UPDATE SET news_at) per 5,000 exporters."""
+    links = [ExporterLink(exporter_id=pk, news_at=now) for pk in exporter_ids]
+    ExporterLink.objects.bulk_create(
+        links, update_conflicts=True, unique_fields=["exporter"], update_fields=["news_at"], batch_size=5000
+    )
+
+
+@transaction.atomic
+def exporter_link_rotate(*, actor: User, exporter: Exporter) -> ExporterLink:
+    """Revoke every link sent so far: a new key; the history row names who did it."""
+    if not actor.is_programme_staff:
+        raise PermissionDenied("Only programme staff can revoke an exporter's link.")
+    link = exporter_link_get(exporter=exporter)
+    link = ExporterLink.objects.select_for_update().get(pk=link.pk)
+    link.key, link.rotated_at = new_key(), timezone.now()
+    as_actor(link, actor).save(update_fields=["key", "rotated_at"])
+    return link
+
+
+def _message(*, kind: str, exporter: Exporter, now: datetime) -> Reminder:
+    reminder = Reminder.objects.create(
+        kind=kind,
+        to_exporter=exporter,
+        startup_id=exporter.startup_id,
+        period_key=daily_period(now),
+        next_attempt_at=now,
+        retry_until=period_end(kind, now),
+        queued_at=now,  # leased: the send task is queued after commit
+    )
+    reminder.exporters.add(exporter)
+    reminders_queue(reminder_ids=[reminder.pk], lease=now)
+    return reminder
+
+
+@transaction.atomic
+def exporter_link_resend(*, actor: User, exporter: Exporter) -> Reminder:
+    """Email the exporter their link now, through the outbox; at most once a day."""
+    if not (actor.is_programme_staff or exporter.startup_id == getattr(actor.active_membership, "startup_id", None)):
+        raise PermissionDenied
+    if not exporter.contact_email:
+        raise ValidationError("This exporter has no email address: add one, or share the link or QR code.")
+    if exporter_link_get(exporter=exporter).opted_out:
+        raise ValidationError("The exporter asked for no messages: share the link or QR code in person instead.")
+    try:
+        with transaction.atomic():
+            return _message(kind=ReminderKind.EXPORTER_LINK, exporter=exporter, now=timezone.now())
+    except IntegrityError:
+        raise ValidationError("The link was already sent again today: it can be sent again tomorrow.") from None
+
+
+@transaction.atomic
+def exporter_digests_plan(*, now: datetime, limit: int = 5000) -> int:
+    """Plan today's message to each exporter with news since their last one (not opted out,
+    with an email), and queue the sends. Idempotent: one per exporter per day."""
+    period = daily_period(now)
+    already = Reminder.objects.filter(kind=ReminderKind.EXPORTER_DIGEST, period_key=period)
+    due = list(
+        ExporterLink.objects.filter(opted_out_at__isnull=True, news_at__isnull=False)
+        .filter(Q(told_at__isnull=True) | Q(news_at__gt=F("told_at")))
+        .exclude(exporter__contact_email="")
+        .exclude(exporter_id__in=already.values("to_exporter_id"))
+        .order_by("pk")
+        .values_list("pk", "exporter_id", "exporter__startup_id")[:limit]
+    )
+    if not due:
+        return 0
+    lease, until = timezone.now(), period_end(ReminderKind.EXPORTER_DIGEST, now)
+    rows = [
+        Reminder(
+            kind=ReminderKind.EXPORTER_DIGEST,
+            to_exporter_id=exporter_id,
+            startup_id=startup_id,
+            period_key=period,
+            next_attempt_at=lease,
+            retry_until=until,
+            queued_at=lease,
+        )
+        for _pk, exporter_id, startup_id in due
+    ]
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)  # a concurrent run's rows win
+    made = list(already.filter(queued_at=lease).values_list("pk", "to_exporter_id"))
+    told = {exporter_id for _pk, exporter_id in made}
+    link_exporters(made)
+    ExporterLink.objects.filter(exporter_id__in=told).update(told_at=lease)
+    reminders_queue(reminder_ids=[pk for pk, _ in made], lease=lease)
+    return len(made)
+
+
+# --- Questions to the exporter ------------------------------------------------------------
+
+
+def confirmation_ask_activity(*, activity: Activity) -> ConfirmationRequest | None:
+    """In the caller's transaction: ask the exporter whether a logged call, visit or
+    training happened (nothing for other work)."""
+    if activity.kind not in CONFIRMED_KINDS:
+        return None
+    person = (activity.user.get_full_name() or "") if activity.user else ""
+    now = timezone.now()
+    asked = ConfirmationRequest.objects.create(
+        exporter_id=activity.exporter_id,
+        startup_id=activity.startup_id,
+        activity=activity,
+        kind=activity.kind,
+        person=person[:150],
+        occurred_at=activity.occurred_at,
+        created_at=now,
+    )
+    exporter_news(exporter_id=activity.exporter_id, now=now)
+    return asked
+
+
+def confirmation_ask_milestone(*, event: StageEvent) -> ConfirmationRequest | None:
+    """In the caller's transaction: ask about a claimed milestone the exporter can see
+    for themselves (their storefront is live)."""
+    if event.stage.code not in CONFIRMED_STAGES or event.startup_id is None:
+        return None
+    person = (event.submitted_by.get_full_name() or "") if event.submitted_by else ""
+    asked = ConfirmationRequest.objects.create(
+        exporter_id=event.exporter_id,
+        startup_id=event.startup_id,
+        stage_event=event,
+        kind=ConfirmationKind.MILESTONE,
+        person=person[:150],
+        what=event.stage.code,
+        occurred_at=event.submitted_at,
+        created_at=event.submitted_at,
+    )
+    exporter_news(exporter_id=event.exporter_id, now=event.submitted_at)
+    return asked
+
+
+# --- What the exporter does on the status page --------------------------------------------
+
+
+def _clean_comment(comment: str) -> str:
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise ValidationError("too_long", code="too_long")
+    return comment
+
+
+@transaction.atomic
+def confirmation_answer(*, link: ExporterLink, confirmation_id: int, answer: str, comment: str = "") -> bool:
+    """Record the exporter's yes or no (and comment) on one of their own questions.
+    Returns False when nothing changed (the same answer tapped again)."""
+    if answer not in Answer.values:
+        raise ValidationError("unknown_answer", code="unknown_answer")
+    comment = _clean_comment(comment)
+    asked = (
+        ConfirmationRequest.objects.select_for_update(of=("self",))
+        .select_related("stage_event")
+        .filter(exporter_id=link.exporter_id, pk=confirmation_id)
+        .first()
+    )
+    if asked is None:
+        raise ValidationError("not_yours", code="not_yours")
+    now = timezone.now()
+    if asked.withdrawn:
+        raise ValidationError("withdrawn", code="withdrawn")
+    if not asked.changeable(now):
+        raise ValidationError("too_late", code="too_late")
+    if asked.answer == answer and asked.comment == comment:
+        return False
+    asked.answer, asked.comment, asked.answered_at = answer, comment, now
+    asked.first_answered_at = asked.first_answered_at or now
+    asked.save(update_fields=["answer", "comment", "answered_at", "first_answered_at"])
+    return True
+
+
+@transaction.atomic
+def exporter_report_no_contact(*, link: ExporterLink, comment: str = "") -> ConfirmationRequest:
+    """ "Nobody has contacted me": a flag against the startup holding the exporter. Tapped
+    again within a week it updates the same flag."""
+    comment = _clean_comment(comment)
+    exporter = Exporter.objects.select_for_update().get(pk=link.exporter_id)
+    if exporter.startup_id is None:
+        raise ValidationError("no_startup", code="no_startup")
+    now = timezone.now()
+    recent = (
+        ConfirmationRequest.objects.filter(
+            exporter=exporter, startup_id=exporter.startup_id, kind=ConfirmationKind.NO_CONTACT
+        )
+        .filter(created_at__gte=now - ANSWER_CHANGEABLE)
+        .first()
+    )
+    if recent is not None:
+        if comment and comment != recent.comment:
+            recent.comment, recent.answered_at = comment, now
+            recent.save(update_fields=["comment", "answered_at"])
+        return recent
+    return ConfirmationRequest.objects.create(
+        exporter=exporter,
+        startup_id=exporter.startup_id,
+        kind=ConfirmationKind.NO_CONTACT,
+        answer=Answer.NO,
+        comment=comment,
+        occurred_at=now,
+        created_at=now,
+        first_answered_at=now,
+        answered_at=now,
+    )
+
+
+@transaction.atomic
+def exporter_opt_out(*, link: ExporterLink, opt_out: bool) -> ExporterLink:
+    """Stop (or restart) every message to the exporter; the senders check it at send time."""
+    link = ExporterLink.objects.select_for_update().get(pk=link.pk)
+    link.opted_out_at = timezone.now() if opt_out else None
+    link.save(update_fields=["opted_out_at"])
+    return link
+
+
+def network_of(address: str) -> str:
+    """The client's /24 (IPv4) or /48 (IPv6), never the full address; "" when unreadable."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return ""
+    return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
+
+
+def link_use_record(*, link: ExporterLink, address: str, action: str) -> LinkUse:
+    """Log one use of the link (time, network, what was done) for the exporter's timeline."""
+    return LinkUse.objects.create(
+        exporter_id=link.exporter_id, at=timezone.now(), network=network_of(address), action=action[:40]
+    )

@@ -1,0 +1,157 @@
+"""The exporter's status page by signed link (no account), and the link's panel for staff and
+the assigned startup on the exporter page: copy, QR code, send again, revoke.
+
+`/e/<token>/` is the only URL that reads a token. It is public: anonymous visitors pass the
+two-factor middleware and no login is asked; a bad, expired or revoked token gets the same
+plain page, never data.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from ..models import ConfirmationRequest, Exporter, ExporterLink
+from ..models.users import EVERYONE
+from ..reports.exporter_status import LANGUAGES, TEXT, language_of, status_page
+from ..services.exporter_link import (
+    confirmation_answer,
+    exporter_link_get,
+    exporter_link_resend,
+    exporter_link_rotate,
+    exporter_opt_out,
+    exporter_report_no_contact,
+    link_use_record,
+)
+from .access import STAFF, object_view, report_refusal
+from .throttling import client_ip
+
+LANG_COOKIE = "exporter_lang"
+
+
+def _private(response):
+    """The token is in the address: no referrer to other sites, no search engine, no cache.
+    ("same-origin", not "no-referrer": with that, browsers post forms with `Origin: null`,
+    which Django's CSRF check rightly refuses.)"""
+    response["Referrer-Policy"] = "same-origin"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+def exporter_status(request, token: str):
+    """GET: the exporter's page; POST: one of their taps (answer, flag, messages on/off)."""
+    link = ExporterLink.objects.from_token(token)
+    chosen = request.GET.get("lang")
+    lang = language_of(chosen or request.COOKIES.get(LANG_COOKIE), link.exporter if link else None)
+    if link is None:
+        context = {"t": TEXT[lang], "lang": lang, "helpline": settings.PROGRAMME_HELPLINE}
+        return _private(render(request, "exporter_status/invalid.html", context, status=404))
+    if request.method == "POST":
+        return _private(_act(request, link, lang))
+    link_use_record(link=link, address=client_ip(request) or "", action="opened the page")
+    response = render(request, "exporter_status/status.html", status_page(link, lang=lang, now=timezone.now()))
+    if chosen in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=int(timedelta(days=365).total_seconds()),
+            path="/e/",
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+    return _private(response)
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 12 else None
+
+
+def _act(request, link: ExporterLink, lang: str):
+    t = TEXT[lang]
+    action, post = request.POST.get("action", ""), request.POST
+    try:
+        if action == "answer":
+            answer = post.get("answer", "")
+            changed = confirmation_answer(
+                link=link, confirmation_id=_number(post.get("question")), answer=answer, comment=post.get("comment", "")
+            )
+            text = t["saved"] if changed else t["unchanged"]
+            action = f"answered {answer} (question {_number(post.get('question'))})"
+        elif action == "no_contact":
+            exporter_report_no_contact(link=link, comment=post.get("comment", ""))
+            text, action = t["flag_saved"], "said nobody has contacted them"
+        elif action in ("opt_out", "opt_in"):
+            exporter_opt_out(link=link, opt_out=action == "opt_out")
+            text = t["messages_off"] if action == "opt_out" else t["messages_on"]
+            action = "stopped messages" if action == "opt_out" else "asked for messages again"
+        else:
+            raise ValidationError("unknown", code="unknown")
+    except ValidationError as refusal:
+        code = getattr(refusal, "code", None) or "unknown"
+        messages.error(request, t["errors"].get(code, t["errors"]["unknown"]))
+        action = f"tap refused ({code})"
+    else:
+        messages.success(request, text)
+    link_use_record(link=link, address=client_ip(request) or "", action=action)
+    return redirect(request.path)
+
+
+# --- The link's panel for staff and the assigned startup ----------------------------------
+
+
+def link_panel(request, exporter: Exporter) -> dict:
+    """The exporter's link as text and as a QR code (SVG drawn here: no script, no request
+    elsewhere), for the exporter page of staff and the startup holding the exporter."""
+    link = exporter_link_get(exporter=exporter)
+    url = request.build_absolute_uri(reverse("onboarding:exporter-status", args=[link.token()]))
+    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
+    # The SVG holds only the code's squares as path data, made from our own URL.
+    return {"url": url, "qr": mark_safe(svg), "link": link, "days": settings.EXPORTER_LINK_DAYS}
+
+
+@object_view(Exporter, *EVERYONE)
+@require_POST
+def exporter_link_resend_view(request, pk: int):
+    exporter = get_object_or_404(Exporter.objects.visible_to(request.user), pk=pk)
+    try:
+        exporter_link_resend(actor=request.user, exporter=exporter)
+    except (ValidationError, PermissionDenied) as refusal:
+        report_refusal(request, refusal)
+    else:
+        messages.success(request, f"The status link is on its way to {exporter.contact_email}.")
+    return redirect(exporter)
+
+
+@object_view(Exporter, *STAFF)
+@require_POST
+def exporter_link_rotate_view(request, pk: int):
+    exporter = get_object_or_404(Exporter.objects.visible_to(request.user), pk=pk)
+    exporter_link_rotate(actor=request.user, exporter=exporter)
+    messages.success(request, "Every link sent before no longer works. Share the new link below.")
+    return redirect(exporter)
+
+
+def exporter_flags(user, events=()) -> list[ConfirmationRequest]:
+    """For the review queue and a startup's home: the exporters' recent "No" answers that
+    `user` may see, and on each of `events` (claims) what its exporter said of the
+    startup's work (`exporter_verdict`). Two queries, whatever the page holds."""
+    events = list(events)
+    if events:
+        verdicts = ConfirmationRequest.objects.verdicts([(e.exporter_id, e.startup_id) for e in events])
+        for event in events:
+            event.exporter_verdict = verdicts.get((event.exporter_id, event.startup_id), "")
+    flagged = ConfirmationRequest.objects.visible_to(user).flagged().recent(timezone.now())
+    return list(flagged.for_page().order_by("-answered_at", "-pk")[:20])
