@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -140,3 +141,13 @@ def sweep_reminders_task(kinds: list[str] | None = None) -> dict:
 
     result = reminders_sweep(now=timezone.now(), kinds=tuple(kinds) if kinds else None)
     return {"created": len(result.created), "existing": result.existing, "requeued": result.requeued}
+
+
+@shared_task(base=PortalTask, acks_late=True)
+def refresh_summary_task(changed_at: str | None = None) -> str:
+    """Recount the programme summary: after a change (skipped when a recount that began
+    later is stored already) and every minute from beat."""
+    from .services.summary import summary_refresh
+
+    since = datetime.fromisoformat(changed_at) if changed_at else None
+    return summary_refresh(unless_since=since).as_of.isoformat()

@@ -266,6 +266,9 @@ CELERY_BEAT_SCHEDULE["outbox-recover"] = {
     "schedule": float(OUTBOX_RECOVER_EVERY),
 }
 
+# Every minute: recount the dashboard's programme summary ("stalled" moves with the clock).
+CELERY_BEAT_SCHEDULE["summary-refresh"] = {"task": "onboarding.tasks.refresh_summary_task", "schedule": 60.0}
+
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -7,6 +7,7 @@ from .reference import Sector
 from .reminders import Reminder
 from .stages import Stage, StageEvent
 from .startups import Startup, StartupMember
+from .summary import ProgrammeSummary
 from .throttling import ThrottleHit
 from .users import Role, User
 
@@ -17,6 +18,7 @@ __all__ = [
     "CommissionRule",
     "Exporter",
     "ImportBatch",
+    "ProgrammeSummary",
     "Reminder",
     "Role",
     "Sector",

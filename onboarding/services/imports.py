@@ -28,6 +28,7 @@ from ..models.imports import ImportStatus
 from ..spreadsheets import ImportFileError
 from ..validators import compact
 from .exporters import exporter_derived_fields
+from .summary import summary_changed
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +171,7 @@ def write_report(*, report: Report, actor: User | None, reason: str) -> tuple[in
             default_change_reason=reason,
             default_date=now,
         )
+    summary_changed()
     return len(new), len(updated)
 
 

@@ -13,6 +13,7 @@ from ..models.activities import ActivityKind
 from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField, StageEventStatus
 from .audit import as_actor
 from .commissions import commission_accrue
+from .summary import summary_changed
 
 # What an approved stage teaches us about the exporter's marketplace presence.
 EXPORTER_FIELDS_FROM_EVIDENCE = {
@@ -71,6 +72,7 @@ def activity_log(
     if exporter.last_activity_at is None or occurred_at > exporter.last_activity_at:
         exporter.last_activity_at = occurred_at
         exporter.save(update_fields=["last_activity_at"])
+        summary_changed()  # an exporter with fresh work is no longer stalled
     if kind in CONTACT_KINDS:
         _auto_contact(actor=actor, exporter=exporter, activity=activity)
     return activity
@@ -121,6 +123,7 @@ def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidenc
     # Submitting evidence is work on the exporter: it is not stalled while an officer reviews.
     exporter.last_activity_at = event.submitted_at
     exporter.save(update_fields=["last_activity_at"])
+    summary_changed()
     if stage.auto_approve:
         _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically for this stage.")
     return event
@@ -148,6 +151,7 @@ def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, no
     if source and getattr(event, source) not in (None, ""):
         setattr(exporter, target, getattr(event, source))
     as_actor(exporter, reviewer).save()
+    summary_changed()
     commission_accrue(event=event, actor=reviewer)
     return event
 
@@ -247,4 +251,5 @@ def exporter_set_stage(*, actor: User, exporter: Exporter, stage: Stage, reason:
     exporter.current_stage = stage
     exporter.stage_entered_at = now
     as_actor(exporter, actor).save()
+    summary_changed()
     return event

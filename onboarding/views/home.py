@@ -9,6 +9,7 @@ from ..models import Exporter, Stage, StageEvent
 from ..models.stages import StageEventStatus
 from ..pagination import paginate
 from ..reports.dashboard import dashboard_figures
+from ..services.summary import summary_current
 from .access import member_required
 
 
@@ -16,7 +17,8 @@ from .access import member_required
 def home(request):
     """Staff land on the programme dashboard; startup users on what needs attention today."""
     if request.user.is_programme_staff:
-        return render(request, "onboarding/dashboard.html", dashboard_figures(timezone.now()))
+        summary = summary_current()
+        return render(request, "onboarding/dashboard.html", dashboard_figures(summary.figures, summary.as_of))
     return startup_home(request)
 
 
