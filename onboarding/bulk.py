@@ -81,3 +81,37 @@ def write_history(
         return tuple(values)
 
     return copy_rows(history_model, [f.name for f in fields], (row(i) for i in instances))
+
+
+def copy_new(model: type[models.Model], instances: list[models.Model], *, actor, reason: str, when: datetime) -> int:
+    """Insert unsaved `instances` with their "+" history rows, as bulk_create_with_history
+    would, by COPY on PostgreSQL: ids are drawn from the table's sequence first (COPY
+    returns none), auto_now fields get `when`. A unique clash raises IntegrityError."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(instances, batch_size=BATCH)
+        return write_history(model, instances, actor=actor, reason=reason, when=when, history_type="+")
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, model._meta.pk.column, len(instances)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    fields = list(model._meta.concrete_fields)
+    stamped = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    for instance, pk in zip(instances, ids, strict=True):
+        instance.pk = pk
+        for attname in stamped:
+            setattr(instance, attname, when)
+        instance._state.adding = False
+
+    def row(instance) -> tuple:
+        values = [getattr(instance, f.attname) for f in fields]
+        return tuple(
+            Jsonb(v) if isinstance(f, models.JSONField) and v is not None else v
+            for f, v in zip(fields, values, strict=True)
+        )
+
+    with connection.wrap_database_errors:  # a clash surfaces as Django's IntegrityError
+        copy_rows(model, [f.name for f in fields], (row(i) for i in instances))
+        return write_history(model, instances, actor=actor, reason=reason, when=when, history_type="+")
