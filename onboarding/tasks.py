@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -171,3 +171,13 @@ def send_exporter_digests_task() -> dict:
     from .services.exporter_link import exporter_digests_plan
 
     return {"planned": exporter_digests_plan(now=timezone.now())}
+
+
+@shared_task(base=PortalTask, acks_late=True)
+def refresh_summary_task(changed_at: str | None = None) -> str:
+    """Recount the programme summary: after a change (skipped when a recount that began
+    later is stored already) and every minute from beat."""
+    from .services.summary import summary_refresh
+
+    since = datetime.fromisoformat(changed_at) if changed_at else None
+    return summary_refresh(unless_since=since).as_of.isoformat()

@@ -284,6 +284,8 @@ CELERY_BEAT_SCHEDULE["monthly-report"] = {
     "task": "onboarding.tasks.monthly_report_build_task",
     "schedule": crontab(minute=0, hour=6, day_of_month=1),
 }
+# Every minute: recount the dashboard's programme summary ("stalled" moves with the clock).
+CELERY_BEAT_SCHEDULE["summary-refresh"] = {"task": "onboarding.tasks.refresh_summary_task", "schedule": 60.0}
 
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -10,6 +10,7 @@ from .reference import Sector
 from .reminders import Reminder
 from .stages import Stage, StageEvent
 from .startups import Startup, StartupMember
+from .summary import ProgrammeSummary
 from .throttling import ThrottleHit
 from .users import Role, User
 
@@ -30,6 +31,7 @@ __all__ = [
     "Payout",
     "PayoutLine",
     "PayoutRun",
+    "ProgrammeSummary",
     "Reminder",
     "Role",
     "Sector",

@@ -1,14 +1,14 @@
 """The distribution report: how exporters spread over startups, states and sectors
-against the startups' capacity, so skew is visible. Five queries whatever the size."""
+against the startups' capacity, so skew is visible. The exporter counts come from the
+programme summary (`models/summary.py`), so no exporter is counted per request: the
+remaining queries read startups, their sectors and sectors, a few hundred rows at most."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 
-from django.db.models import Count, Q
-
-from ..models import Exporter, Sector, Startup
-from ..models.exporters import ExporterStatus
+from ..models import Sector, Startup
 from ..models.startups import StartupStatus
 from ..reference import state_name
 
@@ -21,9 +21,8 @@ def _percent(load: int, capacity: int) -> int:
     return round(100 * load / capacity)
 
 
-def startup_rows() -> list[dict]:
+def startup_rows(loads: dict[int, int]) -> list[dict]:
     """Active startups and any other startup still holding exporters, fullest first."""
-    loads = Exporter.objects.load_of()
     rows = []
     for s in Startup.objects.order_by("legal_name"):
         load = loads[s.pk]
@@ -49,14 +48,10 @@ def load_histogram(rows: list[dict]) -> dict:
     return {"label": "Active startups", "labels": list(counts), "values": list(counts.values())}
 
 
-def distribution_figures() -> dict:
-    startups = startup_rows()
-    exporters = (
-        Exporter.objects.filter(status=ExporterStatus.ACTIVE)
-        .order_by()
-        .values_list("state", "sector")
-        .annotate(n=Count("pk"), assigned=Count("pk", filter=Q(startup__isnull=False)))
-    )
+def distribution_figures(figures: dict, as_of: datetime) -> dict:
+    """The report from the summary's `figures` (computed at `as_of`) and the startups as they are."""
+    startups = startup_rows(defaultdict(int, dict(figures["loads"])))
+    exporters = figures["spread"]
     by_state = defaultdict(lambda: {"exporters": 0, "assigned": 0, "startups": 0, "capacity": 0, "load": 0})
     by_sector = defaultdict(lambda: {"exporters": 0, "assigned": 0, "startups": 0, "capacity": 0, "load": 0})
     for state, sector_id, n, assigned in exporters:
@@ -83,6 +78,7 @@ def distribution_figures() -> dict:
     sector_rows = _finish(by_sector, lambda pk: sectors[pk].name if pk in sectors else "No sector")
     top = state_rows[:15]
     return {
+        "as_of": as_of,
         "startups": startups,
         "states": state_rows,
         "sectors": sector_rows,

@@ -23,6 +23,7 @@ from ..models.startups import MemberRole
 from .audit import as_actor, require_reason
 from .exporter_link import exporter_news
 from .progress import claims_withdraw
+from .summary import summary_changed
 
 # What the receiving startup reads: the reason for a move is about the startup that lost the
 # exporter, so it is kept on that startup's closed assignment (staff see both), not shown here.
@@ -104,6 +105,7 @@ def exporter_assign(
     if exporter.startup_id:
         raise ValidationError({"startup": f"{exporter} is already with {exporter.startup}: reassign it with a reason."})
     _check_can_take(startup, [exporter])
+    summary_changed()
     return _open(
         exporter,
         startup=startup,
@@ -129,6 +131,7 @@ def exporter_reassign(*, actor: User | None, exporter: Exporter, startup: Startu
     current = Assignment.objects.open().select_for_update().filter(exporter=exporter).first()
     if current:
         _close(current, actor=actor, reason=EndReason.REASSIGNED, note=reason, now=now)
+    summary_changed()
     return _open(
         exporter,
         startup=startup,
@@ -163,6 +166,7 @@ def exporters_assign_bulk(*, actor: User | None, exporters: list[Exporter], star
         moved = exporter.pk in open_by_exporter
         why = MOVED_HERE if moved else reason.strip() or "Assigned by programme staff (bulk)"
         _open(exporter, startup=startup, actor=actor, how=AssignedHow.MANUAL, why=why, agent=None, stage=stage, now=now)
+    summary_changed()
     return len(locked)
 
 
@@ -179,6 +183,7 @@ def exporter_unassign(
     _close(current, actor=actor, reason=end_reason, note=reason, now=timezone.now())
     exporter.return_to_pool()
     as_actor(exporter, actor).save()
+    summary_changed()
     return current
 
 

@@ -30,6 +30,7 @@ from ..models import Assignment, Exporter, Sector, Stage, Startup, User
 from ..models.assignments import AssignedHow
 from ..reference import LANGUAGES, state_name
 from .exporter_link import exporters_news
+from .summary import summary_changed
 
 BATCH = 2000  # exporters per UPDATE when writing a plan
 # Score weights: a match on a heavier criterion beats any mix of lighter ones.
@@ -341,6 +342,7 @@ def _write_auto(accepted: list[Proposal], pool: dict[int, Exporter], actor: User
             startup=startup_of, agent=None, current_stage=stage, stage_entered_at=now, updated_at=now
         )
     write_history(Exporter, exporters, actor=actor, reason="auto-assignment", when=now, history_type="~")
+    summary_changed()
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.db import transaction
 from ..models import Exporter, Sector, User
 from ..reference import hs_section_for
 from .audit import as_actor
+from .summary import summary_changed
 
 
 def exporter_derived_fields(data: dict, sectors_by_code: dict[str, Sector] | None = None) -> dict:
@@ -27,6 +28,7 @@ def exporter_create(*, actor: User, data: dict) -> Exporter:
     """Register an exporter from cleaned form data; writes a history row."""
     exporter = as_actor(Exporter(**exporter_derived_fields(data)), actor)
     exporter.save()
+    summary_changed()
     return exporter
 
 
@@ -36,6 +38,7 @@ def exporter_update(*, actor: User, exporter: Exporter, data: dict) -> Exporter:
     for field, value in exporter_derived_fields(data).items():
         setattr(exporter, field, value)
     as_actor(exporter, actor).save()
+    summary_changed()
     return exporter
 
 

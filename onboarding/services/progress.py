@@ -17,6 +17,7 @@ from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField, StageEventStatus
 from .audit import as_actor
 from .commissions import commission_accrue
 from .exporter_link import confirmation_ask_activity, confirmation_ask_milestone, exporter_news
+from .summary import summary_changed
 
 # What an approved stage teaches us about the exporter's marketplace presence.
 EXPORTER_FIELDS_FROM_EVIDENCE = {
@@ -84,6 +85,7 @@ def activity_log(
     if exporter.last_activity_at is None or occurred_at > exporter.last_activity_at:
         exporter.last_activity_at = occurred_at
         exporter.save(update_fields=["last_activity_at"])
+        summary_changed()  # an exporter with fresh work is no longer stalled
     if kind in CONTACT_KINDS:
         _auto_contact(actor=actor, exporter=exporter, activity=activity)
     return activity
@@ -137,6 +139,7 @@ def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidenc
     # Submitting evidence is work on the exporter: it is not stalled while an officer reviews.
     exporter.last_activity_at = event.submitted_at
     exporter.save(update_fields=["last_activity_at"])
+    summary_changed()
     if stage.auto_approve:
         _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically for this stage.")
     return event
@@ -165,6 +168,7 @@ def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, no
     if source and getattr(event, source) not in (None, ""):
         setattr(exporter, target, getattr(event, source))
     as_actor(exporter, reviewer).save()
+    summary_changed()
     commission_accrue(event=event, actor=reviewer)
     return event
 
@@ -295,4 +299,5 @@ def exporter_set_stage(*, actor: User, exporter: Exporter, stage: Stage, reason:
     exporter.stage_entered_at = now
     as_actor(exporter, actor).save()
     exporter_news(exporter_id=exporter.pk, now=now)
+    summary_changed()
     return event

@@ -16,6 +16,7 @@ from ..models.startups import MemberRole, StartupStatus
 from .audit import as_actor, log_action, require_reason
 from .outbox import reminders_queue
 from .progress import claims_withdraw
+from .summary import summary_changed
 from .throttling import RESET_WINDOW, throttle_hit, throttle_key
 
 # Invitations a manager may send again to one person in an hour (the password-reset window).
@@ -147,6 +148,7 @@ def startup_release_exporters(
         e.return_to_pool()
         e.updated_at = now
     Exporter.objects.filter(pk__in=[e.pk for e in exporters]).update(**Exporter.POOL_FIELDS, updated_at=now)
+    summary_changed()
     Exporter.history.bulk_history_create(
         exporters, update=True, default_user=actor, default_change_reason=reason, default_date=now
     )

@@ -9,6 +9,7 @@ from ..models import ConfirmationRequest, Exporter, Stage, StageEvent
 from ..models.stages import StageEventStatus
 from ..pagination import paginate
 from ..reports.dashboard import dashboard_figures
+from ..services.summary import summary_current
 from .access import member_required
 from .exporter_status import exporter_flags
 
@@ -18,7 +19,9 @@ def home(request):
     """Staff land on the programme dashboard; startup users on what needs attention today."""
     if request.user.is_programme_staff:
         now = timezone.now()
-        figures = {**dashboard_figures(now), "confirmation_rates": ConfirmationRequest.objects.rate_table(now)}
+        summary = summary_current()
+        figures = dashboard_figures(summary.figures, summary.as_of)
+        figures["confirmation_rates"] = ConfirmationRequest.objects.rate_table(now)
         return render(request, "onboarding/dashboard.html", figures)
     return startup_home(request)
 

@@ -3,6 +3,7 @@ from django.shortcuts import render
 from ..models import Assignment
 from ..reports.distribution import distribution_figures
 from ..reports.exports import ASSIGNMENTS
+from ..services.summary import summary_current
 from .access import staff_required
 from .downloads import list_export
 
@@ -15,4 +16,5 @@ def distribution_report(request):
     history = Assignment.objects.order_by("-assigned_at", "-pk")
     if export := list_export(request, history, ASSIGNMENTS, "assignments"):
         return export
-    return render(request, "onboarding/report_distribution.html", distribution_figures())
+    summary = summary_current()
+    return render(request, "onboarding/report_distribution.html", distribution_figures(summary.figures, summary.as_of))

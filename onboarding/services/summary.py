@@ -1,0 +1,63 @@
+"""Keeping the programme summary current (the dashboard's and distribution report's figures).
+
+Services that move exporters (assign, unassign, stage changes, imports, new or edited
+exporters, logged work) call `summary_changed()`: after their transaction commits, a task
+recounts. Beat recounts every minute too, since "stalled" changes with the clock alone.
+A recount that began after a change was queued already counts it, so a burst of changes
+costs one or two recounts, not one each. Rebuilding a cache is no change of record: it is
+not audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..models import ProgrammeSummary
+from ..reports.dashboard import summary_figures
+from ..tasks import refresh_summary_task
+
+KEY = "programme"
+# Older than this, a page recounts itself (beat is down or no worker runs, as under
+# `make run` without Celery or in tests): figures are never far behind.
+MAX_AGE = timedelta(minutes=5)
+
+
+def summary_refresh(*, now: datetime | None = None, unless_since: datetime | None = None) -> ProgrammeSummary:
+    """Recount every exporter and store the figures, unless a recount that began at or
+    after `unless_since` is stored already (it saw every change committed before)."""
+    current = ProgrammeSummary.objects.filter(key=KEY).first()
+    if current is not None and unless_since is not None and current.as_of >= unless_since:
+        return current
+    as_of = now or timezone.now()
+    figures = summary_figures(as_of)
+    # A slower recount that began earlier must not overwrite a newer one.
+    if ProgrammeSummary.objects.filter(key=KEY, as_of__lte=as_of).update(as_of=as_of, figures=figures):
+        return ProgrammeSummary(key=KEY, as_of=as_of, figures=figures)
+    try:
+        with transaction.atomic():
+            return ProgrammeSummary.objects.create(key=KEY, as_of=as_of, figures=figures)
+    except IntegrityError:  # a concurrent recount stored a newer row first
+        return ProgrammeSummary.objects.get(key=KEY)
+
+
+def summary_current(*, now: datetime | None = None) -> ProgrammeSummary:
+    """The stored figures, recounted first when missing or older than MAX_AGE."""
+    now = now or timezone.now()
+    current = ProgrammeSummary.objects.filter(key=KEY).first()
+    if current is None or current.as_of < now - MAX_AGE:
+        current = summary_refresh(now=now)
+    return current
+
+
+def _publish_refresh() -> None:
+    # The time is taken at commit: a recount that began later sees the change.
+    refresh_summary_task.publish([[timezone.now().isoformat()]])
+
+
+def summary_changed() -> None:
+    """Have the figures recounted once the caller's transaction commits (a down broker is
+    logged, never raised). Call it once per service call, not per exporter moved."""
+    transaction.on_commit(_publish_refresh)

@@ -1,0 +1,135 @@
+"""The programme summary behind the dashboard and the distribution report: kept equal to a
+recount from scratch by the services that move exporters, and read in constant work."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from ..models import Exporter, ProgrammeSummary
+from ..reports.dashboard import summary_figures
+from ..services.assignments import exporter_unassign, exporters_assign_bulk
+from ..services.progress import activity_log, exporter_set_stage
+from ..services.summary import MAX_AGE, _publish_refresh, summary_current, summary_refresh
+from .factories import ExporterFactory, StartupFactory, assign, stage
+
+
+def stored() -> ProgrammeSummary:
+    return ProgrammeSummary.objects.get()
+
+
+def assert_matches_a_recount() -> None:
+    summary = stored()
+    assert summary.figures == summary_figures(summary.as_of)
+
+
+def test_assigning_moving_a_stage_and_unassigning_each_leave_the_summary_equal_to_a_recount(
+    admin_user, startup_a, django_capture_on_commit_callbacks
+):
+    exporters = ExporterFactory.create_batch(4)
+    summary_refresh()
+    with django_capture_on_commit_callbacks(execute=True):
+        assign(exporters[0], startup_a)
+    assert_matches_a_recount()
+    assert summary_figures(timezone.now()) != {"breakdown": [], "spread": [], "loads": []}
+    with django_capture_on_commit_callbacks(execute=True):
+        exporter_set_stage(actor=admin_user, exporter=exporters[0], stage=stage("account_created"), reason="seen live")
+    assert_matches_a_recount()
+    with django_capture_on_commit_callbacks(execute=True):
+        exporter_unassign(actor=admin_user, exporter=exporters[0], reason="wrong district")
+    assert_matches_a_recount()
+    assert stored().figures["loads"] == []
+
+
+def test_logged_work_recounts_so_an_exporter_is_no_longer_stalled(
+    admin_user, startup_a, manager_a, django_capture_on_commit_callbacks
+):
+    exporter = assign(ExporterFactory(), startup_a, entered=timezone.now() - timedelta(days=90))
+    summary_refresh()
+    assert sum(row[5] for row in stored().figures["breakdown"]) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_log(actor=manager_a, exporter=exporter, kind="call", occurred_at=timezone.now(), note="Called")
+    assert sum(row[5] for row in stored().figures["breakdown"]) == 0
+    assert_matches_a_recount()
+
+
+def test_a_bulk_assignment_queues_one_recount_not_one_per_exporter(
+    admin_user, startup_a, django_capture_on_commit_callbacks
+):
+    exporters = ExporterFactory.create_batch(5)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        exporters_assign_bulk(actor=admin_user, exporters=exporters, startup=startup_a)
+    assert [c for c in callbacks if c is _publish_refresh] == [_publish_refresh]
+
+
+def test_a_recount_queued_before_a_newer_recount_is_skipped(db):
+    queued = timezone.now()
+    newer = summary_refresh(now=queued + timedelta(seconds=5))
+    ExporterFactory()  # not counted: the skipped recount must not run
+    with CaptureQueriesContext(connection) as queries:
+        kept = summary_refresh(unless_since=queued)
+    assert kept.as_of == newer.as_of
+    assert len(queries) == 1
+
+
+def test_an_older_recount_never_overwrites_a_newer_one(db):
+    now = timezone.now()
+    summary_refresh(now=now)
+    ExporterFactory()
+    summary_refresh(now=now - timedelta(minutes=1))
+    assert stored().as_of == now
+    assert stored().figures["breakdown"] == []
+
+
+def test_the_dashboard_recounts_a_summary_older_than_its_limit(client_for, officer):
+    summary_refresh(now=timezone.now() - MAX_AGE - timedelta(seconds=1))
+    ExporterFactory()
+    response = client_for(officer).get(reverse("onboarding:home"))
+    assert response.context["totals"]["total"] == 1
+    assert b"figures-as-of" in response.content
+
+
+def test_the_dashboard_reads_a_fresh_summary_without_counting_exporters(client_for, officer):
+    ExporterFactory.create_batch(3)
+    summary_current()
+    client = client_for(officer)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("onboarding:home"))
+    assert response.status_code == 200
+    assert response.context["totals"]["total"] == 3
+    exporter_table = Exporter._meta.db_table
+    assert not [q for q in queries if f'FROM "{exporter_table}"' in q["sql"]]
+
+
+@pytest.mark.parametrize("name", ["onboarding:home", "onboarding:reports"])
+def test_the_dashboard_and_distribution_report_make_as_many_queries_with_more_exporters(
+    client_for, officer, name, django_assert_max_num_queries
+):
+    startups = StartupFactory.create_batch(2)
+    client = client_for(officer)
+    client.get(reverse(name))  # warm-up: the summary is counted and stored
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse(name))
+    for s in startups:
+        for e in ExporterFactory.create_batch(4):
+            assign(e, s)
+    summary_refresh()
+    with django_assert_max_num_queries(len(few)):
+        response = client.get(reverse(name))
+    assert response.status_code == 200
+
+
+def test_the_distribution_report_counts_from_the_summary(
+    client_for, officer, startup_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assign(ExporterFactory(state="27"), startup_a)
+        ExporterFactory(state="27")
+    response = client_for(officer).get(reverse("onboarding:reports"))
+    row = next(r for r in response.context["startups"] if r["startup"] == startup_a)
+    assert row["load"] == 1
+    state = next(r for r in response.context["states"] if r["key"] == "27")
+    assert (state["exporters"], state["assigned"], state["pool"]) == (2, 1, 1)
