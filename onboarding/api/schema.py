@@ -6,8 +6,10 @@ These serializers describe; they never validate (the forms do, see api/forms.py)
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from rest_framework import serializers
 
+from ..filters import MAX_ID
 from ..forms.fields import ListField
 from ..models import Exporter
 
@@ -49,9 +51,96 @@ def _describe(field: forms.Field) -> serializers.Field:
 _BODIES: dict[str, type[serializers.Serializer]] = {}
 
 
-def body_for(form_class, name: str, **form_kwargs) -> type[serializers.Serializer]:
-    """A Serializer class named `name` describing the form's fields (one class per name)."""
+def body_for(
+    form_class, name: str, extra: dict | None = None, optional: bool = False, **form_kwargs
+) -> type[serializers.Serializer]:
+    """A Serializer class named `name` describing the form's fields (one class per name), plus
+    `extra`: body fields the view reads itself. `optional`: which are required depends on the object."""
     if name not in _BODIES:
-        attrs = {field_name: _describe(field) for field_name, field in form_class(**form_kwargs).fields.items()}
+        fields = form_class(**form_kwargs).fields
+        for field in fields.values():
+            field.required = field.required and not optional
+        attrs = {field_name: _describe(field) for field_name, field in fields.items()}
+        attrs.update(extra or {})
         _BODIES[name] = type(name, (serializers.Serializer,), attrs)
     return _BODIES[name]
+
+
+# --- The error responses every operation declares (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) ---
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": (
+        "Every error has this shape. `detail` is for people, `code` for programs (`invalid`, "
+        "`not_authenticated`, `authentication_failed`, `permission_denied`, `not_found`, `conflict`, "
+        "`method_not_allowed`, `not_acceptable`, `unsupported_media_type`, `parse_error`, `throttled`), "
+        "`errors` lists messages field by field (`non_field_errors`: the request as a whole). "
+        "A 400 also repeats each field's messages at the top level (deprecated; gone in v2)."
+    ),
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["detail", "code", "errors"],
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+ERRORS = {
+    "400": "Invalid input (body, filter or page): `errors` says why, field by field. Nothing was written.",
+    "401": "No token or session, or the token is unknown, expired or revoked.",
+    "403": "Your role may not do this (or a session's CSRF token is missing).",
+    "404": "No such object, not one you can see, or no such page of the list.",
+    "406": "The `Accept` header asks for something other than JSON.",
+    "409": "The object's state forbids this now (e.g. the claim was already decided): reload it.",
+    "415": "The body's content type is not JSON, a form or multipart/form-data.",
+    "429": "Too many requests (e.g. failed sign-ins): the detail says when to try again.",
+}
+ID_BOUNDS = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+ID_PARAMETERS = {"id", "exporter", "startup", "sector"}
+
+
+def _error_statuses(method: str, operation: dict) -> list[str]:
+    params = {param["in"] for param in operation.get("parameters", [])}
+    statuses = ["401", "403", "406", "429"]
+    if "requestBody" in operation or "query" in params:
+        statuses.append("400")
+    if "path" in params or "query" in params:
+        statuses.append("404")  # a path id, or a page past the last
+    if method in ("post", "put", "patch", "delete"):
+        statuses += ["409", "415"]
+    return sorted(statuses)
+
+
+def _bound_parameters(operation: dict) -> None:
+    for param in operation.get("parameters", []):
+        if param["name"] in ID_PARAMETERS and param["schema"].get("type") == "integer":
+            param["schema"] = {**param["schema"], **ID_BOUNDS}
+        elif param["name"] == "page":
+            param["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+            param["description"] = f"A page of the list, from 1 ({settings.REST_FRAMEWORK['PAGE_SIZE']} a page)."
+
+
+def _closed_body(schema: dict) -> None:
+    schema["additionalProperties"] = False
+    schema["description"] = (schema.get("description", "") + " Any other field is refused with a 400.").strip()
+
+
+def errors_everywhere(result, generator, request, public):
+    """Declare the error responses and bounds the API really has, on every operation."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    for name, schema in components.items():
+        if name.endswith("Request") and schema.get("type") == "object":
+            _closed_body(schema)
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            _bound_parameters(operation)
+            for code in _error_statuses(method, operation):
+                operation["responses"].setdefault(
+                    code,
+                    {
+                        "description": ERRORS[code],
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+    return result

@@ -7,11 +7,12 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.serializers import IntegerField
 
-from ..filters import ExporterFilter, IdFilter, parse_id
+from ..filters import MAX_ID, ExporterFilter, IdFilter, parse_id
 from ..forms.exporters import ExporterForm
 from ..forms.progress import ActivityForm, ReviewForm, StageEvidenceForm
 from ..forms.startups import StartupForm
@@ -24,13 +25,17 @@ from ..services.exporters import exporter_create, exporter_update
 from ..services.progress import activity_log, stage_event_approve, stage_event_reject, stage_event_submit
 from ..services.startups import startup_create, startup_update
 from . import serializers as s
-from .binding import NON_FIELD, bind
+from .binding import Conflict, bind
 from .permissions import AdminWrites, HasRole, StaffWrites
 from .schema import body_for
 
 # Stage-agnostic description of the evidence body: which fields a stage requires is in /stages/.
 EVIDENCE_BODY = body_for(
-    StageEvidenceForm, "StageEvidenceRequest", stage=Stage(code="any", evidence_fields=list(EvidenceField))
+    StageEvidenceForm,
+    "StageEvidenceRequest",
+    optional=True,
+    extra={"exporter": IntegerField(min_value=1, max_value=MAX_ID, help_text="The exporter claimed for")},
+    stage=Stage(code="any", evidence_fields=list(EvidenceField)),
 )
 
 
@@ -44,6 +49,12 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """List and retrieve from a scoped queryset; subclasses add writes that call a service."""
 
     permission_classes = [HasRole]
+
+    def get_object(self):
+        # An id past the column's range (or "abc", 0) is no object: a 404 before any query.
+        if parse_id(self.kwargs.get(self.lookup_field)) is None:
+            raise NotFound()
+        return super().get_object()
 
     def respond(self, obj, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(obj).data, status=status_code)
@@ -205,17 +216,14 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
         stage = exporter.next_stage(list(Stage.objects.ordered()))
         if stage is None:
             raise ValidationError({"exporter": [f"{exporter} has reached the last stage."]})
-        form = bind(StageEvidenceForm, request, stage=stage)
+        form = bind(StageEvidenceForm, request, stage=stage, extra=("exporter",))
         event = stage_event_submit(actor=request.user, exporter=exporter, stage=stage, evidence=form.evidence())
         return self.respond(self.get_queryset().get(pk=event.pk), status.HTTP_201_CREATED)
 
     def _review(self, request, decide) -> Response:
         event = self.get_object()
         if event.status != StageEventStatus.SUBMITTED:
-            return Response(
-                {NON_FIELD: [f"This evidence is already {event.get_status_display().lower()}."]},
-                status=status.HTTP_409_CONFLICT,
-            )
+            raise Conflict(f"This evidence is already {event.get_status_display().lower()}.")
         form = bind(ReviewForm, request)
         decide(actor=request.user, event=event, note=form.cleaned_data["note"])
         return self.respond(self.get_queryset().get(pk=event.pk))
