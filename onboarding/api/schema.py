@@ -45,7 +45,9 @@ def _describe(field: forms.Field) -> serializers.Field:
             if serializer_type is serializers.DecimalField:
                 return serializer_type(max_digits=field.max_digits, decimal_places=field.decimal_places, **common)
             return serializer_type(**common)
-    return serializers.CharField(max_length=getattr(field, "max_length", None), **common)
+    # A required text field refuses "" (and blanks) even in a PATCH that sends it.
+    min_length = 1 if field.required else None
+    return serializers.CharField(max_length=getattr(field, "max_length", None), min_length=min_length, **common)
 
 
 _BODIES: dict[str, type[serializers.Serializer]] = {}

@@ -163,6 +163,8 @@ class StageEventSerializer(serializers.ModelSerializer):
     exporter = ExporterRefSerializer(read_only=True)
     startup = StartupRefSerializer(read_only=True, allow_null=True, help_text="The startup that made the claim")
     download_url = DownloadUrlField()
+    # A plain string: the stages that take no link store "", which is no URI.
+    evidence_url = serializers.CharField(read_only=True, help_text="The link given as evidence, or empty")
     stage = StageRefSerializer(read_only=True)
     submitted_by = UserRefSerializer(read_only=True, allow_null=True)
     reviewed_by = UserRefSerializer(read_only=True, allow_null=True)

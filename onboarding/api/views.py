@@ -11,6 +11,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.serializers import IntegerField
+from rest_framework.views import APIView
 
 from ..filters import MAX_ID, ExporterFilter, IdFilter, parse_id
 from ..forms.exporters import ExporterForm
@@ -275,3 +276,16 @@ class CommissionViewSet(ScopedViewSet):
 
     def get_queryset(self):
         return Commission.objects.visible_to(self.request.user).for_list()
+
+
+class NotFoundView(APIView):
+    """The API's answer to a path it does not have (the schema leaves it out)."""
+
+    permission_classes = []
+    schema = None
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound()
+
+
+not_found = NotFoundView.as_view(http_method_names=[])
