@@ -113,6 +113,7 @@ def test_every_operation_keeps_the_published_contract_for_each_persona(
     started = time.monotonic()
     failures, calls = contract_failures(live_server.url, AuthToken.objects.create(user=user)[1], objects)
     elapsed = time.monotonic() - started
+    print(f"\n{persona}: {calls} requests, {len(failures)} failures, {elapsed:.0f} s, seed {SEED}, {EXAMPLES} examples")
     assert calls >= 25 * EXAMPLES, f"only {calls} requests were made: did the schema lose its operations?"
     assert not failures, f"{len(failures)} contract failures in {calls} requests ({elapsed:.0f} s):\n\n" + "\n\n".join(
         failures
