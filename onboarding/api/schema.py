@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from .. import validators as v
 from ..filters import MAX_ID
 from ..forms.fields import ListField
 from ..models import Exporter
@@ -47,7 +49,40 @@ def _describe(field: forms.Field) -> serializers.Field:
             return serializer_type(**common)
     # A required text field refuses "" (and blanks) even in a PATCH that sends it.
     min_length = 1 if field.required else None
-    return serializers.CharField(max_length=getattr(field, "max_length", None), min_length=min_length, **common)
+    pattern = IDENTIFIER_PATTERNS.get(getattr(field, "cleaner", None))
+    if pattern and not field.required:
+        pattern = f"^$|{pattern}"
+    validators = [RegexValidator(pattern)] if pattern else []
+    return serializers.CharField(
+        max_length=getattr(field, "max_length", None), min_length=min_length, validators=validators, **common
+    )
+
+
+SEP = r"[\s.\-]*"
+
+
+def _any_case(token: str) -> str:
+    if token.startswith("["):
+        return token.replace("A-Z", "A-Za-z").replace("[LU]", "[LUlu]")
+    return f"[{token}{token.lower()}]" if token.isalpha() else token
+
+
+def _lenient(*tokens: str) -> str:
+    """A pattern for an identifier as the form's cleaner takes it: any case, with spaces, dots or
+    hyphens anywhere (they are dropped), e.g. "27 aapfu0939f 1zv" for a GSTIN."""
+    return "^" + SEP + SEP.join(_any_case(token) for token in tokens) + SEP + "$"
+
+
+_D, _L = "[0-9]", "[A-Z]"
+_PAN = [_L] * 5 + [_D] * 4 + [_L]
+# What the forms' IdentifierFields accept (validators.clean_*); check characters are checked there.
+IDENTIFIER_PATTERNS = {
+    v.clean_gstin: _lenient(*[_D] * 2, *_PAN, "[1-9A-Z]", "Z", "[0-9A-Z]"),
+    v.clean_pan: _lenient(*_PAN),
+    v.clean_dpiit: "^" + SEP + SEP.join(_any_case(c) for c in "DIPP") + f"(?:{SEP}[0-9]){{1,10}}" + SEP + "$",
+    v.clean_cin: _lenient("[LU]", *[_D] * 5, _L, _L, *[_D] * 4, _L, _L, _L, *[_D] * 6),
+    v.clean_pin_code: _lenient("[1-9]", *[_D] * 5),
+}
 
 
 _BODIES: dict[str, type[serializers.Serializer]] = {}
