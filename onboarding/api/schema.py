@@ -103,6 +103,34 @@ def body_for(
     return _BODIES[name]
 
 
+_GSTIN = "27AAPFU0939F1Z" + v.gstin_check_character("27AAPFU0939F1Z")
+EXAMPLES = {
+    "ExporterRequest": {
+        "legal_name": "Kaveri Handlooms LLP",
+        "gstin": _GSTIN,
+        "district": "Pune",
+        "pin_code": "411001",
+        "contact_mobile": "98123 45678",
+        "products": ["6109", "620342"],
+        "target_markets": ["US", "AE"],
+        "is_manufacturer": True,
+    },
+    "StartupRequest": {
+        "legal_name": "Gamma Growth Private Limited",
+        "dpiit_number": "DIPP77123",
+        "state": "29",
+        "city": "Bengaluru",
+        "contact_name": "Asha Rao",
+        "contact_email": "asha@gamma.example.in",
+        "contact_mobile": "9876501234",
+        "languages": ["en", "kn"],
+        "capacity": 30,
+        "accepting_assignments": True,
+        "status": "active",
+    },
+}
+
+
 # --- The error responses every operation declares (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) ---
 
 ERROR_SCHEMA = {
@@ -169,6 +197,8 @@ def errors_everywhere(result, generator, request, public):
     for name, schema in components.items():
         if name.endswith("Request") and schema.get("type") == "object":
             _closed_body(schema)
+        if name in EXAMPLES:
+            schema["example"] = EXAMPLES[name]  # a body the form accepts as it stands
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
             _bound_parameters(operation)

@@ -127,3 +127,10 @@ def test_the_schema_marks_references_that_can_be_empty_as_nullable(schema):
     exporter = schema["components"]["schemas"]["Exporter"]["properties"]
     assert exporter["startup"]["nullable"] and exporter["agent"]["nullable"] and exporter["sector"]["nullable"]
     assert schema["components"]["schemas"]["Activity"]["properties"]["user"]["nullable"]
+
+
+def test_the_schemas_example_bodies_are_accepted_as_they_stand(admin_user, schema):
+    for resource, name in (("exporters", "ExporterRequest"), ("startups", "StartupRequest")):
+        example = schema["components"]["schemas"][name]["example"]
+        response = api_for(admin_user).post(f"{API}/{resource}/", example, format="json")
+        assert response.status_code == 201, response.json()
