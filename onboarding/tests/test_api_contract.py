@@ -91,17 +91,23 @@ def contract_failures(base_url: str, token: str, objects: dict) -> tuple[list[st
         calls += 1
         case.call_and_validate(base_url=base_url, session=session, headers=headers, checks=CHECKS, timeout=30)
 
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        for mode, strategy in _strategies(operation, objects):
-            try:
-                _fuzz(strategy, call)
-            except hypothesis.errors.Unsatisfiable:
-                assert mode == "negative", f"{operation.path}: no valid request can be generated"
-                # Nothing to get wrong: an operation without parameters or body (e.g. GET /stages/).
-            except Exception as failure:  # a check's AssertionError or a transport error, with the case
-                failures.append(f"{operation.method.upper()} {operation.path} ({mode}):\n{failure}")
+    # Closed afterwards: a kept-alive connection holds a live-server thread and its database session.
+    with session:
+        for result in schema.get_all_operations():
+            _fuzz_operation(result.ok(), objects, call, failures)
     return failures, calls
+
+
+def _fuzz_operation(operation, objects: dict, call, failures: list[str]) -> None:
+    """Each mode of one operation; a failure is recorded with its case and the run goes on."""
+    for mode, strategy in _strategies(operation, objects):
+        try:
+            _fuzz(strategy, call)
+        except hypothesis.errors.Unsatisfiable:
+            assert mode == "negative", f"{operation.path}: no valid request can be generated"
+            # Nothing to get wrong: an operation without parameters or body (e.g. GET /stages/).
+        except Exception as failure:  # a check's AssertionError or a transport error, with the case
+            failures.append(f"{operation.method.upper()} {operation.path} ({mode}):\n{failure}")
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
