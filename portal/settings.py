@@ -323,6 +323,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation declares its error responses (one `Error` shape), id and page bounds, closed bodies.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "onboarding.api.schema.errors_everywhere",
+    ],
     # Several models have a "status" or "state": name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "StateEnum": "onboarding.reference.STATE_CHOICES",

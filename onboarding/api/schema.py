@@ -6,8 +6,12 @@ These serializers describe; they never validate (the forms do, see api/forms.py)
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from .. import validators as v
+from ..filters import MAX_ID
 from ..forms.fields import ListField
 from ..models import Exporter
 
@@ -43,15 +47,167 @@ def _describe(field: forms.Field) -> serializers.Field:
             if serializer_type is serializers.DecimalField:
                 return serializer_type(max_digits=field.max_digits, decimal_places=field.decimal_places, **common)
             return serializer_type(**common)
-    return serializers.CharField(max_length=getattr(field, "max_length", None), **common)
+    # A required text field refuses "" (and blanks) even in a PATCH that sends it.
+    min_length = 1 if field.required else None
+    pattern = IDENTIFIER_PATTERNS.get(getattr(field, "cleaner", None))
+    if pattern and not field.required:
+        pattern = f"^$|{pattern}"
+    validators = [RegexValidator(pattern)] if pattern else []
+    return serializers.CharField(
+        max_length=getattr(field, "max_length", None), min_length=min_length, validators=validators, **common
+    )
+
+
+SEP = r"[\s.\-]*"
+
+
+def _any_case(token: str) -> str:
+    if token.startswith("["):
+        return token.replace("A-Z", "A-Za-z").replace("[LU]", "[LUlu]")
+    return f"[{token}{token.lower()}]" if token.isalpha() else token
+
+
+def _lenient(*tokens: str) -> str:
+    """A pattern for an identifier as the form's cleaner takes it: any case, with spaces, dots or
+    hyphens anywhere (they are dropped), e.g. "27 aapfu0939f 1zv" for a GSTIN."""
+    return "^" + SEP + SEP.join(_any_case(token) for token in tokens) + SEP + "$"
+
+
+_D, _L = "[0-9]", "[A-Z]"
+_PAN = [_L] * 5 + [_D] * 4 + [_L]
+# What the forms' IdentifierFields accept (validators.clean_*); check characters are checked there.
+IDENTIFIER_PATTERNS = {
+    v.clean_gstin: _lenient(*[_D] * 2, *_PAN, "[1-9A-Z]", "Z", "[0-9A-Z]"),
+    v.clean_pan: _lenient(*_PAN),
+    v.clean_dpiit: "^" + SEP + SEP.join(_any_case(c) for c in "DIPP") + f"(?:{SEP}[0-9]){{1,10}}" + SEP + "$",
+    v.clean_cin: _lenient("[LU]", *[_D] * 5, _L, _L, *[_D] * 4, _L, _L, _L, *[_D] * 6),
+    v.clean_pin_code: _lenient("[1-9]", *[_D] * 5),
+}
 
 
 _BODIES: dict[str, type[serializers.Serializer]] = {}
 
 
-def body_for(form_class, name: str, **form_kwargs) -> type[serializers.Serializer]:
-    """A Serializer class named `name` describing the form's fields (one class per name)."""
+def body_for(
+    form_class, name: str, extra: dict | None = None, optional: bool = False, **form_kwargs
+) -> type[serializers.Serializer]:
+    """A Serializer class named `name` describing the form's fields (one class per name), plus
+    `extra`: body fields the view reads itself. `optional`: which are required depends on the object."""
     if name not in _BODIES:
-        attrs = {field_name: _describe(field) for field_name, field in form_class(**form_kwargs).fields.items()}
+        fields = form_class(**form_kwargs).fields
+        for field in fields.values():
+            field.required = field.required and not optional
+        attrs = {field_name: _describe(field) for field_name, field in fields.items()}
+        attrs.update(extra or {})
         _BODIES[name] = type(name, (serializers.Serializer,), attrs)
     return _BODIES[name]
+
+
+_GSTIN = "27AAPFU0939F1Z" + v.gstin_check_character("27AAPFU0939F1Z")
+EXAMPLES = {
+    "ExporterRequest": {
+        "legal_name": "Kaveri Handlooms LLP",
+        "gstin": _GSTIN,
+        "district": "Pune",
+        "pin_code": "411001",
+        "contact_mobile": "98123 45678",
+        "products": ["6109", "620342"],
+        "target_markets": ["US", "AE"],
+        "is_manufacturer": True,
+    },
+    "StartupRequest": {
+        "legal_name": "Gamma Growth Private Limited",
+        "dpiit_number": "DIPP77123",
+        "state": "29",
+        "city": "Bengaluru",
+        "contact_name": "Asha Rao",
+        "contact_email": "asha@gamma.example.in",
+        "contact_mobile": "9876501234",
+        "languages": ["en", "kn"],
+        "capacity": 30,
+        "accepting_assignments": True,
+        "status": "active",
+    },
+}
+
+
+# --- The error responses every operation declares (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) ---
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": (
+        "Every error has this shape. `detail` is for people, `code` for programs (`invalid`, "
+        "`not_authenticated`, `authentication_failed`, `permission_denied`, `not_found`, `conflict`, "
+        "`method_not_allowed`, `not_acceptable`, `unsupported_media_type`, `parse_error`, `throttled`), "
+        "`errors` lists messages field by field (`non_field_errors`: the request as a whole). "
+        "A 400 also repeats each field's messages at the top level (deprecated; gone in v2)."
+    ),
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["detail", "code", "errors"],
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+ERRORS = {
+    "400": "Invalid input (body, filter or page): `errors` says why, field by field. Nothing was written.",
+    "401": "No token or session, or the token is unknown, expired or revoked.",
+    "403": "Your role may not do this (or a session's CSRF token is missing).",
+    "404": "No such object, not one you can see, or no such page of the list.",
+    "406": "The `Accept` header asks for something other than JSON.",
+    "409": "The object's state forbids this now (e.g. the claim was already decided): reload it.",
+    "415": "The body's content type is not JSON, a form or multipart/form-data.",
+    "429": "Too many requests (e.g. failed sign-ins): the detail says when to try again.",
+}
+ID_BOUNDS = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+ID_PARAMETERS = {"id", "exporter", "startup", "sector"}
+
+
+def _error_statuses(method: str, operation: dict) -> list[str]:
+    params = {param["in"] for param in operation.get("parameters", [])}
+    statuses = ["401", "403", "406", "429"]
+    if "requestBody" in operation or "query" in params:
+        statuses.append("400")
+    if "path" in params or "query" in params:
+        statuses.append("404")  # a path id, or a page past the last
+    if method in ("post", "put", "patch", "delete"):
+        statuses += ["409", "415"]
+    return sorted(statuses)
+
+
+def _bound_parameters(operation: dict) -> None:
+    for param in operation.get("parameters", []):
+        if param["name"] in ID_PARAMETERS and param["schema"].get("type") == "integer":
+            param["schema"] = {**param["schema"], **ID_BOUNDS}
+        elif param["name"] == "page":
+            param["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+            param["description"] = f"A page of the list, from 1 ({settings.REST_FRAMEWORK['PAGE_SIZE']} a page)."
+
+
+def _closed_body(schema: dict) -> None:
+    schema["additionalProperties"] = False
+    schema["description"] = (schema.get("description", "") + " Any other field is refused with a 400.").strip()
+
+
+def errors_everywhere(result, generator, request, public):
+    """Declare the error responses and bounds the API really has, on every operation."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components["Error"] = ERROR_SCHEMA
+    for name, schema in components.items():
+        if name.endswith("Request") and schema.get("type") == "object":
+            _closed_body(schema)
+        if name in EXAMPLES:
+            schema["example"] = EXAMPLES[name]  # a body the form accepts as it stands
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            _bound_parameters(operation)
+            for code in _error_statuses(method, operation):
+                operation["responses"].setdefault(
+                    code,
+                    {
+                        "description": ERRORS[code],
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                    },
+                )
+    return result

@@ -78,10 +78,10 @@ class StartupSerializer(serializers.ModelSerializer):
 
 
 class ExporterSerializer(serializers.ModelSerializer):
-    startup = StartupRefSerializer(read_only=True)
-    agent = UserRefSerializer(read_only=True)
-    current_stage = StageRefSerializer(read_only=True)
-    sector = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    startup = StartupRefSerializer(read_only=True, allow_null=True)
+    agent = UserRefSerializer(read_only=True, allow_null=True)
+    current_stage = StageRefSerializer(read_only=True, allow_null=True)
+    sector = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Exporter
@@ -124,8 +124,8 @@ class ExporterSerializer(serializers.ModelSerializer):
 class AssignmentSerializer(serializers.ModelSerializer):
     exporter = ExporterRefSerializer(read_only=True)
     startup = StartupRefSerializer(read_only=True)
-    agent = UserRefSerializer(read_only=True)
-    assigned_by = UserRefSerializer(read_only=True)
+    agent = UserRefSerializer(read_only=True, allow_null=True)
+    assigned_by = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Assignment
@@ -161,11 +161,13 @@ class DownloadUrlField(serializers.Field):
 
 class StageEventSerializer(serializers.ModelSerializer):
     exporter = ExporterRefSerializer(read_only=True)
-    startup = StartupRefSerializer(read_only=True, help_text="The startup that made the claim")
+    startup = StartupRefSerializer(read_only=True, allow_null=True, help_text="The startup that made the claim")
     download_url = DownloadUrlField()
+    # A plain string: the stages that take no link store "", which is no URI.
+    evidence_url = serializers.CharField(read_only=True, help_text="The link given as evidence, or empty")
     stage = StageRefSerializer(read_only=True)
-    submitted_by = UserRefSerializer(read_only=True)
-    reviewed_by = UserRefSerializer(read_only=True)
+    submitted_by = UserRefSerializer(read_only=True, allow_null=True)
+    reviewed_by = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = StageEvent
@@ -197,7 +199,7 @@ class StageEventSerializer(serializers.ModelSerializer):
 class ActivitySerializer(serializers.ModelSerializer):
     exporter = ExporterRefSerializer(read_only=True)
     startup = StartupRefSerializer(read_only=True)
-    user = UserRefSerializer(read_only=True)
+    user = UserRefSerializer(read_only=True, allow_null=True)
     download_url = DownloadUrlField()
 
     class Meta:

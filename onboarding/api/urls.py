@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
 from . import views
@@ -18,4 +18,6 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", token_obtain, name="token"),
     *router.urls,
+    # Anything else under /api/v1/ (e.g. `/exporters/1.5/`) is a 404 in the API's error shape, not a page.
+    re_path(r"^.*/$", views.not_found, name="not-found"),
 ]

@@ -7,11 +7,13 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.serializers import IntegerField
+from rest_framework.views import APIView
 
-from ..filters import ExporterFilter, IdFilter, parse_id
+from ..filters import MAX_ID, ExporterFilter, IdFilter, parse_id
 from ..forms.exporters import ExporterForm
 from ..forms.progress import ActivityForm, ReviewForm, StageEvidenceForm
 from ..forms.startups import StartupForm
@@ -30,7 +32,11 @@ from .schema import body_for
 
 # Stage-agnostic description of the evidence body: which fields a stage requires is in /stages/.
 EVIDENCE_BODY = body_for(
-    StageEvidenceForm, "StageEvidenceRequest", stage=Stage(code="any", evidence_fields=list(EvidenceField))
+    StageEvidenceForm,
+    "StageEvidenceRequest",
+    optional=True,
+    extra={"exporter": IntegerField(min_value=1, max_value=MAX_ID, help_text="The exporter claimed for")},
+    stage=Stage(code="any", evidence_fields=list(EvidenceField)),
 )
 
 
@@ -44,6 +50,12 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """List and retrieve from a scoped queryset; subclasses add writes that call a service."""
 
     permission_classes = [HasRole]
+
+    def get_object(self):
+        # An id past the column's range (or "abc", 0) is no object: a 404 before any query.
+        if parse_id(self.kwargs.get(self.lookup_field)) is None:
+            raise NotFound()
+        return super().get_object()
 
     def respond(self, obj, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(obj).data, status=status_code)
@@ -205,7 +217,7 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
         stage = exporter.next_stage(list(Stage.objects.ordered()))
         if stage is None:
             raise ValidationError({"exporter": [f"{exporter} has reached the last stage."]})
-        form = bind(StageEvidenceForm, request, stage=stage)
+        form = bind(StageEvidenceForm, request, stage=stage, extra=("exporter",))
         event = stage_event_submit(actor=request.user, exporter=exporter, stage=stage, evidence=form.evidence())
         return self.respond(self.get_queryset().get(pk=event.pk), status.HTTP_201_CREATED)
 
@@ -263,3 +275,16 @@ class CommissionViewSet(ScopedViewSet):
 
     def get_queryset(self):
         return Commission.objects.visible_to(self.request.user).for_list()
+
+
+class NotFoundView(APIView):
+    """The API's answer to a path it does not have (the schema leaves it out)."""
+
+    permission_classes = []
+    schema = None
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound()
+
+
+not_found = NotFoundView.as_view(http_method_names=[])

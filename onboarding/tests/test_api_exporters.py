@@ -50,7 +50,8 @@ def test_filtering_by_another_startup_is_the_same_as_an_unknown_one(manager_b, s
     other = api.get(f"{API}/exporters/", {"startup": startup_a.pk})
     unknown = api.get(f"{API}/exporters/", {"startup": 987654})
     assert other.status_code == unknown.status_code == 400
-    assert other.json() == {"startup": unknown.json()["startup"]}
+    assert other.json() == unknown.json()
+    assert set(other.json()["errors"]) == {"startup"}
 
 
 def test_staff_register_and_edit_exporters_startups_cannot(officer, manager_a, exporter_a):

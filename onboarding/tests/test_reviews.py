@@ -137,7 +137,9 @@ def test_a_decided_claim_is_a_409_with_the_same_message_in_the_api(officer, admi
     stage_event_approve(actor=admin_user, event=event)
     response = api_for(officer).post(f"/api/v1/stage-events/{event.pk}/approve/", {}, format="json")
     assert response.status_code == 409
-    assert response.json() == {"non_field_errors": ["This claim is already approved: nothing was changed."]}
+    body = response.json()
+    assert body["detail"] == "This claim is already approved: nothing was changed."
+    assert body["code"] == "conflict"
 
 
 def test_a_decided_claim_in_place_is_a_409_card_with_the_warning(client_for, officer, admin_user, agent_a, startup_a):

@@ -281,7 +281,7 @@ def test_the_api_token_endpoint_asks_an_account_with_two_factor_for_its_code(adm
     refused = api.post(url, body, format="json")
     assert refused.status_code == 400 and "code" in refused.json()
     wrong = api.post(url, {**body, "code": "000000"}, format="json")
-    assert wrong.status_code == 400 and "not right" in wrong.json()["code"][0]
+    assert wrong.status_code == 400 and "not right" in wrong.json()["errors"]["code"][0]
     later.shift(5)  # past the wait a wrong code earns
     issued = api.post(url, {**body, "code": code_for(device)}, format="json")
     assert issued.status_code == 200 and issued.json()["token"]

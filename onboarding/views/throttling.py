@@ -60,7 +60,9 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     if api or request.headers.get("x-requested-with") == "XMLHttpRequest":
         detail = "Too many failed sign-ins for this account from your network."
         detail += f" Try again in {wait}, or reset your password." if wait else " Ask a programme admin to unlock it."
-        return JsonResponse({"detail": detail}, status=settings.AXES_HTTP_RESPONSE_CODE)
+        # The API's error shape (onboarding/api/binding.py `error_body`).
+        body = {"detail": detail, "code": "throttled", "errors": {}}
+        return JsonResponse(body, status=settings.AXES_HTTP_RESPONSE_CODE)
     return render(request, "registration/lockout.html", {"wait": wait}, status=settings.AXES_HTTP_RESPONSE_CODE)
 
 
