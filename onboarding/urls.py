@@ -27,6 +27,7 @@ urlpatterns = [
     path("startups/<int:pk>/members/new/", startups.startup_member_add_view, name="startup-member-add"),
     path("exporters/", exporters.exporter_list, name="exporter-list"),
     path("exporters/new/", exporters.exporter_create_view, name="exporter-create"),
+    path("exporters/lookup.json", exporters.exporter_lookup, name="exporter-lookup"),
     path("exporters/import/", imports.import_upload, name="exporter-import"),
     path("exporters/import/template.<str:kind>", imports.import_template, name="exporter-import-template"),
     path("exporters/import/<int:pk>/", imports.import_detail, name="exporter-import-detail"),

@@ -11,8 +11,14 @@ from django.utils import timezone
 from .. import validators as v
 from ..models import Stage
 from ..models.activities import ActivityKind
+from ..models.exporters import Exporter
 from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField
-from .fields import DateTimeLocalInput, PlainSelect, _country
+from .fields import DateTimeLocalInput, _country
+
+
+def exporter_label(exporter: Exporter) -> str:
+    """How an exporter is named in pickers: the name people use, then the GSTIN that tells twins apart."""
+    return f"{exporter} · {exporter.gstin}"
 
 
 class ActivityForm(forms.Form):
@@ -28,14 +34,44 @@ class ActivityForm(forms.Form):
         required=False, validators=[v.validate_attachment], help_text="PDF, image or Office file, up to 5 MB."
     )
 
-    def __init__(self, *args, exporter_choices=None, **kwargs):
+    def __init__(self, *args, exporter_choices=None, lookup_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        self.exporter_choices = exporter_choices
         if exporter_choices is not None:
-            self.fields = {
-                "exporter": forms.ModelChoiceField(queryset=exporter_choices, label="Exporter", widget=PlainSelect),
-                **self.fields,
-            }
+            # A type-ahead over the exporter list's search (static/js/typeahead.js fills the
+            # hidden id); without JavaScript the typed name or GSTIN is matched on the server.
+            search = forms.CharField(
+                label="Exporter",
+                max_length=200,
+                help_text="Type part of the name, the GSTIN, a phone number or the district.",
+                widget=forms.TextInput(
+                    attrs={"data-typeahead": lookup_url, "data-typeahead-target": "id_exporter", "autocomplete": "off"}
+                ),
+            )
+            picked = forms.CharField(required=False, widget=forms.HiddenInput)
+            self.fields = {"exporter_search": search, "exporter": picked, **self.fields}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.exporter_choices is None:
+            return cleaned
+        term = cleaned.pop("exporter_search", "")
+        picked = cleaned.get("exporter") or ""
+        # ASCII digits that fit a bigint; anything else is ignored and the typed text decides.
+        exporter_id = int(picked) if picked.isascii() and picked.isdigit() and len(picked) < 19 else None
+        chosen = self.exporter_choices.filter(pk=exporter_id).first() if exporter_id else None
+        if chosen is None and term:
+            matches = list(self.exporter_choices.search(term)[:2])
+            if len(matches) == 1:
+                chosen = matches[0]
+            else:
+                problem = "No exporter of yours matches" if not matches else "Several exporters match"
+                self.add_error("exporter_search", f"{problem} “{term}”: type more of the name, or the GSTIN.")
+        cleaned["exporter"] = chosen
+        if chosen is None and not self.has_error("exporter_search"):
+            self.add_error("exporter_search", "Choose the exporter you worked with.")
+        return cleaned
 
     # A time in year 1 cannot even be stored in UTC; anything before the programme is a typo.
     EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)

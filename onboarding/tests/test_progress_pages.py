@@ -138,7 +138,7 @@ def test_activity_list_query_count_is_constant(
 ):
     make_pipeline(startup_a, agent_a, rows)
     client = client_for(manager_a)
-    with django_assert_num_queries(7):  # session, user, membership, count, rows, team filter, exporter choices
+    with django_assert_num_queries(6):  # session, user, membership, count, rows, team filter (the picker asks later)
         response = client.get(reverse("onboarding:activity-list"))
     assert len(response.context["page"].object_list) == rows
 
@@ -191,12 +191,14 @@ def test_work_log_filters_by_startup_agent_kind_and_date(
     assert notes(since=(now - timedelta(days=2)).date().isoformat()) == ["A call", "B call"]
 
 
-def test_the_exporter_picker_is_a_labelled_escaped_select_of_the_startups_own(
+def test_the_exporter_picker_is_a_labelled_type_ahead_over_the_startups_own(
     client_for, manager_a, startup_a, exporter_b
 ):
     exporter = assign(ExporterFactory(legal_name="Rao & <Sons> LLP"), startup_a)
-    page = client_for(manager_a).get(reverse("onboarding:activity-list")).content.decode()
-    assert re.search(r'<label\s+for="id_exporter"', page)
-    assert '<select name="exporter" class="form-select" id="id_exporter" required>' in page
-    assert f'<option value="{exporter.pk}">Rao &amp; &lt;Sons&gt; LLP</option>' in page
+    client = client_for(manager_a)
+    page = client.get(reverse("onboarding:activity-list")).content.decode()
+    assert re.search(r'<label\s+for="id_exporter_search"', page)
+    assert '<select name="exporter"' not in page  # a type-ahead, not a list of every exporter
+    labels = client.get(reverse("onboarding:exporter-lookup"), {"q": "rao"}).json()["results"]
+    assert labels == [{"id": exporter.pk, "label": f"Rao & <Sons> LLP · {exporter.gstin}"}]
     assert exporter_b.legal_name not in page

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -34,8 +35,9 @@ def activity_list(request):
     filterset = ActivityFilter(request.GET, queryset=queryset, user=request.user)
     form = None
     if not request.user.is_programme_staff:
-        exporters = Exporter.objects.visible_to(request.user).only("pk", "legal_name", "trade_name")
-        form = ActivityForm(request.POST or None, request.FILES or None, exporter_choices=exporters)
+        exporters = Exporter.objects.visible_to(request.user)
+        lookup = reverse("onboarding:exporter-lookup")
+        form = ActivityForm(request.POST or None, request.FILES or None, exporter_choices=exporters, lookup_url=lookup)
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
             return _log(request, data.pop("exporter"), data, redirect_to="onboarding:activity-list")
