@@ -124,3 +124,9 @@ def send_weekly_startup(reminder, *, digest: dict, connection=None) -> str:
 def send_weekly_programme(reminder, *, digest: dict, connection=None) -> str:
     """The admins' weekly programme summary."""
     return _send_reminder("weekly_programme", reminder, connection, **digest)
+
+
+def send_notification(reminder, *, notification, connection=None) -> str:
+    """The email of one in-app notification: its title, text and link into the portal."""
+    link = settings.SITE_URL.rstrip("/") + notification.link if notification.link.startswith("/") else ""
+    return _send_reminder("notification", reminder, connection, notification=notification, link=link)

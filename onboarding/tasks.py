@@ -140,3 +140,11 @@ def sweep_reminders_task(kinds: list[str] | None = None) -> dict:
 
     result = reminders_sweep(now=timezone.now(), kinds=tuple(kinds) if kinds else None)
     return {"created": len(result.created), "existing": result.existing, "requeued": result.requeued}
+
+
+@shared_task(base=PortalTask, acks_late=True)
+def notify_evidence_waiting_task() -> int:
+    """From beat: tell officers (once a day) about evidence waiting beyond a day; safe to run again."""
+    from .services.notifications import notifications_evidence_waiting
+
+    return notifications_evidence_waiting(now=timezone.now())

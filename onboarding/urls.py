@@ -8,6 +8,7 @@ from .views import (
     files,
     home,
     imports,
+    notifications,
     progress,
     reports,
     startups,
@@ -73,7 +74,11 @@ urlpatterns += [
     # Uploaded files, each checked against who may see its record.
     path("files/evidence/<int:pk>/", files.evidence_file, name="file-evidence"),
     path("files/work/<int:pk>/", files.activity_file, name="file-activity"),
+    path("files/evidence-documents/<int:pk>/", files.evidence_document_file, name="file-evidence-document"),
     path("account/preferences/", reminder_views.preferences, name="preferences"),
+    path("notifications/", notifications.notification_list, name="notification-list"),
+    path("notifications/read/", notifications.notification_read_all, name="notification-read-all"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification-open"),
 ]
 
 # A person's API tokens.

@@ -3,9 +3,10 @@ from .assignments import Assignment
 from .commissions import Commission, CommissionRule
 from .exporters import Exporter
 from .imports import ImportBatch
+from .notifications import Notification
 from .reference import Sector
 from .reminders import Reminder
-from .stages import Stage, StageEvent
+from .stages import EvidenceDocument, Stage, StageEvent
 from .startups import Startup, StartupMember
 from .throttling import ThrottleHit
 from .users import Role, User
@@ -15,8 +16,10 @@ __all__ = [
     "Assignment",
     "Commission",
     "CommissionRule",
+    "EvidenceDocument",
     "Exporter",
     "ImportBatch",
+    "Notification",
     "Reminder",
     "Role",
     "Sector",

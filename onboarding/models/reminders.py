@@ -23,6 +23,8 @@ class ReminderKind(models.TextChoices):
     UNDELIVERED = "undelivered", "Messages that could not be delivered"
     # Not planned by the sweep: written when a person is added to a startup's team.
     INVITATION = "invitation", "Set-password invitation"
+    # Written with each in-app notification (services/notifications.py), one per notice.
+    NOTIFICATION = "notification", "Notification"
 
 
 DAILY_KINDS = (

@@ -21,6 +21,7 @@ from ..models.assignments import AssignedHow, EndReason
 from ..models.exporters import ExporterStatus
 from ..models.startups import MemberRole
 from .audit import as_actor, require_reason
+from .notifications import notify_exporter_handed, notify_exporters_assigned
 from .progress import claims_withdraw
 
 # What the receiving startup reads: the reason for a move is about the startup that lost the
@@ -102,7 +103,7 @@ def exporter_assign(
     if exporter.startup_id:
         raise ValidationError({"startup": f"{exporter} is already with {exporter.startup}: reassign it with a reason."})
     _check_can_take(startup, [exporter])
-    return _open(
+    assignment = _open(
         exporter,
         startup=startup,
         actor=actor,
@@ -112,6 +113,10 @@ def exporter_assign(
         stage=_assigned_stage(),
         now=timezone.now(),
     )
+    notify_exporters_assigned(
+        startup_id=startup.pk, exporter_names=[exporter.legal_name], batch_key=f"a{assignment.pk}"
+    )
+    return assignment
 
 
 @transaction.atomic
@@ -127,7 +132,7 @@ def exporter_reassign(*, actor: User | None, exporter: Exporter, startup: Startu
     current = Assignment.objects.open().select_for_update().filter(exporter=exporter).first()
     if current:
         _close(current, actor=actor, reason=EndReason.REASSIGNED, note=reason, now=now)
-    return _open(
+    assignment = _open(
         exporter,
         startup=startup,
         actor=actor,
@@ -137,6 +142,10 @@ def exporter_reassign(*, actor: User | None, exporter: Exporter, startup: Startu
         stage=_assigned_stage(),
         now=now,
     )
+    notify_exporters_assigned(
+        startup_id=startup.pk, exporter_names=[exporter.legal_name], batch_key=f"a{assignment.pk}"
+    )
+    return assignment
 
 
 @transaction.atomic
@@ -155,12 +164,29 @@ def exporters_assign_bulk(*, actor: User | None, exporters: list[Exporter], star
     open_by_exporter = {
         a.exporter_id: a for a in Assignment.objects.open().select_for_update().filter(exporter__in=moving)
     }
+    opened = []
     for exporter in locked:
         if exporter.pk in open_by_exporter:
             _close(open_by_exporter[exporter.pk], actor=actor, reason=EndReason.REASSIGNED, note=reason, now=now)
         moved = exporter.pk in open_by_exporter
         why = MOVED_HERE if moved else reason.strip() or "Assigned by programme staff (bulk)"
-        _open(exporter, startup=startup, actor=actor, how=AssignedHow.MANUAL, why=why, agent=None, stage=stage, now=now)
+        opened.append(
+            _open(
+                exporter,
+                startup=startup,
+                actor=actor,
+                how=AssignedHow.MANUAL,
+                why=why,
+                agent=None,
+                stage=stage,
+                now=now,
+            )
+        )
+    # One notice for the whole batch, named by its first assignment.
+    names = [e.legal_name for e in locked]
+    notify_exporters_assigned(
+        startup_id=startup.pk, exporter_names=names, batch_key=f"a{min((a.pk for a in opened), default=0)}"
+    )
     return len(locked)
 
 
@@ -204,4 +230,6 @@ def exporter_hand_to_agent(*, actor: User, exporter: Exporter, agent: User | Non
     as_actor(current, actor).save(update_fields=["agent"])
     exporter.agent = agent
     as_actor(exporter, actor).save()
+    if agent is not None:
+        notify_exporter_handed(exporter=exporter, agent=agent, actor=actor, when=timezone.now())
     return exporter

@@ -29,6 +29,7 @@ from ..bulk import copy_rows, write_history
 from ..models import Assignment, Exporter, Sector, Stage, Startup, User
 from ..models.assignments import AssignedHow
 from ..reference import LANGUAGES, state_name
+from .notifications import notify_exporters_assigned
 
 BATCH = 2000  # exporters per UPDATE when writing a plan
 # Score weights: a match on a heavier criterion beats any mix of lighter ones.
@@ -371,5 +372,16 @@ def auto_assignment_apply(*, actor: User | None, plan: Plan) -> AutoResult:
         taken.add(p.exporter.pk)
         accepted.append(p)
     _write_auto(accepted, pool, actor)
+    _notify_startups(accepted)
     result.assigned = len(accepted)
     return result
+
+
+def _notify_startups(accepted: list[Proposal]) -> None:
+    """One notice per startup for the whole apply, not one per exporter."""
+    names: dict[int, list[str]] = {}
+    for p in accepted:
+        names.setdefault(p.startup.pk, []).append(p.exporter.legal_name)
+    batch = f"auto{timezone.now().timestamp():.0f}"
+    for startup_id, exporter_names in names.items():
+        notify_exporters_assigned(startup_id=startup_id, exporter_names=exporter_names, batch_key=batch)

@@ -40,7 +40,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from .. import emails
-from ..models import Reminder, StartupMember
+from ..models import Notification, Reminder, StartupMember
 from ..models.reminders import OPEN_STATUSES, ReminderKind, ReminderStatus
 from ..reports.digests import programme_week, startup_week
 from ..tasks import BROKER_ERRORS, DATABASE_ERRORS, send_reminder_task
@@ -370,6 +370,14 @@ def _invitation(reminder: Reminder, now: datetime, mail) -> str | None:
     return emails.send_set_password(reminder, connection=mail)
 
 
+def _notification(reminder: Reminder, now: datetime, mail) -> str | None:
+    """Skipped when the person has switched notification emails off since."""
+    if not reminder.recipient.notification_emails:
+        return None
+    notice = Notification.objects.get(pk=int(reminder.period_key.removeprefix("n")), recipient=reminder.recipient)
+    return emails.send_notification(reminder, notification=notice, connection=mail)
+
+
 COMPOSERS: dict[str, Callable[[Reminder, datetime, HeldConnection], str | None]] = {
     ReminderKind.STALLED_DIGEST: _stalled_digest,
     ReminderKind.ESCALATION: _escalation,
@@ -378,4 +386,5 @@ COMPOSERS: dict[str, Callable[[Reminder, datetime, HeldConnection], str | None]]
     ReminderKind.WEEKLY_STARTUP: _weekly_startup,
     ReminderKind.WEEKLY_PROGRAMME: _weekly_programme,
     ReminderKind.INVITATION: _invitation,
+    ReminderKind.NOTIFICATION: _notification,
 }

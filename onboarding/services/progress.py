@@ -8,11 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Activity, Assignment, Exporter, Stage, StageEvent, User
+from ..models import Activity, Assignment, EvidenceDocument, Exporter, Stage, StageEvent, User
 from ..models.activities import ActivityKind
 from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField, StageEventStatus
 from .audit import as_actor
 from .commissions import commission_accrue
+from .notifications import notify_claim_decided
 
 # What an approved stage teaches us about the exporter's marketplace presence.
 EXPORTER_FIELDS_FROM_EVIDENCE = {
@@ -94,9 +95,20 @@ def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> Non
 
 
 @transaction.atomic
-def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidence: dict) -> StageEvent:
-    """Claim the exporter's next stage with evidence; auto-approve stages advance at once."""
+def stage_event_submit(
+    *,
+    actor: User,
+    exporter: Exporter,
+    stage: Stage,
+    evidence: dict,
+    documents: list | tuple = (),
+    reuse_from: StageEvent | None = None,
+) -> StageEvent:
+    """Claim the exporter's next stage with evidence (further `documents` beside the first file, or
+    the files of the rejected claim `reuse_from` sent again); auto-approve stages advance at once."""
     exporter = _lock(exporter)
+    if reuse_from is not None:
+        evidence = {**evidence, **_files_of_rejected(reuse_from, exporter=exporter, stage=stage)}
     if not _can_work_on(actor, exporter) or exporter.startup_id is None:
         raise PermissionDenied
     expected = exporter.next_stage(list(Stage.objects.ordered()))
@@ -115,15 +127,38 @@ def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidenc
         stage=stage,
         submitted_by=actor,
         submitted_at=timezone.now(),
-        evidence_file_name=getattr(upload, "name", "")[:255],
+        evidence_file_name=evidence.get("evidence_file_name") or getattr(upload, "name", "")[:255],
         **{attr: value for attr, value in evidence.items() if attr in EVIDENCE_ATTRIBUTES.values()},
     )
+    _add_documents(event, documents, reuse_from)
     # Submitting evidence is work on the exporter: it is not stalled while an officer reviews.
     exporter.last_activity_at = event.submitted_at
     exporter.save(update_fields=["last_activity_at"])
     if stage.auto_approve:
         _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically for this stage.")
     return event
+
+
+def _files_of_rejected(previous: StageEvent, *, exporter: Exporter, stage: Stage) -> dict:
+    """The first file of a rejected claim of the same startup, exporter and stage, to send again.
+    Stored files are never changed or deleted, so the new claim may point at the same one."""
+    same = (previous.exporter_id, previous.stage_id, previous.startup_id) == (
+        exporter.pk,
+        stage.pk,
+        exporter.startup_id,
+    )
+    if not same or previous.status != StageEventStatus.REJECTED:
+        raise ValidationError("Only the files of this exporter's rejected claim for this stage can be sent again.")
+    if not previous.evidence_file:
+        return {}
+    return {"evidence_file": previous.evidence_file.name, "evidence_file_name": previous.evidence_file_name}
+
+
+def _add_documents(event: StageEvent, uploads, reuse_from: StageEvent | None) -> None:
+    again = [(d.file.name, d.file_name) for d in reuse_from.documents.all()] if reuse_from else []
+    rows = [*again, *[(upload, getattr(upload, "name", "")[:255]) for upload in uploads]]
+    for position, (stored, name) in enumerate(rows, start=2):
+        EvidenceDocument.objects.create(event=event, file=stored, file_name_kept=name, position=position)
 
 
 def _check_reviewer(actor: User, event: StageEvent) -> None:
@@ -149,6 +184,8 @@ def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, no
         setattr(exporter, target, getattr(event, source))
     as_actor(exporter, reviewer).save()
     commission_accrue(event=event, actor=reviewer)
+    if reviewer is not None:  # an officer's decision; automatic approvals need no notice
+        notify_claim_decided(event=event)
     return event
 
 
@@ -189,6 +226,7 @@ def stage_event_reject(*, actor: User, event: StageEvent, note: str) -> StageEve
     event.reviewed_at = timezone.now()
     event.review_note = note.strip()
     event.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    notify_claim_decided(event=event)
     return event
 
 

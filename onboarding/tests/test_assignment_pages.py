@@ -60,7 +60,7 @@ def test_auto_assign_preview_query_count_does_not_grow_with_the_pool(
     client = client_for(officer)
     # session, user, then the engine's five: startups with load, their sectors, pool, past assignments, sectors;
     # and the review badge
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # + the bell's unread count
         response = client.get(AUTO)
     assert len(response.context["plan"].proposals) == pool
 
@@ -212,7 +212,7 @@ def test_startup_home_query_count_does_not_grow_with_rows(
     Exporter.objects.filter(startup=startup_a).update(agent=agent_a)
     client = client_for(agent_a)
     # session, user, membership, stages, counts, waiting count, rejections, page count, rows
-    with django_assert_num_queries(10):  # + the startup's recently withdrawn claims
+    with django_assert_num_queries(11):  # + the startup's recently withdrawn claims (+ the bell's unread count)
         response = client.get(reverse("onboarding:home"), {"mine": "1"} if mine else {})
     assert len(response.context["page"].object_list) == rows
 
@@ -306,7 +306,7 @@ def test_distribution_report_query_count_is_constant(client_for, officer, django
         assign(ExporterFactory(), startup)
     client = client_for(officer)
     # session, user, loads, startups, exporters grouped, startup sectors, sectors, the review badge
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # + the bell's unread count
         client.get(reverse("onboarding:reports"))
 
 

@@ -78,10 +78,18 @@ def exporter_submit_stage(request, pk: int):
     if stage is None:
         messages.info(request, f"{exporter} has reached the last stage.")
         return redirect(exporter)
-    form = StageEvidenceForm(request.POST or None, request.FILES or None, stage=stage)
+    previous = StageEvent.objects.visible_to(request.user).last_rejected(exporter=exporter, stage=stage)
+    form = StageEvidenceForm(request.POST or None, request.FILES or None, stage=stage, previous=previous)
     if request.method == "POST" and form.is_valid():
         try:
-            event = stage_event_submit(actor=request.user, exporter=exporter, stage=stage, evidence=form.evidence())
+            event = stage_event_submit(
+                actor=request.user,
+                exporter=exporter,
+                stage=stage,
+                evidence=form.evidence(),
+                documents=form.more_documents(),
+                reuse_from=form.reuse_from(),
+            )
         except ValidationError as exc:
             report_refusal(request, exc, form)
         else:
@@ -90,7 +98,8 @@ def exporter_submit_stage(request, pk: int):
             else:
                 messages.success(request, f"Evidence for “{stage}” is sent for review.")
             return redirect(exporter)
-    return render(request, "onboarding/stageevent_form.html", {"form": form, "exporter": exporter, "stage": stage})
+    context = {"form": form, "exporter": exporter, "stage": stage, "previous": previous}
+    return render(request, "onboarding/stageevent_form.html", context)
 
 
 @object_view(Exporter, Role.ADMIN)
