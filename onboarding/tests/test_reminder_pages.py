@@ -26,6 +26,8 @@ def reminder(recipient, startup=None, *, kind=ReminderKind.STALLED_DIGEST, perio
 
 @pytest.fixture
 def log(startup_a, startup_b, manager_a, manager_b, officer, exporter_a, exporter_b):
+    # The managers' notices of the two assignments are emails too; this log's subject is the reminders.
+    Reminder.objects.filter(kind=ReminderKind.NOTIFICATION).delete()
     return {
         "a": reminder(manager_a, startup_a, exporters=[exporter_a], status=ReminderStatus.SENT, sent_at=timezone.now()),
         "b": reminder(manager_b, startup_b, exporters=[exporter_b]),
