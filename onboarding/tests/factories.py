@@ -5,7 +5,8 @@ from __future__ import annotations
 import factory
 
 from ..management import demo
-from ..models import Exporter, Stage, Startup, StartupMember, User
+from ..models import Exporter, Notification, Reminder, Stage, Startup, StartupMember, User
+from ..models.reminders import ReminderKind
 from ..models.startups import MemberRole, StartupStatus
 from ..models.users import StaffRole
 from ..services.assignments import exporter_assign
@@ -80,7 +81,13 @@ def assign(exporter: Exporter, startup: Startup, *, stage_code: str = "assigned"
     history written), and return it refreshed. `stage_code` and `entered` start it further
     along the path: that is test setup, written straight to the row, because the only service
     that moves a stage by hand (`exporter_set_stage`) also records an admin's stage event."""
-    exporter_assign(actor=None, exporter=exporter, startup=startup, why="test")
+    assignment = exporter_assign(actor=None, exporter=exporter, startup=startup, why="test")
+    # Setup, not an event of the test: its notice to the managers (and that email's outbox row)
+    # would be one more row in every test that counts notices or the outbox.
+    notices = Notification.objects.filter(event_key=f"assigned-{startup.pk}-a{assignment.pk}")
+    keys = [f"n{pk}" for pk in notices.values_list("pk", flat=True)]
+    Reminder.objects.filter(kind=ReminderKind.NOTIFICATION, period_key__in=keys).delete()
+    notices.delete()
     if stage_code != "assigned" or entered is not None:
         moved = {"current_stage": stage(stage_code)}
         if entered is not None:
