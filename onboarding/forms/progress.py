@@ -72,6 +72,7 @@ class ActivityForm(forms.Form):
             # hidden id); without JavaScript the typed name or GSTIN is matched on the server.
             search = forms.CharField(
                 label="Exporter",
+                required=False,  # the API sends the id alone; clean() asks for one or the other
                 max_length=200,
                 help_text="Type part of the name, the GSTIN, a phone number or the district.",
                 widget=forms.TextInput(
@@ -90,6 +91,8 @@ class ActivityForm(forms.Form):
         # ASCII digits that fit a bigint; anything else is ignored and the typed text decides.
         exporter_id = int(picked) if picked.isascii() and picked.isdigit() and len(picked) < 19 else None
         chosen = self.exporter_choices.filter(pk=exporter_id).first() if exporter_id else None
+        if chosen is None and exporter_id and not term:
+            self.add_error("exporter", "Select a valid choice: that exporter is not one of yours.")
         if chosen is None and term:
             matches = list(self.exporter_choices.search(term)[:2])
             if len(matches) == 1:
@@ -98,8 +101,10 @@ class ActivityForm(forms.Form):
                 problem = "No exporter of yours matches" if not matches else "Several exporters match"
                 self.add_error("exporter_search", f"{problem} “{term}”: type more of the name, or the GSTIN.")
         cleaned["exporter"] = chosen
-        if chosen is None and not self.has_error("exporter_search"):
-            self.add_error("exporter_search", "Choose the exporter you worked with.")
+        if chosen is None and not (self.has_error("exporter_search") or self.has_error("exporter")):
+            self.add_error(
+                "exporter" if picked and not term else "exporter_search", "Choose the exporter you worked with."
+            )
         return cleaned
 
     # A time in year 1 cannot even be stored in UTC; anything before the programme is a typo.

@@ -30,50 +30,40 @@ def no_sideways_scroll(page) -> None:
     assert width[0] <= width[1], f"{page.url} is {width[0]} px wide on a {width[1]} px screen"
 
 
-def test_an_agent_finds_logs_submits_hears_of_a_rejection_and_resubmits(phone, agent_a, officer, startup_a, tmp_path):
-    page = phone
-    kaveri = assign(ExporterFactory(legal_name="Kaveri Handloom Silks Private Limited"), startup_a)
-    kaveri.agent = agent_a
-    kaveri.save(update_fields=["agent"])
-    assign(ExporterFactory(legal_name="Other Weavers LLP"), startup_a)
-    files = []
-    for name in ("GST certificate.pdf", "IEC.pdf"):
-        path = tmp_path / name
-        path.write_bytes(PDF)
-        files.append(str(path))
-
+def sign_in_on_phone(page, user) -> None:
     page.goto("/accounts/login/")
-    page.get_by_label("Email address").fill(agent_a.email)
+    page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     no_sideways_scroll(page)
 
-    # Find the exporter by part of its name on the one exporter list.
+
+def find_and_log_a_call(page, exporter) -> None:
+    """Find the exporter by part of its name, then log a call picking it with the type-ahead, by keyboard."""
     page.goto("/exporters/?mine=false")
     page.get_by_label("Search").fill("handloom")
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("link", name="Other Weavers LLP")).to_have_count(0)
     no_sideways_scroll(page)
-    page.get_by_role("link", name="Kaveri Handloom Silks Private Limited").click()
+    page.get_by_role("link", name=exporter.legal_name).click()
     no_sideways_scroll(page)
-
-    # Log a call from the work log: the exporter is picked with the type-ahead, by keyboard.
     page.goto("/activities/")
     picker = page.get_by_role("combobox", name="Exporter")
     picker.press_sequentially("kaveri", delay=30)
     expect(page.get_by_role("listbox", name="Matching exporters").get_by_role("option")).to_have_count(1)
     picker.press("ArrowDown")
     picker.press("Enter")
-    expect(picker).to_have_value(f"Kaveri Handloom Silks Private Limited · {kaveri.gstin}")
+    expect(picker).to_have_value(f"{exporter.legal_name} · {exporter.gstin}")
     page.get_by_label("What did you do?").select_option("call")
     page.get_by_label("Note").fill("Spoke to the owner about the listing")
     no_sideways_scroll(page)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert").first).to_contain_text("Logged: call with")
 
-    # Submit "Documents collected" with two files.
-    page.goto(kaveri.get_absolute_url())
+
+def submit_documents(page, exporter, files: list[str]) -> None:
+    page.goto(exporter.get_absolute_url())
     page.get_by_role("link", name="Submit “Documents collected”").click()
     page.get_by_label("Note").fill("GST certificate and IEC")
     page.get_by_label("Files").set_input_files(files)
@@ -82,10 +72,9 @@ def test_an_agent_finds_logs_submits_hears_of_a_rejection_and_resubmits(phone, a
     expect(page.get_by_role("alert").first).to_contain_text("sent for review")
     no_sideways_scroll(page)
 
-    # The officer rejects it with a note.
-    stage_event_reject(actor=officer, event=StageEvent.objects.get(status="submitted"), note="The catalogue is missing")
 
-    # The agent sees it in the bell, opens the notice, and lands on the form with the note.
+def hear_of_the_rejection_and_resubmit(page, exporter) -> None:
+    """The bell shows it; the notice leads to the form, which shows the note and what was sent."""
     page.goto("/")
     bell = page.locator("#nav-bell")
     expect(bell).to_contain_text("1")
@@ -93,9 +82,7 @@ def test_an_agent_finds_logs_submits_hears_of_a_rejection_and_resubmits(phone, a
     bell.click()
     expect(page.get_by_text("Officer's note: The catalogue is missing")).to_be_visible()
     no_sideways_scroll(page)
-    page.get_by_role(
-        "button", name="“Documents collected” for Kaveri Handloom Silks Private Limited was rejected"
-    ).click()
+    page.get_by_role("button", name=f"“Documents collected” for {exporter.legal_name} was rejected").click()
     expect(page.get_by_text("The catalogue is missing")).to_be_visible()
     expect(page.get_by_role("link", name="GST certificate.pdf")).to_be_visible()
     expect(page.get_by_label("Note")).to_have_value("GST certificate and IEC")
@@ -106,7 +93,26 @@ def test_an_agent_finds_logs_submits_hears_of_a_rejection_and_resubmits(phone, a
     expect(page.get_by_role("alert").first).to_contain_text("sent for review")
     no_sideways_scroll(page)
 
+
+def test_an_agent_finds_logs_submits_hears_of_a_rejection_and_resubmits(phone, agent_a, officer, startup_a, tmp_path):
+    kaveri = assign(ExporterFactory(legal_name="Kaveri Handloom Silks Private Limited"), startup_a)
+    kaveri.agent = agent_a
+    kaveri.save(update_fields=["agent"])
+    assign(ExporterFactory(legal_name="Other Weavers LLP"), startup_a)
+    files = []
+    for name in ("GST certificate.pdf", "IEC.pdf"):
+        path = tmp_path / name
+        path.write_bytes(PDF)
+        files.append(str(path))
+
+    sign_in_on_phone(phone, agent_a)
+    find_and_log_a_call(phone, kaveri)
+    submit_documents(phone, kaveri, files)
+    # The officer rejects it with a note.
+    stage_event_reject(actor=officer, event=StageEvent.objects.get(status="submitted"), note="The catalogue is missing")
+    hear_of_the_rejection_and_resubmit(phone, kaveri)
+
     again = StageEvent.objects.get(status="submitted")
     assert [f.file_name for f in again.all_files()] == ["GST certificate.pdf", "IEC.pdf"]
-    page.goto("/notifications/")
-    expect(page.locator("#nav-bell")).not_to_contain_text("unread")
+    phone.goto("/notifications/")
+    expect(phone.locator("#nav-bell")).not_to_contain_text("unread")

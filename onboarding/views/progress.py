@@ -137,7 +137,7 @@ def review_queue(request):
                     left = len(ids) - count
                     messages.warning(request, f"{left} could not be approved: decided or withdrawn meanwhile.")
         return redirect("onboarding:review-queue")
-    page = paginate(request, StageEvent.objects.waiting(), per_page=25)
+    page = paginate(request, StageEvent.objects.waiting().prefetch_related("documents"), per_page=25)
     return render(request, "onboarding/review_queue.html", {"page": page, "review_form": ReviewForm()})
 
 
