@@ -140,3 +140,9 @@ def send_exporter_status(reminder, *, link, questions: list, connection=None) ->
     return _send(
         "exporter_status", exporter.contact_email, context, message_id=message_id_for(reminder), connection=connection
     )
+
+
+def send_notification(reminder, *, notification, connection=None) -> str:
+    """The email of one in-app notification: its title, text and link into the portal."""
+    link = settings.SITE_URL.rstrip("/") + notification.link if notification.link.startswith("/") else ""
+    return _send_reminder("notification", reminder, connection, notification=notification, link=link)

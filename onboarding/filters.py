@@ -81,6 +81,8 @@ class IdChoiceFilter(django_filters.ModelChoiceFilter):
 
 ASSIGNED_CHOICES = [("", "Any"), ("true", "Unassigned"), ("false", "Assigned")]
 STALLED_CHOICES = [("", "Any"), ("true", "Stalled only")]
+LATE_CHOICES = [("", "Any"), ("true", "Past the SLA")]
+MINE_CHOICES = [("false", "All of my startup's"), ("true", "Only mine")]
 
 
 class BootstrapFilterSet(django_filters.FilterSet):
@@ -139,12 +141,17 @@ class ExporterFilter(BootstrapFilterSet):
     stalled = django_filters.BooleanFilter(
         method="filter_stalled", label="Stalled", widget=forms.Select(choices=STALLED_CHOICES)
     )
+    late = django_filters.BooleanFilter(method="filter_late", label="Late", widget=forms.Select(choices=LATE_CHOICES))
+    agent = IdChoiceFilter(queryset=User.objects.none(), label="Agent")
+    mine = django_filters.BooleanFilter(method="filter_mine", label="Whose", widget=forms.Select(choices=MINE_CHOICES))
     o = django_filters.OrderingFilter(
         fields=(
             ("legal_name", "name"),
             ("state", "state"),
+            ("district", "district"),
             ("stage_entered_at", "in_stage_since"),
             ("current_stage__order", "stage"),
+            ("last_activity_at", "last_work"),
             ("created_at", "added"),
         ),
         label="Sort by",
@@ -154,11 +161,32 @@ class ExporterFilter(BootstrapFilterSet):
         model = Exporter
         fields: list[str] = []
 
+    # Startup users see one startup's exporters: choosing a startup or the pool means nothing to them.
+    STAFF_ONLY = ("startup_name", "startup", "unassigned")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        membership = user.active_membership if user is not None and not user.is_programme_staff else None
+        drop = self.STAFF_ONLY if membership else ("agent", "mine")
+        if membership:
+            team = User.objects.filter(memberships__startup_id=membership.startup_id, memberships__removed_at=None)
+            self.filters["agent"].queryset = self.form.fields["agent"].queryset = team.distinct()
+        for name in drop:
+            self.filters.pop(name)
+            self.form.fields.pop(name)
+
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
     def filter_stalled(self, queryset, name, value):
         return queryset.stalled(timezone.now()) if value else queryset
+
+    def filter_late(self, queryset, name, value):
+        return queryset.late(timezone.now()) if value else queryset
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(agent=self.user) if value else queryset
 
 
 class ActivityFilter(BootstrapFilterSet):
@@ -261,6 +289,7 @@ EXPORTER_SORTS = {
     "startup": ("startup__legal_name",),
     "status": ("status",),
     "added": ("created_at",),
+    "last_work": ("last_activity_at",),
 }
 STARTUP_SORTS = {
     "name": ("legal_name",),

@@ -181,3 +181,11 @@ def refresh_summary_task(changed_at: str | None = None) -> str:
 
     since = datetime.fromisoformat(changed_at) if changed_at else None
     return summary_refresh(unless_since=since).as_of.isoformat()
+
+
+@shared_task(base=PortalTask, acks_late=True)
+def notify_evidence_waiting_task() -> int:
+    """From beat: tell officers (once a day) about evidence waiting beyond a day; safe to run again."""
+    from .services.notifications import notifications_evidence_waiting
+
+    return notifications_evidence_waiting(now=timezone.now())

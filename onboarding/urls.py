@@ -10,6 +10,7 @@ from .views import (
     files,
     home,
     imports,
+    notifications,
     payouts,
     progress,
     reports,
@@ -31,6 +32,7 @@ urlpatterns = [
     path("startups/<int:pk>/members/new/", startups.startup_member_add_view, name="startup-member-add"),
     path("exporters/", exporters.exporter_list, name="exporter-list"),
     path("exporters/new/", exporters.exporter_create_view, name="exporter-create"),
+    path("exporters/lookup.json", exporters.exporter_lookup, name="exporter-lookup"),
     path("exporters/import/", imports.import_upload, name="exporter-import"),
     path("exporters/import/template.<str:kind>", imports.import_template, name="exporter-import-template"),
     path("exporters/import/<int:pk>/", imports.import_detail, name="exporter-import-detail"),
@@ -94,7 +96,11 @@ urlpatterns += [
     # Uploaded files, each checked against who may see its record.
     path("files/evidence/<int:pk>/", files.evidence_file, name="file-evidence"),
     path("files/work/<int:pk>/", files.activity_file, name="file-activity"),
+    path("files/evidence-documents/<int:pk>/", files.evidence_document_file, name="file-evidence-document"),
     path("account/preferences/", reminder_views.preferences, name="preferences"),
+    path("notifications/", notifications.notification_list, name="notification-list"),
+    path("notifications/read/", notifications.notification_read_all, name="notification-read-all"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification-open"),
 ]
 
 # A person's API tokens.

@@ -250,6 +250,12 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+# Every hour from 10:00 to 18:00 IST: the officers' bell notice (and email) about evidence
+# waiting more than a day. One notice per officer per day, so the repeats add nothing.
+CELERY_BEAT_SCHEDULE["notify-evidence-waiting"] = {
+    "task": "onboarding.tasks.notify_evidence_waiting_task",
+    "schedule": crontab(minute=30, hour="10-18"),
+}
 # For demos and the integration tests: run the sweep every N seconds instead.
 if REMINDER_SWEEP_EVERY_SECONDS := env.int("REMINDER_SWEEP_EVERY_SECONDS", default=0):
     CELERY_BEAT_SCHEDULE = {

@@ -218,7 +218,13 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
         if stage is None:
             raise ValidationError({"exporter": [f"{exporter} has reached the last stage."]})
         form = bind(StageEvidenceForm, request, stage=stage, extra=("exporter",))
-        event = stage_event_submit(actor=request.user, exporter=exporter, stage=stage, evidence=form.evidence())
+        event = stage_event_submit(
+            actor=request.user,
+            exporter=exporter,
+            stage=stage,
+            evidence=form.evidence(),
+            documents=form.more_documents(),
+        )
         return self.respond(self.get_queryset().get(pk=event.pk), status.HTTP_201_CREATED)
 
     def _review(self, request, decide) -> Response:

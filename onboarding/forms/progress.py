@@ -11,8 +11,43 @@ from django.utils import timezone
 from .. import validators as v
 from ..models import Stage
 from ..models.activities import ActivityKind
+from ..models.exporters import Exporter
 from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField
-from .fields import DateTimeLocalInput, PlainSelect
+from .fields import DateTimeLocalInput
+
+
+def exporter_label(exporter: Exporter) -> str:
+    """How an exporter is named in pickers: the name people use, then the GSTIN that tells twins apart."""
+    return f"{exporter} · {exporter.gstin}"
+
+
+MAX_FILES = 6
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one input (Django's documented pattern), each checked by its bytes."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files:
+            return super().clean(None, initial) or []
+        if len(files) > MAX_FILES:
+            raise ValidationError(f"Send at most {MAX_FILES} files at once; you chose {len(files)}.")
+        cleaned = [super(MultipleFileField, self).clean(upload, initial) for upload in files]
+        for upload in cleaned:
+            try:
+                v.validate_attachment(upload)
+            except ValidationError as problem:
+                raise ValidationError(f"{upload.name}: {problem.messages[0]}") from problem
+        return cleaned
 
 
 class ActivityForm(forms.Form):
@@ -28,14 +63,49 @@ class ActivityForm(forms.Form):
         required=False, validators=[v.validate_attachment], help_text="PDF, image or Office file, up to 5 MB."
     )
 
-    def __init__(self, *args, exporter_choices=None, **kwargs):
+    def __init__(self, *args, exporter_choices=None, lookup_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        self.exporter_choices = exporter_choices
         if exporter_choices is not None:
-            self.fields = {
-                "exporter": forms.ModelChoiceField(queryset=exporter_choices, label="Exporter", widget=PlainSelect),
-                **self.fields,
-            }
+            # A type-ahead over the exporter list's search (static/js/typeahead.js fills the
+            # hidden id); without JavaScript the typed name or GSTIN is matched on the server.
+            search = forms.CharField(
+                label="Exporter",
+                required=False,  # the API sends the id alone; clean() asks for one or the other
+                max_length=200,
+                help_text="Type part of the name, the GSTIN, a phone number or the district.",
+                widget=forms.TextInput(
+                    attrs={"data-typeahead": lookup_url, "data-typeahead-target": "id_exporter", "autocomplete": "off"}
+                ),
+            )
+            picked = forms.CharField(required=False, widget=forms.HiddenInput)
+            self.fields = {"exporter_search": search, "exporter": picked, **self.fields}
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.exporter_choices is None:
+            return cleaned
+        term = cleaned.pop("exporter_search", "")
+        picked = cleaned.get("exporter") or ""
+        # ASCII digits that fit a bigint; anything else is ignored and the typed text decides.
+        exporter_id = int(picked) if picked.isascii() and picked.isdigit() and len(picked) < 19 else None
+        chosen = self.exporter_choices.filter(pk=exporter_id).first() if exporter_id else None
+        if chosen is None and exporter_id and not term:
+            self.add_error("exporter", "Select a valid choice: that exporter is not one of yours.")
+        if chosen is None and term:
+            matches = list(self.exporter_choices.search(term)[:2])
+            if len(matches) == 1:
+                chosen = matches[0]
+            else:
+                problem = "No exporter of yours matches" if not matches else "Several exporters match"
+                self.add_error("exporter_search", f"{problem} “{term}”: type more of the name, or the GSTIN.")
+        cleaned["exporter"] = chosen
+        if chosen is None and not (self.has_error("exporter_search") or self.has_error("exporter")):
+            self.add_error(
+                "exporter" if picked and not term else "exporter_search", "Choose the exporter you worked with."
+            )
+        return cleaned
 
     # A time in year 1 cannot even be stored in UTC; anything before the programme is a typo.
     EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -63,7 +133,9 @@ class StageEvidenceForm(forms.Form):
             label="Buyer country", max_length=60, help_text="Name or code, e.g. United Arab Emirates or AE."
         ),
         EvidenceField.DATE: lambda: forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"})),
-        EvidenceField.FILE: lambda: forms.FileField(label="File", validators=[v.validate_attachment]),
+        EvidenceField.FILE: lambda: MultipleFileField(
+            label="Files", help_text=f"PDF, image or Office files, up to 5 MB each; up to {MAX_FILES} at once."
+        ),
         EvidenceField.NOTE: lambda: forms.CharField(
             label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
         ),
@@ -71,9 +143,10 @@ class StageEvidenceForm(forms.Form):
     # Minimum counts that make a stage true (DOMAIN §2: at least 10 products live).
     MINIMUM_NUMBER = {"products_listed": 10, "first_inquiry": 1}
 
-    def __init__(self, *args, stage, **kwargs):
+    def __init__(self, *args, stage, previous=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.stage = stage
+        self.previous = previous
         # Only known fields: a name the stage's row holds but the portal does not know is ignored.
         required = stage.required_evidence
         optional = [EvidenceField.NOTE, EvidenceField.FILE]
@@ -81,6 +154,31 @@ class StageEvidenceForm(forms.Form):
             field = self.FIELDS[name]()
             field.required = name in required
             self.fields[EVIDENCE_ATTRIBUTES[name]] = field
+        if previous is not None:
+            self._offer_previous(previous)
+
+    def _offer_previous(self, previous) -> None:
+        """After a rejection: start from what was sent, and offer its files again without uploading."""
+        for name in self.fields:
+            value = getattr(previous, name, None)
+            if name != "evidence_file" and value not in (None, ""):
+                self.initial.setdefault(name, value)
+        files = previous.all_files()
+        if files:
+            names = ", ".join(f.file_name for f in files)
+            self.fields["reuse_files"] = forms.BooleanField(
+                required=False,
+                initial=True,
+                label=f"Send the previous file{'s' if len(files) > 1 else ''} again ({names})",
+            )
+            self.fields["evidence_file"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        needs_file = EvidenceField.FILE in self.stage.required_evidence and not self.has_error("evidence_file")
+        if needs_file and not cleaned.get("evidence_file") and not cleaned.get("reuse_files"):
+            self.add_error("evidence_file", "Upload the file(s) this stage asks for.")
+        return cleaned
 
     def clean_evidence_country(self) -> str:
         return (
@@ -101,7 +199,23 @@ class StageEvidenceForm(forms.Form):
         return value
 
     def evidence(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        """The claim's fields; the first uploaded file is its `evidence_file`."""
+        skip = ("evidence_file", "reuse_files")
+        evidence = {k: v for k, v in self.cleaned_data.items() if k not in skip and v not in (None, "")}
+        if self.uploads():
+            evidence["evidence_file"] = self.uploads()[0]
+        return evidence
+
+    def uploads(self) -> list:
+        return list(self.cleaned_data.get("evidence_file") or [])
+
+    def more_documents(self) -> list:
+        """Uploaded files after the first: the claim's further documents."""
+        return self.uploads()[1:]
+
+    def reuse_from(self):
+        """The rejected claim whose files are sent again (none when new files were uploaded)."""
+        return self.previous if self.cleaned_data.get("reuse_files") and not self.uploads() else None
 
 
 class ReviewForm(forms.Form):

@@ -38,6 +38,11 @@ class PreferencesForm(forms.Form):
         label="Email me the weekly pipeline digest on Mondays",
         help_text="Daily alerts about stalled exporters and waiting reviews are always sent: they are part of the job.",
     )
+    notification_emails = forms.BooleanField(
+        required=False,
+        label="Email me each notification (the bell at the top of every page)",
+        help_text="Assignments, decisions on evidence, commissions. They stay in the bell either way.",
+    )
 
 
 class TeamAgentForm(MemberAddForm):

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("onboarding", "0011_outbox_delivery"),
+        ("onboarding", "0012_notifications"),
     ]
 
     operations = [

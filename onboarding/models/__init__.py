@@ -4,11 +4,12 @@ from .commissions import Commission, CommissionRule
 from .exporter_link import ConfirmationRequest, ExporterLink, LinkUse
 from .exporters import Exporter
 from .imports import ImportBatch
+from .notifications import Notification
 from .outcomes import ExporterJourney, MonthlyReport, OutcomeRefresh, OutcomeSummary
 from .payouts import Payout, PayoutLine, PayoutRun
 from .reference import Sector
 from .reminders import Reminder
-from .stages import Stage, StageEvent
+from .stages import EvidenceDocument, Stage, StageEvent
 from .startups import Startup, StartupMember
 from .summary import ProgrammeSummary
 from .throttling import ThrottleHit
@@ -20,12 +21,14 @@ __all__ = [
     "Commission",
     "CommissionRule",
     "ConfirmationRequest",
+    "EvidenceDocument",
     "Exporter",
     "ExporterJourney",
     "ExporterLink",
     "ImportBatch",
     "LinkUse",
     "MonthlyReport",
+    "Notification",
     "OutcomeRefresh",
     "OutcomeSummary",
     "Payout",

@@ -33,6 +33,12 @@ class ExporterQuerySet(ScopedQuerySet):
         # collects them through the trigram indexes and sorts the few thousand, instead of
         # walking the name index past most of the table to fill a page.
         matches = Q(legal_name__icontains=term) | Q(trade_name__icontains=term) | Q(gstin__startswith=compact)
+        # A district is matched whole, in the spellings people type, so the b-tree index on
+        # the column serves it; a phone number by its last digits (mobiles are stored +91…).
+        matches |= Q(district__in={term, term.title(), term.upper(), term.lower()})
+        digits = "".join(ch for ch in term if ch.isascii() and ch.isdigit())
+        if len(digits) >= 5 and len(digits) >= len(compact) - 3:
+            matches |= Q(contact_mobile__endswith=digits[-10:])
         return self.filter(matches).order_by(Upper("legal_name"), "pk")
 
     @staticmethod

@@ -27,6 +27,8 @@ class ReminderKind(models.TextChoices):
     # logged with them. At most one a day, plus one a day sent again by hand.
     EXPORTER_DIGEST = "exporter_digest", "Exporter status message"
     EXPORTER_LINK = "exporter_link", "Exporter status link (sent by hand)"
+    # Written with each in-app notification (services/notifications.py), one per notice.
+    NOTIFICATION = "notification", "Notification"
 
 
 DAILY_KINDS = (

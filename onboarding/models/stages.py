@@ -138,6 +138,13 @@ class StageEventQuerySet(ScopedQuerySet):
             .order_by("-reviewed_at")
         )
 
+    def last_rejected(self, *, exporter, stage) -> StageEvent | None:
+        """The newest claim for `exporter` and `stage` when it was rejected (what a resubmission answers), else None."""
+        latest = self.filter(exporter=exporter, stage=stage).exclude(status=StageEventStatus.WITHDRAWN)
+        latest = latest.select_related("reviewed_by").prefetch_related("documents").order_by("-submitted_at", "-pk")
+        event = latest.first()
+        return event if event is not None and event.status == StageEventStatus.REJECTED else None
+
     def rejected_open(self) -> StageEventQuerySet:
         """Rejections the startup has not yet answered: no newer claim for that stage, stage not reached."""
         newer = StageEvent.objects.filter(
@@ -199,3 +206,38 @@ class StageEvent(PrivateFileMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.exporter} → {self.stage} ({self.get_status_display()})"
+
+    def all_files(self) -> list:
+        """The claim's files, each with `file_name` and `download_url`: the first, then further documents."""
+        first = [self] if self.evidence_file else []
+        return first + list(self.documents.all())
+
+    def evidence_fields_shown(self) -> list[tuple[str, object]]:
+        """(label, value) of each piece of evidence given, files and note aside, for people to read."""
+        labels = {attr: EvidenceField(name).label for name, attr in EVIDENCE_ATTRIBUTES.items()}
+        skip = ("evidence_file", "note")
+        return [(labels[a], getattr(self, a)) for a in labels if a not in skip and getattr(self, a) not in (None, "")]
+
+
+class EvidenceDocumentQuerySet(ScopedQuerySet):
+    # A document is its claim's: the startup that made the claim, never whoever holds the exporter now.
+    startup_lookup = "event__startup_id"
+
+
+class EvidenceDocument(PrivateFileMixin, models.Model):
+    """A further file of a claim, beyond `StageEvent.evidence_file` (the first): stages such as
+    "Documents collected" are proven by several documents. Append-only, like its claim."""
+
+    event = models.ForeignKey(StageEvent, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(upload_to=PrivateUploadPath("evidence"))
+    file_name_kept = models.CharField("file name", max_length=255, blank=True)
+    position = models.PositiveSmallIntegerField(default=1)
+
+    objects = EvidenceDocumentQuerySet.as_manager()
+    file_field, file_name_field, download_route = "file", "file_name_kept", "onboarding:file-evidence-document"
+
+    class Meta:
+        ordering = ["event", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.file_name

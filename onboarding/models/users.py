@@ -80,6 +80,7 @@ class User(AbstractUser):
     # Programme staff are marked here; startup roles come from StartupMember.
     staff_role = models.CharField(max_length=10, choices=StaffRole.choices, blank=True, default="")
     weekly_digest = models.BooleanField(default=True, help_text="Receive the weekly pipeline digest by email.")
+    notification_emails = models.BooleanField(default=True, help_text="Email me each notification of the bell.")
     # Kept by the two-factor services beside the devices themselves, so that deciding whether a
     # signed-in person owes a code costs no query on every request.
     two_factor_enabled = models.BooleanField(

@@ -22,6 +22,7 @@ from ..models.exporters import ExporterStatus
 from ..models.startups import MemberRole
 from .audit import as_actor, require_reason
 from .exporter_link import exporter_news
+from .notifications import notify_exporter_handed, notify_exporters_assigned
 from .progress import claims_withdraw
 from .summary import summary_changed
 
@@ -106,7 +107,7 @@ def exporter_assign(
         raise ValidationError({"startup": f"{exporter} is already with {exporter.startup}: reassign it with a reason."})
     _check_can_take(startup, [exporter])
     summary_changed()
-    return _open(
+    assignment = _open(
         exporter,
         startup=startup,
         actor=actor,
@@ -116,6 +117,10 @@ def exporter_assign(
         stage=_assigned_stage(),
         now=timezone.now(),
     )
+    notify_exporters_assigned(
+        startup_id=startup.pk, exporter_names=[exporter.legal_name], batch_key=f"a{assignment.pk}"
+    )
+    return assignment
 
 
 @transaction.atomic
@@ -132,7 +137,7 @@ def exporter_reassign(*, actor: User | None, exporter: Exporter, startup: Startu
     if current:
         _close(current, actor=actor, reason=EndReason.REASSIGNED, note=reason, now=now)
     summary_changed()
-    return _open(
+    assignment = _open(
         exporter,
         startup=startup,
         actor=actor,
@@ -142,6 +147,10 @@ def exporter_reassign(*, actor: User | None, exporter: Exporter, startup: Startu
         stage=_assigned_stage(),
         now=now,
     )
+    notify_exporters_assigned(
+        startup_id=startup.pk, exporter_names=[exporter.legal_name], batch_key=f"a{assignment.pk}"
+    )
+    return assignment
 
 
 @transaction.atomic
@@ -160,13 +169,30 @@ def exporters_assign_bulk(*, actor: User | None, exporters: list[Exporter], star
     open_by_exporter = {
         a.exporter_id: a for a in Assignment.objects.open().select_for_update().filter(exporter__in=moving)
     }
+    opened = []
     for exporter in locked:
         if exporter.pk in open_by_exporter:
             _close(open_by_exporter[exporter.pk], actor=actor, reason=EndReason.REASSIGNED, note=reason, now=now)
         moved = exporter.pk in open_by_exporter
         why = MOVED_HERE if moved else reason.strip() or "Assigned by programme staff (bulk)"
-        _open(exporter, startup=startup, actor=actor, how=AssignedHow.MANUAL, why=why, agent=None, stage=stage, now=now)
+        opened.append(
+            _open(
+                exporter,
+                startup=startup,
+                actor=actor,
+                how=AssignedHow.MANUAL,
+                why=why,
+                agent=None,
+                stage=stage,
+                now=now,
+            )
+        )
     summary_changed()
+    # One notice for the whole batch, named by its first assignment.
+    names = [e.legal_name for e in locked]
+    notify_exporters_assigned(
+        startup_id=startup.pk, exporter_names=names, batch_key=f"a{min((a.pk for a in opened), default=0)}"
+    )
     return len(locked)
 
 
@@ -211,4 +237,6 @@ def exporter_hand_to_agent(*, actor: User, exporter: Exporter, agent: User | Non
     as_actor(current, actor).save(update_fields=["agent"])
     exporter.agent = agent
     as_actor(exporter, actor).save()
+    if agent is not None:
+        notify_exporter_handed(exporter=exporter, agent=agent, actor=actor, when=timezone.now())
     return exporter

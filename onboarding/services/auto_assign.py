@@ -30,6 +30,7 @@ from ..models import Assignment, Exporter, Sector, Stage, Startup, User
 from ..models.assignments import AssignedHow
 from ..reference import LANGUAGES, state_name
 from .exporter_link import exporters_news
+from .notifications import notify_exporters_assigned
 from .summary import summary_changed
 
 BATCH = 2000  # exporters per UPDATE when writing a plan
@@ -380,5 +381,16 @@ def auto_assignment_apply(*, actor: User | None, plan: Plan) -> AutoResult:
         accepted.append(p)
     _write_auto(accepted, pool, actor)
     exporters_news(exporter_ids=[p.exporter.pk for p in accepted], now=timezone.now())
+    _notify_startups(accepted)
     result.assigned = len(accepted)
     return result
+
+
+def _notify_startups(accepted: list[Proposal]) -> None:
+    """One notice per startup for the whole apply, not one per exporter."""
+    names: dict[int, list[str]] = {}
+    for p in accepted:
+        names.setdefault(p.startup.pk, []).append(p.exporter.legal_name)
+    batch = f"auto{timezone.now().timestamp():.0f}"
+    for startup_id, exporter_names in names.items():
+        notify_exporters_assigned(startup_id=startup_id, exporter_names=exporter_names, batch_key=batch)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ..models import Commission, CommissionRule, PayoutLine, StageEvent, User
 from ..models.commissions import CommissionStatus
 from .audit import as_actor
+from .notifications import notify_commission
 
 
 def rule_for(stage, day) -> CommissionRule | None:
@@ -84,6 +85,7 @@ def commission_approve(*, actor: User, commission: Commission) -> Commission:
     commission.approved_by = actor
     commission.approved_at = timezone.now()
     as_actor(commission, actor).save()
+    notify_commission(commission=commission)
     return commission
 
 
@@ -102,6 +104,7 @@ def commission_mark_paid(*, actor: User, commission: Commission, payment_referen
     commission.paid_at = timezone.now()
     commission.payment_reference = payment_reference.strip()
     as_actor(commission, actor).save()
+    notify_commission(commission=commission)
     return commission
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Activity, Assignment, ConfirmationRequest, Exporter, Stage, StageEvent, User
+from ..models import Activity, Assignment, ConfirmationRequest, EvidenceDocument, Exporter, Stage, StageEvent, User
 from ..models.activities import ActivityKind
 from ..models.exporter_link import CONTACT_KINDS as CONFIRMABLE_CONTACT
 from ..models.exporter_link import Answer
@@ -17,6 +17,7 @@ from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField, StageEventStatus
 from .audit import as_actor
 from .commissions import commission_accrue
 from .exporter_link import confirmation_ask_activity, confirmation_ask_milestone, exporter_news
+from .notifications import notify_claim_decided
 from .summary import summary_changed
 
 # What an approved stage teaches us about the exporter's marketplace presence.
@@ -111,9 +112,20 @@ def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> Non
 
 
 @transaction.atomic
-def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidence: dict) -> StageEvent:
-    """Claim the exporter's next stage with evidence; auto-approve stages advance at once."""
+def stage_event_submit(
+    *,
+    actor: User,
+    exporter: Exporter,
+    stage: Stage,
+    evidence: dict,
+    documents: list | tuple = (),
+    reuse_from: StageEvent | None = None,
+) -> StageEvent:
+    """Claim the exporter's next stage with evidence (further `documents` beside the first file, or
+    the files of the rejected claim `reuse_from` sent again); auto-approve stages advance at once."""
     exporter = _lock(exporter)
+    if reuse_from is not None:
+        evidence = {**evidence, **_files_of_rejected(reuse_from, exporter=exporter, stage=stage)}
     if not _can_work_on(actor, exporter) or exporter.startup_id is None:
         raise PermissionDenied
     expected = exporter.next_stage(list(Stage.objects.ordered()))
@@ -132,10 +144,11 @@ def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidenc
         stage=stage,
         submitted_by=actor,
         submitted_at=timezone.now(),
-        evidence_file_name=getattr(upload, "name", "")[:255],
+        evidence_file_name=evidence.get("evidence_file_name") or getattr(upload, "name", "")[:255],
         **{attr: value for attr, value in evidence.items() if attr in EVIDENCE_ATTRIBUTES.values()},
     )
     confirmation_ask_milestone(event=event)
+    _add_documents(event, documents, reuse_from)
     # Submitting evidence is work on the exporter: it is not stalled while an officer reviews.
     exporter.last_activity_at = event.submitted_at
     exporter.save(update_fields=["last_activity_at"])
@@ -143,6 +156,28 @@ def stage_event_submit(*, actor: User, exporter: Exporter, stage: Stage, evidenc
     if stage.auto_approve:
         _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically for this stage.")
     return event
+
+
+def _files_of_rejected(previous: StageEvent, *, exporter: Exporter, stage: Stage) -> dict:
+    """The first file of a rejected claim of the same startup, exporter and stage, to send again.
+    Stored files are never changed or deleted, so the new claim may point at the same one."""
+    same = (previous.exporter_id, previous.stage_id, previous.startup_id) == (
+        exporter.pk,
+        stage.pk,
+        exporter.startup_id,
+    )
+    if not same or previous.status != StageEventStatus.REJECTED:
+        raise ValidationError("Only the files of this exporter's rejected claim for this stage can be sent again.")
+    if not previous.evidence_file:
+        return {}
+    return {"evidence_file": previous.evidence_file.name, "evidence_file_name": previous.evidence_file_name}
+
+
+def _add_documents(event: StageEvent, uploads, reuse_from: StageEvent | None) -> None:
+    again = [(d.file.name, d.file_name) for d in reuse_from.documents.all()] if reuse_from else []
+    rows = [*again, *[(upload, getattr(upload, "name", "")[:255]) for upload in uploads]]
+    for position, (stored, name) in enumerate(rows, start=2):
+        EvidenceDocument.objects.create(event=event, file=stored, file_name_kept=name, position=position)
 
 
 def _check_reviewer(actor: User, event: StageEvent) -> None:
@@ -170,6 +205,8 @@ def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, no
     as_actor(exporter, reviewer).save()
     summary_changed()
     commission_accrue(event=event, actor=reviewer)
+    if reviewer is not None:  # an officer's decision; automatic approvals need no notice
+        notify_claim_decided(event=event)
     return event
 
 
@@ -225,6 +262,7 @@ def stage_event_reject(*, actor: User, event: StageEvent, note: str) -> StageEve
     event.reviewed_at = timezone.now()
     event.review_note = note.strip()
     event.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    notify_claim_decided(event=event)
     return event
 
 

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from ..models import User
+from .notifications import notify_invitation_accepted
 
 
 def _log(*, actor: User | None, user: User, message: str) -> None:
@@ -34,13 +35,19 @@ def _log(*, actor: User | None, user: User, message: str) -> None:
 
 
 @transaction.atomic
-def user_set_preferences(*, actor: User, user: User, weekly_digest: bool) -> User:
-    """Switch a user's weekly digest on or off; records the change in the admin log entry table."""
-    before = user.weekly_digest
-    user.weekly_digest = weekly_digest
-    user.save(update_fields=["weekly_digest"])
-    if before != weekly_digest:
-        _log(actor=actor, user=user, message=json.dumps([{"changed": {"fields": ["weekly_digest"]}}]))
+def user_set_preferences(
+    *, actor: User, user: User, weekly_digest: bool, notification_emails: bool | None = None
+) -> User:
+    """Switch a user's weekly digest (and notification emails) on or off; logged in the admin log entry table."""
+    wanted = {"weekly_digest": weekly_digest}
+    if notification_emails is not None:
+        wanted["notification_emails"] = notification_emails
+    changed = [name for name, value in wanted.items() if getattr(user, name) != value]
+    for name, value in wanted.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(wanted))
+    if changed:
+        _log(actor=actor, user=user, message=json.dumps([{"changed": {"fields": changed}}]))
     return user
 
 
@@ -77,7 +84,9 @@ def api_tokens_revoke_all(*, actor: User | None, user: User, reason: str = "") -
 
 
 def user_password_changed(*, user: User) -> int:
-    """A user's password changed: their API tokens are revoked, as their other sessions are."""
+    """A user's password changed: their API tokens are revoked, as their other sessions are; a
+    first password chosen from a team invitation tells the startup's managers (once)."""
+    notify_invitation_accepted(user=user)
     return api_tokens_revoke_all(actor=None, user=user, reason=" when the password changed")
 
 

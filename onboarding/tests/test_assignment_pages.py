@@ -62,7 +62,7 @@ def test_auto_assign_preview_query_count_does_not_grow_with_the_pool(
     client = client_for(officer)
     # session, user, then the engine's five: startups with load, their sectors, pool, past assignments, sectors;
     # and the review badge
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):  # + the bell's unread count
         response = client.get(AUTO)
     assert len(response.context["plan"].proposals) == pool
 
@@ -214,8 +214,8 @@ def test_startup_home_query_count_does_not_grow_with_rows(
     Exporter.objects.filter(startup=startup_a).update(agent=agent_a)
     client = client_for(agent_a)
     # session, user, membership, stages, counts, waiting count, rejections, page count, rows,
-    # + the startup's recently withdrawn claims, + the exporters' recent flags
-    with django_assert_num_queries(11):
+    # + the startup's recently withdrawn claims, + the exporters' recent flags, + the bell's unread count
+    with django_assert_num_queries(12):
         response = client.get(reverse("onboarding:home"), {"mine": "1"} if mine else {})
     assert len(response.context["page"].object_list) == rows
 
@@ -309,8 +309,8 @@ def test_distribution_report_query_count_is_constant(client_for, officer, django
         assign(ExporterFactory(), startup)
     summary_refresh()  # what the worker does on commit; the page then reads the stored figures
     client = client_for(officer)
-    # session, user, the stored summary, stages, startups, sectors, the review badge
-    with django_assert_num_queries(7) as captured:
+    # session, user, the stored summary, stages, startups, sectors, the review badge, the bell's unread count
+    with django_assert_num_queries(8) as captured:
         client.get(reverse("onboarding:reports"))
     assert not any('FROM "onboarding_exporter"' in q["sql"] for q in captured.captured_queries)
 

@@ -130,7 +130,7 @@ def test_exporter_list_query_count_does_not_grow_with_rows(client_for, officer, 
         assign(exporter, startup)
     client = client_for(officer)
     # session, user, count, page rows, the filter form's choices (stages, sectors), the review badge
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):  # + the bell's unread count
         response = client.get(reverse("onboarding:exporter-list"))
     assert len(response.context["page"].object_list) == rows
 
@@ -140,8 +140,8 @@ def test_startup_list_query_count_does_not_grow_with_rows(client_for, officer, d
     StartupFactory.create_batch(rows)
     client = client_for(officer)
     # session, user, count, page rows with their load, the sector filter's choices, the review badge,
-    # the page's confirmation rates
-    with django_assert_num_queries(7):
+    # the page's confirmation rates, the bell's unread count
+    with django_assert_num_queries(8):
         response = client.get(reverse("onboarding:startup-list"))
     assert len(response.context["page"].object_list) == rows
 

@@ -114,8 +114,9 @@ def test_apply_writes_assignments_stage_and_history_in_bulk(admin_user, django_a
     ExporterFactory.create_batch(pool)
     plan = propose()
     # savepoint, 5 locked reads, assignments, their ids, their history, exporters, their history,
-    # the exporters' news for their next message (one upsert), release
-    with django_assert_max_num_queries(14):
+    # the exporters' news for their next message (one upsert), release,
+    # + the startup's managers, for its one notice of the whole apply
+    with django_assert_max_num_queries(15):
         result = auto_assignment_apply(actor=admin_user, plan=plan)
     assert result.assigned == pool
     exporter = Exporter.objects.filter(startup=startup).first()

@@ -74,9 +74,11 @@ def test_startup_users_log_work_from_the_work_log_page_for_their_own_exporters_o
 ):
     client = client_for(manager_a)
     data = {"kind": "visit", "occurred_at": local(timezone.now()), "note": "Factory visit"}
-    response = client.post(reverse("onboarding:activity-list"), {**data, "exporter": exporter_b.pk})
-    assert "valid choice" in response.context["form"].errors["exporter"][0]
-    client.post(reverse("onboarding:activity-list"), {**data, "exporter": exporter_a.pk})
+    stolen = {"exporter": exporter_b.pk, "exporter_search": exporter_b.legal_name}
+    response = client.post(reverse("onboarding:activity-list"), {**data, **stolen})
+    assert "No exporter of yours matches" in response.context["form"].errors["exporter_search"][0]
+    own = {"exporter": exporter_a.pk, "exporter_search": exporter_a.legal_name}
+    client.post(reverse("onboarding:activity-list"), {**data, **own})
     assert list(Activity.objects.values_list("exporter", flat=True)) == [exporter_a.pk]
 
 

@@ -1,11 +1,14 @@
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from ..filters import EXPORTER_SORTS, ExporterFilter
 from ..forms.exporters import ExporterContactForm, ExporterForm
-from ..forms.progress import ActivityForm, SetStageForm
+from ..forms.progress import ActivityForm, SetStageForm, exporter_label
 from ..models import Exporter, Stage
 from ..models.stages import StageEventStatus
+from ..models.users import Role
 from ..pagination import paginate, sort
 from ..reports.exports import EXPORTERS
 from ..reports.timeline import exporter_timeline
@@ -14,19 +17,39 @@ from .access import STAFF, member_required, object_view, staff_required
 from .downloads import list_export
 from .exporter_status import link_panel
 
+# The type-ahead's answer: enough to choose from on a phone, never a whole startup.
+LOOKUP_LIMIT = 20
 
-@staff_required
+
+@member_required
 def exporter_list(request):
-    filterset = ExporterFilter(request.GET, queryset=Exporter.objects.for_list())
+    """Staff: every exporter; a startup user: their startup's, most urgent first (agents: their own)."""
+    user = request.user
+    exporters = Exporter.objects.visible_to(user).for_list()
+    data = request.GET.copy()
+    if not user.is_programme_staff:
+        exporters = exporters.select_related("agent").by_urgency(timezone.now(), Stage.objects.ordered())
+        if user.role == Role.AGENT:
+            data.setdefault("mine", "true")  # agents land on their own; the toggle shows all
+    filterset = ExporterFilter(data, queryset=exporters, user=user)
     exporters, sorting = sort(request, filterset.qs, EXPORTER_SORTS)
     if export := list_export(request, exporters, EXPORTERS, "exporters"):
         return export
     page = paginate(request, exporters)
-    return render(
-        request,
-        "onboarding/exporter_list.html",
-        {"filter": filterset, "page": page, "sorting": sorting},
-    )
+    mine = bool(getattr(filterset.form, "cleaned_data", {}).get("mine"))
+    context = {"filter": filterset, "page": page, "mine": mine, "sorting": sorting}
+    return render(request, "onboarding/exporter_list.html", context)
+
+
+@member_required
+def exporter_lookup(request):
+    """The type-ahead: up to LOOKUP_LIMIT visible exporters matching `q` (the list's search)."""
+    term = request.GET.get("q", "").strip()[:100]
+    if len(term) < 2:
+        return JsonResponse({"results": []})
+    rows = Exporter.objects.visible_to(request.user).search(term).only("pk", "legal_name", "trade_name", "gstin")
+    results = [{"id": e.pk, "label": exporter_label(e)} for e in rows[:LOOKUP_LIMIT]]
+    return JsonResponse({"results": results})
 
 
 @staff_required

@@ -17,7 +17,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 
-from ..models import Activity, StageEvent
+from ..models import Activity, EvidenceDocument, StageEvent
 
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
 # The file cannot run script, load anything, or be framed by another site.
@@ -58,3 +58,9 @@ def evidence_file(request, pk: int):
 def activity_file(request, pk: int):
     activity = get_object_or_404(Activity.objects.visible_to(request.user), pk=pk)
     return _serve(activity.attachment, activity.file_name)
+
+
+@login_required
+def evidence_document_file(request, pk: int):
+    document = get_object_or_404(EvidenceDocument.objects.visible_to(request.user), pk=pk)
+    return _serve(document.file, document.file_name)

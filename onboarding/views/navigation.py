@@ -2,12 +2,16 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from ..models import Role, StageEvent
+from ..models import Notification, Role, StageEvent
 from ..models.stages import StageEventStatus
 
 
 def _waiting_reviews() -> int:
     return StageEvent.objects.filter(status=StageEventStatus.SUBMITTED).count()
+
+
+def _unread_count(user) -> int:
+    return Notification.objects.for_user(user).unread().count()
 
 
 def navigation(request) -> dict:
@@ -23,5 +27,7 @@ def navigation(request) -> dict:
         # Counted only if a template shows it (one COUNT on an indexed column).
         "nav_reviews_waiting": SimpleLazyObject(_waiting_reviews) if is_staff else 0,
         "nav_is_admin": role == Role.ADMIN,
+        # The bell: one COUNT on the partial index of unread notices, only if a template shows it.
+        "nav_notifications_unread": SimpleLazyObject(lambda: _unread_count(user)),
         "nav_startup": user.startup if role in (Role.MANAGER, Role.AGENT) else None,
     }

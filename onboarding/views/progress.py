@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ..filters import ACTIVITY_SORTS, ActivityFilter, parse_id
 from ..forms.progress import ActivityForm, SetStageForm, StageEvidenceForm
-from ..models import Activity, Exporter, Stage, Startup
+from ..models import Activity, Exporter, Stage, StageEvent, Startup
 from ..models.users import Role
 from ..pagination import paginate, sort
 from ..reports.exports import ACTIVITIES
@@ -36,8 +37,9 @@ def activity_list(request):
         return export
     form = None
     if not request.user.is_programme_staff:
-        exporters = Exporter.objects.visible_to(request.user).only("pk", "legal_name", "trade_name")
-        form = ActivityForm(request.POST or None, request.FILES or None, exporter_choices=exporters)
+        exporters = Exporter.objects.visible_to(request.user)
+        lookup = reverse("onboarding:exporter-lookup")
+        form = ActivityForm(request.POST or None, request.FILES or None, exporter_choices=exporters, lookup_url=lookup)
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
             return _log(request, data.pop("exporter"), data, redirect_to="onboarding:activity-list")
@@ -78,10 +80,18 @@ def exporter_submit_stage(request, pk: int):
     if stage is None:
         messages.info(request, f"{exporter} has reached the last stage.")
         return redirect(exporter)
-    form = StageEvidenceForm(request.POST or None, request.FILES or None, stage=stage)
+    previous = StageEvent.objects.visible_to(request.user).last_rejected(exporter=exporter, stage=stage)
+    form = StageEvidenceForm(request.POST or None, request.FILES or None, stage=stage, previous=previous)
     if request.method == "POST" and form.is_valid():
         try:
-            event = stage_event_submit(actor=request.user, exporter=exporter, stage=stage, evidence=form.evidence())
+            event = stage_event_submit(
+                actor=request.user,
+                exporter=exporter,
+                stage=stage,
+                evidence=form.evidence(),
+                documents=form.more_documents(),
+                reuse_from=form.reuse_from(),
+            )
         except ValidationError as exc:
             report_refusal(request, exc, form)
         else:
@@ -90,7 +100,8 @@ def exporter_submit_stage(request, pk: int):
             else:
                 messages.success(request, f"Evidence for “{stage}” is sent for review.")
             return redirect(exporter)
-    return render(request, "onboarding/stageevent_form.html", {"form": form, "exporter": exporter, "stage": stage})
+    context = {"form": form, "exporter": exporter, "stage": stage, "previous": previous}
+    return render(request, "onboarding/stageevent_form.html", context)
 
 
 @object_view(Exporter, Role.ADMIN)

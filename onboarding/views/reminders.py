@@ -47,11 +47,11 @@ def reminder_list(request):
 def preferences(request):
     """The signed-in user's email choices (the weekly digest; stalled alerts cannot be turned off)."""
     # An unticked checkbox sends an empty POST, which is falsy: bind on the method, not the data.
-    form = PreferencesForm(
-        request.POST if request.method == "POST" else None, initial={"weekly_digest": request.user.weekly_digest}
-    )
+    user = request.user
+    initial = {"weekly_digest": user.weekly_digest, "notification_emails": user.notification_emails}
+    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        user_set_preferences(actor=request.user, user=request.user, weekly_digest=form.cleaned_data["weekly_digest"])
+        user_set_preferences(actor=user, user=user, **form.cleaned_data)
         if form.cleaned_data["weekly_digest"]:
             messages.success(request, "You will get the weekly digest on Mondays.")
         else:

@@ -55,7 +55,7 @@ def review_queue(request):
     """Waiting evidence, filtered and oldest first; a POST decides the ticked claims or every match."""
     if request.method == "POST":
         return _bulk(request)
-    filterset = ReviewFilter(request.GET or None, queryset=StageEvent.objects.waiting())
+    filterset = ReviewFilter(request.GET or None, queryset=StageEvent.objects.waiting().prefetch_related("documents"))
     if export := list_export(request, filterset.qs, REVIEWS, "reviews"):
         return export
     page = paginate(request, filterset.qs, per_page=PER_PAGE)

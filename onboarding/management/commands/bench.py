@@ -120,6 +120,9 @@ class Command(BaseCommand):
             own = Exporter.objects.filter(startup=startup_user.startup).order_by("pk").first()
             pages += [
                 ("startup home", "/", startup_user),
+                ("exporter list (startup)", "/exporters/?mine=false", startup_user),
+                ("exporter search (startup)", "/exporters/?mine=false&q=shree&late=1", startup_user),
+                ("exporter lookup (startup)", "/exporters/lookup.json?q=shree", startup_user),
                 ("exporter detail (startup)", f"/exporters/{own.pk}/", startup_user),
                 ("pipeline board (startup)", "/board/", startup_user),
                 ("work log (startup)", "/activities/", startup_user),

@@ -1,0 +1,59 @@
+"""In-app notices (the navbar's bell), each one also emailed through the outbox unless the
+person switched notification emails off."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class NotificationKind(models.TextChoices):
+    EXPORTERS_ASSIGNED = "exporters_assigned", "Exporters assigned to your startup"
+    EXPORTER_HANDED = "exporter_handed", "Exporter handed to you"
+    EVIDENCE_APPROVED = "evidence_approved", "Evidence approved"
+    EVIDENCE_REJECTED = "evidence_rejected", "Evidence rejected"
+    COMMISSION_APPROVED = "commission_approved", "Commission approved"
+    COMMISSION_PAID = "commission_paid", "Commission paid"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+    EVIDENCE_WAITING = "evidence_waiting", "Evidence waiting for review"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user) -> NotificationQuerySet:
+        """A person's own notices: nobody sees or marks another's."""
+        return self.filter(recipient=user) if user.is_authenticated else self.none()
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One notice to one person about one event. `event_key` names the event ("claim-12-rejected"),
+    so the same event, however often its service or job runs, makes one notice per person."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True, help_text="A path inside the portal")
+    event_key = models.CharField(max_length=120)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "event_key"], name="one_notification_per_event"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            # The bell's count on every page: only the unread rows are in it.
+            models.Index(fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

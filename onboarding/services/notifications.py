@@ -1,0 +1,208 @@
+"""Notifications: the bell's notices, each emailed through the outbox on commit.
+
+`notify` is called by the service that makes the change, inside its transaction, so a
+rolled-back change leaves no notice and no email. Each notice names its event
+(`event_key`): the same event, however often a service or job runs, makes one notice per
+person (a unique constraint), and its email is one outbox row keyed by the notice, so it
+is sent once (services/outbox.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from ..models import Commission, Exporter, Notification, Reminder, StageEvent, StartupMember, User
+from ..models.notifications import NotificationKind
+from ..models.reminders import ReminderKind, daily_period
+from ..models.stages import StageEventStatus
+from ..models.startups import MemberRole
+from ..models.users import StaffRole
+from ..reference import rupees
+from .outbox import reminders_queue
+
+# An email about a notice is worth retrying for a day; after that the bell has told them.
+EMAIL_RETRY_FOR = timedelta(days=1)
+# Officers hear about evidence once it has waited this long.
+WAITING_AFTER = timedelta(days=1)
+
+
+def notify(
+    *,
+    recipients: Iterable[User | None],
+    kind: str,
+    title: str,
+    event_key: str,
+    body: str = "",
+    link: str = "",
+    startup_id: int | None = None,
+) -> list[Notification]:
+    """One notice per active recipient for the event `event_key` (none for those who have it
+    already), and an email for each new one whose recipient wants them, queued on commit."""
+    people = {user.pk: user for user in recipients if user is not None and user.is_active}
+    created = []
+    for user in people.values():
+        notice, new = Notification.objects.get_or_create(
+            recipient=user,
+            event_key=event_key[:120],
+            defaults={"kind": kind, "title": title[:200], "body": body, "link": link[:300]},
+        )
+        if new:
+            created.append(notice)
+    _email(created, people, startup_id)
+    return created
+
+
+def _email(notices: list[Notification], people: dict[int, User], startup_id: int | None) -> None:
+    now = timezone.now()
+    rows = [
+        Reminder.objects.create(
+            kind=ReminderKind.NOTIFICATION,
+            recipient_id=notice.recipient_id,
+            startup_id=startup_id,
+            period_key=f"n{notice.pk}",
+            next_attempt_at=now,
+            retry_until=now + EMAIL_RETRY_FOR,
+            queued_at=now,
+        )
+        for notice in notices
+        if people[notice.recipient_id].notification_emails
+    ]
+    if rows:
+        reminders_queue(reminder_ids=[row.pk for row in rows], lease=now)
+
+
+def managers_of(startup_id: int | None) -> list[User]:
+    if startup_id is None:
+        return []
+    members = StartupMember.objects.active().filter(startup_id=startup_id, role=MemberRole.MANAGER)
+    return [m.user for m in members.select_related("user")]
+
+
+def _officers() -> list[User]:
+    """Who reviews evidence: the officers, or the admins when there is none."""
+    staff = User.objects.filter(is_active=True)
+    return list(staff.filter(staff_role=StaffRole.OFFICER)) or list(staff.filter(staff_role=StaffRole.ADMIN))
+
+
+# --- One function per event, called by the service that made it ----------------------------
+
+
+def notify_exporters_assigned(*, startup_id: int, exporter_names: list[str], batch_key: str) -> None:
+    """One notice to the startup's managers for a whole apply or bulk assignment (`batch_key` names it)."""
+    if not exporter_names:
+        return
+    count = len(exporter_names)
+    names = sorted(exporter_names)[:5]
+    more = f" and {count - len(names)} more" if count > len(names) else ""
+    notify(
+        recipients=managers_of(startup_id),
+        kind=NotificationKind.EXPORTERS_ASSIGNED,
+        title=f"{count} new exporter{'s' if count != 1 else ''} assigned to your startup",
+        body=f"{', '.join(names)}{more}. Contact them within the stage's time: a logged call or visit counts.",
+        link=reverse("onboarding:exporter-list") + "?mine=false",
+        event_key=f"assigned-{startup_id}-{batch_key}",
+        startup_id=startup_id,
+    )
+
+
+def notify_exporter_handed(*, exporter: Exporter, agent: User, actor: User | None, when: datetime) -> None:
+    if actor is not None and actor.pk == agent.pk:
+        return  # a manager who takes an exporter themself needs no notice
+    notify(
+        recipients=[agent],
+        kind=NotificationKind.EXPORTER_HANDED,
+        title=f"{exporter} is handed to you",
+        body=f"{actor or 'Your manager'} handed you {exporter.legal_name}, {exporter.district or exporter.state_name}.",
+        link=exporter.get_absolute_url(),
+        event_key=f"handed-{exporter.pk}-{agent.pk}-{when.timestamp():.0f}",
+        startup_id=exporter.startup_id,
+    )
+
+
+def notify_claim_decided(*, event: StageEvent) -> None:
+    """To whoever submitted the claim and the startup's managers: approved, or rejected with the note."""
+    rejected = event.status == StageEventStatus.REJECTED
+    exporter = event.exporter
+    link = reverse("onboarding:exporter-submit-stage", args=[exporter.pk]) if rejected else exporter.get_absolute_url()
+    verdict = "rejected" if rejected else "approved"
+    note = f"Officer's note: {event.review_note}" if event.review_note else ""
+    notify(
+        recipients=[event.submitted_by, *managers_of(event.startup_id)],
+        kind=NotificationKind.EVIDENCE_REJECTED if rejected else NotificationKind.EVIDENCE_APPROVED,
+        title=f"“{event.stage}” for {exporter} was {verdict}",
+        body=(note + "\nSubmit it again with what the note asks for." if rejected else note).strip(),
+        link=link,
+        event_key=f"claim-{event.pk}-{verdict}",
+        startup_id=event.startup_id,
+    )
+
+
+def notify_commission(*, commission: Commission) -> None:
+    """To the startup's managers, when a commission is approved or paid."""
+    paid = commission.status == "paid"
+    amount = rupees(commission.amount)
+    detail = f" (reference {commission.payment_reference})" if paid and commission.payment_reference else ""
+    notify(
+        recipients=managers_of(commission.startup_id),
+        kind=NotificationKind.COMMISSION_PAID if paid else NotificationKind.COMMISSION_APPROVED,
+        title=f"Commission of {amount} {'paid' if paid else 'approved'}",
+        body=f"{commission.exporter}, “{commission.stage}”{detail}.",
+        link=reverse("onboarding:commission-list"),
+        event_key=f"commission-{commission.pk}-{commission.status}",
+        startup_id=commission.startup_id,
+    )
+
+
+def notify_invitation_accepted(*, user: User) -> None:
+    """Once a person invited to a team sets their password: to the managers and whoever invited them."""
+    member = StartupMember.objects.active().filter(user=user).select_related("added_by").first()
+    invited = Reminder.objects.filter(
+        kind=ReminderKind.INVITATION, recipient=user, period_key=f"member-{member and member.pk}"
+    )
+    if member is None or not invited.exists():
+        return  # joined with a password of their own: there was no invitation to accept
+    notify(
+        recipients=[member.added_by, *managers_of(member.startup_id)],
+        kind=NotificationKind.INVITATION_ACCEPTED,
+        title=f"{user} accepted the invitation",
+        body=f"{user} ({user.email}) set a password and can now sign in as {member.get_role_display().lower()}.",
+        link=reverse("onboarding:team"),
+        event_key=f"invitation-{member.pk}-accepted",
+        startup_id=member.startup_id,
+    )
+
+
+@transaction.atomic
+def notifications_evidence_waiting(*, now: datetime) -> int:
+    """The periodic job: tell the officers, once a day (IST), how much evidence has waited
+    beyond a day. Run again the same day it notices nothing new. Returns notices made."""
+    waiting = StageEvent.objects.filter(status=StageEventStatus.SUBMITTED, submitted_at__lt=now - WAITING_AFTER)
+    count = waiting.count()
+    if not count:
+        return 0
+    created = notify(
+        recipients=_officers(),
+        kind=NotificationKind.EVIDENCE_WAITING,
+        title=f"{count} claim{'s' if count != 1 else ''} waiting for review for more than a day",
+        body="The oldest are first in the review queue.",
+        link=reverse("onboarding:review-queue"),
+        event_key=f"waiting-{daily_period(now)}",
+    )
+    return len(created)
+
+
+# --- The bell ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification: Notification | None = None) -> int:
+    """Mark one of `user`'s notices read (or all of them, with none given); returns how many changed."""
+    unread = Notification.objects.for_user(user).unread()
+    if notification is not None:
+        unread = unread.filter(pk=notification.pk)
+    return unread.update(read_at=timezone.now())

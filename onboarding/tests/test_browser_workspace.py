@@ -1,0 +1,118 @@
+"""The startup's daily workspace on a phone (390×844, headless Chromium): an agent finds an
+exporter by part of its name, logs a call through the type-ahead, submits evidence, is told of
+the officer's rejection by the bell, reads the note on the form and submits again. No page
+visited may scroll sideways."""
+
+import pytest
+from playwright.sync_api import expect
+
+from ..models import StageEvent
+from ..services.progress import stage_event_reject
+from .conftest import PASSWORD
+from .factories import ExporterFactory, assign
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PDF = b"%PDF-1.4\n% a scanned certificate\n"
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def no_sideways_scroll(page) -> None:
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide on a {width[1]} px screen"
+
+
+def sign_in_on_phone(page, user) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    no_sideways_scroll(page)
+
+
+def find_and_log_a_call(page, exporter) -> None:
+    """Find the exporter by part of its name, then log a call picking it with the type-ahead, by keyboard."""
+    page.goto("/exporters/?mine=false")
+    page.get_by_label("Search").fill("handloom")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("link", name="Other Weavers LLP")).to_have_count(0)
+    no_sideways_scroll(page)
+    page.get_by_role("link", name=exporter.legal_name).click()
+    no_sideways_scroll(page)
+    page.goto("/activities/")
+    picker = page.get_by_role("combobox", name="Exporter")
+    picker.press_sequentially("kaveri", delay=30)
+    expect(page.get_by_role("listbox", name="Matching exporters").get_by_role("option")).to_have_count(1)
+    picker.press("ArrowDown")
+    picker.press("Enter")
+    expect(picker).to_have_value(f"{exporter.legal_name} · {exporter.gstin}")
+    page.get_by_label("What did you do?").select_option("call")
+    page.get_by_label("Note").fill("Spoke to the owner about the listing")
+    no_sideways_scroll(page)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Logged: call with")
+
+
+def submit_documents(page, exporter, files: list[str]) -> None:
+    page.goto(exporter.get_absolute_url())
+    page.get_by_role("link", name="Submit “Documents collected”").click()
+    page.get_by_label("Note").fill("GST certificate and IEC")
+    page.get_by_label("Files").set_input_files(files)
+    no_sideways_scroll(page)
+    page.get_by_role("button", name="Submit for review").click()
+    expect(page.get_by_role("alert").first).to_contain_text("sent for review")
+    no_sideways_scroll(page)
+
+
+def hear_of_the_rejection_and_resubmit(page, exporter) -> None:
+    """The bell shows it; the notice leads to the form, which shows the note and what was sent."""
+    page.goto("/")
+    bell = page.locator("#nav-bell")
+    expect(bell).to_contain_text("1")
+    no_sideways_scroll(page)
+    bell.click()
+    expect(page.get_by_text("Officer's note: The catalogue is missing")).to_be_visible()
+    no_sideways_scroll(page)
+    page.get_by_role("button", name=f"“Documents collected” for {exporter.legal_name} was rejected").click()
+    expect(page.get_by_text("The catalogue is missing")).to_be_visible()
+    expect(page.get_by_role("link", name="GST certificate.pdf")).to_be_visible()
+    expect(page.get_by_label("Note")).to_have_value("GST certificate and IEC")
+    expect(page.get_by_role("checkbox", name="Send the previous files again")).to_be_checked()
+    no_sideways_scroll(page)
+    page.get_by_label("Note").fill("GST certificate and IEC; the catalogue follows by email")
+    page.get_by_role("button", name="Submit again").click()
+    expect(page.get_by_role("alert").first).to_contain_text("sent for review")
+    no_sideways_scroll(page)
+
+
+def test_an_agent_finds_logs_submits_hears_of_a_rejection_and_resubmits(phone, agent_a, officer, startup_a, tmp_path):
+    kaveri = assign(ExporterFactory(legal_name="Kaveri Handloom Silks Private Limited"), startup_a)
+    kaveri.agent = agent_a
+    kaveri.save(update_fields=["agent"])
+    assign(ExporterFactory(legal_name="Other Weavers LLP"), startup_a)
+    files = []
+    for name in ("GST certificate.pdf", "IEC.pdf"):
+        path = tmp_path / name
+        path.write_bytes(PDF)
+        files.append(str(path))
+
+    sign_in_on_phone(phone, agent_a)
+    find_and_log_a_call(phone, kaveri)
+    submit_documents(phone, kaveri, files)
+    # The officer rejects it with a note.
+    stage_event_reject(actor=officer, event=StageEvent.objects.get(status="submitted"), note="The catalogue is missing")
+    hear_of_the_rejection_and_resubmit(phone, kaveri)
+
+    again = StageEvent.objects.get(status="submitted")
+    assert [f.file_name for f in again.all_files()] == ["GST certificate.pdf", "IEC.pdf"]
+    phone.goto("/notifications/")
+    expect(phone.locator("#nav-bell")).not_to_contain_text("unread")

@@ -1,0 +1,128 @@
+"""The rejection loop: submitting again shows the officer's note and what was sent, keeps what
+was valid (fields and files), takes several files, and a refused file keeps the other fields."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from ..models import EvidenceDocument, StageEvent
+from ..models.stages import StageEventStatus
+from ..services.progress import stage_event_reject, stage_event_submit
+from .factories import ExporterFactory, assign, stage
+
+
+def pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.7 a real enough pdf", content_type="application/pdf")
+
+
+@pytest.fixture
+def exporter(startup_a):
+    return assign(ExporterFactory(legal_name="Kaveri Silks"), startup_a, stage_code="contacted")
+
+
+@pytest.fixture
+def rejected(client_for, agent_a, officer, exporter):
+    """A "Documents collected" claim with three files, rejected with a note."""
+    client_for(agent_a).post(
+        reverse("onboarding:exporter-submit-stage", args=[exporter.pk]),
+        {"note": "GST, IEC and bank proof", "evidence_file": [pdf("gst.pdf"), pdf("iec.pdf"), pdf("bank.pdf")]},
+    )
+    event = StageEvent.objects.get()
+    return stage_event_reject(actor=officer, event=event, note="The catalogue is missing")
+
+
+def test_several_files_are_kept_each_behind_the_protected_route(rejected):
+    files = rejected.all_files()
+    assert [f.file_name for f in files] == ["gst.pdf", "iec.pdf", "bank.pdf"]
+    assert files[0].download_url == reverse("onboarding:file-evidence", args=[rejected.pk])
+    assert files[1].download_url == reverse("onboarding:file-evidence-document", args=[files[1].pk])
+
+
+def test_the_form_shows_the_note_and_the_previous_claim_prefilled(client_for, agent_a, rejected, exporter):
+    response = client_for(agent_a).get(reverse("onboarding:exporter-submit-stage", args=[exporter.pk]))
+    html = response.content.decode()
+    assert "The catalogue is missing" in html
+    for f in rejected.all_files():
+        assert f'href="{f.download_url}"' in html and f.file_name in html
+    form = response.context["form"]
+    assert form["note"].value() == "GST, IEC and bank proof"
+    assert form["reuse_files"].value() is True
+
+
+def test_resubmitting_reuses_the_previous_files_without_uploading_again(client_for, agent_a, rejected, exporter):
+    response = client_for(agent_a).post(
+        reverse("onboarding:exporter-submit-stage", args=[exporter.pk]),
+        {"note": "All four now", "reuse_files": "on", "evidence_file": [pdf("catalogue.pdf")]},
+    )
+    assert response.status_code == 302
+    new = StageEvent.objects.get(status=StageEventStatus.SUBMITTED)
+    assert new.note == "All four now"
+    # New files were uploaded: they replace the old ones rather than being mixed with them.
+    assert [f.file_name for f in new.all_files()] == ["catalogue.pdf"]
+
+
+def test_resubmitting_without_new_files_sends_the_previous_ones_again(client_for, agent_a, rejected, exporter):
+    client_for(agent_a).post(
+        reverse("onboarding:exporter-submit-stage", args=[exporter.pk]),
+        {"note": "Catalogue attached by mail", "reuse_files": "on"},
+    )
+    new = StageEvent.objects.get(status=StageEventStatus.SUBMITTED)
+    assert [f.file_name for f in new.all_files()] == ["gst.pdf", "iec.pdf", "bank.pdf"]
+    assert new.evidence_file.name == rejected.evidence_file.name
+    assert client_for(agent_a).get(new.all_files()[2].download_url).status_code == 200
+
+
+def test_a_refused_file_keeps_the_other_fields_and_saves_nothing(client_for, agent_a, startup_a):
+    exporter = assign(ExporterFactory(), startup_a, stage_code="documents_collected")  # next: account created
+    response = client_for(agent_a).post(
+        reverse("onboarding:exporter-submit-stage", args=[exporter.pk]),
+        {
+            "evidence_reference": "IN12345678",
+            "note": "Member ID from the welcome email",
+            "evidence_file": [pdf("ok.pdf"), SimpleUploadedFile("fake.pdf", b"MZ not a pdf")],
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "fake.pdf" in form.errors["evidence_file"][0] and "not a real .pdf" in form.errors["evidence_file"][0]
+    assert form["evidence_reference"].value() == "IN12345678"
+    assert form["note"].value() == "Member ID from the welcome email"
+    assert not StageEvent.objects.exists() and not EvidenceDocument.objects.exists()
+
+
+def test_too_many_files_are_refused_with_a_message(client_for, agent_a, exporter):
+    response = client_for(agent_a).post(
+        reverse("onboarding:exporter-submit-stage", args=[exporter.pk]),
+        {"note": "x", "evidence_file": [pdf(f"f{i}.pdf") for i in range(7)]},
+    )
+    assert "at most 6 files" in response.context["form"].errors["evidence_file"][0]
+    assert not StageEvent.objects.exists()
+
+
+def test_only_this_exporters_rejected_claim_can_lend_its_files(agent_a, rejected, startup_a):
+    other = assign(ExporterFactory(), startup_a, stage_code="contacted")
+    with pytest.raises(ValidationError):
+        stage_event_submit(
+            actor=agent_a,
+            exporter=other,
+            stage=stage("documents_collected"),
+            evidence={"note": "x"},
+            reuse_from=rejected,
+        )
+    assert StageEvent.objects.count() == 1
+
+
+def test_it_checks_ownership(client_for, manager_b, rejected, exporter):
+    """Another startup: no form for the exporter, and the claim's further documents are a 404."""
+    client = client_for(manager_b)
+    assert client.get(reverse("onboarding:exporter-submit-stage", args=[exporter.pk])).status_code == 404
+    document = rejected.documents.first()
+    assert client.get(reverse("onboarding:file-evidence-document", args=[document.pk])).status_code == 404
+
+
+def test_a_first_submission_has_no_previous_claim(client_for, agent_a, exporter):
+    response = client_for(agent_a).get(reverse("onboarding:exporter-submit-stage", args=[exporter.pk]))
+    assert response.context["previous"] is None and "reuse_files" not in response.context["form"].fields
