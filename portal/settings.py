@@ -383,6 +383,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # Each sign-in is already recorded in the AccessLog table; no need to log it twice.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Each sign-in is already recorded in the AccessLog table; no need to log it twice.
+        "axes": {"level": "WARNING"},
+        # WeasyPrint reports each step of a layout (even its own stylesheets, on import) at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

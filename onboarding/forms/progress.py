@@ -79,7 +79,8 @@ class ActivityForm(forms.Form):
                     attrs={"data-typeahead": lookup_url, "data-typeahead-target": "id_exporter", "autocomplete": "off"}
                 ),
             )
-            picked = forms.CharField(required=False, widget=forms.HiddenInput)
+            # The id the type-ahead picked (the API sends it alone), bounded to the column's range.
+            picked = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
             self.fields = {"exporter_search": search, "exporter": picked, **self.fields}
 
     def clean(self):
@@ -87,9 +88,7 @@ class ActivityForm(forms.Form):
         if self.exporter_choices is None:
             return cleaned
         term = cleaned.pop("exporter_search", "")
-        picked = cleaned.get("exporter") or ""
-        # ASCII digits that fit a bigint; anything else is ignored and the typed text decides.
-        exporter_id = int(picked) if picked.isascii() and picked.isdigit() and len(picked) < 19 else None
+        exporter_id = picked = cleaned.get("exporter")
         chosen = self.exporter_choices.filter(pk=exporter_id).first() if exporter_id else None
         if chosen is None and exporter_id and not term:
             self.add_error("exporter", "Select a valid choice: that exporter is not one of yours.")

@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 def downloaded(response) -> bytes:
     """The whole body of a response, streamed (CSV, XLSX from a file) or not."""
     if getattr(response, "streaming", False):
-        body = b"".join(response.streaming_content)
-        response.close()
-        return body
+        # The test client closes the response once it is read to the end (closing it again
+        # would fire request_finished and close the database connection inside the test).
+        return b"".join(response.streaming_content)
     return response.content
 
 

@@ -14,7 +14,7 @@ def test_admin_registers_a_startup_after_fixing_a_bad_dpiit_number(page, sign_in
     page.get_by_label("Legal name").fill("Udaan Exports Private Limited")
     page.get_by_label("Brand name").fill("Udaan")
     page.get_by_label("DPIIT recognition number").fill("DPIIT-77")
-    page.get_by_label("State*", exact=True).select_option(label="Gujarat")
+    page.get_by_label("State or union territory*", exact=True).select_option(label="Gujarat")
     page.get_by_label("City*", exact=True).fill("Surat")
     page.get_by_label("Contact name").fill("Kavya Mehta")
     page.get_by_label("Contact email").fill("kavya@udaan.example.in")

@@ -206,8 +206,8 @@ def test_the_filtered_queue_has_a_constant_number_of_queries(
         claim(startup_a, agent_a)
     client = client_for(officer)
     # session, user, the chosen stage (validated), the stage filter's choices, count, page rows,
-    # the badge, the exporters' recent flags (no claim on the page: no answers to look up)
-    with django_assert_num_queries(8):
+    # the badge, the exporters' recent flags (no claim on the page: no answers to look up), the bell
+    with django_assert_num_queries(9):
         client.get(QUEUE, {"stage": stage("storefront_live").pk, "age": "1", "q": "LLP", "sort": "newest"})
 
 
