@@ -270,30 +270,26 @@ def stage_event_reject(*, actor: User, event: StageEvent, note: str) -> StageEve
 def stage_events_approve_bulk(*, actor: User, event_ids: list[int], note: str = "") -> int:
     """Approve several waiting claims at once; those that cannot be approved any more
     (decided meanwhile, withdrawn) are left as they are. Returns how many were approved."""
-    approved = 0
-    for event in StageEvent.objects.filter(pk__in=event_ids, status=StageEventStatus.SUBMITTED).order_by("pk"):
-        try:
-            with transaction.atomic():
-                stage_event_approve(actor=actor, event=event, note=note)
-        except ValidationError:
-            continue
-        approved += 1
-    return approved
+    return _decide_each(stage_event_approve, actor=actor, event_ids=event_ids, note=note)
 
 
 @transaction.atomic
 def stage_events_reject_bulk(*, actor: User, event_ids: list[int], note: str) -> int:
     """Reject several waiting claims with one note; those decided or withdrawn meanwhile are
     left as they are. Returns how many were rejected."""
-    rejected = 0
+    return _decide_each(stage_event_reject, actor=actor, event_ids=event_ids, note=note)
+
+
+def _decide_each(decide, *, actor: User, event_ids: list[int], note: str) -> int:
+    decided = 0
     for event in StageEvent.objects.filter(pk__in=event_ids, status=StageEventStatus.SUBMITTED).order_by("pk"):
         try:
-            with transaction.atomic():
-                stage_event_reject(actor=actor, event=event, note=note)
+            with transaction.atomic():  # a refused claim rolls back alone
+                decide(actor=actor, event=event, note=note)
         except ValidationError:
             continue
-        rejected += 1
-    return rejected
+        decided += 1
+    return decided
 
 
 def claims_withdraw(*, actor: User | None, startup_id: int, reason: str, exporter_ids: list[int] | None = None) -> int:

@@ -110,6 +110,8 @@ def test_a_withdrawn_storefront_claim_shows_as_withdrawn(client, exporter_a, age
     ("data", "message"),
     [
         ({"action": "answer", "question": "abc", "answer": "yes"}, "not on your page"),
+        ({"action": "answer", "question": "²", "answer": "yes"}, "not on your page"),
+        ({"action": "answer", "question": str(10**30), "answer": "yes"}, "not on your page"),
         ({"action": "answer", "question": "1", "answer": "maybe"}, "Tap Yes or No"),
         ({"action": "answer", "answer": "yes"}, "not on your page"),
         ({"action": "delete-everything"}, "did not work"),

@@ -229,3 +229,12 @@ def test_the_list_is_paginated_with_a_constant_number_of_queries(client_for, age
 def test_an_empty_bell_says_what_will_arrive(client_for, agent_a):
     html = client_for(agent_a).get(reverse("onboarding:notification-list")).content.decode()
     assert "No notifications yet." in html and reverse("onboarding:preferences") in html
+
+
+def test_a_notice_email_shows_no_outbox_key(manager_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(recipients=[manager_a], kind=NotificationKind.EXPORTER_HANDED, title="Hi", event_key="e2")
+    key = Reminder.objects.get(kind=ReminderKind.NOTIFICATION).period_key
+    [message] = mail.outbox
+    html = message.alternatives[0][0]
+    assert "Notification." in html and key not in html and key not in message.body

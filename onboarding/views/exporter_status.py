@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from ..filters import parse_id
 from ..models import ConfirmationRequest, Exporter, ExporterLink
 from ..models.users import EVERYONE
 from ..reports.exporter_status import LANGUAGES, TEXT, language_of, status_page
@@ -75,10 +76,6 @@ def exporter_status(request, token: str):
     return _private(response)
 
 
-def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
-
-
 def _act(request, link: ExporterLink, lang: str):
     t = TEXT[lang]
     action, post = request.POST.get("action", ""), request.POST
@@ -86,10 +83,13 @@ def _act(request, link: ExporterLink, lang: str):
         if action == "answer":
             answer = post.get("answer", "")
             changed = confirmation_answer(
-                link=link, confirmation_id=_number(post.get("question")), answer=answer, comment=post.get("comment", "")
+                link=link,
+                confirmation_id=parse_id(post.get("question")),
+                answer=answer,
+                comment=post.get("comment", ""),
             )
             text = t["saved"] if changed else t["unchanged"]
-            action = f"answered {answer} (question {_number(post.get('question'))})"
+            action = f"answered {answer} (question {parse_id(post.get('question'))})"
         elif action == "no_contact":
             exporter_report_no_contact(link=link, comment=post.get("comment", ""))
             text, action = t["flag_saved"], "said nobody has contacted them"
