@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from ..models import EvidenceDocument, StageEvent
 from ..models.stages import StageEventStatus
+from ..services.assignments import exporter_reassign
 from ..services.progress import stage_event_reject, stage_event_submit
 from .factories import ExporterFactory, assign, stage
 
@@ -121,6 +122,15 @@ def test_it_checks_ownership(client_for, manager_b, rejected, exporter):
     assert client.get(reverse("onboarding:exporter-submit-stage", args=[exporter.pk])).status_code == 404
     document = rejected.documents.first()
     assert client.get(reverse("onboarding:file-evidence-document", args=[document.pk])).status_code == 404
+
+
+def test_a_claims_documents_stay_with_the_startup_that_made_it_after_a_reassignment(
+    client_for, admin_user, manager_a, manager_b, rejected, exporter, startup_b
+):
+    exporter_reassign(actor=admin_user, exporter=exporter, startup=startup_b, reason="Moved to a closer startup")
+    url = reverse("onboarding:file-evidence-document", args=[rejected.documents.first().pk])
+    assert client_for(manager_b).get(url).status_code == 404
+    assert client_for(manager_a).get(url).status_code == 200
 
 
 def test_a_first_submission_has_no_previous_claim(client_for, agent_a, exporter):
