@@ -190,7 +190,9 @@ class ExporterFilter(BootstrapFilterSet):
 
 
 class ActivityFilter(BootstrapFilterSet):
-    startup = IdChoiceFilter(queryset=Startup.objects.only("pk", "legal_name", "brand_name"))
+    # Typed, not chosen from thousands of startups; a startup's page links with its id.
+    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
+    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
     user = IdChoiceFilter(queryset=User.objects.all(), label="Logged by")
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
     since = day_filter("occurred_at", "gte", "From")
@@ -207,7 +209,8 @@ class ActivityFilter(BootstrapFilterSet):
         staff = user.is_programme_staff
         startup_id = parse_id(self.data.get("startup")) if staff else user.active_membership.startup_id
         if not staff:
-            del self.form.fields["startup"]
+            for name in ("startup_name", "startup"):
+                del self.form.fields[name]
         if startup_id:
             self.form.fields["user"].queryset = User.objects.filter(memberships__startup_id=startup_id).distinct()
         else:

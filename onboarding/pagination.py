@@ -12,24 +12,34 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
 
 PAGE_SIZE = 50
 # Above this many rows an unfiltered PostgreSQL table is counted from the planner's
 # statistics: an exact COUNT(*) over a million rows costs more than the page itself.
 ESTIMATE_ABOVE = 200_000
+EXACT_UP_TO = 10_000
 # Numbered links either side of the current page and at each end: "1 2 … 7 8 9 … 39 40".
 ON_EACH_SIDE = 2
 ON_ENDS = 2
 
 
 class EstimatingPaginator(Paginator):
-    """Exact counts for filtered lists; the planner's estimate for huge unfiltered tables."""
+    """Counts that stay cheap at a million rows: the planner's estimate for a huge unfiltered
+    table, and an exact count of a filtered list only up to EXACT_UP_TO matches ("over 10,000",
+    and as many pages, beyond: counting 150,000 matches exactly cost more than showing the
+    page, and nobody pages that far rather than narrowing the filters)."""
+
+    estimated = False  # the count is the planner's estimate
+    capped = False  # more matches than EXACT_UP_TO; the count says EXACT_UP_TO
 
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        if connection.vendor == "postgresql" and hasattr(queryset, "query") and not queryset.query.where:
+        if connection.vendor != "postgresql" or not hasattr(queryset, "query"):
+            return super().count
+        if not queryset.query.where:
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
@@ -38,8 +48,19 @@ class EstimatingPaginator(Paginator):
             if row and row[0] > ESTIMATE_ABOVE:
                 self.estimated = True
                 return row[0]
-        self.estimated = False
-        return super().count
+            return super().count
+        # Unordered: a sorted subquery would sort every match before counting.
+        counted = queryset.order_by()[: EXACT_UP_TO + 1].count()
+        self.capped = counted > EXACT_UP_TO
+        return min(counted, EXACT_UP_TO)
+
+    @property
+    def count_label(self) -> str:
+        """The count as a page shows it: "1,234", "about 10,00,000" or "over 10,000"."""
+        if self.capped:
+            return f"over {number_format(EXACT_UP_TO, force_grouping=True)}"
+        shown = number_format(self.count, force_grouping=True)
+        return f"about {shown}" if self.estimated else shown
 
 
 def make_paginator(queryset, per_page: int = PAGE_SIZE, *, estimate: bool = False) -> Paginator:
@@ -52,7 +73,7 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE, *, estimate: bool = F
     """One page of `queryset` (a bad or out-of-range page number gives the nearest page).
 
     The page carries `links`: the numbers to show, with Paginator.ELLIPSIS for the gaps.
-    `estimate=True` is for append-only logs that grow to millions of rows.
+    `estimate=True` is for lists that grow to millions of rows (see EstimatingPaginator).
     """
     paginator = make_paginator(queryset, per_page, estimate=estimate)
     page = paginator.get_page(request.GET.get("page"))

@@ -37,7 +37,10 @@ class Assignment(models.Model):
     """Who works an exporter, from when to when, and why. Never deleted."""
 
     exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.PROTECT, related_name="assignments")
-    startup = models.ForeignKey("onboarding.Startup", on_delete=models.PROTECT, related_name="assignments")
+    # Indexed first in (startup, ended_at) below.
+    startup = models.ForeignKey(
+        "onboarding.Startup", on_delete=models.PROTECT, related_name="assignments", db_index=False
+    )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -50,7 +50,10 @@ class CommissionQuerySet(ScopedQuerySet):
 class Commission(models.Model):
     """A ledger entry. Corrections are reversing entries (negative amounts), never edits."""
 
-    startup = models.ForeignKey("onboarding.Startup", on_delete=models.PROTECT, related_name="commissions")
+    # Indexed first in (startup, created_at, id) below.
+    startup = models.ForeignKey(
+        "onboarding.Startup", on_delete=models.PROTECT, related_name="commissions", db_index=False
+    )
     exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.PROTECT, related_name="commissions")
     stage = models.ForeignKey("onboarding.Stage", on_delete=models.PROTECT, related_name="+")
     stage_event = models.ForeignKey("onboarding.StageEvent", null=True, on_delete=models.PROTECT, related_name="+")

@@ -93,11 +93,11 @@ class Exporter(models.Model):
     legal_name = models.CharField(max_length=200)
     trade_name = models.CharField(max_length=200, blank=True)
     gstin = models.CharField("GSTIN", max_length=15, unique=True)
-    pan = models.CharField("PAN", max_length=10, db_index=True)
+    pan = models.CharField("PAN", max_length=10)  # indexed by (pan, state) below
     iec = models.CharField("IEC", max_length=10, blank=True, help_text="Import Export Code; the PAN unless legacy")
     udyam_number = models.CharField("Udyam number", max_length=19, blank=True)
     msme_category = models.CharField("MSME category", max_length=10, choices=MsmeCategory.choices, blank=True)
-    state = models.CharField(max_length=2, choices=STATE_CHOICES + sorted(GSTIN_ONLY_STATES.items()), db_index=True)
+    state = models.CharField(max_length=2, choices=STATE_CHOICES + sorted(GSTIN_ONLY_STATES.items()))
     district = models.CharField(max_length=80, blank=True, db_index=True)
     pin_code = models.CharField("PIN code", max_length=6, blank=True)
     contact_name = models.CharField(max_length=120, blank=True)
@@ -113,14 +113,15 @@ class Exporter(models.Model):
     marketplace_member_id = models.CharField(max_length=64, blank=True)
     storefront_url = models.URLField(blank=True)
     products_listed = models.PositiveIntegerField(default=0)
+    # Indexed first in (current_stage, stage_entered_at) below, as `startup` and `state` are in theirs.
     current_stage = models.ForeignKey(
-        "onboarding.Stage", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "onboarding.Stage", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     stage_entered_at = models.DateTimeField(null=True, blank=True)
     # Denormalised from the open Assignment and the Activity log, so lists,
     # scoping and stall checks never scan those large tables.
     startup = models.ForeignKey(
-        "onboarding.Startup", null=True, blank=True, on_delete=models.PROTECT, related_name="exporters"
+        "onboarding.Startup", null=True, blank=True, on_delete=models.PROTECT, related_name="exporters", db_index=False
     )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

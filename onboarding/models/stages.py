@@ -164,11 +164,19 @@ class StageEventQuerySet(ScopedQuerySet):
 class StageEvent(PrivateFileMixin, models.Model):
     """A claim that an exporter reached a stage, with its evidence. Append-only."""
 
-    exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.CASCADE, related_name="stage_events")
+    # Both indexed first in (exporter, submitted_at) and (startup, submitted_at) below.
+    exporter = models.ForeignKey(
+        "onboarding.Exporter", on_delete=models.CASCADE, related_name="stage_events", db_index=False
+    )
     # Whose claim this is: the startup holding the exporter when it was made. Set once by
     # the service; it never follows the exporter to another startup. None: made in the pool.
     startup = models.ForeignKey(
-        "onboarding.Startup", null=True, blank=True, on_delete=models.PROTECT, related_name="stage_events"
+        "onboarding.Startup",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stage_events",
+        db_index=False,
     )
     assignment = models.ForeignKey(
         "onboarding.Assignment", null=True, blank=True, on_delete=models.PROTECT, related_name="stage_events"

@@ -59,6 +59,15 @@ def summary_figures(now: datetime) -> dict:
     }
 
 
+def active_by_stage(figures: dict) -> Counter:
+    """Active exporters per current stage id, from the summary's `figures`."""
+    counts = Counter()
+    for _state, stage_id, status, n, _assigned, _stalled in figures["breakdown"]:
+        if status == ExporterStatus.ACTIVE and stage_id is not None:
+            counts[stage_id] += n
+    return counts
+
+
 def dashboard_figures(figures: dict, as_of: datetime) -> dict:
     """The dashboard's cards and charts from the summary's `figures`, computed at `as_of`."""
     stages = list(Stage.objects.ordered())

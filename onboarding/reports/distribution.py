@@ -1,7 +1,8 @@
 """The distribution report: how exporters spread over startups, states and sectors
 against the startups' capacity, so skew is visible. The exporter counts come from the
 programme summary (`models/summary.py`), so no exporter is counted per request: the
-remaining queries read startups, their sectors and sectors, a few hundred rows at most."""
+remaining queries read startups' figures, their sectors and sectors, and the page of
+startups the table shows."""
 
 from __future__ import annotations
 
@@ -22,21 +23,36 @@ def _percent(load: int, capacity: int) -> int:
 
 
 def startup_rows(loads: dict[int, int]) -> list[dict]:
-    """Active startups and any other startup still holding exporters, fullest first."""
+    """Active startups and any other startup still holding exporters, fullest first.
+
+    Plain values for every startup (thousands at national scale, for the chart and the
+    totals); `with_startups` loads the objects of the few rows a page shows."""
     rows = []
-    for s in Startup.objects.order_by("legal_name"):
-        load = loads[s.pk]
-        if s.status != StartupStatus.ACTIVE and not load:
+    startups = Startup.objects.values_list("pk", "legal_name", "status", "capacity", "state")
+    for pk, name, status, capacity, state in startups:
+        load = loads[pk]
+        if status != StartupStatus.ACTIVE and not load:
             continue
-        s.open_exporters = load  # what the capacity bar template reads
-        rows.append({"startup": s, "load": load, "percent": _percent(load, s.capacity)})
-    return sorted(rows, key=lambda r: (-r["percent"], -r["load"], r["startup"].legal_name))
+        rows.append(
+            {"pk": pk, "name": name, "status": status, "capacity": capacity, "state": state, "load": load}
+            | {"percent": _percent(load, capacity)}
+        )
+    return sorted(rows, key=lambda r: (-r["percent"], -r["load"], r["name"]))
+
+
+def with_startups(rows: list[dict]) -> list[dict]:
+    """`rows` with their Startup objects, for names, links and the capacity bar."""
+    startups = Startup.objects.in_bulk([r["pk"] for r in rows])
+    for row in rows:
+        row["startup"] = startups[row["pk"]]
+        row["startup"].open_exporters = row["load"]  # what the capacity bar template reads
+    return rows
 
 
 def load_histogram(rows: list[dict]) -> dict:
     counts = dict.fromkeys([b[0] for b in LOAD_BUCKETS] + ["Full"], 0)
     for row in rows:
-        if row["startup"].status != StartupStatus.ACTIVE:
+        if row["status"] != StartupStatus.ACTIVE:
             continue
         if row["percent"] >= 100:
             counts["Full"] += 1
@@ -58,11 +74,11 @@ def distribution_figures(figures: dict, as_of: datetime) -> dict:
         for bucket, key in ((by_state, state), (by_sector, sector_id)):
             bucket[key]["exporters"] += n
             bucket[key]["assigned"] += assigned
-    active = {r["startup"].pk: r for r in startups if r["startup"].status == StartupStatus.ACTIVE}
+    active = {r["pk"]: r for r in startups if r["status"] == StartupStatus.ACTIVE}
     for row in active.values():
-        cell = by_state[row["startup"].state]
+        cell = by_state[row["state"]]
         cell["startups"] += 1
-        cell["capacity"] += row["startup"].capacity
+        cell["capacity"] += row["capacity"]
         cell["load"] += row["load"]
     links = Startup.sectors.through.objects.filter(startup__status=StartupStatus.ACTIVE).values_list(
         "startup_id", "sector_id"
@@ -71,7 +87,7 @@ def distribution_figures(figures: dict, as_of: datetime) -> dict:
         if startup_id in active:
             cell = by_sector[sector_id]
             cell["startups"] += 1
-            cell["capacity"] += active[startup_id]["startup"].capacity
+            cell["capacity"] += active[startup_id]["capacity"]
             cell["load"] += active[startup_id]["load"]
     sectors = {s.pk: s for s in Sector.objects.all()}
     state_rows = _finish(by_state, lambda code: state_name(code, blank="—"))

@@ -309,10 +309,26 @@ def test_distribution_report_query_count_is_constant(client_for, officer, django
         assign(ExporterFactory(), startup)
     summary_refresh()  # what the worker does on commit; the page then reads the stored figures
     client = client_for(officer)
-    # session, user, the stored summary, stages, startups, sectors, the review badge, the bell's unread count
-    with django_assert_num_queries(8) as captured:
+    # session, user, the stored summary, stages, startups' figures, the page's startups, sectors,
+    # the review badge, the bell's unread count
+    with django_assert_num_queries(9) as captured:
         client.get(reverse("onboarding:reports"))
     assert not any('FROM "onboarding_exporter"' in q["sql"] for q in captured.captured_queries)
+
+
+def test_distribution_report_pages_the_startups_fullest_first(client_for, officer):
+    startups = StartupFactory.create_batch(27, capacity=10)
+    for startup in startups[:3]:
+        assign(ExporterFactory(), startup)
+    summary_refresh()
+    client = client_for(officer)
+    first = client.get(reverse("onboarding:reports"))
+    shown = [r["startup"] for r in first.context["startups"]]
+    assert len(shown) == 25 and set(startups[:3]) <= set(shown[:3])  # the fullest lead
+    assert "27 startups, fullest first" in first.content.decode()
+    second = client.get(reverse("onboarding:reports"), {"page": 2})
+    assert len(second.context["startups"]) == 2
+    assert not set(r["startup"] for r in second.context["startups"]) & set(shown)
 
 
 def test_reactivating_a_startup_never_returns_its_exporters(client_for, admin_user, startup_a, exporter_a):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 
+from .. import pagination
 from ..models import Exporter
 from ..pagination import paginate
 from .factories import ExporterFactory, StartupFactory
@@ -66,3 +68,32 @@ def test_the_pager_links_each_page_number_and_marks_the_current_one(client_for, 
     assert '<nav aria-label="Pages">' in html
     assert re.search(r'href="\?page=1&amp;state=27"|href="\?state=27&amp;page=1"', html)
     assert 'aria-current="page"' in html and "Page 2 of 2" in html
+
+
+needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="counts from PostgreSQL's planner")
+
+
+@needs_postgresql
+def test_a_filtered_list_is_counted_only_up_to_a_cap(client_for, officer, monkeypatch):
+    monkeypatch.setattr(pagination, "EXACT_UP_TO", 10)
+    ExporterFactory.create_batch(12, state="27")
+    ExporterFactory.create_batch(3, state="24")
+    client = client_for(officer)
+    url = reverse("onboarding:exporter-list")
+    many = client.get(url, {"state": "27"})
+    assert many.context["page"].paginator.capped
+    assert "(over 10)" in many.content.decode()
+    few = client.get(url, {"state": "24"})
+    assert not few.context["page"].paginator.capped and "(3)" in few.content.decode()
+
+
+@needs_postgresql
+def test_a_huge_unfiltered_list_shows_the_planners_estimate(client_for, officer, monkeypatch):
+    monkeypatch.setattr(pagination, "ESTIMATE_ABOVE", 2)
+    ExporterFactory.create_batch(4)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE onboarding_exporter")
+    response = client_for(officer).get(reverse("onboarding:exporter-list"))
+    assert response.context["page"].paginator.estimated
+    assert "(about 4)" in response.content.decode()
+    assert len(response.context["page"].object_list) == 4

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from ..filters import COMMISSION_SORTS, parse_id
+from ..filters import COMMISSION_SORTS, filter_by_startup_name, parse_id
 from ..forms.commissions import CommissionRuleForm, PaymentForm, ReversalForm
 from ..models import Commission, CommissionRule, Startup
 from ..models.commissions import CommissionStatus
@@ -28,12 +28,19 @@ from .downloads import list_export, requested_format
 
 
 def _statement_queryset(request):
+    """The statement's rows as filtered: staff pick a startup by typing part of its name (a
+    select of every startup would be thousands of options), or follow a link carrying its id."""
     commissions = Commission.objects.visible_to(request.user).for_list()
     startup = None
-    startup_id = parse_id(request.GET.get("startup"))
-    if request.user.is_programme_staff and startup_id:
-        startup = get_object_or_404(Startup, pk=startup_id)
-        commissions = commissions.filter(startup=startup)
+    if request.user.is_programme_staff:
+        name = request.GET.get("startup_name", "").strip()[:100]
+        if startup_id := parse_id(request.GET.get("startup")):
+            startup = get_object_or_404(Startup, pk=startup_id)
+        if startup and name in ("", str(startup)):  # the field still shows the startup picked
+            commissions = commissions.filter(startup=startup)
+        elif name:
+            startup = None
+            commissions = filter_by_startup_name(commissions, "startup", name)
     status = request.GET.get("status", "")
     if status:
         commissions = commissions.filter(status=status)
@@ -53,10 +60,9 @@ def commission_statement(request):
         return export
     context = {
         "sorting": sorting,
-        "page": paginate(request, commissions),
+        "page": paginate(request, commissions, estimate=True),
         "totals": commissions.totals(),
         "startup": startup,
-        "startups": Startup.objects.only("pk", "legal_name", "brand_name") if request.user.is_programme_staff else [],
         "statuses": CommissionStatus.choices,
     }
     return render(request, "onboarding/commission_list.html", context)

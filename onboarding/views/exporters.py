@@ -35,7 +35,7 @@ def exporter_list(request):
     exporters, sorting = sort(request, filterset.qs, EXPORTER_SORTS)
     if export := list_export(request, exporters, EXPORTERS, "exporters"):
         return export
-    page = paginate(request, exporters)
+    page = paginate(request, exporters, estimate=True)
     mine = bool(getattr(filterset.form, "cleaned_data", {}).get("mine"))
     context = {"filter": filterset, "page": page, "mine": mine, "sorting": sorting}
     return render(request, "onboarding/exporter_list.html", context)

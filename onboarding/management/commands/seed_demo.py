@@ -16,10 +16,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from ...bulk import copy_instances, copy_rows
+from ...bulk import copy_instances, copy_rows, load_mode
 from ...models import (
     Activity,
     Assignment,
@@ -39,7 +38,7 @@ from ...models.stages import StageEventStatus
 from ...models.startups import MemberRole, StartupStatus
 from ...models.users import StaffRole
 from ...reference import LANGUAGES, hs_section_for, state_name
-from .. import demo
+from .. import demo, seed_sql
 
 BATCH = 5000
 COMMISSION_AMOUNTS = {
@@ -69,6 +68,27 @@ EVENT_FIELDS = [
 ]
 ACTIVITY_FIELDS = ["startup", "exporter", "kind", "occurred_at", "duration_minutes", "note", "attachment", "created_at"]
 DEMO_LOGINS = settings.VAR_DIR / "demo_logins.txt"
+
+
+def _event(a, stage, at, status, reviewed_at, url="", number=None, *, ref="", note="", review_note="") -> tuple:
+    """A stage event row in EVENT_FIELDS order (references default to the stage's demo one)."""
+    ref = ref or (f"PENDING-{a.exporter_id}" if number else f"REF-{a.exporter_id}-{stage.order}")
+    return (
+        a.exporter_id,
+        a.startup_id,
+        a.pk,
+        stage.pk,
+        at,
+        status,
+        reviewed_at,
+        url,
+        number,
+        ref,
+        "",
+        "",
+        note,
+        review_note,
+    )
 
 
 class Command(BaseCommand):
@@ -104,13 +124,16 @@ class Command(BaseCommand):
             stages = list(Stage.objects.ordered())
             sectors = {s.code: s for s in Sector.objects.all()}
             startups = timed("startups", self._startups, rng, opts["startups"], sectors)
-            exporters = self._exporters(rng, opts["exporters"], sectors)
-            assignments = self._assign(rng, exporters, startups, stages, now)
-            timed("exporters", copy_instances, Exporter, exporters)  # COPY: bulk_create took most of the seed
-            timed("assignments", copy_instances, Assignment, assignments)
-            events = timed("stage events", self._stage_events, rng, assignments, stages, opts["stage_events"], now)
-            activities = timed("activities", self._activities, rng, assignments, opts["activities"], now)
-            timed("commissions", self._commissions)
+            exporters = timed("making exporters", self._exporters, rng, opts["exporters"], sectors)
+            assignments = timed("making assignments", self._assign, rng, exporters, startups, stages, now)
+            with load_mode(Exporter, Assignment, StageEvent, Activity, Commission):
+                timed("exporters", copy_instances, Exporter, exporters)  # COPY: bulk_create took most of the seed
+                timed("assignments", copy_instances, Assignment, assignments)
+                events = timed("stage events", self._stage_events, rng, assignments, stages, opts["stage_events"], now)
+                activities = timed("activities", self._activities, rng, assignments, opts["activities"], now)
+                timed("commissions", self._commissions)
+                loaded = time.monotonic()
+            phases.append(f"indexes and keys {time.monotonic() - loaded:.1f} s")
             logins = self._users(password, startups[0])
         if connection.vendor == "postgresql":
             # Fresh planner statistics and visibility maps, as autovacuum would leave them
@@ -295,6 +318,8 @@ class Command(BaseCommand):
         """Approved events for every stage passed, ~6% waiting for review; older rejections fill up to `budget`."""
         if not assignments:
             return 0
+        if connection.vendor == "postgresql":  # made by the database: minutes faster at national scale
+            return seed_sql.stage_events(budget=budget, now=now, seed=rng.random())
         rows = self._event_rows(rng, assignments, stages, now)
         if budget is not None:
             rows = itertools.islice(
@@ -310,60 +335,26 @@ class Command(BaseCommand):
             span = max((exporter.stage_entered_at - a.assigned_at).total_seconds(), 3600)
             for k, stage in enumerate(passed):
                 at = a.assigned_at + timedelta(seconds=span * (k + 1) / (len(passed) + 1))
-                yield (
-                    exporter.pk,
-                    a.startup_id,
-                    a.pk,
-                    stage.pk,
-                    at,
-                    StageEventStatus.APPROVED,
-                    at + timedelta(hours=6),
-                    "",
-                    None,
-                    f"REF-{exporter.pk}-{stage.order}",
-                    "",
-                    "",
-                    "Demo evidence",
-                    "",
-                )
+                yield _event(a, stage, at, StageEventStatus.APPROVED, at + timedelta(hours=6), note="Demo evidence")
             if current < len(stages) and rng.random() < 0.06:
-                waiting_since = now - timedelta(hours=rng.randint(2, 24 * 6))
-                yield (
-                    exporter.pk,
-                    a.startup_id,
-                    a.pk,
-                    stages[current].pk,
-                    waiting_since,
-                    StageEventStatus.SUBMITTED,
-                    None,
-                    "https://www.alibaba.com/",
-                    rng.randint(10, 40),
-                    f"PENDING-{exporter.pk}",
-                    "",
-                    "",
-                    "Please review.",
-                    "",
+                at = now - timedelta(hours=rng.randint(2, 24 * 6))
+                url, number = "https://www.alibaba.com/", rng.randint(10, 40)
+                yield _event(
+                    a, stages[current], at, StageEventStatus.SUBMITTED, None, url, number, note="Please review."
                 )
 
     def _rejected_event_rows(self, rng, assignments, stages, now):
         while True:
             a = rng.choice(assignments)
-            submitted = min(a.assigned_at + timedelta(hours=rng.randint(1, 400)), now - timedelta(hours=2))
-            yield (
-                a.exporter_id,
-                a.startup_id,
-                a.pk,
-                rng.choice(stages[1:]).pk,
-                submitted,
+            at = min(a.assigned_at + timedelta(hours=rng.randint(1, 400)), now - timedelta(hours=2))
+            yield _event(
+                a,
+                rng.choice(stages[1:]),
+                at,
                 StageEventStatus.REJECTED,
-                submitted + timedelta(hours=1),
-                "",
-                None,
-                "OLD",
-                "",
-                "",
-                "",
-                "Evidence did not match the marketplace profile.",
+                at + timedelta(hours=1),
+                ref="OLD",
+                review_note="Evidence did not match the marketplace profile.",
             )
 
     def _activities(self, rng, assignments, budget, now) -> int:
@@ -371,9 +362,17 @@ class Command(BaseCommand):
         if not assignments:
             return 0
         budget = 3 * len(assignments) if budget is None else budget
-        written = copy_rows(Activity, ACTIVITY_FIELDS, self._activity_rows(rng, assignments, budget, now))
-        newest = Activity.objects.filter(exporter=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
-        Exporter.objects.filter(startup__isnull=False).update(last_activity_at=Subquery(newest))
+        if connection.vendor == "postgresql":  # made by the database, as the stage events
+            written = seed_sql.activities(count=budget, now=now, durations=DURATIONS)
+        else:
+            written = copy_rows(Activity, ACTIVITY_FIELDS, self._activity_rows(rng, assignments, budget, now))
+        t = {m: connection.ops.quote_name(m._meta.db_table) for m in (Exporter, Activity)}
+        with connection.cursor() as cursor:  # one pass over the log (a subquery per exporter needs its index)
+            cursor.execute(f"""
+                UPDATE {t[Exporter]} AS e SET last_activity_at = newest.at
+                FROM (SELECT exporter_id, MAX(occurred_at) AS at FROM {t[Activity]} GROUP BY exporter_id) newest
+                WHERE e.id = newest.exporter_id
+            """)
         return written
 
     def _activity_rows(self, rng, assignments, budget, now):
