@@ -143,9 +143,18 @@ class MemberInline(ReadOnly, admin.TabularInline):
 
 @admin.register(models.Startup)
 class StartupAdmin(PortalRecord, GuardedHistoryAdmin):
-    list_display = ["legal_name", "brand_name", "dpiit_number", "state", "status", "capacity", "accepting_assignments"]
+    list_display = [
+        "legal_name",
+        "brand_name",
+        "dpiit_number",
+        "gstin",
+        "state",
+        "status",
+        "capacity",
+        "accepting_assignments",
+    ]
     list_filter = ["status", "state", "accepting_assignments"]
-    search_fields = ["legal_name", "brand_name", "dpiit_number"]
+    search_fields = ["legal_name", "brand_name", "dpiit_number", "gstin"]
     inlines = [MemberInline]
 
     def portal_url(self, obj) -> str:

@@ -118,6 +118,7 @@ EXAMPLES = {
     "StartupRequest": {
         "legal_name": "Gamma Growth Private Limited",
         "dpiit_number": "DIPP77123",
+        "gstin": "29AABCT1234K1ZB",
         "state": "29",
         "city": "Bengaluru",
         "contact_name": "Asha Rao",

@@ -58,6 +58,7 @@ class StartupSerializer(serializers.ModelSerializer):
             "legal_name",
             "brand_name",
             "dpiit_number",
+            "gstin",
             "cin",
             "pan",
             "state",

@@ -29,6 +29,13 @@ class StartupForm(forms.ModelForm):
     dpiit_number = IdentifierField(
         cleaner=v.clean_dpiit, label="DPIIT recognition number", help_text="“DIPP” followed by digits, e.g. DIPP8292."
     )
+    gstin = IdentifierField(
+        cleaner=v.clean_gstin,
+        label="GSTIN",
+        required=False,
+        help_text="Optional: 15 characters, printed on payout statements. Its state must be the startup's state.",
+        widget=forms.TextInput(attrs={"data-state-from-gstin": "id_state"}),  # portal.js fills an empty state
+    )
     cin = IdentifierField(cleaner=v.clean_cin, label="CIN", required=False)
     pan = IdentifierField(cleaner=v.clean_pan, label="PAN", required=False)
     contact_mobile = IdentifierField(cleaner=v.clean_mobile, help_text="10-digit Indian mobile number.")
@@ -40,6 +47,7 @@ class StartupForm(forms.ModelForm):
             "legal_name",
             "brand_name",
             "dpiit_number",
+            "gstin",
             "cin",
             "pan",
             "state",
@@ -59,7 +67,7 @@ class StartupForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = sectioned_helper(
             [
-                ("Organisation", ["legal_name", "brand_name", "dpiit_number", "cin", "pan", "website"]),
+                ("Organisation", ["legal_name", "brand_name", "dpiit_number", "gstin", "cin", "pan", "website"]),
                 ("Place", ["state", "city"]),
                 ("Contact", ["contact_name", "contact_mobile", "contact_email"]),
                 ("What the team knows", ["sectors", "languages"]),
@@ -72,6 +80,21 @@ class StartupForm(forms.ModelForm):
         if Startup.objects.filter(dpiit_number=number).exclude(pk=self.instance.pk).exists():
             raise ValidationError("Another startup is already registered with this DPIIT number.")
         return number
+
+    def clean_gstin(self) -> str:
+        gstin = self.cleaned_data["gstin"]
+        if gstin and Startup.objects.filter(gstin=gstin).exclude(pk=self.instance.pk).exists():
+            raise ValidationError("Another startup is already registered with this GSTIN.", code="duplicate")
+        return gstin
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("gstin"):
+            # The exporters' cross-check: a GSTIN holds its state's code and its holder's PAN.
+            identity = v.check_exporter_identity(gstin=data["gstin"], pan=data.get("pan"), state=data.get("state"))
+            for field_name, messages in identity.items():
+                self.add_error(field_name, messages)
+        return data
 
 
 STATUS_ACTIONS = [

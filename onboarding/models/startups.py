@@ -57,6 +57,8 @@ class Startup(models.Model):
     legal_name = models.CharField(max_length=200)
     brand_name = models.CharField(max_length=120, blank=True)
     dpiit_number = models.CharField("DPIIT recognition number", max_length=20, unique=True)
+    # Optional (payout statements print it when given); unique when given: see Meta.
+    gstin = models.CharField("GSTIN", max_length=15, blank=True, default="")
     cin = models.CharField("CIN", max_length=21, blank=True)
     pan = models.CharField("PAN", max_length=10, blank=True)
     state = models.CharField(max_length=2, choices=STATE_CHOICES)
@@ -82,6 +84,8 @@ class Startup(models.Model):
         ordering = ["legal_name"]
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gte=0), name="startup_capacity_non_negative"),
+            # Many startups have no GSTIN on record (blank); a given one belongs to one startup.
+            models.UniqueConstraint(fields=["gstin"], condition=~Q(gstin=""), name="startup_gstin_unique_when_given"),
         ]
 
     def __str__(self) -> str:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 
-from ..models import Activity, Assignment, ConfirmationRequest, LinkUse, StageEvent
+from ..models import Activity, Assignment, ConfirmationRequest, EvidenceDocument, LinkUse, StageEvent
 from ..models.stages import StageEventStatus
 from ..reference import hs_words
 from ..validators import country_name
@@ -32,7 +33,7 @@ class Entry:
     detail: str = ""
     changes: list[tuple[str, object, object]] = field(default_factory=list)
     tone: str = "secondary"
-    file: tuple[str, str] | None = None  # (protected download URL, file name)
+    files: list[tuple[str, str]] = field(default_factory=list)  # (protected download URL, file name)
 
 
 # Labels people use for fields whose model names read like code.
@@ -159,7 +160,7 @@ def _work_entries(exporter, mine: int | None) -> list[Entry]:
     for act in _own(Activity.objects.filter(exporter=exporter), mine).select_related("user")[:PER_SOURCE]:
         minutes = f" · {act.duration_minutes} min" if act.duration_minutes else ""
         entry = Entry(act.occurred_at, "telephone", f"{act.get_kind_display()}{minutes}", act.user, act.note)
-        entry.file = (act.download_url, act.file_name) if act.attachment else None
+        entry.files = [(act.download_url, act.file_name)] if act.attachment else []
         entries.append(entry)
     return entries
 
@@ -172,13 +173,17 @@ REVIEW_LOOK = {
 
 
 def _evidence_entries(exporter, mine: int | None) -> list[Entry]:
+    """Claims with every file each carries (the first, then its further documents: one
+    query for all of them), scoped alike: a document is its claim's startup's."""
     entries = []
     events = _own(StageEvent.objects.filter(exporter=exporter), mine)
-    for event in events.select_related("stage", "startup", "submitted_by", "reviewed_by")[:PER_SOURCE]:
+    documents = EvidenceDocument.objects.all() if mine is None else EvidenceDocument.objects.for_startup(mine)
+    events = events.select_related("stage", "startup", "submitted_by", "reviewed_by")
+    for event in events.prefetch_related(Prefetch("documents", queryset=documents))[:PER_SOURCE]:
         by = f" by {event.startup}" if event.startup_id and mine is None else ""
         entry = Entry(event.submitted_at, "upload", f"Evidence for “{event.stage}” submitted{by}", event.submitted_by)
         entry.detail = event.note
-        entry.file = (event.download_url, event.file_name) if event.evidence_file else None
+        entry.files = [(f.download_url, f.file_name) for f in event.all_files()]
         entries.append(entry)
         if event.reviewed_at and event.status in REVIEW_LOOK:
             icon, verb, tone = REVIEW_LOOK[event.status]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from ..models import Stage
+from .factories import ExporterFactory, assign
 
 BOARD = reverse("onboarding:board")
 
@@ -34,3 +37,44 @@ def test_the_board_has_a_compact_toggle_run_by_its_script_without_inline_code(cl
 def test_every_stage_has_a_column_with_a_head_that_stays_in_view(client_for, officer, exporter_a):
     html = client_for(officer).get(BOARD).content.decode()
     assert html.count('class="card-header board-head') == Stage.objects.count()
+
+
+# --- In the browser, on a 1366 × 768 laptop -----------------------------------------------------
+
+NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
+
+
+def inside(box: dict | None, left: float, right: float) -> bool:
+    return box is not None and left <= box["x"] and box["x"] + box["width"] <= right
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_compact_board_shows_all_ten_stage_heads_on_a_1366_pixel_screen(page, sign_in, officer, startup_a):
+    for code in Stage.objects.values_list("code", flat=True):  # a card with a long name in every column
+        exporter = ExporterFactory(legal_name=f"Sri Venkateswara Handloom Weavers Society ({code}) LLP")
+        assign(exporter, startup_a, stage_code=code)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    sign_in(officer)
+    page.goto(BOARD)
+    # The default view scrolls sideways inside the board, never the page; the legend sits above the columns.
+    assert page.evaluate(NO_SIDEWAYS_SCROLL), page.evaluate("document.documentElement.scrollWidth")
+    legend, heads = page.locator("#sla-legend").bounding_box(), page.locator(".board-head")
+    assert inside(legend, 0, 1366) and legend["y"] + legend["height"] <= heads.first.bounding_box()["y"]
+
+    toggle = page.get_by_role("button", name="Compact view")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(heads).to_have_count(10)
+    board = page.locator("#board").bounding_box()
+    # Each head inside the screen, and inside the board's own box (not cut off by its scrolling edge).
+    outside = {
+        heads.nth(i).inner_text(): heads.nth(i).bounding_box()
+        for i in range(10)
+        if not inside(heads.nth(i).bounding_box(), 0, 1366)
+        or not inside(heads.nth(i).bounding_box(), board["x"], board["x"] + board["width"])
+    }
+    assert outside == {}
+    assert page.evaluate(NO_SIDEWAYS_SCROLL), page.evaluate("document.documentElement.scrollWidth")
+    # Staff keep their card actions in the compact view.
+    expect(page.locator(".board-card").first.get_by_role("link", name=re.compile("^Assign "))).to_be_visible()

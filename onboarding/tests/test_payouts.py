@@ -14,8 +14,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
-from ..models import Commission, Payout, PayoutLine, PayoutRun
+from ..models import Commission, Payout, PayoutLine, PayoutRun, Startup
 from ..models.commissions import CommissionStatus
 from ..services.commissions import commission_mark_paid, commission_reverse
 from ..services.payouts import commissions_approve_bulk, payout_pay, payout_run_create, statement_lines
@@ -219,6 +220,22 @@ def test_the_pdf_statement_names_the_startup_and_totals_in_rupees(admin_user, st
         {"payout": payout, "startup": startup_a, "earnings": earnings, "reversals": reversals, "earned": 3500},
     )
     assert startup_a.dpiit_number in html and "₹3,500.00" in html and UTR_A in html and "GSTIN" in html
+
+
+def test_statements_print_the_startups_gstin_or_say_there_is_none(client_for, admin_user, manager_a, startup_a):
+    payout = _paid_payout(admin_user, startup_a)
+    client = client_for(manager_a)
+
+    def heads(kind: str) -> str:
+        response = client.get(reverse("onboarding:payout-statement", args=[payout.pk, kind]))
+        if kind == "pdf":
+            return PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+        rows = load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+        return "\n".join(" ".join(str(cell) for cell in row[:2]) for row in rows)
+
+    assert "GSTIN Not on record" in heads("xlsx") and "GSTIN Not on record" in heads("pdf")
+    Startup.objects.filter(pk=startup_a.pk).update(gstin="27AAPFU0939F1ZV")
+    assert "GSTIN 27AAPFU0939F1ZV" in heads("xlsx") and "GSTIN 27AAPFU0939F1ZV" in heads("pdf")
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "pdf"])

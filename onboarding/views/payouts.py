@@ -87,8 +87,7 @@ def _statement_rows(payout: Payout, earnings, reversals) -> list[list[object]]:
     startup = payout.startup
     rows: list[list[object]] = [
         ["DPIIT number", startup.dpiit_number],
-        # Startups carry no GSTIN in the register yet: the row is there for when they do.
-        ["GSTIN", getattr(startup, "gstin", "") or "Not on record"],
+        ["GSTIN", startup.gstin or "Not on record"],
         ["PAN", startup.pan or "Not on record"],
         ["Period", payout.run.period_label],
         ["Payment reference (UTR)", payout.payment_reference or "Not paid yet"],

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("onboarding", "0019_reminder_kinds"),
+        ("onboarding", "0020_startup_gstin"),
     ]
 
     operations = [

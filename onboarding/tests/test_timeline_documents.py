@@ -1,0 +1,121 @@
+"""A claim's entry on the exporter's timeline lists every file it carries (the first, then its
+further documents), each through the protected file route, scoped like the claim: a document is
+the startup's that made the claim, even after the exporter moves to another startup."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from ..models import EvidenceDocument, Exporter, StageEvent
+from ..services.assignments import exporter_reassign
+from ..services.progress import stage_event_submit
+from .factories import ExporterFactory, assign, stage
+
+
+def pdf(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b"%PDF-1.7 a real enough pdf", content_type="application/pdf")
+
+
+def claim(actor, exporter, code: str, *names: str) -> StageEvent:
+    first, *further = (pdf(name) for name in names)
+    evidence = {"note": f"{code} proven", "evidence_file": first}
+    return stage_event_submit(actor=actor, exporter=exporter, stage=stage(code), evidence=evidence, documents=further)
+
+
+def page_of(client, exporter) -> str:
+    response = client.get(reverse("onboarding:exporter-detail", args=[exporter.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def links(event: StageEvent) -> list[str]:
+    return [f'href="{f.download_url}"' for f in event.all_files()]
+
+
+@pytest.fixture
+def exporter(startup_a):
+    return assign(ExporterFactory(legal_name="Kaveri Silks"), startup_a, stage_code="contacted")
+
+
+@pytest.fixture
+def claimed(agent_a, exporter):
+    """Startup A's "Documents collected" claim with three files."""
+    return claim(agent_a, exporter, "documents_collected", "gst.pdf", "iec.pdf", "bank.pdf")
+
+
+def test_the_claims_startup_and_staff_see_every_document_with_its_link(
+    client_for, manager_a, officer, claimed, exporter
+):
+    for viewer in (manager_a, officer):
+        html = page_of(client_for(viewer), exporter)
+        for name, link in zip(["gst.pdf", "iec.pdf", "bank.pdf"], links(claimed), strict=True):
+            assert name in html and link in html
+    further = claimed.documents.order_by("position")
+    assert [reverse("onboarding:file-evidence-document", args=[d.pk]) for d in further] == [
+        f.download_url for f in claimed.all_files()[1:]
+    ]
+
+
+def test_the_startup_holding_the_exporter_after_a_reassignment_sees_none_of_them(
+    client_for, admin_user, manager_b, officer, claimed, exporter, startup_b
+):
+    exporter_reassign(actor=admin_user, exporter=exporter, startup=startup_b, reason="Moved to a closer startup")
+    html = page_of(client_for(manager_b), exporter)
+    for link in links(claimed):
+        assert link not in html
+    assert not any(name in html for name in ("gst.pdf", "iec.pdf", "bank.pdf"))
+    staff = page_of(client_for(officer), exporter)
+    assert all(link in staff for link in links(claimed))
+
+
+def test_each_startup_sees_only_its_own_claims_documents_as_the_exporter_moves(
+    client_for, admin_user, manager_a, manager_b, claimed, exporter, startup_a, startup_b
+):
+    exporter_reassign(actor=admin_user, exporter=exporter, startup=startup_b, reason="Moved to a closer startup")
+    Exporter.objects.filter(pk=exporter.pk).update(current_stage=stage("contacted"))  # setup: B made its call
+    exporter.refresh_from_db()
+    theirs = claim(manager_b, exporter, "documents_collected", "b-gst.pdf", "b-catalogue.pdf")
+    html = page_of(client_for(manager_b), exporter)
+    assert all(link in html for link in links(theirs)) and not any(link in html for link in links(claimed))
+    exporter_reassign(actor=admin_user, exporter=exporter, startup=startup_a, reason="Back where it started")
+    html = page_of(client_for(manager_a), exporter)
+    assert all(link in html for link in links(claimed)) and not any(link in html for link in links(theirs))
+
+
+def make_claims(exporter, startup, user, claims: int, documents: int) -> None:
+    """Claims written as rows (the service allows one waiting claim per stage), each with a first
+    file and `documents` further ones."""
+    for index in range(claims):
+        event = StageEvent.objects.create(
+            exporter=exporter,
+            startup=startup,
+            stage=stage("documents_collected"),
+            submitted_by=user,
+            submitted_at=timezone.now(),
+            status="rejected",
+            evidence_file=f"evidence/first-{index}.pdf",
+            evidence_file_name=f"first-{index}.pdf",
+        )
+        for position in range(2, documents + 2):
+            EvidenceDocument.objects.create(
+                event=event, file=f"evidence/more-{index}-{position}.pdf", file_name_kept=f"more-{index}-{position}.pdf"
+            )
+
+
+@pytest.mark.parametrize(("claims", "documents"), [(1, 1), (8, 4)])
+@pytest.mark.parametrize("persona", ["officer", "manager_a"])
+def test_the_exporter_page_query_count_does_not_grow_with_claims_and_documents(
+    request, client_for, agent_a, startup_a, exporter, django_assert_num_queries, persona, claims, documents
+):
+    make_claims(exporter, startup_a, agent_a, claims, documents)
+    client = client_for(request.getfixturevalue(persona))
+    # session, user, (the membership), the exporter, stages, stages reached, the waiting claim; one
+    # query a timeline source (assignments, work, claims, the claims' further documents, reminders,
+    # answers, (staff: link uses), record history) and the names its changes mention; the status
+    # link, the bell's unread count, (staff: the review badge)
+    with django_assert_num_queries({"officer": 20, "manager_a": 19}[persona]):
+        html = page_of(client, exporter)
+    assert html.count("bi-paperclip") == claims * (documents + 1)
