@@ -2,8 +2,8 @@
 
 `reading` turns an uploaded file's bytes into numbered rows of raw cells, refusing a file
 it cannot read with a message that says what to do. `writing` holds the formula guard
-and the CSV writer, `xlsx` the XLSX writer: together they make every download in the
-project, with the guard on every text cell.
+and the CSV writer, `xlsx` the XLSX writer (SpreadsheetML written by hand, streamed):
+together they make every download in the project, with the guard on every text cell.
 Everything is imported from here: `from ..spreadsheets import xlsx_bytes`.
 """
 
@@ -27,11 +27,12 @@ from .reading import (
     too_wide_error,
 )
 from .writing import CSV_BATCH_ROWS, FORMULA_STARTS, csv_bytes, csv_stream, plain, safe_cell, written
-from .xlsx import DATE_FORMAT, TEXT_FORMAT, xlsx_bytes, xlsx_file, xlsx_sheets_bytes, xlsx_write
+from .xlsx import DATE_FORMAT, DATETIME_FORMAT, TEXT_FORMAT, xlsx_bytes, xlsx_file, xlsx_sheets_bytes, xlsx_write
 
 __all__ = [
     "ALLOWED_EXTENSIONS",
     "CSV_BATCH_ROWS",
+    "DATETIME_FORMAT",
     "DATE_FORMAT",
     "FORMULA_RE",
     "FORMULA_STARTS",
