@@ -2,13 +2,14 @@
 100,000-row download streams in constant memory.
 
 A Column names the model paths it reads and how they become one cell; `export_rows` runs
-one query over all of a list's paths and yields plain rows for the writer in spreadsheets.py.
+one query over all of a list's paths and yields plain rows for the writers in spreadsheets/.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.utils import timezone
 
@@ -60,16 +61,18 @@ def yes_no(value: bool) -> str:
 def export_rows(queryset, columns: Sequence[Column], chunk: int = CHUNK_ROWS) -> Iterator[list]:
     """The queryset's rows as cells of `columns`: one query, fetched `chunk` rows at a time."""
     paths = list(dict.fromkeys(path for column in columns for path in column.paths))
-    slots = [tuple(paths.index(path) for path in column.paths) for column in columns]
-    plan = list(zip(columns, slots, strict=True))
+    getters = [_getter(column, [paths.index(path) for path in column.paths]) for column in columns]
     for values in queryset.values_list(*paths).iterator(chunk_size=chunk):
-        yield [_cell(column, [values[i] for i in where]) for column, where in plan]
+        yield [get(values) for get in getters]
 
 
-def _cell(column: Column, values: list) -> object:
-    if column.show is not None:
-        return column.show(*values)
-    return values[0] if len(values) == 1 else " ".join(str(v) for v in values if v)
+def _getter(column: Column, where: list[int]) -> Callable[[tuple], object]:
+    """How one column's cell comes out of a row of values: a plain column is an itemgetter
+    (no Python call per cell; a 100,000-row export has two million cells)."""
+    pick, show = itemgetter(*where), column.show
+    if show is None:
+        return pick if len(where) == 1 else lambda values: " ".join(str(v) for v in pick(values) if v)
+    return (lambda values: show(pick(values))) if len(where) == 1 else (lambda values: show(*pick(values)))
 
 
 def plain_date(when):

@@ -102,7 +102,7 @@ def test_trailing_empty_cells_do_not_count_as_columns():
 
 
 def test_a_workbook_that_unpacks_to_hundreds_of_mb_is_refused_from_its_directory(monkeypatch):
-    monkeypatch.setattr("onboarding.spreadsheets.MAX_UNZIPPED_BYTES", 64 * 1024)
+    monkeypatch.setattr("onboarding.spreadsheets.reading.MAX_UNZIPPED_BYTES", 64 * 1024)
     workbook = Workbook()
     for row in good_rows(2000):
         workbook.active.append(row)

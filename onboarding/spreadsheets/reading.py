@@ -1,10 +1,8 @@
-"""Spreadsheet files in and out: CSV (UTF-8, UTF-8 with BOM, UTF-16, Windows-1252) and XLSX.
+"""Reading uploaded spreadsheets: CSV (UTF-8, UTF-8 with BOM, UTF-16, Windows-1252) and XLSX.
 
 Reading turns a file's bytes into numbered rows of raw cells, refusing a file it
 cannot read with a message that says what to do; it knows nothing of what the
-columns mean (forms/imports.py does). Writing makes every download in the project,
-with the formula guard on every text cell: a value a person typed never runs as a
-formula in the spreadsheet that opens the file.
+columns mean (forms/imports.py does).
 """
 
 from __future__ import annotations
@@ -12,17 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import tempfile
 import zipfile
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import IO
 
 from django.conf import settings
-from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -36,10 +29,6 @@ ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 HEADER_SEARCH_ROWS = 10  # title rows a council may put above the header
 # A cell a spreadsheet would run as a formula (CSV injection): "=…", "@SUM(…)", "+cmd|…", "-2+3+cmd|…".
 FORMULA_RE = re.compile(r"^(=|[+\-@][A-Za-z(=@]|[+\-@].*[|!])")
-# What a written text cell must not start with: a spreadsheet may read it as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_BATCH_ROWS = 500  # rows per piece of a streamed CSV: few, large writes to the socket
-TEXT_FORMAT = "@"  # Excel's "Text" number format: the cell keeps every digit as typed
 _MAGIC = {
     b"%PDF": "a PDF document",
     b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or password-protected workbook: save it as .xlsx or CSV",
@@ -236,147 +225,3 @@ def cell_text(value: object) -> str:
     if text.startswith("'"):  # Excel's "treat as text" marker, kept by some exports
         text = text[1:].strip()
     return text
-
-
-# --- Writing ------------------------------------------------------------------
-
-
-def safe_cell(value: object) -> object:
-    """Keep a spreadsheet from running a text value as a formula; anything but text is left as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def plain(value: object) -> object:
-    """A value a spreadsheet can hold: aware datetimes in local time (Excel has no time zones),
-    lists as "a; b"."""
-    if isinstance(value, datetime) and timezone.is_aware(value):
-        return timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, list | tuple):
-        return "; ".join(str(item) for item in value)
-    return value
-
-
-_FIRST = frozenset(FORMULA_STARTS)  # every formula start is one character
-
-
-def written(value: object) -> object:
-    """plain() then safe_cell(): what a writer puts in a cell. Called for every cell of a
-    100,000-row export, so plain text (most cells) takes the shortest path."""
-    if type(value) is str:
-        return "'" + value if value[:1] in _FIRST else value
-    return safe_cell(plain(value))
-
-
-def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> Iterator[bytes]:
-    """A CSV file in pieces (UTF-8, with a BOM that makes Excel read it as UTF-8 unless bom=False).
-
-    Rows are consumed as they come and sent CSV_BATCH_ROWS at a time: memory stays flat
-    however many rows.
-    """
-    out = io.StringIO()
-    writer = csv.writer(out)
-    if bom:
-        out.write("\ufeff")
-    writer.writerow([written(cell) for cell in header])
-    batch: list[list] = []
-    for row in rows:
-        batch.append([written(cell) for cell in row])
-        if len(batch) >= CSV_BATCH_ROWS:
-            writer.writerows(batch)
-            batch = []
-            yield out.getvalue().encode()
-            out.seek(0)
-            out.truncate()
-    writer.writerows(batch)
-    yield out.getvalue().encode()
-
-
-def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> bytes:
-    """A whole CSV file (see csv_stream), for small files built in memory."""
-    return b"".join(csv_stream(header, rows, bom=bom))
-
-
-DATE_FORMAT = "d mmm yyyy"
-
-
-def xlsx_write(
-    target: object,
-    header: Sequence[object],
-    rows: Iterable[Sequence[object]],
-    *,
-    sheet: str,
-    text_columns: Collection[str] = (),
-    widths: Sequence[float] = (),
-) -> None:
-    """A one-sheet workbook written to `target` (a path or binary file) with a bold header;
-    numbers stay numbers, text is formula-guarded.
-
-    The workbook is write-only: openpyxl streams the rows to disk, so memory stays flat.
-    text_columns names header cells whose column is written in Excel's Text format
-    (so GSTINs, PIN codes and mobile numbers keep every digit); widths are column
-    widths in order.
-    """
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet)
-    for index, width in enumerate(widths, start=1):
-        worksheet.column_dimensions[get_column_letter(index)].width = width
-    as_text = {index for index, label in enumerate(header) if label in text_columns}
-
-    def cell(index: int, value: object, *, bold: bool = False) -> object:
-        if isinstance(value, date) and not isinstance(value, datetime):
-            dated = WriteOnlyCell(worksheet, value=value)
-            dated.number_format = DATE_FORMAT  # a real date that sorts and filters, shown as 30 Nov 2026
-            return dated
-        value = written(value)
-        if not (bold or index in as_text):
-            return value
-        styled = WriteOnlyCell(worksheet, value=value)
-        if bold:
-            styled.font = Font(bold=True)
-        if index in as_text:
-            styled.number_format = TEXT_FORMAT
-        return styled
-
-    worksheet.append([cell(index, value, bold=True) for index, value in enumerate(header)])
-    for row in rows:
-        worksheet.append([cell(index, value) for index, value in enumerate(row)])
-    workbook.save(target)
-
-
-def xlsx_file(header: Sequence[object], rows: Iterable[Sequence[object]], **options) -> IO[bytes]:
-    """The workbook (see xlsx_write) in an anonymous temporary file, rewound; closing it deletes it."""
-    out = tempfile.TemporaryFile()  # noqa: SIM115 -- handed to the response, which closes it
-    try:
-        xlsx_write(out, header, rows, **options)
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
-    return out
-
-
-def xlsx_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], **options) -> bytes:
-    """The workbook (see xlsx_write) as bytes, for small files built in memory."""
-    out = io.BytesIO()
-    xlsx_write(out, header, rows, **options)
-    return out.getvalue()
-
-
-def xlsx_sheets_bytes(sheets: Iterable[tuple[str, Sequence[object], Iterable[Sequence[object]]]]) -> bytes:
-    """A workbook with one sheet per (name, header, rows), each with a bold header and formula-guarded text."""
-    workbook = Workbook(write_only=True)
-    for name, header, rows in sheets:
-        worksheet = workbook.create_sheet(name[:31])
-        bold = []
-        for value in header:
-            styled = WriteOnlyCell(worksheet, value=safe_cell(value))
-            styled.font = Font(bold=True)
-            bold.append(styled)
-        worksheet.append(bold)
-        for row in rows:
-            worksheet.append([safe_cell(value) for value in row])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

@@ -1,0 +1,76 @@
+"""Writing downloads: the formula guard every writer puts each cell through, and CSV.
+
+A value a person typed never runs as a formula in the spreadsheet that opens the file:
+text starting with "=", "+", "-", "@", a tab or a carriage return is written with a
+leading apostrophe. CSV is streamed in pieces; XLSX is written by xlsx.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+
+from django.utils import timezone
+
+# What a written text cell must not start with: a spreadsheet may read it as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_BATCH_ROWS = 500  # rows per piece of a streamed CSV: few, large writes to the socket
+
+
+def safe_cell(value: object) -> object:
+    """Keep a spreadsheet from running a text value as a formula; anything but text is left as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def plain(value: object) -> object:
+    """A value a spreadsheet can hold: aware datetimes in local time (Excel has no time zones),
+    lists as "a; b"."""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).replace(tzinfo=None)
+    if isinstance(value, list | tuple):
+        return "; ".join(str(item) for item in value)
+    return value
+
+
+_FIRST = frozenset(FORMULA_STARTS)  # every formula start is one character
+
+
+def written(value: object) -> object:
+    """plain() then safe_cell(): what a writer puts in a cell. Called for every cell of a
+    100,000-row export, so plain text (most cells) takes the shortest path."""
+    if type(value) is str:
+        return "'" + value if value[:1] in _FIRST else value
+    return safe_cell(plain(value))
+
+
+def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> Iterator[bytes]:
+    """A CSV file in pieces (UTF-8, with a BOM that makes Excel read it as UTF-8 unless bom=False).
+
+    Rows are consumed as they come and sent CSV_BATCH_ROWS at a time: memory stays flat
+    however many rows.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if bom:
+        out.write("\ufeff")
+    writer.writerow([written(cell) for cell in header])
+    batch: list[list] = []
+    for row in rows:
+        batch.append([written(cell) for cell in row])
+        if len(batch) >= CSV_BATCH_ROWS:
+            writer.writerows(batch)
+            batch = []
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    writer.writerows(batch)
+    yield out.getvalue().encode()
+
+
+def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> bytes:
+    """A whole CSV file (see csv_stream), for small files built in memory."""
+    return b"".join(csv_stream(header, rows, bom=bom))
