@@ -179,7 +179,7 @@ PROTECTED_MEDIA_ACCEL = env.str("PROTECTED_MEDIA_ACCEL", default="")
 # page refuses a body over IMPORT_MAX_BYTES before storing any of it (views/uploads.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-# Exporter import (onboarding/spreadsheets.py, forms/imports.py): files larger, longer or wider
+# Exporter import (onboarding/spreadsheets/reading.py, forms/imports.py): files larger, longer or wider
 # than these are refused with a message before their rows are read; files with more rows than
 # IMPORT_ASYNC_ROWS are checked and written by Celery.
 IMPORT_MAX_BYTES = 10 * 1024 * 1024
