@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 PAGE_SIZE = 50
 # Above this many rows an unfiltered PostgreSQL table is counted from the planner's
 # statistics: an exact COUNT(*) over a million rows costs more than the page itself.
-ESTIMATE_ABOVE = 200_000
+ESTIMATE_ABOVE = 50_000
 EXACT_UP_TO = 10_000
 # Numbered links either side of the current page and at each end: "1 2 … 7 8 9 … 39 40".
 ON_EACH_SIDE = 2
@@ -39,16 +39,17 @@ class EstimatingPaginator(Paginator):
         queryset = self.object_list
         if connection.vendor != "postgresql" or not hasattr(queryset, "query"):
             return super().count
-        if not queryset.query.where:
+        if not queryset.query.where:  # the whole table: one query, counting only a small one
+            table = queryset.model._meta.db_table
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
+                    f"SELECT c.reltuples > %s, CASE WHEN c.reltuples > %s THEN c.reltuples::bigint "
+                    f"ELSE (SELECT COUNT(*) FROM {connection.ops.quote_name(table)}) END "
+                    "FROM pg_class c WHERE c.oid = %s::regclass",
+                    [ESTIMATE_ABOVE, ESTIMATE_ABOVE, table],
                 )
-                row = cursor.fetchone()
-            if row and row[0] > ESTIMATE_ABOVE:
-                self.estimated = True
-                return row[0]
-            return super().count
+                self.estimated, count = cursor.fetchone()
+            return count
         # Unordered: a sorted subquery would sort every match before counting.
         counted = queryset.order_by()[: EXACT_UP_TO + 1].count()
         self.capped = counted > EXACT_UP_TO
