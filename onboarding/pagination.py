@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 
 PAGE_SIZE = 50
 # Above this many rows an unfiltered PostgreSQL table is counted from the planner's
-# statistics: an exact COUNT(*) over a million rows costs more than the page itself.
+# statistics: an exact COUNT(*) of 100,000 rows cost as much as the rest of the page.
 ESTIMATE_ABOVE = 50_000
 EXACT_UP_TO = 10_000
 # Numbered links either side of the current page and at each end: "1 2 … 7 8 9 … 39 40".
