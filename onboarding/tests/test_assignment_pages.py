@@ -328,7 +328,7 @@ def test_distribution_report_pages_the_startups_fullest_first(client_for, office
     assert "27 startups, fullest first" in first.content.decode()
     second = client.get(reverse("onboarding:reports"), {"page": 2})
     assert len(second.context["startups"]) == 2
-    assert not set(r["startup"] for r in second.context["startups"]) & set(shown)
+    assert not {r["startup"] for r in second.context["startups"]} & set(shown)
 
 
 def test_reactivating_a_startup_never_returns_its_exporters(client_for, admin_user, startup_a, exporter_a):
