@@ -44,15 +44,31 @@ class KnownExporters:
     by_gstin: dict[str, Claim] = field(default_factory=dict)
     by_pan_state: dict[tuple[str, str], Claim] = field(default_factory=dict)
     form_fields: dict | None = None  # one copy of ExporterForm's fields shared by the batch's forms
+    # While a list, every look-up is noted in it with its answer: what a row's verdict depended
+    # on, which the import's commit asks again to know whether that verdict still stands.
+    reads: list[tuple[str, str | tuple[str, str], Claim | None]] | None = None
 
     @classmethod
     def load(cls) -> KnownExporters:
         known = cls()
-        for pk, gstin, pan, state in Exporter.objects.values_list("pk", "gstin", "pan", "state").iterator(5000):
+        # By id: the same answers every time it is loaded (the import's commit asks them again).
+        exporters = Exporter.objects.order_by("pk").values_list("pk", "gstin", "pan", "state")
+        for pk, gstin, pan, state in exporters.iterator(5000):
             claim = Claim(gstin=gstin, pk=pk)
             known.by_gstin[gstin] = claim
             known.by_pan_state.setdefault((pan, state), claim)
         return known
+
+    def answer(self, kind: str, key: str | tuple[str, str] | list[str]) -> Claim | None:
+        """Who holds a GSTIN (kind "gstin") or a PAN in a state ("pan_state", key (PAN, state code))."""
+        return self.by_gstin.get(key) if kind == "gstin" else self.by_pan_state.get(tuple(key))
+
+    def look_up(self, kind: str, key: str | tuple[str, str]) -> Claim | None:
+        """`answer`, noted in `reads` when the caller keeps them."""
+        claim = self.answer(kind, key)
+        if self.reads is not None:
+            self.reads.append((kind, key, claim))
+        return claim
 
     def claim_row(self, *, row: int, gstin: str, pk: int | None) -> None:
         claim = Claim(gstin=gstin, pk=pk, row=row)
@@ -169,7 +185,7 @@ class ExporterForm(forms.ModelForm):
             if Exporter.objects.filter(gstin=gstin).exclude(pk=self.instance.pk).exists():
                 raise ValidationError("An exporter with this GSTIN is already registered.", code="duplicate")
             return gstin
-        claim = self.known.by_gstin.get(gstin)
+        claim = self.known.look_up("gstin", gstin)
         if claim and claim.row is not None:
             raise ValidationError(f"Row {claim.row} already has this GSTIN.", code="duplicate_row")
         if claim and claim.pk != self.instance.pk:
@@ -179,7 +195,7 @@ class ExporterForm(forms.ModelForm):
     def _pan_state_claim(self, gstin: str) -> Claim | None:
         pan, state = gstin[2:12], gstin[:2]
         if self.known is not None:
-            claim = self.known.by_pan_state.get((pan, state))
+            claim = self.known.look_up("pan_state", (pan, state))
             return claim if claim and claim.gstin != gstin and (claim.row or claim.pk != self.instance.pk) else None
         other = (
             Exporter.objects.filter(pan=pan, state=state)

@@ -18,7 +18,7 @@ import zipfile
 from django.db import transaction
 
 from ..models import User
-from ..services.imports import import_batch_create, import_batch_validate
+from ..services.imports import import_batch_create, import_batch_files_delete, import_batch_validate
 from ..spreadsheets import xlsx_bytes
 from . import demo
 
@@ -112,8 +112,8 @@ def import_peak(*, staff: User | None, name: str, content: bytes) -> dict:
             transaction.set_rollback(True)
     finally:
         tracemalloc.stop()
-        if batch is not None and batch.file:
-            batch.file.delete(save=False)
+        if batch is not None:
+            import_batch_files_delete(batch)
     return {
         "file_kb": round(len(content) / 1024, 1),
         "peak_mb": round(peak / 1024 / 1024, 1),

@@ -20,7 +20,12 @@ from django.utils import timezone
 from ...models import Exporter, Role, Startup, StartupMember, User
 from ...models.reminders import ReminderKind
 from ...models.startups import MemberRole
-from ...services.imports import import_batch_commit, import_batch_create, import_batch_validate
+from ...services.imports import (
+    import_batch_commit,
+    import_batch_create,
+    import_batch_files_delete,
+    import_batch_validate,
+)
 from ...services.reminders import reminders_sweep
 from .. import demo
 from ..bench_assign import bench_auto_assign
@@ -166,8 +171,8 @@ class Command(BaseCommand):
                 written = batch.new_count
                 transaction.set_rollback(True)  # later measurements see the seeded data as it was
         finally:
-            if batch is not None and batch.file:
-                batch.file.delete(save=False)
+            if batch is not None:
+                import_batch_files_delete(batch)
         total = sum(seconds for seconds, _q in phases.values())
         result = {
             "rows": rows,
