@@ -9,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from ..forms.exporters import ExporterForm, KnownExporters
+from ..forms.imports import read_table
 from ..management import demo
 from ..models import Exporter, ImportBatch
 from ..models.imports import ImportStatus
@@ -174,6 +176,20 @@ def test_validation_and_commit_queries_do_not_grow_with_rows(db):
         assert (batch.status, batch.new_count) == (ImportStatus.DONE, size)
         counts.append((len(validating), len(committing)))
     assert counts[0] == counts[1]
+
+
+def test_a_batch_cleans_each_row_as_the_single_exporter_form_does(db):
+    rows = good_rows(3)
+    rows[1][1] = "27AAPFU0939F1ZO"  # a wrong check character
+    rows[2][HEADER.index("PIN")] = "12"
+    for row in read_table(csv_bytes(rows), "x.csv").rows():
+        data = {"is_manufacturer": True, **{name: text for name, text in row.values.items() if text}}
+        alone, batched = ExporterForm(data), ExporterForm(data, known=KnownExporters())
+        assert (alone.is_valid(), alone.errors, alone.cleaned_data) == (
+            batched.is_valid(),
+            batched.errors,
+            batched.cleaned_data,
+        )
 
 
 def test_the_single_exporter_form_refuses_the_same_pan_in_the_same_state(client_for, officer):
