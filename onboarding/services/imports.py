@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 WRITE_BATCH = 1000
 COPY_BATCH = 5000
 WRITTEN_FIELDS = [*FORM_FIELDS, "sector"]
+Progress = Callable[[int], None]  # told the rows done after each chunk
 
 
 @transaction.atomic
@@ -99,12 +100,14 @@ def _read(batch: ImportBatch) -> tuple[str, Callable[[], Table]]:
     return file_digest, cache(lambda: rows_read(batch, file_digest) or read_table(content, batch.file_name))
 
 
-def _progress(batch: ImportBatch, progress: bool) -> Callable[[int], None] | None:
+def _progress(batch: ImportBatch, progress: bool, also: Progress | None) -> Progress | None:
     def report(done: int) -> None:
-        # Outside any transaction, so the page polling the batch sees it move.
-        ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
+        if progress:  # outside any transaction, so the page polling the batch sees it move
+            ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
+        if also:
+            also(done)
 
-    return report if progress else None
+    return report if progress or also else None
 
 
 def import_batch_claim(*, batch: ImportBatch, old: list[str], new: str) -> bool:
@@ -141,7 +144,7 @@ def _guarded(batch: ImportBatch, unexpected: str, check: Callable[[], Report]) -
 def _walk(
     chunks: Iterable[list[Checked]],
     report: Report,
-    on_progress: Callable[[int], None] | None,
+    on_progress: Progress | None,
     on_chunk: Callable[[list[Checked]], None] | None = None,
 ) -> Report:
     """Add every checked row to the report, telling `on_progress` the rows done after each chunk."""
@@ -157,15 +160,20 @@ def _walk(
     return report
 
 
-def import_batch_validate(*, batch: ImportBatch, progress: bool = True) -> ImportBatch:
-    """Check every row and store the preview (and the verdicts, for the commit) on the batch; writes no exporter."""
+def import_batch_validate(
+    *, batch: ImportBatch, progress: bool = True, on_progress: Progress | None = None
+) -> ImportBatch:
+    """Check every row and store the preview (and the verdicts, for the commit) on the batch; writes no exporter.
+
+    `progress` shows the rows done on the batch as it goes; `on_progress` is told them too.
+    """
     waiting = [ImportStatus.UPLOADED, ImportStatus.VALIDATING]  # VALIDATING: a task delivered again
     if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.VALIDATING):
         return batch
     ImportRow.objects.filter(batch=batch).delete()  # a task delivered again starts the preview afresh
     memo_delete(batch, ("checked",))
     unexpected = "Checking the file failed unexpectedly; the team has been told. Try again later."
-    report = _guarded(batch, unexpected, lambda: _validate(batch, progress))
+    report = _guarded(batch, unexpected, lambda: _validate(batch, _progress(batch, progress, on_progress)))
     if isinstance(report, ImportBatch):
         return report
     for name, value in report.counts.items():
@@ -178,7 +186,7 @@ def import_batch_validate(*, batch: ImportBatch, progress: bool = True) -> Impor
     return batch
 
 
-def _validate(batch: ImportBatch, progress: bool) -> Report:
+def _validate(batch: ImportBatch, on_progress: Progress | None) -> Report:
     file_digest, read = _read(batch)
     table = read()
     checker = Checker(replace_lists=batch.replace_lists)
@@ -191,18 +199,18 @@ def _validate(batch: ImportBatch, progress: bool) -> Report:
                 row.batch = batch
             copy_instances(ImportRow, preview)  # COPY: the preview of 100,000 rows is 100,000 inserts
 
-        report = _walk(check_table(table, checker), Report(warnings=table.warnings), _progress(batch, progress), store)
+        report = _walk(check_table(table, checker), Report(warnings=table.warnings), on_progress, store)
         verdicts.save(batch)
     return report
 
 
-def _check_again(batch: ImportBatch, progress: bool) -> Report:
+def _check_again(batch: ImportBatch, on_progress: Progress | None) -> Report:
     """Every row judged as the database is now: the stored verdicts that still stand, the others again."""
     file_digest, table = _read(batch)  # the table is read only if some row is judged again
     checker = Checker(replace_lists=batch.replace_lists)
     stored = checked_read(batch, checked_header(batch, file_digest, checker), checker)
     chunks = check_table(table(), checker) if stored is None else check_again(stored, table, checker)
-    return _walk(chunks, Report(keep_valid=True), _progress(batch, progress))
+    return _walk(chunks, Report(keep_valid=True), on_progress)
 
 
 @transaction.atomic
@@ -248,13 +256,18 @@ def import_errors_table(batch: ImportBatch) -> tuple[list[str], Iterator[list[st
     return header, rows()
 
 
-def import_batch_commit(*, actor: User | None, batch: ImportBatch, progress: bool = True) -> ImportBatch:
-    """Check again and write the valid rows (or, all-or-nothing, none if any is bad) in one transaction."""
+def import_batch_commit(
+    *, actor: User | None, batch: ImportBatch, progress: bool = True, on_progress: Progress | None = None
+) -> ImportBatch:
+    """Check again and write the valid rows (or, all-or-nothing, none if any is bad) in one transaction.
+
+    Progress (as for validation) counts the rows checked; the write that follows is one step.
+    """
     waiting = [ImportStatus.PREVIEW, ImportStatus.COMMITTING]  # COMMITTING: claimed by the page for a task
     if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.COMMITTING):
         return batch
     unexpected = "The import failed unexpectedly and wrote nothing; the team has been told."
-    report = _guarded(batch, unexpected, lambda: _check_again(batch, progress))
+    report = _guarded(batch, unexpected, lambda: _check_again(batch, _progress(batch, progress, on_progress)))
     if isinstance(report, ImportBatch):
         return report
     batch.errors = report.errors
