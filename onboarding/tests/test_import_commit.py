@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from ..forms.imports import read_table
 from ..management import demo
@@ -194,3 +195,15 @@ def test_what_a_batch_keeps_beside_its_upload_goes_when_it_is_done_or_discarded(
     import_batch_files_delete(batch)
     import_batch_files_delete(waiting)
     assert kept_files(settings) == []
+
+
+def test_once_every_row_is_checked_the_page_says_the_exporters_are_being_written(client_for, admin_user):
+    batch = preview(csv_bytes(good_rows(2)))
+    url = reverse("onboarding:exporter-import-status", args=[batch.pk])
+    client = client_for(admin_user)
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.COMMITTING, processed_rows=1)
+    assert client.get(url).json()["status_display"] == "Committing"
+    ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=2)
+    assert client.get(url).json()["status_display"] == "Writing the exporters"
+    page = client.get(reverse("onboarding:exporter-import-detail", args=[batch.pk])).content.decode()
+    assert '<span id="import-status">Writing the exporters</span>' in page
