@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ..models import Exporter, ImportBatch
+from ..services.imports import import_batch_files_delete
 from .importfiles import csv_bytes, good_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -61,4 +62,4 @@ def test_a_large_file_is_checked_and_imported_by_the_worker_with_live_progress(
     assert Exporter.objects.count() == 5999
     assert "5999 added" in client.get(reverse("onboarding:exporter-import-detail", args=[batch.pk])).content.decode()
     batch.refresh_from_db()
-    batch.file.delete(save=False)
+    import_batch_files_delete(batch)
