@@ -14,27 +14,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from functools import cache
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
-from ..bulk import copy_instances, copy_new
+from ..bulk import copy_instances, copy_new, write_history
 from ..forms.imports import Table, read_table
 from ..models import Exporter, ImportBatch, User
 from ..models.imports import DISCARDABLE, ImportRow, ImportStatus, RowOutcome
 from ..spreadsheets import ImportFileError, cell_text
 from .import_memo import CheckedWriter, checked_header, checked_read, digest, memo_delete, rows_read, rows_save
-from .import_rows import FORM_FIELDS, Checked, Checker, Report, check_again, check_table, chunked
+from .import_rows import Checked, Checker, Report, Valid, check_again, check_table, chunked
 from .summary import summary_changed
 
 logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 1000
 COPY_BATCH = 5000
-WRITTEN_FIELDS = [*FORM_FIELDS, "sector"]
 Progress = Callable[[int], None]  # told the rows done after each chunk
 
 
@@ -42,30 +41,36 @@ Progress = Callable[[int], None]  # told the rows done after each chunk
 def write_report(*, report: Report, actor: User | None, reason: str) -> tuple[int, int]:
     """Create the new exporters and update the changed ones, with history rows; returns (created, updated)."""
     now = timezone.now()
-    new = [r for r in report.valid if r.outcome == RowOutcome.NEW]
+    new = [r.data for r in report.valid if r.outcome == RowOutcome.NEW]
     # COPY with the history rows (bulk_create's per-value SQL compiling was most of the commit),
     # a few thousand at a time: 100,000 unsaved exporters at once held hundreds of MB.
     for chunk in chunked(new, COPY_BATCH):
-        copy_new(Exporter, [Exporter(**r.data) for r in chunk], actor=actor, reason=reason, when=now)
-    updated = []
-    for result in report.valid:
-        if result.outcome == RowOutcome.UPDATE:
-            for name, value in result.data.items():
-                setattr(result.instance, name, value)
-            result.instance.updated_at = now
-            updated.append(result.instance)
+        copy_new(Exporter, [Exporter(**data) for data in chunk], actor=actor, reason=reason, when=now)
+    updated = _update([r for r in report.valid if r.outcome == RowOutcome.UPDATE], when=now)
     if updated:
-        bulk_update_with_history(
-            updated,
-            Exporter,
-            [*WRITTEN_FIELDS, "updated_at"],
-            batch_size=WRITE_BATCH,
-            default_user=actor,
-            default_change_reason=reason,
-            default_date=now,
-        )
+        write_history(Exporter, updated, actor=actor, reason=reason, when=now, history_type="~")
     summary_changed()
     return len(new), len(updated)
+
+
+def _update(rows: list[Valid], *, when: datetime) -> list[Exporter]:
+    """Write each row's changes to its exporter: only the fields it changes, rows grouped by them,
+    and the one updated_at for all by id. bulk_update builds a CASE per field and row: every
+    field of 10,000 rows took 40 s."""
+    by_fields: dict[tuple[str, ...], list[Exporter]] = {}
+    for row in rows:
+        changed = tuple(name for name, value in row.data.items() if getattr(row.instance, name) != value)
+        for name in changed:
+            setattr(row.instance, name, row.data[name])
+        row.instance.updated_at = when
+        by_fields.setdefault(changed, []).append(row.instance)
+    for fields, exporters in by_fields.items():
+        if fields:
+            Exporter.objects.bulk_update(exporters, fields, batch_size=WRITE_BATCH)
+    updated = [row.instance for row in rows]
+    for chunk in chunked(updated, 900):  # under SQLite's parameter limit
+        Exporter.objects.filter(pk__in=[exporter.pk for exporter in chunk]).update(updated_at=when)
+    return updated
 
 
 # --- ImportBatch bookkeeping ---------------------------------------------------

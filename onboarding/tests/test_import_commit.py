@@ -207,3 +207,20 @@ def test_once_every_row_is_checked_the_page_says_the_exporters_are_being_written
     assert client.get(url).json()["status_display"] == "Writing the exporters"
     page = client.get(reverse("onboarding:exporter-import-detail", args=[batch.pk])).content.decode()
     assert '<span id="import-status">Writing the exporters</span>' in page
+
+
+def test_rows_changing_different_fields_each_write_their_own_changes_with_a_history_row(db, admin_user):
+    rows = good_rows(3)
+    commit(preview(csv_bytes(rows)))
+    rows[0][HEADER.index("District")] = "Satara"
+    rows[1][HEADER.index("HS codes")] = "0910"  # added to the stored products, and the sector follows the first
+    batch = import_batch_commit(actor=admin_user, batch=preview(csv_bytes(rows), name="again.csv"), progress=False)
+    assert (batch.update_count, batch.unchanged_count) == (2, 1)
+    first, second, third = (Exporter.objects.get(gstin=row[1]) for row in rows)
+    assert (first.district, first.products) == ("Satara", ["0904", "090411"])
+    assert (second.district, second.products) == ("Pune", ["0904", "090411", "0910"])
+    for exporter in (first, second):
+        latest = exporter.history.latest("history_date")
+        assert (latest.history_type, latest.history_user, latest.district) == ("~", admin_user, exporter.district)
+        assert latest.history_change_reason == f"Imported from again.csv (import #{batch.pk})"
+    assert third.history.count() == 1
