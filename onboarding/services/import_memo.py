@@ -6,8 +6,8 @@
   (services/import_rows.py), for the commit to use where it still stands.
 
 Both are caches. Each begins with a line saying what it was made from (the upload's digest;
-for verdicts also the options and the sectors); when one is missing, or was made from
-something else, the step reads or judges again. Gzipped JSON, a line per chunk of rows.
+for verdicts also the options, the sectors and the code that judged them); when one is
+missing, or was made from something else, the step reads or judges again. Gzipped JSON, a line per chunk of rows.
 They go once the batch is done, failed or discarded.
 """
 
@@ -19,11 +19,19 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 
 from django.core.files import File
 
+from .. import reference, validators
+from ..forms import exporters as forms_exporters
+from ..forms import fields as forms_fields
+from ..forms import imports as forms_imports
 from ..forms.imports import Table
 from ..models import ImportBatch
+from . import exporters as exporter_services
+from . import import_rows
 from .import_rows import FORM_FIELDS, Checked, Checker, chunked
 
 logger = logging.getLogger(__name__)
@@ -43,7 +51,10 @@ def digest(content: bytes) -> str:
 def memo_delete(batch: ImportBatch, kinds: tuple[str, ...] = KINDS) -> None:
     if batch.file:
         for kind in kinds:
-            batch.file.storage.delete(_name(batch, kind))
+            try:
+                batch.file.storage.delete(_name(batch, kind))
+            except OSError:  # a cache left behind costs space, not correctness
+                logger.warning("import batch %s: %s could not be deleted", batch.pk, kind, exc_info=True)
 
 
 # --- The rows as read ------------------------------------------------------------
@@ -79,10 +90,19 @@ def _plain(cell: object) -> object:
 # --- The verdicts ------------------------------------------------------------------
 
 
+@cache
+def rules() -> str:
+    """A digest of the code that judges a row: verdicts stored before a deploy that changed it
+    are not used (upgraded libraries, such as the phone number one, are not covered)."""
+    modules = (forms_exporters, forms_fields, forms_imports, validators, reference, exporter_services, import_rows)
+    return hashlib.sha256(b"".join(Path(module.__file__).read_bytes() for module in modules)).hexdigest()
+
+
 def checked_header(batch: ImportBatch, file_digest: str, checker: Checker) -> dict:
-    """What verdicts are valid for: this file, these options, these sectors, this layout."""
+    """What verdicts are valid for: this file, these options, these sectors, this code, this layout."""
     return {
         "format": FORMAT,
+        "rules": rules(),
         "file": file_digest,
         "replace_lists": batch.replace_lists,
         "sectors": sorted([code, sector.pk] for code, sector in checker.sectors.items()),

@@ -15,7 +15,7 @@ from ..forms.imports import read_table
 from ..management import demo
 from ..models import Exporter, ImportBatch
 from ..models.imports import ImportStatus
-from ..services import import_rows
+from ..services import import_memo, import_rows
 from ..services.import_memo import checked_header, checked_read, digest, memo_delete, rows_read
 from ..services.imports import (
     import_batch_commit,
@@ -139,6 +139,14 @@ def test_without_its_stored_verdicts_the_commit_judges_every_row_again(db, judge
     batch = commit(batch)
     assert len(judged) == 5
     assert (batch.status, batch.new_count) == (ImportStatus.DONE, 5)
+
+
+def test_verdicts_stored_before_a_deploy_that_changed_the_rules_are_not_used(db, judged, monkeypatch):
+    batch = preview(csv_bytes(good_rows(3)))
+    monkeypatch.setattr(import_memo, "rules", lambda: "the code of a later deploy")
+    judged.clear()
+    batch = commit(batch)
+    assert len(judged) == 3 and (batch.status, batch.new_count) == (ImportStatus.DONE, 3)
 
 
 def test_stored_verdicts_read_back_as_judged(db):
