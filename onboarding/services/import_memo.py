@@ -1,7 +1,7 @@
 """What a batch keeps beside its upload while it waits, so that no step redoes an earlier one's work.
 
-- `<upload>.rows.json.gz`: a workbook's rows as read at upload. openpyxl needs about 11 s
-  of CPU for 100,000 rows; this reads back in about one.
+- `<upload>.rows.json.gz`: a workbook's rows as read at upload. openpyxl needs about 12 s
+  of CPU for 100,000 rows; this reads back in under one.
 - `<upload>.checked.json.gz`: every row's verdict from validation, with what it depended on
   (services/import_rows.py), for the commit to use where it still stands.
 
