@@ -69,13 +69,18 @@ class Table:
         return self.headers.get(field_name) or COLUMNS.get(field_name, field_name)
 
     def rows(self) -> Iterator[Row]:
-        for number, record in self.records:
-            row = Row(number=number, values={})
-            for field_name, index in self.positions.items():
-                raw = record[index] if index < len(record) else None
-                row.values[field_name] = cell_text(raw)
-            _undo_quirks(row)
-            yield row
+        for index in range(len(self.records)):
+            yield self.row(index)
+
+    def row(self, index: int) -> Row:
+        """The file's `index`-th exporter row (from 0, after the header)."""
+        number, record = self.records[index]
+        row = Row(number=number, values={})
+        for field_name, position in self.positions.items():
+            raw = record[position] if position < len(record) else None
+            row.values[field_name] = cell_text(raw)
+        _undo_quirks(row)
+        return row
 
 
 def normalise_header(text: object) -> str:

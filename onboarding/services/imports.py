@@ -1,201 +1,76 @@
 """Bulk import of exporters: validate every row with ExporterForm, preview, then upsert by GSTIN.
 
 Two phases. `import_batch_validate` fills an ImportBatch with the preview (new /
-update / unchanged / error counts and every error by row and column) and writes no
-exporter. `import_batch_commit` validates again, against the database as it is
+update / unchanged / error counts, every row's outcome and every error by row and column)
+and writes no exporter. `import_batch_commit` checks again, against the database as it is
 then, and writes the valid rows (or nothing, for an all-or-nothing batch) in one
-transaction, with history rows. Queries per batch stay flat: existing exporters are
-preloaded per chunk of rows, never fetched per row.
+transaction, with history rows. Checking again re-uses the preview's verdicts wherever
+nothing they depended on has changed (services/import_rows.py, import_memo.py), so a
+commit costs its writes, not a second validation. Queries per batch stay flat: existing
+exporters are preloaded per chunk of rows, never fetched per row.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from functools import cache
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.forms.models import model_to_dict
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
-from ..bulk import copy_new
-from ..forms.exporters import ExporterForm, KnownExporters
-from ..forms.imports import Row, Table, changes_between, merged_list, read_table
-from ..models import Exporter, ImportBatch, Sector, User
+from ..bulk import copy_instances, copy_new, write_history
+from ..forms.imports import Table, read_table
+from ..models import Exporter, ImportBatch, User
 from ..models.imports import DISCARDABLE, ImportRow, ImportStatus, RowOutcome
 from ..spreadsheets import ImportFileError, cell_text
-from ..validators import compact
-from .exporters import exporter_derived_fields
+from .import_memo import CheckedWriter, checked_header, checked_read, digest, memo_delete, rows_read, rows_save
+from .import_rows import Checked, Checker, Report, Valid, check_again, check_table, chunked
 from .summary import summary_changed
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 500  # rows per existing-exporter lookup and per progress update
-MAX_STORED_ERRORS = 10_000  # the error list kept on the batch (and in its CSV); the counts are always exact
 WRITE_BATCH = 1000
-FORM_FIELDS = ExporterForm._meta.fields
-WRITTEN_FIELDS = [*FORM_FIELDS, "sector"]
-# Lists a row adds to (unless the batch replaces lists): re-importing ['5208'] for an exporter
-# with ['5208', '630710'] must not silently drop 630710.
-LIST_FIELDS = ("products", "target_markets")
-
-
-@dataclass
-class RowResult:
-    number: int
-    action: str  # "new", "update" or "unchanged"
-    data: dict
-    instance: Exporter | None
-
-
-@dataclass
-class Report:
-    """What validating a file found: the rows to write, and every error by row and column."""
-
-    valid: list[RowResult] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
-    error_rows: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-    def count(self, action: str) -> int:
-        return sum(1 for r in self.valid if r.action == action)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {
-            "new_count": self.count("new"),
-            "update_count": self.count("update"),
-            "unchanged_count": self.count("unchanged"),
-            "error_count": self.error_rows,
-        }
-
-
-def validate_table(
-    table: Table,
-    *,
-    on_progress: Callable[[int], None] | None = None,
-    on_rows: Callable[[list[ImportRow]], None] | None = None,
-    replace_lists: bool = False,
-) -> Report:
-    """Run every row through ExporterForm with duplicates checked against the database and earlier rows.
-
-    `on_rows` receives each chunk's preview rows (unsaved ImportRows without a batch).
-    """
-    check = _Check(KnownExporters.load(), {s.code: s for s in Sector.objects.all()}, replace_lists)
-    report = Report(warnings=table.warnings)
-    chunk: list[Row] = []
-    done = 0
-    for row in [*table.rows(), None]:
-        if row is not None:
-            chunk.append(row)
-        if chunk and (row is None or len(chunk) >= CHUNK):
-            preview = _validate_chunk(chunk, table, check, report)
-            done += len(chunk)
-            chunk = []
-            if on_rows:
-                on_rows(preview)
-            if on_progress:
-                on_progress(done)
-    return report
-
-
-@dataclass
-class _Check:
-    known: KnownExporters
-    sectors: dict
-    replace_lists: bool
-
-
-def _existing(gstins: set[str]) -> dict[str, Exporter]:
-    found = {}
-    gstins = sorted(g for g in gstins if len(g) == 15)
-    for start in range(0, len(gstins), 900):  # under SQLite's parameter limit
-        # With its sector: an update's diff names the old one without a query per row.
-        for exporter in Exporter.objects.select_related("sector").filter(gstin__in=gstins[start : start + 900]):
-            found[exporter.gstin] = exporter
-    return found
-
-
-def _validate_chunk(rows: list[Row], table: Table, check: _Check, report: Report) -> list[ImportRow]:
-    existing = _existing({compact(r.values.get("gstin")) for r in rows})
-    preview = []
-    for row in rows:
-        instance = existing.get(compact(row.values.get("gstin")))
-        # The form works on a copy: the stored values stay on `instance` to compare and update.
-        form = ExporterForm(_form_data(row.values, instance), instance=copy.copy(instance), known=check.known)
-        valid = form.is_valid()
-        gstin = form.cleaned_data.get("gstin")
-        if gstin:
-            check.known.claim_row(row=row.number, gstin=gstin, pk=instance.pk if instance else None)
-        shown = {
-            "number": row.number,
-            "gstin": row.values.get("gstin", "")[:40],
-            "name": row.values.get("legal_name", "")[:200],
-        }
-        errors = [(name, message) for name, message in row.errors]
-        if not valid:  # a cell refused while reading (a formula) is not also "required"
-            read = {name for name, _message in errors}
-            errors += [(n, m) for n, messages in form.errors.items() if n not in read for m in messages]
-        if errors:
-            report.error_rows += 1
-            for name, message in errors:
-                if len(report.errors) < MAX_STORED_ERRORS:
-                    column = table.column(name) if name != "__all__" else ""
-                    value = row.values.get(name, "") if name != "__all__" else ""
-                    report.errors.append(
-                        {"row": row.number, "column": column, "value": value[:100], "message": message}
-                    )
-            messages = [[table.column(n) if n != "__all__" else "", m] for n, m in errors]
-            preview.append(ImportRow(outcome=RowOutcome.ERROR, messages=messages, **shown))
-            continue
-        cleaned = dict(form.cleaned_data)
-        if instance is not None and not check.replace_lists:
-            for name in LIST_FIELDS:
-                cleaned[name] = merged_list(getattr(instance, name), cleaned.get(name))
-        data = exporter_derived_fields(cleaned, sectors_by_code=check.sectors)
-        changes = changes_between(instance, data) if instance is not None else []
-        action = "new" if instance is None else ("update" if changes else "unchanged")
-        report.valid.append(RowResult(row.number, action, data, instance))
-        preview.append(ImportRow(outcome=action, changes=changes, **shown))
-    return preview
-
-
-def _form_data(values: dict[str, str], instance: Exporter | None) -> dict:
-    """The row's cells over what is already known: a blank cell or a missing column keeps the stored value."""
-    base = {"is_manufacturer": True} if instance is None else model_to_dict(instance, fields=FORM_FIELDS)
-    base.update({name: text for name, text in values.items() if text != ""})
-    return base
+COPY_BATCH = 5000
+Progress = Callable[[int], None]  # told the rows done after each chunk
 
 
 @transaction.atomic
 def write_report(*, report: Report, actor: User | None, reason: str) -> tuple[int, int]:
     """Create the new exporters and update the changed ones, with history rows; returns (created, updated)."""
     now = timezone.now()
-    new = [Exporter(**r.data) for r in report.valid if r.action == "new"]
-    updated = []
-    for result in report.valid:
-        if result.action == "update":
-            for name, value in result.data.items():
-                setattr(result.instance, name, value)
-            result.instance.updated_at = now
-            updated.append(result.instance)
-    if new:  # COPY with the history rows: bulk_create's per-value SQL compiling was most of the commit
-        copy_new(Exporter, new, actor=actor, reason=reason, when=now)
+    new = [r.data for r in report.valid if r.outcome == RowOutcome.NEW]
+    # COPY with the history rows (bulk_create's per-value SQL compiling was most of the commit),
+    # a few thousand at a time: 100,000 unsaved exporters at once held hundreds of MB.
+    for chunk in chunked(new, COPY_BATCH):
+        copy_new(Exporter, [Exporter(**data) for data in chunk], actor=actor, reason=reason, when=now)
+    updated = _update([r for r in report.valid if r.outcome == RowOutcome.UPDATE], when=now)
     if updated:
-        bulk_update_with_history(
-            updated,
-            Exporter,
-            [*WRITTEN_FIELDS, "updated_at"],
-            batch_size=WRITE_BATCH,
-            default_user=actor,
-            default_change_reason=reason,
-            default_date=now,
-        )
+        write_history(Exporter, updated, actor=actor, reason=reason, when=now, history_type="~")
     summary_changed()
     return len(new), len(updated)
+
+
+def _update(rows: list[Valid], *, when: datetime) -> list[Exporter]:
+    """Write each row's changes to its exporter: only the fields it changes, rows grouped by them,
+    and the one updated_at for all by id. bulk_update builds a CASE per field and row: every
+    field of 10,000 rows took 40 s."""
+    by_fields: dict[tuple[str, ...], list[Exporter]] = {}
+    for row in rows:
+        changed = tuple(name for name, value in row.data.items() if getattr(row.instance, name) != value)
+        for name in changed:
+            setattr(row.instance, name, row.data[name])
+        row.instance.updated_at = when
+        by_fields.setdefault(changed, []).append(row.instance)
+    for fields, exporters in by_fields.items():
+        if fields:
+            Exporter.objects.bulk_update(exporters, fields, batch_size=WRITE_BATCH)
+    updated = [row.instance for row in rows]
+    for chunk in chunked(updated, 900):  # under SQLite's parameter limit
+        Exporter.objects.filter(pk__in=[exporter.pk for exporter in chunk]).update(updated_at=when)
+    return updated
 
 
 # --- ImportBatch bookkeeping ---------------------------------------------------
@@ -216,21 +91,28 @@ def import_batch_create(
         batch.total_rows = table.total_rows
         batch.message = " ".join(table.warnings)
         batch.file.save(name, ContentFile(content), save=False)  # kept for the commit and the record
+        if table.kind == "xlsx":  # read once: openpyxl takes ~12 s of CPU for 100,000 rows, their JSON 0.7 s
+            rows_save(batch, digest(content), table)
     batch.save()
     return batch
 
 
-def _load(batch: ImportBatch) -> Table:
+def _read(batch: ImportBatch) -> tuple[str, Callable[[], Table]]:
+    """The upload's digest, and its table (read when first asked for: from the rows kept at upload if any)."""
     with batch.file.open("rb") as fh:
-        return read_table(fh.read(), batch.file_name)
+        content = fh.read()
+    file_digest = digest(content)
+    return file_digest, cache(lambda: rows_read(batch, file_digest) or read_table(content, batch.file_name))
 
 
-def _progress(batch: ImportBatch) -> Callable[[int], None]:
+def _progress(batch: ImportBatch, progress: bool, also: Progress | None) -> Progress | None:
     def report(done: int) -> None:
-        # Outside any transaction, so the page polling the batch sees it move.
-        ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
+        if progress:  # outside any transaction, so the page polling the batch sees it move
+            ImportBatch.objects.filter(pk=batch.pk).update(processed_rows=done)
+        if also:
+            also(done)
 
-    return report
+    return report if progress or also else None
 
 
 def import_batch_claim(*, batch: ImportBatch, old: list[str], new: str) -> bool:
@@ -244,20 +126,18 @@ def import_batch_claim(*, batch: ImportBatch, old: list[str], new: str) -> bool:
 def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     batch.status, batch.message, batch.finished_at = ImportStatus.FAILED, message, timezone.now()
     batch.save(update_fields=["status", "message", "finished_at"])
+    memo_delete(batch)
     return batch
 
 
-def _check(batch: ImportBatch, progress: bool, unexpected: str, on_rows=None):
-    """Read the batch's file and check every row: (table, report), or the failed batch.
+def _guarded(batch: ImportBatch, unexpected: str, check: Callable[[], Report]) -> Report | ImportBatch:
+    """Run a check of the batch's rows: its report, or the failed batch.
 
-    Both validation and commit run this (commit checks again against the database as it
-    is then). A bad file fails the batch with its message; anything else is logged,
-    fails the batch with `unexpected`, and is raised for the task's retry.
+    A bad file fails the batch with its message; anything else is logged, fails the batch
+    with `unexpected`, and is raised for the task's retry.
     """
     try:
-        table = _load(batch)
-        on_progress = _progress(batch) if progress else None
-        return table, validate_table(table, on_progress=on_progress, on_rows=on_rows, replace_lists=batch.replace_lists)
+        return check()
     except ImportFileError as exc:
         return _fail(batch, str(exc))
     except Exception:
@@ -266,24 +146,44 @@ def _check(batch: ImportBatch, progress: bool, unexpected: str, on_rows=None):
         raise
 
 
-def import_batch_validate(*, batch: ImportBatch, progress: bool = True) -> ImportBatch:
-    """Check every row and store the preview on the batch; writes no exporter."""
+def _walk(
+    chunks: Iterable[list[Checked]],
+    report: Report,
+    on_progress: Progress | None,
+    on_chunk: Callable[[list[Checked]], None] | None = None,
+) -> Report:
+    """Add every checked row to the report, telling `on_progress` the rows done after each chunk."""
+    done = 0
+    for chunk in chunks:
+        for checked in chunk:
+            report.add(checked)
+        if on_chunk:
+            on_chunk(chunk)
+        done += len(chunk)
+        if on_progress:
+            on_progress(done)
+    return report
+
+
+def import_batch_validate(
+    *, batch: ImportBatch, progress: bool = True, on_progress: Progress | None = None
+) -> ImportBatch:
+    """Check every row and store the preview (and the verdicts, for the commit) on the batch; writes no exporter.
+
+    `progress` shows the rows done on the batch as it goes; `on_progress` is told them too.
+    """
     waiting = [ImportStatus.UPLOADED, ImportStatus.VALIDATING]  # VALIDATING: a task delivered again
     if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.VALIDATING):
         return batch
     ImportRow.objects.filter(batch=batch).delete()  # a task delivered again starts the preview afresh
-    checked = _check(
-        batch,
-        progress,
-        "Checking the file failed unexpectedly; the team has been told. Try again later.",
-        on_rows=lambda rows: _store_preview(batch, rows),
-    )
-    if isinstance(checked, ImportBatch):
-        return checked
-    table, report = checked
+    memo_delete(batch, ("checked",))
+    unexpected = "Checking the file failed unexpectedly; the team has been told. Try again later."
+    report = _guarded(batch, unexpected, lambda: _validate(batch, _progress(batch, progress, on_progress)))
+    if isinstance(report, ImportBatch):
+        return report
     for name, value in report.counts.items():
         setattr(batch, name, value)
-    batch.total_rows = batch.processed_rows = table.total_rows
+    batch.total_rows = batch.processed_rows = report.total
     batch.errors = report.errors
     batch.message = " ".join(report.warnings)
     batch.status = ImportStatus.PREVIEW
@@ -291,10 +191,31 @@ def import_batch_validate(*, batch: ImportBatch, progress: bool = True) -> Impor
     return batch
 
 
-def _store_preview(batch: ImportBatch, rows: list[ImportRow]) -> None:
-    for row in rows:
-        row.batch = batch
-    ImportRow.objects.bulk_create(rows, batch_size=WRITE_BATCH)
+def _validate(batch: ImportBatch, on_progress: Progress | None) -> Report:
+    file_digest, read = _read(batch)
+    table = read()
+    checker = Checker(replace_lists=batch.replace_lists)
+    with CheckedWriter(checked_header(batch, file_digest, checker)) as verdicts:
+
+        def store(chunk: list[Checked]) -> None:
+            verdicts.add(chunk)
+            preview = [checked.preview() for checked in chunk]
+            for row in preview:
+                row.batch = batch
+            copy_instances(ImportRow, preview)  # COPY: the preview of 100,000 rows is 100,000 inserts
+
+        report = _walk(check_table(table, checker), Report(warnings=table.warnings), on_progress, store)
+        verdicts.save(batch)
+    return report
+
+
+def _check_again(batch: ImportBatch, on_progress: Progress | None) -> Report:
+    """Every row judged as the database is now: the stored verdicts that still stand, the others again."""
+    file_digest, table = _read(batch)  # the table is read only if some row is judged again
+    checker = Checker(replace_lists=batch.replace_lists)
+    stored = checked_read(batch, checked_header(batch, file_digest, checker), checker)
+    chunks = check_table(table(), checker) if stored is None else check_again(stored, table, checker)
+    return _walk(chunks, Report(keep_valid=True), on_progress)
 
 
 @transaction.atomic
@@ -307,8 +228,16 @@ def import_batch_discard(*, actor: User, batch: ImportBatch) -> bool:
     )
     if discarded:
         batch.status, batch.discarded_by, batch.discarded_at = ImportStatus.DISCARDED, actor, now
+        transaction.on_commit(lambda: memo_delete(batch))  # the upload stays, for the record
         logger.info("import batch %s discarded by user %s", batch.pk, actor.pk)
     return bool(discarded)
+
+
+def import_batch_files_delete(batch: ImportBatch) -> None:
+    """Delete what a batch keeps in storage (its upload, its checked rows): for a batch rolled back."""
+    memo_delete(batch)
+    if batch.file:
+        batch.file.delete(save=False)
 
 
 def import_errors_table(batch: ImportBatch) -> tuple[list[str], Iterator[list[str]]]:
@@ -318,7 +247,8 @@ def import_errors_table(batch: ImportBatch) -> tuple[list[str], Iterator[list[st
     for error in batch.errors:
         where = f"{error['column']}: " if error.get("column") else ""
         by_row.setdefault(error["row"], []).append(where + error["message"])
-    table = _load(batch)
+    _digest, read = _read(batch)
+    table = read()
     width = max([len(table.header_cells), *(len(r) for n, r in table.records if n in by_row)])
     header = [*table.header_cells, *[""] * (width - len(table.header_cells)), "errors"]
 
@@ -331,20 +261,25 @@ def import_errors_table(batch: ImportBatch) -> tuple[list[str], Iterator[list[st
     return header, rows()
 
 
-def import_batch_commit(*, actor: User | None, batch: ImportBatch, progress: bool = True) -> ImportBatch:
-    """Validate again and write the valid rows (or, all-or-nothing, none if any is bad) in one transaction."""
+def import_batch_commit(
+    *, actor: User | None, batch: ImportBatch, progress: bool = True, on_progress: Progress | None = None
+) -> ImportBatch:
+    """Check again and write the valid rows (or, all-or-nothing, none if any is bad) in one transaction.
+
+    Progress (as for validation) counts the rows checked; the write that follows is one step.
+    """
     waiting = [ImportStatus.PREVIEW, ImportStatus.COMMITTING]  # COMMITTING: claimed by the page for a task
     if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.COMMITTING):
         return batch
-    checked = _check(batch, progress, "The import failed unexpectedly and wrote nothing; the team has been told.")
-    if isinstance(checked, ImportBatch):
-        return checked
-    table, report = checked
+    unexpected = "The import failed unexpectedly and wrote nothing; the team has been told."
+    report = _guarded(batch, unexpected, lambda: _check_again(batch, _progress(batch, progress, on_progress)))
+    if isinstance(report, ImportBatch):
+        return report
     batch.errors = report.errors
     batch.error_count = report.error_rows
     if batch.all_or_nothing and report.error_rows:
         batch.new_count = batch.update_count = 0
-        batch.unchanged_count = report.count("unchanged")
+        batch.unchanged_count = report.count(RowOutcome.UNCHANGED)
         batch.save()
         return _fail(
             batch, f"Nothing was written: this import is all-or-nothing and {report.error_rows} row(s) have errors."
@@ -355,9 +290,9 @@ def import_batch_commit(*, actor: User | None, batch: ImportBatch, progress: boo
                 report=report, actor=actor, reason=f"Imported from {batch.file_name} (import #{batch.pk})"
             )
             batch.new_count, batch.update_count = created, updated
-            batch.unchanged_count = report.count("unchanged")
+            batch.unchanged_count = report.count(RowOutcome.UNCHANGED)
             batch.status, batch.finished_at = ImportStatus.DONE, timezone.now()
-            batch.processed_rows = table.total_rows
+            batch.processed_rows = report.total
             batch.message = _result_message(created, updated, batch.unchanged_count, report.error_rows)
             batch.save()
     except IntegrityError:
@@ -368,6 +303,8 @@ def import_batch_commit(*, actor: User | None, batch: ImportBatch, progress: boo
             status=ImportStatus.PREVIEW, message=message
         )
         batch.refresh_from_db()
+    else:
+        memo_delete(batch)  # a done batch is never checked again
     return batch
 
 

@@ -70,7 +70,12 @@ def test_bench_measures_every_main_page_beside_the_admin_changelist(db, tmp_path
     assert "admin exporter changelist" in table and "import of 40 rows" in table
     report = json.loads(path.read_text())
     assert report["import"]["written"] == 40 and report["import"]["total_s"] > 0
-    assert Exporter.objects.count() == exporters  # the import was rolled back
+    # The workbook through the page's path: 10 × the import rows, each phase with its progress and memory.
+    large = report["import_large"]
+    assert (large["rows"], large["written"]) == (400, 400) and "import of 400 rows (.xlsx" in table
+    assert [p["status"] for p in large["phases"].values()] == ["uploaded", "preview", "done"]
+    assert large["phases"]["validate"]["updates"] == 1 and large["phases"]["validate"]["peak_rss_mb"] > 0
+    assert Exporter.objects.count() == exporters  # the imports were rolled back
     results = {r["name"]: r for r in report["results"]}
     assert {"admin exporter changelist", "exporter list (staff)", "dashboard", "startup home"} <= set(results)
     assert all(r["status"] == 200 and r["median_ms"] > 0 and r["queries"] > 0 for r in results.values())

@@ -132,10 +132,18 @@ def import_detail(request, pk: int):
             "errors": batch.errors[:ERRORS_SHOWN],
             "errors_hidden": max(0, len(batch.errors) - ERRORS_SHOWN),
             "running": batch.status in RUNNING or batch.status == ImportStatus.UPLOADED,
+            "status_display": status_display(batch),
             "can_commit": batch.status == ImportStatus.PREVIEW and not (batch.all_or_nothing and batch.error_count),
             "to_write": batch.new_count + batch.update_count,
         },
     )
+
+
+def status_display(batch: ImportBatch) -> str:
+    if batch.status == ImportStatus.COMMITTING and batch.total_rows and batch.processed_rows >= batch.total_rows:
+        # Every row is checked; the write that follows is one transaction, with no count to show.
+        return "Writing the exporters"
+    return batch.get_status_display()
 
 
 @staff_required
@@ -144,7 +152,7 @@ def import_status(request, pk: int):
     return JsonResponse(
         {
             "status": batch.status,
-            "status_display": batch.get_status_display(),
+            "status_display": status_display(batch),
             "processed_rows": batch.processed_rows,
             "total_rows": batch.total_rows,
             "percent": batch.progress_percent,

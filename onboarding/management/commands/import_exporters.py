@@ -9,7 +9,12 @@ from django.db import transaction
 
 from ...models import User
 from ...models.imports import ImportStatus
-from ...services.imports import import_batch_commit, import_batch_create, import_batch_validate
+from ...services.imports import (
+    import_batch_commit,
+    import_batch_create,
+    import_batch_files_delete,
+    import_batch_validate,
+)
 
 
 class Command(BaseCommand):
@@ -54,8 +59,7 @@ class Command(BaseCommand):
                 lost_race = batch.status == ImportStatus.PREVIEW
             if dry_run or lost_race:
                 transaction.set_rollback(True)
-                if batch.file:
-                    batch.file.delete(save=False)
+                import_batch_files_delete(batch)
         if lost_race:
             raise CommandError(
                 "Another import registered some of these exporters while this one ran; nothing was written."
