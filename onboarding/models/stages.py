@@ -210,6 +210,13 @@ class StageEvent(PrivateFileMixin, models.Model):
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["exporter", "submitted_at"]),
             models.Index(fields=["startup", "submitted_at"]),
+            # A startup's home lists its newest unanswered rejections: read newest first off this
+            # index until twenty qualify, instead of every claim of every exporter it holds.
+            models.Index(
+                fields=["startup", "-reviewed_at"],
+                condition=models.Q(status="rejected"),
+                name="stageevent_rejected_recent",
+            ),
         ]
 
     def __str__(self) -> str:
