@@ -10,7 +10,9 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django_filters.fields import ModelChoiceField
 
 from .models import Activity, Exporter, Sector, Stage, StageEvent, Startup, User
@@ -85,6 +87,33 @@ LATE_CHOICES = [("", "Any"), ("true", "Past the SLA")]
 MINE_CHOICES = [("false", "All of my startup's"), ("true", "Only mine")]
 
 
+class QuickSelect(forms.Select):
+    """A select that writes its options in Python. Django renders each option through two
+    templates; on a list page's filter bar that was a quarter of the page's time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options)
+
+
+def quick(widget: forms.Widget) -> forms.Widget:
+    """`widget` as a QuickSelect when it is a plain single select (same attributes and choices)."""
+    if type(widget) is not forms.Select:
+        return widget
+    faster = QuickSelect(attrs=widget.attrs)
+    faster.choices = widget.choices
+    return faster
+
+
 class BootstrapFilterSet(django_filters.FilterSet):
     """Filter forms are rendered by hand (not crispy): a list page renders its filter
     bar on every request, and crispy's per-option templates cost more than the query."""
@@ -92,7 +121,7 @@ class BootstrapFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.form.fields.values():
-            widget = field.widget
+            field.widget = widget = quick(field.widget)
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs.setdefault("class", css)
             if hasattr(field, "empty_label") and field.empty_label is not None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from django import forms
 from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
+from pytest_django.asserts import assertHTMLEqual
 
 from .. import pagination
+from ..filters import QuickSelect, quick
 from ..models import Exporter
 from ..pagination import paginate
 from .factories import ExporterFactory, StartupFactory
@@ -97,3 +100,14 @@ def test_a_huge_unfiltered_list_shows_the_planners_estimate(client_for, officer,
     assert response.context["page"].paginator.estimated
     assert "(about 4)" in response.content.decode()
     assert len(response.context["page"].object_list) == 4
+
+
+def test_a_filter_bar_select_renders_as_djangos_own_select():
+    choices = [("", "Any"), ("27", "Maharashtra"), ("x", "Rao & <Sons>")]
+    attrs = {"class": "form-select", "id": "id_state", "required": True}
+    for value in ("", "27", "x", None):
+        expected = forms.Select(attrs=attrs, choices=choices).render("state", value)
+        faster = quick(forms.Select(attrs=attrs, choices=choices))
+        assert isinstance(faster, QuickSelect)
+        assertHTMLEqual(faster.render("state", value), expected)
+    assert not isinstance(quick(forms.SelectMultiple(choices=choices)), QuickSelect)
