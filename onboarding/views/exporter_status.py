@@ -9,6 +9,7 @@ plain page, never data.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 import qrcode
 import qrcode.image.svg
@@ -117,9 +118,15 @@ def link_panel(request, exporter: Exporter) -> dict:
     elsewhere), for the exporter page of staff and the startup holding the exporter."""
     link = exporter_link_get(exporter=exporter)
     url = request.build_absolute_uri(reverse("onboarding:exporter-status", args=[link.token()]))
-    svg = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
     # The SVG holds only the code's squares as path data, made from our own URL.
-    return {"url": url, "qr": mark_safe(svg), "link": link, "days": settings.EXPORTER_LINK_DAYS}
+    return {"url": url, "qr": mark_safe(qr_svg(url)), "link": link, "days": settings.EXPORTER_LINK_DAYS}
+
+
+@lru_cache(maxsize=512)
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as SVG. Drawing it took a third of the exporter page's time; a
+    link changes only when rotated, so each worker keeps the codes it drew last."""
+    return qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
 
 
 @object_view(Exporter, *EVERYONE)
