@@ -145,6 +145,18 @@ class StageEventQuerySet(ScopedQuerySet):
         event = latest.first()
         return event if event is not None and event.status == StageEventStatus.REJECTED else None
 
+    def rejected_open_newest(self, limit: int = 20, window: int = 200) -> list[StageEvent]:
+        """The newest `limit` of rejected_open(), looked for first among the newest `window`
+        rejections (read off the partial index of a startup's rejections). Exact: when the
+        window holds `limit` open ones, every older rejection is older than they are; when it
+        does not, and there are older rejections, the whole of rejected_open() is read."""
+        rejected = self.filter(status=StageEventStatus.REJECTED).order_by("-reviewed_at", "-pk")
+        newest = list(rejected.values_list("pk", flat=True)[:window])
+        found = list(self.filter(pk__in=newest).rejected_open()[:limit])
+        if len(found) < limit and len(newest) == window:
+            found = list(self.rejected_open()[:limit])
+        return found
+
     def rejected_open(self) -> StageEventQuerySet:
         """Rejections the startup has not yet answered: no newer claim for that stage, stage not reached."""
         newer = StageEvent.objects.filter(

@@ -3,10 +3,13 @@ was valid (fields and files), takes several files, and a refused file keeps the 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from ..models import EvidenceDocument, StageEvent
 from ..models.stages import StageEventStatus
@@ -136,3 +139,30 @@ def test_a_claims_documents_stay_with_the_startup_that_made_it_after_a_reassignm
 def test_a_first_submission_has_no_previous_claim(client_for, agent_a, exporter):
     response = client_for(agent_a).get(reverse("onboarding:exporter-submit-stage", args=[exporter.pk]))
     assert response.context["previous"] is None and "reuse_files" not in response.context["form"].fields
+
+
+def test_the_homes_unanswered_rejections_are_the_newest_whatever_the_window(startup_a, manager_a):
+    now = timezone.now()
+    documents = stage("documents_collected")
+    exporters = [assign(ExporterFactory(), startup_a, stage_code="contacted") for _ in range(4)]
+    for n, exporter in enumerate(exporters):
+        at = now - timedelta(days=10 - n)
+        StageEvent.objects.create(
+            exporter=exporter,
+            startup=startup_a,
+            stage=documents,
+            status=StageEventStatus.REJECTED,
+            submitted_at=at,
+            reviewed_at=at + timedelta(hours=1),
+            review_note="no",
+        )
+    for exporter in exporters[2:]:  # the two newest rejections were answered by a newer claim
+        StageEvent.objects.create(
+            exporter=exporter, startup=startup_a, stage=documents, submitted_at=now - timedelta(days=1)
+        )
+    events = StageEvent.objects.visible_to(manager_a)
+    expected = list(events.rejected_open()[:2])
+    assert [e.exporter for e in expected] == [exporters[1], exporters[0]]
+    assert events.rejected_open_newest(limit=2, window=2) == expected  # nothing open in the window: all read
+    assert events.rejected_open_newest(limit=2, window=10) == expected
+    assert events.rejected_open_newest(limit=1, window=3) == expected[:1]

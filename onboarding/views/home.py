@@ -43,7 +43,7 @@ def startup_home(request):
     )
     events = StageEvent.objects.visible_to(request.user)
     counts["waiting"] = events.filter(status=StageEventStatus.SUBMITTED).count()
-    rejected = list(events.rejected_open()[:20])
+    rejected = events.rejected_open_newest(limit=20)
     counts["rejected"] = len(rejected)
     withdrawn = list(events.withdrawn_since(now - WITHDRAWN_SHOWN)[:20])
     mine = request.GET.get("mine") == "1"  # agents: only the exporters handed to me
