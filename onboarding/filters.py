@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django_filters.fields import ModelChoiceField
+from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from .models import Activity, Exporter, Sector, Stage, StageEvent, Startup, User
 from .models.activities import ActivityKind
@@ -68,7 +68,22 @@ class IdFilter(django_filters.Filter):
     field_class = IdField
 
 
+class ListedChoiceIterator(ModelChoiceIterator):
+    """Reads the choices in one plain query, where Django's opens a server-side cursor (DECLARE,
+    FETCH, CLOSE: three round trips) for the few dozen stages or sectors of a filter bar."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
 class IdChoiceField(ModelChoiceField):
+    iterator = ListedChoiceIterator
+
     def to_python(self, value):
         if value not in self.empty_values and parse_id(value) is None:
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")

@@ -16,6 +16,7 @@ PACKAGE = APP.name
 LAYERS = {
     "apps": 0,
     "reference": 0,
+    "links": 0,
     "validators": 1,
     "bulk": 1,
     "spreadsheets": 1,

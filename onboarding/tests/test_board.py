@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from ..models import Stage
+from ..views.progress import BOARD_CARDS_PER_STAGE
 from .factories import ExporterFactory, assign
 
 BOARD = reverse("onboarding:board")
@@ -25,6 +28,34 @@ def test_startup_cards_have_no_assign_action_and_only_their_own_exporters(client
     html = client_for(agent_a).get(BOARD).content.decode()
     assert exporter_a.legal_name in html and exporter_b.legal_name not in html
     assert reverse("onboarding:exporter-assign", args=[exporter_a.pk]) not in html
+
+
+@pytest.mark.parametrize("stages", [2, 3])  # the startup holds 40 at most
+def test_each_column_shows_its_longest_waiting_exporters_in_one_query_for_all_columns(
+    client_for, officer, manager_a, startup_a, startup_b, django_assert_num_queries, stages
+):
+    codes = list(Stage.objects.ordered().values_list("code", flat=True)[1 : stages + 1])
+    now = timezone.now()
+    for i in range(BOARD_CARDS_PER_STAGE + 1):
+        for code in codes:
+            assign(ExporterFactory(), startup_a, stage_code=code, entered=now - timedelta(hours=7 * i + 1))
+    assign(ExporterFactory(), startup_b, stage_code=codes[0], entered=now - timedelta(days=90))
+    for user, url in ((manager_a, BOARD), (officer, f"{BOARD}?startup={startup_a.pk}")):
+        client = client_for(user)
+        client.get(url)
+        # session, user, membership or the startup asked for, stages, counts, every column's
+        # cards (one query), the bell's unread count (staff: + the review badge)
+        with django_assert_num_queries(7 if user == manager_a else 8):
+            response = client.get(url)
+        for column in response.context["columns"]:
+            cards = column["cards"]
+            if column["stage"].code not in codes:
+                assert cards == [] and column["count"] == 0
+                continue
+            assert column["count"] == BOARD_CARDS_PER_STAGE + 1 and len(cards) == BOARD_CARDS_PER_STAGE
+            assert all(card.startup_id == startup_a.pk and card.current_stage == column["stage"] for card in cards)
+            entered = [card.stage_entered_at for card in cards]
+            assert entered == sorted(entered) and entered[0] < now - timedelta(hours=7 * BOARD_CARDS_PER_STAGE)
 
 
 def test_the_board_has_a_compact_toggle_run_by_its_script_without_inline_code(client_for, officer, exporter_a):

@@ -17,6 +17,13 @@ from .access import STAFF, member_required, object_view, staff_required
 from .downloads import list_export
 from .exporter_status import link_panel
 
+# What a row of the list shows, for staff and for startups: whole exporters with their stage,
+# startup, sector and agent per row cost more than the page's query.
+LIST_ROW_FIELDS = (
+    *("legal_name", "trade_name", "gstin", "district", "state", "status", "current_stage", "startup", "sector"),
+    *("agent", "stage_entered_at", "last_activity_at", "current_stage__name", "current_stage__order"),
+    *("current_stage__sla_days", "startup__legal_name", "startup__brand_name", "sector__name"),
+)
 # The type-ahead's answer: enough to choose from on a phone, never a whole startup.
 LOOKUP_LIMIT = 20
 
@@ -35,7 +42,10 @@ def exporter_list(request):
     exporters, sorting = sort(request, filterset.qs, EXPORTER_SORTS)
     if export := list_export(request, exporters, EXPORTERS, "exporters"):
         return export
-    page = paginate(request, exporters, estimate=True)
+    rows = exporters.only(*LIST_ROW_FIELDS)
+    if not user.is_programme_staff:
+        rows = rows.only(*LIST_ROW_FIELDS, "agent__first_name", "agent__last_name", "agent__email")
+    page = paginate(request, rows, estimate=True)
     mine = bool(getattr(filterset.form, "cleaned_data", {}).get("mine"))
     context = {"filter": filterset, "page": page, "mine": mine, "sorting": sorting}
     return render(request, "onboarding/exporter_list.html", context)

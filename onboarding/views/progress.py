@@ -28,10 +28,7 @@ from .downloads import list_export
 
 BOARD_CARDS_PER_STAGE = 12
 # What a card shows: a whole exporter, startup and stage per card was a third of the board's time.
-BOARD_CARD_FIELDS = (
-    *("legal_name", "trade_name", "status", "stage_entered_at", "last_activity_at"),
-    *("startup__legal_name", "startup__brand_name", "current_stage__sla_days", "current_stage__order"),
-)
+BOARD_CARD_FIELDS = ("legal_name", "trade_name", "status", "current_stage", "stage_entered_at", "last_activity_at")
 
 
 @member_required
@@ -133,30 +130,21 @@ def board(request):
     """Columns per stage with counts; each card links to an exporter, most urgent first."""
     stages = list(Stage.objects.ordered())
     exporters = Exporter.objects.visible_to(request.user).filter(status="active", current_stage__isnull=False)
+    staff = request.user.is_programme_staff
     startup = None
     startup_id = parse_id(request.GET.get("startup"))
-    if request.user.is_programme_staff and startup_id:
+    if staff and startup_id:
         startup = get_object_or_404(Startup, pk=startup_id)
         exporters = exporters.filter(startup=startup)
     as_of = None
-    if request.user.is_programme_staff and startup is None:
+    if staff and startup is None:
         # The whole programme: counted from the summary, constant work at a million exporters.
         summary = summary_current()
         counts, as_of = active_by_stage(summary.figures), summary.as_of
     else:  # COUNT(*), not COUNT(id): the (status, stage) index alone answers it.
         counts = dict(exporters.order_by().values_list("current_stage").annotate(n=Count("*")))
-    # One small query per stage column: each walks the (stage, entered) index for its
-    # first cards, where a single window query would sort every active exporter.
-    cards = {
-        s.pk: list(
-            exporters.filter(current_stage=s)
-            .select_related("startup", "current_stage")
-            .only(*BOARD_CARD_FIELDS)
-            .order_by("stage_entered_at", "pk")[:BOARD_CARDS_PER_STAGE]
-        )
-        for s in stages
-        if counts.get(s.pk)
-    }
+    shown = [s for s in stages if counts.get(s.pk)]
+    cards = exporters.board_cards(shown, BOARD_CARDS_PER_STAGE, BOARD_CARD_FIELDS, with_startup=staff)
     columns = [{"stage": s, "count": counts.get(s.pk, 0), "cards": cards.get(s.pk, [])} for s in stages]
     context = {"columns": columns, "startup": startup, "now": timezone.now(), "as_of": as_of}
     return render(request, "onboarding/board.html", context)
