@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import random
 import string
 import time
@@ -229,8 +230,11 @@ def person(rng: random.Random) -> tuple[str, str]:
     return rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
 
 
+_STATES, _STATE_CUMULATIVE = list(STATE_WEIGHTS), list(itertools.accumulate(STATE_WEIGHTS.values()))
+
+
 def weighted_state(rng: random.Random) -> str:
-    return rng.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()))[0]
+    return rng.choices(_STATES, cum_weights=_STATE_CUMULATIVE)[0]  # as weights=…, without summing them each time
 
 
 UDYAM_STATE = {"27": "MH", "24": "GJ", "33": "TN", "29": "KR", "07": "DL", "09": "UP", "08": "RJ", "06": "HR"}

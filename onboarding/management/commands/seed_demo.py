@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ...bulk import copy_instances, copy_rows, load_mode
+from ...bulk import copy_instances, copy_rows, instance_maker, load_mode
 from ...models import (
     Activity,
     Assignment,
@@ -51,20 +51,8 @@ COMMISSION_AMOUNTS = {
 }
 DURATIONS = [10, 15, 30, 45, 60, 90]
 EVENT_FIELDS = [
-    "exporter",
-    "startup",
-    "assignment",
-    "stage",
-    "submitted_at",
-    "status",
-    "reviewed_at",
-    "evidence_url",
-    "evidence_number",
-    "evidence_reference",
-    "evidence_country",
-    "evidence_file",
-    "note",
-    "review_note",
+    *("exporter", "startup", "assignment", "stage", "submitted_at", "status", "reviewed_at", "evidence_url"),
+    *("evidence_number", "evidence_reference", "evidence_country", "evidence_file", "note", "review_note"),
 ]
 ACTIVITY_FIELDS = ["startup", "exporter", "kind", "occurred_at", "duration_minutes", "note", "attachment", "created_at"]
 DEMO_LOGINS = settings.VAR_DIR / "demo_logins.txt"
@@ -244,7 +232,7 @@ class Command(BaseCommand):
         return startups
 
     def _exporters(self, rng: random.Random, count: int, sectors: dict[str, Sector]) -> list[Exporter]:
-        exporters = []
+        exporters, make = [], instance_maker(Exporter)
         for i in range(count):
             state = demo.weighted_state(rng)
             products, words = rng.choice(demo.PRODUCT_LINES)
@@ -254,7 +242,7 @@ class Command(BaseCommand):
             chosen = rng.sample(products, rng.randint(1, min(3, len(products))))
             first, last = demo.person(rng)
             exporters.append(
-                Exporter(
+                make(
                     legal_name=f"{name} {suffix}",
                     trade_name=name if rng.random() < 0.4 else "",
                     gstin=demo.gstin_for(state, pan),
@@ -269,7 +257,7 @@ class Command(BaseCommand):
                     contact_email=f"{first.lower()}.{i}@firm.example.in",
                     contact_mobile=demo.mobile(rng),
                     products=chosen,
-                    sector=sectors[hs_section_for(chosen[0])],
+                    sector_id=sectors[hs_section_for(chosen[0])].pk,
                     target_markets=rng.sample(demo.MARKETS, rng.randint(1, 4)),
                     preferred_language=demo.LANGUAGE_OF_STATE.get(state, "hi") if rng.random() < 0.7 else "en",
                     is_manufacturer=rng.random() < 0.7,
@@ -283,20 +271,23 @@ class Command(BaseCommand):
         load = dict.fromkeys((s.pk for s in open_startups), 0)
         by_state: dict[str, list[Startup]] = {}
         for s in open_startups:
-            by_state.setdefault(s.state, []).append(s)
+            if s.capacity > 0:
+                by_state.setdefault(s.state, []).append(s)
         assignments = []
-        weights = [30, 18, 12, 10, 8, 7, 6, 4, 3, 2][: len(stages)]
+        weights = list(itertools.accumulate([30, 18, 12, 10, 8, 7, 6, 4, 3, 2][: len(stages)]))
         for exporter in exporters:
             if rng.random() > 0.7 or not open_startups:
                 continue
-            pool = [s for s in by_state.get(exporter.state, []) if load[s.pk] < s.capacity] or [
+            pool = by_state.get(exporter.state) or [  # by_state holds only startups with room
                 s for s in rng.sample(open_startups, min(5, len(open_startups))) if load[s.pk] < s.capacity
             ]
             if not pool:
                 continue
             startup = rng.choice(pool)
             load[startup.pk] += 1
-            stage = rng.choices(stages, weights=weights)[0]
+            if load[startup.pk] == startup.capacity:
+                by_state[startup.state].remove(startup)
+            stage = rng.choices(stages, cum_weights=weights)[0]
             assigned_at = now - timedelta(
                 days=rng.randint(stage.order * 4, stage.order * 12 + 20), hours=rng.randint(0, 23)
             )
