@@ -91,13 +91,13 @@ def instance_maker(model: type[models.Model]) -> Callable[..., models.Model]:
     loading millions: Model.__init__ looks up every field's default for every instance, a third
     of the seed's time in Python. Defaults are taken once; callable ones are called each time."""
     fields = model._meta.concrete_fields
-    fixed = {f.attname: f.get_default() for f in fields if not callable(f.default)}
-    called = [(f.attname, f.default) for f in fields if callable(f.default)]
+    called = {f.attname: f.default for f in fields if f.has_default() and callable(f.default)}
+    fixed = {f.attname: f.get_default() for f in fields if f.attname not in called}
 
     def make(**values) -> models.Model:
         instance = model.__new__(model)
         instance.__dict__.update(fixed)
-        instance.__dict__.update((attname, default()) for attname, default in called)
+        instance.__dict__.update((attname, default()) for attname, default in called.items())
         instance.__dict__.update(values)
         instance._state = ModelState()
         return instance
