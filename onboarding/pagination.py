@@ -43,7 +43,7 @@ class EstimatingPaginator(Paginator):
             table = queryset.model._meta.db_table
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT c.reltuples > %s, CASE WHEN c.reltuples > %s THEN c.reltuples::bigint "
+                    "SELECT c.reltuples > %s, CASE WHEN c.reltuples > %s THEN c.reltuples::bigint "
                     f"ELSE (SELECT COUNT(*) FROM {connection.ops.quote_name(table)}) END "
                     "FROM pg_class c WHERE c.oid = %s::regclass",
                     [ESTIMATE_ABOVE, ESTIMATE_ABOVE, table],

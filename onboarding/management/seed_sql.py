@@ -85,10 +85,14 @@ JOIN a USING (n)
 """
 
 
+TABLES = {"assignment": Assignment, "exporter": Exporter, "stage": Stage, "stage_event": StageEvent}
+TABLES["activity"] = Activity
+
+
 def _tables() -> dict[str, str]:
-    models = {"assignment": Assignment, "exporter": Exporter, "stage": Stage, "stage_event": StageEvent}
-    names = {key: connection.ops.quote_name(model._meta.db_table) for key, model in models.items()}
-    return {**names, "activity": connection.ops.quote_name(Activity._meta.db_table), "columns": EVENT_COLUMNS}
+    """The SQL's placeholders: each table's quoted name, and the stage events' columns."""
+    names = {key: connection.ops.quote_name(model._meta.db_table) for key, model in TABLES.items()}
+    return {**names, "columns": EVENT_COLUMNS}
 
 
 def stage_events(*, budget: int | None, now: datetime, seed: float) -> int:
