@@ -85,8 +85,13 @@ JOIN a USING (n)
 """
 
 
-TABLES = {"assignment": Assignment, "exporter": Exporter, "stage": Stage, "stage_event": StageEvent}
-TABLES["activity"] = Activity
+TABLES = {
+    "assignment": Assignment,
+    "exporter": Exporter,
+    "stage": Stage,
+    "stage_event": StageEvent,
+    "activity": Activity,
+}
 
 
 def _tables() -> dict[str, str]:
