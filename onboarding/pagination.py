@@ -32,7 +32,13 @@ class EstimatingPaginator(Paginator):
     page, and nobody pages that far rather than narrowing the filters)."""
 
     estimated = False  # the count is the planner's estimate
-    capped = False  # more matches than EXACT_UP_TO; the count says EXACT_UP_TO
+    capped = False  # more matches than exact_up_to; the count says exact_up_to
+    reordered = False  # shown in paginate()'s `order_if_capped`, not the list's own order
+    exact_up_to: int | None = None  # None: EXACT_UP_TO
+
+    @property
+    def cap(self) -> int:
+        return self.exact_up_to or EXACT_UP_TO
 
     @cached_property
     def count(self) -> int:
@@ -51,15 +57,15 @@ class EstimatingPaginator(Paginator):
                 self.estimated, count = cursor.fetchone()
             return count
         # Unordered: a sorted subquery would sort every match before counting.
-        counted = queryset.order_by()[: EXACT_UP_TO + 1].count()
-        self.capped = counted > EXACT_UP_TO
-        return min(counted, EXACT_UP_TO)
+        counted = queryset.order_by()[: self.cap + 1].count()
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
 
     @property
     def count_label(self) -> str:
         """The count as a page shows it: "1,234", "about 10,00,000" or "over 10,000"."""
         if self.capped:
-            return f"over {number_format(EXACT_UP_TO, force_grouping=True)}"
+            return f"over {number_format(self.cap, force_grouping=True)}"
         shown = number_format(self.count, force_grouping=True)
         return f"about {shown}" if self.estimated else shown
 
@@ -70,13 +76,28 @@ def make_paginator(queryset, per_page: int = PAGE_SIZE, *, estimate: bool = Fals
     return paginator_class(queryset, per_page)
 
 
-def paginate(request, queryset, per_page: int = PAGE_SIZE, *, estimate: bool = False) -> Page:
+def paginate(
+    request,
+    queryset,
+    per_page: int = PAGE_SIZE,
+    *,
+    estimate: bool = False,
+    exact_up_to: int | None = None,
+    order_if_capped: tuple[str, ...] = (),
+) -> Page:
     """One page of `queryset` (a bad or out-of-range page number gives the nearest page).
 
     The page carries `links`: the numbers to show, with Paginator.ELLIPSIS for the gaps.
-    `estimate=True` is for lists that grow to millions of rows (see EstimatingPaginator).
+    `estimate=True` is for lists that grow to millions of rows (see EstimatingPaginator),
+    counted exactly up to `exact_up_to` (default EXACT_UP_TO). Beyond it, `order_if_capped` (an order an index
+    serves) replaces the queryset's own: putting tens of thousands of matches in an order no
+    index holds costs more than the rest of the page (`paginator.reordered` says so).
     """
     paginator = make_paginator(queryset, per_page, estimate=estimate)
+    if estimate:
+        paginator.exact_up_to = exact_up_to
+    if order_if_capped and estimate and paginator.count and paginator.capped:
+        paginator.object_list, paginator.reordered = queryset.order_by(*order_if_capped), True
     page = paginator.get_page(request.GET.get("page"))
     page.links = list(paginator.get_elided_page_range(page.number, on_each_side=ON_EACH_SIDE, on_ends=ON_ENDS))
     page.ellipsis = Paginator.ELLIPSIS

@@ -15,6 +15,7 @@ from .. import pagination
 from ..filters import QuickSelect, quick
 from ..models import Exporter
 from ..pagination import paginate
+from ..views import exporters as exporter_views
 from .factories import ExporterFactory, StartupFactory
 
 
@@ -111,3 +112,22 @@ def test_a_filter_bar_select_renders_as_djangos_own_select():
         assert isinstance(faster, QuickSelect)
         assertHTMLEqual(faster.render("state", value), expected)
     assert not isinstance(quick(forms.SelectMultiple(choices=choices)), QuickSelect)
+
+
+@needs_postgresql
+def test_a_search_matching_more_than_its_cap_shows_the_newest_first_and_says_so(client_for, officer, monkeypatch):
+    monkeypatch.setattr(exporter_views, "SEARCH_EXACT_UP_TO", 3)
+    for name in ("Shree Dhara", "Shree Anand", "Shree Chola", "Shree Bharat"):
+        ExporterFactory(legal_name=name)  # created in this order: the last is the newest
+    ExporterFactory(legal_name="Vedic Tea")
+    client = client_for(officer)
+    url = reverse("onboarding:exporter-list")
+    many = client.get(url, {"q": "shree"})
+    assert many.context["page"].paginator.reordered
+    assert names(many) == ["Shree Bharat", "Shree Chola", "Shree Anand"]  # the newest 3, as counted
+    assert "Over 3 exporters match, so the newest are shown first" in many.content.decode()
+    by_name = client.get(url, {"q": "shree", "sort": "name"})  # a sorted column is kept
+    assert not by_name.context["page"].paginator.reordered
+    assert names(by_name) == ["Shree Anand", "Shree Bharat", "Shree Chola", "Shree Dhara"]
+    few = client.get(url, {"q": "vedic"})
+    assert not few.context["page"].paginator.reordered and "newest are shown first" not in few.content.decode()

@@ -24,6 +24,11 @@ LIST_ROW_FIELDS = (
     *("agent", "stage_entered_at", "last_activity_at", "current_stage__name", "current_stage__order"),
     *("current_stage__sla_days", "startup__legal_name", "startup__brand_name", "sector__name"),
 )
+# A search is counted up to this many matches ("over 1,000"); beyond it, unless a column is
+# sorted, the newest matches come first, read off the (created_at, id) index: putting tens of
+# thousands of matches in name order cost more than the rest of the page at a million exporters.
+SEARCH_EXACT_UP_TO = 1_000
+SEARCH_ORDER_IF_MANY = ("-created_at", "-pk")
 # The type-ahead's answer: enough to choose from on a phone, never a whole startup.
 LOOKUP_LIMIT = 20
 
@@ -45,7 +50,10 @@ def exporter_list(request):
     rows = exporters.only(*LIST_ROW_FIELDS)
     if not user.is_programme_staff:
         rows = rows.only(*LIST_ROW_FIELDS, "agent__first_name", "agent__last_name", "agent__email")
-    page = paginate(request, rows, estimate=True)
+    many = {}
+    if request.GET.get("q", "").strip() and not sorting.key:
+        many = {"exact_up_to": SEARCH_EXACT_UP_TO, "order_if_capped": SEARCH_ORDER_IF_MANY}
+    page = paginate(request, rows, estimate=True, **many)
     mine = bool(getattr(filterset.form, "cleaned_data", {}).get("mine"))
     context = {"filter": filterset, "page": page, "mine": mine, "sorting": sorting}
     return render(request, "onboarding/exporter_list.html", context)
