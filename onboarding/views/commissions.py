@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from ..filters import COMMISSION_SORTS, filter_by_startup_name, parse_id
+from ..filters import filter_by_startup_name, parse_id
 from ..forms.commissions import CommissionRuleForm, PaymentForm, ReversalForm
 from ..models import Commission, CommissionRule, Startup
 from ..models.commissions import CommissionStatus
 from ..models.users import Role
-from ..pagination import paginate, sort
+from ..pagination import COMMISSION_SORTS, paginate, sort
 from ..reference import rupees
 from ..reports.exports import COMMISSIONS
 from ..services.commissions import (
