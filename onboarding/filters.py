@@ -14,8 +14,9 @@ from django.utils import timezone
 from django_filters.fields import ModelChoiceField
 
 from .forms.fields import quick
-from .models import Activity, Exporter, Sector, Stage, StageEvent, Startup, User
+from .models import Activity, Commission, Exporter, Sector, Stage, StageEvent, Startup, User
 from .models.activities import ActivityKind
+from .models.commissions import CommissionStatus
 from .models.exporters import ExporterStatus
 from .models.reminders import Reminder, ReminderKind, ReminderStatus
 from .models.startups import StartupStatus
@@ -86,6 +87,70 @@ LATE_CHOICES = [("", "Any"), ("true", "Past the SLA")]
 MINE_CHOICES = [("false", "All of my startup's"), ("true", "Only mine")]
 
 
+# --- The startup pair: a typed `startup_name` and the hidden `startup` id -----------------
+# A select of every startup would be thousands of options: staff type part of a name, and
+# links from a startup's page carry its id in the hidden field. The filter bar then writes
+# that startup's name in the box, so the box always says which startup the list shows.
+STARTUP_PAIR = ("startup_name", "startup")
+
+
+def startup_name_q(value: str, prefix: str = "") -> Q:
+    """Startups (or, with prefix "startup__", rows of startups) whose brand or legal name holds `value`."""
+    return Q(**{f"{prefix}brand_name__icontains": value}) | Q(**{f"{prefix}legal_name__icontains": value})
+
+
+def filter_by_startup_name(queryset, name, value):
+    return queryset.filter(startup_name_q(value, "startup__"))
+
+
+def keeps_startup(data, startup: Startup) -> bool:
+    """The pair's rule: the id holds while the box still shows that startup's name (or a link
+    sent no name at all). A name typed over it, or a box emptied, asks for that instead."""
+    if "startup_name" not in data:
+        return True
+    return (data.get("startup_name") or "").strip() == str(startup)
+
+
+def startup_name_filter() -> django_filters.CharFilter:
+    return django_filters.CharFilter(
+        method=filter_by_startup_name,
+        label="Startup",
+        widget=forms.TextInput(attrs={"placeholder": "Type part of a name", "autocomplete": "off"}),
+    )
+
+
+def startup_id_filter() -> IdChoiceFilter:
+    return IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+
+
+class StartupPairForm(forms.Form):
+    """Every filter bar's form: where it has the startup pair, `keeps_startup` picks one of the two."""
+
+    def clean(self):
+        cleaned = super().clean()
+        startup = cleaned.get("startup")
+        if "startup_name" not in self.fields or not startup:
+            return cleaned
+        # Rewritten data, because the bar is rendered from it: the kept startup's name in the
+        # box, or no stale id left in the hidden field to come back with the next search.
+        data = self.data.copy()
+        if keeps_startup(self.data, startup):
+            cleaned["startup_name"] = ""  # the id alone filters; the name is only shown
+            data["startup_name"] = str(startup)
+        else:
+            cleaned["startup"] = None
+            data.pop("startup", None)
+        self.data = data
+        return cleaned
+
+
+def drop_fields(filterset: django_filters.FilterSet, names: Iterable[str]) -> None:
+    """Take filters out of a filter set and its form (e.g. the staff-only ones for a startup user)."""
+    for name in names:
+        filterset.filters.pop(name, None)
+        filterset.form.fields.pop(name, None)
+
+
 class BootstrapFilterSet(django_filters.FilterSet):
     """Filter forms are rendered by hand (not crispy): a list page renders its filter
     bar on every request, and crispy's per-option templates cost more than the query."""
@@ -99,16 +164,27 @@ class BootstrapFilterSet(django_filters.FilterSet):
             if hasattr(field, "empty_label") and field.empty_label is not None:
                 field.empty_label = "Any"
 
+    # A page's bar keeps the box and the hidden id in step by `keeps_startup`; an API client
+    # has no box, and its filters all apply together (ExporterApiFilter turns this off).
+    startup_pair_rule = True
+
+    def get_form_class(self):
+        form = super().get_form_class()
+        return type(form.__name__, (StartupPairForm, form), {}) if self.startup_pair_rule else form
+
+    def chosen_startup(self) -> Startup | None:
+        """The startup the pair narrows the list to; None for every startup or a typed name."""
+        if not self.is_bound or "startup" not in self.form.fields:
+            return None
+        self.form.is_valid()  # cleans the form once; the list's queryset reads the same result
+        return self.form.cleaned_data.get("startup")
+
 
 def day_filter(field: str, lookup: str, label: str) -> django_filters.DateFilter:
     """A date box filtering a datetime field by its (local) day."""
     return django_filters.DateFilter(
         field_name=field, lookup_expr=f"date__{lookup}", label=label, widget=forms.DateInput(attrs={"type": "date"})
     )
-
-
-def filter_by_startup_name(queryset, name, value):
-    return queryset.filter(Q(startup__brand_name__icontains=value) | Q(startup__legal_name__icontains=value))
 
 
 class StartupFilter(BootstrapFilterSet):
@@ -132,10 +208,8 @@ class ExporterFilter(BootstrapFilterSet):
     status = django_filters.ChoiceFilter(choices=ExporterStatus.choices)
     stage = IdChoiceFilter(field_name="current_stage", queryset=Stage.objects.all())
     sector = IdChoiceFilter(queryset=Sector.objects.all())
-    # A select of every startup would be hundreds of options: staff type a name instead,
-    # and links from a startup's page pass its id in the hidden `startup` field.
-    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
-    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    startup_name = startup_name_filter()
+    startup = startup_id_filter()
     unassigned = django_filters.BooleanFilter(
         field_name="startup", lookup_expr="isnull", label="Assignment", widget=forms.Select(choices=ASSIGNED_CHOICES)
     )
@@ -163,7 +237,7 @@ class ExporterFilter(BootstrapFilterSet):
         fields: list[str] = []
 
     # Startup users see one startup's exporters: choosing a startup or the pool means nothing to them.
-    STAFF_ONLY = ("startup_name", "startup", "unassigned")
+    STAFF_ONLY = (*STARTUP_PAIR, "unassigned")
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,9 +247,7 @@ class ExporterFilter(BootstrapFilterSet):
         if membership:
             team = User.objects.filter(memberships__startup_id=membership.startup_id, memberships__removed_at=None)
             self.filters["agent"].queryset = self.form.fields["agent"].queryset = team.distinct()
-        for name in drop:
-            self.filters.pop(name)
-            self.form.fields.pop(name)
+        drop_fields(self, drop)
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
@@ -191,9 +263,8 @@ class ExporterFilter(BootstrapFilterSet):
 
 
 class ActivityFilter(BootstrapFilterSet):
-    # Typed, not chosen from thousands of startups; a startup's page links with its id.
-    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
-    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    startup_name = startup_name_filter()
+    startup = startup_id_filter()
     user = IdChoiceFilter(queryset=User.objects.all(), label="Logged by")
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
     since = day_filter("occurred_at", "gte", "From")
@@ -210,19 +281,18 @@ class ActivityFilter(BootstrapFilterSet):
         staff = user.is_programme_staff
         startup_id = parse_id(self.data.get("startup")) if staff else user.active_membership.startup_id
         if not staff:
-            for name in ("startup_name", "startup"):
-                del self.form.fields[name]
+            drop_fields(self, STARTUP_PAIR)
         if startup_id:
             self.form.fields["user"].queryset = User.objects.filter(memberships__startup_id=startup_id).distinct()
         else:
-            del self.form.fields["user"]
+            drop_fields(self, ["user"])
 
 
 class ReminderFilter(BootstrapFilterSet):
     """The reminder log's filters: "was this startup told, and when?"."""
 
-    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
-    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    startup_name = startup_name_filter()
+    startup = startup_id_filter()
     kind = django_filters.ChoiceFilter(choices=ReminderKind.choices)
     status = django_filters.ChoiceFilter(choices=ReminderStatus.choices)
     date_from = day_filter("created_at", "gte", "From")
@@ -236,9 +306,7 @@ class ReminderFilter(BootstrapFilterSet):
         super().__init__(*args, **kwargs)
         # A startup user sees only their own startup's reminders: no startup to choose.
         if request is not None and not request.user.is_programme_staff:
-            for name in ("startup_name", "startup"):
-                self.filters.pop(name)
-                self.form.fields.pop(name)
+            drop_fields(self, STARTUP_PAIR)
 
 
 WAITING_CHOICES = [("1", "Over 1 day"), ("3", "Over 3 days"), ("7", "Over 7 days")]
@@ -251,8 +319,8 @@ class ReviewFilter(BootstrapFilterSet):
 
     q = django_filters.CharFilter(method="filter_q", label="Exporter or GSTIN")
     stage = IdChoiceFilter(queryset=Stage.objects.all())
-    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
-    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    startup_name = startup_name_filter()
+    startup = startup_id_filter()
     state = django_filters.ChoiceFilter(field_name="exporter__state", choices=STATE_CHOICES)
     age = django_filters.ChoiceFilter(choices=WAITING_CHOICES, method="filter_age", label="Waiting")
     has_file = django_filters.BooleanFilter(
@@ -280,3 +348,20 @@ class ReviewFilter(BootstrapFilterSet):
 
     def filter_sort(self, queryset, name, value):
         return queryset.order_by(*REVIEW_ORDER[value])
+
+
+class CommissionFilter(BootstrapFilterSet):
+    """The commission statement's filters: its page, its downloads and "approve every match"."""
+
+    startup_name = startup_name_filter()
+    startup = startup_id_filter()
+    status = django_filters.ChoiceFilter(choices=CommissionStatus.choices)
+
+    class Meta:
+        model = Commission
+        fields: list[str] = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not user.is_programme_staff:  # a startup's own statement: no startup to choose
+            drop_fields(self, STARTUP_PAIR)
