@@ -9,7 +9,7 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 from django_filters.fields import ModelChoiceField
 
@@ -277,15 +277,33 @@ class ActivityFilter(BootstrapFilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         # The "logged by" choices are one startup's team: a startup user's own, or for
-        # staff the team of the startup they picked (all members would be hundreds).
+        # staff the team of the startup they picked or named (all members would be hundreds).
         staff = user.is_programme_staff
-        startup_id = parse_id(self.data.get("startup")) if staff else user.active_membership.startup_id
+        startup_id = self._named_startup_id() if staff else user.active_membership.startup_id
         if not staff:
             drop_fields(self, STARTUP_PAIR)
         if startup_id:
             self.form.fields["user"].queryset = User.objects.filter(memberships__startup_id=startup_id).distinct()
         else:
             drop_fields(self, ["user"])
+
+    def _named_startup_id(self) -> int | None:
+        """The one startup the pair names (`keeps_startup`'s answer, read before the form is
+        cleaned): the linked id, or the only startup a typed name matches. One query of at most
+        two rows when a name is typed, none for a link."""
+        startup_id = parse_id(self.data.get("startup"))
+        if "startup_name" not in self.data:
+            return startup_id
+        name = (self.data.get("startup_name") or "").strip()
+        if not name:
+            return None
+        named = Startup.objects.filter(startup_name_q(name)).only("brand_name", "legal_name")
+        if startup_id:  # the linked startup first: does the box still show its name?
+            named = named.order_by(Case(When(pk=startup_id, then=0), default=1))
+        rows = list(named[:2])
+        if rows and rows[0].pk == startup_id and keeps_startup(self.data, rows[0]):
+            return startup_id
+        return rows[0].pk if len(rows) == 1 else None
 
 
 class ReminderFilter(BootstrapFilterSet):

@@ -1,6 +1,6 @@
 """The startup filter of the lists (a typed `startup_name`, a hidden `startup` id from a link):
-the commission statement's CommissionFilter, its downloads and "approve every match", and the
-rule the lists share: the id holds while the box shows that startup."""
+the commission statement's CommissionFilter, its downloads and "approve every match", the work
+log's "Logged by", and the rule they share: the id holds while the box shows that startup."""
 
 import csv
 import io
@@ -8,15 +8,19 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from ..models import Commission
 from ..models.commissions import CommissionStatus
+from ..services.progress import activity_log
 from .api_client import API, api_for
 from .downloads import downloaded
-from .factories import ExporterFactory, StartupFactory, assign, stage
+from .factories import ExporterFactory, MemberFactory, StartupFactory, assign, stage
+from .test_progress_pages import make_pipeline
 
 STATEMENT = reverse("onboarding:commission-list")
 APPROVE = reverse("onboarding:commission-approve-matching")
+WORK_LOG = reverse("onboarding:activity-list")
 EXPORTERS = reverse("onboarding:exporter-list")
 
 
@@ -182,3 +186,60 @@ def test_the_api_still_applies_both_filters_together(officer, startup_a, exporte
     assert both.status_code == 200 and both.json()["results"] == []
     same = api.get(f"{API}/exporters/", {"startup": startup_a.pk, "startup_name": "alp"}).json()["results"]
     assert [row["id"] for row in same] == [exporter_a.pk]
+
+
+@pytest.fixture
+def work(agent_a, manager_a, manager_b, exporter_a, exporter_b):
+    now = timezone.now()
+    return {
+        "agent_a": activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=now, note="A call"),
+        "manager_a": activity_log(actor=manager_a, exporter=exporter_a, kind="visit", occurred_at=now, note="A visit"),
+        "manager_b": activity_log(actor=manager_b, exporter=exporter_b, kind="call", occurred_at=now, note="B call"),
+    }
+
+
+def logged_by(response) -> list[str] | None:
+    """The emails the "Logged by" select offers, or None when the filter bar has none."""
+    field = response.context["filter"].form.fields.get("user")
+    return None if field is None else sorted(user.email for user in field.queryset)
+
+
+def test_typing_a_name_that_matches_one_startup_offers_its_team_as_logged_by(client_for, officer, manager_a, work):
+    client = client_for(officer)
+    response = client.get(WORK_LOG, {"startup_name": "alph"})
+    assert logged_by(response) == ["agent@alpha.example", "manager@alpha.example"]
+    assert 'name="user"' in response.content.decode() and "Logged by" in response.content.decode()
+    mine = client.get(WORK_LOG, {"startup_name": "alph", "user": manager_a.pk}).context["page"].object_list
+    assert [a.pk for a in mine] == [work["manager_a"].pk]
+
+
+def test_a_name_matching_two_startups_offers_no_logged_by(client_for, officer, work):
+    response = client_for(officer).get(WORK_LOG, {"startup_name": "private limited"})  # Alpha's and Beta's
+    assert logged_by(response) is None and 'name="user"' not in response.content.decode()
+    assert len(response.context["page"].object_list) == 3
+
+
+def test_logged_by_follows_the_rule_for_a_linked_startup(client_for, officer, startup_a, startup_b, work):
+    StartupFactory(legal_name="Alpha Two Private Limited", brand_name="Alpha Two")  # "Alpha" names two
+    MemberFactory(startup=startup_b, user__email="agent@beta.example")
+    client = client_for(officer)
+    team_a = ["agent@alpha.example", "manager@alpha.example"]
+    assert logged_by(client.get(WORK_LOG, {"startup": startup_a.pk})) == team_a
+    assert logged_by(client.get(WORK_LOG, {"startup": startup_a.pk, "startup_name": "Alpha"})) == team_a
+    retyped = client.get(WORK_LOG, {"startup": startup_a.pk, "startup_name": "beta"})
+    assert logged_by(retyped) == ["agent@beta.example", "manager@beta.example"]
+    assert [a.pk for a in retyped.context["page"].object_list] == [work["manager_b"].pk]
+    assert logged_by(client.get(WORK_LOG, {"startup": startup_a.pk, "startup_name": ""})) is None
+
+
+@pytest.mark.parametrize("rows", [4, 30])
+def test_the_work_log_filtered_by_a_typed_name_has_a_constant_query_count(
+    client_for, officer, agent_a, startup_a, django_assert_num_queries, rows
+):
+    make_pipeline(startup_a, agent_a, rows)
+    client = client_for(officer)
+    # session, user, count, rows, (+ the bell's unread count and the review badge), the startups
+    # the name matches (at most two), and the one startup's team for "Logged by"
+    with django_assert_num_queries(8):
+        response = client.get(WORK_LOG, {"startup_name": "alpha"})
+    assert len(response.context["page"].object_list) == rows
