@@ -9,14 +9,14 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.forms.utils import flatatt
+from django.db.models import Case, Q, When
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
-from .models import Activity, Exporter, Sector, Stage, StageEvent, Startup, User
+from .forms.fields import quick
+from .models import Activity, Commission, Exporter, Sector, Stage, StageEvent, Startup, User
 from .models.activities import ActivityKind
+from .models.commissions import CommissionStatus
 from .models.exporters import ExporterStatus
 from .models.reminders import Reminder, ReminderKind, ReminderStatus
 from .models.startups import StartupStatus
@@ -102,31 +102,68 @@ LATE_CHOICES = [("", "Any"), ("true", "Past the SLA")]
 MINE_CHOICES = [("false", "All of my startup's"), ("true", "Only mine")]
 
 
-class QuickSelect(forms.Select):
-    """A select that writes its options in Python. Django renders each option through two
-    templates; on a list page's filter bar that was a quarter of the page's time."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _group, group_options, _index in widget["optgroups"]
-                for option in group_options
-            ),
-        )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options)
+# --- The startup pair: a typed `startup_name` and the hidden `startup` id -----------------
+# A select of every startup would be thousands of options: staff type part of a name, and
+# links from a startup's page carry its id in the hidden field. The filter bar then writes
+# that startup's name in the box, so the box always says which startup the list shows.
+STARTUP_PAIR = ("startup_name", "startup")
 
 
-def quick(widget: forms.Widget) -> forms.Widget:
-    """`widget` as a QuickSelect when it is a plain single select (same attributes and choices)."""
-    if type(widget) is not forms.Select:
-        return widget
-    faster = QuickSelect(attrs=widget.attrs)
-    faster.choices = widget.choices
-    return faster
+def startup_name_q(value: str, prefix: str = "") -> Q:
+    """Startups (or, with prefix "startup__", rows of startups) whose brand or legal name holds `value`."""
+    return Q(**{f"{prefix}brand_name__icontains": value}) | Q(**{f"{prefix}legal_name__icontains": value})
+
+
+def filter_by_startup_name(queryset, name, value):
+    return queryset.filter(startup_name_q(value, "startup__"))
+
+
+def keeps_startup(data, startup: Startup) -> bool:
+    """The pair's rule: the id holds while the box still shows that startup's name (or a link
+    sent no name at all). A name typed over it, or a box emptied, asks for that instead."""
+    if "startup_name" not in data:
+        return True
+    return (data.get("startup_name") or "").strip() == str(startup)
+
+
+def startup_name_filter() -> django_filters.CharFilter:
+    return django_filters.CharFilter(
+        method=filter_by_startup_name,
+        label="Startup",
+        widget=forms.TextInput(attrs={"placeholder": "Type part of a name", "autocomplete": "off"}),
+    )
+
+
+def startup_id_filter() -> IdChoiceFilter:
+    return IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+
+
+class StartupPairForm(forms.Form):
+    """Every filter bar's form: where it has the startup pair, `keeps_startup` picks one of the two."""
+
+    def clean(self):
+        cleaned = super().clean()
+        startup = cleaned.get("startup")
+        if "startup_name" not in self.fields or not startup:
+            return cleaned
+        # Rewritten data, because the bar is rendered from it: the kept startup's name in the
+        # box, or no stale id left in the hidden field to come back with the next search.
+        data = self.data.copy()
+        if keeps_startup(self.data, startup):
+            cleaned["startup_name"] = ""  # the id alone filters; the name is only shown
+            data["startup_name"] = str(startup)
+        else:
+            cleaned["startup"] = None
+            data.pop("startup", None)
+        self.data = data
+        return cleaned
+
+
+def drop_fields(filterset: django_filters.FilterSet, names: Iterable[str]) -> None:
+    """Take filters out of a filter set and its form (e.g. the staff-only ones for a startup user)."""
+    for name in names:
+        filterset.filters.pop(name, None)
+        filterset.form.fields.pop(name, None)
 
 
 class BootstrapFilterSet(django_filters.FilterSet):
@@ -142,16 +179,27 @@ class BootstrapFilterSet(django_filters.FilterSet):
             if hasattr(field, "empty_label") and field.empty_label is not None:
                 field.empty_label = "Any"
 
+    # A page's bar keeps the box and the hidden id in step by `keeps_startup`; an API client
+    # has no box, and its filters all apply together (ExporterApiFilter turns this off).
+    startup_pair_rule = True
+
+    def get_form_class(self):
+        form = super().get_form_class()
+        return type(form.__name__, (StartupPairForm, form), {}) if self.startup_pair_rule else form
+
+    def chosen_startup(self) -> Startup | None:
+        """The startup the pair narrows the list to; None for every startup or a typed name."""
+        if not self.is_bound or "startup" not in self.form.fields:
+            return None
+        self.form.is_valid()  # cleans the form once; the list's queryset reads the same result
+        return self.form.cleaned_data.get("startup")
+
 
 def day_filter(field: str, lookup: str, label: str) -> django_filters.DateFilter:
     """A date box filtering a datetime field by its (local) day."""
     return django_filters.DateFilter(
         field_name=field, lookup_expr=f"date__{lookup}", label=label, widget=forms.DateInput(attrs={"type": "date"})
     )
-
-
-def filter_by_startup_name(queryset, name, value):
-    return queryset.filter(Q(startup__brand_name__icontains=value) | Q(startup__legal_name__icontains=value))
 
 
 class StartupFilter(BootstrapFilterSet):
@@ -175,10 +223,8 @@ class ExporterFilter(BootstrapFilterSet):
     status = django_filters.ChoiceFilter(choices=ExporterStatus.choices)
     stage = IdChoiceFilter(field_name="current_stage", queryset=Stage.objects.all())
     sector = IdChoiceFilter(queryset=Sector.objects.all())
-    # A select of every startup would be hundreds of options: staff type a name instead,
-    # and links from a startup's page pass its id in the hidden `startup` field.
-    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
-    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    startup_name = startup_name_filter()
+    startup = startup_id_filter()
     unassigned = django_filters.BooleanFilter(
         field_name="startup", lookup_expr="isnull", label="Assignment", widget=forms.Select(choices=ASSIGNED_CHOICES)
     )
@@ -206,7 +252,7 @@ class ExporterFilter(BootstrapFilterSet):
         fields: list[str] = []
 
     # Startup users see one startup's exporters: choosing a startup or the pool means nothing to them.
-    STAFF_ONLY = ("startup_name", "startup", "unassigned")
+    STAFF_ONLY = (*STARTUP_PAIR, "unassigned")
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -216,9 +262,7 @@ class ExporterFilter(BootstrapFilterSet):
         if membership:
             team = User.objects.filter(memberships__startup_id=membership.startup_id, memberships__removed_at=None)
             self.filters["agent"].queryset = self.form.fields["agent"].queryset = team.distinct()
-        for name in drop:
-            self.filters.pop(name)
-            self.form.fields.pop(name)
+        drop_fields(self, drop)
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
@@ -234,9 +278,8 @@ class ExporterFilter(BootstrapFilterSet):
 
 
 class ActivityFilter(BootstrapFilterSet):
-    # Typed, not chosen from thousands of startups; a startup's page links with its id.
-    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
-    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    startup_name = startup_name_filter()
+    startup = startup_id_filter()
     user = IdChoiceFilter(queryset=User.objects.all(), label="Logged by")
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
     since = day_filter("occurred_at", "gte", "From")
@@ -249,23 +292,40 @@ class ActivityFilter(BootstrapFilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         # The "logged by" choices are one startup's team: a startup user's own, or for
-        # staff the team of the startup they picked (all members would be hundreds).
+        # staff the team of the startup they picked or named (all members would be hundreds).
         staff = user.is_programme_staff
-        startup_id = parse_id(self.data.get("startup")) if staff else user.active_membership.startup_id
+        startup_id = self._named_startup_id() if staff else user.active_membership.startup_id
         if not staff:
-            for name in ("startup_name", "startup"):
-                del self.form.fields[name]
+            drop_fields(self, STARTUP_PAIR)
         if startup_id:
             self.form.fields["user"].queryset = User.objects.filter(memberships__startup_id=startup_id).distinct()
         else:
-            del self.form.fields["user"]
+            drop_fields(self, ["user"])
+
+    def _named_startup_id(self) -> int | None:
+        """The one startup the pair names (`keeps_startup`'s answer, read before the form is
+        cleaned): the linked id, or the only startup a typed name matches. One query of at most
+        two rows when a name is typed, none for a link."""
+        startup_id = parse_id(self.data.get("startup"))
+        if "startup_name" not in self.data:
+            return startup_id
+        name = (self.data.get("startup_name") or "").strip()
+        if not name:
+            return None
+        named = Startup.objects.filter(startup_name_q(name)).only("brand_name", "legal_name")
+        if startup_id:  # the linked startup first: does the box still show its name?
+            named = named.order_by(Case(When(pk=startup_id, then=0), default=1))
+        rows = list(named[:2])
+        if rows and rows[0].pk == startup_id and keeps_startup(self.data, rows[0]):
+            return startup_id
+        return rows[0].pk if len(rows) == 1 else None
 
 
 class ReminderFilter(BootstrapFilterSet):
     """The reminder log's filters: "was this startup told, and when?"."""
 
-    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
-    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    startup_name = startup_name_filter()
+    startup = startup_id_filter()
     kind = django_filters.ChoiceFilter(choices=ReminderKind.choices)
     status = django_filters.ChoiceFilter(choices=ReminderStatus.choices)
     date_from = day_filter("created_at", "gte", "From")
@@ -279,9 +339,7 @@ class ReminderFilter(BootstrapFilterSet):
         super().__init__(*args, **kwargs)
         # A startup user sees only their own startup's reminders: no startup to choose.
         if request is not None and not request.user.is_programme_staff:
-            for name in ("startup_name", "startup"):
-                self.filters.pop(name)
-                self.form.fields.pop(name)
+            drop_fields(self, STARTUP_PAIR)
 
 
 WAITING_CHOICES = [("1", "Over 1 day"), ("3", "Over 3 days"), ("7", "Over 7 days")]
@@ -294,8 +352,8 @@ class ReviewFilter(BootstrapFilterSet):
 
     q = django_filters.CharFilter(method="filter_q", label="Exporter or GSTIN")
     stage = IdChoiceFilter(queryset=Stage.objects.all())
-    startup_name = django_filters.CharFilter(method=filter_by_startup_name, label="Startup")
-    startup = IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    startup_name = startup_name_filter()
+    startup = startup_id_filter()
     state = django_filters.ChoiceFilter(field_name="exporter__state", choices=STATE_CHOICES)
     age = django_filters.ChoiceFilter(choices=WAITING_CHOICES, method="filter_age", label="Waiting")
     has_file = django_filters.BooleanFilter(
@@ -325,52 +383,18 @@ class ReviewFilter(BootstrapFilterSet):
         return queryset.order_by(*REVIEW_ORDER[value])
 
 
-# --- Column sorting (pagination.sort): the allow-listed `?sort=` keys of each list ------
-# A key names model fields; anything not listed is ignored. Each first field is indexed.
+class CommissionFilter(BootstrapFilterSet):
+    """The commission statement's filters: its page, its downloads and "approve every match"."""
 
-EXPORTER_SORTS = {
-    "name": ("legal_name",),
-    "gstin": ("gstin",),
-    "place": ("state", "district"),
-    "stage": ("current_stage__order", "stage_entered_at"),
-    "startup": ("startup__legal_name",),
-    "status": ("status",),
-    "added": ("created_at",),
-    "last_work": ("last_activity_at",),
-}
-STARTUP_SORTS = {
-    "name": ("legal_name",),
-    "dpiit": ("dpiit_number",),
-    "state": ("state", "city"),
-    "status": ("status",),
-    "load": ("open_exporters",),
-    "added": ("created_at",),
-}
-ACTIVITY_SORTS = {
-    "when": ("occurred_at",),
-    "exporter": ("exporter__legal_name",),
-    "kind": ("kind",),
-    "startup": ("startup__legal_name",),
-}
-COMMISSION_SORTS = {
-    "date": ("created_at",),
-    "startup": ("startup__legal_name",),
-    "exporter": ("exporter__legal_name",),
-    "stage": ("stage__order",),
-    "amount": ("amount",),
-    "status": ("status",),
-}
-REMINDER_SORTS = {
-    "when": ("created_at",),
-    "kind": ("kind",),
-    "to": ("recipient__email",),
-    "startup": ("startup__legal_name",),
-    "status": ("status",),
-}
-IMPORT_SORTS = {
-    "uploaded": ("created_at",),
-    "file": ("file_name",),
-    "status": ("status",),
-    "rows": ("total_rows",),
-    "errors": ("error_count",),
-}
+    startup_name = startup_name_filter()
+    startup = startup_id_filter()
+    status = django_filters.ChoiceFilter(choices=CommissionStatus.choices)
+
+    class Meta:
+        model = Commission
+        fields: list[str] = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not user.is_programme_staff:  # a startup's own statement: no startup to choose
+            drop_fields(self, STARTUP_PAIR)

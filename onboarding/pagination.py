@@ -1,7 +1,8 @@
 """Paging and column sorting for every list page (and the API's lists).
 
 `paginate` gives one page with its numbered links ("1 2 … 7 8 9 … 40"); `sort` orders a
-queryset by an allow-listed key from `?sort=` (`name` or `-name`), ignoring anything else.
+queryset by an allow-listed key from `?sort=` (`name` or `-name`; each list's keys are at the
+end of this module), ignoring anything else.
 Templates show them with `_pagination.html` and `{% sort_header %}` (templatetags/lists.py).
 """
 
@@ -139,3 +140,54 @@ def _direct(field: str, sign: str) -> str:
     if field.startswith("-"):
         return field[1:] if sign else field
     return sign + field
+
+
+# --- The allow-listed `?sort=` keys of each list ------------------------------------------
+# A key names model fields; anything not listed is ignored. Each first field is indexed.
+
+EXPORTER_SORTS = {
+    "name": ("legal_name",),
+    "gstin": ("gstin",),
+    "place": ("state", "district"),
+    "stage": ("current_stage__order", "stage_entered_at"),
+    "startup": ("startup__legal_name",),
+    "status": ("status",),
+    "added": ("created_at",),
+    "last_work": ("last_activity_at",),
+}
+STARTUP_SORTS = {
+    "name": ("legal_name",),
+    "dpiit": ("dpiit_number",),
+    "state": ("state", "city"),
+    "status": ("status",),
+    "load": ("open_exporters",),
+    "added": ("created_at",),
+}
+ACTIVITY_SORTS = {
+    "when": ("occurred_at",),
+    "exporter": ("exporter__legal_name",),
+    "kind": ("kind",),
+    "startup": ("startup__legal_name",),
+}
+COMMISSION_SORTS = {
+    "date": ("created_at",),
+    "startup": ("startup__legal_name",),
+    "exporter": ("exporter__legal_name",),
+    "stage": ("stage__order",),
+    "amount": ("amount",),
+    "status": ("status",),
+}
+REMINDER_SORTS = {
+    "when": ("created_at",),
+    "kind": ("kind",),
+    "to": ("recipient__email",),
+    "startup": ("startup__legal_name",),
+    "status": ("status",),
+}
+IMPORT_SORTS = {
+    "uploaded": ("created_at",),
+    "file": ("file_name",),
+    "status": ("status",),
+    "rows": ("total_rows",),
+    "errors": ("error_count",),
+}

@@ -96,6 +96,7 @@ class ExporterApiFilter(ExporterFilter):
     """The staff page's filters; `stage` takes a stage code, `startup` only the user's visible startups."""
 
     stage = filters.ModelChoiceFilter(field_name="current_stage", queryset=Stage.objects.all(), to_field_name="code")
+    startup_pair_rule = False  # `startup` and `startup_name` both apply, as they always have here
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)

@@ -1,4 +1,4 @@
-"""Form fields and widgets shared by the forms: lists, identifiers, countries, dates, a fast select."""
+"""Form fields and widgets shared by the forms: lists, identifiers, countries, dates, fast selects."""
 
 from __future__ import annotations
 
@@ -120,3 +120,30 @@ class PlainSelect(forms.Widget):
             ((key, " selected" if str(key) == selected else "", label) for key, label in self.choices),
         )
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
+
+
+class QuickSelect(forms.Select):
+    """A select that writes its options in Python. Django renders each option through two
+    templates; on a list page's filter bar that was a quarter of the page's time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options)
+
+
+def quick(widget: forms.Widget) -> forms.Widget:
+    """`widget` as a QuickSelect when it is a plain single select (same attributes and choices)."""
+    if type(widget) is not forms.Select:
+        return widget
+    faster = QuickSelect(attrs=widget.attrs)
+    faster.choices = widget.choices
+    return faster

@@ -12,7 +12,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertHTMLEqual
 
 from .. import pagination
-from ..filters import QuickSelect, quick
+from ..forms.fields import QuickSelect, quick
 from ..models import Exporter
 from ..pagination import paginate
 from ..views import exporters as exporter_views

@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from ..filters import COMMISSION_SORTS, filter_by_startup_name, parse_id
+from ..filters import CommissionFilter
 from ..forms.commissions import CommissionRuleForm, PaymentForm, ReversalForm
-from ..models import Commission, CommissionRule, Startup
+from ..models import Commission, CommissionRule
 from ..models.commissions import CommissionStatus
 from ..models.users import Role
-from ..pagination import paginate, sort
+from ..pagination import COMMISSION_SORTS, paginate, sort
 from ..reference import rupees
 from ..reports.exports import COMMISSIONS
 from ..services.commissions import (
@@ -27,43 +27,29 @@ from .access import admin_required, member_required, object_view, report_refusal
 from .downloads import list_export, requested_format
 
 
-def _statement_queryset(request):
-    """The statement's rows as filtered: staff pick a startup by typing part of its name (a
-    select of every startup would be thousands of options), or follow a link carrying its id."""
+def _statement_filter(request) -> CommissionFilter:
+    """The statement's filters (query string) over the rows the user may see: a startup user's
+    are scoped to their startup before any filter, and they have no startup filter to send."""
     commissions = Commission.objects.visible_to(request.user).for_list()
-    startup = None
-    if request.user.is_programme_staff:
-        name = request.GET.get("startup_name", "").strip()[:100]
-        if startup_id := parse_id(request.GET.get("startup")):
-            startup = get_object_or_404(Startup, pk=startup_id)
-        if startup and name in ("", str(startup)):  # the field still shows the startup picked
-            commissions = commissions.filter(startup=startup)
-        elif name:
-            startup = None
-            commissions = filter_by_startup_name(commissions, "startup", name)
-    status = request.GET.get("status", "")
-    if status:
-        commissions = commissions.filter(status=status)
-    if not request.user.is_programme_staff:
-        startup = request.user.startup
-    return commissions, startup
+    return CommissionFilter(request.GET, queryset=commissions, user=request.user)
 
 
 @member_required
 def commission_statement(request):
-    commissions, startup = _statement_queryset(request)
-    commissions, sorting = sort(request, commissions, COMMISSION_SORTS)
+    filterset = _statement_filter(request)
+    commissions, sorting = sort(request, filterset.qs, COMMISSION_SORTS)
     # `?export=` is the older spelling of `?format=`, kept for links and scripts that use it.
     # No BOM on the CSV, as before: readers of this export decode it as plain UTF-8.
     kind = requested_format(request) or requested_format(request, "export")
     if export := list_export(request, commissions, COMMISSIONS, "commissions", kind=kind, bom=False):
         return export
+    user = request.user
     context = {
+        "filter": filterset,
         "sorting": sorting,
         "page": paginate(request, commissions, estimate=True),
         "totals": commissions.totals(),
-        "startup": startup,
-        "statuses": CommissionStatus.choices,
+        "startup": filterset.chosen_startup() if user.is_programme_staff else user.startup,  # for the heading
     }
     return render(request, "onboarding/commission_list.html", context)
 
@@ -106,8 +92,14 @@ def safe_next(request) -> str:
 @require_POST
 def commission_approve_matching(request):
     """Approve every accrued commission the statement's filters (in the query string) show."""
-    commissions, _startup = _statement_queryset(request)
-    ids = list(commissions.filter(status=CommissionStatus.ACCRUED, reverses__isnull=True).values_list("pk", flat=True))
+    filterset = _statement_filter(request)
+    if not filterset.is_valid():
+        # A filter in error is left out of the list: approving "all shown" would reach further
+        # than the filters asked, so nothing is approved until they are put right.
+        messages.error(request, "These filters have an error, so nothing was approved: correct them first.")
+        return redirect(safe_next(request) or "onboarding:commission-list")
+    accrued = filterset.qs.filter(status=CommissionStatus.ACCRUED, reverses__isnull=True)
+    ids = list(accrued.values_list("pk", flat=True))
     if not ids:
         messages.info(request, "No accrued commissions match these filters: nothing to approve.")
     else:

@@ -3,13 +3,13 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from ..filters import EXPORTER_SORTS, ExporterFilter
+from ..filters import ExporterFilter
 from ..forms.exporters import ExporterContactForm, ExporterForm
 from ..forms.progress import ActivityForm, SetStageForm, exporter_label
 from ..models import Exporter, Stage
 from ..models.stages import StageEventStatus
 from ..models.users import Role
-from ..pagination import paginate, sort
+from ..pagination import EXPORTER_SORTS, paginate, sort
 from ..reports.exports import EXPORTERS
 from ..reports.timeline import exporter_timeline
 from ..services.exporters import exporter_contact_correct, exporter_create, exporter_update

@@ -12,11 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from ..filters import IMPORT_SORTS
 from ..forms.imports import template_csv, template_xlsx
 from ..models import ImportBatch
 from ..models.imports import DISCARDABLE, ImportRow, ImportStatus, RowOutcome
-from ..pagination import paginate, sort
+from ..pagination import IMPORT_SORTS, paginate, sort
 from ..services.imports import (
     import_batch_claim,
     import_batch_commit,

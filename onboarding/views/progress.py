@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..filters import ACTIVITY_SORTS, ActivityFilter, parse_id
+from ..filters import ActivityFilter, parse_id
 from ..forms.progress import ActivityForm, SetStageForm, StageEvidenceForm
 from ..models import Activity, Exporter, Stage, StageEvent, Startup
 from ..models.users import Role
-from ..pagination import paginate, sort
+from ..pagination import ACTIVITY_SORTS, paginate, sort
 from ..reports.dashboard import active_by_stage
 from ..reports.exports import ACTIVITIES
 from ..services.progress import (

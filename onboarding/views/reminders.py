@@ -4,10 +4,10 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 
-from ..filters import REMINDER_SORTS, ReminderFilter
+from ..filters import ReminderFilter
 from ..forms.users import PreferencesForm
 from ..models import Reminder
-from ..pagination import paginate, sort
+from ..pagination import REMINDER_SORTS, paginate, sort
 from ..reports.exports import REMINDERS
 from ..services.users import user_set_preferences
 from .access import member_required

@@ -4,12 +4,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..filters import STARTUP_SORTS, StartupFilter
+from ..filters import StartupFilter
 from ..forms.assignments import ReasonForm
 from ..forms.startups import StartupForm, StartupStatusForm
 from ..forms.users import MemberAddForm
 from ..models import ConfirmationRequest, Role, Startup
-from ..pagination import paginate, sort
+from ..pagination import STARTUP_SORTS, paginate, sort
 from ..reports.exports import STARTUPS
 from ..services.startups import (
     startup_create,
