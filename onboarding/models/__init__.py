@@ -1,6 +1,6 @@
 from .activities import Activity
 from .assignments import Assignment
-from .commissions import Commission, CommissionRule
+from .commissions import Commission, CommissionRule, CommissionTotal
 from .exporter_link import ConfirmationRequest, ExporterLink, LinkUse
 from .exporters import Exporter
 from .imports import ImportBatch
@@ -20,6 +20,7 @@ __all__ = [
     "Assignment",
     "Commission",
     "CommissionRule",
+    "CommissionTotal",
     "ConfirmationRequest",
     "EvidenceDocument",
     "Exporter",

