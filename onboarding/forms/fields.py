@@ -7,7 +7,9 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
+from django.forms.widgets import Input
 from django.utils.html import format_html, format_html_join
+from django_filters.widgets import BaseCSVWidget
 
 from ..reference import STATE_CHOICES, state_code
 
@@ -140,10 +142,47 @@ class QuickSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options)
 
 
+class QuickInput(Input):
+    """An <input> written in Python, as Django's template would write it (see QuickSelect)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], name, flatatt(widget["attrs"]), shown)
+
+
+class QuickTextInput(QuickInput, forms.TextInput):
+    pass
+
+
+class QuickHiddenInput(QuickInput, forms.HiddenInput):
+    pass
+
+
+class QuickDateInput(QuickInput, forms.DateInput):
+    pass
+
+
+class QuickCSVSelect(BaseCSVWidget, QuickSelect):
+    """django-filter's sort select (one value, or several joined by commas), options in Python."""
+
+
+# Each widget a filter bar uses, and its Python-written twin (a subclass: same attributes,
+# choices and value formatting).
+QUICK = {
+    forms.Select: QuickSelect,
+    forms.TextInput: QuickTextInput,
+    forms.HiddenInput: QuickHiddenInput,
+    forms.DateInput: QuickDateInput,
+}
+
+
 def quick(widget: forms.Widget) -> forms.Widget:
-    """`widget` as a QuickSelect when it is a plain single select (same attributes and choices)."""
-    if type(widget) is not forms.Select:
-        return widget
-    faster = QuickSelect(attrs=widget.attrs)
-    faster.choices = widget.choices
-    return faster
+    """`widget` written in Python when it is one of QUICK's (same attributes and choices);
+    anything else (multiple selects, checkboxes…) as it is."""
+    faster = QUICK.get(type(widget))
+    if type(widget).__bases__ == (BaseCSVWidget, forms.Select):  # the sort select, a class made per field
+        faster = QuickCSVSelect
+    if faster is not None:
+        widget.__class__ = faster  # a subclass of its own class: nothing else changes
+    return widget

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from django import forms
 from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
+from django_filters import OrderingFilter
 from pytest_django.asserts import assertHTMLEqual
 
 from .. import pagination
@@ -112,6 +114,21 @@ def test_a_filter_bar_select_renders_as_djangos_own_select():
         assert isinstance(faster, QuickSelect)
         assertHTMLEqual(faster.render("state", value), expected)
     assert not isinstance(quick(forms.SelectMultiple(choices=choices)), QuickSelect)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: forms.TextInput(attrs={"class": "form-control", "id": "id_q"}),
+        lambda: forms.HiddenInput(attrs={"id": "id_startup"}),
+        lambda: forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        lambda: OrderingFilter(fields=(("legal_name", "name"),)).field.widget,
+    ],
+)
+def test_filter_bar_inputs_render_as_djangos_own(make):
+    for value in ("", "Rao & <Sons>", "-name", ["name"], ["name", "-name"], None, date(2026, 11, 30)):
+        assertHTMLEqual(quick(make()).render("f", value), make().render("f", value))
+    assert type(quick(make())) is not type(make())
 
 
 @needs_postgresql
