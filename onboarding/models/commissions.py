@@ -95,7 +95,7 @@ class Commission(models.Model):
 
 class CommissionTotal(models.Model):
     """The net amount of one startup's commissions in one status, kept by a PostgreSQL trigger
-    on every insert, update and delete of a commission (migration 0024), whoever writes it: a
+    on every insert, update and delete of commissions (migration 0024), whoever writes it: a
     statement's totals add up a few of these rows instead of the whole ledger (38 ms for 236,000
     commissions). Elsewhere (SQLite) nothing fills it and totals are summed from the ledger."""
 
