@@ -54,8 +54,10 @@ class Activity(PrivateFileMixin, models.Model):
             models.Index(fields=["occurred_at", "id"]),  # the work log's default order
             models.Index(fields=["exporter", "occurred_at"]),
             models.Index(fields=["startup", "occurred_at"]),
-            # `?sort=kind`: without it the benchmark's work log sorted by kind took 2× the default order.
-            models.Index(fields=["kind", "occurred_at", "id"]),
+            # `?sort=kind`, either way (kind, then id): 0.7 ms at ten million entries, where a
+            # (kind, occurred_at, id) index left 4.3 s of sorting and took twice as long to build.
+            # Filtered by kind, the log walks (occurred_at, id) instead: every kind is common.
+            models.Index(fields=["kind", "id"]),
         ]
 
     def __str__(self) -> str:

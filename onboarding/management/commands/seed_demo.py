@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ...bulk import copy_instances, copy_rows, instance_maker, load_mode
+from ...bulk import copy_instances, copy_rows, instance_maker, load_mode, without_gc
 from ...models import (
     Activity,
     Assignment,
@@ -108,7 +108,7 @@ class Command(BaseCommand):
             phases.append(f"{name} {time.monotonic() - began:.1f} s")
             return result
 
-        with transaction.atomic():
+        with transaction.atomic(), without_gc():
             stages = list(Stage.objects.ordered())
             sectors = {s.code: s for s in Sector.objects.all()}
             startups = timed("startups", self._startups, rng, opts["startups"], sectors)
