@@ -235,6 +235,13 @@ class StageEvent(PrivateFileMixin, models.Model):
                 condition=models.Q(status="rejected"),
                 name="stageevent_rejected_recent",
             ),
+            # Its claims withdrawn lately (the exporter left it): a handful, found without
+            # reading every claim of the startup.
+            models.Index(
+                fields=["startup", "-reviewed_at"],
+                condition=models.Q(status="withdrawn"),
+                name="stageevent_withdrawn_recent",
+            ),
         ]
 
     def __str__(self) -> str:

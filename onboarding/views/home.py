@@ -27,12 +27,20 @@ def home(request):
 
 # How long a startup is told that a claim of theirs was withdrawn.
 WITHDRAWN_SHOWN = timedelta(days=30)
+# The most urgent first, a phone screen or two at a time; the exporter list pages through all.
+HOME_PAGE_SIZE = 25
 # What a row of the home's list shows (name, place, stage badge, last work): a whole exporter
 # with its startup and sector per row cost more than the query.
 HOME_ROW_FIELDS = (
     *("legal_name", "trade_name", "district", "state", "status"),
     *("current_stage", "stage_entered_at", "last_activity_at"),
     *("current_stage__name", "current_stage__order", "current_stage__sla_days"),
+)
+
+# What a notice of a rejected or withdrawn claim shows.
+NOTICE_FIELDS = (
+    *("exporter", "startup", "stage", "status", "submitted_at", "reviewed_by", "reviewed_at", "review_note"),
+    *("exporter__legal_name", "exporter__trade_name", "stage__name"),
 )
 
 
@@ -45,6 +53,7 @@ def startup_home(request):
     counts = exporters.sla_counts(now, stages)
     events = StageEvent.objects.visible_to(request.user)
     counts["waiting"] = events.filter(status=StageEventStatus.SUBMITTED).count()
+    events = events.only(*NOTICE_FIELDS)
     rejected = events.rejected_open_newest(limit=20)
     counts["rejected"] = len(rejected)
     withdrawn = list(events.withdrawn_since(now - WITHDRAWN_SHOWN)[:20])
@@ -52,7 +61,7 @@ def startup_home(request):
     if mine:
         exporters = exporters.filter(agent=request.user)
     rows = exporters.select_related("current_stage").only(*HOME_ROW_FIELDS)
-    page = paginate(request, rows.by_urgency(now, stages))
+    page = paginate(request, rows.by_urgency(now, stages), HOME_PAGE_SIZE)
     for exporter in page.object_list:
         exporter.upcoming = following.get(exporter.current_stage_id) if exporter.current_stage_id else stages[0]
     return render(
