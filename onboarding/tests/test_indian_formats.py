@@ -2,10 +2,11 @@
 
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.template import Context, Template
-from django.utils import formats
+from django.utils import formats, timezone
 
 from onboarding.reference import rupees
 
@@ -43,3 +44,25 @@ def test_templates_write_amounts_and_dates_the_indian_way():
 
 def test_dates_are_read_in_day_month_order():
     assert "%d/%m/%Y" in formats.get_format("DATE_INPUT_FORMATS")
+
+
+@pytest.mark.parametrize(
+    "before, written",
+    [
+        (datetime.timedelta(minutes=5), "today"),
+        (datetime.timedelta(days=1), "yesterday"),
+        (datetime.timedelta(days=5), "5 days ago"),
+        (datetime.timedelta(days=20), "2 weeks ago"),
+        (datetime.timedelta(days=59), "8 weeks ago"),
+    ],
+)
+def test_a_lists_dates_say_how_many_days_ago(before, written):
+    noon = timezone.localtime().replace(hour=12, minute=0)  # whole local days before it stay whole
+    with mock.patch("django.utils.timezone.now", return_value=noon):
+        assert Template("{% load formats %}{{ when|ago }}").render(Context({"when": noon - before})) == written
+
+
+def test_older_dates_and_none_in_a_list():
+    template = Template("{% load formats %}{{ when|ago }}")
+    assert template.render(Context({"when": datetime.datetime(2026, 3, 1, 9, tzinfo=datetime.UTC)})) == "1 Mar 2026"
+    assert template.render(Context({"when": None})) == ""
