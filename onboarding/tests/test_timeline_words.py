@@ -3,9 +3,14 @@ person uses; never ids, codes or Python lists."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 from ..reports.timeline import exporter_timeline
+from ..services.progress import activity_log
+from ..views.exporters import TIMELINE_SHOWN
 from .factories import ExporterFactory, assign, stage
 
 
@@ -53,3 +58,23 @@ def test_the_exporter_page_shows_no_ids_or_python_lists(client_for, officer, sta
     assert "Stage: <del>Assigned</del> → Contacted" in html
     assert "[&#x27;5208" not in html and "['5208" not in html
     assert "Current stage:" not in html
+
+
+def test_the_exporter_page_shows_the_newest_entries_and_links_to_the_whole_timeline(
+    client_for, officer, agent_a, startup_a
+):
+    exporter = assign(ExporterFactory(), startup_a)
+    now = timezone.now()
+    for day in range(TIMELINE_SHOWN + 5):
+        activity_log(
+            actor=agent_a, exporter=exporter, kind="call", occurred_at=now - timedelta(days=day), note=f"n{day}"
+        )
+    client = client_for(officer)
+    page = client.get(exporter.get_absolute_url())
+    whole = exporter_timeline(exporter, officer)
+    assert page.context["timeline"] == whole[:TIMELINE_SHOWN]  # newest first
+    earlier = len(whole) - TIMELINE_SHOWN
+    assert earlier >= 5 and page.context["timeline_earlier"] == earlier
+    assert f"Show the whole timeline ({earlier} earlier entries)" in page.content.decode()
+    everything = client.get(exporter.get_absolute_url(), {"timeline": "all"})
+    assert everything.context["timeline"] == whole and "Show the whole timeline" not in everything.content.decode()

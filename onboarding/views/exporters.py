@@ -29,6 +29,9 @@ LIST_ROW_FIELDS = (
 # thousands of matches in name order cost more than the rest of the page at a million exporters.
 SEARCH_EXACT_UP_TO = 1_000
 SEARCH_ORDER_IF_MANY = ("-created_at", "-pk")
+# The newest entries of an exporter's timeline on its page; `?timeline=all` shows every entry
+# kept: a long-worked exporter's hundreds of entries were most of the page's time.
+TIMELINE_SHOWN = 30
 # The type-ahead's answer: enough to choose from on a phone, never a whole startup.
 LOOKUP_LIMIT = 20
 
@@ -107,9 +110,12 @@ def exporter_detail(request, pk: int):
         "steps": [(stage, reached.get(stage.pk)) for stage in stages],
         "activity_form": ActivityForm(),
         "set_stage_form": SetStageForm() if request.user.is_programme_admin else None,
-        "timeline": exporter_timeline(exporter, request.user),
         "status_link": link_panel(request, exporter),
     }
+    timeline = exporter_timeline(exporter, request.user)
+    whole = request.GET.get("timeline") == "all"
+    context["timeline"] = timeline if whole else timeline[:TIMELINE_SHOWN]
+    context["timeline_earlier"] = len(timeline) - len(context["timeline"])
     return render(request, "onboarding/exporter_detail.html", context)
 
 
