@@ -1,5 +1,6 @@
-"""The exporter list's rows, written in Python: fifty rows of a dozen look-ups each were a
-third of the page's time through the template language (`{% exporter_row exporter staff %}`)."""
+"""The exporter list's rows, written in Python (`{% exporter_row exporter staff %}`): fifty rows
+of a dozen look-ups each, through the template language, cost 1.2 ms more for staff and about
+3 ms more for a startup user (whose rows also carry the agent and last work)."""
 
 from django import template
 from django.utils.html import format_html
