@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -22,17 +21,25 @@ from ..services.progress import activity_log, exporter_set_stage
 from ..tasks import send_exporter_digests_task
 from .factories import ExporterFactory, assign, stage
 
-pytestmark = pytest.mark.django_db
 IST = ZoneInfo("Asia/Kolkata")
 EVENING = datetime(2026, 11, 30, 17, 30, tzinfo=IST)
+# The whole test runs on a frozen clock, the sends queued on commit included.
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(EVENING, tick=False)]
 
 
-def plan(when=EVENING) -> int:
-    with time_machine.travel(when, tick=False):
+@pytest.fixture
+def plan(time_machine):
+    """`plan(when)`: the clock moves to `when`, and stays there for what runs on commit; the
+    day's exporter messages are planned."""
+
+    def plan_at(when=EVENING) -> int:
+        time_machine.move_to(when, tick=False)
         return exporter_digests_plan(now=when)
 
+    return plan_at
 
-def test_assignment_news_goes_out_once_that_day_with_the_link(startup_a, django_capture_on_commit_callbacks):
+
+def test_assignment_news_goes_out_once_that_day_with_the_link(startup_a, plan, django_capture_on_commit_callbacks):
     exporter = assign(ExporterFactory(contact_email="owner@moradabad.example"), startup_a)
     with django_capture_on_commit_callbacks(execute=True):
         assert plan() == 1
@@ -45,19 +52,21 @@ def test_assignment_news_goes_out_once_that_day_with_the_link(startup_a, django_
     assert reminder.status == ReminderStatus.SENT and reminder.to_exporter_id == exporter.pk
 
 
-def test_news_after_the_days_message_waits_for_the_next_day(startup_a, admin_user, django_capture_on_commit_callbacks):
+def test_news_after_the_days_message_waits_for_the_next_day(
+    startup_a, admin_user, plan, time_machine, django_capture_on_commit_callbacks
+):
     exporter = assign(ExporterFactory(contact_email="owner@tiruppur.example"), startup_a)
     with django_capture_on_commit_callbacks(execute=True):
         plan()
-    with time_machine.travel(EVENING + timedelta(minutes=30), tick=False):
-        exporter_set_stage(actor=admin_user, exporter=exporter, stage=stage("contacted"), reason="checked by phone")
+    time_machine.move_to(EVENING + timedelta(minutes=30), tick=False)
+    exporter_set_stage(actor=admin_user, exporter=exporter, stage=stage("contacted"), reason="checked by phone")
     with django_capture_on_commit_callbacks(execute=True):
         assert plan(EVENING + timedelta(hours=2)) == 0
         assert plan(EVENING + timedelta(days=1)) == 1
     assert len(mail.outbox) == 2
 
 
-def test_the_message_lists_the_open_questions(startup_a, agent_a, django_capture_on_commit_callbacks):
+def test_the_message_lists_the_open_questions(startup_a, agent_a, plan, django_capture_on_commit_callbacks):
     exporter = assign(ExporterFactory(contact_email="owner@surat.example"), startup_a)
     agent_a.first_name, agent_a.last_name = "Priya", "Shah"
     agent_a.save()
@@ -69,14 +78,16 @@ def test_the_message_lists_the_open_questions(startup_a, agent_a, django_capture
     assert f"Did Priya Shah of {startup_a} visit you on 20 Nov? Yes / No" in message.body
 
 
-def test_an_opted_out_exporter_gets_nothing_even_if_planned_before(startup_a, django_capture_on_commit_callbacks):
+def test_an_opted_out_exporter_gets_nothing_even_if_planned_before(
+    startup_a, plan, time_machine, django_capture_on_commit_callbacks
+):
     exporter = assign(ExporterFactory(contact_email="owner@jaipur.example"), startup_a)
     with django_capture_on_commit_callbacks(execute=False):
         plan()
     ExporterLink.objects.filter(exporter=exporter).update(opted_out_at=timezone.now())
     reminder = Reminder.objects.get(kind=ReminderKind.EXPORTER_DIGEST)
-    with time_machine.travel(EVENING + timedelta(minutes=1), tick=False):
-        assert reminder_send(reminder_id=reminder.pk) == ReminderStatus.SKIPPED
+    time_machine.move_to(EVENING + timedelta(minutes=1), tick=False)
+    assert reminder_send(reminder_id=reminder.pk) == ReminderStatus.SKIPPED
     assert mail.outbox == []
     ExporterLink.objects.filter(exporter=exporter).update(news_at=EVENING + timedelta(days=1))
     assert plan(EVENING + timedelta(days=1, hours=1)) == 0  # not even planned any more
@@ -91,7 +102,7 @@ def test_opting_out_is_one_tap_on_the_page_and_can_be_undone(client, exporter_a)
     assert not ExporterLink.objects.get(exporter=exporter_a).opted_out
 
 
-def test_an_exporter_without_email_is_not_planned(startup_a):
+def test_an_exporter_without_email_is_not_planned(startup_a, plan):
     assign(ExporterFactory(contact_email=""), startup_a)
     assert plan() == 0
 
@@ -157,7 +168,7 @@ def test_the_actions_refuse_get(client_for, officer, exporter_a):
     assert client_for(officer).get(reverse("onboarding:exporter-link-resend", args=[exporter_a.pk])).status_code == 405
 
 
-def test_auto_assignment_gives_every_assigned_exporter_news_for_the_next_message(startup_a):
+def test_auto_assignment_gives_every_assigned_exporter_news_for_the_next_message(startup_a, plan):
     already = ExporterFactory(contact_email="a@x.example")
     exporter_link_get(exporter=already)  # one with a link, one without
     fresh = ExporterFactory(contact_email="b@x.example")

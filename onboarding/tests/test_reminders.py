@@ -27,6 +27,9 @@ IST = ZoneInfo("Asia/Kolkata")
 # A Monday morning in India; "assigned" has a 3-day SLA.
 MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=IST)
 STALLED = (ReminderKind.STALLED_DIGEST,)
+# Every test runs on a clock frozen at that moment (a sweep moves it to its own `now`), so a
+# send queued on commit, or made later in the test, sees the day its reminder was made for.
+pytestmark = pytest.mark.time_machine(MONDAY_9AM, tick=False)
 
 
 def stalled_exporter(startup, *, entered, agent=None, name=None, stage_code="assigned"):
@@ -212,7 +215,9 @@ def test_a_claimed_or_sent_reminder_is_never_sent_again(db, startup_a, manager_a
     stalled_exporter(startup_a, entered=MONDAY_9AM - timedelta(days=5))
     sweep(MONDAY_9AM, STALLED, execute=False, capture=django_capture_on_commit_callbacks)
     reminder = Reminder.objects.get()
-    Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.SENDING, claimed_at=timezone.now())
+    # Another worker claimed it a second ago (at the very same instant it would be this send's own claim).
+    claimed = timezone.now() - timedelta(seconds=1)
+    Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.SENDING, claimed_at=claimed)
     assert reminder_send(reminder_id=reminder.pk) == ""  # another worker holds it
     # A claim older than the timeout belongs to a worker that died: it is taken over.
     Reminder.objects.filter(pk=reminder.pk).update(claimed_at=timezone.now() - timedelta(minutes=11))
