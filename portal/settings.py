@@ -4,7 +4,10 @@ With no variable set the portal runs on SQLite and Celery's filesystem transport
 under var/, so a fresh checkout needs no server.
 """
 
+import atexit
+import shutil
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,13 +17,22 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
-VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
 TESTING = "pytest" in sys.modules
+# What the portal writes when no server is configured: SQLite, the filesystem broker, uploads,
+# the demo logins. A test run never writes into the work tree: each test process gets its own
+# temporary folder (and hands it to the worker processes it starts through PORTAL_VAR_DIR).
+if _var := env.str("PORTAL_VAR_DIR", ""):
+    VAR_DIR = Path(_var)
+elif TESTING:
+    VAR_DIR = Path(tempfile.mkdtemp(prefix="portal-test-var-"))
+    atexit.register(shutil.rmtree, VAR_DIR, ignore_errors=True)
+else:
+    VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
@@ -115,6 +127,14 @@ AUTH_PASSWORD_VALIDATORS = [
     # Not a check: its password_changed() hook revokes the user's API tokens (see services/users.py).
     {"NAME": "onboarding.services.users.ApiTokensRevokedOnPasswordChange"},
 ]
+if TESTING:
+    # A password hashed at Django's production cost takes 0.23 s here, and the suite's personas
+    # make thousands. Tests hash with MD5 (never accepted outside tests) and still read the
+    # production hashes a worker process may write.
+    PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "onboarding:home"
 LOGOUT_REDIRECT_URL = "login"

@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# The test command: install, start PostgreSQL + Redis, lint, check migrations, run
-# the whole pytest suite against them (the Celery worker, SMTP sink and Chromium are
-# started by the suite's fixtures), and stop everything, even on failure.
+# The test command: install, start PostgreSQL + Redis, lint, check migrations, run every test,
+# and stop everything it started, even on failure. Two pytest sessions run side by side, each on
+# its own test database:
+#   - "live": the tests on the live services (Celery worker, SMTP sink, Redis switched off and
+#     on) and in Chromium, one after another: they share the one Redis and mostly wait;
+#   - "rest": the unit, page and API tests, which keep a core busy.
+# Each session then runs its time-sensitive tests (marked `clock`, see onboarding/tests/suite.py)
+# a second time with the clock 400 days ahead: pytest and every Python process it starts (the
+# Celery worker, beat, commands) and a second PostgreSQL, so a test that passes only near the
+# day it was written fails here. Redis and Chromium stay on real time: neither keeps or decides a
+# date the portal reads (the server decides every date a page shows). The command ends with the
+# time of each run and of each group of tests.
+# Arguments go to one pytest session on real time instead: `scripts/test.sh -k exporter -x`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
@@ -11,6 +21,14 @@ trap stop_services EXIT
 start_services
 unset DJANGO_DEBUG
 export DJANGO_SECRET_KEY="test-$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+# A test that needs a service the command started fails, rather than skips, without it.
+export PORTAL_REQUIRE_SERVICES=1
+export PORTAL_TEST_TIMES="$SERVICES_DIR/times.jsonl"
+PYTEST=(.venv/bin/pytest -p no:cacheprovider)
+if [ $# -gt 0 ]; then
+  "${PYTEST[@]}" "$@"
+  exit
+fi
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
@@ -18,5 +36,30 @@ echo "== migrations"
 .venv/bin/python manage.py makemigrations --check --dry-run
 echo "== deploy checks"
 DJANGO_ALLOWED_HOSTS=portal.example.in .venv/bin/python manage.py check --deploy --fail-level WARNING
-echo "== pytest"
-.venv/bin/pytest "$@"
+
+ON_TIME=$DATABASE_URL
+start_postgres pg-ahead postgres_ahead
+AHEAD=$DATABASE_URL
+
+# session NAME MARKERS: the tests MARKERS select, then those of them marked `clock` with the clock
+# ahead; each on a database of its own name. Fails if either run failed.
+session() {
+  local name=$1 markers=$2 status=0
+  DATABASE_URL="${ON_TIME%/*}/$name" PORTAL_TEST_PHASE="$name" "${PYTEST[@]}" -m "$markers" || status=$?
+  echo "== $name: the time-sensitive tests again, on $(date -d "+$CLOCK_AHEAD_DAYS days" +'%d %b %Y')"
+  DATABASE_URL="${AHEAD%/*}/$name" PORTAL_TEST_PHASE="$name, 400 days ahead" \
+    python_ahead "${PYTEST[@]}" -q -m "clock and ($markers)" || status=$?
+  return $status
+}
+
+echo "== pytest: the live tests run beside the rest; their output follows the rest's"
+session live "browser or integration" >"$SERVICES_DIR/live.log" 2>&1 &
+live=$!
+status=0
+session rest "not (browser or integration)" || status=$?
+wait $live || status=$?
+echo "== pytest: live (on the services and in Chromium)"
+cat "$SERVICES_DIR/live.log"
+.venv/bin/python -m onboarding.tests.suite "$PORTAL_TEST_TIMES"
+echo "== the test command took $((SECONDS / 60)) min $((SECONDS % 60)) s"
+exit $status

@@ -3,6 +3,7 @@ the agent of startup A, the manager of startup B), their objects, the browser an
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -16,7 +17,14 @@ from ..models.users import StaffRole
 from ..services.progress import activity_log, stage_event_submit
 from .factories import ExporterFactory, MemberFactory, StartupFactory, UserFactory, assign, commission_rule, stage
 
+# How the suite is organised: groups and their times, the `postgresql` and `clock` markers.
+from .suite import pytest_collection_modifyitems, pytest_configure, pytest_runtest_setup  # noqa: F401
+
 PASSWORD = "correct-horse-battery"
+
+# No example database in the work tree (.hypothesis/): every run generates from scratch.
+hypothesis.settings.register_profile("portal", database=None)
+hypothesis.settings.load_profile("portal")
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ PostgreSQL the test command started."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -20,11 +21,12 @@ from email.message import Message
 from pathlib import Path
 
 import psycopg
+import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
 
-from onboarding.models import ProgrammeSummary
+from .concurrency import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,13 +106,13 @@ class SmtpSink:
         return sum(n - 1 for n in Counter(self.message_ids()).values())
 
     def wait_for(self, count: int, timeout: float = 30) -> list[Message]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        """Every message received, once there are at least `count`."""
+
+        def received() -> list[Message]:
             with self._lock:
-                if len(self.messages) >= count:
-                    return list(self.messages)
-            time.sleep(0.1)
-        raise AssertionError(f"expected {count} emails within {timeout}s, got {len(self.messages)}")
+                return list(self.messages) if len(self.messages) >= count else []
+
+        return wait_until(received, timeout=timeout, what=f"{count} emails (got {len(self.messages)})")
 
 
 class ScriptedSmtp:
@@ -170,6 +172,21 @@ class ScriptedSmtp:
         self.server.server_close()
 
 
+def portal_process_env(database: str) -> dict[str, str]:
+    """The environment of a portal process a test starts (a worker, beat, a command): the test
+    database, this process's key, and its temporary folders, never the work tree's var/."""
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{database}",
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
 # What the test worker runs with: retries after 1, 1, 2 s; a send holds its row at most
 # 6 s (its soft time limit is half that, against ~0.05 s for a send to the sink); a queued
 # task not started within 3 s counts as lost. The production values are minutes.
@@ -182,13 +199,10 @@ class CeleryWorker:
     machine that loses power; `start()` brings up a fresh one."""
 
     def __init__(self, *, database: str, redis_url: str, smtp_port: int) -> None:
-        db = settings.DATABASES["default"]
         self.env = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{database}",
+            **portal_process_env(database),
             "REDIS_URL": redis_url,
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "SITE_URL": "http://testserver",
             "DB_CONN_MAX_AGE": "0",
@@ -198,7 +212,6 @@ class CeleryWorker:
                 for name, v in OUTBOX_DRILL_SETTINGS.items()
             },
         }
-        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.process: subprocess.Popen | None = None
         self.log_path = Path(os.environ.get("PORTAL_SERVICES_DIR", "/tmp")) / f"celery-{os.getpid()}.log"
 
@@ -226,14 +239,12 @@ class CeleryWorker:
         self._wait_until_ready()
 
     def _wait_until_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"celery worker exited:\n{self.log_path.read_text()}")
-            if " ready." in self.log_path.read_text():
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"celery worker did not start:\n{self.log_path.read_text()}")
+            return " ready." in self.log_path.read_text()
+
+        wait_until(ready, timeout=timeout, every=0.2, what="the celery worker starting")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -245,14 +256,39 @@ class CeleryWorker:
         self.log.close()
 
     def kill(self) -> None:
-        """SIGKILL the worker and its pool processes (its own process group): no shutdown at all."""
+        """SIGKILL the worker and its pool processes (its own process group): no shutdown at all.
+        What it had taken from the broker stays unacknowledged until Redis's visibility timeout
+        (an hour) puts it back: orphans, which `broker_idle` no longer waits for."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=20)
+            with _broker() as client:
+                _orphans.update(client.hkeys("unacked"))
         self.log.close()
 
 
 # --- Switches for the services the test command started (scripts/services.sh) ----------
+
+
+_orphans: set[bytes] = set()  # deliveries of a killed worker (CeleryWorker.kill)
+
+
+def _broker() -> redis.Redis:
+    return redis.Redis.from_url(os.environ["REDIS_URL"])
+
+
+def broker_idle(task: str = "") -> bool:
+    """Nothing more will come from the broker (of `task` only, if named): no task waits in a
+    queue, and none was delivered and not yet acknowledged. Tasks are acknowledged when they end
+    (acks_late), and kombu keeps a delivered one in its `unacked` hash until then, countdowns
+    included."""
+    with _broker() as client:
+        queued = [m for key in client.scan_iter("celery*", _type="list") for m in client.lrange(key, 0, -1)]
+        delivered = [m for tag, m in client.hgetall("unacked").items() if tag not in _orphans]
+    if task:
+        queued = [m for m in queued if json.loads(m)["headers"]["task"] == task]
+        delivered = [m for m in delivered if json.loads(m)[0]["headers"]["task"] == task]
+    return not queued and not delivered
 
 
 def stop_redis() -> None:
@@ -261,11 +297,9 @@ def stop_redis() -> None:
     # Let the worker finish (and acknowledge) the summary recount the fixtures' changes queued:
     # kombu's Redis consumer dies on an outage that falls inside an acknowledgement
     # (AttributeError in _connparams), which a supervisor restarts in production but which
-    # would take the suite's one worker down for every later test.
-    deadline = time.monotonic() + 5
-    while not ProgrammeSummary.objects.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1)
+    # would take the suite's one worker down for every later test. Queued sends stay queued.
+    recount = "onboarding.tasks.refresh_summary_task"
+    wait_until(lambda: broker_idle(recount), timeout=30, what="the summary recount acknowledged")
     subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], check=False, capture_output=True, timeout=10)
 
 
@@ -276,11 +310,13 @@ def start_redis() -> None:
     options = ["--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "yes"]
     files = ["--pidfile", f"{directory}/redis.pid", "--logfile", f"{directory}/redis.log", "--dir", directory]
     subprocess.run([*run_as, "redis-server", *options, *files], check=True, timeout=10)
-    for _ in range(100):
-        if subprocess.run(["redis-cli", "-p", port, "ping"], capture_output=True, text=True).stdout.strip() == "PONG":
-            return
-        time.sleep(0.1)
-    raise RuntimeError("Redis did not come back")
+
+    def pong() -> bool:
+        return (
+            subprocess.run(["redis-cli", "-p", port, "ping"], capture_output=True, text=True).stdout.strip() == "PONG"
+        )
+
+    wait_until(pong, timeout=10, every=0.1, what="Redis coming back")
 
 
 def database_outage(seconds: float) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from ..models import Commission, CommissionTotal
@@ -15,7 +14,7 @@ from ..services.commissions import commission_approve, commission_mark_paid, com
 from ..services.payouts import commissions_approve_bulk
 from .factories import ExporterFactory, assign, stage
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the totals are kept by a trigger")
+pytestmark = pytest.mark.postgresql  # the totals are kept by triggers
 STATEMENT = reverse("onboarding:commission-list")
 
 

@@ -2,12 +2,10 @@
 
 import csv
 import io
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.urls import reverse
 
 from ..models import Commission
@@ -17,6 +15,7 @@ from ..services.commissions import (
     commission_reverse,
 )
 from ..services.progress import stage_event_approve, stage_event_submit
+from .concurrency import race
 from .downloads import downloaded
 from .factories import ExporterFactory, assign, commission_rule, stage
 
@@ -173,10 +172,9 @@ def test_admin_edits_commission_rules_with_validation(client_for, admin_user, of
     assert client_for(officer).get(url).status_code == 403
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_approvals_accrue_one_commission(agent_a, officer, admin_user, startup_a):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL: run under `make test`")
     commission_rule("storefront_live")
     exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
     event = stage_event_submit(
@@ -185,23 +183,8 @@ def test_concurrent_approvals_accrue_one_commission(agent_a, officer, admin_user
         stage=stage("storefront_live"),
         evidence={"evidence_url": "https://a.example/"},
     )
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def approve(user):
-        try:
-            barrier.wait()
-            stage_event_approve(actor=user, event=event)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=approve, args=(u,)) for u in (officer, admin_user)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = race(*(lambda user=user: stage_event_approve(actor=user, event=event) for user in (officer, admin_user)))
+    errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     # The second approval finds the claim decided and says so; it changes nothing.
     assert [str(e.messages[0]) for e in errors] == ["This claim is already approved: nothing was changed."]
     assert Commission.objects.filter(exporter=exporter).count() == 1

@@ -7,11 +7,9 @@ approved (page, bulk, API), B keeps its own history, staff see everything.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +19,7 @@ from ..services.assignments import exporter_reassign
 from ..services.progress import activity_log, stage_event_approve, stage_event_submit
 from ..services.startups import startup_set_status
 from .api_client import api_for
+from .concurrency import race
 from .factories import ExporterFactory, MemberFactory, assign, commission_rule, stage
 
 B_NOTE = "Met the owner: pricing agreed at 4.20 a piece"
@@ -154,47 +153,25 @@ def test_suspending_a_startup_withdraws_its_waiting_claims(story, startup_b, adm
     assert claim.status == StageEventStatus.WITHDRAWN and "suspended" in claim.review_note
 
 
-def _race(*actions) -> list[str]:
-    """Run the actions at the same moment in threads; each one's outcome: "done" or its error's name."""
-    barrier, outcomes = threading.Barrier(len(actions)), [""] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait()
-            action()
-            outcomes[index] = "done"
-        except Exception as exc:
-            outcomes[index] = type(exc).__name__
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(actions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return outcomes
-
-
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_approval_racing_a_reassignment_has_one_outcome(startup_a, startup_b, agent_b, officer, admin_user):
     """Threads on PostgreSQL: whichever wins, B is paid only if its approval came first."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL: run under `make test`")
     commission_rule("storefront_live")
     for _round in range(4):
         exporter = assign(ExporterFactory(), startup_b, stage_code="membership_active")
         claim = stage_event_submit(
             actor=agent_b, exporter=exporter, stage=stage("storefront_live"), evidence={"evidence_url": "https://b.x/"}
         )
-        approved, moved = _race(
+        approved, moved = race(
             lambda claim=claim: stage_event_approve(actor=admin_user, event=claim),
             lambda exporter=exporter: _reassign_to(startup_a, exporter, officer),
         )
         claim.refresh_from_db()
         paid = list(Commission.objects.filter(exporter=exporter).values_list("startup_id", flat=True))
-        assert moved == "done"
-        if approved == "done":
+        assert not isinstance(moved, Exception), moved
+        if not isinstance(approved, Exception):
             assert claim.status == StageEventStatus.APPROVED and paid == [startup_b.pk]
         else:
-            assert approved == "ValidationError" and claim.status == StageEventStatus.WITHDRAWN and paid == []
+            assert isinstance(approved, ValidationError), approved
+            assert claim.status == StageEventStatus.WITHDRAWN and paid == []

@@ -3,11 +3,9 @@ second writes nothing, says so in one line, exits non-zero and leaves no batch b
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from django.core.management import call_command
@@ -16,9 +14,10 @@ from django.db import connection, transaction
 
 from ..models import Exporter, ImportBatch
 from ..services import imports
+from .concurrency import wait_until
 from .factories import ExporterFactory
 from .importfiles import csv_bytes, good_rows
-from .live_services import ROOT
+from .live_services import ROOT, portal_process_env
 
 LOST = "Another import registered some of these exporters while this one ran; nothing was written."
 
@@ -43,20 +42,13 @@ def test_an_import_that_loses_the_race_exits_non_zero_and_leaves_no_batch(db, tm
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a real race between two connections")
+@pytest.mark.postgresql
 def test_the_same_file_imported_twice_at_once_writes_once_and_the_loser_says_so(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     content = csv_bytes(good_rows(50))
     path = tmp_path / "council.csv"
     path.write_bytes(content)
-    db = settings.DATABASES["default"]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{connection.settings_dict['NAME']}",
-        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "MEDIA_ROOT": str(tmp_path / "media"),
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env = portal_process_env(connection.settings_dict["NAME"])
     winner_may_commit, winner_done = threading.Event(), threading.Event()
 
     def the_other_import() -> None:
@@ -83,7 +75,10 @@ def test_the_same_file_imported_twice_at_once_writes_once_and_the_loser_says_so(
         text=True,
     )
     try:
-        _wait_for_a_backend_blocked_on_a_lock(connection.settings_dict["NAME"])
+        database = connection.settings_dict["NAME"]
+        wait_until(
+            lambda: _a_backend_waits_for_a_lock(database), timeout=60, what="the second import reaching its write"
+        )
     finally:
         winner_may_commit.set()
         winner_done.wait(timeout=60)
@@ -95,14 +90,9 @@ def test_the_same_file_imported_twice_at_once_writes_once_and_the_loser_says_so(
     assert list(ImportBatch.objects.values_list("status", flat=True)) == ["done"]  # the winner's; no stale one
 
 
-def _wait_for_a_backend_blocked_on_a_lock(database: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+def _a_backend_waits_for_a_lock(database: str) -> bool:
     with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [database]
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.05)
-    raise AssertionError("the second import never reached its write")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", [database]
+        )
+        return bool(cursor.fetchone()[0])

@@ -1,13 +1,12 @@
 """A large import through Redis and a real Celery worker, with its progress visible while it runs."""
 
-import time
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from ..models import Exporter, ImportBatch
 from ..services.imports import import_batch_files_delete
+from .concurrency import wait_until
 from .importfiles import csv_bytes, good_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -17,14 +16,13 @@ def follow_until(client, batch, done: set[str], timeout: float = 120) -> list[di
     """Poll the status endpoint as the page's script does; returns every status seen."""
     url = reverse("onboarding:exporter-import-status", args=[batch.pk])
     seen = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        status = client.get(url).json()
-        seen.append(status)
-        if status["status"] in done:
-            return seen
-        time.sleep(0.05)
-    raise AssertionError(f"import still {seen[-1]} after {timeout}s")
+
+    def finished() -> bool:
+        seen.append(client.get(url).json())
+        return seen[-1]["status"] in done
+
+    wait_until(finished, timeout=timeout, what=f"the import reaching {sorted(done)}")
+    return seen
 
 
 def moving(seen: list[dict], status: str) -> list[int]:

@@ -3,7 +3,6 @@ and an SMTP sink on loopback. Exactly one email per recipient, whatever happens.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -19,8 +18,9 @@ from ..models import Exporter, Reminder
 from ..models.reminders import ReminderKind, ReminderStatus, kinds_due
 from ..services.reminders import plan, reminders_sweep
 from ..tasks import sweep_reminders_task
+from .concurrency import wait_until
 from .factories import ExporterFactory, assign
-from .live_services import ROOT, start_redis, stop_redis
+from .live_services import ROOT, broker_idle, start_redis, stop_redis
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -50,15 +50,6 @@ def delivered_to(mailbox) -> list[str]:
     return sorted(m["To"] for m in mailbox.messages)
 
 
-def wait_until(condition, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
-
-
 def all_settled() -> bool:
     return not Reminder.objects.filter(status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]).exists()
 
@@ -68,7 +59,8 @@ def test_beat_triggers_the_sweep_and_repeated_beats_send_nothing_twice(stalled_w
     assert set(stalled_work) <= set(expected)
     # A real `celery beat` process, firing the sweep every second through Redis.
     env = {**celery_worker.env, "REMINDER_SWEEP_EVERY_SECONDS": "1"}
-    log = open(tmp_path / "beat.log", "w")  # noqa: SIM115
+    beat_log = tmp_path / "beat.log"
+    log = open(beat_log, "w")  # noqa: SIM115
     beat = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel", "INFO", "-s", str(tmp_path / "sched")],
         cwd=ROOT,
@@ -78,15 +70,18 @@ def test_beat_triggers_the_sweep_and_repeated_beats_send_nothing_twice(stalled_w
     )
     try:
         mailbox.wait_for(len(expected), timeout=60)
-        time.sleep(5)  # several more beats: each sweep finds the period's rows and sends nothing
+        # Three more beats: each sweep finds the period's rows and sends nothing.
+        beats = beat_log.read_text().count("sweep_reminders_task")
+        assert beats
+        wait_until(lambda: beat_log.read_text().count("sweep_reminders_task") >= beats + 3, what="three more beats")
     finally:
         beat.terminate()
         beat.wait(timeout=20)
         log.close()
-    assert "sweep_reminders_task" in (tmp_path / "beat.log").read_text()
+    wait_until(broker_idle, what="the sweeps of those beats run")
     assert delivered_to(mailbox) == expected
     assert Reminder.objects.count() == len(expected)
-    wait_until(all_settled)
+    wait_until(all_settled, timeout=60)
     assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
 
 
@@ -107,9 +102,9 @@ def test_concurrent_sweeps_deliver_exactly_one_email_per_recipient(stalled_work,
     thread.start()
     thread.join()
     mailbox.wait_for(len(expected))
-    time.sleep(3)  # duplicate send tasks (if any) have had time to run
+    wait_until(broker_idle, what="every send task queued, duplicates included, run")
     assert delivered_to(mailbox) == expected
-    wait_until(all_settled)
+    wait_until(all_settled, timeout=60)
     assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 4
 
 
@@ -118,7 +113,7 @@ def test_an_smtp_failure_then_recovery_delivers_exactly_once(stalled_work, celer
     call_command("send_reminders", "--kind", "stalled_digest", "--kind", "escalation")
     messages = mailbox.wait_for(4, timeout=90)
     wait_until(all_settled, timeout=60)
-    time.sleep(2)
+    wait_until(broker_idle, what="every send task queued run")
     assert len(mailbox.messages) == 4 and delivered_to(mailbox) == sorted(stalled_work)
     assert len(messages) == 4
     attempts = sorted(Reminder.objects.values_list("attempts", flat=True))
@@ -130,7 +125,6 @@ def test_an_smtp_failure_then_recovery_delivers_exactly_once(stalled_work, celer
 def test_with_redis_down_the_web_answers_and_the_next_sweep_delivers(
     stalled_work, celery_worker, mailbox, client, officer, manager_a
 ):
-    os.environ["PORTAL_REDIS_PORT"]
     stop_redis()
     try:
         client.force_login(officer)
@@ -146,12 +140,12 @@ def test_with_redis_down_the_web_answers_and_the_next_sweep_delivers(
         assert Reminder.objects.filter(status=ReminderStatus.PENDING, queued_at__isnull=True).count() == 4
     finally:
         start_redis()
-    time.sleep(2)
+    wait_until(broker_idle)
     assert mailbox.messages == []  # nothing went out while the broker was down
     call_command("send_reminders", "--kind", "stalled_digest", "--kind", "escalation")
     mailbox.wait_for(4, timeout=90)
     wait_until(all_settled, timeout=60)
-    time.sleep(2)
+    wait_until(broker_idle, what="every send task queued run")
     assert delivered_to(mailbox) == sorted(stalled_work)
     assert Reminder.objects.count() == 4
 

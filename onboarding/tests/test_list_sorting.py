@@ -76,10 +76,7 @@ def test_the_pager_links_each_page_number_and_marks_the_current_one(client_for, 
     assert 'aria-current="page"' in html and "Page 2 of 2" in html
 
 
-needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="counts from PostgreSQL's planner")
-
-
-@needs_postgresql
+@pytest.mark.postgresql
 def test_a_filtered_list_is_counted_only_up_to_a_cap(client_for, officer, monkeypatch):
     monkeypatch.setattr(pagination, "EXACT_UP_TO", 10)
     ExporterFactory.create_batch(12, state="27")
@@ -93,7 +90,7 @@ def test_a_filtered_list_is_counted_only_up_to_a_cap(client_for, officer, monkey
     assert not few.context["page"].paginator.capped and "(3)" in few.content.decode()
 
 
-@needs_postgresql
+@pytest.mark.postgresql
 def test_a_huge_unfiltered_list_shows_the_planners_estimate(client_for, officer, monkeypatch):
     monkeypatch.setattr(pagination, "ESTIMATE_ABOVE", 2)
     ExporterFactory.create_batch(4)
@@ -131,7 +128,7 @@ def test_filter_bar_inputs_render_as_djangos_own(make):
     assert type(quick(make())) is not type(make())
 
 
-@needs_postgresql
+@pytest.mark.postgresql
 def test_a_search_matching_more_than_its_cap_shows_the_newest_first_and_says_so(client_for, officer, monkeypatch):
     monkeypatch.setattr(exporter_views, "SEARCH_EXACT_UP_TO", 3)
     for name in ("Shree Dhara", "Shree Anand", "Shree Chola", "Shree Bharat"):

@@ -8,14 +8,12 @@ for the recovery every second."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from ..models import Exporter, Reminder, User
@@ -23,13 +21,14 @@ from ..models.reminders import OPEN_STATUSES, ReminderKind, ReminderStatus
 from ..models.startups import MemberRole
 from ..services.reminders import reminders_sweep
 from ..tasks import recover_outbox_task
+from .concurrency import race, wait_until
 from .factories import ExporterFactory, MemberFactory, StartupFactory, assign
-from .live_services import OUTBOX_DRILL_SETTINGS, database_outage, start_redis, stop_redis
+from .live_services import OUTBOX_DRILL_SETTINGS, broker_idle, database_outage, start_redis, stop_redis
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="drills on the PostgreSQL the test command starts"),
+    pytest.mark.postgresql,
 ]
 
 STALLED = (ReminderKind.STALLED_DIGEST,)
@@ -59,13 +58,20 @@ def settle(timeout: float = 120) -> float:
     """Play beat until no row is open: ask for the outbox recovery every second. Returns the
     seconds it took (the drills' "every stranded row sent within 2 minutes")."""
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if not Reminder.objects.filter(status__in=OPEN_STATUSES).exists():
-            return time.monotonic() - started
+
+    def settled() -> bool:
+        open_rows = Reminder.objects.filter(status__in=OPEN_STATUSES)
+        if not open_rows.exists():
+            return True
         recover_outbox_task.publish([()])
-        time.sleep(1)
-    open_rows = list(Reminder.objects.filter(status__in=OPEN_STATUSES).values_list("pk", "status", "last_error"))
-    raise AssertionError(f"rows still open after {timeout}s: {open_rows}")
+        return False
+
+    try:
+        wait_until(settled, timeout=timeout, every=1, what="every outbox row settled")
+    except AssertionError as late:
+        still_open = Reminder.objects.filter(status__in=OPEN_STATUSES).values_list("pk", "status", "last_error")
+        raise AssertionError(f"{late}: {list(still_open)}") from None
+    return time.monotonic() - started
 
 
 def sent_in_sweep(mailbox) -> list[str]:
@@ -78,20 +84,12 @@ def sent_in_sweep(mailbox) -> list[str]:
     return sorted(ids)
 
 
-def wait_for(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
-
-
 def test_a_worker_killed_mid_send_loses_nothing_and_resends_only_what_the_server_had(
     stalled_startups, celery_worker, mailbox
 ):
     mailbox.slow(1.0)  # each message sits recorded-but-unanswered for a second
     reminders_sweep(now=timezone.now(), kinds=STALLED)
-    wait_for(lambda: len(mailbox.messages) >= 3)
+    wait_until(lambda: len(mailbox.messages) >= 3, every=0.02, what="three messages at the sink")
     celery_worker.kill()  # SIGKILL, worker and pool: no chance to mark anything
     sending = Reminder.objects.filter(status=ReminderStatus.SENDING).values_list("pk", flat=True)
     in_flight = {f"<reminder-{pk}@testserver>" for pk in sending}
@@ -111,7 +109,7 @@ def test_smtp_down_longer_than_the_old_retry_window_loses_nothing(stalled_startu
     try:
         reminders_sweep(now=timezone.now(), kinds=STALLED)
         # The old rule gave up after five tries; here they come after 1, 1, 2, 2, 2 s.
-        wait_for(lambda: Reminder.objects.filter(attempts__gte=6).count() == STARTUPS, timeout=60)
+        wait_until(lambda: Reminder.objects.filter(attempts__gte=6).count() == STARTUPS, timeout=60)
         assert not Reminder.objects.exclude(status__in=OPEN_STATUSES).exists()  # none given up, none sent
         assert "Connection refused" in Reminder.objects.first().last_error
     finally:
@@ -124,7 +122,7 @@ def test_smtp_down_longer_than_the_old_retry_window_loses_nothing(stalled_startu
 def test_the_database_going_away_during_sends_loses_nothing(stalled_startups, celery_worker, mailbox):
     mailbox.slow(0.2)
     reminders_sweep(now=timezone.now(), kinds=STALLED)
-    wait_for(lambda: len(mailbox.messages) >= 3)
+    wait_until(lambda: len(mailbox.messages) >= 3, every=0.02, what="three messages at the sink")
     database_outage(seconds=2.0)  # every worker connection dropped, new ones refused, as in a restart
     mailbox.slow(0)
     assert settle() < 120
@@ -137,11 +135,14 @@ def test_the_database_going_away_during_sends_loses_nothing(stalled_startups, ce
 def test_the_broker_going_down_during_a_sweep_loses_nothing(stalled_startups, celery_worker, mailbox, capsys):
     mailbox.slow(0.2)
     reminders_sweep(now=timezone.now(), kinds=STALLED)
-    wait_for(lambda: len(mailbox.messages) >= 3)
+    wait_until(lambda: len(mailbox.messages) >= 3, every=0.02, what="three messages at the sink")
     stop_redis()  # without saving: the queued send tasks are gone
     try:
         mailbox.slow(0)
-        time.sleep(3.5)  # OUTBOX_REQUEUE_AFTER: the lost tasks now count as lost
+        # The lost tasks count as lost once their lease is OUTBOX_REQUEUE_AFTER old.
+        requeue_after = timedelta(seconds=OUTBOX_DRILL_SETTINGS["OUTBOX_REQUEUE_AFTER"])
+        leased = Reminder.objects.filter(status=ReminderStatus.PENDING, queued_at__isnull=False)
+        wait_until(lambda: not leased.filter(queued_at__gt=timezone.now() - requeue_after).exists(), timeout=10)
         call_command("send_reminders", "--kind", "stalled_digest")  # the hourly sweep, broker down
         assert re.search(r"; 0 queued, [1-9]\d* waiting for the broker", capsys.readouterr().out)
     finally:
@@ -155,19 +156,12 @@ def test_two_sweeps_at_once_queue_one_send_task_per_reminder(stalled_startups, c
     log_before = len(celery_worker.log_path.read_text())
 
     def sweep() -> None:
-        try:
-            reminders_sweep(now=timezone.now(), kinds=STALLED)
-        finally:
-            connection.close()
+        reminders_sweep(now=timezone.now(), kinds=STALLED)
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    race(sweep, sweep)
     assert settle() < 60
     sent_in_sweep(mailbox)
-    time.sleep(1)  # any second task would have been received by now
+    wait_until(broker_idle, what="any second send task received")
     log = celery_worker.log_path.read_text()[log_before:]
     received = [line for line in log.splitlines() if "send_reminder_task[" in line and "received" in line]
     assert len(received) == STARTUPS

@@ -1,16 +1,14 @@
 """The auto-assignment engine: eligibility, scoring, reasons, and applying under locks."""
 
-import threading
-
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from ..models import Assignment, Exporter, Sector
 from ..models.assignments import AssignedHow
 from ..models.startups import StartupStatus
 from ..services.assignments import assignment_decline, exporter_unassign
 from ..services.auto_assign import auto_assignment_apply, propose
+from .concurrency import race
 from .factories import ExporterFactory, StartupFactory, assign
 
 
@@ -166,31 +164,15 @@ def test_auto_assign_command_dry_run_writes_nothing_then_applies(db, capsys):
     assert Assignment.objects.count() == 2
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_auto_assign_runs_racing_never_overfill_a_startup():
     """Two admins preview, then apply at the same moment, each on its own connection."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL (scripts/test.sh)")
     startups = [StartupFactory(state="27", capacity=4), StartupFactory(state="27", capacity=3)]
     ExporterFactory.create_batch(20)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def admin_run():
-        try:
-            plan = propose()
-            barrier.wait(timeout=30)  # both plans are made before either is applied
-            results.append(auto_assignment_apply(actor=None, plan=plan))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=admin_run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    plans = [propose(), propose()]  # both plans are made before either is applied
+    results = race(*(lambda plan=plan: auto_assignment_apply(actor=None, plan=plan) for plan in plans))
+    errors = [result for result in results if isinstance(result, Exception)]
     assert not errors, errors
     assert sorted(r.assigned for r in results) == [0, 7]
     assert sum(len(r.skipped) for r in results) == 7

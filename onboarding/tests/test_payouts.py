@@ -4,12 +4,11 @@ statements for the startup's managers, and no ledger entry ever paid twice."""
 from __future__ import annotations
 
 import io
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from ..models import Commission, Payout, PayoutLine, PayoutRun, Startup
 from ..models.commissions import CommissionStatus
 from ..services.commissions import commission_mark_paid, commission_reverse
 from ..services.payouts import commissions_approve_bulk, payout_pay, payout_run_create, statement_lines
+from .concurrency import race
 from .factories import ExporterFactory, StartupFactory, assign, stage
 
 UTR_A, UTR_B = "SBIN226330123456", "HDFC226330654321"
@@ -289,47 +289,26 @@ def test_officers_cannot_bulk_approve_accruals(client_for, officer, startup_a):
     assert not Commission.objects.filter(status=CommissionStatus.APPROVED).exists()
 
 
-needs_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-
-
-def _race(target, args_list) -> list:
-    barrier, outcomes = threading.Barrier(len(args_list)), []
-
-    def run(*args):
-        try:
-            barrier.wait()
-            outcomes.append(target(*args))
-        except ValidationError as exc:
-            outcomes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=args) for args in args_list]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
-@needs_postgresql
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_made_at_once_take_each_line_exactly_once(admin_user, startup_a):
     ledger(startup_a, "2000.00", "1500.00")
-    outcomes = _race(lambda: payout_run_create(actor=admin_user, period=this_month()), [(), ()])
-    assert sum(isinstance(o, PayoutRun) for o in outcomes) == 1
+    outcomes = race(*[lambda: payout_run_create(actor=admin_user, period=this_month())] * 2)
+    assert sum(isinstance(o, PayoutRun) for o in outcomes) == 1, outcomes
+    assert all(isinstance(o, PayoutRun | ValidationError) for o in outcomes), outcomes
     assert PayoutLine.objects.count() == 2 and PayoutRun.objects.count() == 1
 
 
-@needs_postgresql
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_admins_paying_the_same_payout_at_once_pay_it_exactly_once(admin_user, startup_a):
     ledger(startup_a, "2000.00", "1500.00")
     payout = payout_run_create(actor=admin_user, period=this_month()).payouts.get()
-    outcomes = _race(
-        lambda utr: payout_pay(actor=admin_user, payout=payout, payment_reference=utr), [(UTR_A,), (UTR_B,)]
+    outcomes = race(
+        *(lambda utr=utr: payout_pay(actor=admin_user, payout=payout, payment_reference=utr) for utr in (UTR_A, UTR_B))
     )
-    assert sum(isinstance(o, Payout) for o in outcomes) == 1
+    assert sum(isinstance(o, Payout) for o in outcomes) == 1, outcomes
+    assert all(isinstance(o, Payout | ValidationError) for o in outcomes), outcomes
     payout.refresh_from_db()
     assert set(Commission.objects.values_list("payment_reference", flat=True)) == {payout.payment_reference}
 
