@@ -57,6 +57,7 @@ def test_officer_filters_to_a_stage_rejects_one_approves_thirty_and_stays_on_the
     # The other stage's two claims from the keyboard: j moves, a approves, r opens the note and
     # Enter rejects; deciding the page's last claim loads the page again with the outcome.
     page.get_by_role("link", name="Clear the filters").click()
+    page.wait_for_url(lambda url: "stage=" not in url)  # loaded, shortcuts bound: keys pressed sooner go nowhere
     page.keyboard.press("j")
     page.keyboard.press("a")
     expect(page.locator("[data-review-card]").first).to_contain_text("Approved “Documents collected”")
