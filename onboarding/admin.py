@@ -248,7 +248,7 @@ class ImportBatchAdmin(PortalRecord, admin.ModelAdmin):
         return reverse("onboarding:exporter-import-detail", args=[obj.pk])
 
 
-@admin.register(models.Reminder)
+@admin.register(models.OutboxMessage)
 class ReminderAdmin(PortalRecord, admin.ModelAdmin):
     """Reminders are written by the sweep and the send task, never by hand."""
 
@@ -258,7 +258,7 @@ class ReminderAdmin(PortalRecord, admin.ModelAdmin):
     search_fields = ["recipient__email", "period_key", "subject"]
 
     def portal_url(self, obj) -> str:
-        return reverse("onboarding:reminder-list")
+        return reverse("onboarding:outbox")
 
 
 @admin.register(models.Sector)

@@ -1,6 +1,6 @@
 """One function per kind of email; each renders templates/emails/<kind>_{subject,body}.{txt,html}.
 
-Every email is one row of the outbox (a Reminder, services/outbox.py), which hands in the
+Every email is one row of the outbox (a OutboxMessage, services/outbox.py), which hands in the
 connection to send on; the row also names the message: `message_id_for` derives it,
 so a resend after a crash carries the same Message-ID and mail systems collapse the two.
 """
@@ -30,9 +30,11 @@ def render_text(template_name: str, context: dict) -> str:
     return engines["django"].engine.get_template(template_name).render(Context(context, autoescape=False))
 
 
-def message_id_for(reminder) -> str:
-    """The stable Message-ID of an outbox row, e.g. <reminder-42@portal.example.in>."""
-    return f"<reminder-{reminder.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}>"
+def message_id_for(message) -> str:
+    """The stable Message-ID of an outbox row, e.g. <reminder-42@portal.example.in>. The
+    "reminder-" prefix predates the outbox's name and stays: a row sent again after an
+    upgrade must carry the Message-ID its first copy had, so the receiver drops the copy."""
+    return f"<reminder-{message.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}>"
 
 
 def _send(kind: str, to: str, context: dict, *, message_id: str = "", connection=None) -> str:
@@ -41,12 +43,12 @@ def _send(kind: str, to: str, context: dict, *, message_id: str = "", connection
     subject = " ".join(render_text(f"emails/{kind}_subject.txt", context).split())
     text = render_text(f"emails/{kind}_body.txt", context)
     html = render_to_string(f"emails/{kind}_body.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
+    email = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [to])
+    email.attach_alternative(html, "text/html")
     if message_id:
-        message.extra_headers["Message-ID"] = message_id
-    message.connection = connection  # the outbox's, held open until it has recorded the answer
-    message.send()
+        email.extra_headers["Message-ID"] = message_id
+    email.connection = connection  # the outbox's, held open until it has recorded the answer
+    email.send()
     return subject
 
 
@@ -56,14 +58,14 @@ def set_password_link(user) -> str:
     return absolute_url("password_reset_confirm", uid, token)
 
 
-def send_set_password(reminder, *, connection=None) -> str:
+def send_set_password(message, *, connection=None) -> str:
     """Welcome a new startup member (the row's recipient) with a link to choose their password."""
-    user = reminder.recipient
+    user = message.recipient
     return _send(
         "set_password",
         user.email,
-        {"user": user, "startup": reminder.startup, "link": set_password_link(user)},
-        message_id=message_id_for(reminder),
+        {"user": user, "startup": message.startup, "link": set_password_link(user)},
+        message_id=message_id_for(message),
         connection=connection,
     )
 
@@ -71,62 +73,62 @@ def send_set_password(reminder, *, connection=None) -> str:
 # --- Reminders (services/reminders.py decides who gets what; these only render and send) ---
 
 
-def _send_reminder(kind: str, reminder, connection, **context) -> str:
+def _send_to_member(kind: str, message, connection, **context) -> str:
     context = {
-        "reminder": reminder,
-        "user": reminder.recipient,
+        "message": message,
+        "user": message.recipient,
         "preferences_url": absolute_url("onboarding:preferences"),
         **context,
     }
-    return _send(kind, reminder.recipient.email, context, message_id=message_id_for(reminder), connection=connection)
+    return _send(kind, message.recipient.email, context, message_id=message_id_for(message), connection=connection)
 
 
-def send_stalled_digest(reminder, *, exporters: list, now, connection=None) -> str:
+def send_stalled_digest(message, *, exporters: list, now, connection=None) -> str:
     """A startup manager's (or agent's) stalled exporters, longest waiting first."""
-    return _send_reminder(
+    return _send_to_member(
         "stalled_digest",
-        reminder,
+        message,
         connection,
-        startup=reminder.startup,
+        startup=message.startup,
         exporters=exporters,
         count=len(exporters),
         now=now,
     )
 
 
-def send_escalation(reminder, *, groups: list, count: int, now, connection=None) -> str:
+def send_escalation(message, *, groups: list, count: int, now, connection=None) -> str:
     """To an officer: exporters stalled beyond twice their SLA, grouped by startup."""
-    return _send_reminder("escalation", reminder, connection, groups=groups, count=count, now=now)
+    return _send_to_member("escalation", message, connection, groups=groups, count=count, now=now)
 
 
-def send_review_waiting(reminder, *, events: list, now, connection=None) -> str:
+def send_review_waiting(message, *, events: list, now, connection=None) -> str:
     """To an officer: evidence waiting for review for more than two days."""
-    return _send_reminder("review_waiting", reminder, connection, events=events, count=len(events), now=now)
+    return _send_to_member("review_waiting", message, connection, events=events, count=len(events), now=now)
 
 
-def send_undelivered(reminder, *, messages: list, connection=None) -> str:
+def send_undelivered(message, *, messages: list, connection=None) -> str:
     """To an officer: the messages that could not be delivered since the last such report."""
-    return _send_reminder(
+    return _send_to_member(
         "undelivered",
-        reminder,
+        message,
         connection,
         messages=messages,
         count=len(messages),
-        log_url=absolute_url("onboarding:reminder-list"),
+        log_url=absolute_url("onboarding:outbox"),
     )
 
 
-def send_weekly_startup(reminder, *, digest: dict, connection=None) -> str:
+def send_weekly_startup(message, *, digest: dict, connection=None) -> str:
     """A startup's weekly pipeline: funnel, what moved, what is due."""
-    return _send_reminder("weekly_startup", reminder, connection, **digest)
+    return _send_to_member("weekly_startup", message, connection, **digest)
 
 
-def send_weekly_programme(reminder, *, digest: dict, connection=None) -> str:
+def send_weekly_programme(message, *, digest: dict, connection=None) -> str:
     """The admins' weekly programme summary."""
-    return _send_reminder("weekly_programme", reminder, connection, **digest)
+    return _send_to_member("weekly_programme", message, connection, **digest)
 
 
-def send_exporter_status(reminder, *, link, questions: list, connection=None) -> str:
+def send_exporter_status(message, *, link, questions: list, connection=None) -> str:
     """To an exporter (no account): their status link, with the questions still open."""
     exporter = link.exporter
     context = {
@@ -138,11 +140,11 @@ def send_exporter_status(reminder, *, link, questions: list, connection=None) ->
         "helpline": settings.PROGRAMME_HELPLINE,
     }
     return _send(
-        "exporter_status", exporter.contact_email, context, message_id=message_id_for(reminder), connection=connection
+        "exporter_status", exporter.contact_email, context, message_id=message_id_for(message), connection=connection
     )
 
 
-def send_notification(reminder, *, notification, connection=None) -> str:
+def send_notification(message, *, notification, connection=None) -> str:
     """The email of one in-app notification: its title, text and link into the portal."""
     link = settings.SITE_URL.rstrip("/") + notification.link if notification.link.startswith("/") else ""
-    return _send_reminder("notification", reminder, connection, notification=notification, link=link)
+    return _send_to_member("notification", message, connection, notification=notification, link=link)

@@ -18,7 +18,7 @@ from .models import Activity, Commission, Exporter, Sector, Stage, StageEvent, S
 from .models.activities import ActivityKind
 from .models.commissions import CommissionStatus
 from .models.exporters import ExporterStatus
-from .models.reminders import Reminder, ReminderKind, ReminderStatus
+from .models.outbox import MessageKind, MessageStatus, OutboxMessage
 from .models.startups import StartupStatus
 from .reference import STATE_CHOICES
 
@@ -321,18 +321,18 @@ class ActivityFilter(BootstrapFilterSet):
         return rows[0].pk if len(rows) == 1 else None
 
 
-class ReminderFilter(BootstrapFilterSet):
-    """The reminder log's filters: "was this startup told, and when?"."""
+class OutboxFilter(BootstrapFilterSet):
+    """The outbox's filters: "was this startup told, and when?"."""
 
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    kind = django_filters.ChoiceFilter(choices=ReminderKind.choices)
-    status = django_filters.ChoiceFilter(choices=ReminderStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=MessageKind.choices)
+    status = django_filters.ChoiceFilter(choices=MessageStatus.choices)
     date_from = day_filter("created_at", "gte", "From")
     date_to = day_filter("created_at", "lte", "To")
 
     class Meta:
-        model = Reminder
+        model = OutboxMessage
         fields: list[str] = []
 
     def __init__(self, *args, request=None, **kwargs):

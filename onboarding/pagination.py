@@ -177,7 +177,7 @@ COMMISSION_SORTS = {
     "amount": ("amount",),
     "status": ("status",),
 }
-REMINDER_SORTS = {
+OUTBOX_SORTS = {
     "when": ("created_at",),
     "kind": ("kind",),
     "to": ("recipient__email",),

@@ -4,7 +4,7 @@ Services import this module to queue work; a task imports its service inside its
 so the two never import each other at load time. Every task is a `PortalTask`, which
 owns how work is queued: after the transaction commits, and without letting a down
 broker break the caller (a web request or a sweep must still succeed when Redis is
-away). Work queued this way must be recoverable from the database (e.g. a Reminder row
+away). Work queued this way must be recoverable from the database (e.g. an OutboxMessage row
 left pending), because a failed publish is logged and dropped, not raised.
 """
 
@@ -106,31 +106,41 @@ SEND_LIMITS = {
 }
 
 
-@shared_task(
-    base=PortalTask,
-    acks_late=True,
+SEND_OPTIONS = {
+    "base": PortalTask,
+    "acks_late": True,
     # The outbox retries mail errors itself, on its own schedule; this only covers a
     # database that stayed away while the task tried to claim its row.
-    autoretry_for=DATABASE_ERRORS,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    max_retries=10,
+    "autoretry_for": DATABASE_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 10,
     **SEND_LIMITS,
-)
-def send_reminder_task(reminder_id: int) -> str:
+}
+
+
+def _send_outbox_message(outbox_message_id: int) -> str:
     """Send one outbox row (any kind of email); a duplicate or redelivered task finds it
     claimed, or not yet due, and does nothing."""
-    from .services.outbox import reminder_send
+    from .services.outbox import outbox_send
 
-    return reminder_send(reminder_id=reminder_id)
+    return outbox_send(outbox_message_id=outbox_message_id)
+
+
+send_outbox_message_task = shared_task(name=f"{__name__}.send_outbox_message_task", **SEND_OPTIONS)(
+    _send_outbox_message
+)
+# The same task under its name before the outbox had its own word (`send_reminder_task`):
+# sends queued by the previous release, still in Redis at the deploy, run on the new workers.
+send_reminder_task = shared_task(name=f"{__name__}.send_reminder_task", **SEND_OPTIONS)(_send_outbox_message)
 
 
 @shared_task(base=PortalTask, acks_late=True)
 def recover_outbox_task() -> dict:
     """Every minute from beat: re-queue outbox rows no task will pick up (cheap when there are none)."""
-    from .services.outbox import reminders_recover
+    from .services.outbox import outbox_recover
 
-    result = reminders_recover(now=timezone.now())
+    result = outbox_recover(now=timezone.now())
     return {"requeued": result.requeued, "expired": result.expired}
 
 

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from .views import (
     account,
@@ -11,7 +12,9 @@ from .views import (
     home,
     imports,
     notifications,
+    outbox,
     payouts,
+    preferences,
     progress,
     reports,
     reviews,
@@ -19,7 +22,6 @@ from .views import (
     team,
     two_factor,
 )
-from .views import reminders as reminder_views
 
 app_name = "onboarding"
 
@@ -90,14 +92,16 @@ urlpatterns += [
     path("commissions/<int:pk>/<str:action>/", commissions.commission_action, name="commission-action"),
 ]
 
-# Reminders and the people's email preferences.
+# The outbox and the people's email preferences.
 urlpatterns += [
-    path("reminders/", reminder_views.reminder_list, name="reminder-list"),
+    path("outbox/", outbox.outbox_list, name="outbox"),
+    # Its address before it was called the outbox: links in emails already sent still work.
+    path("reminders/", RedirectView.as_view(pattern_name="onboarding:outbox", permanent=True, query_string=True)),
     # Uploaded files, each checked against who may see its record.
     path("files/evidence/<int:pk>/", files.evidence_file, name="file-evidence"),
     path("files/work/<int:pk>/", files.activity_file, name="file-activity"),
     path("files/evidence-documents/<int:pk>/", files.evidence_document_file, name="file-evidence-document"),
-    path("account/preferences/", reminder_views.preferences, name="preferences"),
+    path("account/preferences/", preferences.preferences, name="preferences"),
     path("notifications/", notifications.notification_list, name="notification-list"),
     path("notifications/read/", notifications.notification_read_all, name="notification-read-all"),
     path("notifications/<int:pk>/open/", notifications.notification_open, name="notification-open"),

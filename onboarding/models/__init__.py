@@ -5,10 +5,10 @@ from .exporter_link import ConfirmationRequest, ExporterLink, LinkUse
 from .exporters import Exporter
 from .imports import ImportBatch
 from .notifications import Notification
+from .outbox import OutboxMessage
 from .outcomes import ExporterJourney, MonthlyReport, OutcomeRefresh, OutcomeSummary
 from .payouts import Payout, PayoutLine, PayoutRun
 from .reference import Sector
-from .reminders import Reminder
 from .stages import EvidenceDocument, Stage, StageEvent
 from .startups import Startup, StartupMember
 from .summary import ProgrammeSummary
@@ -30,13 +30,13 @@ __all__ = [
     "LinkUse",
     "MonthlyReport",
     "Notification",
+    "OutboxMessage",
     "OutcomeRefresh",
     "OutcomeSummary",
     "Payout",
     "PayoutLine",
     "PayoutRun",
     "ProgrammeSummary",
-    "Reminder",
     "Role",
     "Sector",
     "Stage",

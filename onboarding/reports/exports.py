@@ -17,7 +17,7 @@ from ..models.activities import ActivityKind
 from ..models.assignments import AssignedHow, EndReason
 from ..models.commissions import CommissionStatus
 from ..models.exporters import ExporterStatus
-from ..models.reminders import ReminderKind, ReminderStatus
+from ..models.outbox import MessageKind, MessageStatus
 from ..models.stages import StageEventStatus
 from ..models.startups import StartupStatus
 from ..reference import state_name
@@ -161,15 +161,15 @@ COMMISSIONS = [
     col("Note", "note"),
 ]
 
-REMINDERS = [
+OUTBOX = [
     col("Created", "created_at"),
-    col("Kind", "kind", show=choice(ReminderKind.choices)),
+    col("Kind", "kind", show=choice(MessageKind.choices)),
     col("Recipient", "recipient__first_name", "recipient__last_name", "recipient__email", show=person),
     col("Email", "recipient__email"),
     col("Startup", *STARTUP, show=name_of),
     col("Subject", "subject"),
     col("Exporters", "exporter_count"),
-    col("Status", "status", show=choice(ReminderStatus.choices)),
+    col("Status", "status", show=choice(MessageStatus.choices)),
     col("Attempts", "attempts"),
     col("Sent", "sent_at"),
 ]

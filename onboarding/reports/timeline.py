@@ -194,7 +194,8 @@ def _evidence_entries(exporter, mine: int | None) -> list[Entry]:
 
 def _reminder_entries(exporter, mine: int | None) -> list[Entry]:
     """Staff see every reminder about the exporter; a startup those sent to its own people."""
-    reminders = _own(exporter.reminders.filter(sent_at__isnull=False), mine).select_related("recipient", "to_exporter")
+    sent = exporter.outbox_messages.filter(sent_at__isnull=False)
+    reminders = _own(sent, mine).select_related("recipient", "to_exporter")
     return [
         Entry(r.sent_at, "bell", f"{r.get_kind_display()} sent to {r.addressee}", detail=r.subject, tone="warning")
         for r in reminders[:PER_SOURCE]

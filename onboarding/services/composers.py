@@ -9,84 +9,83 @@ from collections.abc import Callable
 from datetime import datetime
 
 from .. import emails
-from ..models import ConfirmationRequest, ExporterLink, Notification, Reminder, StartupMember
-from ..models.reminders import ReminderKind
+from ..models import ConfirmationRequest, ExporterLink, OutboxMessage, StartupMember
+from ..models.outbox import MessageKind
 from ..reports.digests import programme_week, startup_week
 
 
-def _stalled_digest(reminder: Reminder, now: datetime, mail) -> str | None:
-    exporters = reminder.stalled_exporters()
-    return emails.send_stalled_digest(reminder, exporters=exporters, now=now, connection=mail) if exporters else None
+def _stalled_digest(message: OutboxMessage, now: datetime, mail) -> str | None:
+    exporters = message.stalled_exporters()
+    return emails.send_stalled_digest(message, exporters=exporters, now=now, connection=mail) if exporters else None
 
 
-def _escalation(reminder: Reminder, now: datetime, mail) -> str | None:
-    exporters = reminder.stalled_exporters()
+def _escalation(message: OutboxMessage, now: datetime, mail) -> str | None:
+    exporters = message.stalled_exporters()
     if not exporters:
         return None
     groups = defaultdict(list)
     for exporter in exporters:
         groups[exporter.startup].append(exporter)
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), str(item[0])))
-    return emails.send_escalation(reminder, groups=ordered, count=len(exporters), now=now, connection=mail)
+    return emails.send_escalation(message, groups=ordered, count=len(exporters), now=now, connection=mail)
 
 
-def _review_waiting(reminder: Reminder, now: datetime, mail) -> str | None:
-    events = reminder.waiting_events()
-    return emails.send_review_waiting(reminder, events=events, now=now, connection=mail) if events else None
+def _review_waiting(message: OutboxMessage, now: datetime, mail) -> str | None:
+    events = message.waiting_events()
+    return emails.send_review_waiting(message, events=events, now=now, connection=mail) if events else None
 
 
-def _undelivered(reminder: Reminder, now: datetime, mail) -> str | None:
-    messages = reminder.undelivered_messages()
-    return emails.send_undelivered(reminder, messages=messages, connection=mail) if messages else None
+def _undelivered(message: OutboxMessage, now: datetime, mail) -> str | None:
+    messages = message.undelivered_messages()
+    return emails.send_undelivered(message, messages=messages, connection=mail) if messages else None
 
 
-def _weekly_startup(reminder: Reminder, now: datetime, mail) -> str | None:
-    if not reminder.recipient.weekly_digest:
+def _weekly_startup(message: OutboxMessage, now: datetime, mail) -> str | None:
+    if not message.recipient.weekly_digest:
         return None  # opted out after the sweep
-    return emails.send_weekly_startup(reminder, digest=startup_week(reminder.startup, now), connection=mail)
+    return emails.send_weekly_startup(message, digest=startup_week(message.startup, now), connection=mail)
 
 
-def _weekly_programme(reminder: Reminder, now: datetime, mail) -> str | None:
-    if not reminder.recipient.weekly_digest:
+def _weekly_programme(message: OutboxMessage, now: datetime, mail) -> str | None:
+    if not message.recipient.weekly_digest:
         return None
-    return emails.send_weekly_programme(reminder, digest=programme_week(now), connection=mail)
+    return emails.send_weekly_programme(message, digest=programme_week(now), connection=mail)
 
 
-def _invitation(reminder: Reminder, now: datetime, mail) -> str | None:
+def _invitation(message: OutboxMessage, now: datetime, mail) -> str | None:
     """Skipped once the person has chosen a password or left the team."""
-    user = reminder.recipient
-    member = StartupMember.objects.active().filter(user=user, startup_id=reminder.startup_id).exists()
+    user = message.recipient
+    member = StartupMember.objects.active().filter(user=user, startup_id=message.startup_id).exists()
     if user.has_usable_password() or not user.is_active or not member:
         return None
-    return emails.send_set_password(reminder, connection=mail)
+    return emails.send_set_password(message, connection=mail)
 
 
-def _exporter_message(reminder: Reminder, now: datetime, mail) -> str | None:
+def _exporter_message(message: OutboxMessage, now: datetime, mail) -> str | None:
     """The exporter's status link and open questions; skipped if they opted out meanwhile."""
-    link = ExporterLink.objects.filter(exporter_id=reminder.to_exporter_id).select_related("exporter").first()
+    link = ExporterLink.objects.filter(exporter_id=message.to_exporter_id).select_related("exporter").first()
     if link is None or link.opted_out or not link.exporter.contact_email:
         return None
     questions = ConfirmationRequest.objects.open_for(link.exporter_id, now)
-    return emails.send_exporter_status(reminder, link=link, questions=questions, connection=mail)
+    return emails.send_exporter_status(message, link=link, questions=questions, connection=mail)
 
 
-def _notification(reminder: Reminder, now: datetime, mail) -> str | None:
+def _notification(message: OutboxMessage, now: datetime, mail) -> str | None:
     """Skipped when the person has switched notification emails off since."""
-    if not reminder.recipient.notification_emails:
+    if not message.recipient.notification_emails:
         return None
-    notice = Notification.objects.get(pk=int(reminder.period_key.removeprefix("n")), recipient=reminder.recipient)
-    return emails.send_notification(reminder, notification=notice, connection=mail)
+    return emails.send_notification(message, notification=message.notification, connection=mail)
 
 
-COMPOSERS: dict[str, Callable[[Reminder, datetime, object], str | None]] = {
-    ReminderKind.STALLED_DIGEST: _stalled_digest,
-    ReminderKind.ESCALATION: _escalation,
-    ReminderKind.REVIEW_WAITING: _review_waiting,
-    ReminderKind.UNDELIVERED: _undelivered,
-    ReminderKind.WEEKLY_STARTUP: _weekly_startup,
-    ReminderKind.WEEKLY_PROGRAMME: _weekly_programme,
-    ReminderKind.INVITATION: _invitation,
-    ReminderKind.EXPORTER_DIGEST: _exporter_message,
-    ReminderKind.EXPORTER_LINK: _exporter_message,
-    ReminderKind.NOTIFICATION: _notification,
+COMPOSERS: dict[str, Callable[[OutboxMessage, datetime, object], str | None]] = {
+    MessageKind.STALLED_DIGEST: _stalled_digest,
+    MessageKind.ESCALATION: _escalation,
+    MessageKind.REVIEW_WAITING: _review_waiting,
+    MessageKind.UNDELIVERED: _undelivered,
+    MessageKind.WEEKLY_STARTUP: _weekly_startup,
+    MessageKind.WEEKLY_PROGRAMME: _weekly_programme,
+    MessageKind.INVITATION: _invitation,
+    MessageKind.EXPORTER_DIGEST: _exporter_message,
+    MessageKind.EXPORTER_LINK: _exporter_message,
+    MessageKind.NOTIFICATION: _notification,
 }

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..models import Activity, ConfirmationRequest, Exporter, ExporterLink, LinkUse, Reminder, StageEvent, User
+from ..models import Activity, ConfirmationRequest, Exporter, ExporterLink, LinkUse, OutboxMessage, StageEvent, User
 from ..models.exporter_link import (
     ANSWER_CHANGEABLE,
     CONFIRMED_KINDS,
@@ -25,10 +25,9 @@ from ..models.exporter_link import (
     ConfirmationKind,
     new_key,
 )
-from ..models.reminders import ReminderKind, daily_period, period_end
+from ..models.outbox import MessageKind, daily_period, period_end
 from .audit import as_actor
-from .outbox import reminders_queue
-from .reminders import link_exporters
+from .outbox import NewMessage, outbox_post
 
 COMMENT_MAX = 500
 
@@ -69,24 +68,23 @@ def exporter_link_rotate(*, actor: User, exporter: Exporter) -> ExporterLink:
     return link
 
 
-def _message(*, kind: str, exporter: Exporter, now: datetime) -> Reminder:
-    reminder = Reminder.objects.create(
+def _message(*, kind: str, exporter: Exporter, now: datetime) -> int:
+    """Write the exporter's message to the outbox; returns its row's id."""
+    message = NewMessage(
         kind=kind,
-        to_exporter=exporter,
+        to_exporter_id=exporter.pk,
         startup_id=exporter.startup_id,
         period_key=daily_period(now),
-        next_attempt_at=now,
         retry_until=period_end(kind, now),
-        queued_at=now,  # leased: the send task is queued after commit
+        exporter_ids=(exporter.pk,),
     )
-    reminder.exporters.add(exporter)
-    reminders_queue(reminder_ids=[reminder.pk], lease=now)
-    return reminder
+    return outbox_post([message], lease=now).ids[0]
 
 
 @transaction.atomic
-def exporter_link_resend(*, actor: User, exporter: Exporter) -> Reminder:
-    """Email the exporter their link now, through the outbox; at most once a day."""
+def exporter_link_resend(*, actor: User, exporter: Exporter) -> int:
+    """Email the exporter their link now, through the outbox; at most once a day. Returns
+    the outbox row's id."""
     if not (actor.is_programme_staff or exporter.startup_id == getattr(actor.active_membership, "startup_id", None)):
         raise PermissionDenied
     if not exporter.contact_email:
@@ -95,7 +93,7 @@ def exporter_link_resend(*, actor: User, exporter: Exporter) -> Reminder:
         raise ValidationError("The exporter asked for no messages: share the link or QR code in person instead.")
     try:
         with transaction.atomic():
-            return _message(kind=ReminderKind.EXPORTER_LINK, exporter=exporter, now=timezone.now())
+            return _message(kind=MessageKind.EXPORTER_LINK, exporter=exporter, now=timezone.now())
     except IntegrityError:
         raise ValidationError("The link was already sent again today: it can be sent again tomorrow.") from None
 
@@ -105,7 +103,7 @@ def exporter_digests_plan(*, now: datetime, limit: int = 5000) -> int:
     """Plan today's message to each exporter with news since their last one (not opted out,
     with an email), and queue the sends. Idempotent: one per exporter per day."""
     period = daily_period(now)
-    already = Reminder.objects.filter(kind=ReminderKind.EXPORTER_DIGEST, period_key=period)
+    already = OutboxMessage.objects.filter(kind=MessageKind.EXPORTER_DIGEST, period_key=period)
     due = list(
         ExporterLink.objects.filter(opted_out_at__isnull=True, news_at__isnull=False)
         .filter(Q(told_at__isnull=True) | Q(news_at__gt=F("told_at")))
@@ -116,26 +114,22 @@ def exporter_digests_plan(*, now: datetime, limit: int = 5000) -> int:
     )
     if not due:
         return 0
-    lease, until = timezone.now(), period_end(ReminderKind.EXPORTER_DIGEST, now)
-    rows = [
-        Reminder(
-            kind=ReminderKind.EXPORTER_DIGEST,
+    lease, until = timezone.now(), period_end(MessageKind.EXPORTER_DIGEST, now)
+    messages = [
+        NewMessage(
+            kind=MessageKind.EXPORTER_DIGEST,
             to_exporter_id=exporter_id,
             startup_id=startup_id,
             period_key=period,
-            next_attempt_at=lease,
             retry_until=until,
-            queued_at=lease,
+            exporter_ids=(exporter_id,),
         )
         for _pk, exporter_id, startup_id in due
     ]
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True)  # a concurrent run's rows win
-    made = list(already.filter(queued_at=lease).values_list("pk", "to_exporter_id"))
-    told = {exporter_id for _pk, exporter_id in made}
-    link_exporters(made)
+    posted = outbox_post(messages, lease=lease, skip_existing=True)  # a concurrent run's rows win
+    told = [m.to_exporter_id for m in posted.messages]
     ExporterLink.objects.filter(exporter_id__in=told).update(told_at=lease)
-    reminders_queue(reminder_ids=[pk for pk, _ in made], lease=lease)
-    return len(made)
+    return len(told)
 
 
 # --- Questions to the exporter ------------------------------------------------------------

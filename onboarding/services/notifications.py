@@ -16,14 +16,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Commission, Exporter, Notification, Reminder, StageEvent, StartupMember, User
+from ..models import Commission, Exporter, Notification, OutboxMessage, StageEvent, StartupMember, User
 from ..models.notifications import NotificationKind
-from ..models.reminders import ReminderKind, daily_period
+from ..models.outbox import MessageKind, daily_period
 from ..models.stages import StageEventStatus
 from ..models.startups import MemberRole
 from ..models.users import StaffRole
 from ..reference import rupees
-from .outbox import reminders_queue
+from .outbox import NewMessage, outbox_post
 
 # An email about a notice is worth retrying for a day; after that the bell has told them.
 EMAIL_RETRY_FOR = timedelta(days=1)
@@ -59,21 +59,21 @@ def notify(
 
 def _email(notices: list[Notification], people: dict[int, User], startup_id: int | None) -> None:
     now = timezone.now()
-    rows = [
-        Reminder.objects.create(
-            kind=ReminderKind.NOTIFICATION,
-            recipient_id=notice.recipient_id,
-            startup_id=startup_id,
-            period_key=f"n{notice.pk}",
-            next_attempt_at=now,
-            retry_until=now + EMAIL_RETRY_FOR,
-            queued_at=now,
-        )
-        for notice in notices
-        if people[notice.recipient_id].notification_emails
-    ]
-    if rows:
-        reminders_queue(reminder_ids=[row.pk for row in rows], lease=now)
+    outbox_post(
+        [
+            NewMessage(
+                kind=MessageKind.NOTIFICATION,
+                recipient_id=notice.recipient_id,
+                startup_id=startup_id,
+                notification_id=notice.pk,
+                period_key=f"n{notice.pk}",  # one email per notice, under the outbox's unique key
+                retry_until=now + EMAIL_RETRY_FOR,
+            )
+            for notice in notices
+            if people[notice.recipient_id].notification_emails
+        ],
+        lease=now,
+    )
 
 
 def managers_of(startup_id: int | None) -> list[User]:
@@ -161,8 +161,8 @@ def notify_commission(*, commission: Commission) -> None:
 def notify_invitation_accepted(*, user: User) -> None:
     """Once a person invited to a team sets their password: to the managers and whoever invited them."""
     member = StartupMember.objects.active().filter(user=user).select_related("added_by").first()
-    invited = Reminder.objects.filter(
-        kind=ReminderKind.INVITATION, recipient=user, period_key=f"member-{member and member.pk}"
+    invited = OutboxMessage.objects.filter(
+        kind=MessageKind.INVITATION, recipient=user, period_key=f"member-{member and member.pk}"
     )
     if member is None or not invited.exists():
         return  # joined with a password of their own: there was no invitation to accept

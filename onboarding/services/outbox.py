@@ -1,9 +1,12 @@
-"""The outbox: every email the portal sends is one Reminder row (digests, escalations, the
-undelivered-messages report, invitations…; a new kind is a new entry in composers.COMPOSERS), and
-every row is delivered under the same rules.
+"""The outbox: every email the portal sends is one OutboxMessage row (digests, escalations, the
+undelivered-messages report, invitations, notifications, the exporter's messages; a new kind
+is a new MessageKind and an entry in composers.COMPOSERS), and every row is delivered under
+the same rules.
 
+- Post. `outbox_post` is the only code that writes rows (an architecture test holds every
+  other module to it): the services say what to send, to whom, for which period.
 - Queue. The transaction that creates or picks rows leases them (`queued_at`) and one
-  `send_reminder_task` each is published after commit; a broker that refuses it hands the
+  `send_outbox_message_task` each is published after commit; a broker that refuses it hands the
   lease back, so the recovery queues the row as soon as the broker is back.
 - Claim. The task takes its row with a conditional UPDATE (pending and due, or claimed
   longer ago than OUTBOX_CLAIM_TIMEOUT): a duplicate or redelivered task finds nothing.
@@ -14,7 +17,7 @@ every row is delivered under the same rules.
   failed); a 5xx for the address makes it rejected, for good; a connection lost after the
   body went out makes it unconfirmed: the server may have accepted it, so it is not sent
   again.
-- Recovery. `reminders_recover`, every minute from beat, queues the rows nobody will pick
+- Recovery. `outbox_recover`, every minute from beat, queues the rows nobody will pick
   up: due and not leased (or leased longer ago than OUTBOX_REQUEUE_AFTER: the message was
   lost), or claimed by a worker that died. Only that last case can send twice, when the
   worker died between the server's 250 and the UPDATE; the copy has the same Message-ID.
@@ -25,7 +28,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -38,9 +41,9 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from ..models import Reminder
-from ..models.reminders import OPEN_STATUSES, ReminderStatus
-from ..tasks import BROKER_ERRORS, DATABASE_ERRORS, send_reminder_task
+from ..models import OutboxMessage
+from ..models.outbox import OPEN_STATUSES, MessageStatus
+from ..tasks import BROKER_ERRORS, DATABASE_ERRORS, send_outbox_message_task
 from .composers import COMPOSERS
 
 logger = logging.getLogger(__name__)
@@ -142,20 +145,20 @@ def outcome_of(error: BaseException, *, body_sent: bool) -> str:
     unconfirmed (lost after the body went out), pending (worth retrying) or failed (a bug)."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _message in error.recipients.values()]
-        return ReminderStatus.REJECTED if codes and min(codes) >= 500 else ReminderStatus.PENDING
+        return MessageStatus.REJECTED if codes and min(codes) >= 500 else MessageStatus.PENDING
     if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPDataError) and error.smtp_code >= 500:
-        return ReminderStatus.REJECTED
+        return MessageStatus.REJECTED
     if isinstance(error, smtplib.SMTPResponseException):
-        return ReminderStatus.PENDING  # an explicit "not now" from the server: nothing was accepted
+        return MessageStatus.PENDING  # an explicit "not now" from the server: nothing was accepted
     if body_sent and isinstance(error, OSError | SoftTimeLimitExceeded):
-        return ReminderStatus.UNCONFIRMED
+        return MessageStatus.UNCONFIRMED
     if isinstance(error, TRANSIENT):
-        return ReminderStatus.PENDING
-    return ReminderStatus.FAILED
+        return MessageStatus.PENDING
+    return MessageStatus.FAILED
 
 
 def describe(error: BaseException) -> str:
-    """The error in words for the log and the reminder list, the server's answer decoded."""
+    """The error in words for the log and the message list, the server's answer decoded."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         text = "; ".join(
             f"{to}: {code} {answer.decode(errors='replace')}" for to, (code, answer) in error.recipients.items()
@@ -187,7 +190,108 @@ class Recovered:
     queued: Queued = field(default_factory=Queued)
 
 
-def reminders_queue(*, reminder_ids: list[int], lease: datetime, send_here_if_refused: bool = False) -> Queued:
+@dataclass(frozen=True)
+class NewMessage:
+    """An email to write to the outbox: what kind, to whom (a person or an exporter), for
+    which period (one per kind, addressee and period), and until when it is worth retrying."""
+
+    kind: str
+    period_key: str
+    retry_until: datetime | None
+    recipient_id: int | None = None
+    to_exporter_id: int | None = None
+    startup_id: int | None = None
+    notification_id: int | None = None
+    exporter_ids: tuple[int, ...] = ()
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.recipient_id, self.to_exporter_id, self.period_key)
+
+
+@dataclass
+class Posted:
+    """What `outbox_post` wrote: the messages and their rows' ids, in the same order (a
+    message whose period already had its row is left out), and which sends were queued."""
+
+    messages: list[NewMessage]
+    ids: list[int]
+    queued: Queued
+
+
+def outbox_post(
+    messages: Sequence[NewMessage],
+    *,
+    lease: datetime | None = None,
+    skip_existing: bool = False,
+    also_queue: Sequence[int] = (),
+    send_here_if_refused: bool = False,
+) -> Posted:
+    """The outbox's one door, inside the caller's transaction: write each message as a
+    pending row leased for sending (`queued_at`), link its exporters, and publish one send
+    task per row after commit (see `outbox_queue`).
+
+    A message for a period that has its row already raises IntegrityError, or with
+    `skip_existing` is left out (a concurrent run's row wins). `also_queue`: rows the caller
+    leased with the same `lease` (the sweep's stranded ones), queued alongside."""
+    lease = lease or timezone.now()
+    rows = [
+        OutboxMessage(
+            kind=m.kind,
+            recipient_id=m.recipient_id,
+            to_exporter_id=m.to_exporter_id,
+            startup_id=m.startup_id,
+            notification_id=m.notification_id,
+            period_key=m.period_key,
+            retry_until=m.retry_until,
+            next_attempt_at=lease,
+            queued_at=lease,  # leased: a concurrent sweep or the recovery leaves it be
+        )
+        for m in messages
+    ]
+    if skip_existing:
+        # PostgreSQL returns no ids for rows written with ON CONFLICT DO NOTHING: this run's
+        # rows are the untried ones carrying its lease.
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        written = OutboxMessage.objects.filter(
+            kind__in={m.kind for m in messages},
+            period_key__in={m.period_key for m in messages},
+            queued_at=lease,
+            attempts=0,
+        ).values_list("pk", "kind", "recipient_id", "to_exporter_id", "period_key")
+        ids_by_key = {tuple(key): pk for pk, *key in written}
+        messages = [m for m in messages if m.key in ids_by_key]
+        ids = [ids_by_key[m.key] for m in messages]
+    else:
+        ids = [row.pk for row in OutboxMessage.objects.bulk_create(rows)]
+    _link_exporters([(pk, exporter_id) for pk, m in zip(ids, messages, strict=True) for exporter_id in m.exporter_ids])
+    queued = outbox_queue(
+        outbox_message_ids=[*ids, *also_queue], lease=lease, send_here_if_refused=send_here_if_refused
+    )
+    return Posted(messages=list(messages), ids=ids, queued=queued)
+
+
+def _link_exporters(pairs: list[tuple[int, int]]) -> None:
+    """Write (outbox message id, exporter id) rows of the M2M in one statement on PostgreSQL, however many."""
+    if not pairs:
+        return
+    through = OutboxMessage.exporters.through
+    if connection.vendor != "postgresql":
+        through.objects.bulk_create([through(outboxmessage_id=m, exporter_id=e) for m, e in pairs], batch_size=5000)
+        return
+    quote = connection.ops.quote_name
+    table = quote(through._meta.db_table)
+    message_col = quote(through._meta.get_field("outboxmessage").column)
+    exporter_col = quote(through._meta.get_field("exporter").column)
+    message_ids, exporter_ids = (list(ids) for ids in zip(*pairs, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({message_col}, {exporter_col}) SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
+            [message_ids, exporter_ids],
+        )
+
+
+def outbox_queue(*, outbox_message_ids: Sequence[int], lease: datetime, send_here_if_refused: bool = False) -> Queued:
     """After commit, publish one send task per row the caller leased (`queued_at=lease`).
     Rows the broker refuses get their lease back, so the recovery queues them later; with
     `send_here_if_refused` this process sends them at once instead."""
@@ -196,15 +300,17 @@ def reminders_queue(*, reminder_ids: list[int], lease: datetime, send_here_if_re
     def after(published: list[tuple], refused: list[tuple]) -> None:
         report.published, report.refused, report.done = [a[0] for a in published], [a[0] for a in refused], True
         if refused:
-            unleased = Reminder.objects.filter(pk__in=report.refused, status=ReminderStatus.PENDING, queued_at=lease)
+            unleased = OutboxMessage.objects.filter(
+                pk__in=report.refused, status=MessageStatus.PENDING, queued_at=lease
+            )
             _with_database(lambda: unleased.update(queued_at=None))
         for pk in report.refused if send_here_if_refused else []:
             try:
-                reminder_send(reminder_id=pk)
+                outbox_send(outbox_message_id=pk)
             except Exception:  # recorded on the row; the recovery retries it
-                logger.exception("Reminder %s could not be sent in-process", pk)
+                logger.exception("Outbox message %s could not be sent in-process", pk)
 
-    send_reminder_task.queue_on_commit([(pk,) for pk in reminder_ids], on_published=after)
+    send_outbox_message_task.queue_on_commit([(pk,) for pk in outbox_message_ids], on_published=after)
     return report
 
 
@@ -213,10 +319,10 @@ def lease_stranded(*, now: datetime, exclude: list[int] = (), limit: int = 5000)
     no live lease, or claimed by a worker that died. SKIP LOCKED: concurrent runs split them."""
     alive = Q(retry_until__isnull=True) | Q(retry_until__gt=now)
     unleased = Q(queued_at__isnull=True) | Q(queued_at__lt=now - timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER))
-    due = Q(Q(attempts=0) | Q(next_attempt_at__lte=now), status=ReminderStatus.PENDING)
-    abandoned = Q(status=ReminderStatus.SENDING, claimed_at__lt=now - claim_timeout())
+    due = Q(Q(attempts=0) | Q(next_attempt_at__lte=now), status=MessageStatus.PENDING)
+    abandoned = Q(status=MessageStatus.SENDING, claimed_at__lt=now - claim_timeout())
     ids = list(
-        Reminder.objects.filter(status__in=OPEN_STATUSES)
+        OutboxMessage.objects.filter(status__in=OPEN_STATUSES)
         .filter((due | abandoned) & unleased & alive)
         .exclude(pk__in=exclude)
         .order_by("pk")
@@ -224,20 +330,20 @@ def lease_stranded(*, now: datetime, exclude: list[int] = (), limit: int = 5000)
         .values_list("pk", flat=True)[:limit]
     )
     if ids:
-        Reminder.objects.filter(pk__in=ids).update(queued_at=now)
+        OutboxMessage.objects.filter(pk__in=ids).update(queued_at=now)
     return ids
 
 
 @transaction.atomic
-def reminders_recover(*, now: datetime) -> Recovered:
+def outbox_recover(*, now: datetime) -> Recovered:
     """Give up on open rows whose period is over (failed), and queue a send task for each
     row no task will pick up. Cheap when there is nothing to do: one indexed query."""
-    over = Q(status=ReminderStatus.PENDING) | Q(claimed_at__lt=now - claim_timeout())
+    over = Q(status=MessageStatus.PENDING) | Q(claimed_at__lt=now - claim_timeout())
     expired = (
-        Reminder.objects.filter(status__in=OPEN_STATUSES, retry_until__lte=now)
+        OutboxMessage.objects.filter(status__in=OPEN_STATUSES, retry_until__lte=now)
         .filter(over)
         .update(
-            status=ReminderStatus.FAILED,
+            status=MessageStatus.FAILED,
             claimed_at=None,
             queued_at=None,
             settled_at=now,
@@ -245,13 +351,13 @@ def reminders_recover(*, now: datetime) -> Recovered:
         )
     )
     ids = lease_stranded(now=now)
-    return Recovered(requeued=len(ids), expired=expired, queued=reminders_queue(reminder_ids=ids, lease=now))
+    return Recovered(requeued=len(ids), expired=expired, queued=outbox_queue(outbox_message_ids=ids, lease=now))
 
 
 # --- Sending one row --------------------------------------------------------------------
 
 
-def reminder_send(*, reminder_id: int) -> str:
+def outbox_send(*, outbox_message_id: int) -> str:
     """Claim an outbox row, compose and email it as things stand now, record the outcome.
     Returns the new status, or "" when the row is not this task's to send. A transient
     failure is recorded and its retry queued, not raised; an unexpected error is raised."""
@@ -261,58 +367,62 @@ def reminder_send(*, reminder_id: int) -> str:
     # retry waits for its time, whatever duplicate task turns up before.
     due = Q(attempts=0) | Q(next_attempt_at__lte=now)
     claimable = (
-        Q(due, status=ReminderStatus.PENDING) | Q(status=ReminderStatus.SENDING, claimed_at__lt=now - claim_timeout())
+        Q(due, status=MessageStatus.PENDING) | Q(status=MessageStatus.SENDING, claimed_at__lt=now - claim_timeout())
     ) & alive
     # `claimed_at=now` is this task's own claim, should a lost connection hide its success.
-    rows = Reminder.objects.filter(claimable | Q(status=ReminderStatus.SENDING, claimed_at=now), pk=reminder_id)
-    if not _with_database(lambda: rows.update(status=ReminderStatus.SENDING, claimed_at=now, queued_at=None)):
+    rows = OutboxMessage.objects.filter(
+        claimable | Q(status=MessageStatus.SENDING, claimed_at=now), pk=outbox_message_id
+    )
+    if not _with_database(lambda: rows.update(status=MessageStatus.SENDING, claimed_at=now, queued_at=None)):
         return ""
-    mine = Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING, claimed_at=now)
+    mine = OutboxMessage.objects.filter(pk=outbox_message_id, status=MessageStatus.SENDING, claimed_at=now)
     mail = HeldConnection()
-    reminder = None
+    message = None
     try:
-        reminder = Reminder.objects.select_related("recipient", "startup").get(pk=reminder_id)
-        subject = COMPOSERS[reminder.kind](reminder, now, mail)
+        message = OutboxMessage.objects.select_related("recipient", "startup").get(pk=outbox_message_id)
+        subject = COMPOSERS[message.kind](message, now, mail)
     except Exception as error:
-        return _record_failure(mine, reminder, reminder_id, error, body_sent=mail.body_sent)
+        return _record_failure(mine, message, outbox_message_id, error, body_sent=mail.body_sent)
     else:
         if subject is None:
-            _with_database(lambda: mine.update(status=ReminderStatus.SKIPPED, claimed_at=None, settled_at=now))
-            return ReminderStatus.SKIPPED
+            _with_database(lambda: mine.update(status=MessageStatus.SKIPPED, claimed_at=None, settled_at=now))
+            return MessageStatus.SKIPPED
         # The server said 250: this UPDATE is the very next thing, before QUIT.
-        sent = {"status": ReminderStatus.SENT, "sent_at": timezone.now(), "subject": subject[:200], "last_error": ""}
+        sent = {"status": MessageStatus.SENT, "sent_at": timezone.now(), "subject": subject[:200], "last_error": ""}
         _with_database(lambda: mine.update(**sent, settled_at=sent["sent_at"], attempts=F("attempts") + 1))
-        return ReminderStatus.SENT
+        return MessageStatus.SENT
     finally:
         mail.close()
 
 
-def _record_failure(mine, reminder: Reminder | None, reminder_id: int, error: Exception, *, body_sent: bool) -> str:
+def _record_failure(
+    mine, message: OutboxMessage | None, outbox_message_id: int, error: Exception, *, body_sent: bool
+) -> str:
     """Write down what went wrong and what happens next; queue the retry, or raise a bug."""
     status = outcome_of(error, body_sent=body_sent)
     now = timezone.now()
     note = describe(error)
     change = {"attempts": F("attempts") + 1, "claimed_at": None, "settled_at": now}
     retry_at = None
-    if status == ReminderStatus.PENDING:
-        retry_at = now + retry_delay((reminder.attempts if reminder else 0) + 1)
-        if reminder is not None and reminder.retry_until and retry_at >= reminder.retry_until:
-            status, note, retry_at = ReminderStatus.FAILED, EXPIRED_NOTE + note, None
+    if status == MessageStatus.PENDING:
+        retry_at = now + retry_delay((message.attempts if message else 0) + 1)
+        if message is not None and message.retry_until and retry_at >= message.retry_until:
+            status, note, retry_at = MessageStatus.FAILED, EXPIRED_NOTE + note, None
         else:  # leased for the retry queued below
             change.update(next_attempt_at=retry_at, queued_at=retry_at, settled_at=None)
-    elif status == ReminderStatus.UNCONFIRMED:
+    elif status == MessageStatus.UNCONFIRMED:
         note = f"{UNCONFIRMED_NOTE} {note}"
     _with_database(lambda: mine.update(**change, status=status, last_error=note))
-    logger.warning("Reminder %s not sent (%s): %s", reminder_id, status, error)
+    logger.warning("Outbox message %s not sent (%s): %s", outbox_message_id, status, error)
     if retry_at is not None:
-        _queue_retry(reminder_id, retry_at, countdown=(retry_at - now).total_seconds())
-    elif status == ReminderStatus.FAILED and not note.startswith(EXPIRED_NOTE):
+        _queue_retry(outbox_message_id, retry_at, countdown=(retry_at - now).total_seconds())
+    elif status == MessageStatus.FAILED and not note.startswith(EXPIRED_NOTE):
         raise error
     return status
 
 
-def _queue_retry(reminder_id: int, lease: datetime, *, countdown: float) -> None:
+def _queue_retry(outbox_message_id: int, lease: datetime, *, countdown: float) -> None:
     """Publish the retry now, to run when due; if the broker refuses, the recovery will."""
-    if not send_reminder_task.publish([(reminder_id,)], countdown=countdown):
-        unleased = Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.PENDING, queued_at=lease)
+    if not send_outbox_message_task.publish([(outbox_message_id,)], countdown=countdown):
+        unleased = OutboxMessage.objects.filter(pk=outbox_message_id, status=MessageStatus.PENDING, queued_at=lease)
         _with_database(lambda: unleased.update(queued_at=None))

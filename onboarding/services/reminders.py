@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..models import Exporter, Reminder, Stage, StageEvent, StartupMember, User
-from ..models.reminders import ReminderKind, ReminderStatus, daily_period, kinds_due, period_end, weekly_period
+from ..models import Exporter, OutboxMessage, Stage, StageEvent, StartupMember, User
+from ..models.outbox import MessageKind, MessageStatus, daily_period, kinds_due, period_end, weekly_period
 from ..models.stages import StageEventStatus
 from ..models.startups import MemberRole, StartupStatus
 from ..models.users import StaffRole
-from .outbox import Queued, lease_stranded, reminders_queue
+from .outbox import NewMessage, Queued, lease_stranded, outbox_post
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class Planned:
     period_key: str
     startup_id: int | None = None
     exporter_ids: list[int] = field(default_factory=list)
-    reminder_id: int | None = None  # once created
+    outbox_message_id: int | None = None  # once created
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -79,17 +79,17 @@ def plan(now: datetime, kinds: tuple[str, ...]) -> list[Planned]:
     # A programme run by admins alone still hears about escalations and waiting evidence.
     chasers = officers or [pk for pk, _, _ in staff]
     planned: list[Planned] = []
-    if ReminderKind.STALLED_DIGEST in kinds or ReminderKind.ESCALATION in kinds:
+    if MessageKind.STALLED_DIGEST in kinds or MessageKind.ESCALATION in kinds:
         stalled = list(
             Exporter.objects.filter(Exporter.objects.stalled_q(now, stages), startup__isnull=False)
             .order_by()
             .values_list("pk", "startup_id", "agent_id", "current_stage_id", "stage_entered_at")
         )
-        if ReminderKind.STALLED_DIGEST in kinds:
+        if MessageKind.STALLED_DIGEST in kinds:
             planned += _stalled_digests(now, stalled, members)
-        if ReminderKind.ESCALATION in kinds:
+        if MessageKind.ESCALATION in kinds:
             planned += _escalations(now, stalled, stages, chasers)
-    if ReminderKind.REVIEW_WAITING in kinds:
+    if MessageKind.REVIEW_WAITING in kinds:
         waiting = sorted(
             set(
                 StageEvent.objects.filter(status=StageEventStatus.SUBMITTED, submitted_at__lt=now - REVIEW_WAIT)
@@ -99,20 +99,20 @@ def plan(now: datetime, kinds: tuple[str, ...]) -> list[Planned]:
         )
         if waiting:
             period = daily_period(now)
-            planned += [Planned(ReminderKind.REVIEW_WAITING, pk, period, None, waiting) for pk in chasers]
-    if ReminderKind.UNDELIVERED in kinds and _undelivered_since_last_report(now):
-        planned += [Planned(ReminderKind.UNDELIVERED, pk, daily_period(now)) for pk in chasers]
-    if ReminderKind.WEEKLY_STARTUP in kinds:
+            planned += [Planned(MessageKind.REVIEW_WAITING, pk, period, None, waiting) for pk in chasers]
+    if MessageKind.UNDELIVERED in kinds and _undelivered_since_last_report(now):
+        planned += [Planned(MessageKind.UNDELIVERED, pk, daily_period(now)) for pk in chasers]
+    if MessageKind.WEEKLY_STARTUP in kinds:
         period = weekly_period(now)
         planned += [
-            Planned(ReminderKind.WEEKLY_STARTUP, user_id, period, startup_id)
+            Planned(MessageKind.WEEKLY_STARTUP, user_id, period, startup_id)
             for startup_id, user_id, _, wants, status in members
             if wants and status == StartupStatus.ACTIVE
         ]
-    if ReminderKind.WEEKLY_PROGRAMME in kinds:
+    if MessageKind.WEEKLY_PROGRAMME in kinds:
         period = weekly_period(now)
         planned += [
-            Planned(ReminderKind.WEEKLY_PROGRAMME, pk, period)
+            Planned(MessageKind.WEEKLY_PROGRAMME, pk, period)
             for pk, role, wants in staff
             if wants and role != StaffRole.OFFICER
         ]
@@ -132,7 +132,7 @@ def _stalled_digests(now: datetime, stalled, members) -> list[Planned]:
     for startup_id, user_id, role, _, _ in members:
         ids = by_startup[startup_id] if role == MemberRole.MANAGER else by_agent.get((startup_id, user_id))
         if ids:
-            planned.append(Planned(ReminderKind.STALLED_DIGEST, user_id, period, startup_id, sorted(ids)))
+            planned.append(Planned(MessageKind.STALLED_DIGEST, user_id, period, startup_id, sorted(ids)))
     return planned
 
 
@@ -140,15 +140,15 @@ def _undelivered_since_last_report(now: datetime) -> bool:
     """Did any message fail for good since the last undelivered-messages report (or in the last day)?"""
     last = (
         # Within the week: the created_at index reads a week of rows, not the whole log.
-        Reminder.objects.filter(
-            kind=ReminderKind.UNDELIVERED, created_at__lt=now, created_at__gte=now - timedelta(days=7)
+        OutboxMessage.objects.filter(
+            kind=MessageKind.UNDELIVERED, created_at__lt=now, created_at__gte=now - timedelta(days=7)
         )
         .order_by("-created_at")
         .values_list("created_at", flat=True)
         .first()
     )
     since = last or now - timedelta(days=1)
-    return Reminder.objects.undelivered().filter(settled_at__gte=since, settled_at__lt=now).exists()
+    return OutboxMessage.objects.undelivered().filter(settled_at__gte=since, settled_at__lt=now).exists()
 
 
 def _escalations(now: datetime, stalled, stages, chasers: list[int]) -> list[Planned]:
@@ -157,7 +157,7 @@ def _escalations(now: datetime, stalled, stages, chasers: list[int]) -> list[Pla
     if not ids:
         return []
     period = daily_period(now)
-    return [Planned(ReminderKind.ESCALATION, pk, period, None, ids) for pk in chasers]
+    return [Planned(MessageKind.ESCALATION, pk, period, None, ids) for pk in chasers]
 
 
 # --- The sweep ------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def reminders_sweep(*, now: datetime, kinds: tuple[str, ...] | None = None, dry_
     planned = plan(now, kinds)
     periods = {p.period_key for p in planned}
     existing = set(
-        Reminder.objects.filter(period_key__in=periods, kind__in=kinds).values_list(
+        OutboxMessage.objects.filter(period_key__in=periods, kind__in=kinds).values_list(
             "kind", "recipient_id", "period_key"
         )
     )
@@ -185,47 +185,24 @@ def reminders_sweep(*, now: datetime, kinds: tuple[str, ...] | None = None, dry_
     if dry_run:
         return result
     lease = timezone.now()
-    rows = Reminder.objects.bulk_create(
-        [
-            Reminder(
-                kind=p.kind,
-                recipient_id=p.recipient_id,
-                period_key=p.period_key,
-                startup_id=p.startup_id,
-                next_attempt_at=lease,
-                retry_until=max(period_end(p.kind, now), lease + LEAST_RETRY_WINDOW),
-                queued_at=lease,  # leased here, so a concurrent sweep or recovery leaves them be
-            )
-            for p in new
-        ]
+    result.revived = OutboxMessage.objects.filter(status=MessageStatus.FAILED, retry_until__gt=lease).update(
+        status=MessageStatus.PENDING, next_attempt_at=lease, queued_at=None, settled_at=None
     )
-    for row, p in zip(rows, new, strict=True):
-        p.reminder_id = row.pk
-    link_exporters([(row.pk, pk) for row, p in zip(rows, new, strict=True) for pk in p.exporter_ids])
-    result.revived = Reminder.objects.filter(status=ReminderStatus.FAILED, retry_until__gt=lease).update(
-        status=ReminderStatus.PENDING, next_attempt_at=lease, queued_at=None, settled_at=None
-    )
-    stranded = lease_stranded(now=lease, exclude=[r.pk for r in rows])
+    stranded = lease_stranded(now=lease)
     result.requeued = len(stranded)
-    result.queued = reminders_queue(reminder_ids=[r.pk for r in rows] + stranded, lease=lease)
-    return result
-
-
-def link_exporters(pairs: list[tuple[int, int]]) -> None:
-    """Write (reminder id, exporter id) rows of the M2M in one statement on PostgreSQL, however many."""
-    if not pairs:
-        return
-    through = Reminder.exporters.through
-    if connection.vendor != "postgresql":
-        through.objects.bulk_create([through(reminder_id=r, exporter_id=e) for r, e in pairs], batch_size=5000)
-        return
-    quote = connection.ops.quote_name
-    table = quote(through._meta.db_table)
-    reminder_col = quote(through._meta.get_field("reminder").column)
-    exporter_col = quote(through._meta.get_field("exporter").column)
-    reminder_ids, exporter_ids = (list(ids) for ids in zip(*pairs, strict=True))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({reminder_col}, {exporter_col}) SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
-            [reminder_ids, exporter_ids],
+    messages = [
+        NewMessage(
+            kind=p.kind,
+            recipient_id=p.recipient_id,
+            period_key=p.period_key,
+            startup_id=p.startup_id,
+            retry_until=max(period_end(p.kind, now), lease + LEAST_RETRY_WINDOW),
+            exporter_ids=tuple(p.exporter_ids),
         )
+        for p in new
+    ]
+    posted = outbox_post(messages, lease=lease, also_queue=stranded)
+    for p, pk in zip(new, posted.ids, strict=True):
+        p.outbox_message_id = pk
+    result.queued = posted.queued
+    return result

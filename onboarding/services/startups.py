@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Assignment, Exporter, Reminder, Startup, StartupMember, User
+from ..models import Assignment, Exporter, OutboxMessage, Startup, StartupMember, User
 from ..models.assignments import EndReason
-from ..models.reminders import ReminderKind
+from ..models.outbox import MessageKind
 from ..models.startups import MemberRole, StartupStatus
 from .audit import as_actor, log_action, require_reason
-from .outbox import reminders_queue
+from .outbox import NewMessage, outbox_post
 from .progress import claims_withdraw
 from .summary import summary_changed
 from .throttling import RESET_WINDOW, throttle_hit, throttle_key
@@ -72,16 +72,14 @@ def _invite(member: StartupMember, period_key: str = "") -> None:
     commit; with the broker down this process sends it right after commit, so a new
     person is not kept waiting. The outbox retries it while the link would still work."""
     now = timezone.now()
-    invitation = Reminder.objects.create(
-        kind=ReminderKind.INVITATION,
-        recipient=member.user,
+    invitation = NewMessage(
+        kind=MessageKind.INVITATION,
+        recipient_id=member.user_id,
         startup_id=member.startup_id,
         period_key=period_key or f"member-{member.pk}",
-        next_attempt_at=now,
         retry_until=now + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
-        queued_at=now,
     )
-    reminders_queue(reminder_ids=[invitation.pk], lease=now, send_here_if_refused=True)
+    outbox_post([invitation], lease=now, send_here_if_refused=True)
 
 
 @transaction.atomic
@@ -99,7 +97,7 @@ def startup_member_reinvite(*, actor: User, member: StartupMember) -> StartupMem
             f"The invitation to {member.user.email} was sent again {INVITATION_RESENDS_PER_HOUR} times in the last "
             "hour. Ask them to look in their spam folder, or try again later."
         )
-    sent = Reminder.objects.filter(kind=ReminderKind.INVITATION, recipient=member.user).count()
+    sent = OutboxMessage.objects.filter(kind=MessageKind.INVITATION, recipient=member.user).count()
     _invite(member, period_key=f"member-{member.pk}-{sent + 1}")
     log_action(actor=actor, subject=member.user, message=f"Invitation to {member.startup} sent again")
     return member

@@ -179,3 +179,32 @@ def test_modules_and_functions_are_small():
                 if length > MAX_FUNCTION_LINES:
                     long_functions.append((f"{module}.{node.name}", length))
     assert (long_modules, long_functions) == ([], [])
+
+
+# --- One door per protocol ---------------------------------------------------------------
+
+OUTBOX_DOOR = f"{PACKAGE}.services.outbox"
+WRITES = {"create", "bulk_create", "get_or_create", "update_or_create"}
+
+
+def _builds_outbox_rows(tree: ast.Module) -> bool:
+    """`OutboxMessage(...)` or `OutboxMessage.objects.create(...)` (and its bulk cousins)."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        target = node.func
+        if isinstance(target, ast.Name) and target.id == "OutboxMessage":
+            return True
+        if isinstance(target, ast.Attribute) and target.attr in WRITES:
+            manager = target.value
+            if isinstance(manager, ast.Attribute) and getattr(manager.value, "id", "") == "OutboxMessage":
+                return True
+    return False
+
+
+def test_only_the_outbox_writes_outbox_rows():
+    """Every email goes through `outbox_post`, which leases and queues what it writes: a row
+    written anywhere else would wait for the recovery beat, or skip the lease rules."""
+    builders = [name for name, (_, tree) in _parsed().items() if _builds_outbox_rows(tree)]
+    app = [name for name in builders if ".tests" not in name]
+    assert app == [OUTBOX_DOOR]

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Commission, ImportBatch, Reminder, Stage, Startup, User
+from ..models import Commission, ImportBatch, OutboxMessage, Stage, Startup, User
 from ..models.imports import ImportStatus
-from ..models.reminders import ReminderKind
+from ..models.outbox import MessageKind
 from ..services.assignments import exporter_assign
 from ..services.commissions import commission_approve, commission_mark_paid
 from ..services.progress import activity_log, stage_event_reject, stage_event_submit
@@ -59,8 +59,8 @@ def hostile(admin_user, officer, manager_a, agent_a, startup_a, startup_b, manag
         errors=[{"row": 2, "column": ATTRIBUTE, "value": SCRIPT, "message": ATTRIBUTE}],
         message=SCRIPT,
     )
-    Reminder.objects.create(
-        kind=ReminderKind.STALLED_DIGEST,
+    OutboxMessage.objects.create(
+        kind=MessageKind.STALLED_DIGEST,
         recipient=manager_a,
         startup=startup_a,
         period_key="2026-11-30",
@@ -101,7 +101,7 @@ def page_urls(objects: dict) -> list[str]:
         urls.append(reverse(f"onboarding:{name}", kwargs=kwargs))
     startup = objects["startup"]
     urls += [f"/board/?startup={startup}", f"/commissions/?startup={startup}", f"/activities/?startup={startup}"]
-    urls += [f"/exporters/?startup={startup}", f"/reminders/?startup={startup}", "/?mine=1"]
+    urls += [f"/exporters/?startup={startup}", f"/outbox/?startup={startup}", "/?mine=1"]
     return urls
 
 

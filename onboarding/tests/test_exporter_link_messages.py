@@ -11,12 +11,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import ExporterLink, Reminder
+from ..models import ExporterLink, OutboxMessage
 from ..models.activities import ActivityKind
-from ..models.reminders import ReminderKind, ReminderStatus
+from ..models.outbox import MessageKind, MessageStatus
 from ..services.auto_assign import auto_assignment_apply, propose
 from ..services.exporter_link import exporter_digests_plan, exporter_link_get
-from ..services.outbox import reminder_send
+from ..services.outbox import outbox_send
 from ..services.progress import activity_log, exporter_set_stage
 from ..tasks import send_exporter_digests_task
 from .factories import ExporterFactory, assign, stage
@@ -48,8 +48,8 @@ def test_assignment_news_goes_out_once_that_day_with_the_link(startup_a, plan, d
     [message] = mail.outbox
     assert message.to == ["owner@moradabad.example"]
     assert reverse("onboarding:exporter-status", args=[exporter.link.token()]).split(":")[0] in message.body
-    reminder = Reminder.objects.get(kind=ReminderKind.EXPORTER_DIGEST)
-    assert reminder.status == ReminderStatus.SENT and reminder.to_exporter_id == exporter.pk
+    reminder = OutboxMessage.objects.get(kind=MessageKind.EXPORTER_DIGEST)
+    assert reminder.status == MessageStatus.SENT and reminder.to_exporter_id == exporter.pk
 
 
 def test_news_after_the_days_message_waits_for_the_next_day(
@@ -85,9 +85,9 @@ def test_an_opted_out_exporter_gets_nothing_even_if_planned_before(
     with django_capture_on_commit_callbacks(execute=False):
         plan()
     ExporterLink.objects.filter(exporter=exporter).update(opted_out_at=timezone.now())
-    reminder = Reminder.objects.get(kind=ReminderKind.EXPORTER_DIGEST)
+    reminder = OutboxMessage.objects.get(kind=MessageKind.EXPORTER_DIGEST)
     time_machine.move_to(EVENING + timedelta(minutes=1), tick=False)
-    assert reminder_send(reminder_id=reminder.pk) == ReminderStatus.SKIPPED
+    assert outbox_send(outbox_message_id=reminder.pk) == MessageStatus.SKIPPED
     assert mail.outbox == []
     ExporterLink.objects.filter(exporter=exporter).update(news_at=EVENING + timedelta(days=1))
     assert plan(EVENING + timedelta(days=1, hours=1)) == 0  # not even planned any more
@@ -143,7 +143,7 @@ def test_resend_emails_the_link_and_is_throttled_to_once_a_day(
 def test_resend_to_an_exporter_without_email_says_what_to_do(client_for, officer, startup_a):
     exporter = assign(ExporterFactory(contact_email=""), startup_a)
     response = client_for(officer).post(reverse("onboarding:exporter-link-resend", args=[exporter.pk]), follow=True)
-    assert "no email address" in response.content.decode() and not Reminder.objects.exists()
+    assert "no email address" in response.content.decode() and not OutboxMessage.objects.exists()
 
 
 def test_only_staff_can_revoke_the_link(client_for, officer, manager_a, exporter_a):
@@ -161,7 +161,7 @@ def test_only_staff_can_revoke_the_link(client_for, officer, manager_a, exporter
 def test_another_startups_exporter_is_a_404(client_for, manager_b, exporter_a, name):
     response = client_for(manager_b).post(reverse(f"onboarding:{name}", args=[exporter_a.pk]))
     assert response.status_code == 404
-    assert not Reminder.objects.exists()
+    assert not OutboxMessage.objects.exists()
 
 
 def test_the_actions_refuse_get(client_for, officer, exporter_a):

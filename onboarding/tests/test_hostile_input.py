@@ -123,7 +123,7 @@ LIST_FILTERS = [
     ("onboarding:exporter-list", "startup"),
     ("onboarding:exporter-list", "stage"),
     ("onboarding:exporter-list", "sector"),
-    ("onboarding:reminder-list", "startup"),
+    ("onboarding:outbox", "startup"),
     ("onboarding:startup-list", "sector"),
 ]
 

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from ..models import Exporter, Reminder
-from ..models.reminders import ReminderKind, ReminderStatus, kinds_due
+from ..models import Exporter, OutboxMessage
+from ..models.outbox import MessageKind, MessageStatus, kinds_due
 from ..services.reminders import plan, reminders_sweep
 from ..tasks import sweep_reminders_task
 from .concurrency import wait_until
@@ -25,7 +25,7 @@ from .live_services import ROOT, broker_idle, start_redis, stop_redis
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-DAILY = [ReminderKind.STALLED_DIGEST, ReminderKind.ESCALATION]
+DAILY = [MessageKind.STALLED_DIGEST, MessageKind.ESCALATION]
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def delivered_to(mailbox) -> list[str]:
 
 
 def all_settled() -> bool:
-    return not Reminder.objects.filter(status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]).exists()
+    return not OutboxMessage.objects.filter(status__in=[MessageStatus.PENDING, MessageStatus.SENDING]).exists()
 
 
 def test_beat_triggers_the_sweep_and_repeated_beats_send_nothing_twice(stalled_work, celery_worker, mailbox, tmp_path):
@@ -80,9 +80,9 @@ def test_beat_triggers_the_sweep_and_repeated_beats_send_nothing_twice(stalled_w
         log.close()
     wait_until(broker_idle, what="the sweeps of those beats run")
     assert delivered_to(mailbox) == expected
-    assert Reminder.objects.count() == len(expected)
+    assert OutboxMessage.objects.count() == len(expected)
     wait_until(all_settled, timeout=60)
-    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {MessageStatus.SENT}
 
 
 def test_concurrent_sweeps_deliver_exactly_one_email_per_recipient(stalled_work, celery_worker, mailbox):
@@ -105,7 +105,7 @@ def test_concurrent_sweeps_deliver_exactly_one_email_per_recipient(stalled_work,
     wait_until(broker_idle, what="every send task queued, duplicates included, run")
     assert delivered_to(mailbox) == expected
     wait_until(all_settled, timeout=60)
-    assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 4
+    assert OutboxMessage.objects.filter(status=MessageStatus.SENT).count() == 4
 
 
 def test_an_smtp_failure_then_recovery_delivers_exactly_once(stalled_work, celery_worker, mailbox):
@@ -116,10 +116,10 @@ def test_an_smtp_failure_then_recovery_delivers_exactly_once(stalled_work, celer
     wait_until(broker_idle, what="every send task queued run")
     assert len(mailbox.messages) == 4 and delivered_to(mailbox) == sorted(stalled_work)
     assert len(messages) == 4
-    attempts = sorted(Reminder.objects.values_list("attempts", flat=True))
+    attempts = sorted(OutboxMessage.objects.values_list("attempts", flat=True))
     assert attempts == [1, 1, 1, 2]  # one was refused once, retried with backoff, sent once
-    retried = Reminder.objects.get(attempts=2)
-    assert retried.status == ReminderStatus.SENT and retried.last_error == ""
+    retried = OutboxMessage.objects.get(attempts=2)
+    assert retried.status == MessageStatus.SENT and retried.last_error == ""
 
 
 def test_with_redis_down_the_web_answers_and_the_next_sweep_delivers(
@@ -129,7 +129,7 @@ def test_with_redis_down_the_web_answers_and_the_next_sweep_delivers(
     try:
         client.force_login(officer)
         assert client.get("/exporters/").status_code == 200
-        assert client.get("/reminders/").status_code == 200
+        assert client.get("/outbox/").status_code == 200
         health = client.get("/healthz")
         assert health.status_code == 503 and health.json()["broker"] is False
         client.force_login(manager_a)
@@ -137,7 +137,7 @@ def test_with_redis_down_the_web_answers_and_the_next_sweep_delivers(
         started = time.monotonic()
         call_command("send_reminders", "--kind", "stalled_digest", "--kind", "escalation")  # no exception
         assert time.monotonic() - started < 10
-        assert Reminder.objects.filter(status=ReminderStatus.PENDING, queued_at__isnull=True).count() == 4
+        assert OutboxMessage.objects.filter(status=MessageStatus.PENDING, queued_at__isnull=True).count() == 4
     finally:
         start_redis()
     wait_until(broker_idle)
@@ -147,7 +147,7 @@ def test_with_redis_down_the_web_answers_and_the_next_sweep_delivers(
     wait_until(all_settled, timeout=60)
     wait_until(broker_idle, what="every send task queued run")
     assert delivered_to(mailbox) == sorted(stalled_work)
-    assert Reminder.objects.count() == 4
+    assert OutboxMessage.objects.count() == 4
 
 
 def test_with_redis_down_a_new_member_still_gets_the_invitation(celery_worker, client, admin_user, startup_a):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models.reminders import Reminder, ReminderKind
+from ..models.outbox import MessageKind, OutboxMessage
 from ..services.progress import activity_log, stage_event_submit
 from .downloads import csv_lines, downloaded, xlsx_values
 from .factories import ExporterFactory, StartupFactory, assign, commission_rule, stage
@@ -131,20 +131,18 @@ def test_commissions_download_by_the_old_export_parameter_and_the_new_format_one
 
 def test_reminders_download_scoped_and_filtered(client_for, officer, manager_a, manager_b, startup_a, startup_b):
     for user, startup, kind in (
-        (manager_a, startup_a, ReminderKind.STALLED_DIGEST),
-        (manager_a, startup_a, ReminderKind.WEEKLY_STARTUP),
-        (manager_b, startup_b, ReminderKind.STALLED_DIGEST),
+        (manager_a, startup_a, MessageKind.STALLED_DIGEST),
+        (manager_a, startup_a, MessageKind.WEEKLY_STARTUP),
+        (manager_b, startup_b, MessageKind.STALLED_DIGEST),
     ):
-        Reminder.objects.create(
+        OutboxMessage.objects.create(
             kind=kind, recipient=user, startup=startup, period_key="2026-11-30", subject=str(startup)
         )
     staff = csv_lines(
-        client_for(officer).get(
-            reverse("onboarding:reminder-list"), {"kind": ReminderKind.STALLED_DIGEST, "format": "csv"}
-        )
+        client_for(officer).get(reverse("onboarding:outbox"), {"kind": MessageKind.STALLED_DIGEST, "format": "csv"})
     )
     assert sorted(column(staff, "Subject")) == ["Alpha", "Beta"]
-    own = csv_lines(client_for(manager_a).get(reverse("onboarding:reminder-list"), {"format": "csv"}))
+    own = csv_lines(client_for(manager_a).get(reverse("onboarding:outbox"), {"format": "csv"}))
     assert column(own, "Subject") == ["Alpha", "Alpha"]
 
 

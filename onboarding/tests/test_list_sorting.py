@@ -46,7 +46,7 @@ def test_a_column_head_sorts_the_list_and_a_second_click_turns_it_round(client_f
         ("onboarding:startup-list", "load"),
         ("onboarding:activity-list", "when"),
         ("onboarding:commission-list", "amount"),
-        ("onboarding:reminder-list", "-status"),
+        ("onboarding:outbox", "-status"),
         ("onboarding:exporter-import", "-errors"),
     ],
 )

@@ -16,8 +16,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from ..models import Exporter, Reminder, User
-from ..models.reminders import OPEN_STATUSES, ReminderKind, ReminderStatus
+from ..models import Exporter, OutboxMessage, User
+from ..models.outbox import OPEN_STATUSES, MessageKind, MessageStatus
 from ..models.startups import MemberRole
 from ..services.reminders import reminders_sweep
 from ..tasks import recover_outbox_task
@@ -31,7 +31,7 @@ pytestmark = [
     pytest.mark.postgresql,
 ]
 
-STALLED = (ReminderKind.STALLED_DIGEST,)
+STALLED = (MessageKind.STALLED_DIGEST,)
 STARTUPS = 24  # one stalled digest each
 
 
@@ -60,7 +60,7 @@ def settle(timeout: float = 120) -> float:
     started = time.monotonic()
 
     def settled() -> bool:
-        open_rows = Reminder.objects.filter(status__in=OPEN_STATUSES)
+        open_rows = OutboxMessage.objects.filter(status__in=OPEN_STATUSES)
         if not open_rows.exists():
             return True
         recover_outbox_task.publish([()])
@@ -69,16 +69,16 @@ def settle(timeout: float = 120) -> float:
     try:
         wait_until(settled, timeout=timeout, every=1, what="every outbox row settled")
     except AssertionError as late:
-        still_open = Reminder.objects.filter(status__in=OPEN_STATUSES).values_list("pk", "status", "last_error")
+        still_open = OutboxMessage.objects.filter(status__in=OPEN_STATUSES).values_list("pk", "status", "last_error")
         raise AssertionError(f"{late}: {list(still_open)}") from None
     return time.monotonic() - started
 
 
 def sent_in_sweep(mailbox) -> list[str]:
     """Every row is sent, and its Message-ID reached the sink: nothing lost."""
-    rows = list(Reminder.objects.values_list("pk", "status"))
+    rows = list(OutboxMessage.objects.values_list("pk", "status"))
     assert len(rows) == STARTUPS
-    assert Counter(status for _, status in rows) == {ReminderStatus.SENT: STARTUPS}
+    assert Counter(status for _, status in rows) == {MessageStatus.SENT: STARTUPS}
     ids = {f"<reminder-{pk}@testserver>" for pk, _ in rows}
     assert set(mailbox.message_ids()) == ids
     return sorted(ids)
@@ -91,7 +91,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_resends_only_what_the_server
     reminders_sweep(now=timezone.now(), kinds=STALLED)
     wait_until(lambda: len(mailbox.messages) >= 3, every=0.02, what="three messages at the sink")
     celery_worker.kill()  # SIGKILL, worker and pool: no chance to mark anything
-    sending = Reminder.objects.filter(status=ReminderStatus.SENDING).values_list("pk", flat=True)
+    sending = OutboxMessage.objects.filter(status=MessageStatus.SENDING).values_list("pk", flat=True)
     in_flight = {f"<reminder-{pk}@testserver>" for pk in sending}
     assert 1 <= len(in_flight) <= 2  # the pool's two processes
     mailbox.slow(0)
@@ -109,9 +109,9 @@ def test_smtp_down_longer_than_the_old_retry_window_loses_nothing(stalled_startu
     try:
         reminders_sweep(now=timezone.now(), kinds=STALLED)
         # The old rule gave up after five tries; here they come after 1, 1, 2, 2, 2 s.
-        wait_until(lambda: Reminder.objects.filter(attempts__gte=6).count() == STARTUPS, timeout=60)
-        assert not Reminder.objects.exclude(status__in=OPEN_STATUSES).exists()  # none given up, none sent
-        assert "Connection refused" in Reminder.objects.first().last_error
+        wait_until(lambda: OutboxMessage.objects.filter(attempts__gte=6).count() == STARTUPS, timeout=60)
+        assert not OutboxMessage.objects.exclude(status__in=OPEN_STATUSES).exists()  # none given up, none sent
+        assert "Connection refused" in OutboxMessage.objects.first().last_error
     finally:
         mailbox.start()
     assert settle() < 120
@@ -141,7 +141,7 @@ def test_the_broker_going_down_during_a_sweep_loses_nothing(stalled_startups, ce
         mailbox.slow(0)
         # The lost tasks count as lost once their lease is OUTBOX_REQUEUE_AFTER old.
         requeue_after = timedelta(seconds=OUTBOX_DRILL_SETTINGS["OUTBOX_REQUEUE_AFTER"])
-        leased = Reminder.objects.filter(status=ReminderStatus.PENDING, queued_at__isnull=False)
+        leased = OutboxMessage.objects.filter(status=MessageStatus.PENDING, queued_at__isnull=False)
         wait_until(lambda: not leased.filter(queued_at__gt=timezone.now() - requeue_after).exists(), timeout=10)
         call_command("send_reminders", "--kind", "stalled_digest")  # the hourly sweep, broker down
         assert re.search(r"; 0 queued, [1-9]\d* waiting for the broker", capsys.readouterr().out)
@@ -163,6 +163,6 @@ def test_two_sweeps_at_once_queue_one_send_task_per_reminder(stalled_startups, c
     sent_in_sweep(mailbox)
     wait_until(broker_idle, what="any second send task received")
     log = celery_worker.log_path.read_text()[log_before:]
-    received = [line for line in log.splitlines() if "send_reminder_task[" in line and "received" in line]
+    received = [line for line in log.splitlines() if "send_outbox_message_task[" in line and "received" in line]
     assert len(received) == STARTUPS
     assert mailbox.duplicates() == 0

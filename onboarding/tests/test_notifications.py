@@ -9,9 +9,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Commission, Notification, Reminder
+from ..models import Commission, Notification, OutboxMessage
 from ..models.notifications import NotificationKind
-from ..models.reminders import ReminderKind
+from ..models.outbox import MessageKind
 from ..services.assignments import exporter_hand_to_agent, exporters_assign_bulk
 from ..services.auto_assign import auto_assignment_apply, propose
 from ..services.commissions import commission_approve, commission_mark_paid
@@ -157,7 +157,7 @@ def test_one_event_makes_one_notice_and_one_email_per_person(manager_a, django_c
         with django_capture_on_commit_callbacks(execute=True):
             notify(recipients=[manager_a, manager_a], kind=NotificationKind.EXPORTER_HANDED, title="Hi", event_key="e1")
     assert Notification.objects.count() == 1
-    assert Reminder.objects.filter(kind=ReminderKind.NOTIFICATION).count() == 1
+    assert OutboxMessage.objects.filter(kind=MessageKind.NOTIFICATION).count() == 1
     assert len(mail.outbox) == 1
 
 
@@ -234,7 +234,7 @@ def test_an_empty_bell_says_what_will_arrive(client_for, agent_a):
 def test_a_notice_email_shows_no_outbox_key(manager_a, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         notify(recipients=[manager_a], kind=NotificationKind.EXPORTER_HANDED, title="Hi", event_key="e2")
-    key = Reminder.objects.get(kind=ReminderKind.NOTIFICATION).period_key
+    key = OutboxMessage.objects.get(kind=MessageKind.NOTIFICATION).period_key
     [message] = mail.outbox
     html = message.alternatives[0][0]
     assert "Notification." in html and key not in html and key not in message.body

@@ -293,9 +293,9 @@ def test_submitting_evidence_counts_as_work_so_the_exporter_is_not_stalled(agent
 
 
 def test_sent_reminders_appear_on_the_timeline(client_for, officer, exporter_a, manager_a):
-    from ..models import Reminder
+    from ..models import OutboxMessage
 
-    reminder = Reminder.objects.create(
+    reminder = OutboxMessage.objects.create(
         kind="stalled_digest",
         recipient=manager_a,
         startup=exporter_a.startup,

@@ -15,18 +15,18 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from ..models import Exporter, Reminder, Stage, StageEvent
-from ..models.reminders import ReminderKind, ReminderStatus, daily_period, kinds_due, weekly_period
+from ..models import Exporter, OutboxMessage, Stage, StageEvent
+from ..models.outbox import MessageKind, MessageStatus, daily_period, kinds_due, weekly_period
 from ..models.startups import MemberRole
-from ..services.outbox import reminder_send
+from ..services.outbox import outbox_send
 from ..services.reminders import reminders_sweep
-from ..tasks import send_reminder_task
+from ..tasks import send_outbox_message_task
 from .factories import ExporterFactory, MemberFactory, StaffFactory, StartupFactory, assign
 
 IST = ZoneInfo("Asia/Kolkata")
 # A Monday morning in India; "assigned" has a 3-day SLA.
 MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=IST)
-STALLED = (ReminderKind.STALLED_DIGEST,)
+STALLED = (MessageKind.STALLED_DIGEST,)
 # Every test runs on a clock frozen at that moment (a sweep moves it to its own `now`), so a
 # send queued on commit, or made later in the test, sees the day its reminder was made for.
 pytestmark = pytest.mark.time_machine(MONDAY_9AM, tick=False)
@@ -56,8 +56,8 @@ def test_period_keys_follow_the_indian_calendar_not_utc():
     late_sunday_utc = datetime(2026, 11, 29, 20, 0, tzinfo=ZoneInfo("UTC"))
     assert daily_period(late_sunday_utc) == "2026-11-30"
     assert weekly_period(late_sunday_utc) == "2026-W49"
-    assert set(kinds_due(late_sunday_utc)) >= {ReminderKind.WEEKLY_STARTUP, ReminderKind.WEEKLY_PROGRAMME}
-    assert ReminderKind.WEEKLY_STARTUP not in kinds_due(late_sunday_utc - timedelta(hours=2))
+    assert set(kinds_due(late_sunday_utc)) >= {MessageKind.WEEKLY_STARTUP, MessageKind.WEEKLY_PROGRAMME}
+    assert MessageKind.WEEKLY_STARTUP not in kinds_due(late_sunday_utc - timedelta(hours=2))
 
 
 def test_an_exporter_stalls_only_once_its_sla_has_passed_in_ist(db, startup_a, manager_a):
@@ -66,9 +66,9 @@ def test_an_exporter_stalls_only_once_its_sla_has_passed_in_ist(db, startup_a, m
     just_before = reminders_sweep(now=MONDAY_9AM - timedelta(minutes=1), kinds=STALLED, dry_run=True)
     assert just_before.created == []
     just_after = reminders_sweep(now=MONDAY_9AM + timedelta(minutes=1), kinds=STALLED, dry_run=True)
-    assert recipients(just_after) == {(ReminderKind.STALLED_DIGEST, manager_a.pk): [exporter.pk]}
+    assert recipients(just_after) == {(MessageKind.STALLED_DIGEST, manager_a.pk): [exporter.pk]}
     assert just_after.created[0].period_key == "2026-11-30"
-    assert Reminder.objects.count() == 0  # a dry run writes nothing
+    assert OutboxMessage.objects.count() == 0  # a dry run writes nothing
 
 
 def test_activity_since_entering_the_stage_suppresses_the_reminder(db, startup_a, manager_a):
@@ -79,7 +79,7 @@ def test_activity_since_entering_the_stage_suppresses_the_reminder(db, startup_a
     Exporter.objects.filter(pk=worked_on.pk).update(last_activity_at=entered + timedelta(days=1))
     Exporter.objects.filter(pk=called_before.pk).update(last_activity_at=entered - timedelta(days=1))
     result = reminders_sweep(now=MONDAY_9AM, kinds=STALLED, dry_run=True)
-    assert recipients(result) == {(ReminderKind.STALLED_DIGEST, manager_a.pk): sorted([quiet.pk, called_before.pk])}
+    assert recipients(result) == {(MessageKind.STALLED_DIGEST, manager_a.pk): sorted([quiet.pk, called_before.pk])}
 
 
 def test_escalation_starts_beyond_twice_the_sla(db, startup_a, manager_a, officer):
@@ -88,10 +88,10 @@ def test_escalation_starts_beyond_twice_the_sla(db, startup_a, manager_a, office
     beyond = stalled_exporter(
         startup_a, entered=MONDAY_9AM - timedelta(days=14, minutes=1), stage_code="contacted", name="Late LLP"
     )
-    result = reminders_sweep(now=MONDAY_9AM, kinds=(*STALLED, ReminderKind.ESCALATION), dry_run=True)
+    result = reminders_sweep(now=MONDAY_9AM, kinds=(*STALLED, MessageKind.ESCALATION), dry_run=True)
     assert recipients(result) == {
-        (ReminderKind.STALLED_DIGEST, manager_a.pk): sorted([not_yet.pk, beyond.pk]),
-        (ReminderKind.ESCALATION, officer.pk): [beyond.pk],
+        (MessageKind.STALLED_DIGEST, manager_a.pk): sorted([not_yet.pk, beyond.pk]),
+        (MessageKind.ESCALATION, officer.pk): [beyond.pk],
     }
 
 
@@ -103,12 +103,12 @@ def test_digests_group_per_recipient_one_email_each(
     a2 = stalled_exporter(startup_a, entered=long_ago, name="Unassigned Agent Spices LLP")
     b1 = stalled_exporter(startup_b, entered=long_ago, name="Beta Brass LLP")
     mail.outbox.clear()
-    result = sweep(MONDAY_9AM, (*STALLED, ReminderKind.ESCALATION), capture=django_capture_on_commit_callbacks)
+    result = sweep(MONDAY_9AM, (*STALLED, MessageKind.ESCALATION), capture=django_capture_on_commit_callbacks)
     assert recipients(result) == {
-        (ReminderKind.STALLED_DIGEST, manager_a.pk): sorted([a1.pk, a2.pk]),
-        (ReminderKind.STALLED_DIGEST, agent_a.pk): [a1.pk],
-        (ReminderKind.STALLED_DIGEST, manager_b.pk): [b1.pk],
-        (ReminderKind.ESCALATION, officer.pk): sorted([a1.pk, a2.pk, b1.pk]),
+        (MessageKind.STALLED_DIGEST, manager_a.pk): sorted([a1.pk, a2.pk]),
+        (MessageKind.STALLED_DIGEST, agent_a.pk): [a1.pk],
+        (MessageKind.STALLED_DIGEST, manager_b.pk): [b1.pk],
+        (MessageKind.ESCALATION, officer.pk): sorted([a1.pk, a2.pk, b1.pk]),
     }
     by_recipient = {m.to[0]: m for m in mail.outbox}
     assert sorted(by_recipient) == sorted([manager_a.email, agent_a.email, manager_b.email, officer.email])
@@ -122,8 +122,8 @@ def test_digests_group_per_recipient_one_email_each(
     assert escalation.subject.startswith("Escalation: 3 exporters")
     html = escalation.alternatives[0][0]
     assert "Alpha" in html and "Beta" in html and html.index("Alpha") < html.index("Beta")  # larger group first
-    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
-    assert Reminder.objects.get(recipient=manager_a).subject == manager_mail.subject
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {MessageStatus.SENT}
+    assert OutboxMessage.objects.get(recipient=manager_a).subject == manager_mail.subject
 
 
 def test_a_second_sweep_in_the_same_period_is_a_no_op(
@@ -139,7 +139,7 @@ def test_a_second_sweep_in_the_same_period_is_a_no_op(
     assert len(mail.outbox) == sent
     # The next day is a new period: the still-stalled exporter is reported again.
     third = sweep(MONDAY_9AM + timedelta(days=1), capture=django_capture_on_commit_callbacks)
-    assert {p.kind for p in third.created} == {ReminderKind.STALLED_DIGEST, ReminderKind.ESCALATION}
+    assert {p.kind for p in third.created} == {MessageKind.STALLED_DIGEST, MessageKind.ESCALATION}
 
 
 def test_review_reminder_for_evidence_waiting_more_than_two_days(
@@ -150,9 +150,9 @@ def test_review_reminder_for_evidence_waiting_more_than_two_days(
     StageEvent.objects.create(exporter=exporter, stage=stage, submitted_at=MONDAY_9AM - timedelta(days=2, hours=1))
     fresh = assign(ExporterFactory(legal_name="Fresh Evidence LLP"), startup_a)
     StageEvent.objects.create(exporter=fresh, stage=stage, submitted_at=MONDAY_9AM - timedelta(days=1))
-    result = sweep(MONDAY_9AM, (ReminderKind.REVIEW_WAITING,), capture=django_capture_on_commit_callbacks)
+    result = sweep(MONDAY_9AM, (MessageKind.REVIEW_WAITING,), capture=django_capture_on_commit_callbacks)
     # Officers are chased, not admins, when there is an officer.
-    assert recipients(result) == {(ReminderKind.REVIEW_WAITING, officer.pk): [exporter.pk]}
+    assert recipients(result) == {(MessageKind.REVIEW_WAITING, officer.pk): [exporter.pk]}
     [message] = mail.outbox
     assert message.subject == "1 evidence submission waiting more than two days for review"
     assert "http://127.0.0.1:8000/reviews/" in message.body and "Fresh Evidence" not in message.body
@@ -172,12 +172,12 @@ def test_weekly_digests_go_to_every_member_and_admin_who_wants_them(
         status="approved",
         reviewed_at=MONDAY_9AM - timedelta(days=2),
     )
-    kinds = (ReminderKind.WEEKLY_STARTUP, ReminderKind.WEEKLY_PROGRAMME)
+    kinds = (MessageKind.WEEKLY_STARTUP, MessageKind.WEEKLY_PROGRAMME)
     result = sweep(MONDAY_9AM, kinds, capture=django_capture_on_commit_callbacks)
     assert {(p.kind, p.recipient_id, p.period_key) for p in result.created} == {
-        (ReminderKind.WEEKLY_STARTUP, manager_a.pk, "2026-W49"),
-        (ReminderKind.WEEKLY_STARTUP, manager_b.pk, "2026-W49"),
-        (ReminderKind.WEEKLY_PROGRAMME, admin_user.pk, "2026-W49"),
+        (MessageKind.WEEKLY_STARTUP, manager_a.pk, "2026-W49"),
+        (MessageKind.WEEKLY_STARTUP, manager_b.pk, "2026-W49"),
+        (MessageKind.WEEKLY_PROGRAMME, admin_user.pk, "2026-W49"),
     }
     by_recipient = {m.to[0]: m for m in mail.outbox}
     alpha = by_recipient[manager_a.email]
@@ -193,38 +193,38 @@ def test_nothing_is_sent_about_work_that_moved_on_before_the_send(
 ):
     exporter = stalled_exporter(startup_a, entered=MONDAY_9AM - timedelta(days=5))
     sweep(MONDAY_9AM, STALLED, execute=False, capture=django_capture_on_commit_callbacks)
-    reminder = Reminder.objects.get()
+    reminder = OutboxMessage.objects.get()
     assert list(reminder.exporters.all()) == [exporter]
     Exporter.objects.filter(pk=exporter.pk).update(last_activity_at=timezone.now())  # a call was logged
-    assert reminder_send(reminder_id=reminder.pk) == ReminderStatus.SKIPPED
+    assert outbox_send(outbox_message_id=reminder.pk) == MessageStatus.SKIPPED
     assert mail.outbox == []
-    assert Reminder.objects.get().status == ReminderStatus.SKIPPED
+    assert OutboxMessage.objects.get().status == MessageStatus.SKIPPED
 
 
 def test_a_weekly_digest_is_skipped_if_the_user_opted_out_after_the_sweep(
     db, startup_a, manager_a, django_capture_on_commit_callbacks
 ):
-    sweep(MONDAY_9AM, (ReminderKind.WEEKLY_STARTUP,), execute=False, capture=django_capture_on_commit_callbacks)
+    sweep(MONDAY_9AM, (MessageKind.WEEKLY_STARTUP,), execute=False, capture=django_capture_on_commit_callbacks)
     manager_a.weekly_digest = False
     manager_a.save()
-    assert reminder_send(reminder_id=Reminder.objects.get().pk) == ReminderStatus.SKIPPED
+    assert outbox_send(outbox_message_id=OutboxMessage.objects.get().pk) == MessageStatus.SKIPPED
     assert mail.outbox == []
 
 
 def test_a_claimed_or_sent_reminder_is_never_sent_again(db, startup_a, manager_a, django_capture_on_commit_callbacks):
     stalled_exporter(startup_a, entered=MONDAY_9AM - timedelta(days=5))
     sweep(MONDAY_9AM, STALLED, execute=False, capture=django_capture_on_commit_callbacks)
-    reminder = Reminder.objects.get()
+    reminder = OutboxMessage.objects.get()
     # Another worker claimed it a second ago (at the very same instant it would be this send's own claim).
     claimed = timezone.now() - timedelta(seconds=1)
-    Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.SENDING, claimed_at=claimed)
-    assert reminder_send(reminder_id=reminder.pk) == ""  # another worker holds it
+    OutboxMessage.objects.filter(pk=reminder.pk).update(status=MessageStatus.SENDING, claimed_at=claimed)
+    assert outbox_send(outbox_message_id=reminder.pk) == ""  # another worker holds it
     # A claim older than the timeout belongs to a worker that died: it is taken over.
-    Reminder.objects.filter(pk=reminder.pk).update(claimed_at=timezone.now() - timedelta(minutes=11))
-    assert reminder_send(reminder_id=reminder.pk) == ReminderStatus.SENT
-    assert reminder_send(reminder_id=reminder.pk) == ""  # a redelivered task
+    OutboxMessage.objects.filter(pk=reminder.pk).update(claimed_at=timezone.now() - timedelta(minutes=11))
+    assert outbox_send(outbox_message_id=reminder.pk) == MessageStatus.SENT
+    assert outbox_send(outbox_message_id=reminder.pk) == ""  # a redelivered task
     assert len(mail.outbox) == 1
-    assert Reminder.objects.get().attempts == 1
+    assert OutboxMessage.objects.get().attempts == 1
 
 
 def test_an_smtp_failure_releases_the_claim_and_retries_until_the_day_is_over(
@@ -234,23 +234,23 @@ def test_an_smtp_failure_releases_the_claim_and_retries_until_the_day_is_over(
     when the reminder's day ends; before then, no number of failures marks it failed."""
     stalled_exporter(startup_a, entered=MONDAY_9AM - timedelta(days=5))
     sweep(MONDAY_9AM, STALLED, execute=False, capture=django_capture_on_commit_callbacks)
-    reminder = Reminder.objects.get()
+    reminder = OutboxMessage.objects.get()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
     waits, moment = [], MONDAY_9AM
     while True:
         with time_machine.travel(moment, tick=False):
-            status = reminder_send(reminder_id=reminder.pk)
+            status = outbox_send(outbox_message_id=reminder.pk)
         reminder.refresh_from_db()
-        if status != ReminderStatus.PENDING:
+        if status != MessageStatus.PENDING:
             break
-        assert (reminder.status, reminder.claimed_at) == (ReminderStatus.PENDING, None)
+        assert (reminder.status, reminder.claimed_at) == (MessageStatus.PENDING, None)
         assert "Connection" in reminder.last_error
         waits.append(round((reminder.next_attempt_at - moment).total_seconds() / 60))
         moment = reminder.next_attempt_at
     assert waits[:8] == [1, 2, 5, 15, 30, 60, 60, 60]
     # The last try before midnight (IST) was the last one: the day's digest is over.
-    assert (reminder.status, reminder.attempts) == (ReminderStatus.FAILED, len(waits) + 1)
+    assert (reminder.status, reminder.attempts) == (MessageStatus.FAILED, len(waits) + 1)
     assert reminder.last_error.startswith("Not delivered before its period ended.")
     assert moment.astimezone(IST).date() == MONDAY_9AM.date() and mail.outbox == []
 
@@ -265,19 +265,19 @@ def test_a_down_broker_leaves_reminders_pending_and_the_next_sweep_queues_them(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     with monkeypatch.context() as patch:
-        patch.setattr(send_reminder_task, "apply_async", broker_down)
+        patch.setattr(send_outbox_message_task, "apply_async", broker_down)
         sweep(MONDAY_9AM, STALLED, capture=django_capture_on_commit_callbacks)  # does not raise
-    reminder = Reminder.objects.get()
-    assert (reminder.status, reminder.queued_at) == (ReminderStatus.PENDING, None)
+    reminder = OutboxMessage.objects.get()
+    assert (reminder.status, reminder.queued_at) == (MessageStatus.PENDING, None)
     assert mail.outbox == []
     again = sweep(MONDAY_9AM + timedelta(hours=1), STALLED, capture=django_capture_on_commit_callbacks)
     assert again.created == [] and again.requeued == 1
-    assert len(mail.outbox) == 1 and Reminder.objects.get().status == ReminderStatus.SENT
+    assert len(mail.outbox) == 1 and OutboxMessage.objects.get().status == MessageStatus.SENT
 
 
 def test_sweep_queries_grow_with_recipients_not_exporters(db, officer, django_capture_on_commit_callbacks):
     def measure():
-        Reminder.objects.all().delete()
+        OutboxMessage.objects.all().delete()
         with CaptureQueriesContext(connection) as queries:
             sweep(MONDAY_9AM, execute=False, capture=django_capture_on_commit_callbacks)
         return len(queries)
@@ -291,7 +291,9 @@ def test_sweep_queries_grow_with_recipients_not_exporters(db, officer, django_ca
         for _ in range(10):
             stalled_exporter(startup, entered=MONDAY_9AM - timedelta(days=30))
     assert measure() == few
-    assert Reminder.objects.filter(kind=ReminderKind.STALLED_DIGEST).get(startup=startups[0]).exporters.count() == 11
+    assert (
+        OutboxMessage.objects.filter(kind=MessageKind.STALLED_DIGEST).get(startup=startups[0]).exporters.count() == 11
+    )
     more_startups = [StartupFactory() for _ in range(5)]
     for startup in more_startups:
         MemberFactory(startup=startup, role=MemberRole.MANAGER)
@@ -301,10 +303,10 @@ def test_sweep_queries_grow_with_recipients_not_exporters(db, officer, django_ca
 
 def test_a_programme_with_only_admins_still_gets_escalations(db, startup_a, admin_user):
     stalled_exporter(startup_a, entered=MONDAY_9AM - timedelta(days=30))
-    result = reminders_sweep(now=MONDAY_9AM, kinds=(ReminderKind.ESCALATION,), dry_run=True)
+    result = reminders_sweep(now=MONDAY_9AM, kinds=(MessageKind.ESCALATION,), dry_run=True)
     assert [p.recipient_id for p in result.created] == [admin_user.pk]
     StaffFactory()  # an officer arrives: they take over
-    result = reminders_sweep(now=MONDAY_9AM, kinds=(ReminderKind.ESCALATION,), dry_run=True)
+    result = reminders_sweep(now=MONDAY_9AM, kinds=(MessageKind.ESCALATION,), dry_run=True)
     assert [p.recipient_id for p in result.created] != [admin_user.pk]
 
 
@@ -316,7 +318,7 @@ def test_send_reminders_dry_run_prints_and_changes_nothing(db, startup_a, manage
     call_command("send_reminders", "--dry-run", "--now", "2026-11-30T09:00", "--kind", "stalled_digest")
     out = capsys.readouterr().out
     assert "Would send Stalled exporters digest to manager@alpha.example for 2026-11-30, 1 exporter(s)" in out
-    assert Reminder.objects.count() == 0
+    assert OutboxMessage.objects.count() == 0
 
 
 def test_send_reminders_sends_once_for_the_given_time(
@@ -328,13 +330,13 @@ def test_send_reminders_sends_once_for_the_given_time(
         call_command("send_reminders", "--now", "2026-11-30T10:00", "--kind", "stalled_digest")
     out = capsys.readouterr().out
     assert "1 new" in out and "0 new, 1 already done" in out
-    assert Reminder.objects.get().status == ReminderStatus.SENT and len(mail.outbox) == 1
+    assert OutboxMessage.objects.get().status == MessageStatus.SENT and len(mail.outbox) == 1
 
 
 def test_send_reminders_rejects_a_bad_date(db):
     with pytest.raises(CommandError, match="not an ISO date-time"):
         call_command("send_reminders", "--now", "next monday")
-    assert Reminder.objects.count() == 0
+    assert OutboxMessage.objects.count() == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -345,7 +347,7 @@ def test_send_reminders_says_which_reminders_wait_for_the_broker(startup_a, mana
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(send_reminder_task, "apply_async", broker_down)
+    monkeypatch.setattr(send_outbox_message_task, "apply_async", broker_down)
     with time_machine.travel(MONDAY_9AM, tick=False):
         call_command("send_reminders", "--kind", "stalled_digest")
     out, err = capsys.readouterr()
@@ -353,21 +355,21 @@ def test_send_reminders_says_which_reminders_wait_for_the_broker(startup_a, mana
     assert "Queued" not in out
     assert "1 new, 0 already done for this period, 0 stranded re-queued; 0 queued, 1 waiting for the broker" in out
     assert "The broker refused 1 send task(s)" in err
-    assert Reminder.objects.get().queued_at is None  # the recovery queues it once the broker is back
+    assert OutboxMessage.objects.get().queued_at is None  # the recovery queues it once the broker is back
     monkeypatch.undo()
     with time_machine.travel(MONDAY_9AM + timedelta(minutes=1), tick=False):
         call_command("send_reminders", "--kind", "stalled_digest")
     assert "0 new, 1 already done for this period, 1 stranded re-queued; 1 queued, 0 waiting" in capsys.readouterr().out
-    assert Reminder.objects.get().status == ReminderStatus.SENT and len(mail.outbox) == 1
+    assert OutboxMessage.objects.get().status == MessageStatus.SENT and len(mail.outbox) == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_send_reminders_lists_what_could_not_be_delivered(startup_a, manager_a, capsys):
-    Reminder.objects.create(
-        kind=ReminderKind.STALLED_DIGEST,
+    OutboxMessage.objects.create(
+        kind=MessageKind.STALLED_DIGEST,
         recipient=manager_a,
         period_key="2026-11-30",
-        status=ReminderStatus.REJECTED,
+        status=MessageStatus.REJECTED,
         last_error="SMTPRecipientsRefused: manager@alpha.example: 550 No such user",
     )
     with time_machine.travel(MONDAY_9AM + timedelta(hours=1), tick=False):

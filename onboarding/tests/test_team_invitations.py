@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from ..models import Reminder
-from ..models.reminders import ReminderKind
+from ..models import OutboxMessage
+from ..models.outbox import MessageKind
 from ..models.startups import MemberRole
 from ..services.startups import INVITATION_RESENDS_PER_HOUR, startup_member_add
 
@@ -35,7 +35,7 @@ def test_a_manager_sends_the_invitation_again_and_it_is_logged(
     mailoutbox.clear()
     response = resend(client_for(manager_a), member, django_capture_on_commit_callbacks)
     assert "The invitation was sent again to new.agent@alpha.example" in response.content.decode()
-    assert Reminder.objects.filter(kind=ReminderKind.INVITATION, recipient=member.user).count() == 2
+    assert OutboxMessage.objects.filter(kind=MessageKind.INVITATION, recipient=member.user).count() == 2
     assert [m.to for m in mailoutbox] == [["new.agent@alpha.example"]]
     entry = LogEntry.objects.get(object_id=str(member.user.pk))
     assert entry.user == manager_a and "sent again" in entry.change_message
@@ -48,20 +48,20 @@ def test_resending_is_limited_per_hour_with_a_message(client_for, manager_a, dja
         resend(client, member, django_capture_on_commit_callbacks)
     response = resend(client, member, django_capture_on_commit_callbacks)
     assert "spam folder" in response.content.decode()
-    assert Reminder.objects.filter(recipient=member.user).count() == 1 + INVITATION_RESENDS_PER_HOUR
+    assert OutboxMessage.objects.filter(recipient=member.user).count() == 1 + INVITATION_RESENDS_PER_HOUR
 
 
 def test_someone_who_set_a_password_gets_no_new_invitation(client_for, manager_a, agent_a, startup_a):
     member = agent_a.memberships.get()
     response = client_for(manager_a).post(reverse("onboarding:team-member-reinvite", args=[member.pk]), follow=True)
     assert "has already set a password" in response.content.decode()
-    assert not Reminder.objects.filter(recipient=agent_a).exists()
+    assert not OutboxMessage.objects.filter(recipient=agent_a).exists()
 
 
 def test_it_checks_ownership(client_for, manager_a, manager_b):
     member = invited(manager_a)
     assert client_for(manager_b).post(reverse("onboarding:team-member-reinvite", args=[member.pk])).status_code == 404
-    assert Reminder.objects.filter(recipient=member.user).count() == 1
+    assert OutboxMessage.objects.filter(recipient=member.user).count() == 1
 
 
 def test_agents_cannot_resend_invitations(client_for, manager_a, agent_a):

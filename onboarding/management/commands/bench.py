@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ...models import Exporter, Role, Startup, StartupMember, User
-from ...models.reminders import ReminderKind
+from ...models.outbox import MessageKind
 from ...models.startups import MemberRole
 from ...services.imports import (
     import_batch_commit,
@@ -219,7 +219,7 @@ class Command(BaseCommand):
                 self.staff_every_startup()  # untimed: seed_demo gives logins to one startup only
                 with CaptureQueriesContext(connection) as queries:
                     started = time.perf_counter()
-                    result = reminders_sweep(now=timezone.now(), kinds=tuple(ReminderKind.values))
+                    result = reminders_sweep(now=timezone.now(), kinds=tuple(MessageKind.values))
                     seconds = time.perf_counter() - started
                 raise Rollback
         except Rollback:

@@ -7,8 +7,8 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ...models import Reminder, User
-from ...models.reminders import ReminderKind, daily_period, programme_tz, weekly_period
+from ...models import OutboxMessage, User
+from ...models.outbox import MessageKind, daily_period, programme_tz, weekly_period
 from ...services.reminders import reminders_sweep
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             "--now", help="Sweep as of this ISO date-time (default: now); IST unless an offset is given"
         )
         parser.add_argument(
-            "--kind", action="append", choices=ReminderKind.values, help="Only these kinds (default: what is due)"
+            "--kind", action="append", choices=MessageKind.values, help="Only these kinds (default: what is due)"
         )
 
     def handle(self, *args, dry_run: bool, now: str | None, kind: list[str] | None, **options):
@@ -41,13 +41,13 @@ class Command(BaseCommand):
         for planned in result.created:
             if dry_run:
                 verb = "Would send"
-            elif planned.reminder_id in queued.refused:
+            elif planned.outbox_message_id in queued.refused:
                 verb = "Waiting for the broker:"
             else:
                 verb = "Queued" if queued.done else "Will queue on commit:"
             about = f", {len(planned.exporter_ids)} exporter(s)" if planned.exporter_ids else ""
             self.stdout.write(
-                f"{verb} {ReminderKind(planned.kind).label} to {emails[planned.recipient_id]}"
+                f"{verb} {MessageKind(planned.kind).label} to {emails[planned.recipient_id]}"
                 f" for {planned.period_key}{about}"
             )
         summary = f"{len(result.created)} new, {result.existing} already done for this period"
@@ -72,11 +72,11 @@ class Command(BaseCommand):
                 f" {reminder.address} for {reminder.period_key}: {reminder.last_error}"
             )
 
-    def undelivered(self, moment: datetime, result) -> list[Reminder]:
+    def undelivered(self, moment: datetime, result) -> list[OutboxMessage]:
         """What could not be delivered in the periods this sweep covers (also on /reminders/)."""
         periods = {p.period_key for p in result.created} | {daily_period(moment), weekly_period(moment)}
         return list(
-            Reminder.objects.filter(period_key__in=periods)
+            OutboxMessage.objects.filter(period_key__in=periods)
             .undelivered()
             .select_related("recipient", "to_exporter")
             .order_by("pk")

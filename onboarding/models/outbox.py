@@ -14,7 +14,7 @@ from .stages import StageEvent, StageEventStatus
 from .startups import MemberRole
 
 
-class ReminderKind(models.TextChoices):
+class MessageKind(models.TextChoices):
     STALLED_DIGEST = "stalled_digest", "Stalled exporters digest"
     ESCALATION = "escalation", "Escalation to officers"
     REVIEW_WAITING = "review_waiting", "Evidence waiting for review"
@@ -32,12 +32,12 @@ class ReminderKind(models.TextChoices):
 
 
 DAILY_KINDS = (
-    ReminderKind.STALLED_DIGEST,
-    ReminderKind.ESCALATION,
-    ReminderKind.REVIEW_WAITING,
-    ReminderKind.UNDELIVERED,
+    MessageKind.STALLED_DIGEST,
+    MessageKind.ESCALATION,
+    MessageKind.REVIEW_WAITING,
+    MessageKind.UNDELIVERED,
 )
-WEEKLY_KINDS = (ReminderKind.WEEKLY_STARTUP, ReminderKind.WEEKLY_PROGRAMME)
+WEEKLY_KINDS = (MessageKind.WEEKLY_STARTUP, MessageKind.WEEKLY_PROGRAMME)
 
 
 def programme_tz() -> ZoneInfo:
@@ -69,7 +69,7 @@ def kinds_due(now: datetime) -> tuple[str, ...]:
     return DAILY_KINDS + WEEKLY_KINDS if monday else DAILY_KINDS
 
 
-class ReminderStatus(models.TextChoices):
+class MessageStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
@@ -82,37 +82,45 @@ class ReminderStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-OPEN_STATUSES = (ReminderStatus.PENDING, ReminderStatus.SENDING)
-UNDELIVERED_STATUSES = (ReminderStatus.REJECTED, ReminderStatus.FAILED)
+OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.SENDING)
+UNDELIVERED_STATUSES = (MessageStatus.REJECTED, MessageStatus.FAILED)
 
 
-class ReminderQuerySet(ScopedQuerySet):
+class OutboxMessageQuerySet(ScopedQuerySet):
     """Staff see every reminder; a startup user sees those about their own startup."""
 
-    def undelivered(self) -> ReminderQuerySet:
+    def undelivered(self) -> OutboxMessageQuerySet:
         """Messages that did not reach their recipient: refused for good, or given up on."""
         return self.filter(status__in=UNDELIVERED_STATUSES)
 
 
-class Reminder(models.Model):
-    """One message to one recipient for one period. The unique key makes sweeps idempotent."""
+class OutboxMessage(models.Model):
+    """One email to one recipient for one period: the outbox's row, written only by
+    `services.outbox.outbox_post` and delivered by `outbox_send`. The unique key makes the
+    reminder sweep and the exporter digests idempotent."""
 
-    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
+    kind = models.CharField(max_length=20, choices=MessageKind.choices)
     # A person with an account, or (exporter messages) the exporter at its contact email.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_messages"
     )
     to_exporter = models.ForeignKey(
-        "onboarding.Exporter", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+        "onboarding.Exporter", null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_messages_to"
     )
     startup = models.ForeignKey(
-        "onboarding.Startup", null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+        "onboarding.Startup", null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_messages"
     )
-    exporters = models.ManyToManyField("onboarding.Exporter", blank=True, related_name="reminders")
+    # The exporters it is about (a digest's stalled work, an exporter's own message).
+    exporters = models.ManyToManyField("onboarding.Exporter", blank=True, related_name="outbox_messages")
+    # The in-app notice it emails (kind "notification"); its period key is "n<pk>" only to
+    # keep one email per notice under the unique key.
+    notification = models.ForeignKey(
+        "onboarding.Notification", null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
     period_key = models.CharField(max_length=20)
     channel = models.CharField(max_length=10, default="email")
     subject = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=12, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
+    status = models.CharField(max_length=12, choices=MessageStatus.choices, default=MessageStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -130,26 +138,26 @@ class Reminder(models.Model):
     # When it reached its outcome (sent, unconfirmed, skipped, rejected, failed).
     settled_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ReminderQuerySet.as_manager()
+    objects = OutboxMessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "recipient", "period_key"], name="one_reminder_per_period"),
+            models.UniqueConstraint(fields=["kind", "recipient", "period_key"], name="one_outbox_message_per_period"),
             models.UniqueConstraint(
                 fields=["kind", "to_exporter", "period_key"],
                 condition=Q(to_exporter__isnull=False),
                 name="one_exporter_message_per_period",
             ),
             models.CheckConstraint(
-                condition=Q(recipient__isnull=False) | Q(to_exporter__isnull=False), name="reminder_has_recipient"
+                condition=Q(recipient__isnull=False) | Q(to_exporter__isnull=False), name="outbox_message_has_recipient"
             ),
         ]
         indexes = [
             # The recovery beat's one query every minute reads only the open rows.
-            models.Index(fields=["next_attempt_at"], name="reminder_open", condition=Q(status__in=OPEN_STATUSES)),
+            models.Index(fields=["next_attempt_at"], name="outbox_open", condition=Q(status__in=OPEN_STATUSES)),
             models.Index(
-                fields=["settled_at"], name="reminder_undelivered", condition=Q(status__in=UNDELIVERED_STATUSES)
+                fields=["settled_at"], name="outbox_undelivered", condition=Q(status__in=UNDELIVERED_STATUSES)
             ),
             models.Index(fields=["startup", "created_at"]),
             models.Index(fields=["created_at"]),
@@ -183,7 +191,7 @@ class Reminder(models.Model):
     def stalled_exporters(self) -> list:
         """The reminder's exporters that are still stalled in the same hands, longest first."""
         exporters = self.exporters.filter(self.still_stalled_q())
-        if self.kind == ReminderKind.STALLED_DIGEST:
+        if self.kind == MessageKind.STALLED_DIGEST:
             exporters = exporters.filter(startup_id=self.startup_id)
             is_manager = (
                 self.recipient.memberships.active().filter(startup_id=self.startup_id, role=MemberRole.MANAGER).exists()
@@ -204,12 +212,12 @@ class Reminder(models.Model):
             .order_by("submitted_at", "pk")
         )
 
-    def undelivered_messages(self) -> list[Reminder]:
+    def undelivered_messages(self) -> list[OutboxMessage]:
         """For an undelivered-messages report: what could not be delivered since the
         previous report to the same person (or the day before), oldest first."""
         previous = (
-            Reminder.objects.filter(
-                kind=ReminderKind.UNDELIVERED, recipient_id=self.recipient_id, created_at__lt=self.created_at
+            OutboxMessage.objects.filter(
+                kind=MessageKind.UNDELIVERED, recipient_id=self.recipient_id, created_at__lt=self.created_at
             )
             .order_by("-created_at")
             .values_list("created_at", flat=True)
@@ -217,7 +225,7 @@ class Reminder(models.Model):
         )
         since = previous or self.created_at - timedelta(days=1)
         return list(
-            Reminder.objects.undelivered()
+            OutboxMessage.objects.undelivered()
             .filter(settled_at__gte=since, settled_at__lt=self.created_at)
             .select_related("recipient", "to_exporter")
             .order_by("settled_at", "pk")

@@ -1,4 +1,4 @@
-"""The reminder log (/reminders/) and the email settings page."""
+"""The outbox page (/outbox/, formerly /reminders/) and the email settings page."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Reminder
-from ..models.reminders import ReminderKind, ReminderStatus
+from ..models import OutboxMessage
+from ..models.outbox import MessageKind, MessageStatus
 from .factories import ExporterFactory, MemberFactory, StartupFactory, assign
 
-URL = "/reminders/"
+URL = "/outbox/"
 
 
-def reminder(recipient, startup=None, *, kind=ReminderKind.STALLED_DIGEST, period="2026-11-30", exporters=(), **extra):
-    row = Reminder.objects.create(
+def reminder(recipient, startup=None, *, kind=MessageKind.STALLED_DIGEST, period="2026-11-30", exporters=(), **extra):
+    row = OutboxMessage.objects.create(
         kind=kind, recipient=recipient, startup=startup, period_key=period, subject=f"About {startup}", **extra
     )
     row.exporters.set(exporters)
@@ -27,17 +27,24 @@ def reminder(recipient, startup=None, *, kind=ReminderKind.STALLED_DIGEST, perio
 @pytest.fixture
 def log(startup_a, startup_b, manager_a, manager_b, officer, exporter_a, exporter_b):
     # The managers' notices of the two assignments are emails too; this log's subject is the reminders.
-    Reminder.objects.filter(kind=ReminderKind.NOTIFICATION).delete()
+    OutboxMessage.objects.filter(kind=MessageKind.NOTIFICATION).delete()
     return {
-        "a": reminder(manager_a, startup_a, exporters=[exporter_a], status=ReminderStatus.SENT, sent_at=timezone.now()),
+        "a": reminder(manager_a, startup_a, exporters=[exporter_a], status=MessageStatus.SENT, sent_at=timezone.now()),
         "b": reminder(manager_b, startup_b, exporters=[exporter_b]),
-        "escalation": reminder(officer, kind=ReminderKind.ESCALATION, exporters=[exporter_a, exporter_b]),
+        "escalation": reminder(officer, kind=MessageKind.ESCALATION, exporters=[exporter_a, exporter_b]),
     }
 
 
-def test_reminders_path_is_stable():
-    assert reverse("onboarding:reminder-list") == URL
+def test_outbox_path_is_stable():
+    assert reverse("onboarding:outbox") == URL
     assert reverse("onboarding:preferences") == "/account/preferences/"
+
+
+def test_the_old_reminders_address_leads_to_the_outbox_with_its_filters(client_for, officer):
+    """Emails sent before the rename link to /reminders/?status=rejected."""
+    response = client_for(officer).get("/reminders/", {"status": "rejected"})
+    assert response.status_code == 301
+    assert response["Location"] == f"{URL}?status=rejected"
 
 
 def test_staff_see_every_reminder_with_recipient_subject_and_status(client_for, officer, log):
@@ -47,7 +54,7 @@ def test_staff_see_every_reminder_with_recipient_subject_and_status(client_for, 
     html = response.content.decode()
     assert "manager@alpha.example" in html and "manager@beta.example" in html
     assert "About Alpha" in html and "Sent" in html and "2 exporters" in html
-    assert 'href="/reminders/"' in html  # the staff navigation link
+    assert 'href="/outbox/"' in html  # the staff navigation link
 
 
 def test_a_startup_user_sees_only_their_startups_reminders(client_for, agent_a, log):
@@ -94,7 +101,7 @@ def test_filters_answer_was_this_startup_told(client_for, officer, log, startup_
     tomorrow = today + timedelta(days=1)
     response = client.get(URL, {"date_from": tomorrow.isoformat()})
     assert list(response.context["page"].object_list) == []
-    assert "No reminders match" in response.content.decode()
+    assert "No emails match" in response.content.decode()
 
 
 def test_a_bad_filter_value_is_reported_beside_the_field_not_a_500(client_for, officer, log):
@@ -130,7 +137,7 @@ def test_the_log_paginates_with_a_constant_number_of_queries(
 
 def test_empty_log_says_when_reminders_come(client_for, officer):
     html = client_for(officer).get(URL).content.decode()
-    assert "No reminders match" in html and "09:00" in html
+    assert "No emails match" in html and "09:00" in html
 
 
 def test_a_user_can_switch_off_the_weekly_digest_and_it_is_audited(client_for, manager_a):
