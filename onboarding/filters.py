@@ -321,13 +321,18 @@ class ActivityFilter(BootstrapFilterSet):
         return rows[0].pk if len(rows) == 1 else None
 
 
+# "Not delivered": every status that counts as such (unconfirmed, failed, undeliverable).
+NOT_DELIVERED = "undelivered"
+OUTBOX_STATUS_CHOICES = [(NOT_DELIVERED, "Not delivered (any)"), *MessageStatus.choices]
+
+
 class OutboxFilter(BootstrapFilterSet):
     """The outbox's filters: "was this startup told, and when?"."""
 
     startup_name = startup_name_filter()
     startup = startup_id_filter()
     kind = django_filters.ChoiceFilter(choices=MessageKind.choices)
-    status = django_filters.ChoiceFilter(choices=MessageStatus.choices)
+    status = django_filters.ChoiceFilter(choices=OUTBOX_STATUS_CHOICES, method="filter_status")
     date_from = day_filter("created_at", "gte", "From")
     date_to = day_filter("created_at", "lte", "To")
 
@@ -340,6 +345,9 @@ class OutboxFilter(BootstrapFilterSet):
         # A startup user sees only their own startup's reminders: no startup to choose.
         if request is not None and not request.user.is_programme_staff:
             drop_fields(self, STARTUP_PAIR)
+
+    def filter_status(self, queryset, name, value):
+        return queryset.undelivered() if value == NOT_DELIVERED else queryset.filter(status=value)
 
 
 WAITING_CHOICES = [("1", "Over 1 day"), ("3", "Over 3 days"), ("7", "Over 7 days")]

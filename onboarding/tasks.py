@@ -97,12 +97,26 @@ def import_commit_task(batch_id: int, actor_id: int | None) -> None:
         import_batch_commit(actor=User.objects.filter(pk=actor_id).first(), batch=batch)
 
 
-# A send never outlives its claim: the soft limit interrupts a hung mail server (the row
-# is then retried, or marked unconfirmed if the body had gone out), the hard limit ends
-# the process, both before another worker may take the row over.
+def database_patience(covering: float) -> tuple[float, ...]:
+    """Pauses between attempts at a statement while the database is away: short at first
+    (a dropped connection), then 5 s each, adding up to at least `covering` seconds."""
+    pauses = [0.1, 0.25, 0.5, 1, 2, 3]
+    while sum(pauses) < covering:
+        pauses.append(5)
+    return tuple(pauses)
+
+
+# The outbox records a send's outcome however long the database is away, up to beyond the
+# claim timeout: while it is away nobody can take the row over, and once it is back this
+# worker (trying every 5 s) writes the outcome long before the recovery (every minute)
+# could claim the row again and send a second copy.
+DATABASE_PATIENCE = database_patience(settings.OUTBOX_CLAIM_TIMEOUT + 15)
+# The soft limit interrupts a hung mail server well inside the claim (the row is then
+# retried, or marked unconfirmed if the body had gone out); the hard limit, which ends the
+# process, leaves room for the database patience after it.
 SEND_LIMITS = {
     "soft_time_limit": settings.OUTBOX_CLAIM_TIMEOUT * 0.5,
-    "time_limit": settings.OUTBOX_CLAIM_TIMEOUT * 0.8,
+    "time_limit": settings.OUTBOX_CLAIM_TIMEOUT * 0.5 + sum(DATABASE_PATIENCE) + 5,
 }
 
 

@@ -95,6 +95,7 @@ urlpatterns += [
 # The outbox and the people's email preferences.
 urlpatterns += [
     path("outbox/", outbox.outbox_list, name="outbox"),
+    path("outbox/<int:pk>/resend/", outbox.outbox_resend_view, name="outbox-resend"),
     # Its address before it was called the outbox: links in emails already sent still work.
     path("reminders/", RedirectView.as_view(pattern_name="onboarding:outbox", permanent=True, query_string=True)),
     # Uploaded files, each checked against who may see its record.

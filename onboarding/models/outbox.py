@@ -73,9 +73,10 @@ class MessageStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
-    # The connection was lost after the message went out: the server may have accepted it,
-    # so it is not sent again (a second copy would be the worse mistake).
-    UNCONFIRMED = "unconfirmed", "Sent, not confirmed"
+    # The connection was lost after the message went out: the server may or may not have
+    # accepted it. Not retried on its own (a second copy would be the worse mistake); counted
+    # as not delivered until staff send it again (same Message-ID) or leave it.
+    UNCONFIRMED = "unconfirmed", "Not confirmed"
     SKIPPED = "skipped", "Skipped (work moved on)"
     # The mail server refused the address for good (a 5xx answer): never retried.
     REJECTED = "rejected", "Undeliverable"
@@ -83,15 +84,22 @@ class MessageStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.SENDING)
-UNDELIVERED_STATUSES = (MessageStatus.REJECTED, MessageStatus.FAILED)
+# Not known to have arrived: what the command, the undelivered report, the dashboard and
+# the outbox's "Not delivered" filter count, and what staff may send again.
+UNDELIVERED_STATUSES = (MessageStatus.REJECTED, MessageStatus.FAILED, MessageStatus.UNCONFIRMED)
 
 
 class OutboxMessageQuerySet(ScopedQuerySet):
     """Staff see every reminder; a startup user sees those about their own startup."""
 
     def undelivered(self) -> OutboxMessageQuerySet:
-        """Messages that did not reach their recipient: refused for good, or given up on."""
+        """Messages not known to have reached their recipient: refused for good, given up
+        on, or lost with the connection after they went out (unconfirmed)."""
         return self.filter(status__in=UNDELIVERED_STATUSES)
+
+    def undelivered_since(self, moment: datetime) -> int:
+        """How many messages settled undelivered since `moment` (the dashboard's counter)."""
+        return self.undelivered().filter(settled_at__gte=moment).count()
 
 
 class OutboxMessage(models.Model):

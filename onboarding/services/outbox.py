@@ -25,6 +25,7 @@ the same rules.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import time
@@ -34,6 +35,7 @@ from datetime import datetime, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
@@ -42,8 +44,9 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from ..models import OutboxMessage
-from ..models.outbox import OPEN_STATUSES, MessageStatus
-from ..tasks import BROKER_ERRORS, DATABASE_ERRORS, send_outbox_message_task
+from ..models.outbox import OPEN_STATUSES, UNDELIVERED_STATUSES, MessageStatus
+from ..tasks import BROKER_ERRORS, DATABASE_ERRORS, DATABASE_PATIENCE, send_outbox_message_task
+from .audit import log_action
 from .composers import COMPOSERS
 
 logger = logging.getLogger(__name__)
@@ -51,12 +54,13 @@ logger = logging.getLogger(__name__)
 # Worth another attempt: SMTP errors (smtplib's are OSErrors) and lost connections, a send
 # cut short by its time limit, a database or broker that went away.
 TRANSIENT = (OSError, SoftTimeLimitExceeded, *DATABASE_ERRORS, *BROKER_ERRORS)
-# Pauses while the database is away during bookkeeping: ~12 s, well beyond a restart.
-DATABASE_PATIENCE = (0.1, 0.25, 0.5, 1, 2, 3, 5)
 UNCONFIRMED_NOTE = (
     "The connection was lost after the message went out: the server may have accepted it, so it is not sent again."
 )
 EXPIRED_NOTE = "Not delivered before its period ended. "
+# A message sent again by hand is retried like any other for this long.
+RESEND_RETRY_FOR = timedelta(days=1)
+RESEND_FIELDS = ("status", "claimed_at", "settled_at", "next_attempt_at", "queued_at", "retry_until")
 
 
 def claim_timeout() -> timedelta:
@@ -70,17 +74,20 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _with_database(statement: Callable[[], int]) -> int:
-    """Run a bookkeeping statement, reconnecting while the database is away; raised again
-    once patience runs out (the claim timeout then hands the row to another task)."""
+    """Run a bookkeeping statement, reconnecting while the database is away (for longer than
+    the claim timeout, see tasks.DATABASE_PATIENCE); raised again once patience runs out.
+    The send's soft time limit, should it fall in the wait, does not cut it short: the mail
+    has gone, and only its outcome is left to write."""
     for pause in (*DATABASE_PATIENCE, None):
         try:
             return statement()
-        except DATABASE_ERRORS:
+        except (*DATABASE_ERRORS, SoftTimeLimitExceeded):
             if pause is None:
                 raise
             if not connection.in_atomic_block:
                 connection.close()  # the next statement opens a fresh connection
-            time.sleep(pause)
+            with contextlib.suppress(SoftTimeLimitExceeded):
+                time.sleep(pause)
     raise AssertionError("unreachable")
 
 
@@ -352,6 +359,29 @@ def outbox_recover(*, now: datetime) -> Recovered:
     )
     ids = lease_stranded(now=now)
     return Recovered(requeued=len(ids), expired=expired, queued=outbox_queue(outbox_message_ids=ids, lease=now))
+
+
+def outbox_resend(*, actor, message: OutboxMessage) -> OutboxMessage:
+    """Send an email that was not delivered (unconfirmed, failed or refused) again, now,
+    composed as things stand, under the same Message-ID: a mail system that has the first
+    copy drops the second. Programme staff only; recorded in the admin log."""
+    if not actor.is_programme_staff:
+        raise PermissionDenied("Only programme staff can send an email again.")
+    with transaction.atomic():
+        row = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+        if row.status not in UNDELIVERED_STATUSES:
+            raise ValidationError(
+                f"This email is {row.get_status_display().lower()}: only one that was not delivered can be sent again."
+            )
+        before, now = row.get_status_display(), timezone.now()
+        row.status, row.claimed_at, row.settled_at = MessageStatus.PENDING, None, None
+        row.next_attempt_at = row.queued_at = now  # leased: its send is queued below
+        row.retry_until = now + RESEND_RETRY_FOR
+        row.last_error = f"{before}, sent again by {actor.get_full_name() or actor.email}. {row.last_error}"[:2000]
+        row.save(update_fields=[*RESEND_FIELDS, "last_error"])
+        log_action(actor=actor, subject=row, message=f"Sent again (was {before.lower()}).")
+        outbox_queue(outbox_message_ids=[row.pk], lease=now)
+    return row
 
 
 # --- Sending one row --------------------------------------------------------------------

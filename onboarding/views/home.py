@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..models import ConfirmationRequest, Exporter, Stage, StageEvent
+from ..models import ConfirmationRequest, Exporter, OutboxMessage, Stage, StageEvent
 from ..models.stages import StageEventStatus
 from ..pagination import paginate
 from ..reports.dashboard import dashboard_figures
@@ -21,10 +21,13 @@ def home(request):
         summary = summary_current()
         figures = dashboard_figures(summary.figures, summary.as_of)
         figures["confirmation_rates"] = ConfirmationRequest.objects.rate_table(now)
+        figures["undelivered"] = OutboxMessage.objects.undelivered_since(now - UNDELIVERED_SHOWN)
         return render(request, "onboarding/dashboard.html", figures)
     return startup_home(request)
 
 
+# How far back the dashboard counts emails that were not delivered.
+UNDELIVERED_SHOWN = timedelta(days=7)
 # How long a startup is told that a claim of theirs was withdrawn.
 WITHDRAWN_SHOWN = timedelta(days=30)
 # The most urgent first, a phone screen or two at a time; the exporter list pages through all.

@@ -1,14 +1,22 @@
 """The outbox as staff and startups see it: every email sent or to be sent, filterable."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import render
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from ..filters import OutboxFilter
 from ..models import OutboxMessage
+from ..models.outbox import UNDELIVERED_STATUSES
+from ..models.users import STAFF
 from ..pagination import OUTBOX_SORTS, paginate, sort
 from ..reports.exports import OUTBOX
-from .access import member_required
+from ..services.outbox import outbox_resend
+from .access import member_required, object_view, report_refusal
 from .downloads import list_export
 
 
@@ -37,5 +45,25 @@ def outbox_list(request):
     return render(
         request,
         "onboarding/outbox_list.html",
-        {"filter": filterset, "page": page, "sorting": sorting},
+        {"filter": filterset, "page": page, "sorting": sorting, "not_delivered": UNDELIVERED_STATUSES},
     )
+
+
+@require_POST
+@object_view(OutboxMessage, *STAFF)
+def outbox_resend_view(request, pk: int):
+    """Staff send an email that was not delivered again, under the same Message-ID."""
+    message = get_object_or_404(OutboxMessage, pk=pk)
+    try:
+        outbox_resend(actor=request.user, message=message)
+    except ValidationError as refusal:
+        report_refusal(request, refusal)
+    else:
+        messages.success(
+            request,
+            f"{message.get_kind_display()} to {message.addressee} is queued to be sent again, with the same"
+            " Message-ID: a mailbox that has the first copy keeps only one.",
+        )
+    # Back to the list as it was filtered: only a query string is taken from the form.
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    return redirect(f"{reverse('onboarding:outbox')}?{query}" if query else reverse("onboarding:outbox"))

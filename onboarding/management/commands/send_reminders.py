@@ -66,14 +66,14 @@ class Command(BaseCommand):
                 f"The broker refused {len(queued.refused)} send task(s) (is Redis running?). They are kept and"
                 " queued by the outbox recovery, every minute, once the broker is back."
             )
-        for reminder in undelivered:
+        for message in undelivered:
             self.stderr.write(
-                f"Not delivered ({reminder.get_status_display().lower()}): {reminder.get_kind_display()} to"
-                f" {reminder.address} for {reminder.period_key}: {reminder.last_error}"
+                f"Not delivered ({message.get_status_display().lower()}): {message.get_kind_display()} to"
+                f" {message.address} for {message.period_key}: {message.last_error}"
             )
 
     def undelivered(self, moment: datetime, result) -> list[OutboxMessage]:
-        """What could not be delivered in the periods this sweep covers (also on /reminders/)."""
+        """What could not be delivered in the periods this sweep covers (also on /outbox/?status=undelivered)."""
         periods = {p.period_key for p in result.created} | {daily_period(moment), weekly_period(moment)}
         return list(
             OutboxMessage.objects.filter(period_key__in=periods)
