@@ -88,6 +88,14 @@ def import_validate_task(batch_id: int) -> None:
 
 
 @shared_task(base=PortalTask, acks_late=True)
+def recover_imports_task() -> int:
+    """Every minute from beat: queue the checks the broker refused (cheap when there are none)."""
+    from .services.imports import imports_recover
+
+    return imports_recover()
+
+
+@shared_task(base=PortalTask, acks_late=True)
 def import_commit_task(batch_id: int, actor_id: int | None) -> None:
     """Write a large import in the background (safe to run twice: the batch is claimed first)."""
     from .services.imports import import_batch_commit

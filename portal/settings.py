@@ -311,6 +311,7 @@ CELERY_BEAT_SCHEDULE["monthly-report"] = {
     "schedule": crontab(minute=0, hour=6, day_of_month=1),
 }
 # Every minute: recount the dashboard's programme summary ("stalled" moves with the clock).
+CELERY_BEAT_SCHEDULE["imports-recover"] = {"task": "onboarding.tasks.recover_imports_task", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["summary-refresh"] = {"task": "onboarding.tasks.refresh_summary_task", "schedule": 60.0}
 
 FILTERS_EMPTY_CHOICE_LABEL = "Any"

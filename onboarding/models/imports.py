@@ -50,6 +50,9 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     discarded_at = models.DateTimeField(null=True, blank=True)
+    # The broker refused the check's task then (Redis was down): the file is kept, and the
+    # import recovery (every minute from beat) queues the check once the broker is back.
+    waiting_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -26,6 +26,7 @@ from ..forms.imports import Table, read_table
 from ..models import Exporter, ImportBatch, User
 from ..models.imports import DISCARDABLE, ImportRow, ImportStatus, RowOutcome
 from ..spreadsheets import ImportFileError, cell_text
+from ..tasks import import_validate_task
 from .import_memo import CheckedWriter, checked_header, checked_read, digest, memo_delete, rows_read, rows_save
 from .import_rows import Checked, Checker, Report, Valid, check_again, check_table, chunked
 from .summary import summary_changed
@@ -95,6 +96,37 @@ def import_batch_create(
             rows_save(batch, digest(content), table)
     batch.save()
     return batch
+
+
+WAITING_FOR_WORKER = (
+    "The background worker cannot be reached just now. The file is kept, and its check starts on"
+    " its own as soon as the worker is back: this page updates by itself."
+)
+
+
+def import_batch_queue_check(*, batch: ImportBatch) -> bool:
+    """Queue the background check of a large file. With the broker down the batch is kept
+    waiting (`waiting_since`), and `imports_recover` queues it once the broker is back."""
+    if import_validate_task.publish([(batch.pk,)]):
+        return True
+    batch.waiting_since, batch.message = timezone.now(), WAITING_FOR_WORKER
+    batch.save(update_fields=["waiting_since", "message"])
+    return False
+
+
+@transaction.atomic
+def imports_recover() -> int:
+    """Queue the check of every batch whose task the broker refused; returns how many reached
+    it. SKIP LOCKED: concurrent runs split the batches."""
+    waiting = list(
+        ImportBatch.objects.filter(status=ImportStatus.UPLOADED, waiting_since__isnull=False)
+        .select_for_update(skip_locked=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    published = [pk for (pk,) in import_validate_task.publish((pk,) for pk in waiting)]
+    ImportBatch.objects.filter(pk__in=published).update(waiting_since=None, message="")
+    return len(published)
 
 
 def _read(batch: ImportBatch) -> tuple[str, Callable[[], Table]]:

@@ -328,8 +328,10 @@ def test_a_large_file_goes_to_the_task_and_reports_progress(client_for, admin_us
     assert Exporter.objects.count() == 25
 
 
-def test_an_unreachable_worker_is_a_message_not_a_500(client_for, admin_user, settings, monkeypatch):
-    from ..tasks import import_validate_task
+def test_a_large_file_uploaded_while_the_broker_is_down_is_kept_and_checked_once_it_is_back(
+    client_for, admin_user, settings, monkeypatch
+):
+    from ..tasks import import_validate_task, recover_imports_task
 
     def refuse(*args, **kwargs):
         raise ConnectionError("broker down")
@@ -338,7 +340,17 @@ def test_an_unreachable_worker_is_a_message_not_a_500(client_for, admin_user, se
     settings.IMPORT_ASYNC_ROWS = 1
     upload = SimpleUploadedFile("b.csv", csv_bytes(good_rows(2)))
     response = client_for(admin_user).post(reverse("onboarding:exporter-import"), {"file": upload}, follow=True)
-    assert response.status_code == 200 and "cannot be reached" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200 and "cannot be reached just now. The file is kept" in html
+    assert 'id="import-waiting"' in html and 'id="import-progress"' in html  # the page polls until it runs
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.waiting_since is not None, bool(batch.file)) == (ImportStatus.UPLOADED, True, True)
+    assert recover_imports_task() == 0  # the broker is still down: still waiting, nothing lost
+    monkeypatch.undo()
+    assert recover_imports_task() == 1
+    batch.refresh_from_db()
+    assert (batch.status, batch.waiting_since, batch.message, batch.new_count) == (ImportStatus.PREVIEW, None, "", 2)
+    assert recover_imports_task() == 0  # run twice, queued once
 
 
 # --- Command ------------------------------------------------------------------------

@@ -21,11 +21,12 @@ from ..services.imports import (
     import_batch_commit,
     import_batch_create,
     import_batch_discard,
+    import_batch_queue_check,
     import_batch_validate,
     import_errors_table,
 )
 from ..spreadsheets import ImportFileError, limits, too_big_message
-from ..tasks import import_commit_task, import_validate_task
+from ..tasks import import_commit_task
 from .access import staff_required
 from .downloads import file_response, requested_format, stream_response
 from .uploads import limit_uploads, request_size
@@ -98,9 +99,8 @@ def _upload(request, *, refused_size: int):
         if batch.status == ImportStatus.FAILED:
             messages.error(request, batch.message)
         elif batch.total_rows > async_threshold():
-            if not _queue(import_validate_task, batch.pk):
-                batch.status, batch.message = ImportStatus.FAILED, "The background worker cannot be reached: try later."
-                batch.save(update_fields=["status", "message"])
+            if not import_batch_queue_check(batch=batch):
+                messages.warning(request, batch.message)
         else:
             import_batch_validate(batch=batch, progress=False)
         return redirect("onboarding:exporter-import-detail", pk=batch.pk)
