@@ -106,24 +106,6 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class PlainSelect(forms.Widget):
-    """A <select> built in Python. Django's and crispy's select templates render one
-    template per option, which costs more than the rest of the page when a startup picks
-    among its hundreds of exporters."""
-
-    choices: list = []
-
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = {**self.build_attrs(self.attrs, attrs), "class": "form-select"}  # Bootstrap's, whatever crispy adds
-        selected = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((key, " selected" if str(key) == selected else "", label) for key, label in self.choices),
-        )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
-
-
 class QuickSelect(forms.Select):
     """A select that writes its options in Python. Django renders each option through two
     templates; on a list page's filter bar that was a quarter of the page's time."""
