@@ -1,5 +1,6 @@
 """The house's layout, checked: every module in its layer, imports only downwards, no
-cycles. Read from the source with `ast`; nothing is imported.
+cycles, which database runs known in one module. Read from the source with `ast`; nothing is
+imported.
 
 Where code lives is decided by cohesion: a module holds one concept, and code goes in the
 module of the concept it belongs to, however long that module gets. The size limits below
@@ -23,6 +24,7 @@ LAYERS = {
     "apps": 0,
     "reference": 0,
     "links": 0,
+    "database": 0,
     "validators": 1,
     "bulk": 1,
     "spreadsheets": 1,
@@ -44,6 +46,9 @@ LAYERS = {
 # Tasks load their service inside the task body: services queue tasks, so importing them
 # at load time would make a cycle. Nothing else imports inside a function.
 DEFERRED_IMPORTS = {(f"{PACKAGE}.tasks", f"{PACKAGE}.services")}
+# Which database runs is known in one module: the rest asks it a named question ("can it
+# COPY?"). The suite's `postgresql` marker reads it too. Migrations, not read here, may.
+ASKS_THE_VENDOR = {f"{PACKAGE}.database", f"{PACKAGE}.tests.suite"}
 # Alarms, not budgets (see the docstring). When they were set: 13 modules at the root, the
 # longest module about 450 lines (filters.py), the longest function 56 lines.
 ALARM_ROOT_MODULES = 20
@@ -174,6 +179,16 @@ def test_no_import_cycles():
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+def test_only_the_database_module_reads_the_vendor():
+    readers = sorted(
+        module
+        for module, (_path, tree) in _parsed().items()
+        if module not in ASKS_THE_VENDOR
+        and any(isinstance(node, ast.Attribute) and node.attr == "vendor" for node in ast.walk(tree))
+    )
+    assert readers == [], f"Ask onboarding/database.py a named question instead of reading the vendor: {readers}"
 
 
 def test_alarm_a_module_or_function_grew_long():
