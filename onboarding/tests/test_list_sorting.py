@@ -26,6 +26,7 @@ def names(response) -> list[str]:
     return [exporter.legal_name for exporter in response.context["page"]]
 
 
+@pytest.mark.both_databases
 def test_a_column_head_sorts_the_list_and_a_second_click_turns_it_round(client_for, officer):
     for name in ("Bharat Jute", "Anand Tea", "Chola Brass"):
         ExporterFactory(legal_name=name, state="27")
@@ -51,6 +52,7 @@ def test_a_column_head_sorts_the_list_and_a_second_click_turns_it_round(client_f
         ("onboarding:exporter-import", "-errors"),
     ],
 )
+@pytest.mark.both_databases
 def test_every_list_takes_its_sort_keys_and_ignores_junk(client_for, officer, name, key):
     StartupFactory()
     client = client_for(officer)
@@ -68,6 +70,7 @@ def test_pagination_numbers_the_pages_with_gaps_and_keeps_the_query(db):
     assert page.links == [1, 2, page.ellipsis, 8, 9, 10, 11, 12, page.ellipsis, 20, 21]
 
 
+@pytest.mark.both_databases
 def test_the_pager_links_each_page_number_and_marks_the_current_one(client_for, officer):
     ExporterFactory.create_batch(51)
     response = client_for(officer).get(reverse("onboarding:exporter-list"), {"page": 2, "state": "27"})
