@@ -14,6 +14,8 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from . import database
+
 BATCH = 5000
 
 
@@ -23,7 +25,7 @@ def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[S
     COPY skips the per-object ORM work that dominates bulk_create at a million rows.
     No signals, no history rows: for seed data and append-only logs only.
     """
-    if connection.vendor != "postgresql":
+    if not database.can_copy():
         return _bulk_create(model, fields, rows)
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
@@ -68,7 +70,7 @@ def write_history(
     """One history row per instance, as simple-history would write it for a save by `actor`."""
     history_model = model.history.model
     fields = [f for f in history_model._meta.concrete_fields if f.attname != "history_id"]
-    wrap_json = connection.vendor == "postgresql"
+    wrap_json = database.can_copy()  # COPY takes JSON as Jsonb
     fixed = {
         "history_date": when,
         "history_change_reason": reason,
@@ -125,7 +127,7 @@ def copy_instances(model: type[models.Model], instances: list[models.Model], *, 
     rows: ids are drawn from the table's sequence first (COPY returns none) and set on the
     instances, auto_now fields get `when`, a related object saved before gives its id.
     A unique clash raises Django's IntegrityError."""
-    if connection.vendor != "postgresql":
+    if not database.can_copy():
         model.objects.bulk_create(instances, batch_size=BATCH)
         return len(instances)
     with connection.cursor() as cursor:
@@ -196,7 +198,7 @@ def load_mode(*models_: type[models.Model]) -> Iterator[None]:
     a queued trigger per row. Putting them back checks every row, so a bad load still fails.
     For seeding empty tables inside one transaction: other sessions wait on the tables' locks.
     """
-    if connection.vendor != "postgresql":
+    if not database.can_rebuild_indexes():
         yield
         return
     tables = [connection.ops.quote_name(m._meta.db_table) for m in models_]

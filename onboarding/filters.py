@@ -1,4 +1,5 @@
-"""List filters for staff pages and the API (django-filter), and reading ids from a request."""
+"""List filters for staff pages and the API (django-filter), the filter bars' widgets, and reading
+ids from a request."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Q, When
+from django.forms.utils import flatatt
+from django.forms.widgets import Input
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django_filters.fields import ModelChoiceField, ModelChoiceIterator
+from django_filters.widgets import BaseCSVWidget
 
-from .forms.fields import quick
 from .models import Activity, Commission, Exporter, Sector, Stage, StageEvent, Startup, User
 from .models.activities import ActivityKind
 from .models.commissions import CommissionStatus
@@ -68,6 +72,54 @@ class IdFilter(django_filters.Filter):
     field_class = IdField
 
 
+# --- The filter bars' widgets, written in Python ------------------------------------------
+# A list page renders its filter bar on every request. Django writes a select's every option
+# through two templates, which was a quarter of a list page's time; these write the same HTML
+# (tested equal to Django's) in Python. Each filter below names its widget.
+
+
+class QuickSelect(forms.Select):
+    """A select that writes its options in Python."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _group, group_options, _index in widget["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options)
+
+
+class QuickInput(Input):
+    """An <input> written in Python, as Django's template would write it."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
+        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], name, flatatt(widget["attrs"]), shown)
+
+
+class QuickTextInput(QuickInput, forms.TextInput):
+    pass
+
+
+class QuickHiddenInput(QuickInput, forms.HiddenInput):
+    pass
+
+
+class QuickDateInput(QuickInput, forms.DateInput):
+    pass
+
+
+class QuickCSVSelect(BaseCSVWidget, QuickSelect):
+    """django-filter's sort select (one value, or several joined by commas), options in Python."""
+
+
 class ListedChoiceIterator(ModelChoiceIterator):
     """Reads the choices in one plain query, where Django's opens a server-side cursor (DECLARE,
     FETCH, CLOSE: three round trips) for the few dozen stages or sectors of a filter bar."""
@@ -83,6 +135,7 @@ class ListedChoiceIterator(ModelChoiceIterator):
 
 class IdChoiceField(ModelChoiceField):
     iterator = ListedChoiceIterator
+    widget = QuickSelect
 
     def to_python(self, value):
         if value not in self.empty_values and parse_id(value) is None:
@@ -130,12 +183,12 @@ def startup_name_filter() -> django_filters.CharFilter:
     return django_filters.CharFilter(
         method=filter_by_startup_name,
         label="Startup",
-        widget=forms.TextInput(attrs={"placeholder": "Type part of a name", "autocomplete": "off"}),
+        widget=QuickTextInput(attrs={"placeholder": "Type part of a name", "autocomplete": "off"}),
     )
 
 
 def startup_id_filter() -> IdChoiceFilter:
-    return IdChoiceFilter(queryset=Startup.objects.all(), widget=forms.HiddenInput)
+    return IdChoiceFilter(queryset=Startup.objects.all(), widget=QuickHiddenInput)
 
 
 class StartupPairForm(forms.Form):
@@ -173,9 +226,8 @@ class BootstrapFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.form.fields.values():
-            field.widget = widget = quick(field.widget)
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs.setdefault("class", css)
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
             if hasattr(field, "empty_label") and field.empty_label is not None:
                 field.empty_label = "Any"
 
@@ -198,14 +250,14 @@ class BootstrapFilterSet(django_filters.FilterSet):
 def day_filter(field: str, lookup: str, label: str) -> django_filters.DateFilter:
     """A date box filtering a datetime field by its (local) day."""
     return django_filters.DateFilter(
-        field_name=field, lookup_expr=f"date__{lookup}", label=label, widget=forms.DateInput(attrs={"type": "date"})
+        field_name=field, lookup_expr=f"date__{lookup}", label=label, widget=QuickDateInput(attrs={"type": "date"})
     )
 
 
 class StartupFilter(BootstrapFilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Search")
-    status = django_filters.ChoiceFilter(choices=StartupStatus.choices)
-    state = django_filters.ChoiceFilter(choices=STATE_CHOICES)
+    q = django_filters.CharFilter(method="filter_q", label="Search", widget=QuickTextInput)
+    status = django_filters.ChoiceFilter(choices=StartupStatus.choices, widget=QuickSelect)
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, widget=QuickSelect)
     sector = IdChoiceFilter(field_name="sectors", queryset=Sector.objects.all())
 
     class Meta:
@@ -217,23 +269,23 @@ class StartupFilter(BootstrapFilterSet):
 
 
 class ExporterFilter(BootstrapFilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Search")
-    state = django_filters.ChoiceFilter(choices=STATE_CHOICES)
-    district = django_filters.CharFilter(lookup_expr="iexact")
-    status = django_filters.ChoiceFilter(choices=ExporterStatus.choices)
+    q = django_filters.CharFilter(method="filter_q", label="Search", widget=QuickTextInput)
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, widget=QuickSelect)
+    district = django_filters.CharFilter(lookup_expr="iexact", widget=QuickTextInput)
+    status = django_filters.ChoiceFilter(choices=ExporterStatus.choices, widget=QuickSelect)
     stage = IdChoiceFilter(field_name="current_stage", queryset=Stage.objects.all())
     sector = IdChoiceFilter(queryset=Sector.objects.all())
     startup_name = startup_name_filter()
     startup = startup_id_filter()
     unassigned = django_filters.BooleanFilter(
-        field_name="startup", lookup_expr="isnull", label="Assignment", widget=forms.Select(choices=ASSIGNED_CHOICES)
+        field_name="startup", lookup_expr="isnull", label="Assignment", widget=QuickSelect(choices=ASSIGNED_CHOICES)
     )
     stalled = django_filters.BooleanFilter(
-        method="filter_stalled", label="Stalled", widget=forms.Select(choices=STALLED_CHOICES)
+        method="filter_stalled", label="Stalled", widget=QuickSelect(choices=STALLED_CHOICES)
     )
-    late = django_filters.BooleanFilter(method="filter_late", label="Late", widget=forms.Select(choices=LATE_CHOICES))
+    late = django_filters.BooleanFilter(method="filter_late", label="Late", widget=QuickSelect(choices=LATE_CHOICES))
     agent = IdChoiceFilter(queryset=User.objects.none(), label="Agent")
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Whose", widget=forms.Select(choices=MINE_CHOICES))
+    mine = django_filters.BooleanFilter(method="filter_mine", label="Whose", widget=QuickSelect(choices=MINE_CHOICES))
     o = django_filters.OrderingFilter(
         fields=(
             ("legal_name", "name"),
@@ -245,6 +297,7 @@ class ExporterFilter(BootstrapFilterSet):
             ("created_at", "added"),
         ),
         label="Sort by",
+        widget=QuickCSVSelect,
     )
 
     class Meta:
@@ -281,7 +334,7 @@ class ActivityFilter(BootstrapFilterSet):
     startup_name = startup_name_filter()
     startup = startup_id_filter()
     user = IdChoiceFilter(queryset=User.objects.all(), label="Logged by")
-    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices)
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, widget=QuickSelect)
     since = day_filter("occurred_at", "gte", "From")
     until = day_filter("occurred_at", "lte", "To")
 
@@ -331,8 +384,8 @@ class OutboxFilter(BootstrapFilterSet):
 
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    kind = django_filters.ChoiceFilter(choices=MessageKind.choices)
-    status = django_filters.ChoiceFilter(choices=OUTBOX_STATUS_CHOICES, method="filter_status")
+    kind = django_filters.ChoiceFilter(choices=MessageKind.choices, widget=QuickSelect)
+    status = django_filters.ChoiceFilter(choices=OUTBOX_STATUS_CHOICES, method="filter_status", widget=QuickSelect)
     date_from = day_filter("created_at", "gte", "From")
     date_to = day_filter("created_at", "lte", "To")
 
@@ -358,20 +411,21 @@ REVIEW_ORDER = {"oldest": ("submitted_at", "pk"), "newest": ("-submitted_at", "-
 class ReviewFilter(BootstrapFilterSet):
     """The review queue's filters; every value outside its choices is a field error, ignored."""
 
-    q = django_filters.CharFilter(method="filter_q", label="Exporter or GSTIN")
+    q = django_filters.CharFilter(method="filter_q", label="Exporter or GSTIN", widget=QuickTextInput)
     stage = IdChoiceFilter(queryset=Stage.objects.all())
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    state = django_filters.ChoiceFilter(field_name="exporter__state", choices=STATE_CHOICES)
-    age = django_filters.ChoiceFilter(choices=WAITING_CHOICES, method="filter_age", label="Waiting")
+    state = django_filters.ChoiceFilter(field_name="exporter__state", choices=STATE_CHOICES, widget=QuickSelect)
+    age = django_filters.ChoiceFilter(choices=WAITING_CHOICES, method="filter_age", label="Waiting", widget=QuickSelect)
     has_file = django_filters.BooleanFilter(
-        method="filter_has_file", label="File", widget=forms.Select(choices=FILE_CHOICES)
+        method="filter_has_file", label="File", widget=QuickSelect(choices=FILE_CHOICES)
     )
     sort = django_filters.ChoiceFilter(
         choices=[("oldest", "Oldest first"), ("newest", "Newest first")],
         method="filter_sort",
         label="Order",
         empty_label=None,
+        widget=QuickSelect,
     )
 
     class Meta:
@@ -396,7 +450,7 @@ class CommissionFilter(BootstrapFilterSet):
 
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    status = django_filters.ChoiceFilter(choices=CommissionStatus.choices)
+    status = django_filters.ChoiceFilter(choices=CommissionStatus.choices, widget=QuickSelect)
 
     class Meta:
         model = Commission

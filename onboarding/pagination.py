@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 
+from . import database
+
 PAGE_SIZE = 50
 # Above this many rows an unfiltered PostgreSQL table is counted from the planner's
 # statistics: an exact COUNT(*) of 100,000 rows cost as much as the rest of the page.
@@ -44,7 +46,7 @@ class EstimatingPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        if connection.vendor != "postgresql" or not hasattr(queryset, "query"):
+        if not database.has_planner_statistics() or not hasattr(queryset, "query"):
             return super().count
         if not queryset.query.where:  # the whole table: one query, counting only a small one
             table = queryset.model._meta.db_table

@@ -5,6 +5,8 @@
 #   - "live": the tests on the live services (Celery worker, SMTP sink, Redis switched off and
 #     on) and in Chromium, one after another: they share the one Redis and mostly wait;
 #   - "rest": the unit, page and API tests, which keep a core busy.
+# The tests that take a side of a database question (marked `both_databases`, see
+# onboarding/database.py) then run once more, on SQLite, so the non-PostgreSQL side runs too.
 # Each session then runs its time-sensitive tests (marked `clock`, see onboarding/tests/suite.py)
 # a second time with the clock 400 days ahead: pytest and every Python process it starts (the
 # Celery worker, beat, commands) and a second PostgreSQL, so a test that passes only near the
@@ -57,6 +59,9 @@ session live "browser or integration" >"$SERVICES_DIR/live.log" 2>&1 &
 live=$!
 status=0
 session rest "not (browser or integration)" || status=$?
+echo "== pytest: the both_databases tests again, on SQLite"
+DATABASE_URL="sqlite:///$SERVICES_DIR/sqlite.db" PORTAL_TEST_PHASE="both databases, again on SQLite" \
+  "${PYTEST[@]}" -q -m both_databases || status=$?
 wait $live || status=$?
 echo "== pytest: live (on the services and in Chromium)"
 cat "$SERVICES_DIR/live.log"

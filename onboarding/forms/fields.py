@@ -1,4 +1,4 @@
-"""Form fields and widgets shared by the forms: lists, identifiers, countries, dates, fast selects."""
+"""Form fields and widgets shared by the forms: lists, identifiers, countries, dates."""
 
 from __future__ import annotations
 
@@ -6,10 +6,6 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.utils import flatatt
-from django.forms.widgets import Input
-from django.utils.html import format_html, format_html_join
-from django_filters.widgets import BaseCSVWidget
 
 from ..reference import STATE_CHOICES, state_code
 
@@ -104,85 +100,3 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
-
-
-class PlainSelect(forms.Widget):
-    """A <select> built in Python. Django's and crispy's select templates render one
-    template per option, which costs more than the rest of the page when a startup picks
-    among its hundreds of exporters."""
-
-    choices: list = []
-
-    def render(self, name, value, attrs=None, renderer=None):
-        attrs = {**self.build_attrs(self.attrs, attrs), "class": "form-select"}  # Bootstrap's, whatever crispy adds
-        selected = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((key, " selected" if str(key) == selected else "", label) for key, label in self.choices),
-        )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
-
-
-class QuickSelect(forms.Select):
-    """A select that writes its options in Python. Django renders each option through two
-    templates; on a list page's filter bar that was a quarter of the page's time."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _group, group_options, _index in widget["optgroups"]
-                for option in group_options
-            ),
-        )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options)
-
-
-class QuickInput(Input):
-    """An <input> written in Python, as Django's template would write it (see QuickSelect)."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        shown = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-        return format_html('<input type="{}" name="{}"{}{}>', widget["type"], name, flatatt(widget["attrs"]), shown)
-
-
-class QuickTextInput(QuickInput, forms.TextInput):
-    pass
-
-
-class QuickHiddenInput(QuickInput, forms.HiddenInput):
-    pass
-
-
-class QuickDateInput(QuickInput, forms.DateInput):
-    pass
-
-
-class QuickCSVSelect(BaseCSVWidget, QuickSelect):
-    """django-filter's sort select (one value, or several joined by commas), options in Python."""
-
-
-# Each widget a filter bar uses, and its Python-written twin (a subclass: same attributes,
-# choices and value formatting).
-QUICK = {
-    forms.Select: QuickSelect,
-    forms.TextInput: QuickTextInput,
-    forms.HiddenInput: QuickHiddenInput,
-    forms.DateInput: QuickDateInput,
-}
-
-
-def quick(widget: forms.Widget) -> forms.Widget:
-    """`widget` written in Python when it is one of QUICK's (same attributes and choices);
-    anything else (multiple selects, checkboxes…) as it is."""
-    faster = QUICK.get(type(widget))
-    if type(widget).__bases__ == (BaseCSVWidget, forms.Select):  # the sort select, a class made per field
-        faster = QuickCSVSelect
-    if faster is not None:
-        widget.__class__ = faster  # a subclass of its own class: nothing else changes
-    return widget

@@ -43,6 +43,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from .. import database
 from ..models import OutboxMessage
 from ..models.outbox import OPEN_STATUSES, UNDELIVERED_STATUSES, MessageStatus
 from ..tasks import BROKER_ERRORS, DATABASE_ERRORS, DATABASE_PATIENCE, send_outbox_message_task
@@ -283,7 +284,7 @@ def _link_exporters(pairs: list[tuple[int, int]]) -> None:
     if not pairs:
         return
     through = OutboxMessage.exporters.through
-    if connection.vendor != "postgresql":
+    if not database.binds_arrays():
         through.objects.bulk_create([through(outboxmessage_id=m, exporter_id=e) for m, e in pairs], batch_size=5000)
         return
     quote = connection.ops.quote_name

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .. import database
 from ..models import Exporter, OutboxMessage, Stage, StageEvent, StartupMember, User
 from ..models.outbox import MessageKind, MessageStatus, daily_period, kinds_due, period_end, weekly_period
 from ..models.stages import StageEventStatus
@@ -169,7 +170,7 @@ def reminders_sweep(*, now: datetime, kinds: tuple[str, ...] | None = None, dry_
     chance, and queue one send task per new or stranded row after commit (see the outbox).
     Safe to run twice or concurrently; `dry_run` writes and queues nothing."""
     kinds = tuple(kinds) if kinds is not None else kinds_due(now)
-    if not dry_run and connection.vendor == "postgresql":
+    if not dry_run and database.has_advisory_locks():
         # Concurrent sweeps take turns: the second sees the first's rows and adds none.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWEEP_LOCK])

@@ -34,6 +34,7 @@ def test_the_proposals_filter_by_startup_and_by_state(client_for, officer, two_s
         assert response.status_code == 200
 
 
+@pytest.mark.both_databases
 def test_applying_the_ticked_proposals_assigns_only_those(client_for, admin_user, two_states):
     _west, _south, pune, chennai = two_states
     client = client_for(admin_user)

@@ -9,6 +9,8 @@ from ..bulk import copy_new
 from ..models import Exporter
 from .factories import ExporterFactory
 
+pytestmark = pytest.mark.both_databases  # COPY on PostgreSQL, bulk_create elsewhere
+
 
 def unsaved(count: int) -> list[Exporter]:
     return [ExporterFactory.build() for _ in range(count)]

@@ -15,6 +15,7 @@ def seed(**options):
     call_command("seed_demo", startups=6, exporters=120, seed=7, password="demo-pass-123", **options)
 
 
+@pytest.mark.both_databases
 def test_seed_demo_creates_a_login_per_role_and_valid_realistic_data(db, capsys):
     seed()
     output = capsys.readouterr().out
@@ -47,6 +48,7 @@ def test_seed_demo_creates_a_login_per_role_and_valid_realistic_data(db, capsys)
     assert Exporter.objects.stalled(timezone.now()).exists()
 
 
+@pytest.mark.both_databases
 def test_seed_demo_is_deterministic_and_runs_once(db, capsys):
     seed()
     first = list(Exporter.objects.order_by("pk").values_list("gstin", "legal_name", "district"))
@@ -55,6 +57,7 @@ def test_seed_demo_is_deterministic_and_runs_once(db, capsys):
     assert list(Exporter.objects.order_by("pk").values_list("gstin", "legal_name", "district")) == first
 
 
+@pytest.mark.both_databases
 def test_seed_demo_honours_requested_volumes(db):
     seed(activities=500, stage_events=400)
     assert Activity.objects.count() == 500

@@ -1,5 +1,6 @@
-"""Each startup's commission totals, kept by the ledger's trigger, always equal the ledger
-summed, whoever writes it; the statement's totals come from them, filtered as its rows."""
+"""Each startup's commission totals, kept by the ledger's trigger (PostgreSQL), always equal the
+ledger summed, whoever writes it; the statement's totals come from them, filtered as its rows
+(elsewhere from the ledger summed, filtered the same way)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from ..services.commissions import commission_approve, commission_mark_paid, com
 from ..services.payouts import commissions_approve_bulk
 from .factories import ExporterFactory, assign, stage
 
-pytestmark = pytest.mark.postgresql  # the totals are kept by triggers
 STATEMENT = reverse("onboarding:commission-list")
 
 
@@ -31,6 +31,7 @@ def assert_kept(*startups) -> None:
         assert CommissionTotal.objects.filter(startup=startup).totals() == summed
 
 
+@pytest.mark.postgresql  # the totals are kept by triggers
 def test_every_kind_of_write_keeps_the_totals_equal_to_the_ledger(admin_user, startup_a, startup_b):
     first, second, third = entry(startup_a, "1000.00"), entry(startup_a, "250.50"), entry(startup_b, "75.00")
     assert_kept(startup_a, startup_b)
@@ -47,6 +48,7 @@ def test_every_kind_of_write_keeps_the_totals_equal_to_the_ledger(admin_user, st
     assert CommissionTotal.objects.totals() == Commission.objects.totals()
 
 
+@pytest.mark.both_databases  # read from the kept totals on PostgreSQL, summed from the ledger elsewhere
 def test_the_statement_totals_follow_its_filters(client_for, admin_user, manager_b, startup_a, startup_b):
     for startup, amount, status in (
         (startup_a, "100.00", "accrued"),

@@ -101,6 +101,7 @@ def test_it_checks_ownership(client_for, agent_a, officer, manager_b, startup_a)
     assert response.status_code == 404
 
 
+@pytest.mark.both_databases
 def test_other_startups_id_in_the_statement_filter_shows_nothing_of_theirs(
     client_for, agent_a, officer, manager_b, startup_a
 ):
@@ -129,6 +130,7 @@ def test_admin_approves_pays_and_reverses_from_the_statement(client_for, agent_a
     assert Commission.objects.filter(reverses=commission).exists()
 
 
+@pytest.mark.both_databases
 def test_startups_see_only_their_own_statement(client_for, agent_a, officer, manager_b, startup_a, startup_b):
     commission_rule("storefront_live")
     earn(agent_a, officer, startup_a)

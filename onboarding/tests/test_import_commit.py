@@ -55,6 +55,7 @@ def judged(monkeypatch) -> list[str]:
     return seen
 
 
+@pytest.mark.both_databases
 def test_a_commit_with_nothing_changed_since_the_preview_judges_no_row_twice(db, judged):
     rows = good_rows(30)
     rows[4][1] = "NOT-A-GSTIN"
@@ -217,6 +218,7 @@ def test_once_every_row_is_checked_the_page_says_the_exporters_are_being_written
     assert '<span id="import-status">Writing the exporters</span>' in page
 
 
+@pytest.mark.both_databases
 def test_rows_changing_different_fields_each_write_their_own_changes_with_a_history_row(db, admin_user):
     rows = good_rows(3)
     commit(preview(csv_bytes(rows)))

@@ -106,6 +106,7 @@ def test_every_proposal_carries_a_reason_and_no_startup_is_overfilled(textiles):
     assert Assignment.objects.filter(how=AssignedHow.AUTO).count() == 8
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("pool", [5, 40])
 def test_apply_writes_assignments_stage_and_history_in_bulk(admin_user, django_assert_max_num_queries, pool):
     startup = StartupFactory(state="27", capacity=100)
@@ -151,6 +152,7 @@ def test_propose_uses_a_fixed_number_of_queries(db, django_assert_num_queries):
         assert len(propose().proposals) == 45
 
 
+@pytest.mark.both_databases
 def test_auto_assign_command_dry_run_writes_nothing_then_applies(db, capsys):
     StartupFactory(state="27", brand_name="Setu")
     ExporterFactory.create_batch(2)

@@ -29,7 +29,8 @@ MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=IST)
 STALLED = (MessageKind.STALLED_DIGEST,)
 # Every test runs on a clock frozen at that moment (a sweep moves it to its own `now`), so a
 # send queued on commit, or made later in the test, sees the day its reminder was made for.
-pytestmark = pytest.mark.time_machine(MONDAY_9AM, tick=False)
+# both_databases: the sweep takes an advisory lock and links exporters by unnest on PostgreSQL only.
+pytestmark = [pytest.mark.time_machine(MONDAY_9AM, tick=False), pytest.mark.both_databases]
 
 
 def stalled_exporter(startup, *, entered, agent=None, name=None, stage_code="assigned"):

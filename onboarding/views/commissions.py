@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from .. import database
 from ..filters import CommissionFilter
 from ..forms.commissions import CommissionRuleForm, PaymentForm, ReversalForm
 from ..models import Commission, CommissionRule, CommissionTotal
@@ -39,7 +39,7 @@ def _statement_totals(request, filterset: CommissionFilter) -> dict:
     """The filtered statement's totals. On PostgreSQL the same filters pick rows of the totals
     its trigger keeps per startup and status (a few rows, where summing the ledger took 38 ms
     at national scale); elsewhere the ledger is summed."""
-    if connection.vendor != "postgresql":
+    if not database.runs_triggers():
         return filterset.qs.totals()
     filterset.is_valid()  # filter_queryset reads the cleaned filters
     return filterset.filter_queryset(CommissionTotal.objects.visible_to(request.user)).totals()
