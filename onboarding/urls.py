@@ -6,7 +6,7 @@ from .views import (
     analytics,
     assignments,
     commissions,
-    exporter_status,
+    exporter_link,
     exporters,
     files,
     home,
@@ -129,7 +129,7 @@ urlpatterns += [
 # The exporter in the loop: their status page by signed link (public, no account), and the
 # link's actions on the exporter page.
 urlpatterns += [
-    path("e/<str:token>/", exporter_status.exporter_status, name="exporter-status"),
-    path("exporters/<int:pk>/link/resend/", exporter_status.exporter_link_resend_view, name="exporter-link-resend"),
-    path("exporters/<int:pk>/link/rotate/", exporter_status.exporter_link_rotate_view, name="exporter-link-rotate"),
+    path("e/<str:token>/", exporter_link.exporter_status, name="exporter-status"),
+    path("exporters/<int:pk>/link/resend/", exporter_link.exporter_link_resend_view, name="exporter-link-resend"),
+    path("exporters/<int:pk>/link/rotate/", exporter_link.exporter_link_rotate_view, name="exporter-link-rotate"),
 ]

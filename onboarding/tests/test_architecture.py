@@ -141,6 +141,22 @@ def test_imports_only_go_down_the_layers(module):
     assert wrong == [], f"{module} imports a higher or sibling layer: {sorted(wrong)}"
 
 
+# What views share lives in these modules; a view module never imports another view module.
+SHARED_VIEW_MODULES = {"access", "downloads", "headers", "navigation", "parts", "throttling", "uploads"}
+
+
+def test_views_share_helpers_only_through_the_shared_modules():
+    shared = {f"{PACKAGE}.views.{name}" for name in SHARED_VIEW_MODULES}
+    borrowed = sorted(
+        (module, target)
+        for module in _application_modules()
+        if module.startswith(f"{PACKAGE}.views.")
+        for target in _imports(module, deferred=False)
+        if target.startswith(f"{PACKAGE}.views.") and target not in shared and target != module
+    )
+    assert borrowed == []
+
+
 def test_nothing_but_urls_imports_views():
     importers = sorted(
         m

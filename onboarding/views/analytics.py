@@ -24,8 +24,7 @@ from ..reports.scorecards import COLUMNS, programme_median, scorecard_table, sco
 from ..services.monthly_reports import monthly_report_request
 from ..spreadsheets import xlsx_sheets_bytes
 from .access import member_required, report_refusal, staff_required
-from .downloads import download_response, file_response
-from .files import _serve
+from .downloads import download_response, file_response, private_file_response
 
 
 def _download(request, tables: list, name: str):
@@ -140,4 +139,4 @@ def monthly_report_file(request, pk: int, kind: str):
     report = get_object_or_404(MonthlyReport, pk=pk)
     if kind not in ("xlsx", "pdf"):
         raise Http404("Packs come as .xlsx or .pdf.")
-    return _serve(getattr(report, kind), report.file_name(kind))
+    return private_file_response(getattr(report, kind), report.file_name(kind))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .. import database
@@ -26,6 +25,7 @@ from ..services.commissions import (
 from ..services.payouts import commissions_approve_bulk
 from .access import admin_required, member_required, object_view, report_refusal
 from .downloads import list_export, requested_format
+from .navigation import safe_next
 
 
 def _statement_filter(request) -> CommissionFilter:
@@ -88,15 +88,6 @@ def commission_action(request, pk: int, action: str):
     except (ValidationError, PermissionDenied) as exc:
         report_refusal(request, exc)
     return redirect(safe_next(request) or "onboarding:commission-list")
-
-
-def safe_next(request) -> str:
-    """The form's `next` (the filtered list it was posted from) when it stays on this site, else ""."""
-    target = request.POST.get("next", "")
-    allowed = url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return target if allowed else ""
 
 
 @admin_required

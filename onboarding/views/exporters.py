@@ -15,7 +15,7 @@ from ..reports.timeline import exporter_timeline
 from ..services.exporters import exporter_contact_correct, exporter_create, exporter_update
 from .access import STAFF, member_required, object_view, staff_required
 from .downloads import list_export
-from .exporter_status import link_panel
+from .parts import link_panel
 
 # What a row of the list shows, for staff and for startups: whole exporters with their stage,
 # startup, sector and agent per row cost more than the page's query.

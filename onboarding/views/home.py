@@ -10,7 +10,7 @@ from ..pagination import paginate
 from ..reports.dashboard import dashboard_figures
 from ..services.summary import summary_current
 from .access import member_required
-from .exporter_status import exporter_flags
+from .parts import exporter_flags
 
 
 @member_required

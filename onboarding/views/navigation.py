@@ -1,6 +1,8 @@
-"""The navbar's figures for every page (a context processor, see settings)."""
+"""Finding one's way: the navbar's figures for every page (a context processor, see
+settings), and where a form goes back to after it is posted (`safe_next`)."""
 
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..models import Notification, Role, StageEvent
 from ..models.stages import StageEventStatus
@@ -31,3 +33,12 @@ def navigation(request) -> dict:
         "nav_notifications_unread": SimpleLazyObject(lambda: _unread_count(user)),
         "nav_startup": user.startup if role in (Role.MANAGER, Role.AGENT) else None,
     }
+
+
+def safe_next(request) -> str:
+    """The form's `next` (the filtered list it was posted from) when it stays on this site, else ""."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""

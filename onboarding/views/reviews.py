@@ -23,9 +23,9 @@ from ..services.progress import (
     stage_events_reject_bulk,
 )
 from .access import object_view, report_refusal, staff_required
-from .commissions import safe_next
 from .downloads import list_export
-from .exporter_status import exporter_flags
+from .navigation import safe_next
+from .parts import exporter_flags
 
 PER_PAGE = 25
 # reviews.js asks with this header: the answer is the decided (or refused) card, not a redirect.

@@ -9,27 +9,21 @@ plain page, never data.
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ..filters import parse_id
-from ..models import ConfirmationRequest, Exporter, ExporterLink
+from ..models import Exporter, ExporterLink
 from ..models.users import EVERYONE
-from ..reports.exporter_status import LANGUAGES, TEXT, language_of, status_page
+from ..reports.exporter_link import LANGUAGES, TEXT, language_of, status_page
 from ..services.exporter_link import (
     confirmation_answer,
-    exporter_link_get,
     exporter_link_resend,
     exporter_link_rotate,
     exporter_opt_out,
@@ -113,22 +107,6 @@ def _act(request, link: ExporterLink, lang: str):
 # --- The link's panel for staff and the assigned startup ----------------------------------
 
 
-def link_panel(request, exporter: Exporter) -> dict:
-    """The exporter's link as text and as a QR code (SVG drawn here: no script, no request
-    elsewhere), for the exporter page of staff and the startup holding the exporter."""
-    link = exporter_link_get(exporter=exporter)
-    url = request.build_absolute_uri(reverse("onboarding:exporter-status", args=[link.token()]))
-    # The SVG holds only the code's squares as path data, made from our own URL.
-    return {"url": url, "qr": mark_safe(qr_svg(url)), "link": link, "days": settings.EXPORTER_LINK_DAYS}
-
-
-@lru_cache(maxsize=512)
-def qr_svg(url: str) -> str:
-    """The QR code of `url` as SVG. Drawing it took a third of the exporter page's time; a
-    link changes only when rotated, so each worker keeps the codes it drew last."""
-    return qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
-
-
 @object_view(Exporter, *EVERYONE)
 @require_POST
 def exporter_link_resend_view(request, pk: int):
@@ -149,16 +127,3 @@ def exporter_link_rotate_view(request, pk: int):
     exporter_link_rotate(actor=request.user, exporter=exporter)
     messages.success(request, "Every link sent before no longer works. Share the new link below.")
     return redirect(exporter)
-
-
-def exporter_flags(user, events=()) -> list[ConfirmationRequest]:
-    """For the review queue and a startup's home: the exporters' recent "No" answers that
-    `user` may see, and on each of `events` (claims) what its exporter said of the
-    startup's work (`exporter_verdict`). Two queries, whatever the page holds."""
-    events = list(events)
-    if events:
-        verdicts = ConfirmationRequest.objects.verdicts([(e.exporter_id, e.startup_id) for e in events])
-        for event in events:
-            event.exporter_verdict = verdicts.get((event.exporter_id, event.startup_id), "")
-    flagged = ConfirmationRequest.objects.visible_to(user).flagged().recent(timezone.now())
-    return list(flagged.for_page().order_by("-answered_at", "-pk")[:20])

@@ -1,0 +1,45 @@
+"""Pieces of pages that several views show, kept here so views never import each other:
+the exporter's link panel (text and QR code) and the exporters' recent "No" answers."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from ..models import ConfirmationRequest, Exporter
+from ..services.exporter_link import exporter_link_get
+
+
+def link_panel(request, exporter: Exporter) -> dict:
+    """The exporter's link as text and as a QR code (SVG drawn here: no script, no request
+    elsewhere), for the exporter page of staff and the startup holding the exporter."""
+    link = exporter_link_get(exporter=exporter)
+    url = request.build_absolute_uri(reverse("onboarding:exporter-status", args=[link.token()]))
+    # The SVG holds only the code's squares as path data, made from our own URL.
+    return {"url": url, "qr": mark_safe(qr_svg(url)), "link": link, "days": settings.EXPORTER_LINK_DAYS}
+
+
+@lru_cache(maxsize=512)
+def qr_svg(url: str) -> str:
+    """The QR code of `url` as SVG. Drawing it took a third of the exporter page's time; a
+    link changes only when rotated, so each worker keeps the codes it drew last."""
+    return qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
+
+
+def exporter_flags(user, events=()) -> list[ConfirmationRequest]:
+    """For the review queue and a startup's home: the exporters' recent "No" answers that
+    `user` may see, and on each of `events` (claims) what its exporter said of the
+    startup's work (`exporter_verdict`). Two queries, whatever the page holds."""
+    events = list(events)
+    if events:
+        verdicts = ConfirmationRequest.objects.verdicts([(e.exporter_id, e.startup_id) for e in events])
+        for event in events:
+            event.exporter_verdict = verdicts.get((event.exporter_id, event.startup_id), "")
+    flagged = ConfirmationRequest.objects.visible_to(user).flagged().recent(timezone.now())
+    return list(flagged.for_page().order_by("-answered_at", "-pk")[:20])
