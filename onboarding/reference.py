@@ -1,4 +1,4 @@
-"""Reference data from DOMAIN.md: GST state codes, HS sections, languages, the default
+"""Reference data (docs/domain.md): GST state codes, HS sections, languages, the default
 listing stages (seeded by migration 0002, restored by tests that truncate tables) and
 the import file's column vocabulary."""
 
@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db import models
 
-# DOMAIN §4. Startups and exporters live in one of these.
+# docs/domain.md#gst-state-codes. Startups and exporters live in one of these.
 STATES: dict[str, str] = {
     "01": "Jammu and Kashmir",
     "02": "Himachal Pradesh",
@@ -240,7 +240,7 @@ STAGES = [
 
 
 def seed_reference_data(apps) -> None:
-    """HS sections and the default listing stages of DOMAIN.md §2; idempotent."""
+    """HS sections and the default listing stages (docs/domain.md#the-listing-stages); idempotent."""
     Sector = apps.get_model("onboarding", "Sector")
     Stage = apps.get_model("onboarding", "Stage")
     for code, name, first, last in HS_SECTIONS:

@@ -1,4 +1,4 @@
-"""One settings module, driven by the environment (see README "Configuration").
+"""One settings module, driven by the environment (every variable: docs/operations.md#configuration).
 
 With no variable set the portal runs on SQLite and Celery's filesystem transport
 under var/, so a fresh checkout needs no server.

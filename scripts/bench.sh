@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks at programme scale (DESIGN §7) on a throwaway PostgreSQL + Redis:
+# Benchmarks at programme scale (docs/benchmarks.md) on a throwaway PostgreSQL + Redis:
 # seeds 500 startups, 100,000 exporters, 1,000,000 activities and 500,000 stage
 # events, then runs `manage.py bench`. Results: var/bench.json. Scale with
 #   STARTUPS=… EXPORTERS=… ACTIVITIES=… STAGE_EVENTS=… make bench

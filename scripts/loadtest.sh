@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load test at programme scale (DESIGN §7): a throwaway PostgreSQL seeded with 500 startups,
+# Load test at programme scale (docs/benchmarks.md#load-test): a throwaway PostgreSQL seeded with 500 startups,
 # 100,000 exporters, 1,000,000 activities and 500,000 stage events, served by gunicorn (2
 # workers, production settings behind a pretend TLS proxy), driven page by page by wrk with
 # 8 connections for 15 s each on the loopback interface. Results: var/loadtest.json.

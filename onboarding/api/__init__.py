@@ -1,1 +1,1 @@
-"""The REST API (DESIGN §5): token auth, the same scoping as the pages, writes through the services."""
+"""The REST API (docs/api.md): token auth, the same scoping as the pages, writes through the services."""

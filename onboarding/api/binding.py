@@ -1,6 +1,6 @@
 """Binding the portal's Django forms to API requests, so the API validates exactly as the pages do.
 
-The forms are the validators (STYLE §1/§4): the API never re-declares a field's
+The forms are the validators (docs/architecture.md#one-door-per-protocol): the API never re-declares a field's
 rules. What is added here is only what a JSON body needs that a browser post does
 not: the body must be an object, values must be of a plain type (a dict where a
 name goes is refused, not stringified), and PATCH starts from the object's current

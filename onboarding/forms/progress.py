@@ -139,7 +139,7 @@ class StageEvidenceForm(forms.Form):
             label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
         ),
     }
-    # Minimum counts that make a stage true (DOMAIN §2: at least 10 products live).
+    # Minimum counts that make a stage true (docs/domain.md#the-listing-stages: at least 10 products live).
     MINIMUM_NUMBER = {"products_listed": 10, "first_inquiry": 1}
 
     def __init__(self, *args, stage, previous=None, **kwargs):

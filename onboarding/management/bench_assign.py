@@ -1,4 +1,4 @@
-"""The auto-assign part of `manage.py bench` (DESIGN §7: 10,000 exporters in ≤ 10 s).
+"""The auto-assign part of `manage.py bench` (docs/benchmarks.md#budgets: 10,000 exporters in ≤ 10 s).
 
 It runs inside a transaction that is rolled back, so the data the other
 measurements see is unchanged. To measure a pool of exactly `target` exporters on

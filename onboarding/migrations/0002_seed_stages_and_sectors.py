@@ -1,4 +1,4 @@
-"""Seed the HS sections and the default listing stages of DOMAIN.md §2 (editable data)."""
+"""Seed the HS sections and the default listing stages (docs/domain.md#the-listing-stages; editable data)."""
 
 from django.db import migrations
 

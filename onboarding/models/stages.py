@@ -43,7 +43,7 @@ class StageQuerySet(models.QuerySet):
 
 
 class Stage(models.Model):
-    """A step on the listing path (DOMAIN §2). Data, not code: admins can edit it."""
+    """A step on the listing path (docs/domain.md#the-listing-stages). Data, not code: admins can edit it."""
 
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80)

@@ -122,7 +122,7 @@ TEXT = {
     },
 }
 
-# The default stages (DOMAIN.md §2) in plain words; a stage added later shows its own name.
+# The default stages (docs/domain.md#the-listing-stages) in plain words; a stage added later shows its own name.
 STAGE_WORDS = {
     "en": {
         "assigned": "A startup is chosen to help you",

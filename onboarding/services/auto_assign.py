@@ -5,7 +5,7 @@ their load, their sectors, past assignments) and matched in Python, so a pool of
 10,000 exporters costs the same number of queries as a pool of ten. Writing the plan
 is `auto_assignment_apply` below, which re-checks it under row locks.
 
-Rules (DESIGN §4, journey 3):
+Rules (docs/guide.md#assignment):
 - an exporter in the pool is unassigned and active; oldest first;
 - an eligible startup is active, accepting assignments, below capacity and has never
   had this exporter before (declined it, lost it to a reassignment, returned it);

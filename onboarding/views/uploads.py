@@ -5,8 +5,8 @@ temporary file beyond, so a 30 MB body would be written to disk in full before a
 could say it is too big. `SizeLimit`, put first among a request's upload handlers, stops
 at the first file of a body larger than the limit: nothing of it is stored, the rest of
 the body is skipped unread (Django drains it so the browser gets the page), and the view
-shows the form's error. The proxy in front (`client_max_body_size`, see README) should
-stop such bodies earlier still.
+shows the form's error. The proxy in front should stop such bodies earlier still
+(`client_max_body_size`, see docs/operations.md#deployment-and-scaling).
 """
 
 from __future__ import annotations

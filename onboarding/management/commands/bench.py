@@ -1,5 +1,5 @@
 """Median server time and query count of the main pages, beside Django admin's
-Exporter changelist on the same data, the import of a 10,000-row file (DESIGN §7), a
+Exporter changelist on the same data, the import of a 10,000-row file (docs/benchmarks.md#budgets), a
 100,000-row workbook through the page's path (upload, validation, commit; seconds,
 progress and memory per phase), and the importer's peak memory on a 100,000-row file and
 on a hostile one. Run it on a seeded database."""
