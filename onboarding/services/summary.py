@@ -57,7 +57,46 @@ def _publish_refresh() -> None:
     refresh_summary_task.publish([[timezone.now().isoformat()]])
 
 
+class _Recount:
+    """A transaction's recount: published by the first of its callbacks to run, at commit."""
+
+    def __init__(self) -> None:
+        self.published = False
+
+
+def _recount_callback(recount: _Recount):
+    def publish_once() -> None:
+        if not recount.published:
+            recount.published = True
+            _publish_refresh()
+
+    publish_once.recount = recount
+    return publish_once
+
+
+def _pending_recount() -> _Recount | None:
+    """The recount the current transaction has registered and not yet published, if any.
+
+    Looked up among the transaction's commit callbacks rather than remembered aside: Django
+    drops the callbacks of a savepoint that rolls back, so a recount registered only inside
+    one is gone with it, and the next change registers a new one."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return None
+    for _ids, callback, _robust in connection.run_on_commit:
+        recount = getattr(callback, "recount", None)
+        if isinstance(recount, _Recount) and not recount.published:
+            return recount
+    return None
+
+
 def summary_changed() -> None:
     """Have the figures recounted once the caller's transaction commits (a down broker is
-    logged, never raised). Call it once per service call, not per exporter moved."""
-    transaction.on_commit(_publish_refresh)
+    logged, never raised): one recount task per transaction however many changes call this
+    (a bulk review of 50 claims queues one, not 50). Outside a transaction each call queues
+    one at once.
+
+    Each call registers a callback (each savepoint keeps its own, so a rolled-back one loses
+    nothing the others registered), and all of a transaction's share one `_Recount`: the
+    first to run publishes, the others find it published."""
+    transaction.on_commit(_recount_callback(_pending_recount() or _Recount()))

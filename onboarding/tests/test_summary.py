@@ -2,9 +2,10 @@
 recount from scratch by the services that move exporters, and read in constant work."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -12,9 +13,15 @@ from django.utils import timezone
 from ..models import Exporter, ProgrammeSummary
 from ..reports.dashboard import summary_figures
 from ..services.assignments import exporter_unassign, exporters_assign_bulk
-from ..services.progress import activity_log, exporter_set_stage
-from ..services.summary import MAX_AGE, _publish_refresh, summary_current, summary_refresh
+from ..services.progress import (
+    activity_log,
+    exporter_set_stage,
+    stage_events_approve_bulk,
+    stage_events_reject_bulk,
+)
+from ..services.summary import MAX_AGE, _publish_refresh, summary_changed, summary_current, summary_refresh
 from .factories import ExporterFactory, StartupFactory, assign, stage
+from .test_reviews import claim
 
 
 def stored() -> ProgrammeSummary:
@@ -60,9 +67,64 @@ def test_a_bulk_assignment_queues_one_recount_not_one_per_exporter(
     admin_user, startup_a, django_capture_on_commit_callbacks
 ):
     exporters = ExporterFactory.create_batch(5)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with (
+        mock.patch("onboarding.services.summary._publish_refresh") as published,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         exporters_assign_bulk(actor=admin_user, exporters=exporters, startup=startup_a)
-    assert [c for c in callbacks if c is _publish_refresh] == [_publish_refresh]
+    assert published.call_count == 1
+
+
+def review_in_bulk(officer, agent, startup, n: int, capture, decide=stage_events_approve_bulk) -> tuple[int, int]:
+    """Submit `n` claims, decide them in one bulk review; (recounts published at its commit,
+    queries on the summary's table then)."""
+    events = [claim(startup, agent) for _ in range(n)]
+    summary_refresh()
+    with (
+        mock.patch("onboarding.services.summary._publish_refresh", wraps=_publish_refresh) as published,
+        CaptureQueriesContext(connection) as queries,
+        capture(execute=True),
+    ):
+        decide(actor=officer, event_ids=[e.pk for e in events], note="Checked")
+    summary_table = ProgrammeSummary._meta.db_table
+    return published.call_count, len([q for q in queries if summary_table in q["sql"]])
+
+
+@pytest.mark.parametrize("decide", [stage_events_approve_bulk, stage_events_reject_bulk])
+def test_a_bulk_review_queues_one_recount_however_many_claims(
+    officer, agent_a, startup_a, django_capture_on_commit_callbacks, decide
+):
+    few = review_in_bulk(officer, agent_a, startup_a, 2, django_capture_on_commit_callbacks, decide)
+    many = review_in_bulk(officer, agent_a, startup_a, 8, django_capture_on_commit_callbacks, decide)
+    assert few[0] == many[0] == (1 if decide is stage_events_approve_bulk else 0)
+    assert few[1] == many[1]
+    assert_matches_a_recount()
+
+
+def test_a_claim_rolled_back_alone_does_not_take_the_transactions_recount_with_it(
+    officer, agent_a, startup_a, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch("onboarding.services.summary._publish_refresh") as published,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        try:
+            with transaction.atomic():
+                summary_changed()  # the first change registers the recount, then rolls back
+                raise ValueError
+        except ValueError:
+            pass
+        summary_changed()
+        summary_changed()
+    assert published.call_count == 1
+
+
+def test_outside_a_transaction_each_change_queues_its_recount(transactional_db):
+    with mock.patch("onboarding.services.summary._publish_refresh") as published:
+        summary_changed()
+        summary_changed()
+    assert published.call_count == 2
 
 
 def test_a_recount_queued_before_a_newer_recount_is_skipped(db):
