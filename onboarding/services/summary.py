@@ -13,9 +13,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..models import ProgrammeSummary
+from ..models.summary import SUMMARY_VERSION
 from ..reports.dashboard import summary_figures
 from ..tasks import refresh_summary_task
 
@@ -27,14 +29,19 @@ MAX_AGE = timedelta(minutes=5)
 
 def summary_refresh(*, now: datetime | None = None, unless_since: datetime | None = None) -> ProgrammeSummary:
     """Recount every exporter and store the figures, unless a recount that began at or
-    after `unless_since` is stored already (it saw every change committed before)."""
+    after `unless_since` is stored already (it saw every change committed before) and is
+    of this SUMMARY_VERSION."""
     current = ProgrammeSummary.objects.filter(key=KEY).first()
-    if current is not None and unless_since is not None and current.as_of >= unless_since:
+    if current is not None and unless_since is not None and current.as_of >= unless_since and _fresh(current):
         return current
     as_of = now or timezone.now()
-    figures = summary_figures(as_of)
-    # A slower recount that began earlier must not overwrite a newer one.
-    if ProgrammeSummary.objects.filter(key=KEY, as_of__lte=as_of).update(as_of=as_of, figures=figures):
+    figures = summary_figures(as_of).as_json()
+    # A slower recount that began earlier must not overwrite a newer one; a stale row (of
+    # another version) is overwritten whenever it was counted.
+    replaceable = Q(as_of__lte=as_of)
+    if current is not None and not _fresh(current):
+        replaceable |= Q(pk=current.pk)
+    if ProgrammeSummary.objects.filter(replaceable, key=KEY).update(as_of=as_of, figures=figures):
         return ProgrammeSummary(key=KEY, as_of=as_of, figures=figures)
     try:
         with transaction.atomic():
@@ -44,12 +51,19 @@ def summary_refresh(*, now: datetime | None = None, unless_since: datetime | Non
 
 
 def summary_current(*, now: datetime | None = None) -> ProgrammeSummary:
-    """The stored figures, recounted first when missing or older than MAX_AGE."""
+    """The stored figures, recounted first when missing, older than MAX_AGE or stale (stored
+    by code of another SUMMARY_VERSION): `.counts` is never None on what this returns."""
     now = now or timezone.now()
     current = ProgrammeSummary.objects.filter(key=KEY).first()
-    if current is None or current.as_of < now - MAX_AGE:
+    if current is None or current.as_of < now - MAX_AGE or not _fresh(current):
         current = summary_refresh(now=now)
+    if not _fresh(current):  # a newer row of another version won the race: count for this request
+        current = ProgrammeSummary(key=KEY, as_of=now, figures=summary_figures(now).as_json())
     return current
+
+
+def _fresh(summary: ProgrammeSummary) -> bool:
+    return summary.figures.get("version") == SUMMARY_VERSION if isinstance(summary.figures, dict) else False
 
 
 def _publish_refresh() -> None:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..models import Exporter, ProgrammeSummary
+from ..models.summary import SUMMARY_VERSION, SummaryFigures
 from ..reports.dashboard import summary_figures
 from ..services.assignments import exporter_unassign, exporters_assign_bulk
 from ..services.progress import (
@@ -30,7 +31,7 @@ def stored() -> ProgrammeSummary:
 
 def assert_matches_a_recount() -> None:
     summary = stored()
-    assert summary.figures == summary_figures(summary.as_of)
+    assert summary.figures == summary_figures(summary.as_of).as_json()
 
 
 def test_assigning_moving_a_stage_and_unassigning_each_leave_the_summary_equal_to_a_recount(
@@ -41,14 +42,14 @@ def test_assigning_moving_a_stage_and_unassigning_each_leave_the_summary_equal_t
     with django_capture_on_commit_callbacks(execute=True):
         assign(exporters[0], startup_a)
     assert_matches_a_recount()
-    assert summary_figures(timezone.now()) != {"breakdown": [], "spread": [], "loads": []}
+    assert summary_figures(timezone.now()) != SummaryFigures(breakdown=[], spread=[], loads=[])
     with django_capture_on_commit_callbacks(execute=True):
         exporter_set_stage(actor=admin_user, exporter=exporters[0], stage=stage("account_created"), reason="seen live")
     assert_matches_a_recount()
     with django_capture_on_commit_callbacks(execute=True):
         exporter_unassign(actor=admin_user, exporter=exporters[0], reason="wrong district")
     assert_matches_a_recount()
-    assert stored().figures["loads"] == []
+    assert stored().counts.loads == []
 
 
 def test_logged_work_recounts_so_an_exporter_is_no_longer_stalled(
@@ -56,10 +57,10 @@ def test_logged_work_recounts_so_an_exporter_is_no_longer_stalled(
 ):
     exporter = assign(ExporterFactory(), startup_a, entered=timezone.now() - timedelta(days=90))
     summary_refresh()
-    assert sum(row[5] for row in stored().figures["breakdown"]) == 1
+    assert sum(row.stalled for row in stored().counts.breakdown) == 1
     with django_capture_on_commit_callbacks(execute=True):
         activity_log(actor=manager_a, exporter=exporter, kind="call", occurred_at=timezone.now(), note="Called")
-    assert sum(row[5] for row in stored().figures["breakdown"]) == 0
+    assert sum(row.stalled for row in stored().counts.breakdown) == 0
     assert_matches_a_recount()
 
 
@@ -143,7 +144,7 @@ def test_an_older_recount_never_overwrites_a_newer_one(db):
     ExporterFactory()
     summary_refresh(now=now - timedelta(minutes=1))
     assert stored().as_of == now
-    assert stored().figures["breakdown"] == []
+    assert stored().counts.breakdown == []
 
 
 def test_the_dashboard_recounts_a_summary_older_than_its_limit(client_for, officer):
@@ -195,3 +196,36 @@ def test_the_distribution_report_counts_from_the_summary(
     assert row["load"] == 1
     state = next(r for r in response.context["states"] if r["key"] == "27")
     assert (state["exporters"], state["assigned"], state["pool"]) == (2, 1, 1)
+
+
+# --- Versioned figures --------------------------------------------------------------------
+
+# A row as stored before the figures had names and a version: positional lists.
+POSITIONAL = {"breakdown": [["27", None, "active", 40, 0, 0]], "spread": [["27", None, 40, 0]], "loads": []}
+
+
+def test_the_stored_figures_are_named_and_carry_the_codes_version(startup_a):
+    assign(ExporterFactory(state="24"), startup_a)
+    figures = summary_refresh().figures
+    assert figures["version"] == SUMMARY_VERSION
+    assert figures["breakdown"][0].keys() == {"state", "stage_id", "status", "exporters", "assigned", "stalled"}
+    assert figures["loads"] == [{"startup_id": startup_a.pk, "exporters": 1}]
+    assert SummaryFigures.from_json(figures).as_json() == figures
+
+
+@pytest.mark.parametrize("stale", [POSITIONAL, {**POSITIONAL, "version": SUMMARY_VERSION - 1}, {}])
+def test_a_summary_of_another_version_is_recounted_not_misread(client_for, officer, stale):
+    ExporterFactory.create_batch(2)
+    ProgrammeSummary.objects.create(as_of=timezone.now() + timedelta(minutes=1), figures=stale)
+    assert stored().counts is None
+    response = client_for(officer).get(reverse("onboarding:home"))
+    assert response.context["totals"]["total"] == 2  # not the 40 of the stale row
+    assert_matches_a_recount()
+
+
+def test_a_queued_recount_is_not_skipped_for_a_newer_summary_of_another_version(db):
+    queued = timezone.now()
+    ProgrammeSummary.objects.create(as_of=queued + timedelta(seconds=5), figures=POSITIONAL)
+    ExporterFactory()
+    summary_refresh(unless_since=queued)
+    assert sum(row.exporters for row in stored().counts.breakdown) == 1
