@@ -1,11 +1,20 @@
 """Keeping the programme summary current (the dashboard's and distribution report's figures).
 
 Services that move exporters (assign, unassign, stage changes, imports, new or edited
-exporters, logged work) call `summary_changed()`: after their transaction commits, a task
-recounts. Beat recounts every minute too, since "stalled" changes with the clock alone.
-A recount that began after a change was queued already counts it, so a burst of changes
-costs one or two recounts, not one each. Rebuilding a cache is no change of record: it is
+exporters, logged work) call `summary_changed()`: once their transaction commits, one task
+recounts, however many changes the transaction made. Beat recounts every minute too, since
+"stalled" changes with the clock alone. A recount that began after a change was queued
+already counts it, so a burst of transactions costs one or two recounts, not one each. The
+stored figures are named and carry SUMMARY_VERSION (`models/summary.py`): a row of another
+version is recounted before it is read. Rebuilding a cache is no change of record: it is
 not audited.
+
+This summary is one of several stored figures computed from other rows (outcome figures,
+commission totals, the import memo, an exporter's stage and last activity, …).
+docs/derived-figures.md lists every one of them in one table: what it is computed from,
+which service, task or command refreshes it and when, and how a stale one is known (a
+version, an "as of" time, a recount, or the same transaction). Add a row there when you add
+a figure, and keep the row true when you change what refreshes one.
 """
 
 from __future__ import annotations
