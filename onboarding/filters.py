@@ -384,11 +384,7 @@ class ReviewFilter(BootstrapFilterSet):
 
 
 class CommissionFilter(BootstrapFilterSet):
-    """The commission statement's filters: its page, its downloads and "approve every match".
-
-    On PostgreSQL the statement's totals apply these same filters to CommissionTotal (the
-    trigger-kept totals per startup and status, views/commissions.py): every filter here must
-    touch only columns both models share (startup, status), or the totals need another way."""
+    """The commission statement's filters; its totals apply them to CommissionTotal: see _statement_totals."""
 
     startup_name = startup_name_filter()
     startup = startup_id_filter()
