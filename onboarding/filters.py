@@ -446,7 +446,7 @@ class ReviewFilter(BootstrapFilterSet):
 
 
 class CommissionFilter(BootstrapFilterSet):
-    """The commission statement's filters: its page, its downloads and "approve every match"."""
+    """The commission statement's filters; its totals apply them to CommissionTotal: see _statement_totals."""
 
     startup_name = startup_name_filter()
     startup = startup_id_filter()

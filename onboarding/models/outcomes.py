@@ -13,6 +13,11 @@ from django.db import models
 
 from .files import PrivateUploadPath
 
+# Raise it by hand whenever what the journeys or the summary rows hold changes (a figure added,
+# renamed or counted differently): the next refresh then rebuilds everything, and until it has,
+# the pages read no summary rows of the older version (they say the figures are not computed).
+OUTCOMES_VERSION = 1
+
 
 class ExporterJourney(models.Model):
     """One assignment spell as the analytics read it: who, where, when each stage was reached."""
@@ -80,11 +85,18 @@ class OutcomeRefresh(models.Model):
 
     as_of = models.DateTimeField()
     full_at = models.DateTimeField(null=True, blank=True)
+    # The OUTCOMES_VERSION of the code that wrote the figures; 0: before versions.
+    version = models.PositiveSmallIntegerField(default=0)
     journeys = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0)
 
     def __str__(self) -> str:
         return f"Figures as of {self.as_of:%Y-%m-%d %H:%M}"
+
+    @property
+    def current(self) -> bool:
+        """Whether the figures were written by this code's OUTCOMES_VERSION (else they are stale)."""
+        return self.version == OUTCOMES_VERSION
 
 
 class MonthlyReportQuerySet(models.QuerySet):

@@ -3,21 +3,91 @@
 Counting every exporter on each dashboard request made it the slowest page under load;
 one row read is constant work whatever the programme's size. The row is recomputed
 after every change that moves exporters (queued on commit), every minute by beat (the
-stalled figure moves with the clock alone), and by the page itself when it is missing
-or too old (no worker running): the page shows when it was computed.
+stalled figure moves with the clock alone), and by the page itself when it is missing,
+too old (no worker running) or of another `SUMMARY_VERSION`: the page shows when it was
+computed. Every figure in the row is named (`SummaryFigures`), so nothing is read by position.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 from django.db import models
+
+# Raise it by hand whenever what the row holds changes (a figure added, renamed or counted
+# differently): a row of another version, or of none (the positional rows stored before
+# versions), is stale, recounted before it is read, never misread.
+SUMMARY_VERSION = 2
+
+
+@dataclass(frozen=True)
+class StageCount:
+    """Exporters of one state, current stage and status."""
+
+    state: str
+    stage_id: int | None
+    status: str
+    exporters: int
+    assigned: int
+    stalled: int
+
+
+@dataclass(frozen=True)
+class SectorCount:
+    """Active exporters of one state and sector."""
+
+    state: str
+    sector_id: int | None
+    exporters: int
+    assigned: int
+
+
+@dataclass(frozen=True)
+class StartupLoad:
+    """The exporters a startup holds now."""
+
+    startup_id: int
+    exporters: int
+
+
+@dataclass(frozen=True)
+class SummaryFigures:
+    """What a summary row holds, as the readers use it; stored as JSON with its version."""
+
+    breakdown: list[StageCount]
+    spread: list[SectorCount]
+    loads: list[StartupLoad]
+
+    def as_json(self) -> dict:
+        return {
+            "version": SUMMARY_VERSION,
+            "breakdown": [asdict(row) for row in self.breakdown],
+            "spread": [asdict(row) for row in self.spread],
+            "loads": [asdict(row) for row in self.loads],
+        }
+
+    @classmethod
+    def from_json(cls, stored: object) -> SummaryFigures | None:
+        """The stored figures, or None when they are of another version (stale: recount)."""
+        if not isinstance(stored, dict) or stored.get("version") != SUMMARY_VERSION:
+            return None
+        return cls(
+            breakdown=[StageCount(**row) for row in stored["breakdown"]],
+            spread=[SectorCount(**row) for row in stored["spread"]],
+            loads=[StartupLoad(**row) for row in stored["loads"]],
+        )
+
+    def load_of(self) -> dict[int, int]:
+        return {row.startup_id: row.exporters for row in self.loads}
 
 
 class ProgrammeSummary(models.Model):
     key = models.CharField(max_length=20, unique=True, default="programme")
     # When the computation began: every change committed before then is counted.
     as_of = models.DateTimeField()
-    # {"breakdown": [[state, stage id, status, n, assigned, stalled], …],
-    #  "spread": [[state, sector id, active n, assigned], …], "loads": [[startup id, n], …]}
+    # `SummaryFigures.as_json()`: {"version": SUMMARY_VERSION, "breakdown": [{state, stage_id,
+    # status, exporters, assigned, stalled}, …], "spread": [{state, sector_id, exporters,
+    # assigned}, …], "loads": [{startup_id, exporters}, …]}
     figures = models.JSONField(default=dict)
 
     class Meta:
@@ -25,3 +95,8 @@ class ProgrammeSummary(models.Model):
 
     def __str__(self) -> str:
         return f"Programme figures as of {self.as_of:%d %b %Y %H:%M}"
+
+    @property
+    def counts(self) -> SummaryFigures | None:
+        """The figures by name; None when the row is stale (of another version)."""
+        return SummaryFigures.from_json(self.figures)

@@ -9,9 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 
-from ..models import OutcomeSummary
-from ..models.outcomes import SummaryKind
+from ..models import OutcomeRefresh, OutcomeSummary
+from ..models.outcomes import OUTCOMES_VERSION, SummaryKind
 from .outcomes import CURVE_DAYS, STOREFRONT, curve, median, merge, percentile_cont, share, week_start
 
 
@@ -49,10 +50,18 @@ class Scope:
 
 
 class StoredSource:
-    """Summary rows from the table the refresh writes."""
+    """Summary rows from the table the refresh writes; none while they are of another
+    OUTCOMES_VERSION (stale until the next refresh rebuilds them, never misread)."""
+
+    @cached_property
+    def refresh(self) -> OutcomeRefresh | None:
+        """The last refresh (its "as of"), when it wrote figures of this OUTCOMES_VERSION."""
+        return OutcomeRefresh.objects.filter(pk=1, version=OUTCOMES_VERSION).first()
 
     def rows(self, kind: str, dimension: str, key: str | None = None, stages=None, since: date | None = None):
         """Rows of one kind and dimension (of one key, of some stages, of periods from `since`)."""
+        if self.refresh is None:
+            return []
         found = OutcomeSummary.objects.filter(kind=kind, dimension=dimension)
         if key is not None:
             found = found.filter(key=key)

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from ..models import Exporter, Stage, Startup
 from ..models.exporters import ExporterStatus
 from ..models.startups import StartupStatus
+from ..models.summary import SectorCount, StageCount, StartupLoad, SummaryFigures
 from ..reference import state_name
 
 
@@ -43,8 +44,8 @@ def exporter_breakdown(now: datetime, stages: list[Stage]):
     )
 
 
-def summary_figures(now: datetime) -> dict:
-    """Every exporter counted from scratch, as JSON-ready lists (what the summary stores)."""
+def summary_figures(now: datetime) -> SummaryFigures:
+    """Every exporter counted from scratch (what the summary stores, named and versioned)."""
     stages = list(Stage.objects.ordered())
     spread = (
         Exporter.objects.filter(status=ExporterStatus.ACTIVE)
@@ -52,33 +53,33 @@ def summary_figures(now: datetime) -> dict:
         .values_list("state", "sector")
         .annotate(n=Count("pk"), assigned=Count("pk", filter=Q(startup__isnull=False)))
     )
-    return {
-        "breakdown": sorted([list(row) for row in exporter_breakdown(now, stages)], key=repr),
-        "spread": sorted([list(row) for row in spread], key=repr),
-        "loads": sorted([[pk, n] for pk, n in Exporter.objects.load_of().items()]),
-    }
+    return SummaryFigures(
+        breakdown=sorted((StageCount(*row) for row in exporter_breakdown(now, stages)), key=repr),
+        spread=sorted((SectorCount(*row) for row in spread), key=repr),
+        loads=[StartupLoad(pk, n) for pk, n in sorted(Exporter.objects.load_of().items())],
+    )
 
 
-def active_by_stage(figures: dict) -> Counter:
-    """Active exporters per current stage id, from the summary's `figures`."""
+def active_by_stage(figures: SummaryFigures) -> Counter:
+    """Active exporters per current stage id, from the summary's figures."""
     counts = Counter()
-    for _state, stage_id, status, n, _assigned, _stalled in figures["breakdown"]:
-        if status == ExporterStatus.ACTIVE and stage_id is not None:
-            counts[stage_id] += n
+    for row in figures.breakdown:
+        if row.status == ExporterStatus.ACTIVE and row.stage_id is not None:
+            counts[row.stage_id] += row.exporters
     return counts
 
 
-def dashboard_figures(figures: dict, as_of: datetime) -> dict:
-    """The dashboard's cards and charts from the summary's `figures`, computed at `as_of`."""
+def dashboard_figures(figures: SummaryFigures, as_of: datetime) -> dict:
+    """The dashboard's cards and charts from the summary's figures, computed at `as_of`."""
     stages = list(Stage.objects.ordered())
     totals = Counter()
     by_state, by_stage = Counter(), Counter()
-    for state, stage_id, status, n, assigned, stalled in figures["breakdown"]:
-        totals.update(total=n, assigned=assigned, stalled=stalled)
-        if status == ExporterStatus.ACTIVE:
-            totals["unassigned"] += n - assigned
-            by_state[state] += n
-            by_stage[stage_id] += n
+    for row in figures.breakdown:
+        totals.update(total=row.exporters, assigned=row.assigned, stalled=row.stalled)
+        if row.status == ExporterStatus.ACTIVE:
+            totals["unassigned"] += row.exporters - row.assigned
+            by_state[row.state] += row.exporters
+            by_stage[row.stage_id] += row.exporters
     startups = Startup.objects.aggregate(
         total=Count("pk"),
         active=Count("pk", filter=Q(status=StartupStatus.ACTIVE)),

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from ..models import Sector, Startup
 from ..models.startups import StartupStatus
+from ..models.summary import SummaryFigures
 from ..reference import state_name
 
 LOAD_BUCKETS = [("Empty", 0, 0), ("1–25%", 1, 25), ("26–50%", 26, 50), ("51–75%", 51, 75), ("76–99%", 76, 99)]
@@ -64,16 +65,15 @@ def load_histogram(rows: list[dict]) -> dict:
     return {"label": "Active startups", "labels": list(counts), "values": list(counts.values())}
 
 
-def distribution_figures(figures: dict, as_of: datetime) -> dict:
-    """The report from the summary's `figures` (computed at `as_of`) and the startups as they are."""
-    startups = startup_rows(defaultdict(int, dict(figures["loads"])))
-    exporters = figures["spread"]
+def distribution_figures(figures: SummaryFigures, as_of: datetime) -> dict:
+    """The report from the summary's figures (computed at `as_of`) and the startups as they are."""
+    startups = startup_rows(defaultdict(int, figures.load_of()))
     by_state = defaultdict(lambda: {"exporters": 0, "assigned": 0, "startups": 0, "capacity": 0, "load": 0})
     by_sector = defaultdict(lambda: {"exporters": 0, "assigned": 0, "startups": 0, "capacity": 0, "load": 0})
-    for state, sector_id, n, assigned in exporters:
-        for bucket, key in ((by_state, state), (by_sector, sector_id)):
-            bucket[key]["exporters"] += n
-            bucket[key]["assigned"] += assigned
+    for row in figures.spread:
+        for bucket, key in ((by_state, row.state), (by_sector, row.sector_id)):
+            bucket[key]["exporters"] += row.exporters
+            bucket[key]["assigned"] += row.assigned
     active = {r["pk"]: r for r in startups if r["status"] == StartupStatus.ACTIVE}
     for row in active.values():
         cell = by_state[row["state"]]

@@ -5,9 +5,10 @@
 - `<upload>.checked.json.gz`: every row's verdict from validation, with what it depended on
   (services/import_rows.py), for the commit to use where it still stands.
 
-Both are caches. Each begins with a line saying what it was made from (the upload's digest;
-for verdicts also the options, the sectors and the code that judged them); when one is
-missing, or was made from something else, the step reads or judges again. Gzipped JSON, a line per chunk of rows.
+Both are caches. Each begins with a line saying what it was made from (the upload's digest and
+MEMO_VERSION, the version of the rules that read and judged it; for verdicts also the options
+and the sectors); when one is missing, or was made from something else, the step reads or
+judges again. Gzipped JSON, a line per chunk of rows.
 They go once the batch is done, failed or discarded.
 """
 
@@ -19,24 +20,24 @@ import json
 import logging
 import tempfile
 from collections.abc import Iterator
-from functools import cache
-from pathlib import Path
 
 from django.core.files import File
 
-from .. import reference, validators
-from ..forms import exporters as forms_exporters
-from ..forms import fields as forms_fields
-from ..forms import imports as forms_imports
 from ..forms.imports import Table
 from ..models import ImportBatch
-from . import exporters as exporter_services
-from . import import_rows
 from .import_rows import FORM_FIELDS, Checked, Checker, chunked
 
 logger = logging.getLogger(__name__)
 
 FORMAT = 1  # raised whenever what a line holds changes: older files are then not used
+# Raise it by hand, in the same commit, whenever a change could make a row read or judged
+# differently: how a file is read (forms/imports.py: headers, cells, dates), how a row is
+# checked (forms/exporters.py, forms/fields.py, validators.py, reference.py, the matching in
+# services/exporters.py and services/import_rows.py), or an upgrade of a library they use (the
+# phone number one). Files kept before the bump are then read and judged again, not used:
+# a batch waiting across a deploy costs its commit a second validation, nothing more.
+# (It replaced a digest of those modules' source, which changed with every comment.)
+MEMO_VERSION = 1
 SPOOL_BYTES = 16 * 1024 * 1024  # kept in memory up to this size, then in a temporary file
 KINDS = ("rows", "checked")
 # A valid row's data, as a list in this order: its keys written out on every row were most of the file.
@@ -62,7 +63,7 @@ def memo_delete(batch: ImportBatch, kinds: tuple[str, ...] = KINDS) -> None:
 
 def rows_save(batch: ImportBatch, file_digest: str, table: Table) -> None:
     meta = [table.name, table.kind, table.headers, table.positions, table.unknown_columns, table.header_cells]
-    with _Writer({"format": FORMAT, "file": file_digest}) as writer:
+    with _Writer(_rows_header(file_digest)) as writer:
         writer.line(meta)
         for chunk in chunked(table.records, 5000):
             writer.line([[number, [_plain(cell) for cell in record]] for number, record in chunk])
@@ -71,12 +72,16 @@ def rows_save(batch: ImportBatch, file_digest: str, table: Table) -> None:
 
 def rows_read(batch: ImportBatch, file_digest: str) -> Table | None:
     """The upload's rows as read at upload; None when they were not kept (a CSV reads fast)."""
-    lines = _lines(batch, "rows", {"format": FORMAT, "file": file_digest})
+    lines = _lines(batch, "rows", _rows_header(file_digest))
     if lines is None:
         return None
     name, kind, headers, positions, unknown, header_cells = next(lines)
     records = [(number, record) for line in lines for number, record in line]
     return Table(name, kind, headers, positions, unknown, records, header_cells)
+
+
+def _rows_header(file_digest: str) -> dict:
+    return {"format": FORMAT, "rules": MEMO_VERSION, "file": file_digest}
 
 
 def _plain(cell: object) -> object:
@@ -90,19 +95,11 @@ def _plain(cell: object) -> object:
 # --- The verdicts ------------------------------------------------------------------
 
 
-@cache
-def rules() -> str:
-    """A digest of the code that judges a row: verdicts stored before a deploy that changed it
-    are not used (upgraded libraries, such as the phone number one, are not covered)."""
-    modules = (forms_exporters, forms_fields, forms_imports, validators, reference, exporter_services, import_rows)
-    return hashlib.sha256(b"".join(Path(module.__file__).read_bytes() for module in modules)).hexdigest()
-
-
 def checked_header(batch: ImportBatch, file_digest: str, checker: Checker) -> dict:
-    """What verdicts are valid for: this file, these options, these sectors, this code, this layout."""
+    """What verdicts are valid for: this file, these options, these sectors, these rules, this layout."""
     return {
         "format": FORMAT,
-        "rules": rules(),
+        "rules": MEMO_VERSION,
         "file": file_digest,
         "replace_lists": batch.replace_lists,
         "sectors": sorted([code, sector.pk] for code, sector in checker.sectors.items()),

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ..models import Assignment, Commission, Exporter, OutcomeRefresh, OutcomeSummary, Stage, StageEvent
 from ..models.commissions import CommissionStatus
-from ..models.outcomes import ExporterJourney, SummaryKind
+from ..models.outcomes import OUTCOMES_VERSION, ExporterJourney, SummaryKind
 from ..models.stages import StageEventStatus
 from ..reports.outcomes import (
     FIRST_INQUIRY,
@@ -179,7 +179,7 @@ def outcomes_refresh(*, full: bool = False, now: datetime | None = None) -> Outc
     with transaction.atomic():
         OutcomeRefresh.objects.get_or_create(pk=1, defaults={"as_of": now})
         marker = OutcomeRefresh.objects.select_for_update().get(pk=1)  # one refresh at a time
-        full = full or marker.full_at is None
+        full = full or marker.full_at is None or not marker.current  # another version's: rebuild it all
         codes, _sla, orders = stage_plan()
         exporter_ids = None if full else _changed_exporters(marker.as_of - OVERLAP)
         stale = ExporterJourney.objects.all() if full else ExporterJourney.objects.filter(exporter_id__in=exporter_ids)
@@ -194,6 +194,7 @@ def outcomes_refresh(*, full: bool = False, now: datetime | None = None) -> Outc
             marker.journeys = len(journeys)
         marker.as_of = now
         marker.full_at = now if full else marker.full_at
+        marker.version = OUTCOMES_VERSION
         marker.seconds = round(time.perf_counter() - started, 2)
         marker.save()
     return marker

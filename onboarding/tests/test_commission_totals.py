@@ -9,11 +9,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from ..filters import CommissionFilter
 from ..models import Commission, CommissionTotal
 from ..models.commissions import CommissionStatus
 from ..services.commissions import commission_approve, commission_mark_paid, commission_reverse
 from ..services.payouts import commissions_approve_bulk
-from .factories import ExporterFactory, assign, stage
+from .factories import ExporterFactory, StartupFactory, assign, stage
 
 STATEMENT = reverse("onboarding:commission-list")
 
@@ -68,3 +69,27 @@ def test_the_statement_totals_follow_its_filters(client_for, admin_user, manager
     own = client_for(manager_b).get(STATEMENT, {"startup": startup_a.pk})  # another startup's id: ignored
     assert own.context["totals"] == Commission.objects.filter(startup=startup_b).totals()
     assert own.context["totals"]["net"] == Decimal("7.00")
+
+
+# The columns each filter with its own method reads, by the filter's name.
+METHOD_FILTER_COLUMNS = {"startup_name": "startup"}
+
+
+def test_every_statement_filter_touches_only_columns_the_totals_share(admin_user):
+    """The statement's totals apply CommissionFilter to CommissionTotal (views/commissions.py):
+    a filter on a column CommissionTotal lacks (stage, exporter, a date) must not be added
+    there without another way to total the filtered rows."""
+    # Both models have `id` and `amount` too, but a total's are not a commission's.
+    shared = {"startup", "status"}
+    for model in (Commission, CommissionTotal):
+        assert shared <= {f.name for f in model._meta.get_fields()}
+    filters = CommissionFilter.base_filters
+    for name, spec in filters.items():
+        column = METHOD_FILTER_COLUMNS.get(name) if spec.method else spec.field_name.split("__")[0]
+        assert column in shared, f"CommissionFilter.{name} reads {column or 'columns not listed here'}"
+    # And every filter, given a value, filters CommissionTotal without an error.
+    values = {"startup_name": "Alpha", "startup": str(StartupFactory().pk), "status": CommissionStatus.PAID}
+    assert values.keys() == filters.keys(), "give the new filter a value here"
+    filterset = CommissionFilter(values, queryset=Commission.objects.all(), user=admin_user)
+    assert filterset.is_valid(), filterset.errors
+    assert not filterset.filter_queryset(CommissionTotal.objects.all()).exists()

@@ -142,12 +142,29 @@ def test_without_its_stored_verdicts_the_commit_judges_every_row_again(db, judge
     assert (batch.status, batch.new_count) == (ImportStatus.DONE, 5)
 
 
-def test_verdicts_stored_before_a_deploy_that_changed_the_rules_are_not_used(db, judged, monkeypatch):
+def test_verdicts_stored_before_the_rules_version_was_raised_are_not_used(db, judged, monkeypatch):
     batch = preview(csv_bytes(good_rows(3)))
-    monkeypatch.setattr(import_memo, "rules", lambda: "the code of a later deploy")
+    monkeypatch.setattr(import_memo, "MEMO_VERSION", import_memo.MEMO_VERSION + 1)  # a later deploy
     judged.clear()
     batch = commit(batch)
     assert len(judged) == 3 and (batch.status, batch.new_count) == (ImportStatus.DONE, 3)
+
+
+def test_rows_read_before_the_rules_version_was_raised_are_read_again(db, monkeypatch):
+    content = xlsx_bytes(good_rows(2))
+    batch = import_batch_create(actor=None, name="hub.xlsx", content=content)
+    assert rows_read(batch, digest(content)) is not None
+    monkeypatch.setattr(import_memo, "MEMO_VERSION", import_memo.MEMO_VERSION + 1)
+    assert rows_read(batch, digest(content)) is None
+
+
+def test_the_memo_is_keyed_on_its_version_not_on_the_source_of_the_code(db):
+    """Editing a comment in a validator no longer throws every waiting batch's verdicts away:
+    the version is raised by hand when the rules change (see MEMO_VERSION)."""
+    batch = preview(csv_bytes(good_rows(1)))
+    header = checked_header(batch, "a digest", import_rows.Checker(replace_lists=False))
+    assert header["rules"] == import_memo.MEMO_VERSION
+    assert not hasattr(import_memo, "rules")
 
 
 def test_stored_verdicts_read_back_as_judged(db):

@@ -11,8 +11,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from ..models import Assignment, Commission, Exporter, OutcomeSummary, StageEvent
-from ..models.outcomes import ExporterJourney
+from ..models import Assignment, Commission, Exporter, OutcomeRefresh, OutcomeSummary, StageEvent
+from ..models.outcomes import OUTCOMES_VERSION, ExporterJourney, SummaryKind
 from ..models.stages import StageEventStatus
 from ..reports.analytics import (
     Scope,
@@ -176,6 +176,20 @@ def test_a_refresh_with_nothing_changed_the_same_day_keeps_the_summaries(db):
     marker = outcomes_refresh(now=timezone.now() + timedelta(minutes=40))
     assert set(OutcomeSummary.objects.values_list("pk", flat=True)) == before
     assert marker.journeys == 6
+
+
+@time_machine.travel("2027-01-05 10:00 +0530", tick=False)
+def test_figures_of_another_version_are_not_read_and_the_next_refresh_rebuilds_them_all(db):
+    build_programme()
+    outcomes_refresh(now=timezone.now() + timedelta(minutes=20))  # past the overlap: nothing left to read
+    # As a refresh stored before versions (migrated as 0) or by code that kept journeys otherwise.
+    OutcomeRefresh.objects.update(version=OUTCOMES_VERSION - 1)
+    ExporterJourney.objects.update(reached={})
+    assert StoredSource().rows(SummaryKind.MILESTONE, "all") == []
+    marker = outcomes_refresh(now=timezone.now() + timedelta(minutes=40))  # nothing changed, yet all of it
+    assert (marker.version, marker.full_at) == (OUTCOMES_VERSION, timezone.now() + timedelta(minutes=40))
+    assert not ExporterJourney.objects.filter(reached={}).exists()
+    assert StoredSource().rows(SummaryKind.MILESTONE, "all") != []
 
 
 def test_a_commission_paid_after_a_refresh_reaches_the_scorecard_at_the_next(db):

@@ -2,19 +2,27 @@
 recount from scratch by the services that move exporters, and read in constant work."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from ..models import Exporter, ProgrammeSummary
+from ..models.summary import SUMMARY_VERSION, SummaryFigures
 from ..reports.dashboard import summary_figures
 from ..services.assignments import exporter_unassign, exporters_assign_bulk
-from ..services.progress import activity_log, exporter_set_stage
-from ..services.summary import MAX_AGE, _publish_refresh, summary_current, summary_refresh
+from ..services.progress import (
+    activity_log,
+    exporter_set_stage,
+    stage_events_approve_bulk,
+    stage_events_reject_bulk,
+)
+from ..services.summary import MAX_AGE, _publish_refresh, summary_changed, summary_current, summary_refresh
 from .factories import ExporterFactory, StartupFactory, assign, stage
+from .test_reviews import claim
 
 
 def stored() -> ProgrammeSummary:
@@ -23,7 +31,7 @@ def stored() -> ProgrammeSummary:
 
 def assert_matches_a_recount() -> None:
     summary = stored()
-    assert summary.figures == summary_figures(summary.as_of)
+    assert summary.figures == summary_figures(summary.as_of).as_json()
 
 
 def test_assigning_moving_a_stage_and_unassigning_each_leave_the_summary_equal_to_a_recount(
@@ -34,14 +42,14 @@ def test_assigning_moving_a_stage_and_unassigning_each_leave_the_summary_equal_t
     with django_capture_on_commit_callbacks(execute=True):
         assign(exporters[0], startup_a)
     assert_matches_a_recount()
-    assert summary_figures(timezone.now()) != {"breakdown": [], "spread": [], "loads": []}
+    assert summary_figures(timezone.now()) != SummaryFigures(breakdown=[], spread=[], loads=[])
     with django_capture_on_commit_callbacks(execute=True):
         exporter_set_stage(actor=admin_user, exporter=exporters[0], stage=stage("account_created"), reason="seen live")
     assert_matches_a_recount()
     with django_capture_on_commit_callbacks(execute=True):
         exporter_unassign(actor=admin_user, exporter=exporters[0], reason="wrong district")
     assert_matches_a_recount()
-    assert stored().figures["loads"] == []
+    assert stored().counts.loads == []
 
 
 def test_logged_work_recounts_so_an_exporter_is_no_longer_stalled(
@@ -49,10 +57,10 @@ def test_logged_work_recounts_so_an_exporter_is_no_longer_stalled(
 ):
     exporter = assign(ExporterFactory(), startup_a, entered=timezone.now() - timedelta(days=90))
     summary_refresh()
-    assert sum(row[5] for row in stored().figures["breakdown"]) == 1
+    assert sum(row.stalled for row in stored().counts.breakdown) == 1
     with django_capture_on_commit_callbacks(execute=True):
         activity_log(actor=manager_a, exporter=exporter, kind="call", occurred_at=timezone.now(), note="Called")
-    assert sum(row[5] for row in stored().figures["breakdown"]) == 0
+    assert sum(row.stalled for row in stored().counts.breakdown) == 0
     assert_matches_a_recount()
 
 
@@ -60,9 +68,64 @@ def test_a_bulk_assignment_queues_one_recount_not_one_per_exporter(
     admin_user, startup_a, django_capture_on_commit_callbacks
 ):
     exporters = ExporterFactory.create_batch(5)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with (
+        mock.patch("onboarding.services.summary._publish_refresh") as published,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         exporters_assign_bulk(actor=admin_user, exporters=exporters, startup=startup_a)
-    assert [c for c in callbacks if c is _publish_refresh] == [_publish_refresh]
+    assert published.call_count == 1
+
+
+def review_in_bulk(officer, agent, startup, n: int, capture, decide=stage_events_approve_bulk) -> tuple[int, int]:
+    """Submit `n` claims, decide them in one bulk review; (recounts published at its commit,
+    queries on the summary's table then)."""
+    events = [claim(startup, agent) for _ in range(n)]
+    summary_refresh()
+    with (
+        mock.patch("onboarding.services.summary._publish_refresh", wraps=_publish_refresh) as published,
+        CaptureQueriesContext(connection) as queries,
+        capture(execute=True),
+    ):
+        decide(actor=officer, event_ids=[e.pk for e in events], note="Checked")
+    summary_table = ProgrammeSummary._meta.db_table
+    return published.call_count, len([q for q in queries if summary_table in q["sql"]])
+
+
+@pytest.mark.parametrize("decide", [stage_events_approve_bulk, stage_events_reject_bulk])
+def test_a_bulk_review_queues_one_recount_however_many_claims(
+    officer, agent_a, startup_a, django_capture_on_commit_callbacks, decide
+):
+    few = review_in_bulk(officer, agent_a, startup_a, 2, django_capture_on_commit_callbacks, decide)
+    many = review_in_bulk(officer, agent_a, startup_a, 8, django_capture_on_commit_callbacks, decide)
+    assert few[0] == many[0] == (1 if decide is stage_events_approve_bulk else 0)
+    assert few[1] == many[1]
+    assert_matches_a_recount()
+
+
+def test_a_claim_rolled_back_alone_does_not_take_the_transactions_recount_with_it(
+    officer, agent_a, startup_a, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch("onboarding.services.summary._publish_refresh") as published,
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        try:
+            with transaction.atomic():
+                summary_changed()  # the first change registers the recount, then rolls back
+                raise ValueError
+        except ValueError:
+            pass
+        summary_changed()
+        summary_changed()
+    assert published.call_count == 1
+
+
+def test_outside_a_transaction_each_change_queues_its_recount(transactional_db):
+    with mock.patch("onboarding.services.summary._publish_refresh") as published:
+        summary_changed()
+        summary_changed()
+    assert published.call_count == 2
 
 
 def test_a_recount_queued_before_a_newer_recount_is_skipped(db):
@@ -81,7 +144,7 @@ def test_an_older_recount_never_overwrites_a_newer_one(db):
     ExporterFactory()
     summary_refresh(now=now - timedelta(minutes=1))
     assert stored().as_of == now
-    assert stored().figures["breakdown"] == []
+    assert stored().counts.breakdown == []
 
 
 def test_the_dashboard_recounts_a_summary_older_than_its_limit(client_for, officer):
@@ -133,3 +196,36 @@ def test_the_distribution_report_counts_from_the_summary(
     assert row["load"] == 1
     state = next(r for r in response.context["states"] if r["key"] == "27")
     assert (state["exporters"], state["assigned"], state["pool"]) == (2, 1, 1)
+
+
+# --- Versioned figures --------------------------------------------------------------------
+
+# A row as stored before the figures had names and a version: positional lists.
+POSITIONAL = {"breakdown": [["27", None, "active", 40, 0, 0]], "spread": [["27", None, 40, 0]], "loads": []}
+
+
+def test_the_stored_figures_are_named_and_carry_the_codes_version(startup_a):
+    assign(ExporterFactory(state="24"), startup_a)
+    figures = summary_refresh().figures
+    assert figures["version"] == SUMMARY_VERSION
+    assert figures["breakdown"][0].keys() == {"state", "stage_id", "status", "exporters", "assigned", "stalled"}
+    assert figures["loads"] == [{"startup_id": startup_a.pk, "exporters": 1}]
+    assert SummaryFigures.from_json(figures).as_json() == figures
+
+
+@pytest.mark.parametrize("stale", [POSITIONAL, {**POSITIONAL, "version": SUMMARY_VERSION - 1}, {}])
+def test_a_summary_of_another_version_is_recounted_not_misread(client_for, officer, stale):
+    ExporterFactory.create_batch(2)
+    ProgrammeSummary.objects.create(as_of=timezone.now() + timedelta(minutes=1), figures=stale)
+    assert stored().counts is None
+    response = client_for(officer).get(reverse("onboarding:home"))
+    assert response.context["totals"]["total"] == 2  # not the 40 of the stale row
+    assert_matches_a_recount()
+
+
+def test_a_queued_recount_is_not_skipped_for_a_newer_summary_of_another_version(db):
+    queued = timezone.now()
+    ProgrammeSummary.objects.create(as_of=queued + timedelta(seconds=5), figures=POSITIONAL)
+    ExporterFactory()
+    summary_refresh(unless_since=queued)
+    assert sum(row.exporters for row in stored().counts.breakdown) == 1

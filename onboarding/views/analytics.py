@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from ..forms.analytics import AnalyticsFilterForm, MonthlyReportForm
-from ..models import MonthlyReport, OutcomeRefresh, Stage, Startup
+from ..models import MonthlyReport, Stage, Startup
 from ..reports.analytics import (
     Scope,
     StoredSource,
@@ -43,11 +43,12 @@ def _download(request, tables: list, name: str):
     return download_response(kind, f"{name}-{table.slug}.{kind}", table.header, table.rows, sheet=table.slug[:31])
 
 
-def _page(request, template: str, context: dict, tables: list, name: str):
+def _page(request, template: str, context: dict, tables: list, name: str, source: StoredSource):
     download = _download(request, tables, name)
     if download is not None:
         return download
-    context.update(tables=tables, as_of=OutcomeRefresh.objects.filter(pk=1).first(), query=request.GET.urlencode())
+    # Figures of another OUTCOMES_VERSION are not shown: the page says they are not computed yet.
+    context.update(tables=tables, as_of=source.refresh, query=request.GET.urlencode())
     return render(request, template, context)
 
 
@@ -67,15 +68,17 @@ def milestones(request):
     if scope.by:
         tables.insert(2, split_table(source, scope, stages, dimension_names(scope.by)))
     context = {"form": form, "scope": scope, "curve_chart": figures["curve_chart"]}
-    return _page(request, "onboarding/analytics_milestones.html", context, tables, "time-to-milestone")
+    return _page(request, "onboarding/analytics_milestones.html", context, tables, "time-to-milestone", source)
 
 
 @staff_required
 def trends(request):
     """Week by week: assigned, moved forward, storefronts live, first orders, stalled."""
     form, scope = _filters(request, list(Stage.objects.ordered()))
-    table, chart = trend_table(StoredSource(), scope)
-    return _page(request, "onboarding/analytics_trends.html", {"form": form, "chart": chart}, [table], "trends")
+    source = StoredSource()
+    table, chart = trend_table(source, scope)
+    context = {"form": form, "chart": chart}
+    return _page(request, "onboarding/analytics_trends.html", context, [table], "trends", source)
 
 
 @staff_required
@@ -83,7 +86,8 @@ def outcomes(request):
     """First inquiries, first orders and order value (USD) by month, buyer country, state and sector."""
     form, scope = _filters(request, list(Stage.objects.ordered()))
     names = {"state": dimension_names("state"), "sector": dimension_names("sector")}
-    tables = list(outcome_tables(StoredSource(), scope, names).values())
+    source = StoredSource()
+    tables = list(outcome_tables(source, scope, names).values())
     month = tables[0]
     chart = {
         "labels": [row[0] for row in month.rows],
@@ -91,7 +95,7 @@ def outcomes(request):
                    {"label": "First orders", "values": [r[2] for r in month.rows]}],
     }  # fmt: skip
     context = {"form": form, "chart": chart, "filtered": scope.dimension != "all"}
-    return _page(request, "onboarding/analytics_outcomes.html", context, tables, "export-outcomes")
+    return _page(request, "onboarding/analytics_outcomes.html", context, tables, "export-outcomes", source)
 
 
 @member_required
@@ -99,7 +103,8 @@ def scorecards_view(request):
     """Every startup's scorecard for staff; a startup's own beside the programme median for its people."""
     rows = Startup.objects.values_list("pk", "brand_name", "legal_name", "capacity")
     startups = {pk: (brand or legal, capacity) for pk, brand, legal, capacity in rows}
-    cards = scorecards(StoredSource(), startups)
+    source = StoredSource()
+    cards = scorecards(source, startups)
     median_row = programme_median(cards)
     if not request.user.is_programme_staff:
         # Other startups' rows never leave the server: only the median made from them does.
@@ -109,7 +114,7 @@ def scorecards_view(request):
     cards = sort_cards(cards, sort)
     table = scorecard_table(cards, median_row)
     context = {"cards": cards, "median": median_row, "columns": COLUMNS, "sort": sort}
-    return _page(request, "onboarding/analytics_scorecards.html", context, [table], "scorecards")
+    return _page(request, "onboarding/analytics_scorecards.html", context, [table], "scorecards", source)
 
 
 @staff_required

@@ -19,7 +19,7 @@ def home(request):
     if request.user.is_programme_staff:
         now = timezone.now()
         summary = summary_current()
-        figures = dashboard_figures(summary.figures, summary.as_of)
+        figures = dashboard_figures(summary.counts, summary.as_of)
         figures["confirmation_rates"] = ConfirmationRequest.objects.rate_table(now)
         figures["undelivered"] = OutboxMessage.objects.undelivered_since(now - UNDELIVERED_SHOWN)
         return render(request, "onboarding/dashboard.html", figures)

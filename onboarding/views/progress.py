@@ -140,7 +140,7 @@ def board(request):
     if staff and startup is None:
         # The whole programme: counted from the summary, constant work at a million exporters.
         summary = summary_current()
-        counts, as_of = active_by_stage(summary.figures), summary.as_of
+        counts, as_of = active_by_stage(summary.counts), summary.as_of
     else:  # COUNT(*), not COUNT(id): the (status, stage) index alone answers it.
         counts = dict(exporters.order_by().values_list("current_stage").annotate(n=Count("*")))
     shown = [s for s in stages if counts.get(s.pk)]

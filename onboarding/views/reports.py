@@ -20,7 +20,7 @@ def distribution_report(request):
     if export := list_export(request, history, ASSIGNMENTS, "assignments"):
         return export
     summary = summary_current()
-    figures = distribution_figures(summary.figures, summary.as_of)
+    figures = distribution_figures(summary.counts, summary.as_of)
     # A page of the startups, fullest first: the table is for finding the skew, and every
     # startup's load is also on the startup list (sortable by load).
     page = paginate(request, figures["startups"], per_page=STARTUPS_PER_PAGE)
