@@ -6,19 +6,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+
+from .migrating import migrate_to
 
 BEFORE = [("onboarding", "0006_board_index")]
 AFTER = [("onboarding", "0008_claim_owners_backfill")]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def _startup(apps, n: int):
@@ -36,7 +29,7 @@ def _startup(apps, n: int):
 
 @pytest.mark.django_db(transaction=True)
 def test_claims_made_before_the_migration_get_the_startup_that_made_them():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         stage = apps.get_model("onboarding", "Stage").objects.order_by("order").last()
         beta, alpha = _startup(apps, 101), _startup(apps, 102)
@@ -64,7 +57,7 @@ def test_claims_made_before_the_migration_get_the_startup_that_made_them():
         beta_waiting = claim(5, "submitted")  # no assignment recorded: found by its time
         alpha_waiting = claim(15, "submitted")
 
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         Event = apps.get_model("onboarding", "StageEvent")
         rows = {e.pk: e for e in Event.objects.all()}
         assert (rows[by_assignment].startup_id, rows[by_assignment].status) == (beta.pk, "approved")

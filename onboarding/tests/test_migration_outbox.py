@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from .migrating import migrate_to
 
 BEFORE = [("onboarding", "0028_stageevent_withdrawn_index")]
 AFTER = [("onboarding", "0029_outbox_message")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_rows_keep_their_ids_and_exporters_and_notification_emails_find_their_notice():
-    apps = _migrate(BEFORE)
+    apps = migrate_to(BEFORE)
     try:
         user = apps.get_model("onboarding", "User").objects.create(email="officer@example.in")
         exporter = apps.get_model("onboarding", "Exporter").objects.create(
@@ -37,7 +30,7 @@ def test_rows_keep_their_ids_and_exporters_and_notification_emails_find_their_no
         email = Reminder.objects.create(kind="notification", recipient=user, period_key=f"n{notice.pk}")
         orphan = Reminder.objects.create(kind="notification", recipient=user, period_key="n999999")
 
-        apps = _migrate(AFTER)
+        apps = migrate_to(AFTER)
         OutboxMessage = apps.get_model("onboarding", "OutboxMessage")
         moved = OutboxMessage.objects.get(pk=digest.pk)
         assert (moved.kind, moved.status, list(moved.exporters.values_list("pk", flat=True))) == (
