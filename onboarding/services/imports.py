@@ -124,6 +124,8 @@ def imports_recover() -> int:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    # Published now, not on commit: the batches are committed already, and their row locks
+    # hold the check's claim until `waiting_since` is cleared here.
     published = [pk for (pk,) in import_validate_task.publish((pk,) for pk in waiting)]
     ImportBatch.objects.filter(pk__in=published).update(waiting_since=None, message="")
     return len(published)

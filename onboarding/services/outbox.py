@@ -15,12 +15,16 @@ the same rules.
 - Outcome. A transient failure (mail server, network, database, broker) puts the row back
   to pending with its next attempt on OUTBOX_RETRY_SCHEDULE until `retry_until` (then
   failed); a 5xx for the address makes it rejected, for good; a connection lost after the
-  body went out makes it unconfirmed: the server may have accepted it, so it is not sent
-  again.
+  body went out makes it unconfirmed: the server may or may not have accepted it, so it is
+  not retried on its own. Failed, rejected and unconfirmed count as not delivered
+  (UNDELIVERED_STATUSES), and staff may send any of them again (`outbox_resend`).
 - Recovery. `outbox_recover`, every minute from beat, queues the rows nobody will pick
   up: due and not leased (or leased longer ago than OUTBOX_REQUEUE_AFTER: the message was
-  lost), or claimed by a worker that died. Only that last case can send twice, when the
-  worker died between the server's 250 and the UPDATE; the copy has the same Message-ID.
+  lost), or claimed by a worker that died.
+- Copies. A row goes out twice only when its worker dies between the server's 250 and the
+  UPDATE, when the database stays away longer than DATABASE_PATIENCE right after the 250,
+  or when staff send again an unconfirmed message that had arrived; every copy has the
+  same Message-ID.
 """
 
 from __future__ import annotations
@@ -56,7 +60,8 @@ logger = logging.getLogger(__name__)
 # cut short by its time limit, a database or broker that went away.
 TRANSIENT = (OSError, SoftTimeLimitExceeded, *DATABASE_ERRORS, *BROKER_ERRORS)
 UNCONFIRMED_NOTE = (
-    "The connection was lost after the message went out: the server may have accepted it, so it is not sent again."
+    "The connection was lost after the message went out: the server may have accepted it, or not. It is not"
+    " retried on its own: send it again if the recipient did not get it."
 )
 EXPIRED_NOTE = "Not delivered before its period ended. "
 # A message sent again by hand is retried like any other for this long.

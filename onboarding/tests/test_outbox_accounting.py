@@ -96,7 +96,7 @@ def test_staff_send_an_unconfirmed_message_again_under_the_same_message_id(
     html = client.get("/outbox/", {"status": "undelivered"}).content.decode()
     assert f'action="{resend_url(message)}"' in html and "Send again" in html
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(resend_url(message), {"query": "status=undelivered"}, follow=True)
+        response = client.post(resend_url(message), {"next": "/outbox/?status=undelivered"}, follow=True)
     assert response.redirect_chain[-1][0] == "/outbox/?status=undelivered"
     assert "is queued to be sent again, with the same Message-ID" in response.content.decode()
     message.refresh_from_db()

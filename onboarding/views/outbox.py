@@ -4,9 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ..filters import OutboxFilter
@@ -18,6 +16,7 @@ from ..reports.exports import OUTBOX
 from ..services.outbox import outbox_resend
 from .access import member_required, object_view, report_refusal
 from .downloads import list_export
+from .navigation import safe_next
 
 
 @member_required
@@ -64,6 +63,4 @@ def outbox_resend_view(request, pk: int):
             f"{message.get_kind_display()} to {message.addressee} is queued to be sent again, with the same"
             " Message-ID: a mailbox that has the first copy keeps only one.",
         )
-    # Back to the list as it was filtered: only a query string is taken from the form.
-    query = QueryDict(request.POST.get("query", "")).urlencode()
-    return redirect(f"{reverse('onboarding:outbox')}?{query}" if query else reverse("onboarding:outbox"))
+    return redirect(safe_next(request) or "onboarding:outbox")
