@@ -221,3 +221,12 @@ def notify_evidence_waiting_task() -> int:
     from .services.notifications import notifications_evidence_waiting
 
     return notifications_evidence_waiting(now=timezone.now())
+
+
+@shared_task(base=PortalTask, acks_late=True, autoretry_for=DATABASE_ERRORS, retry_backoff=5, max_retries=3)
+def announce_decisions_task() -> int:
+    """Every minute from beat: tell startups of the officers' decisions that can no longer be
+    undone; safe to run twice (each decision is marked told in the transaction that tells it)."""
+    from .services.notifications import notifications_claims_decided
+
+    return notifications_claims_decided(now=timezone.now())

@@ -313,6 +313,9 @@ CELERY_BEAT_SCHEDULE["monthly-report"] = {
 # Every minute: recount the dashboard's programme summary ("stalled" moves with the clock).
 CELERY_BEAT_SCHEDULE["imports-recover"] = {"task": "onboarding.tasks.recover_imports_task", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["summary-refresh"] = {"task": "onboarding.tasks.refresh_summary_task", "schedule": 60.0}
+# Every minute: tell startups of the officers' decisions once their ten minutes for undo have
+# passed (a decision is announced once, whoever runs the job and how often).
+CELERY_BEAT_SCHEDULE["announce-decisions"] = {"task": "onboarding.tasks.announce_decisions_task", "schedule": 60.0}
 
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -23,7 +23,13 @@ from ..models.commissions import CommissionStatus
 from ..models.stages import EvidenceField, StageEventStatus
 from ..pagination import EstimatingPaginator
 from ..services.exporters import exporter_create, exporter_update
-from ..services.progress import activity_log, stage_event_approve, stage_event_reject, stage_event_submit
+from ..services.progress import (
+    activity_log,
+    stage_event_approve,
+    stage_event_reject,
+    stage_event_submit,
+    stage_event_undo,
+)
 from ..services.startups import startup_create, startup_update
 from . import serializers as s
 from .binding import bind
@@ -246,6 +252,16 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
     def reject(self, request, pk=None):
         """Reject with a note the startup sees (staff only; the note is required)."""
         return self._review(request, stage_event_reject)
+
+    @extend_schema(request=None, responses=s.StageEventSerializer)
+    @action(detail=True, methods=["post"])
+    def undo(self, request, pk=None):
+        """Take back your own approval or rejection within ten minutes: the claim waits again,
+        an approval's stage and commission are put back, and the startup is never told of it.
+        Someone else's decision: 403; too late: 409."""
+        event = self.get_object()
+        stage_event_undo(actor=request.user, event=event)
+        return self.respond(self.get_queryset().get(pk=event.pk))
 
 
 @extend_schema_view(

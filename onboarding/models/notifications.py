@@ -18,6 +18,8 @@ class NotificationKind(models.TextChoices):
     COMMISSION_PAID = "commission_paid", "Commission paid"
     INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
     EVIDENCE_WAITING = "evidence_waiting", "Evidence waiting for review"
+    DISPUTE_OPENED = "dispute_opened", "An exporter disputes a startup's work"
+    DISPUTE_RESOLVED = "dispute_resolved", "Dispute resolved"
 
 
 class NotificationQuerySet(models.QuerySet):

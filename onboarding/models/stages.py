@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -100,6 +101,10 @@ class Stage(models.Model):
         return list(dict.fromkeys(known))
 
 
+# How long an officer may take back a decision; the startup is told of it only afterwards.
+UNDO_WINDOW = timedelta(minutes=10)
+
+
 class StageEventStatus(models.TextChoices):
     SUBMITTED = "submitted", "Waiting for review"
     APPROVED = "approved", "Approved"
@@ -128,6 +133,19 @@ class StageEventQuerySet(ScopedQuerySet):
             self.filter(status=StageEventStatus.SUBMITTED)
             .select_related("exporter", "startup", "stage", "submitted_by")
             .order_by("submitted_at", "pk")
+        )
+
+    def announcement_due(self) -> StageEventQuerySet:
+        """Officers' decisions the startup has not been told of yet (read off a small partial index)."""
+        return self.filter(announcement_due=True)
+
+    def undoable_by(self, user, now: datetime) -> StageEventQuerySet:
+        """The decisions `user` made within UNDO_WINDOW and may still take back, newest first."""
+        return (
+            self.announcement_due()
+            .filter(reviewed_by=user, reviewed_at__gt=now - UNDO_WINDOW)
+            .select_related("exporter", "stage")
+            .order_by("-reviewed_at", "-pk")
         )
 
     def withdrawn_since(self, when) -> StageEventQuerySet:
@@ -214,6 +232,13 @@ class StageEvent(PrivateFileMixin, models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+    # What an officer's approval changed on the exporter (stage, when it entered it, marketplace
+    # fields), kept so the officer can undo the decision within UNDO_WINDOW. Nullable (and a
+    # db_default for the flag below) so that bulk loads (COPY) naming only older columns work.
+    undo_state = models.JSONField(null=True, blank=True)
+    # The startup is still to be told of an officer's decision: it is, once UNDO_WINDOW has
+    # passed without an undo, so an undone decision is never announced.
+    announcement_due = models.BooleanField(default=False, db_default=False)
 
     objects = StageEventQuerySet.as_manager()
     file_field, file_name_field, download_route = "evidence_file", "evidence_file_name", "onboarding:file-evidence"
@@ -241,6 +266,13 @@ class StageEvent(PrivateFileMixin, models.Model):
                 fields=["startup", "-reviewed_at"],
                 condition=models.Q(status="withdrawn"),
                 name="stageevent_withdrawn_recent",
+            ),
+            # Officers' decisions not yet announced (the last ten minutes'): the announcing job
+            # and a reviewer's undo panel read this handful, never the whole history.
+            models.Index(
+                fields=["reviewed_at"],
+                condition=models.Q(announcement_due=True),
+                name="stageevent_unannounced",
             ),
         ]
 

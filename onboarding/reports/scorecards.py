@@ -22,6 +22,7 @@ COLUMNS = [
     ("sla_pct", "Stages within SLA %"),
     ("rejection_pct", "Evidence rejected %"),
     ("confirmation_pct", "Exporter confirmation %"),
+    ("open_disputes", "Open disputes"),
     ("earned", "Commission earned (₹)"),
     ("paid", "Commission paid (₹)"),
     ("cost_per_storefront", "Cost per live storefront (₹)"),
@@ -51,6 +52,7 @@ def card(figures: dict, name: str, capacity: int | None) -> dict:
         "sla_pct": share(figures.get("sla_within", 0), figures.get("sla_total", 0)),
         "rejection_pct": share(figures.get("rejected", 0), figures.get("decided", 0)),
         "confirmation_pct": None,
+        "open_disputes": None,  # a figure of now, not of the summaries: filled by `with_open_disputes`
         "earned": earned,
         "paid": Decimal(figures.get("paid", "0")),
         "cost_per_storefront": (earned / storefronts).quantize(Decimal("0.01")) if storefronts else None,
@@ -64,6 +66,13 @@ def scorecards(source, startups: dict[int, tuple[str, int]]) -> list[dict]:
         if key.isdigit() and int(key) in startups:
             name, capacity = startups[int(key)]
             cards.append({"startup_id": int(key), **card(figures, name, capacity)})
+    return cards
+
+
+def with_open_disputes(cards: list[dict], open_by_startup: dict[int, int]) -> list[dict]:
+    """Each card with its startup's open disputes now (exporters saying its work did not happen)."""
+    for card_ in cards:
+        card_["open_disputes"] = open_by_startup.get(card_["startup_id"], 0)
     return cards
 
 

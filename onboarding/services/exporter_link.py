@@ -27,6 +27,7 @@ from ..models.exporter_link import (
 )
 from ..models.outbox import MessageKind, daily_period, period_end
 from .audit import as_actor
+from .disputes import dispute_open, dispute_withdraw_by_exporter
 from .outbox import NewMessage, outbox_post
 
 COMMENT_MAX = 500
@@ -210,6 +211,10 @@ def confirmation_answer(*, link: ExporterLink, confirmation_id: int, answer: str
     asked.answer, asked.comment, asked.answered_at = answer, comment, now
     asked.first_answered_at = asked.first_answered_at or now
     asked.save(update_fields=["answer", "comment", "answered_at", "first_answered_at"])
+    if answer == Answer.NO:
+        dispute_open(confirmation=asked)
+    else:
+        dispute_withdraw_by_exporter(confirmation=asked)
     return True
 
 
@@ -233,8 +238,9 @@ def exporter_report_no_contact(*, link: ExporterLink, comment: str = "") -> Conf
         if comment and comment != recent.comment:
             recent.comment, recent.answered_at = comment, now
             recent.save(update_fields=["comment", "answered_at"])
+        dispute_open(confirmation=recent)  # open again if an officer resolved it meanwhile
         return recent
-    return ConfirmationRequest.objects.create(
+    flag = ConfirmationRequest.objects.create(
         exporter=exporter,
         startup_id=exporter.startup_id,
         kind=ConfirmationKind.NO_CONTACT,
@@ -245,6 +251,8 @@ def exporter_report_no_contact(*, link: ExporterLink, comment: str = "") -> Conf
         first_answered_at=now,
         answered_at=now,
     )
+    dispute_open(confirmation=flag)
+    return flag
 
 
 @transaction.atomic

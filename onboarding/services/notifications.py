@@ -16,10 +16,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Commission, Exporter, Notification, OutboxMessage, StageEvent, StartupMember, User
+from ..models import Commission, Dispute, Exporter, Notification, OutboxMessage, StageEvent, StartupMember, User
 from ..models.notifications import NotificationKind
 from ..models.outbox import MessageKind, daily_period
-from ..models.stages import StageEventStatus
+from ..models.stages import UNDO_WINDOW, StageEventStatus
 from ..models.startups import MemberRole
 from ..models.users import StaffRole
 from ..reference import rupees
@@ -139,6 +139,51 @@ def notify_claim_decided(*, event: StageEvent) -> None:
         link=link,
         event_key=f"claim-{event.pk}-{verdict}",
         startup_id=event.startup_id,
+    )
+
+
+@transaction.atomic
+def notifications_claims_decided(*, now: datetime, limit: int = 1000) -> int:
+    """The periodic job: tell each startup of the officers' decisions once UNDO_WINDOW has
+    passed without an undo, so nothing untrue is ever announced. A claim is marked announced in
+    the transaction that makes its notices; concurrent runs skip each other's rows. Returns
+    how many decisions were announced."""
+    due = (
+        StageEvent.objects.announcement_due()
+        .filter(reviewed_at__lte=now - UNDO_WINDOW)
+        .select_related("exporter", "stage", "submitted_by")
+        .select_for_update(of=("self",), skip_locked=True)
+        .order_by("reviewed_at", "pk")[:limit]
+    )
+    events = list(due)
+    for event in events:
+        notify_claim_decided(event=event)
+    StageEvent.objects.filter(pk__in=[e.pk for e in events]).update(announcement_due=False)
+    return len(events)
+
+
+def notify_dispute_opened(*, dispute: Dispute) -> None:
+    """To the officers: an exporter disputes a startup's work, which holds its claims."""
+    notify(
+        recipients=_officers(),
+        kind=NotificationKind.DISPUTE_OPENED,
+        title=f"{dispute.exporter} disputes the work of {dispute.startup}",
+        body=f"{dispute.staff_words()} The startup's claims for this exporter wait until you resolve it.",
+        link=reverse("onboarding:dispute-list"),
+        event_key=f"dispute-{dispute.pk}-opened-{dispute.opened_at.timestamp():.0f}",
+    )
+
+
+def notify_dispute_resolved(*, dispute: Dispute) -> None:
+    """To the startup's managers: the dispute is resolved, with the officer's note."""
+    notify(
+        recipients=managers_of(dispute.startup_id),
+        kind=NotificationKind.DISPUTE_RESOLVED,
+        title=f"The dispute about {dispute.exporter} is resolved",
+        body=f"Officer's note: {dispute.resolution}",
+        link=dispute.exporter.get_absolute_url(),
+        event_key=f"dispute-{dispute.pk}-resolved-{dispute.resolved_at.timestamp():.0f}",
+        startup_id=dispute.startup_id,
     )
 
 

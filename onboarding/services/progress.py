@@ -9,15 +9,26 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Activity, Assignment, ConfirmationRequest, EvidenceDocument, Exporter, Stage, StageEvent, User
+from ..models import (
+    Activity,
+    Assignment,
+    Commission,
+    ConfirmationRequest,
+    Dispute,
+    EvidenceDocument,
+    Exporter,
+    Stage,
+    StageEvent,
+    User,
+)
 from ..models.activities import ActivityKind
+from ..models.commissions import CommissionStatus
 from ..models.exporter_link import CONTACT_KINDS as CONFIRMABLE_CONTACT
 from ..models.exporter_link import Answer
-from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField, StageEventStatus
-from .audit import as_actor
+from ..models.stages import EVIDENCE_ATTRIBUTES, UNDO_WINDOW, EvidenceField, StageEventStatus
+from .audit import as_actor, log_action
 from .commissions import commission_accrue
 from .exporter_link import confirmation_ask_activity, confirmation_ask_milestone, exporter_news
-from .notifications import notify_claim_decided
 from .summary import summary_changed
 
 # What an approved stage teaches us about the exporter's marketplace presence.
@@ -106,7 +117,7 @@ def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> Non
         submitted_at=timezone.now(),
         note=f"{activity.get_kind_display()} logged: {activity.note}".strip(": "),
     )
-    if settings.REQUIRE_CONFIRMED_CONTACT:
+    if settings.REQUIRE_CONFIRMED_CONTACT or _dispute_holding(event):
         return  # an officer approves it once the exporter has confirmed the contact
     _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically: a call or visit was logged.")
 
@@ -153,7 +164,7 @@ def stage_event_submit(
     exporter.last_activity_at = event.submitted_at
     exporter.save(update_fields=["last_activity_at"])
     summary_changed()
-    if stage.auto_approve:
+    if stage.auto_approve and not _dispute_holding(event):
         _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically for this stage.")
     return event
 
@@ -189,11 +200,14 @@ def _check_reviewer(actor: User, event: StageEvent) -> None:
 
 def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, note: str) -> StageEvent:
     now = timezone.now()
+    undo = {
+        "stage": exporter.current_stage_id,
+        "entered": exporter.stage_entered_at and exporter.stage_entered_at.isoformat(),
+    }
     event.status = StageEventStatus.APPROVED
     event.reviewed_by = reviewer
     event.reviewed_at = now
     event.review_note = note
-    event.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     current = exporter.current_stage.order if exporter.current_stage else 0
     if event.stage.order > current:
         exporter.current_stage = event.stage
@@ -201,12 +215,15 @@ def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, no
         exporter_news(exporter_id=exporter.pk, now=now)
     source, target = EXPORTER_FIELDS_FROM_EVIDENCE.get(event.stage.code, (None, None))
     if source and getattr(event, source) not in (None, ""):
+        undo["fields"] = {target: getattr(exporter, target)}
         setattr(exporter, target, getattr(event, source))
     as_actor(exporter, reviewer).save()
     summary_changed()
-    commission_accrue(event=event, actor=reviewer)
-    if reviewer is not None:  # an officer's decision; automatic approvals need no notice
-        notify_claim_decided(event=event)
+    commission = commission_accrue(event=event, actor=reviewer)
+    undo["commission"] = commission.pk if commission is not None and commission.stage_event_id == event.pk else None
+    # An officer's decision is announced once it can no longer be undone; automatic ones never.
+    event.undo_state, event.announcement_due = undo, reviewer is not None
+    event.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note", "undo_state", "announcement_due"])
     return event
 
 
@@ -221,6 +238,20 @@ def _check_confirmed_contact(event: StageEvent) -> None:
         raise ValidationError(
             "The exporter has not confirmed a call or visit from this startup yet: "
             "the programme approves “contacted” only after they do."
+        )
+
+
+def _dispute_holding(event: StageEvent) -> Dispute | None:
+    """The open dispute of the claim's exporter about the claiming startup, if any."""
+    return Dispute.objects.open().filter(exporter_id=event.exporter_id, startup_id=event.startup_id).first()
+
+
+def _check_no_dispute(event: StageEvent) -> None:
+    """An exporter's open dispute holds the startup's claims for them until an officer resolves it."""
+    if _dispute_holding(event) is not None:
+        raise ValidationError(
+            f"The exporter disputes the work of {event.startup}: resolve the dispute first, then decide this claim.",
+            code=CONFLICT,
         )
 
 
@@ -246,6 +277,7 @@ def stage_event_approve(*, actor: User, event: StageEvent, note: str = "") -> St
     accrues any commission (once) to that startup."""
     event, exporter = _lock_claim(event)
     _check_reviewer(actor, event)
+    _check_no_dispute(event)
     _check_confirmed_contact(event)
     return _approve(event=event, exporter=exporter, reviewer=actor, note=note)
 
@@ -261,9 +293,58 @@ def stage_event_reject(*, actor: User, event: StageEvent, note: str) -> StageEve
     event.reviewed_by = actor
     event.reviewed_at = timezone.now()
     event.review_note = note.strip()
-    event.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
-    notify_claim_decided(event=event)
+    event.undo_state, event.announcement_due = None, True  # told once it can no longer be undone
+    event.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note", "undo_state", "announcement_due"])
     return event
+
+
+@transaction.atomic
+def stage_event_undo(*, actor: User, event: StageEvent) -> StageEvent:
+    """Take back one's own decision within UNDO_WINDOW: the claim waits again, and an approval's
+    stage, marketplace fields and accrued commission are put back. Nothing was announced yet.
+    Logged on the exporter."""
+    exporter = _lock(Exporter(pk=event.exporter_id))
+    event = StageEvent.objects.select_for_update(of=("self",)).select_related("stage", "startup").get(pk=event.pk)
+    _check_undoable(actor, event)
+    verdict = event.get_status_display().lower()
+    if event.status == StageEventStatus.APPROVED:
+        _put_back(event, exporter, actor)
+    event.status, event.reviewed_by, event.reviewed_at, event.review_note = StageEventStatus.SUBMITTED, None, None, ""
+    event.undo_state, event.announcement_due = None, False
+    event.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note", "undo_state", "announcement_due"])
+    log_action(
+        actor=actor, subject=exporter, message=f"Undid the decision ({verdict}) on “{event.stage}”: it waits again."
+    )
+    summary_changed()
+    return event
+
+
+def _check_undoable(actor: User, event: StageEvent) -> None:
+    if event.reviewed_by_id != actor.pk:
+        raise PermissionDenied("Only the officer who made a decision can undo it.")
+    if not event.announcement_due or event.reviewed_at < timezone.now() - UNDO_WINDOW:
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        raise ValidationError(f"A decision can be undone for {minutes} minutes only: this one stands.", code=CONFLICT)
+
+
+def _put_back(event: StageEvent, exporter: Exporter, actor: User) -> None:
+    """Undo what an approval changed on the exporter and the ledger."""
+    undo = event.undo_state or {}
+    if exporter.current_stage_id != event.stage_id and undo.get("stage") != exporter.current_stage_id:
+        raise ValidationError("The exporter has moved on since this approval: it cannot be undone.", code=CONFLICT)
+    if exporter.current_stage_id == event.stage_id:
+        exporter.current_stage_id = undo.get("stage")
+        entered = undo.get("entered")
+        exporter.stage_entered_at = datetime.fromisoformat(entered) if entered else None
+    for field, value in (undo.get("fields") or {}).items():
+        setattr(exporter, field, value)
+    as_actor(exporter, actor).save()
+    if undo.get("commission"):
+        accrued = Commission.objects.select_for_update().filter(pk=undo["commission"]).first()
+        if accrued is not None and accrued.status != CommissionStatus.ACCRUED:
+            raise ValidationError("Its commission is already approved or paid: ask an admin to reverse it.")
+        if accrued is not None:
+            as_actor(accrued, actor).delete()  # its history row keeps who took it back
 
 
 @transaction.atomic
@@ -278,6 +359,22 @@ def stage_events_reject_bulk(*, actor: User, event_ids: list[int], note: str) ->
     """Reject several waiting claims with one note; those decided or withdrawn meanwhile are
     left as they are. Returns how many were rejected."""
     return _decide_each(stage_event_reject, actor=actor, event_ids=event_ids, note=note)
+
+
+@transaction.atomic
+def stage_events_undo_bulk(*, actor: User, event_ids: list[int]) -> int:
+    """Undo several of one's own decisions of the last UNDO_WINDOW; those that can no longer be
+    undone are left as they are. Returns how many were undone."""
+    mine = StageEvent.objects.announcement_due().filter(pk__in=event_ids, reviewed_by=actor).order_by("pk")
+    undone = 0
+    for event in mine:
+        try:
+            with transaction.atomic():
+                stage_event_undo(actor=actor, event=event)
+        except ValidationError:
+            continue
+        undone += 1
+    return undone
 
 
 def _decide_each(decide, *, actor: User, event_ids: list[int], note: str) -> int:

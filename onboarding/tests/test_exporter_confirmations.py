@@ -51,13 +51,15 @@ def test_a_yes_is_saved_and_a_second_tap_changes_nothing(client, exporter_a, age
     assert question.answered_at == first and question.history.count() == 2  # asked, answered
 
 
-def test_a_no_with_a_comment_flags_the_startup_on_the_review_queue_and_its_home(
+def test_a_no_with_a_comment_opens_a_dispute_for_officers_and_flags_the_startups_home(
     client, client_for, exporter_a, agent_a, officer, manager_a
 ):
     question = visit(exporter_a, agent_a)
     tap(client, exporter_a, question, "no", "Nobody came that day")
     queue = client_for(officer).get(reverse("onboarding:review-queue")).content.decode()
-    assert "Flagged by exporters" in queue and "Nobody came that day" in queue
+    assert "1 open dispute" in queue
+    disputes = client_for(officer).get(reverse("onboarding:dispute-list")).content.decode()
+    assert "did not visit them" in disputes and "Nobody came that day" in disputes
     home = client_for(manager_a).get(reverse("onboarding:home")).content.decode()
     assert "Flagged by exporters" in home and "Nobody came that day" in home
 
@@ -144,7 +146,7 @@ def test_nobody_has_contacted_me_raises_one_flag_however_often_it_is_tapped(clie
         client.post(url_of(exporter_a), {"action": "no_contact", "comment": "No call yet"})
     flag = ConfirmationRequest.objects.get(kind=ConfirmationKind.NO_CONTACT)
     assert flag.answer == Answer.NO and flag.startup_id == exporter_a.startup_id
-    assert "No call yet" in client_for(officer).get(reverse("onboarding:review-queue")).content.decode()
+    assert "No call yet" in client_for(officer).get(reverse("onboarding:dispute-list")).content.decode()
 
 
 def test_a_pool_exporter_cannot_raise_a_flag(client):

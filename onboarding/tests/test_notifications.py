@@ -12,10 +12,11 @@ from django.utils import timezone
 from ..models import Commission, Notification, OutboxMessage
 from ..models.notifications import NotificationKind
 from ..models.outbox import MessageKind
+from ..models.stages import UNDO_WINDOW
 from ..services.assignments import exporter_hand_to_agent, exporters_assign_bulk
 from ..services.auto_assign import auto_assignment_apply, propose
 from ..services.commissions import commission_approve, commission_mark_paid
-from ..services.notifications import notifications_evidence_waiting, notify
+from ..services.notifications import notifications_claims_decided, notifications_evidence_waiting, notify
 from ..services.progress import stage_event_approve, stage_event_reject, stage_event_submit
 from ..services.startups import startup_member_add
 from ..services.users import user_set_preferences
@@ -81,12 +82,20 @@ def test_an_agent_hears_that_an_exporter_is_handed_to_them(
     assert '">1<span class="visually-hidden"> unread' in bell(client_for(agent_a))
 
 
-def test_a_rejection_reaches_the_submitter_and_managers_with_the_note(
+def announce_after_the_undo_window(capture) -> int:
+    """Run the announcing job as beat would, once the officer's time for undo has passed."""
+    with capture(execute=True):
+        return notifications_claims_decided(now=timezone.now() + UNDO_WINDOW)
+
+
+def test_a_rejection_reaches_the_submitter_and_managers_with_the_note_once_it_can_no_longer_be_undone(
     client_for, officer, agent_a, manager_a, claim, django_capture_on_commit_callbacks
 ):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         stage_event_reject(actor=officer, event=claim, note="The GST certificate is blurred")
+    assert notices(agent_a, NotificationKind.EVIDENCE_REJECTED) == [] and mail.outbox == []
+    assert announce_after_the_undo_window(django_capture_on_commit_callbacks) == 1
     for person in (agent_a, manager_a):
         [notice] = notices(person, NotificationKind.EVIDENCE_REJECTED)
         assert "The GST certificate is blurred" in notice.body
@@ -99,9 +108,16 @@ def test_a_rejection_reaches_the_submitter_and_managers_with_the_note(
     )
 
 
-def test_an_approval_is_notified_once(officer, agent_a, claim, django_capture_on_commit_callbacks):
+def test_an_approval_is_notified_once_however_often_the_job_runs(
+    officer, agent_a, claim, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         stage_event_approve(actor=officer, event=claim, note="All clear")
+    # Within the window the job finds nothing to announce.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notifications_claims_decided(now=timezone.now()) == 0
+    assert announce_after_the_undo_window(django_capture_on_commit_callbacks) == 1
+    assert announce_after_the_undo_window(django_capture_on_commit_callbacks) == 0
     [notice] = notices(agent_a, NotificationKind.EVIDENCE_APPROVED)
     assert "approved" in notice.title and "All clear" in notice.body
     assert len(emails_to(agent_a)) == 1

@@ -220,7 +220,7 @@ def test_bulk_approve_from_the_queue(client_for, agent_a, officer, startup_a):
             )
         )
     response = client_for(officer).post(
-        reverse("onboarding:review-queue"), {"event": [events[0].pk, events[2].pk]}, follow=True
+        reverse("onboarding:review-queue"), {"event": [events[0].pk, events[2].pk], "decision": "approve"}, follow=True
     )
     assert "Approved 2 submissions" in response.content.decode()
     assert sorted(StageEvent.objects.values_list("status", flat=True)) == ["approved", "approved", "submitted"]

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from ..forms.analytics import AnalyticsFilterForm, MonthlyReportForm
-from ..models import MonthlyReport, Stage, Startup
+from ..models import Dispute, MonthlyReport, Stage, Startup
 from ..reports.analytics import (
     Scope,
     StoredSource,
@@ -20,7 +20,14 @@ from ..reports.analytics import (
     trend_table,
 )
 from ..reports.monthly import dimension_names
-from ..reports.scorecards import COLUMNS, programme_median, scorecard_table, scorecards, sort_cards
+from ..reports.scorecards import (
+    COLUMNS,
+    programme_median,
+    scorecard_table,
+    scorecards,
+    sort_cards,
+    with_open_disputes,
+)
 from ..services.monthly_reports import monthly_report_request
 from ..spreadsheets import xlsx_sheets_bytes
 from .access import member_required, report_refusal, staff_required
@@ -104,7 +111,7 @@ def scorecards_view(request):
     rows = Startup.objects.values_list("pk", "brand_name", "legal_name", "capacity")
     startups = {pk: (brand or legal, capacity) for pk, brand, legal, capacity in rows}
     source = StoredSource()
-    cards = scorecards(source, startups)
+    cards = with_open_disputes(scorecards(source, startups), Dispute.objects.open().count_by_startup())
     median_row = programme_median(cards)
     if not request.user.is_programme_staff:
         # Other startups' rows never leave the server: only the median made from them does.

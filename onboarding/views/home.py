@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.shortcuts import render
 from django.utils import timezone
 
-from ..models import ConfirmationRequest, Exporter, OutboxMessage, Stage, StageEvent
+from ..models import ConfirmationRequest, Dispute, Exporter, OutboxMessage, Stage, StageEvent
 from ..models.stages import StageEventStatus
 from ..pagination import paginate
 from ..reports.dashboard import dashboard_figures
@@ -22,6 +22,7 @@ def home(request):
         figures = dashboard_figures(summary.counts, summary.as_of)
         figures["confirmation_rates"] = ConfirmationRequest.objects.rate_table(now)
         figures["undelivered"] = OutboxMessage.objects.undelivered_since(now - UNDELIVERED_SHOWN)
+        figures["open_disputes"] = Dispute.objects.open().count()
         return render(request, "onboarding/dashboard.html", figures)
     return startup_home(request)
 

@@ -32,14 +32,17 @@ def qr_svg(url: str) -> str:
     return qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
 
 
-def exporter_flags(user, events=()) -> list[ConfirmationRequest]:
-    """For the review queue and a startup's home: the exporters' recent "No" answers that
-    `user` may see, and on each of `events` (claims) what its exporter said of the
-    startup's work (`exporter_verdict`). Two queries, whatever the page holds."""
+def exporter_flags(user) -> list[ConfirmationRequest]:
+    """For a startup's home: the exporters' recent "No" answers that `user` may see. One query."""
+    flagged = ConfirmationRequest.objects.visible_to(user).flagged().recent(timezone.now())
+    return list(flagged.for_page().order_by("-answered_at", "-pk")[:20])
+
+
+def exporter_verdicts(events) -> None:
+    """On each claim of `events` (a review page), what its exporter said of the startup's work
+    (`exporter_verdict`). One query, whatever the page holds."""
     events = list(events)
     if events:
         verdicts = ConfirmationRequest.objects.verdicts([(e.exporter_id, e.startup_id) for e in events])
         for event in events:
             event.exporter_verdict = verdicts.get((event.exporter_id, event.startup_id), "")
-    flagged = ConfirmationRequest.objects.visible_to(user).flagged().recent(timezone.now())
-    return list(flagged.for_page().order_by("-answered_at", "-pk")[:20])

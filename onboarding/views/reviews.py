@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from ..filters import ReviewFilter, parse_id, parse_ids
 from ..forms.progress import ReviewForm
-from ..models import StageEvent
-from ..models.stages import EVIDENCE_ATTRIBUTES
+from ..models import Dispute, StageEvent
+from ..models.stages import EVIDENCE_ATTRIBUTES, UNDO_WINDOW
 from ..models.users import STAFF
 from ..pagination import paginate
 from ..reports.exports import REVIEWS
@@ -19,13 +19,15 @@ from ..services.progress import (
     CONFLICT,
     stage_event_approve,
     stage_event_reject,
+    stage_event_undo,
     stage_events_approve_bulk,
     stage_events_reject_bulk,
+    stage_events_undo_bulk,
 )
 from .access import object_view, report_refusal, staff_required
 from .downloads import list_export
 from .navigation import safe_next
-from .parts import exporter_flags
+from .parts import exporter_verdicts
 
 PER_PAGE = 25
 # reviews.js asks with this header: the answer is the decided (or refused) card, not a redirect.
@@ -37,16 +39,21 @@ CARD_ERRORS = "review_card_errors"
 # One bulk action decides at most this many claims; a wider filter is narrowed first.
 BULK_LIMIT = 500
 NOTE_NEEDED = "Say why the evidence is rejected: the startup sees this note."
+UNDO_HINT = f"You can undo it for {int(UNDO_WINDOW.total_seconds() // 60)} minutes; the startup is told after that."
 
 
-def _prepare(event: StageEvent, now, note_error: str = "") -> StageEvent:
-    """What a card shows beyond the row: the plain age, the stage's asks ticked off, a note error."""
+def _prepare(event: StageEvent, now, note_error: str = "", dispute: Dispute | None = None) -> StageEvent:
+    """What a card shows beyond the row: the plain age, the stage's asks ticked off, a note error,
+    the exporter's open dispute holding it, and whether its decision may still be undone."""
     event.waiting_days = max((now - event.submitted_at).days, 0)
     event.requirements = []
     for field in event.stage.required_evidence:
         value = getattr(event, EVIDENCE_ATTRIBUTES[field])
         event.requirements.append((field.label, value not in (None, "") and bool(value or value == 0)))
     event.note_error = note_error
+    event.dispute = dispute
+    event.undo_until = event.reviewed_at + UNDO_WINDOW if event.announcement_due and event.reviewed_at else None
+    event.undoable = event.undo_until is not None and now < event.undo_until
     return event
 
 
@@ -61,19 +68,27 @@ def review_queue(request):
     page = paginate(request, filterset.qs, per_page=PER_PAGE)
     errors = request.session.pop(CARD_ERRORS, {})
     now = timezone.now()
-    events = [_prepare(e, now, errors.get(str(e.pk), "")) for e in page.object_list]
+    disputes = Dispute.objects.blocking((e.exporter_id, e.startup_id) for e in page.object_list)
+    events = [
+        _prepare(e, now, errors.get(str(e.pk), ""), disputes.get((e.exporter_id, e.startup_id)))
+        for e in page.object_list
+    ]
+    exporter_verdicts(events)
     context = {
         "filter": filterset,
         "page": page,
         "events": events,
         "here": request.get_full_path(),
-        "flags": exporter_flags(request.user, events),
+        "open_disputes": Dispute.objects.open().count(),
+        "undoable": list(StageEvent.objects.undoable_by(request.user, now)[:50]),
+        "undo_minutes": int(UNDO_WINDOW.total_seconds() // 60),
     }
     return render(request, "onboarding/review_queue.html", context)
 
 
 def _bulk(request):
-    decision = "reject" if request.POST.get("decision") == "reject" else "approve"
+    # A form sent without a button (Enter, or a script) rejects, which asks for a note: never approves.
+    decision = "approve" if request.POST.get("decision") == "approve" else "reject"
     if request.POST.get("scope") == "matching":
         matching = ReviewFilter(request.GET or None, queryset=StageEvent.objects.waiting()).qs
         ids = list(matching.values_list("pk", flat=True)[: BULK_LIMIT + 1])
@@ -100,10 +115,12 @@ def _bulk(request):
             report_refusal(request, exc)
         else:
             verb = "Approved" if decision == "approve" else "Rejected"
-            messages.success(request, f"{verb} {count} submission{'s' if count != 1 else ''}.")
+            messages.success(request, f"{verb} {count} submission{'s' if count != 1 else ''}. {UNDO_HINT}")
             if count < len(ids):
                 left = len(ids) - count
-                messages.warning(request, f"{left} could not be decided: decided or withdrawn meanwhile.")
+                messages.warning(
+                    request, f"{left} could not be decided: decided or withdrawn meanwhile, disputed or incomplete."
+                )
     return redirect(safe_next(request) or "onboarding:review-queue")
 
 
@@ -119,12 +136,12 @@ def review_decide(request, pk: int, decision: str):
     try:
         if decision == "approve":
             stage_event_approve(actor=request.user, event=event, note=note)
-            text = f"Approved “{event.stage}” for {event.exporter}."
+            text = f"Approved “{event.stage}” for {event.exporter}. {UNDO_HINT}"
         elif not note.strip():
             status, note_error = 400, NOTE_NEEDED
         else:
             stage_event_reject(actor=request.user, event=event, note=note)
-            text = f"Rejected “{event.stage}” for {event.exporter}; the startup will see your note."
+            text = f"Rejected “{event.stage}” for {event.exporter}; the startup will see your note. {UNDO_HINT}"
     except ValidationError as exc:
         # Decided by someone else meanwhile: a warning (nothing lost), not an error.
         conflict = all(getattr(e, "code", None) == CONFLICT for e in exc.error_list)
@@ -143,9 +160,46 @@ def review_decide(request, pk: int, decision: str):
     return redirect(safe_next(request) or "onboarding:review-queue")
 
 
+@object_view(StageEvent, *STAFF)
+@require_POST
+def review_undo(request, pk: int):
+    """Take back one's own decision on a claim (or, with no claim, every one ticked in the undo
+    panel); like a decision, answered with the card when reviews.js asks."""
+    event = get_object_or_404(StageEvent.objects.select_related("exporter", "stage", "startup", "submitted_by"), pk=pk)
+    status, level = 200, messages.SUCCESS
+    try:
+        stage_event_undo(actor=request.user, event=event)
+        text = f"Undone: “{event.stage}” for {event.exporter} waits for review again, and the startup was not told."
+    except ValidationError as exc:
+        status, level, text = 409, messages.WARNING, " ".join(exc.messages)
+    except PermissionDenied as exc:
+        status, level, text = 403, messages.ERROR, str(exc)
+    if request.headers.get(CARD_REQUEST):
+        return _card(request, event, status, level, text, "")
+    messages.add_message(request, level, text)
+    return redirect(safe_next(request) or "onboarding:review-queue")
+
+
+@staff_required
+@require_POST
+def review_undo_bulk(request):
+    ids = parse_ids(request.POST.getlist("event"))
+    if not ids:
+        messages.warning(request, "Tick the decisions to undo first.")
+        return redirect(safe_next(request) or "onboarding:review-queue")
+    count = stage_events_undo_bulk(actor=request.user, event_ids=ids)
+    messages.success(request, f"Undid {count} decision{'s' if count != 1 else ''}: they wait for review again.")
+    if count < len(ids):
+        messages.warning(request, f"{len(ids) - count} could not be undone: their time for undo had passed.")
+    return redirect(safe_next(request) or "onboarding:review-queue")
+
+
 def _card(request, event: StageEvent, status: int, level: int, text: str, note_error: str):
-    event.refresh_from_db(fields=["status", "reviewed_at", "review_note"])
-    _prepare(event, timezone.now(), note_error)
+    event.refresh_from_db(fields=["status", "reviewed_at", "review_note", "announcement_due"])
+    dispute = Dispute.objects.blocking([(event.exporter_id, event.startup_id)]).get(
+        (event.exporter_id, event.startup_id)
+    )
+    _prepare(event, timezone.now(), note_error, dispute)
     tone = {messages.SUCCESS: "success", messages.WARNING: "warning"}.get(level, "danger")
     context = {"event": event, "here": safe_next(request), "outcome": text, "tone": tone}
     response = render(request, "onboarding/_review_card.html", context, status=status)

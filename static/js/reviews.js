@@ -1,6 +1,8 @@
 // The review queue: decide a claim in place (the card is swapped, the page and its filters
 // stay), confirm bulk decisions with their count, and keyboard shortcuts (listed on the page):
-// j/k move between claims, a approves, r focuses the note and Enter then rejects, x ticks.
+// j/k move between claims, a twice approves (the first only arms it), r focuses the note
+// and Enter then rejects, x ticks, Esc disarms. Enter in a note never approves: the card's
+// form rejects by default (Reject is its first button).
 // Without this file every form still works: it posts and returns to the same filtered page.
 (function () {
   "use strict";
@@ -26,13 +28,14 @@
     return current >= 0 ? list[current] : null;
   }
 
-  // One claim fewer matches the filters: keep the "select all N" label and the count the
-  // server checks against in step, so a bulk action after in-place decisions is not refused.
-  function countDecided() {
+  // One claim fewer (or, after an undo, one more) matches the filters: keep the "select all N"
+  // label and the count the server checks against in step, so a bulk action after in-place
+  // decisions is not refused.
+  function countDecided(delta) {
     const bulk = document.getElementById("bulk");
     const expected = bulk && bulk.querySelector("input[name=expected]");
     if (!expected) return;
-    const left = Math.max(0, Number(expected.value) - 1);
+    const left = Math.max(0, Number(expected.value) + delta);
     expected.value = String(left);
     for (const label of document.querySelectorAll("[data-matching-count]")) label.textContent = String(left);
     for (const button of bulk.querySelectorAll("[data-confirm-count]")) button.dataset.confirmCount = String(left);
@@ -43,7 +46,8 @@
     const body = new FormData(form);
     // The last open claim on the page: once it is decided, the page is loaded again (the
     // next claims move up), and the server keeps the outcome as a message for that page.
-    const last = document.querySelectorAll("[data-review-form]").length === 1;
+    const undo = Boolean(form.querySelector("[data-review-undo]"));
+    const last = !undo && document.querySelectorAll("[data-review-note]").length === 1;
     const headers = { "X-Review-Card": "1" };
     if (last) headers["X-Review-Last"] = "1";
     for (const b of form.querySelectorAll("button")) b.disabled = true;
@@ -72,7 +76,7 @@
     holder.innerHTML = html.trim();
     const fresh = holder.querySelector("[data-review-card]");
     card.replaceWith(fresh);
-    if (response.ok) countDecided();
+    if (response.ok) countDecided(undo ? 1 : -1);  // an undone claim matches the filters again
     if (response.ok && last) {
       window.location.assign(body.get("next") || window.location.href);
       return;
@@ -86,7 +90,8 @@
     const form = event.target;
     if (form.matches("[data-review-form]") && !form.dataset.plain) {
       event.preventDefault();
-      decide(form, event.submitter || form.querySelector("[data-review-approve]"));
+      // No submitter (a script's submit()): the form's own action, never Approve.
+      decide(form, event.submitter || form.querySelector("[data-review-reject], [data-review-undo]"));
     } else if (form.id === "bulk") {
       const all = form.querySelector("[data-review-matching]").checked;
       const count = all
@@ -107,14 +112,28 @@
     });
   }
 
+  // Approving by keyboard takes two presses of "a" on the same card within a few seconds.
+  let armed = null;
+  let armedTimer = 0;
+  function disarm() {
+    if (armed) armed.querySelector("[data-review-armed]")?.classList.add("d-none");
+    armed = null;
+    window.clearTimeout(armedTimer);
+  }
+  function arm(card) {
+    disarm();
+    const hint = card.querySelector("[data-review-armed]");
+    const approve = card.querySelector("[data-review-approve]");
+    if (!hint || !approve || approve.disabled) return;
+    armed = card;
+    hint.classList.remove("d-none");
+    armedTimer = window.setTimeout(disarm, 4000);
+  }
+
   document.addEventListener("keydown", (event) => {
     const target = event.target;
-    if (target.matches && target.matches("[data-review-note]") && event.key === "Enter") {
-      const card = target.closest("[data-review-card]");
-      if (card && card.dataset.intent === "reject") {
-        event.preventDefault();
-        card.querySelector("[data-review-reject]").click();
-      }
+    if (event.key === "Escape") {
+      disarm();
       return;
     }
     if (event.altKey || event.ctrlKey || event.metaKey) return;
@@ -122,13 +141,17 @@
     const card = currentCard();
     if (event.key === "j") focusCard(current + 1);
     else if (event.key === "k") focusCard(current - 1);
-    else if (card && event.key === "a") card.querySelector("[data-review-approve]")?.click();
-    else if (card && event.key === "x") card.querySelector("[data-review-tick]")?.click();
+    else if (card && event.key === "a") {
+      if (armed === card) {
+        disarm();
+        card.querySelector("[data-review-approve]")?.click();
+      } else arm(card);
+    } else if (card && event.key === "x") card.querySelector("[data-review-tick]")?.click();
     else if (card && event.key === "r") {
       const note = card.querySelector("[data-review-note]");
       if (!note) return;
       event.preventDefault();  // the "r" is not typed into the note
-      card.dataset.intent = "reject";
+      disarm();
       note.focus();
     } else return;
     event.preventDefault();
