@@ -306,6 +306,8 @@ def stage_event_undo(*, actor: User, event: StageEvent) -> StageEvent:
     exporter = _lock(Exporter(pk=event.exporter_id))
     event = StageEvent.objects.select_for_update(of=("self",)).select_related("stage", "startup").get(pk=event.pk)
     _check_undoable(actor, event)
+    if event.startup_id != exporter.startup_id:  # the claim could never be decided again
+        raise ValidationError(f"{event.startup} no longer works this exporter: this decision stands.", code=CONFLICT)
     verdict = event.get_status_display().lower()
     if event.status == StageEventStatus.APPROVED:
         _put_back(event, exporter, actor)

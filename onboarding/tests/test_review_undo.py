@@ -12,11 +12,13 @@ import pytest
 import time_machine
 from django.contrib.admin.models import LogEntry
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from ..models import Commission, Notification, StageEvent
 from ..models.stages import UNDO_WINDOW, StageEventStatus
+from ..services.assignments import exporter_unassign
 from ..services.notifications import notifications_claims_decided
 from ..services.progress import stage_event_approve, stage_event_reject, stage_event_undo, stage_events_undo_bulk
 from .api_client import API, api_for
@@ -154,5 +156,15 @@ def test_the_api_undoes_my_own_decision_and_refuses_others_and_late_ones(officer
     api_for(officer).post(f"{API}/stage-events/{event.pk}/reject/", {"note": "Broken link"}, format="json")
     with time_machine.travel(timezone.now() + UNDO_WINDOW + timedelta(seconds=5)):
         assert api_for(officer).post(undo).status_code == 409
+    event.refresh_from_db()
+    assert event.status == StageEventStatus.REJECTED
+
+
+def test_a_decision_on_an_exporter_moved_since_stands(officer, admin_user, agent_a, startup_a):
+    event = claim(startup_a, agent_a)
+    stage_event_reject(actor=officer, event=event, note="Link broken")
+    exporter_unassign(actor=admin_user, exporter=event.exporter, reason="Startup asked")
+    with pytest.raises(ValidationError, match="no longer works this exporter"):
+        stage_event_undo(actor=officer, event=event)
     event.refresh_from_db()
     assert event.status == StageEventStatus.REJECTED
