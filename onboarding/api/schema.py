@@ -168,7 +168,8 @@ ID_PARAMETERS = {"id", "exporter", "startup", "sector"}
 def _error_statuses(method: str, operation: dict) -> list[str]:
     params = {param["in"] for param in operation.get("parameters", [])}
     statuses = ["401", "403", "406", "429"]
-    if "requestBody" in operation or "query" in params:
+    # Every write binds a form, which refuses unknown body fields, even one that takes none (undo).
+    if "requestBody" in operation or "query" in params or method in ("post", "put", "patch"):
         statuses.append("400")
     if "path" in params or "query" in params:
         statuses.append("404")  # a path id, or a page past the last

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from ..filters import MAX_ID, ExporterFilter, IdFilter, parse_id
 from ..forms.exporters import ExporterForm
-from ..forms.progress import ActivityForm, ReviewForm, StageEvidenceForm
+from ..forms.progress import ActivityForm, ReviewForm, StageEvidenceForm, UndoForm
 from ..forms.startups import StartupForm
 from ..models import Activity, Assignment, Commission, Exporter, Sector, Stage, StageEvent, Startup
 from ..models.activities import ActivityKind
@@ -253,13 +253,14 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
         """Reject with a note the startup sees (staff only; the note is required)."""
         return self._review(request, stage_event_reject)
 
-    @extend_schema(request=None, responses=s.StageEventSerializer)
+    @extend_schema(request=body_for(UndoForm, "UndoRequest"), responses=s.StageEventSerializer)
     @action(detail=True, methods=["post"])
     def undo(self, request, pk=None):
         """Take back your own approval or rejection within ten minutes: the claim waits again,
         an approval's stage and commission are put back, and the startup is never told of it.
         Someone else's decision: 403; too late: 409."""
         event = self.get_object()
+        bind(UndoForm, request)
         stage_event_undo(actor=request.user, event=event)
         return self.respond(self.get_queryset().get(pk=event.pk))
 

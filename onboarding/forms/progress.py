@@ -223,6 +223,10 @@ class ReviewForm(forms.Form):
     )
 
 
+class UndoForm(forms.Form):
+    """Undoing a decision takes nothing but the claim (in the path): any body field is refused."""
+
+
 class SetStageForm(forms.Form):
     stage = forms.ModelChoiceField(queryset=None)
     reason = forms.CharField(max_length=500, help_text="Recorded on the exporter's timeline.")

@@ -58,7 +58,10 @@ def test_exporter_answers_in_hindi_and_the_officer_sees_the_flag_and_the_rate(
     rates = page.locator(".card", has_text="Exporters' confirmations")
     expect(rates.get_by_role("row", name=f"{startup_a} 2 2 1 1 50%")).to_be_visible()
     page.goto(reverse("onboarding:review-queue"))
-    flags = page.locator("section", has_text="Flagged by exporters")
-    expect(flags.get_by_text("Moradabad Brassware LLP")).to_be_visible()
-    expect(flags.get_by_text("“उस दिन कोई नहीं आया”")).to_be_visible()
+    expect(page.get_by_text("1 open dispute")).to_be_visible()
     assert no_sideways_scroll(page), "the review queue scrolls sideways at 390 px"
+    page.goto(reverse("onboarding:dispute-list"))
+    dispute = page.locator("article", has_text="Moradabad Brassware LLP")
+    expect(dispute.get_by_text("did not visit them")).to_be_visible()
+    expect(dispute.get_by_text("“उस दिन कोई नहीं आया”")).to_be_visible()
+    assert no_sideways_scroll(page), "the dispute list scrolls sideways at 390 px"

@@ -4,9 +4,12 @@ the officer's rejection by the bell, reads the note on the form and submits agai
 visited may scroll sideways."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from ..models import StageEvent
+from ..models.stages import UNDO_WINDOW
+from ..services.notifications import notifications_claims_decided
 from ..services.progress import stage_event_reject
 from .conftest import PASSWORD
 from .factories import ExporterFactory, assign
@@ -110,6 +113,7 @@ def test_an_agent_finds_logs_submits_hears_of_a_rejection_and_resubmits(phone, a
     submit_documents(phone, kaveri, files)
     # The officer rejects it with a note.
     stage_event_reject(actor=officer, event=StageEvent.objects.get(status="submitted"), note="The catalogue is missing")
+    notifications_claims_decided(now=timezone.now() + UNDO_WINDOW)  # told once it can no longer be undone
     hear_of_the_rejection_and_resubmit(phone, kaveri)
 
     again = StageEvent.objects.get(status="submitted")

@@ -156,7 +156,7 @@ def test_hostile_event_ids_in_bulk_approve_approve_nothing(client_for, officer, 
     event = stage_event_submit(actor=agent_a, exporter=exporter, stage=documents, evidence={"note": "GST"})
     client = client_for(officer)
     client.raise_request_exception = True
-    response = client.post(reverse("onboarding:review-queue"), {"event": [value]}, follow=True)
+    response = client.post(reverse("onboarding:review-queue"), {"event": [value], "decision": "approve"}, follow=True)
     assert response.status_code == 200
     assert "Tick the submissions to approve first." in response.content.decode()
     event.refresh_from_db()

@@ -151,6 +151,8 @@ def test_the_api_undoes_my_own_decision_and_refuses_others_and_late_ones(officer
     undo = f"{API}/stage-events/{event.pk}/undo/"
     assert api_for(StaffFactory(email="x@programme.example")).post(undo).status_code == 403
     assert api_for(agent_a).post(undo).status_code == 403
+    refused = api_for(officer).post(undo, {"note": "why not"}, format="json")
+    assert refused.status_code == 400 and "note" in refused.json()["errors"]
     response = api_for(officer).post(undo)
     assert response.status_code == 200 and response.json()["status"] == "submitted"
     api_for(officer).post(f"{API}/stage-events/{event.pk}/reject/", {"note": "Broken link"}, format="json")
