@@ -46,6 +46,10 @@ def _prepare(event: StageEvent, now, note_error: str = "") -> StageEvent:
     for field in event.stage.required_evidence:
         value = getattr(event, EVIDENCE_ATTRIBUTES[field])
         event.requirements.append((field.label, value not in (None, "") and bool(value or value == 0)))
+    # The same list the service refuses approval on (stage_event_approve), so the card never disagrees.
+    event.missing = event.missing_evidence()
+    event.requirements += [(kind.label, kind.label not in event.missing) for kind in event.stage.required_documents]
+    event.checklist_documents = [document for document in event.documents.all() if document.kind]
     event.note_error = note_error
     return event
 
@@ -103,7 +107,9 @@ def _bulk(request):
             messages.success(request, f"{verb} {count} submission{'s' if count != 1 else ''}.")
             if count < len(ids):
                 left = len(ids) - count
-                messages.warning(request, f"{left} could not be decided: decided or withdrawn meanwhile.")
+                messages.warning(
+                    request, f"{left} could not be decided: decided or withdrawn meanwhile, or evidence missing."
+                )
     return redirect(safe_next(request) or "onboarding:review-queue")
 
 
