@@ -75,6 +75,7 @@ def document_field(kind: DocumentKind) -> forms.FileField:
         label=kind.label,
         validators=[check],
         help_text=f"{v.file_types_in_words(extensions)}, up to 5 MB.",
+        error_messages={"required": f"Upload the {label}."},
     )
 
 

@@ -7,20 +7,9 @@ DOCUMENTS_COLLECTED = ["gst_certificate", "iec_certificate", "bank_proof", "cata
 
 
 def give_documents_their_checklist(apps, schema_editor):
-    # A stage an admin already gave a checklist keeps it; a renamed or missing stage is left alone.
+    # A stage renamed or removed by an admin is left alone: nothing else is known to be documents.
     Stage = apps.get_model("onboarding", "Stage")
-    for stage in Stage.objects.filter(code="documents_collected"):
-        if not stage.documents:
-            stage.documents = DOCUMENTS_COLLECTED
-            stage.save(update_fields=["documents"])
-
-
-def drop_checklist(apps, schema_editor):
-    Stage = apps.get_model("onboarding", "Stage")
-    for stage in Stage.objects.filter(code="documents_collected"):
-        if stage.documents == DOCUMENTS_COLLECTED:
-            stage.documents = []
-            stage.save(update_fields=["documents"])
+    Stage.objects.filter(code="documents_collected").update(documents=DOCUMENTS_COLLECTED)
 
 
 class Migration(migrations.Migration):
@@ -56,5 +45,5 @@ class Migration(migrations.Migration):
             name="documents",
             field=models.JSONField(blank=True, default=list, help_text="DocumentKind values required, one upload each"),
         ),
-        migrations.RunPython(give_documents_their_checklist, drop_checklist),
+        migrations.RunPython(give_documents_their_checklist, migrations.RunPython.noop),
     ]
