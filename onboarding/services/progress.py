@@ -273,8 +273,8 @@ def _lock_claim(event: StageEvent) -> tuple[StageEvent, Exporter]:
 
 @transaction.atomic
 def stage_event_approve(*, actor: User, event: StageEvent, note: str = "") -> StageEvent:
-    """Approve a waiting claim of the exporter's current startup that has all its stage's evidence:
-    advances the stage and accrues any commission (once) to that startup."""
+    """Approve a waiting claim of the exporter's current startup: advances the stage and
+    accrues any commission (once) to that startup."""
     event, exporter = _lock_claim(event)
     _check_reviewer(actor, event)
     _check_confirmed_contact(event)
