@@ -23,7 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models
-from .models.stages import EvidenceField, StageEventStatus
+from .models.stages import DocumentKind, EvidenceField, StageEventStatus
 from .services.users import user_two_factor_disable
 
 # Authenticator secrets and recovery codes are nobody's to read: a lost device is reset from
@@ -276,10 +276,22 @@ class StageForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="What a startup must give to claim this stage.",
     )
+    documents = forms.MultipleChoiceField(
+        choices=DocumentKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The documents a startup must upload to claim this stage, each in its own slot.",
+    )
 
     class Meta:
         model = models.Stage
-        fields = ["code", "name", "order", "sla_days", "description", "evidence_fields", "auto_approve"]
+        fields = ["code", "name", "order", "sla_days", "description", "evidence_fields", "documents", "auto_approve"]
+
+    def clean_documents(self) -> list[str]:
+        chosen = self.cleaned_data["documents"]
+        # Keep the checklist's order (the submit form follows it); new ones go last.
+        before = [k for k in (self.instance.documents or []) if k in chosen] if self.instance.pk else []
+        return before + [k for k in chosen if k not in before]
 
     def clean_evidence_fields(self) -> list[str]:
         chosen = self.cleaned_data["evidence_fields"]

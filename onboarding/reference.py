@@ -238,6 +238,9 @@ STAGES = [
     ),
 ]
 
+# The documents a stage's checklist asks for, one upload each (migration 0035 gave them to existing installs).
+STAGE_DOCUMENTS = {"documents_collected": ["gst_certificate", "iec_certificate", "bank_proof", "catalogue"]}
+
 
 def seed_reference_data(apps) -> None:
     """HS sections and the default listing stages (docs/domain.md#the-listing-stages); idempotent."""
@@ -247,7 +250,10 @@ def seed_reference_data(apps) -> None:
         Sector.objects.update_or_create(
             code=code, defaults={"name": name, "first_chapter": first, "last_chapter": last}
         )
+    # Migration 0002 runs this with the stage as it was then, before it had a checklist.
+    has_checklist = any(field.name == "documents" for field in Stage._meta.get_fields())
     for order, code, name, sla, evidence, auto, description in STAGES:
+        checklist = {"documents": STAGE_DOCUMENTS.get(code, [])} if has_checklist else {}
         Stage.objects.update_or_create(
             code=code,
             defaults={
@@ -257,6 +263,7 @@ def seed_reference_data(apps) -> None:
                 "evidence_fields": evidence,
                 "auto_approve": auto,
                 "description": description,
+                **checklist,
             },
         )
 

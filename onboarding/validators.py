@@ -222,6 +222,26 @@ UPLOAD_SIGNATURES = {
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 
 
+FILE_TYPE_WORDS = {".pdf": "PDF", ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".xlsx": "Excel (.xlsx)"}
+
+
+def file_types_in_words(extensions) -> str:
+    """(".pdf", ".jpg", ".jpeg", ".png") -> "PDF, JPEG or PNG"."""
+    words = list(dict.fromkeys(FILE_TYPE_WORDS.get(e, e) for e in extensions))
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def validate_document(upload, *, extensions, what: str) -> None:
+    """A checklist document (`what`, e.g. "GST certificate"): one of `extensions`, then the
+    attachment checks (size, and bytes that match the type)."""
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    if extension not in extensions:
+        raise ValidationError(
+            f"Upload the {what} as a {file_types_in_words(extensions)} file; “{upload.name}” is not one."
+        )
+    validate_attachment(upload)
+
+
 def validate_attachment(upload) -> None:
     """An evidence or work-log file: PDF, image or Office document up to 5 MB, whose bytes match its type."""
     extension = os.path.splitext(upload.name or "")[1].lower()

@@ -44,7 +44,17 @@ class StageRefSerializer(serializers.ModelSerializer):
 class StageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Stage
-        fields = ["id", "code", "name", "order", "sla_days", "description", "evidence_fields", "auto_approve"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "order",
+            "sla_days",
+            "description",
+            "evidence_fields",
+            "documents",
+            "auto_approve",
+        ]
 
 
 class StartupSerializer(serializers.ModelSerializer):

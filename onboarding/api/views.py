@@ -20,7 +20,7 @@ from ..forms.startups import StartupForm
 from ..models import Activity, Assignment, Commission, Exporter, Sector, Stage, StageEvent, Startup
 from ..models.activities import ActivityKind
 from ..models.commissions import CommissionStatus
-from ..models.stages import EvidenceField, StageEventStatus
+from ..models.stages import DocumentKind, EvidenceField, StageEventStatus
 from ..pagination import EstimatingPaginator
 from ..services.exporters import exporter_create, exporter_update
 from ..services.progress import (
@@ -36,13 +36,14 @@ from .binding import bind
 from .permissions import AdminWrites, HasRole, StaffWrites
 from .schema import body_for
 
-# Stage-agnostic description of the evidence body: which fields a stage requires is in /stages/.
+# Stage-agnostic description of the evidence body: which fields and documents (`document_<kind>`,
+# multipart) a stage requires is in /stages/.
 EVIDENCE_BODY = body_for(
     StageEvidenceForm,
     "StageEvidenceRequest",
     optional=True,
     extra={"exporter": IntegerField(min_value=1, max_value=MAX_ID, help_text="The exporter claimed for")},
-    stage=Stage(code="any", evidence_fields=list(EvidenceField)),
+    stage=Stage(code="any", evidence_fields=list(EvidenceField), documents=list(DocumentKind)),
 )
 
 
@@ -231,6 +232,7 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
             stage=stage,
             evidence=form.evidence(),
             documents=form.more_documents(),
+            checklist=form.checklist(),
         )
         return self.respond(self.get_queryset().get(pk=event.pk), status.HTTP_201_CREATED)
 

@@ -12,7 +12,7 @@ from .. import validators as v
 from ..models import Stage
 from ..models.activities import ActivityKind
 from ..models.exporters import Exporter
-from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField
+from ..models.stages import DOCUMENT_FILE_TYPES, EVIDENCE_ATTRIBUTES, DocumentKind, EvidenceField
 from .fields import DateTimeLocalInput
 
 
@@ -48,6 +48,35 @@ class MultipleFileField(forms.FileField):
             except ValidationError as problem:
                 raise ValidationError(f"{upload.name}: {problem.messages[0]}") from problem
         return cleaned
+
+
+# A checklist document's upload is the form field "document_<kind>" (also in the API's multipart body).
+DOCUMENT_PREFIX = "document_"
+
+
+def document_field_name(kind: str) -> str:
+    return f"{DOCUMENT_PREFIX}{kind}"
+
+
+def in_sentence(label: str) -> str:
+    """A label inside a sentence: "Product catalogue" -> "product catalogue"; "GST certificate" keeps its capitals."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
+
+
+def document_field(kind: DocumentKind) -> forms.FileField:
+    """One slot of a stage's checklist: a required upload accepting only its kind's file types."""
+    extensions = DOCUMENT_FILE_TYPES.get(kind, tuple(v.UPLOAD_SIGNATURES))
+    label = in_sentence(kind.label)
+
+    def check(upload):
+        v.validate_document(upload, extensions=extensions, what=label)
+
+    return forms.FileField(
+        label=kind.label,
+        validators=[check],
+        help_text=f"{v.file_types_in_words(extensions)}, up to 5 MB.",
+        error_messages={"required": f"Upload the {label}."},
+    )
 
 
 class ActivityForm(forms.Form):
@@ -149,12 +178,22 @@ class StageEvidenceForm(forms.Form):
         # Only known fields: a name the stage's row holds but the portal does not know is ignored.
         required = stage.required_evidence
         optional = [EvidenceField.NOTE, EvidenceField.FILE]
-        for name in [*required, *[f for f in optional if f not in required]]:
-            field = self.FIELDS[name]()
-            field.required = name in required
-            self.fields[EVIDENCE_ATTRIBUTES[name]] = field
+        for name in required:
+            self._add_evidence_field(name, required=True)
+        # The checklist's documents, one labelled slot each, before the optional note and files.
+        for kind in stage.required_documents:
+            self.fields[document_field_name(kind)] = document_field(kind)
+        for name in [f for f in optional if f not in required]:
+            self._add_evidence_field(name, required=False)
+        if stage.required_documents and EvidenceField.FILE not in required:
+            self.fields["evidence_file"].label = "Other files (optional)"
         if previous is not None:
             self._offer_previous(previous)
+
+    def _add_evidence_field(self, name: EvidenceField, *, required: bool) -> None:
+        field = self.FIELDS[name]()
+        field.required = required
+        self.fields[EVIDENCE_ATTRIBUTES[name]] = field
 
     def _offer_previous(self, previous) -> None:
         """After a rejection: start from what was sent, and offer its files again without uploading."""
@@ -171,12 +210,28 @@ class StageEvidenceForm(forms.Form):
                 label=f"Send the previous file{'s' if len(files) > 1 else ''} again ({names})",
             )
             self.fields["evidence_file"].required = False
+        # A checklist document the rejected claim already had may be sent again instead of uploaded.
+        sent = {document.kind: document for document in previous.documents.all() if document.kind}
+        for kind in self.stage.required_documents:
+            if kind in sent:
+                slot = self.fields[document_field_name(kind)]
+                slot.required = False
+                slot.help_text = f"Leave empty to send “{sent[kind].file_name}” again. {slot.help_text}"
+
+    def _can_send_again(self, kind: str) -> bool:
+        if self.previous is None or not self.cleaned_data.get("reuse_files"):
+            return False
+        return any(document.kind == kind for document in self.previous.documents.all())
 
     def clean(self):
         cleaned = super().clean()
         needs_file = EvidenceField.FILE in self.stage.required_evidence and not self.has_error("evidence_file")
         if needs_file and not cleaned.get("evidence_file") and not cleaned.get("reuse_files"):
             self.add_error("evidence_file", "Upload the file(s) this stage asks for.")
+        for kind in self.stage.required_documents:
+            name = document_field_name(kind)
+            if not self.has_error(name) and not cleaned.get(name) and not self._can_send_again(kind):
+                self.add_error(name, f"Upload the {in_sentence(kind.label)}.")
         return cleaned
 
     def clean_evidence_country(self) -> str:
@@ -200,7 +255,11 @@ class StageEvidenceForm(forms.Form):
     def evidence(self) -> dict:
         """The claim's fields; the first uploaded file is its `evidence_file`."""
         skip = ("evidence_file", "reuse_files")
-        evidence = {k: v for k, v in self.cleaned_data.items() if k not in skip and v not in (None, "")}
+        evidence = {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if k not in skip and not k.startswith(DOCUMENT_PREFIX) and v not in (None, "")
+        }
         if self.uploads():
             evidence["evidence_file"] = self.uploads()[0]
         return evidence
@@ -212,9 +271,14 @@ class StageEvidenceForm(forms.Form):
         """Uploaded files after the first: the claim's further documents."""
         return self.uploads()[1:]
 
+    def checklist(self) -> dict:
+        """The uploaded checklist documents: kind -> file."""
+        uploads = {kind: self.cleaned_data.get(document_field_name(kind)) for kind in self.stage.required_documents}
+        return {kind: upload for kind, upload in uploads.items() if upload}
+
     def reuse_from(self):
-        """The rejected claim whose files are sent again (none when new files were uploaded)."""
-        return self.previous if self.cleaned_data.get("reuse_files") and not self.uploads() else None
+        """The rejected claim whose files are sent again where no new upload replaces them."""
+        return self.previous if self.cleaned_data.get("reuse_files") else None
 
 
 class ReviewForm(forms.Form):

@@ -38,6 +38,35 @@ EVIDENCE_ATTRIBUTES = {
 }
 
 
+class DocumentKind(models.TextChoices):
+    """A document a stage may require, each a separate upload of its own kind (its checklist)."""
+
+    GST_CERTIFICATE = "gst_certificate", "GST certificate"
+    IEC_CERTIFICATE = "iec_certificate", "IEC certificate"
+    BANK_PROOF = "bank_proof", "Bank proof (cancelled cheque or bank letter)"
+    CATALOGUE = "catalogue", "Product catalogue"
+    MEMBERSHIP_CONTRACT = "membership_contract", "Membership contract"
+
+
+# The file types each kind may be (checked by content too, validators.validate_attachment):
+# certificates and proofs are scans or photos; a catalogue is often a price-list spreadsheet.
+SCANS = (".pdf", ".jpg", ".jpeg", ".png")
+DOCUMENT_FILE_TYPES = {
+    DocumentKind.GST_CERTIFICATE: SCANS,
+    DocumentKind.IEC_CERTIFICATE: SCANS,
+    DocumentKind.BANK_PROOF: SCANS,
+    DocumentKind.CATALOGUE: (*SCANS, ".xlsx"),
+    DocumentKind.MEMBERSHIP_CONTRACT: SCANS,
+}
+# What a stored document without a kind (sent before checklists, or as an extra file) is called.
+UNLABELLED = "Other file"
+
+
+def _given(value) -> bool:
+    """Whether a piece of evidence was given: 0 is a count given, an empty file or text is not."""
+    return value is not None and value != "" and (bool(value) or value == 0)
+
+
 class StageQuerySet(models.QuerySet):
     def ordered(self) -> StageQuerySet:
         return self.order_by("order")
@@ -52,6 +81,7 @@ class Stage(models.Model):
     sla_days = models.PositiveSmallIntegerField(help_text="Days an exporter may stay here before it is stalled")
     description = models.CharField(max_length=200, blank=True)
     evidence_fields = models.JSONField(default=list, blank=True, help_text="EvidenceField values required")
+    documents = models.JSONField(default=list, blank=True, help_text="DocumentKind values required, one upload each")
     auto_approve = models.BooleanField(default=False)
     history = HistoricalRecords()
 
@@ -76,6 +106,8 @@ class Stage(models.Model):
             errors["order"] = "Stages are numbered from 1."
         if problem := self.evidence_problem(self.evidence_fields):
             errors["evidence_fields"] = problem
+        if problem := self.documents_problem(self.documents):
+            errors["documents"] = problem
         if errors:
             raise ValidationError(errors)
 
@@ -91,6 +123,26 @@ class Stage(models.Model):
         if len(set(fields)) != len(fields):
             return "Each evidence field may be listed once."
         return None
+
+    @staticmethod
+    def documents_problem(kinds) -> str | None:
+        """Why `kinds` cannot be a stage's document checklist, or None when it can."""
+        if not isinstance(kinds, list):
+            return "List the documents as a list of document kinds."
+        unknown = [str(k) for k in kinds if k not in DocumentKind.values]
+        if unknown:
+            known = ", ".join(DocumentKind.values)
+            return f"Unknown document: {', '.join(unknown)}. Choose from {known}."
+        if len(set(kinds)) != len(kinds):
+            return "Each document may be listed once."
+        return None
+
+    @property
+    def required_documents(self) -> list[DocumentKind]:
+        """The documents this stage asks for, as `required_evidence` reads its fields: known kinds, each once."""
+        kinds = self.documents if isinstance(self.documents, list) else []
+        known = [DocumentKind(k) for k in kinds if isinstance(k, str) and k in DocumentKind.values]
+        return list(dict.fromkeys(known))
 
     @property
     def required_evidence(self) -> list[EvidenceField]:
@@ -284,6 +336,16 @@ class StageEvent(PrivateFileMixin, models.Model):
         first = [self] if self.evidence_file else []
         return first + list(self.documents.all())
 
+    def missing_evidence(self) -> list[str]:
+        """What the stage requires and this claim lacks, in plain labels: its evidence fields,
+        then the documents of its checklist with no stored document of that kind."""
+        stage = self.stage
+        missing = [f.label for f in stage.required_evidence if not _given(getattr(self, EVIDENCE_ATTRIBUTES[f]))]
+        if stage.required_documents:
+            received = {document.kind for document in self.documents.all()}
+            missing += [kind.label for kind in stage.required_documents if kind not in received]
+        return missing
+
     def evidence_fields_shown(self) -> list[tuple[str, object]]:
         """(label, value) of each piece of evidence given, files and note aside, for people to read."""
         labels = {attr: EvidenceField(name).label for name, attr in EVIDENCE_ATTRIBUTES.items()}
@@ -304,6 +366,8 @@ class EvidenceDocument(PrivateFileMixin, models.Model):
     file = models.FileField(upload_to=PrivateUploadPath("evidence"))
     file_name_kept = models.CharField("file name", max_length=255, blank=True)
     position = models.PositiveSmallIntegerField(default=1)
+    # Which of its stage's checklist documents this is; blank for an extra file or one sent before checklists.
+    kind = models.CharField(max_length=30, choices=DocumentKind.choices, blank=True, default="", db_default="")
 
     objects = EvidenceDocumentQuerySet.as_manager()
     file_field, file_name_field, download_route = "file", "file_name_kept", "onboarding:file-evidence-document"
@@ -313,3 +377,8 @@ class EvidenceDocument(PrivateFileMixin, models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+    @property
+    def kind_label(self) -> str:
+        """What the document is, for people ("GST certificate", or "Other file" without a kind)."""
+        return self.get_kind_display() if self.kind else UNLABELLED

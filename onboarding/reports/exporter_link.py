@@ -1,5 +1,5 @@
 """What the exporter's status page says, in English or Hindi: their stages in plain words,
-the documents still needed, who helps them, and the questions about work logged with them.
+the documents received and still needed, who helps them, and the questions about work logged with them.
 
 Only the exporter's own record: no other exporter, no commission, no staff notes.
 """
@@ -10,8 +10,9 @@ from datetime import datetime
 
 from django.conf import settings
 
-from ..models import ConfirmationRequest, Exporter, ExporterLink, Stage
+from ..models import ConfirmationRequest, EvidenceDocument, Exporter, ExporterLink, Stage
 from ..models.exporter_link import RATE_WINDOW
+from ..models.stages import DocumentKind, StageEventStatus
 
 LANGUAGES = ("en", "hi")
 
@@ -25,8 +26,10 @@ TEXT = {
         "next": "Next step",
         "finished": "All steps are done. Well done!",
         "steps": "Your steps",
-        "documents": "Documents still needed",
-        "documents_done": "All documents are received.",
+        "documents": "Your documents",
+        "documents_needed": "Still needed",
+        "documents_received": "Received",
+        "documents_none": "No documents are needed from you right now.",
         "helper": "Who is helping you",
         "call": "Call",
         "helpline": "Programme helpline",
@@ -77,8 +80,10 @@ TEXT = {
         "next": "अगला कदम",
         "finished": "सभी कदम पूरे हो गए। बधाई!",
         "steps": "आपके कदम",
-        "documents": "ये दस्तावेज़ अभी चाहिए",
-        "documents_done": "सभी दस्तावेज़ मिल गए हैं।",
+        "documents": "आपके दस्तावेज़",
+        "documents_needed": "अभी चाहिए",
+        "documents_received": "मिल गए",
+        "documents_none": "अभी आपसे किसी दस्तावेज़ की ज़रूरत नहीं है।",
         "helper": "आपकी मदद कौन कर रहा है",
         "call": "फ़ोन करें",
         "helpline": "कार्यक्रम हेल्पलाइन",
@@ -149,9 +154,22 @@ STAGE_WORDS = {
         "first_order": "आपको पहला ऑर्डर मिला",
     },
 }
-DOCUMENTS = {
-    "en": ["GST certificate", "IEC (Import Export Code)", "Bank proof (a cancelled cheque)", "Product catalogue"],
-    "hi": ["जीएसटी प्रमाणपत्र", "आईईसी (आयात-निर्यात कोड)", "बैंक का प्रमाण (रद्द किया हुआ चेक)", "उत्पादों की सूची (कैटलॉग)"],
+# The checklist's documents (models.stages.DocumentKind) in plain words; a kind added later shows its own label.
+DOCUMENT_WORDS = {
+    "en": {
+        "gst_certificate": "GST certificate",
+        "iec_certificate": "IEC (Import Export Code) certificate",
+        "bank_proof": "Bank proof (a cancelled cheque or a letter from your bank)",
+        "catalogue": "Product catalogue",
+        "membership_contract": "Membership contract",
+    },
+    "hi": {
+        "gst_certificate": "जीएसटी प्रमाणपत्र",
+        "iec_certificate": "आईईसी (आयात-निर्यात कोड) प्रमाणपत्र",
+        "bank_proof": "बैंक का प्रमाण (रद्द किया हुआ चेक या बैंक का पत्र)",
+        "catalogue": "उत्पादों की सूची (कैटलॉग)",
+        "membership_contract": "सदस्यता अनुबंध",
+    },
 }
 
 
@@ -181,14 +199,30 @@ def _questions(exporter: Exporter, now: datetime, lang: str) -> list[dict]:
     return sorted(shown, key=lambda q: (q["c"].answer != "", -q["c"].created_at.timestamp()))
 
 
+def _documents(exporter: Exporter, stages: list[Stage], lang: str) -> tuple[list[str], list[str]]:
+    """(received, still needed), in words: received are the checklist documents stored with the
+    exporter's claims waiting for review or approved (a rejected or withdrawn claim's are not
+    counted); needed are those the stages still ahead ask for and nobody has sent."""
+    waiting_or_approved = [StageEventStatus.SUBMITTED, StageEventStatus.APPROVED]
+    stored = EvidenceDocument.objects.filter(event__exporter=exporter, event__status__in=waiting_or_approved)
+    received = set(stored.exclude(kind="").values_list("kind", flat=True).distinct())
+    current = exporter.current_stage.order if exporter.current_stage else 0
+    ahead = [kind for stage in stages if stage.order > current for kind in stage.required_documents]
+    words, labels = DOCUMENT_WORDS[lang], dict(DocumentKind.choices)
+    order = {kind: index for index, kind in enumerate(DocumentKind.values)}
+    received_words = [
+        words.get(k) or labels.get(k, k) for k in sorted(received, key=lambda k: order.get(k, len(order)))
+    ]
+    needed = [words.get(k) or labels.get(k, k) for k in dict.fromkeys(ahead) if k not in received]
+    return received_words, needed
+
+
 def status_page(link: ExporterLink, *, lang: str, now: datetime) -> dict:
-    """Everything the page shows, in three queries after the link's own."""
+    """Everything the page shows, in four queries after the link's own."""
     exporter = link.exporter
     stages = list(Stage.objects.ordered())
     steps, upcoming = _steps(exporter, stages, lang)
-    documents_order = next((s.order for s in stages if s.code == "documents_collected"), None)
-    current = exporter.current_stage.order if exporter.current_stage else 0
-    documents = DOCUMENTS[lang] if documents_order is not None and current < documents_order else []
+    received, needed = _documents(exporter, stages, lang)
     return {
         "t": TEXT[lang],
         "lang": lang,
@@ -197,7 +231,8 @@ def status_page(link: ExporterLink, *, lang: str, now: datetime) -> dict:
         "agent": exporter.agent,
         "steps": steps,
         "upcoming": upcoming,
-        "documents": documents,
+        "documents_received": received,
+        "documents_needed": needed,
         "questions": _questions(exporter, now, lang),
         "helpline": settings.PROGRAMME_HELPLINE,
         "opted_out": link.opted_out,

@@ -183,7 +183,11 @@ def _evidence_entries(exporter, mine: int | None) -> list[Entry]:
         by = f" by {event.startup}" if event.startup_id and mine is None else ""
         entry = Entry(event.submitted_at, "upload", f"Evidence for “{event.stage}” submitted{by}", event.submitted_by)
         entry.detail = event.note
-        entry.files = [(f.download_url, f.file_name) for f in event.all_files()]
+        # A checklist document says what it is ("GST certificate: gst.pdf").
+        entry.files = [
+            (f.download_url, f"{f.kind_label}: {f.file_name}" if getattr(f, "kind", "") else f.file_name)
+            for f in event.all_files()
+        ]
         entries.append(entry)
         if event.reviewed_at and event.status in REVIEW_LOOK:
             icon, verb, tone = REVIEW_LOOK[event.status]

@@ -25,7 +25,7 @@ from ..models.activities import ActivityKind
 from ..models.commissions import CommissionStatus
 from ..models.exporter_link import CONTACT_KINDS as CONFIRMABLE_CONTACT
 from ..models.exporter_link import Answer
-from ..models.stages import EVIDENCE_ATTRIBUTES, UNDO_WINDOW, EvidenceField, StageEventStatus
+from ..models.stages import EVIDENCE_ATTRIBUTES, UNDO_WINDOW, DocumentKind, EvidenceField, StageEventStatus
 from .audit import as_actor, log_action
 from .commissions import commission_accrue
 from .exporter_link import confirmation_ask_activity, confirmation_ask_milestone, exporter_news
@@ -130,13 +130,18 @@ def stage_event_submit(
     stage: Stage,
     evidence: dict,
     documents: list | tuple = (),
+    checklist: dict | None = None,
     reuse_from: StageEvent | None = None,
 ) -> StageEvent:
-    """Claim the exporter's next stage with evidence (further `documents` beside the first file, or
-    the files of the rejected claim `reuse_from` sent again); auto-approve stages advance at once."""
+    """Claim the exporter's next stage with evidence: further `documents` beside the first file,
+    the stage's `checklist` documents (kind -> file), and the files of the rejected claim
+    `reuse_from` sent again where nothing new replaces them; auto-approve stages advance at once."""
     exporter = _lock(exporter)
+    checklist = dict(checklist or {})
+    fresh_files = bool(evidence.get("evidence_file") or documents)
     if reuse_from is not None:
-        evidence = {**evidence, **_files_of_rejected(reuse_from, exporter=exporter, stage=stage)}
+        again = _files_of_rejected(reuse_from, exporter=exporter, stage=stage)
+        evidence = evidence if fresh_files else {**evidence, **again}
     if not _can_work_on(actor, exporter) or exporter.startup_id is None:
         raise PermissionDenied
     expected = exporter.next_stage(list(Stage.objects.ordered()))
@@ -144,9 +149,12 @@ def stage_event_submit(
         raise ValidationError(f"The next stage for this exporter is {expected or 'none: it has finished'}.")
     if StageEvent.objects.filter(exporter=exporter, stage=stage, status=StageEventStatus.SUBMITTED).exists():
         raise ValidationError(f"Evidence for “{stage}” is already waiting for review.")
-    missing = [f for f in stage.required_evidence if not evidence.get(EVIDENCE_ATTRIBUTES[f])]
+    rows = _document_rows(stage, checklist, documents, reuse_from, fresh_files)
+    received = {kind for kind, _stored, _name in rows}
+    missing = [EvidenceField(f).label for f in stage.required_evidence if not evidence.get(EVIDENCE_ATTRIBUTES[f])]
+    missing += [kind.label for kind in stage.required_documents if kind not in received]
     if missing:
-        raise ValidationError(f"Missing evidence: {', '.join(EvidenceField(f).label for f in missing)}.")
+        raise ValidationError(f"Missing evidence: {', '.join(missing)}.")
     upload = evidence.get("evidence_file")
     event = StageEvent.objects.create(
         exporter=exporter,
@@ -159,7 +167,8 @@ def stage_event_submit(
         **{attr: value for attr, value in evidence.items() if attr in EVIDENCE_ATTRIBUTES.values()},
     )
     confirmation_ask_milestone(event=event)
-    _add_documents(event, documents, reuse_from)
+    for position, (kind, stored, name) in enumerate(rows, start=2):
+        EvidenceDocument.objects.create(event=event, kind=kind, file=stored, file_name_kept=name, position=position)
     # Submitting evidence is work on the exporter: it is not stalled while an officer reviews.
     exporter.last_activity_at = event.submitted_at
     exporter.save(update_fields=["last_activity_at"])
@@ -184,11 +193,24 @@ def _files_of_rejected(previous: StageEvent, *, exporter: Exporter, stage: Stage
     return {"evidence_file": previous.evidence_file.name, "evidence_file_name": previous.evidence_file_name}
 
 
-def _add_documents(event: StageEvent, uploads, reuse_from: StageEvent | None) -> None:
-    again = [(d.file.name, d.file_name) for d in reuse_from.documents.all()] if reuse_from else []
-    rows = [*again, *[(upload, getattr(upload, "name", "")[:255]) for upload in uploads]]
-    for position, (stored, name) in enumerate(rows, start=2):
-        EvidenceDocument.objects.create(event=event, file=stored, file_name_kept=name, position=position)
+def _document_rows(stage: Stage, checklist: dict, uploads, reuse_from: StageEvent | None, fresh_files: bool) -> list:
+    """(kind, file, name) of the claim's further documents: the checklist's in the stage's order,
+    then the unlabelled ones. A rejected claim's document is sent again unless replaced: a
+    checklist document by a new one of its kind, the unlabelled ones by any new file."""
+    unknown = [str(kind) for kind in checklist if kind not in DocumentKind.values]
+    if unknown:
+        raise ValidationError(f"Unknown document: {', '.join(unknown)}.")
+    labelled = {kind: (upload, getattr(upload, "name", "")[:255]) for kind, upload in checklist.items()}
+    unlabelled = [(upload, getattr(upload, "name", "")[:255]) for upload in uploads]
+    if reuse_from is not None:
+        for document in reuse_from.documents.all():
+            if document.kind:
+                labelled.setdefault(document.kind, (document.file.name, document.file_name))
+            elif not fresh_files:
+                unlabelled.append((document.file.name, document.file_name))
+    order = {kind: index for index, kind in enumerate(stage.required_documents)}
+    kinds = sorted(labelled, key=lambda kind: order.get(kind, len(order)))
+    return [(kind, *labelled[kind]) for kind in kinds] + [("", *row) for row in unlabelled]
 
 
 def _check_reviewer(actor: User, event: StageEvent) -> None:
@@ -255,6 +277,15 @@ def _check_no_dispute(event: StageEvent) -> None:
         )
 
 
+def _check_complete(event: StageEvent) -> None:
+    """A claim is approved only with every field and document its stage requires."""
+    if missing := event.missing_evidence():
+        raise ValidationError(
+            f"Missing: {', '.join(missing)}. Nothing was approved: reject it with a note asking the startup "
+            "to send them."
+        )
+
+
 def _lock_claim(event: StageEvent) -> tuple[StageEvent, Exporter]:
     """Lock the claim's exporter, then the claim, and check it can still be decided.
 
@@ -279,6 +310,7 @@ def stage_event_approve(*, actor: User, event: StageEvent, note: str = "") -> St
     _check_reviewer(actor, event)
     _check_no_dispute(event)
     _check_confirmed_contact(event)
+    _check_complete(event)
     return _approve(event=event, exporter=exporter, reviewer=actor, note=note)
 
 

@@ -15,7 +15,16 @@ from ..models import Activity, Assignment, Commission
 from ..models.startups import MemberRole
 from ..models.users import StaffRole
 from ..services.progress import activity_log, stage_event_submit
-from .factories import ExporterFactory, MemberFactory, StartupFactory, UserFactory, assign, commission_rule, stage
+from .factories import (
+    ExporterFactory,
+    MemberFactory,
+    StartupFactory,
+    UserFactory,
+    assign,
+    checklist_files,
+    commission_rule,
+    stage,
+)
 
 # How the suite is organised: groups and their times, the `postgresql` and `clock` markers.
 from .suite import pytest_collection_modifyitems, pytest_configure, pytest_runtest_setup  # noqa: F401
@@ -131,7 +140,11 @@ def api_objects(agent_a, exporter_a, exporter_b, manager_b):
     for exporter, actor in ((exporter_a, agent_a), (exporter_b, manager_b)):
         activity_log(actor=actor, exporter=exporter, kind="call", occurred_at=timezone.now(), note="First call")
         event = stage_event_submit(
-            actor=actor, exporter=exporter, stage=stage("documents_collected"), evidence={"note": "GST, IEC"}
+            actor=actor,
+            exporter=exporter,
+            stage=stage("documents_collected"),
+            evidence={"note": "GST, IEC"},
+            checklist=checklist_files("documents_collected"),
         )
         objects[exporter.startup_id] = {
             "startups": exporter.startup_id,

@@ -105,3 +105,20 @@ def commission_rule(code: str, amount: str = "2500.00"):
     from ..models import CommissionRule
 
     return CommissionRule.objects.create(stage=stage(code), amount=amount, active_from=date(2020, 1, 1))
+
+
+# The first bytes of a real file of each type: uploads are checked by content, not by name.
+FILE_HEADS = {".pdf": b"%PDF-1.4\n", ".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff\xe0", ".xlsx": b"PK\x03\x04"}
+
+
+def upload(name: str, content: bytes | None = None):
+    """An uploaded file called `name` whose bytes are a real file of its type (unless `content` says otherwise)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    extension = name[name.rfind(".") :].lower()
+    return SimpleUploadedFile(name, content if content is not None else FILE_HEADS.get(extension, b"") + b"test")
+
+
+def checklist_files(code: str) -> dict:
+    """Every document the stage `code` asks for, as the service's `checklist` (kind -> a PDF upload)."""
+    return {kind: upload(f"{kind}.pdf") for kind in stage(code).required_documents}

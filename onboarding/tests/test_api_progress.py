@@ -10,7 +10,7 @@ from ..models import Activity, Commission, StageEvent
 from ..models.stages import StageEventStatus
 from ..services.progress import stage_event_submit
 from .api_client import API, api_for, snapshot
-from .factories import commission_rule, stage
+from .factories import checklist_files, commission_rule, stage
 
 
 @pytest.mark.parametrize("resource", ["activities", "stage-events"])
@@ -76,8 +76,10 @@ def test_agent_submits_evidence_and_only_staff_review_it(agent_a, manager_a, off
     commission_rule("documents_collected", "1200.00")
     exporter_a.current_stage = stage("contacted")
     exporter_a.save()
+    # The stage's checklist documents go in a multipart body, one `document_<kind>` each.
+    documents = {f"document_{kind}": file for kind, file in checklist_files("documents_collected").items()}
     response = api_for(agent_a).post(
-        f"{API}/stage-events/", {"exporter": exporter_a.pk, "note": "GST certificate and IEC received"}, format="json"
+        f"{API}/stage-events/", {"exporter": exporter_a.pk, "note": "All four documents received", **documents}
     )
     assert response.status_code == 201, response.json()
     event = response.json()
@@ -102,7 +104,11 @@ def test_rejection_needs_a_note_and_the_startup_sees_it(agent_a, officer, export
     exporter_a.current_stage = stage("contacted")
     exporter_a.save()
     event = stage_event_submit(
-        actor=agent_a, exporter=exporter_a, stage=stage("documents_collected"), evidence={"note": "docs"}
+        actor=agent_a,
+        exporter=exporter_a,
+        stage=stage("documents_collected"),
+        evidence={"note": "docs"},
+        checklist=checklist_files("documents_collected"),
     )
     url = f"{API}/stage-events/{event.pk}/reject/"
     missing = api_for(officer).post(url, {}, format="json")
@@ -132,8 +138,12 @@ def test_evidence_already_waiting_is_a_400_not_a_second_claim(agent_a, exporter_
     exporter_a.current_stage = stage("contacted")
     exporter_a.save()
     api = api_for(agent_a)
-    body = {"exporter": exporter_a.pk, "note": "docs"}
-    assert api.post(f"{API}/stage-events/", body, format="json").status_code == 201
-    second = api.post(f"{API}/stage-events/", body, format="json")
+
+    def body():
+        documents = checklist_files("documents_collected").items()
+        return {"exporter": exporter_a.pk, "note": "docs", **{f"document_{k}": file for k, file in documents}}
+
+    assert api.post(f"{API}/stage-events/", body()).status_code == 201
+    second = api.post(f"{API}/stage-events/", body())
     assert second.status_code == 400 and "already waiting" in second.json()["non_field_errors"][0]
     assert StageEvent.objects.count() == 1

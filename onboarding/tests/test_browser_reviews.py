@@ -12,7 +12,7 @@ from ..models import Commission, Notification, OutboxMessage, Stage, StageEvent
 from ..models.stages import UNDO_WINDOW, StageEventStatus
 from ..services.notifications import notifications_claims_decided
 from ..services.progress import stage_event_submit
-from .factories import ExporterFactory, assign, commission_rule, stage
+from .factories import ExporterFactory, assign, checklist_files, commission_rule, stage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,9 @@ def _claims(startup, agent, count: int, *, at: str, evidence: dict, prefix: str)
     stages = list(Stage.objects.ordered())
     for i in range(count):
         exporter = assign(ExporterFactory(legal_name=f"{prefix} {i:02d} LLP"), startup, stage_code=at)
-        stage_event_submit(actor=agent, exporter=exporter, stage=exporter.next_stage(stages), evidence=evidence)
+        nxt = exporter.next_stage(stages)
+        checklist = checklist_files(nxt.code)  # every document the stage asks for
+        stage_event_submit(actor=agent, exporter=exporter, stage=nxt, evidence=evidence, checklist=checklist)
 
 
 def test_officer_filters_to_a_stage_rejects_one_approves_thirty_and_stays_on_the_filter(

@@ -65,33 +65,36 @@ def find_and_log_a_call(page, exporter) -> None:
     expect(page.get_by_role("alert").first).to_contain_text("Logged: call with")
 
 
-def submit_documents(page, exporter, files: list[str]) -> None:
+def submit_documents(page, exporter, files: dict[str, str]) -> None:
+    """Each document in its own labelled input (the stage's checklist)."""
     page.goto(exporter.get_absolute_url())
     page.get_by_role("link", name="Submit “Documents collected”").click()
     page.get_by_label("Note").fill("GST certificate and IEC")
-    page.get_by_label("Files").set_input_files(files)
+    for label, path in files.items():
+        page.get_by_label(label).set_input_files(path)
     no_sideways_scroll(page)
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_role("alert").first).to_contain_text("sent for review")
     no_sideways_scroll(page)
 
 
-def hear_of_the_rejection_and_resubmit(page, exporter) -> None:
+def hear_of_the_rejection_and_resubmit(page, exporter, catalogue: str) -> None:
     """The bell shows it; the notice leads to the form, which shows the note and what was sent."""
     page.goto("/")
     bell = page.locator("#nav-bell")
     expect(bell).to_contain_text("1")
     no_sideways_scroll(page)
     bell.click()
-    expect(page.get_by_text("Officer's note: The catalogue is missing")).to_be_visible()
+    expect(page.get_by_text("Officer's note: The catalogue is unreadable")).to_be_visible()
     no_sideways_scroll(page)
     page.get_by_role("button", name=f"“Documents collected” for {exporter.legal_name} was rejected").click()
-    expect(page.get_by_text("The catalogue is missing")).to_be_visible()
+    expect(page.get_by_text("The catalogue is unreadable")).to_be_visible()
     expect(page.get_by_role("link", name="GST certificate.pdf")).to_be_visible()
     expect(page.get_by_label("Note")).to_have_value("GST certificate and IEC")
     expect(page.get_by_role("checkbox", name="Send the previous files again")).to_be_checked()
     no_sideways_scroll(page)
-    page.get_by_label("Note").fill("GST certificate and IEC; the catalogue follows by email")
+    page.get_by_label("Note").fill("GST certificate and IEC; a clearer catalogue")
+    page.get_by_label("Product catalogue").set_input_files(catalogue)
     page.get_by_role("button", name="Submit again").click()
     expect(page.get_by_role("alert").first).to_contain_text("sent for review")
     no_sideways_scroll(page)
@@ -102,21 +105,32 @@ def test_an_agent_finds_logs_submits_hears_of_a_rejection_and_resubmits(phone, a
     kaveri.agent = agent_a
     kaveri.save(update_fields=["agent"])
     assign(ExporterFactory(legal_name="Other Weavers LLP"), startup_a)
-    files = []
-    for name in ("GST certificate.pdf", "IEC.pdf"):
+    files = {}
+    names = {
+        "GST certificate": "GST certificate.pdf",
+        "IEC certificate": "IEC.pdf",
+        "Bank proof": "Bank letter.pdf",
+        "Product catalogue": "Catalogue.pdf",
+        "again": "Catalogue 2026.pdf",
+    }
+    for label, name in names.items():
         path = tmp_path / name
         path.write_bytes(PDF)
-        files.append(str(path))
+        files[label] = str(path)
+    catalogue = files.pop("again")
 
     sign_in_on_phone(phone, agent_a)
     find_and_log_a_call(phone, kaveri)
     submit_documents(phone, kaveri, files)
     # The officer rejects it with a note.
-    stage_event_reject(actor=officer, event=StageEvent.objects.get(status="submitted"), note="The catalogue is missing")
+    stage_event_reject(
+        actor=officer, event=StageEvent.objects.get(status="submitted"), note="The catalogue is unreadable"
+    )
     notifications_claims_decided(now=timezone.now() + UNDO_WINDOW)  # told once it can no longer be undone
-    hear_of_the_rejection_and_resubmit(phone, kaveri)
+    hear_of_the_rejection_and_resubmit(phone, kaveri, catalogue)
 
     again = StageEvent.objects.get(status="submitted")
-    assert [f.file_name for f in again.all_files()] == ["GST certificate.pdf", "IEC.pdf"]
+    names = ["GST certificate.pdf", "IEC.pdf", "Bank letter.pdf", "Catalogue 2026.pdf"]
+    assert [f.file_name for f in again.all_files()] == names
     phone.goto("/notifications/")
     expect(phone.locator("#nav-bell")).not_to_contain_text("unread")

@@ -17,7 +17,7 @@ from ..models.outbox import MessageKind
 from ..services.assignments import exporter_assign
 from ..services.commissions import commission_approve, commission_mark_paid
 from ..services.progress import activity_log, stage_event_reject, stage_event_submit
-from .factories import ExporterFactory, assign, commission_rule, stage
+from .factories import ExporterFactory, assign, checklist_files, commission_rule, stage
 from .test_hostile_input import onboarding_routes
 
 SCRIPT = "<script>alert(1)</script>"
@@ -43,9 +43,21 @@ def hostile(admin_user, officer, manager_a, agent_a, startup_a, startup_b, manag
         activity_log(actor=agent_a, exporter=exporter, kind="call", occurred_at=timezone.now(), note=SCRIPT)
         exporters.append(exporter)
     documents = stage("documents_collected")
-    rejected = stage_event_submit(actor=agent_a, exporter=exporters[0], stage=documents, evidence={"note": SCRIPT})
+    rejected = stage_event_submit(
+        actor=agent_a,
+        exporter=exporters[0],
+        stage=documents,
+        evidence={"note": SCRIPT},
+        checklist=checklist_files("documents_collected"),
+    )
     stage_event_reject(actor=officer, event=rejected, note=ATTRIBUTE)
-    waiting = stage_event_submit(actor=agent_a, exporter=exporters[1], stage=documents, evidence={"note": ATTRIBUTE})
+    waiting = stage_event_submit(
+        actor=agent_a,
+        exporter=exporters[1],
+        stage=documents,
+        evidence={"note": ATTRIBUTE},
+        checklist=checklist_files("documents_collected"),
+    )
     commission = Commission.objects.filter(exporter=exporters[0]).get()
     commission_approve(actor=admin_user, commission=commission)
     commission_mark_paid(actor=admin_user, commission=commission, payment_reference=ATTRIBUTE)

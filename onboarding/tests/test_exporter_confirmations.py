@@ -17,7 +17,7 @@ from ..models.exporter_link import Answer, ConfirmationKind
 from ..models.stages import StageEventStatus
 from ..services.exporter_link import exporter_link_get
 from ..services.progress import activity_log, stage_event_approve, stage_event_submit
-from .factories import ExporterFactory, assign, stage
+from .factories import ExporterFactory, assign, checklist_files, stage
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +171,11 @@ def test_review_cards_say_whether_the_exporter_confirmed_the_work(client, client
     exporter_a.__class__.objects.filter(pk=exporter_a.pk).update(current_stage=stage("contacted"))
     exporter_a.refresh_from_db()
     stage_event_submit(
-        actor=agent_a, exporter=exporter_a, stage=stage("documents_collected"), evidence={"note": "all four"}
+        actor=agent_a,
+        exporter=exporter_a,
+        stage=stage("documents_collected"),
+        evidence={"note": "all four"},
+        checklist=checklist_files("documents_collected"),
     )
     queue = client_for(officer).get(reverse("onboarding:review-queue")).content.decode()
     assert "Exporter: no answer yet" in queue

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ..services.progress import activity_log, stage_event_submit
 from .api_client import api_for
-from .factories import ExporterFactory, assign, stage
+from .factories import ExporterFactory, assign, checklist_files, stage
 
 PDF = b"%PDF-1.4 evidence of an order"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -32,6 +32,7 @@ def evidence(agent_a, exporter_a):
         exporter=exporter_a,
         stage=stage("documents_collected"),
         evidence={"note": "Called", "evidence_file": SimpleUploadedFile("Order 17 (Alpha).pdf", PDF)},
+        checklist=checklist_files("documents_collected"),
     )
 
 
@@ -127,6 +128,7 @@ def test_an_image_is_shown_as_a_thumbnail_on_the_review_card(client_for, officer
         exporter=exporter,
         stage=stage("documents_collected"),
         evidence={"note": "Photo of the shop", "evidence_file": SimpleUploadedFile("shop.png", PNG)},
+        checklist=checklist_files("documents_collected"),
     )
     queue = client_for(officer).get(reverse("onboarding:review-queue")).content.decode()
     assert f'<img src="{event.download_url}"' in queue

@@ -7,7 +7,7 @@ from ..filters import parse_id, parse_ids
 from ..models import Activity, Assignment, Commission, Exporter, StageEvent, Startup
 from ..models.stages import StageEventStatus
 from ..services.progress import stage_event_submit
-from .factories import ExporterFactory, assign, stage
+from .factories import ExporterFactory, assign, checklist_files, stage
 
 JUNK = {
     "kind": "nonsense",
@@ -153,7 +153,13 @@ def test_a_hostile_startup_id_shows_every_startup_s_commissions(client_for, admi
 def test_hostile_event_ids_in_bulk_approve_approve_nothing(client_for, officer, startup_a, agent_a, value):
     exporter = assign(ExporterFactory(), startup_a, stage_code="contacted")
     documents = stage("documents_collected")
-    event = stage_event_submit(actor=agent_a, exporter=exporter, stage=documents, evidence={"note": "GST"})
+    event = stage_event_submit(
+        actor=agent_a,
+        exporter=exporter,
+        stage=documents,
+        evidence={"note": "GST"},
+        checklist=checklist_files("documents_collected"),
+    )
     client = client_for(officer)
     client.raise_request_exception = True
     response = client.post(reverse("onboarding:review-queue"), {"event": [value], "decision": "approve"}, follow=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from ..models.outbox import MessageKind, OutboxMessage
 from ..services.progress import activity_log, stage_event_submit
 from .downloads import csv_lines, downloaded, xlsx_values
-from .factories import ExporterFactory, StartupFactory, assign, commission_rule, stage
+from .factories import ExporterFactory, StartupFactory, assign, checklist_files, commission_rule, stage
 
 HOSTILE = '=HYPERLINK("http://evil.example","click")'
 
@@ -148,7 +148,13 @@ def test_reminders_download_scoped_and_filtered(client_for, officer, manager_a, 
 
 def test_reviews_download_the_waiting_evidence(client_for, officer, agent_a, exporter_a):
     activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now())  # now "contacted"
-    stage_event_submit(actor=agent_a, exporter=exporter_a, stage=stage("documents_collected"), evidence={"note": "GST"})
+    stage_event_submit(
+        actor=agent_a,
+        exporter=exporter_a,
+        stage=stage("documents_collected"),
+        evidence={"note": "GST"},
+        checklist=checklist_files("documents_collected"),
+    )
     lines = csv_lines(client_for(officer).get(reverse("onboarding:review-queue"), {"format": "csv"}))
     assert column(lines, "Exporter") == [exporter_a.legal_name] and column(lines, "Stage") == ["Documents collected"]
 

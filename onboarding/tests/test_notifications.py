@@ -20,7 +20,7 @@ from ..services.notifications import notifications_claims_decided, notifications
 from ..services.progress import stage_event_approve, stage_event_reject, stage_event_submit
 from ..services.startups import startup_member_add
 from ..services.users import user_set_preferences
-from .factories import ExporterFactory, assign, commission_rule, stage
+from .factories import ExporterFactory, assign, checklist_files, commission_rule, stage
 
 
 def notices(user, kind) -> list[Notification]:
@@ -41,7 +41,11 @@ def claim(agent_a, startup_a):
     """Evidence for "Documents collected", waiting for review."""
     exporter = assign(ExporterFactory(legal_name="Kaveri Silks"), startup_a, stage_code="contacted")
     return stage_event_submit(
-        actor=agent_a, exporter=exporter, stage=stage("documents_collected"), evidence={"note": "All four documents"}
+        actor=agent_a,
+        exporter=exporter,
+        stage=stage("documents_collected"),
+        evidence={"note": "All four documents"},
+        checklist=checklist_files("documents_collected"),
     )
 
 

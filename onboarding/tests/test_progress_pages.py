@@ -10,7 +10,7 @@ from django.utils import timezone
 from ..models import Activity, StageEvent
 from ..services.progress import activity_log, stage_event_submit
 from ..services.summary import summary_refresh
-from .factories import ExporterFactory, assign, commission_rule, stage
+from .factories import ExporterFactory, assign, checklist_files, commission_rule, stage
 
 # Every exporter-scoped page and action of the progress work, GET or POST.
 EXPORTER_URLS = [
@@ -37,7 +37,11 @@ def test_other_startups_objects_are_404_on_staff_progress_actions(client_for, ma
     exporter_a.current_stage = stage("contacted")
     exporter_a.save()
     event = stage_event_submit(
-        actor=agent_a, exporter=exporter_a, stage=stage("documents_collected"), evidence={"note": "x"}
+        actor=agent_a,
+        exporter=exporter_a,
+        stage=stage("documents_collected"),
+        evidence={"note": "x"},
+        checklist=checklist_files("documents_collected"),
     )
     pk = exporter_a.pk if name == "onboarding:exporter-set-stage" else event.pk
     data = {"stage": stage("first_order").pk, "reason": "x", "note": "x"}

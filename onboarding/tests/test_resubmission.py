@@ -17,6 +17,9 @@ from ..services.assignments import exporter_reassign
 from ..services.progress import stage_event_reject, stage_event_submit
 from .factories import ExporterFactory, assign, stage
 
+# The "Documents collected" checklist: kind -> the name of the file uploaded in its slot.
+CHECKLIST = {"gst_certificate": "gst", "iec_certificate": "iec", "bank_proof": "bank", "catalogue": "catalogue"}
+
 
 def pdf(name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"%PDF-1.7 a real enough pdf", content_type="application/pdf")
@@ -29,18 +32,22 @@ def exporter(startup_a):
 
 @pytest.fixture
 def rejected(client_for, agent_a, officer, exporter):
-    """A "Documents collected" claim with three files, rejected with a note."""
+    """A "Documents collected" claim with its four documents and two other files, rejected with a note."""
     client_for(agent_a).post(
         reverse("onboarding:exporter-submit-stage", args=[exporter.pk]),
-        {"note": "GST, IEC and bank proof", "evidence_file": [pdf("gst.pdf"), pdf("iec.pdf"), pdf("bank.pdf")]},
+        {
+            "note": "GST, IEC, bank proof and catalogue",
+            **{f"document_{kind}": pdf(f"{name}.pdf") for kind, name in CHECKLIST.items()},
+            "evidence_file": [pdf("shop.pdf"), pdf("visit.pdf")],
+        },
     )
     event = StageEvent.objects.get()
-    return stage_event_reject(actor=officer, event=event, note="The catalogue is missing")
+    return stage_event_reject(actor=officer, event=event, note="The bank proof is unreadable")
 
 
 def test_several_files_are_kept_each_behind_the_protected_route(rejected):
     files = rejected.all_files()
-    assert [f.file_name for f in files] == ["gst.pdf", "iec.pdf", "bank.pdf"]
+    assert [f.file_name for f in files] == ["shop.pdf", "gst.pdf", "iec.pdf", "bank.pdf", "catalogue.pdf", "visit.pdf"]
     assert files[0].download_url == reverse("onboarding:file-evidence", args=[rejected.pk])
     assert files[1].download_url == reverse("onboarding:file-evidence-document", args=[files[1].pk])
 
@@ -48,24 +55,32 @@ def test_several_files_are_kept_each_behind_the_protected_route(rejected):
 def test_the_form_shows_the_note_and_the_previous_claim_prefilled(client_for, agent_a, rejected, exporter):
     response = client_for(agent_a).get(reverse("onboarding:exporter-submit-stage", args=[exporter.pk]))
     html = response.content.decode()
-    assert "The catalogue is missing" in html
+    assert "The bank proof is unreadable" in html
     for f in rejected.all_files():
         assert f'href="{f.download_url}"' in html and f.file_name in html
     form = response.context["form"]
-    assert form["note"].value() == "GST, IEC and bank proof"
+    assert form["note"].value() == "GST, IEC, bank proof and catalogue"
     assert form["reuse_files"].value() is True
 
 
 def test_resubmitting_reuses_the_previous_files_without_uploading_again(client_for, agent_a, rejected, exporter):
     response = client_for(agent_a).post(
         reverse("onboarding:exporter-submit-stage", args=[exporter.pk]),
-        {"note": "All four now", "reuse_files": "on", "evidence_file": [pdf("catalogue.pdf")]},
+        {
+            "note": "A clearer bank letter",
+            "reuse_files": "on",
+            "document_bank_proof": pdf("bank-letter.pdf"),
+            "evidence_file": [pdf("shop-again.pdf")],
+        },
     )
     assert response.status_code == 302
     new = StageEvent.objects.get(status=StageEventStatus.SUBMITTED)
-    assert new.note == "All four now"
-    # New files were uploaded: they replace the old ones rather than being mixed with them.
-    assert [f.file_name for f in new.all_files()] == ["catalogue.pdf"]
+    assert new.note == "A clearer bank letter"
+    # New files replace the old ones rather than being mixed with them: the other files as a
+    # whole, a checklist document one by one (the three not sent again are the previous ones).
+    names = ["shop-again.pdf", "gst.pdf", "iec.pdf", "bank-letter.pdf", "catalogue.pdf"]
+    assert [f.file_name for f in new.all_files()] == names
+    assert [d.kind for d in new.documents.all()] == list(CHECKLIST)
 
 
 def test_resubmitting_without_new_files_sends_the_previous_ones_again(client_for, agent_a, rejected, exporter):
@@ -74,7 +89,8 @@ def test_resubmitting_without_new_files_sends_the_previous_ones_again(client_for
         {"note": "Catalogue attached by mail", "reuse_files": "on"},
     )
     new = StageEvent.objects.get(status=StageEventStatus.SUBMITTED)
-    assert [f.file_name for f in new.all_files()] == ["gst.pdf", "iec.pdf", "bank.pdf"]
+    assert [f.file_name for f in new.all_files()] == [f.file_name for f in rejected.all_files()]
+    assert new.missing_evidence() == []
     assert new.evidence_file.name == rejected.evidence_file.name
     assert client_for(agent_a).get(new.all_files()[2].download_url).status_code == 200
 

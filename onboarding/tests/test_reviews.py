@@ -14,7 +14,7 @@ from ..models import Stage, StageEvent
 from ..models.stages import StageEventStatus
 from ..services.progress import stage_event_approve, stage_event_submit
 from .api_client import api_for
-from .factories import ExporterFactory, MemberFactory, StartupFactory, assign, stage
+from .factories import ExporterFactory, MemberFactory, StartupFactory, assign, checklist_files, stage
 
 QUEUE = reverse("onboarding:review-queue")
 
@@ -26,7 +26,8 @@ def claim(startup, agent, *, name: str = "", days: int = 0, code: str = "members
     made = assign(ExporterFactory(**exporter), startup, stage_code=code)
     evidence = {"evidence_url": "https://a.example/"} if code == "membership_active" else {"note": "Documents in"}
     nxt = made.next_stage(list(Stage.objects.ordered()))
-    event = stage_event_submit(actor=agent, exporter=made, stage=nxt, evidence=evidence)
+    checklist = checklist_files(nxt.code)  # every document the stage asks for
+    event = stage_event_submit(actor=agent, exporter=made, stage=nxt, evidence=evidence, checklist=checklist)
     if days:
         StageEvent.objects.filter(pk=event.pk).update(submitted_at=timezone.now() - timedelta(days=days, hours=19))
     return event

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ..models import EvidenceDocument, Exporter, StageEvent
 from ..services.assignments import exporter_reassign
 from ..services.progress import stage_event_submit
-from .factories import ExporterFactory, assign, stage
+from .factories import ExporterFactory, assign, checklist_files, stage
 
 
 def pdf(name: str) -> SimpleUploadedFile:
@@ -22,7 +22,10 @@ def pdf(name: str) -> SimpleUploadedFile:
 def claim(actor, exporter, code: str, *names: str) -> StageEvent:
     first, *further = (pdf(name) for name in names)
     evidence = {"note": f"{code} proven", "evidence_file": first}
-    return stage_event_submit(actor=actor, exporter=exporter, stage=stage(code), evidence=evidence, documents=further)
+    checklist = checklist_files(code)  # the stage's own documents, beside the named files
+    return stage_event_submit(
+        actor=actor, exporter=exporter, stage=stage(code), evidence=evidence, documents=further, checklist=checklist
+    )
 
 
 def page_of(client, exporter) -> str:
@@ -51,8 +54,10 @@ def test_the_claims_startup_and_staff_see_every_document_with_its_link(
 ):
     for viewer in (manager_a, officer):
         html = page_of(client_for(viewer), exporter)
-        for name, link in zip(["gst.pdf", "iec.pdf", "bank.pdf"], links(claimed), strict=True):
-            assert name in html and link in html
+        files = claimed.all_files()
+        assert {"gst.pdf", "iec.pdf", "bank.pdf", "catalogue.pdf"} <= {f.file_name for f in files}
+        for file, link in zip(files, links(claimed), strict=True):
+            assert file.file_name in html and link in html
     further = claimed.documents.order_by("position")
     assert [reverse("onboarding:file-evidence-document", args=[d.pk]) for d in further] == [
         f.download_url for f in claimed.all_files()[1:]
@@ -66,7 +71,7 @@ def test_the_startup_holding_the_exporter_after_a_reassignment_sees_none_of_them
     html = page_of(client_for(manager_b), exporter)
     for link in links(claimed):
         assert link not in html
-    assert not any(name in html for name in ("gst.pdf", "iec.pdf", "bank.pdf"))
+    assert not any(f.file_name in html for f in claimed.all_files())
     staff = page_of(client_for(officer), exporter)
     assert all(link in staff for link in links(claimed))
 

@@ -94,6 +94,7 @@ def exporter_submit_stage(request, pk: int):
                 stage=stage,
                 evidence=form.evidence(),
                 documents=form.more_documents(),
+                checklist=form.checklist(),
                 reuse_from=form.reuse_from(),
             )
         except ValidationError as exc:

@@ -39,7 +39,8 @@ CARD_ERRORS = "review_card_errors"
 # One bulk action decides at most this many claims; a wider filter is narrowed first.
 BULK_LIMIT = 500
 NOTE_NEEDED = "Say why the evidence is rejected: the startup sees this note."
-UNDO_HINT = f"You can undo it for {int(UNDO_WINDOW.total_seconds() // 60)} minutes; the startup is told after that."
+UNDO_MINUTES = int(UNDO_WINDOW.total_seconds() // 60)
+UNDO_HINT = f"You can undo it for {UNDO_MINUTES} minutes; the startup is told after that."
 
 
 def _prepare(event: StageEvent, now, note_error: str = "", dispute: Dispute | None = None) -> StageEvent:
@@ -50,6 +51,10 @@ def _prepare(event: StageEvent, now, note_error: str = "", dispute: Dispute | No
     for field in event.stage.required_evidence:
         value = getattr(event, EVIDENCE_ATTRIBUTES[field])
         event.requirements.append((field.label, value not in (None, "") and bool(value or value == 0)))
+    # The same list the service refuses approval on (stage_event_approve), so the card never disagrees.
+    event.missing = event.missing_evidence()
+    event.requirements += [(kind.label, kind.label not in event.missing) for kind in event.stage.required_documents]
+    event.checklist_documents = [document for document in event.documents.all() if document.kind]
     event.note_error = note_error
     event.dispute = dispute
     event.undo_until = event.reviewed_at + UNDO_WINDOW if event.announcement_due and event.reviewed_at else None
@@ -81,7 +86,7 @@ def review_queue(request):
         "here": request.get_full_path(),
         "open_disputes": Dispute.objects.open().count(),
         "undoable": list(StageEvent.objects.undoable_by(request.user, now)[:50]),
-        "undo_minutes": int(UNDO_WINDOW.total_seconds() // 60),
+        "undo_minutes": UNDO_MINUTES,
     }
     return render(request, "onboarding/review_queue.html", context)
 
@@ -115,11 +120,13 @@ def _bulk(request):
             report_refusal(request, exc)
         else:
             verb = "Approved" if decision == "approve" else "Rejected"
-            messages.success(request, f"{verb} {count} submission{'s' if count != 1 else ''}. {UNDO_HINT}")
+            hint = f" You can undo {'them' if count > 1 else 'it'} for {UNDO_MINUTES} minutes, above." if count else ""
+            messages.success(request, f"{verb} {count} submission{'s' if count != 1 else ''}.{hint}")
             if count < len(ids):
                 left = len(ids) - count
                 messages.warning(
-                    request, f"{left} could not be decided: decided or withdrawn meanwhile, disputed or incomplete."
+                    request,
+                    f"{left} could not be decided: decided or withdrawn meanwhile, disputed, or evidence missing.",
                 )
     return redirect(safe_next(request) or "onboarding:review-queue")
 
