@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 
-from ..models import Activity, Assignment, ConfirmationRequest, EvidenceDocument, LinkUse, StageEvent
+from ..models import Activity, Assignment, ConfirmationRequest, Dispute, EvidenceDocument, LinkUse, StageEvent
 from ..models.stages import StageEventStatus
 from ..reference import hs_words
 from ..validators import country_name
@@ -133,6 +133,7 @@ def exporter_timeline(exporter, viewer) -> list[Entry]:
         *_evidence_entries(exporter, mine),
         *_reminder_entries(exporter, mine),
         *_exporter_entries(exporter, mine),
+        *_dispute_entries(exporter, mine),
         *field_changes(list(records[: PER_SOURCE + 1])),
     ]
     entries.sort(key=lambda e: e.at, reverse=True)
@@ -222,4 +223,16 @@ def _exporter_entries(exporter, mine: int | None) -> list[Entry]:
         for use in LinkUse.objects.filter(exporter=exporter)[:PER_SOURCE]:
             detail = f"From network {use.network}" if use.network else ""
             entries.append(Entry(use.at, "link-45deg", f"Status link used: {use.action}", detail=detail))
+    return entries
+
+
+def _dispute_entries(exporter, mine: int | None) -> list[Entry]:
+    """Disputes about the exporter (staff: all; a startup: those about its work), opened and resolved."""
+    entries = []
+    disputes = _own(Dispute.objects.filter(exporter=exporter), mine).for_page()
+    for d in disputes[:PER_SOURCE]:
+        entries.append(Entry(d.opened_at, "flag", "Dispute opened", detail=d.staff_words(), tone="danger"))
+        if d.resolved_at:
+            title = "Dispute resolved" if d.resolved_by else "Dispute closed by the exporter"
+            entries.append(Entry(d.resolved_at, "flag", title, d.resolved_by, d.resolution, tone="success"))
     return entries

@@ -176,3 +176,15 @@ def test_a_waiting_claim_is_not_approved_automatically_while_disputed(agent_a, e
     activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now(), note="Called")
     contacted = StageEvent.objects.get(exporter=exporter_a, stage__code="contacted")
     assert contacted.status == StageEventStatus.SUBMITTED
+
+
+def test_the_exporters_timeline_tells_the_dispute_and_its_resolution_to_staff_and_that_startup_only(
+    client_for, officer, manager_a, manager_b, disputed
+):
+    event, dispute = disputed
+    dispute_resolve(actor=officer, dispute=dispute, note="Visit confirmed by phone")
+    url = event.exporter.get_absolute_url()
+    for user in (officer, manager_a):
+        page = client_for(user).get(url).content.decode()
+        assert "Dispute opened" in page and "Visit confirmed by phone" in page
+    assert client_for(manager_b).get(url).status_code == 404
