@@ -1,6 +1,7 @@
 from .activities import Activity
 from .assignments import Assignment
 from .commissions import Commission, CommissionRule, CommissionTotal
+from .contact_changes import ContactChange
 from .exporter_link import ConfirmationRequest, ExporterLink, LinkUse
 from .exporters import Exporter
 from .imports import ImportBatch
@@ -22,6 +23,7 @@ __all__ = [
     "CommissionRule",
     "CommissionTotal",
     "ConfirmationRequest",
+    "ContactChange",
     "EvidenceDocument",
     "Exporter",
     "ExporterJourney",
