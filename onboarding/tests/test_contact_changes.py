@@ -15,7 +15,7 @@ from django.urls import reverse
 from ..models import ContactChange, Exporter, ExporterLink
 from ..models.contact_changes import ContactChangeStatus, DecidedHow
 from ..reports.timeline import exporter_timeline
-from ..services.assignments import exporter_reassign
+from ..services.assignments import exporter_reassign, exporter_unassign
 from ..services.contact_changes import contact_change_propose
 from ..services.exporter_link import exporter_digests_plan, exporter_link_get
 from ..services.exporters import exporter_update
@@ -180,3 +180,9 @@ def test_proposing_the_contact_of_record_withdraws_the_waiting_proposal(client_f
     )
     assert "nothing to change" in response.content.decode()
     assert ContactChange.objects.get().status == ContactChangeStatus.SUPERSEDED
+
+
+def test_returning_the_exporter_to_the_pool_ends_the_waiting_proposal(officer, proposed, held):
+    exporter_unassign(actor=officer, exporter=held, reason="Wrong sector")
+    proposed.refresh_from_db()
+    assert proposed.status == ContactChangeStatus.SUPERSEDED and contact_of(held) == ("Ravi Kumar", OLD)

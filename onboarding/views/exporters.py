@@ -116,7 +116,11 @@ def exporter_detail(request, pk: int):
         "set_stage_form": SetStageForm() if request.user.is_programme_admin else None,
         # The link opens the exporter's own channel: startups never see it (the programme sends it).
         "status_link": link_panel(request, exporter) if request.user.is_programme_staff else None,
-        "contact_change": ContactChange.objects.visible_to(request.user).pending().filter(exporter=exporter).first(),
+        "contact_change": ContactChange.objects.visible_to(request.user)
+        .pending()
+        .filter(exporter=exporter)
+        .select_related("startup", "proposed_by")
+        .first(),
     }
     timeline = exporter_timeline(exporter, request.user)
     whole = request.GET.get("timeline") == "all"
