@@ -128,11 +128,13 @@ def send_weekly_programme(message, *, digest: dict, connection=None) -> str:
     return _send_to_member("weekly_programme", message, connection, **digest)
 
 
-def send_exporter_status(message, *, link, questions: list, connection=None) -> str:
-    """To an exporter (no account): their status link, with the questions still open."""
+def send_exporter_status(message, *, link, questions: list, contact_change=None, connection=None) -> str:
+    """To an exporter (no account): their status link, with the questions still open and a
+    contact change waiting for their answer."""
     exporter = link.exporter
     context = {
         "exporter": exporter,
+        "contact_change": contact_change,
         "link": absolute_url("onboarding:exporter-status", link.token()),
         "questions": [q.question("en") for q in questions],
         "questions_hi": [q.question("hi") for q in questions],

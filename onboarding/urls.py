@@ -46,6 +46,18 @@ urlpatterns = [
     path("exporters/<int:pk>/", exporters.exporter_detail, name="exporter-detail"),
     path("exporters/<int:pk>/edit/", exporters.exporter_update_view, name="exporter-update"),
     path("exporters/<int:pk>/contact/", exporters.exporter_contact_view, name="exporter-contact"),
+    path(
+        "contact-changes/<int:pk>/approve/",
+        exporters.contact_change_decide_view,
+        {"decision": "approve"},
+        name="contact-change-approve",
+    ),
+    path(
+        "contact-changes/<int:pk>/refuse/",
+        exporters.contact_change_decide_view,
+        {"decision": "refuse"},
+        name="contact-change-refuse",
+    ),
     # Assignments, startup lifecycle, team, distribution report
     path("assignments/auto/", assignments.auto_assign_view, name="assignment-auto"),
     path("exporters/assign/", assignments.exporter_bulk_assign_view, name="exporter-bulk-assign"),

@@ -269,8 +269,9 @@ def _cleans_plainly(form_field: forms.Field) -> bool:
 
 
 class ExporterContactForm(forms.Form):
-    """The exporter's phone and email, as the startup working it corrects them."""
+    """The exporter's contact person, phone and email: corrected by staff, proposed by the startup working it."""
 
+    contact_name = forms.CharField(label="Contact person", required=False, max_length=120)
     contact_mobile = IdentifierField(
         cleaner=v.clean_mobile, label="Mobile", required=False, help_text="10-digit Indian mobile number."
     )

@@ -1,6 +1,7 @@
 from .activities import Activity
 from .assignments import Assignment
 from .commissions import Commission, CommissionRule, CommissionTotal
+from .contact_changes import ContactChange
 from .disputes import Dispute
 from .exporter_link import ConfirmationRequest, ExporterLink, LinkUse
 from .exporters import Exporter
@@ -23,6 +24,7 @@ __all__ = [
     "CommissionRule",
     "CommissionTotal",
     "ConfirmationRequest",
+    "ContactChange",
     "Dispute",
     "EvidenceDocument",
     "Exporter",

@@ -11,6 +11,7 @@ from datetime import datetime
 from django.conf import settings
 
 from ..models import ConfirmationRequest, EvidenceDocument, Exporter, ExporterLink, Stage
+from ..models.contact_changes import ContactChange
 from ..models.exporter_link import RATE_WINDOW
 from ..models.stages import DocumentKind, StageEventStatus
 
@@ -59,7 +60,7 @@ TEXT = {
         "invalid_title": "This link is no longer valid",
         "invalid": (
             "Links stop working after some time, or when a new one is sent. "
-            "Ask the startup helping you, or call the programme helpline, for a new link."
+            "Call the programme helpline for a new link: the programme sends it to your email."
         ),
         "errors": {
             "unknown_answer": "Tap Yes or No.",
@@ -113,7 +114,7 @@ TEXT = {
         "invalid_title": "यह लिंक अब काम नहीं करता",
         "invalid": (
             "लिंक कुछ समय बाद, या नया लिंक भेजे जाने पर, बंद हो जाता है। "
-            "नया लिंक अपनी मदद करने वाले स्टार्टअप से या कार्यक्रम हेल्पलाइन से माँगें।"
+            "नया लिंक कार्यक्रम हेल्पलाइन से माँगें: कार्यक्रम उसे आपके ईमेल पर भेजता है।"
         ),
         "errors": {
             "unknown_answer": "हाँ या नहीं दबाएँ।",
@@ -123,6 +124,48 @@ TEXT = {
             "too_long": "कृपया टिप्पणी 500 अक्षरों से छोटी रखें।",
             "no_startup": "अभी कोई स्टार्टअप आपकी मदद नहीं कर रहा।",
             "unknown": "यह नहीं हो पाया। कृपया फिर से कोशिश करें।",
+        },
+    },
+}
+
+# The question about a contact change the startup proposed (services/contact_changes.py).
+CONTACT_TEXT = {
+    "en": {
+        "title": "Your contact details are about to change",
+        "question": "{startup} asked to change your contact details to the ones below. Is this right?",
+        "contact_name": "Name",
+        "contact_email": "Email",
+        "contact_mobile": "Mobile",
+        "empty": "(none)",
+        "yes": "Yes, this is right",
+        "no": "No, keep my details",
+        "help": "If you tap No, we keep writing to you here, and the programme team sees your answer.",
+        "confirmed": "Thank you: your new contact details are saved. Our next message goes there.",
+        "refused": "Thank you: your contact details stay as they are.",
+        "superseded": "Your contact details changed meanwhile: nothing was changed.",
+        "errors": {
+            "not_yours": "This change is not on your page.",
+            "decided": "This change is already decided.",
+            "unknown_answer": "Tap Yes or No.",
+        },
+    },
+    "hi": {
+        "title": "आपकी संपर्क जानकारी बदलने वाली है",
+        "question": "{startup} ने आपकी संपर्क जानकारी नीचे दी गई जानकारी में बदलने को कहा है। क्या यह सही है?",
+        "contact_name": "नाम",
+        "contact_email": "ईमेल",
+        "contact_mobile": "मोबाइल",
+        "empty": "(कुछ नहीं)",
+        "yes": "हाँ, यह सही है",
+        "no": "नहीं, मेरी जानकारी वही रखें",
+        "help": "नहीं दबाने पर हम आपको यहीं लिखते रहेंगे, और कार्यक्रम की टीम आपका जवाब देखेगी।",
+        "confirmed": "धन्यवाद: आपकी नई संपर्क जानकारी सेव हो गई। हमारा अगला संदेश वहीं जाएगा।",
+        "refused": "धन्यवाद: आपकी संपर्क जानकारी पहले जैसी रहेगी।",
+        "superseded": "इस बीच आपकी संपर्क जानकारी बदल चुकी है: कुछ नहीं बदला गया।",
+        "errors": {
+            "not_yours": "यह बदलाव आपके पेज पर नहीं है।",
+            "decided": "इस बदलाव पर फ़ैसला हो चुका है।",
+            "unknown_answer": "हाँ या नहीं दबाएँ।",
         },
     },
 }
@@ -217,6 +260,16 @@ def _documents(exporter: Exporter, stages: list[Stage], lang: str) -> tuple[list
     return received_words, needed
 
 
+def contact_question(exporter: Exporter, lang: str) -> dict | None:
+    """The waiting contact change the exporter is asked about, in their words (one query)."""
+    change = ContactChange.objects.pending().filter(exporter=exporter).select_related("startup").first()
+    if change is None:
+        return None
+    words = CONTACT_TEXT[lang]
+    rows = [(words[name], after or words["empty"]) for name, _before, after in change.changes()]
+    return {"change": change, "question": words["question"].format(startup=change.startup), "rows": rows}
+
+
 def status_page(link: ExporterLink, *, lang: str, now: datetime) -> dict:
     """Everything the page shows, in four queries after the link's own."""
     exporter = link.exporter
@@ -236,4 +289,6 @@ def status_page(link: ExporterLink, *, lang: str, now: datetime) -> dict:
         "questions": _questions(exporter, now, lang),
         "helpline": settings.PROGRAMME_HELPLINE,
         "opted_out": link.opted_out,
+        "ct": CONTACT_TEXT[lang],
+        "contact_question": contact_question(exporter, lang),
     }

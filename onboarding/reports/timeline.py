@@ -16,6 +16,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 
 from ..models import Activity, Assignment, ConfirmationRequest, Dispute, EvidenceDocument, LinkUse, StageEvent
+from ..models.contact_changes import ContactChange, ContactChangeStatus
+from ..models.exporter_link import ExporterLink
 from ..models.stages import StageEventStatus
 from ..reference import hs_words
 from ..validators import country_name
@@ -134,6 +136,7 @@ def exporter_timeline(exporter, viewer) -> list[Entry]:
         *_reminder_entries(exporter, mine),
         *_exporter_entries(exporter, mine),
         *_dispute_entries(exporter, mine),
+        *_channel_entries(exporter, mine),
         *field_changes(list(records[: PER_SOURCE + 1])),
     ]
     entries.sort(key=lambda e: e.at, reverse=True)
@@ -235,4 +238,52 @@ def _dispute_entries(exporter, mine: int | None) -> list[Entry]:
         if d.resolved_at:
             title = "Dispute resolved" if d.resolved_by else "Dispute closed by the exporter"
             entries.append(Entry(d.resolved_at, "flag", title, d.resolved_by, d.resolution, tone="success"))
+    return entries
+
+
+CHANGE_ENDED = {
+    ContactChangeStatus.CONFIRMED: (
+        "Contact change confirmed by the exporter: it now applies",
+        "check-circle",
+        "success",
+    ),
+    ContactChangeStatus.APPROVED: (
+        "Contact change approved by programme staff: it now applies",
+        "check-circle",
+        "success",
+    ),
+    ContactChangeStatus.REJECTED: ("Contact change refused: the contact stays as it was", "x-circle", "danger"),
+    ContactChangeStatus.SUPERSEDED: (
+        "Contact change not applied: replaced by a later change",
+        "slash-circle",
+        "secondary",
+    ),
+}
+
+
+def _channel_entries(exporter, mine: int | None) -> list[Entry]:
+    """The exporter's channel: contact changes proposed by a startup and how each ended
+    (staff, and the startup that proposed it), and each time the status link was replaced,
+    with why (staff only)."""
+    entries = []
+    changes = _own(ContactChange.objects.filter(exporter=exporter), mine)
+    for change in changes.select_related("startup", "proposed_by", "decided_by")[:PER_SOURCE]:
+        title = f"Contact change proposed by {change.startup}: waits for the exporter or programme staff"
+        entries.append(Entry(change.proposed_at, "person-lines-fill", title, change.proposed_by, change.described()))
+        if change.decided_at and change.status in CHANGE_ENDED:
+            title, icon, tone = CHANGE_ENDED[change.status]
+            entries.append(Entry(change.decided_at, icon, title, change.decided_by, change.described(), tone=tone))
+    if mine is None:
+        replaced = ExporterLink.history.filter(exporter_id=exporter.pk, rotated_at__isnull=False)
+        seen = set()
+        for record in replaced.select_related("history_user").order_by("history_date")[:PER_SOURCE]:
+            if record.rotated_at in seen:
+                continue  # a later row for another reason (messages turned off, say)
+            seen.add(record.rotated_at)
+            title = "Status link replaced: every link sent before no longer works"
+            entries.append(
+                Entry(
+                    record.history_date, "arrow-repeat", title, record.history_user, record.history_change_reason or ""
+                )
+            )
     return entries

@@ -21,7 +21,7 @@ from ..models.assignments import AssignedHow, EndReason
 from ..models.exporters import ExporterStatus
 from ..models.startups import MemberRole
 from .audit import as_actor, require_reason
-from .exporter_link import exporter_news
+from .exporter_link import exporter_links_rotate, exporter_news
 from .notifications import notify_exporter_handed, notify_exporters_assigned
 from .progress import claims_withdraw
 from .summary import summary_changed
@@ -147,6 +147,7 @@ def exporter_reassign(*, actor: User | None, exporter: Exporter, startup: Startu
         stage=_assigned_stage(),
         now=now,
     )
+    exporter_links_rotate(actor=actor, exporter_ids=[exporter.pk], reason=f"Moved to {startup}", now=now)
     notify_exporters_assigned(
         startup_id=startup.pk, exporter_names=[exporter.legal_name], batch_key=f"a{assignment.pk}"
     )
@@ -188,6 +189,7 @@ def exporters_assign_bulk(*, actor: User | None, exporters: list[Exporter], star
             )
         )
     summary_changed()
+    exporter_links_rotate(actor=actor, exporter_ids=list(open_by_exporter), reason=f"Moved to {startup}", now=now)
     # One notice for the whole batch, named by its first assignment.
     names = [e.legal_name for e in locked]
     notify_exporters_assigned(
@@ -206,9 +208,11 @@ def exporter_unassign(
     current = Assignment.objects.open().select_for_update().filter(exporter=exporter).first()
     if current is None:
         raise ValidationError({"reason": f"{exporter} is not assigned to anyone."})
-    _close(current, actor=actor, reason=end_reason, note=reason, now=timezone.now())
+    now = timezone.now()
+    _close(current, actor=actor, reason=end_reason, note=reason, now=now)
     exporter.return_to_pool()
     as_actor(exporter, actor).save()
+    exporter_links_rotate(actor=actor, exporter_ids=[exporter.pk], reason=EndReason(end_reason).label, now=now)
     summary_changed()
     return current
 

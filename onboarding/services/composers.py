@@ -10,6 +10,7 @@ from datetime import datetime
 
 from .. import emails
 from ..models import ConfirmationRequest, ExporterLink, OutboxMessage, StartupMember
+from ..models.contact_changes import ContactChange
 from ..models.outbox import MessageKind
 from ..reports.digests import programme_week, startup_week
 
@@ -67,7 +68,9 @@ def _exporter_message(message: OutboxMessage, now: datetime, mail) -> str | None
     if link is None or link.opted_out or not link.exporter.contact_email:
         return None
     questions = ConfirmationRequest.objects.open_for(link.exporter_id, now)
-    return emails.send_exporter_status(message, link=link, questions=questions, connection=mail)
+    # Sent to the contact of record: a change a startup proposed is asked about there.
+    change = ContactChange.objects.pending().filter(exporter_id=link.exporter_id).first()
+    return emails.send_exporter_status(message, link=link, questions=questions, contact_change=change, connection=mail)
 
 
 def _notification(message: OutboxMessage, now: datetime, mail) -> str | None:

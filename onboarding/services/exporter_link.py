@@ -9,14 +9,18 @@ can meet carry a `code` the page words in the exporter's language.
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import CharField, F, Q, Value
+from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone
 
 from ..models import Activity, ConfirmationRequest, Exporter, ExporterLink, LinkUse, OutboxMessage, StageEvent, User
+from ..models.contact_changes import ContactChange, ContactChangeStatus, DecidedHow
 from ..models.exporter_link import (
     ANSWER_CHANGEABLE,
     CONFIRMED_KINDS,
@@ -31,6 +35,8 @@ from .disputes import dispute_open, dispute_withdraw_by_exporter
 from .outbox import NewMessage, outbox_post
 
 COMMENT_MAX = 500
+# How long the new link sent after a move is retried.
+LINK_RETRY_FOR = timedelta(days=1)
 
 
 def exporter_link_get(*, exporter: Exporter) -> ExporterLink:
@@ -69,6 +75,75 @@ def exporter_link_rotate(*, actor: User, exporter: Exporter) -> ExporterLink:
     return link
 
 
+@transaction.atomic
+def exporter_links_rotate(*, actor: User | None, exporter_ids: Iterable[int], reason: str, now: datetime) -> int:
+    """Inside the caller's transaction, when exporters leave a startup: revoke every link sent
+    to them so far (one UPDATE however many), write a history row each naming the actor and
+    `reason`, and email the new link to each that now has a startup, an email and messages on
+    (through the outbox; that message stands for the day's news). Returns how many were emailed."""
+    ids = sorted(set(exporter_ids))
+    if not ids:
+        return 0
+    # A link not made yet was never sent; made here so the new one can go out.
+    ExporterLink.objects.bulk_create([ExporterLink(exporter_id=pk) for pk in ids], ignore_conflicts=True)
+    links = ExporterLink.objects.filter(exporter_id__in=ids)
+    # Each row's new key mixes a secret made for this call into its id: unique, unguessable,
+    # and set in one statement. (The token's signature, not the key, is what cannot be forged.)
+    salt = secrets.token_hex(16)
+    links.update(key=MD5(Concat(Value(salt), Cast("pk", CharField()))), rotated_at=now)
+    ExporterLink.history.bulk_history_create(
+        list(links), update=True, default_user=actor, default_change_reason=reason[:100], default_date=now
+    )
+    _contact_changes_end(actor=actor, exporter_ids=ids, now=now)
+    due = list(
+        Exporter.objects.filter(pk__in=ids, startup__isnull=False, link__opted_out_at__isnull=True)
+        .exclude(contact_email="")
+        .values_list("pk", "startup_id")
+    )
+    if not due:
+        return 0
+    # One message per move: a move the same day as a link sent by hand is still told.
+    period, until = f"m{int(now.timestamp())}", now + LINK_RETRY_FOR
+    messages = [
+        NewMessage(
+            kind=MessageKind.EXPORTER_LINK,
+            to_exporter_id=pk,
+            startup_id=startup_id,
+            period_key=period,
+            retry_until=until,
+            exporter_ids=(pk,),
+        )
+        for pk, startup_id in due
+    ]
+    posted = outbox_post(messages, lease=now, skip_existing=True)
+    sent = [m.to_exporter_id for m in posted.messages]
+    ExporterLink.objects.filter(exporter_id__in=sent).update(told_at=now)
+    return len(sent)
+
+
+def _contact_changes_end(*, actor: User | None, exporter_ids: list[int], now: datetime) -> None:
+    """A contact change proposed by a startup that no longer holds the exporter stops waiting
+    (replaced; one UPDATE, a history row each)."""
+    ended = list(
+        ContactChange.objects.pending()
+        .filter(exporter_id__in=exporter_ids)
+        .exclude(startup_id=F("exporter__startup_id"))
+        .select_for_update(of=("self",))
+    )
+    if not ended:
+        return
+    for change in ended:
+        change.status, change.decided_how = ContactChangeStatus.SUPERSEDED, DecidedHow.LATER
+        change.decided_by, change.decided_at = actor, now
+    ContactChange.objects.filter(pk__in=[c.pk for c in ended]).update(
+        status=ContactChangeStatus.SUPERSEDED, decided_how=DecidedHow.LATER, decided_by=actor, decided_at=now
+    )
+    reason = "The startup no longer holds the exporter"
+    ContactChange.history.bulk_history_create(
+        ended, update=True, default_user=actor, default_change_reason=reason, default_date=now
+    )
+
+
 def _message(*, kind: str, exporter: Exporter, now: datetime) -> int:
     """Write the exporter's message to the outbox; returns its row's id."""
     message = NewMessage(
@@ -84,10 +159,11 @@ def _message(*, kind: str, exporter: Exporter, now: datetime) -> int:
 
 @transaction.atomic
 def exporter_link_resend(*, actor: User, exporter: Exporter) -> int:
-    """Email the exporter their link now, through the outbox; at most once a day. Returns
-    the outbox row's id."""
-    if not (actor.is_programme_staff or exporter.startup_id == getattr(actor.active_membership, "startup_id", None)):
-        raise PermissionDenied
+    """Programme staff email the exporter their link now, through the outbox; at most once a
+    day. Returns the outbox row's id."""
+    if not actor.is_programme_staff:
+        # The link opens the exporter's own channel: a startup could answer for them with it.
+        raise PermissionDenied("Only programme staff can send the exporter their link: the programme sends it.")
     if not exporter.contact_email:
         raise ValidationError("This exporter has no email address: add one, or share the link or QR code.")
     if exporter_link_get(exporter=exporter).opted_out:

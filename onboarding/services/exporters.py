@@ -6,6 +6,7 @@ from django.db import transaction
 from ..models import Exporter, Sector, User
 from ..reference import hs_section_for
 from .audit import as_actor
+from .contact_changes import contact_changes_supersede
 from .summary import summary_changed
 
 
@@ -43,18 +44,23 @@ def exporter_update(*, actor: User, exporter: Exporter, data: dict) -> Exporter:
 
 
 @transaction.atomic
-def exporter_contact_correct(*, actor: User, exporter: Exporter, contact_mobile: str, contact_email: str) -> Exporter:
-    """Correct an exporter's contact phone and email, by staff or the startup holding it;
-    writes a history row naming the actor, which the timeline shows to staff."""
-    membership = actor.active_membership
-    holds_it = (
-        membership is not None and exporter.startup_id is not None and membership.startup_id == exporter.startup_id
-    )
-    if not (actor.is_programme_staff or holds_it):
-        raise PermissionDenied("Only the startup working this exporter, or programme staff, may correct its contact.")
+def exporter_contact_correct(
+    *, actor: User, exporter: Exporter, contact_mobile: str, contact_email: str, contact_name: str | None = None
+) -> Exporter:
+    """Programme staff correct an exporter's contact at once (a startup proposes instead:
+    services/contact_changes.py); a waiting proposal is replaced. Writes a history row naming
+    the actor, which the timeline shows."""
+    if not actor.is_programme_staff:
+        raise PermissionDenied("Only programme staff correct a contact directly: a startup proposes the change.")
     exporter = Exporter.objects.select_for_update().get(pk=exporter.pk)
-    if (exporter.contact_mobile, exporter.contact_email) == (contact_mobile, contact_email):
+    contact_name = exporter.contact_name if contact_name is None else contact_name
+    if (exporter.contact_name, exporter.contact_mobile, exporter.contact_email) == (
+        contact_name,
+        contact_mobile,
+        contact_email,
+    ):
         return exporter
-    exporter.contact_mobile, exporter.contact_email = contact_mobile, contact_email
-    as_actor(exporter, actor).save(update_fields=["contact_mobile", "contact_email", "updated_at"])
+    contact_changes_supersede(actor=actor, exporter_id=exporter.pk, reason="Replaced by a staff correction")
+    exporter.contact_name, exporter.contact_mobile, exporter.contact_email = contact_name, contact_mobile, contact_email
+    as_actor(exporter, actor).save(update_fields=["contact_name", "contact_mobile", "contact_email", "updated_at"])
     return exporter

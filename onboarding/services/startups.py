@@ -14,6 +14,7 @@ from ..models.assignments import EndReason
 from ..models.outbox import MessageKind
 from ..models.startups import MemberRole, StartupStatus
 from .audit import as_actor, log_action, require_reason
+from .exporter_link import exporter_links_rotate
 from .outbox import NewMessage, outbox_post
 from .progress import claims_withdraw
 from .summary import summary_changed
@@ -150,6 +151,9 @@ def startup_release_exporters(
     Exporter.history.bulk_history_create(
         exporters, update=True, default_user=actor, default_change_reason=reason, default_date=now
     )
+    exporter_links_rotate(
+        actor=actor, exporter_ids=[e.pk for e in exporters], reason=f"Returned to the pool ({reason})", now=now
+    )
     claims_withdraw(actor=actor, startup_id=startup.pk, reason=f"the startup returned its exporters ({reason})")
     return len(exporters)
 
@@ -168,8 +172,13 @@ def startup_set_status(
     as_actor(startup, actor).save()
     if status != StartupStatus.ACTIVE:
         # Its exporters are locked first, as an approval locks them: the two take turns.
-        list(Exporter.objects.select_for_update().filter(startup=startup).order_by("pk").values_list("pk", flat=True))
+        held = list(
+            Exporter.objects.select_for_update().filter(startup=startup).order_by("pk").values_list("pk", flat=True)
+        )
         state = startup.get_status_display().lower()
         claims_withdraw(actor=actor, startup_id=startup.pk, reason=f"the startup is {state} ({reason})")
+        if not release:  # released, they get new links as they return to the pool
+            # Its people keep no working door to the exporters' own channel.
+            exporter_links_rotate(actor=actor, exporter_ids=held, reason=f"The startup is {state}", now=timezone.now())
     released = startup_release_exporters(actor=actor, startup=startup, reason=reason) if release else 0
     return startup, released

@@ -1,5 +1,6 @@
-"""The startup working an exporter corrects its phone and email; the change is audited and
-shown on the timeline with who made it; another startup gets a 404 and changes nothing."""
+"""Staff correct an exporter's contact at once; the startup working it proposes a change that
+waits (tests/test_contact_changes.py); every change is audited and shown on the timeline with
+who made it; another startup gets a 404 and changes nothing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from ..models import Exporter
+from ..models import ContactChange, Exporter
+from ..services.contact_changes import contact_change_propose
 from ..services.exporters import exporter_contact_correct
 from .factories import ExporterFactory
 
@@ -16,22 +18,31 @@ def url(exporter) -> str:
     return reverse("onboarding:exporter-contact", args=[exporter.pk])
 
 
-def test_an_agent_corrects_the_phone_and_email_of_their_startups_exporter(client_for, agent_a, exporter_a):
+def test_an_agents_correction_waits_as_a_proposal_and_the_contact_stays(client_for, agent_a, exporter_a):
+    before = (exporter_a.contact_mobile, exporter_a.contact_email)
     response = client_for(agent_a).post(
-        url(exporter_a), {"contact_mobile": "098765 43210", "contact_email": "owner@alpha.example.in"}, follow=True
+        url(exporter_a),
+        {"contact_name": "", "contact_mobile": "098765 43210", "contact_email": "owner@alpha.example.in"},
+        follow=True,
     )
     exporter_a.refresh_from_db()
-    assert (exporter_a.contact_mobile, exporter_a.contact_email) == ("+919876543210", "owner@alpha.example.in")
-    assert exporter_a.history.first().history_user == agent_a
-    assert "Contact of" in response.content.decode() and "saved" in response.content.decode()
+    assert (exporter_a.contact_mobile, exporter_a.contact_email) == before
+    change = ContactChange.objects.get(exporter=exporter_a)
+    assert (change.new_mobile, change.new_email, change.status) == (
+        "+919876543210",
+        "owner@alpha.example.in",
+        "pending",
+    )
+    assert change.history.first().history_user == agent_a
+    assert "Change proposed" in response.content.decode()
 
 
-def test_staff_see_who_changed_the_contact_on_the_timeline(client_for, agent_a, officer, exporter_a):
+def test_staff_see_who_changed_the_contact_on_the_timeline(client_for, officer, exporter_a):
     before = exporter_a.contact_mobile
-    client_for(agent_a).post(url(exporter_a), {"contact_mobile": "9876543210", "contact_email": ""})
+    client_for(officer).post(url(exporter_a), {"contact_mobile": "9876543210", "contact_email": ""})
     timeline = client_for(officer).get(exporter_a.get_absolute_url()).context["timeline"]
     change = next(entry for entry in timeline if entry.changes)
-    assert change.who == agent_a
+    assert change.who == officer
     assert ("Contact mobile", before, "+919876543210") in change.changes
 
 
@@ -61,3 +72,13 @@ def test_an_exporter_in_the_pool_has_no_startup_to_correct_it(client_for, office
 def test_the_service_refuses_another_startups_member(manager_b, exporter_a):
     with pytest.raises(PermissionDenied):
         exporter_contact_correct(actor=manager_b, exporter=exporter_a, contact_mobile="+919876543210", contact_email="")
+    with pytest.raises(PermissionDenied):
+        contact_change_propose(
+            actor=manager_b, exporter=exporter_a, contact_name="", contact_mobile="+919876543210", contact_email=""
+        )
+    assert not ContactChange.objects.exists()
+
+
+def test_the_holding_startup_cannot_correct_directly_through_the_service(manager_a, exporter_a):
+    with pytest.raises(PermissionDenied):
+        exporter_contact_correct(actor=manager_a, exporter=exporter_a, contact_mobile="+919876543210", contact_email="")

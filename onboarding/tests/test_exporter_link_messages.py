@@ -1,5 +1,5 @@
 """The exporter's messages: one a day at most, through the outbox, honouring the opt-out;
-and the link's panel for staff and the assigned startup (copy, QR code, resend, revoke)."""
+and the link's panel for staff (copy, QR code, resend, revoke), which startups never see."""
 
 from __future__ import annotations
 
@@ -117,19 +117,22 @@ def test_the_beat_task_plans_the_digests(startup_a, django_capture_on_commit_cal
 # --- The panel on the exporter page ------------------------------------------------------
 
 
-def test_staff_and_the_assigned_startup_see_the_link_with_a_qr_code(client_for, officer, agent_a, exporter_a):
-    for user in (officer, agent_a):
-        response = client_for(user).get(exporter_a.get_absolute_url())
-        body = response.content.decode()
-        assert response.context["status_link"]["url"] in body and "<svg" in body
-        assert ("Revoke and make a new link" in body) == (user == officer)
+def test_staff_see_the_link_with_a_qr_code_and_the_assigned_startup_does_not(client_for, officer, agent_a, exporter_a):
+    response = client_for(officer).get(exporter_a.get_absolute_url())
+    body = response.content.decode()
+    assert response.context["status_link"]["url"] in body and "<svg" in body
+    assert "Revoke and make a new link" in body and "Email it again" in body
+    body = client_for(agent_a).get(exporter_a.get_absolute_url()).content.decode()
+    token = exporter_link_get(exporter=exporter_a).token()
+    assert token not in body and "<svg" not in body and "Email it again" not in body
+    assert "The programme sends the exporter their own status link" in body
 
 
 def test_resend_emails_the_link_and_is_throttled_to_once_a_day(
-    client_for, manager_a, exporter_a, django_capture_on_commit_callbacks
+    client_for, officer, exporter_a, django_capture_on_commit_callbacks
 ):
     exporter_a.__class__.objects.filter(pk=exporter_a.pk).update(contact_email="owner@kanpur.example")
-    client = client_for(manager_a)
+    client = client_for(officer)
     url = reverse("onboarding:exporter-link-resend", args=[exporter_a.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, follow=True)

@@ -1,5 +1,5 @@
-"""The exporter's status page by signed link (no account), and the link's panel for staff and
-the assigned startup on the exporter page: copy, QR code, send again, revoke.
+"""The exporter's status page by signed link (no account), and the link's panel for programme
+staff on the exporter page: copy, QR code, send again, revoke. Startups never see the link.
 
 `/e/<token>/` is the only URL that reads a token. It is public: anonymous visitors pass the
 two-factor middleware and no login is asked; a bad, expired or revoked token gets the same
@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 
 from ..filters import parse_id
 from ..models import Exporter, ExporterLink
-from ..models.users import EVERYONE
-from ..reports.exporter_link import LANGUAGES, TEXT, language_of, status_page
+from ..models.contact_changes import ContactChangeStatus
+from ..reports.exporter_link import CONTACT_TEXT, LANGUAGES, TEXT, language_of, status_page
+from ..services.contact_changes import contact_change_answer
 from ..services.exporter_link import (
     confirmation_answer,
     exporter_link_resend,
@@ -74,6 +75,8 @@ def exporter_status(request, token: str):
 def _act(request, link: ExporterLink, lang: str):
     t = TEXT[lang]
     action, post = request.POST.get("action", ""), request.POST
+    if action == "contact_change":
+        return _answer_contact_change(request, link, lang)
     try:
         if action == "answer":
             answer = post.get("answer", "")
@@ -104,10 +107,34 @@ def _act(request, link: ExporterLink, lang: str):
     return redirect(request.path)
 
 
-# --- The link's panel for staff and the assigned startup ----------------------------------
+def _answer_contact_change(request, link: ExporterLink, lang: str):
+    """The exporter's yes or no to the contact change a startup proposed."""
+    ct, answer = CONTACT_TEXT[lang], request.POST.get("answer", "")
+    change_id = parse_id(request.POST.get("change"))
+    try:
+        change = contact_change_answer(link=link, change_id=change_id, answer=answer)
+    except ValidationError as refusal:
+        code = getattr(refusal, "code", None) or "unknown"
+        messages.error(request, ct["errors"].get(code, TEXT[lang]["errors"]["unknown"]))
+        action = f"tap refused ({code})"
+    else:
+        messages.success(request, ct[CONTACT_ANSWERED[change.status]])
+        action = f"answered {answer} to a contact change ({change_id})"
+    link_use_record(link=link, address=client_ip(request) or "", action=action)
+    return redirect(request.path)
 
 
-@object_view(Exporter, *EVERYONE)
+CONTACT_ANSWERED = {
+    ContactChangeStatus.CONFIRMED: "confirmed",
+    ContactChangeStatus.REJECTED: "refused",
+    ContactChangeStatus.SUPERSEDED: "superseded",
+}
+
+
+# --- The link's panel for programme staff ------------------------------------------------
+
+
+@object_view(Exporter, *STAFF)
 @require_POST
 def exporter_link_resend_view(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user), pk=pk)

@@ -1,19 +1,23 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from ..filters import ExporterFilter
 from ..forms.exporters import ExporterContactForm, ExporterForm
 from ..forms.progress import ActivityForm, SetStageForm, exporter_label
-from ..models import Exporter, Stage
+from ..models import ContactChange, Exporter, Stage
+from ..models.contact_changes import ContactChangeStatus
 from ..models.stages import StageEventStatus
 from ..models.users import Role
 from ..pagination import EXPORTER_SORTS, paginate, sort
 from ..reports.exports import EXPORTERS
 from ..reports.timeline import exporter_timeline
+from ..services.contact_changes import contact_change_approve, contact_change_propose, contact_change_reject
 from ..services.exporters import exporter_contact_correct, exporter_create, exporter_update
-from .access import STAFF, member_required, object_view, staff_required
+from .access import STAFF, member_required, object_view, report_refusal, staff_required
 from .downloads import list_export
 from .parts import link_panel
 
@@ -110,7 +114,13 @@ def exporter_detail(request, pk: int):
         "steps": [(stage, reached.get(stage.pk)) for stage in stages],
         "activity_form": ActivityForm(),
         "set_stage_form": SetStageForm() if request.user.is_programme_admin else None,
-        "status_link": link_panel(request, exporter),
+        # The link opens the exporter's own channel: startups never see it (the programme sends it).
+        "status_link": link_panel(request, exporter) if request.user.is_programme_staff else None,
+        "contact_change": ContactChange.objects.visible_to(request.user)
+        .pending()
+        .filter(exporter=exporter)
+        .select_related("startup", "proposed_by")
+        .first(),
     }
     timeline = exporter_timeline(exporter, request.user)
     whole = request.GET.get("timeline") == "all"
@@ -121,12 +131,45 @@ def exporter_detail(request, pk: int):
 
 @member_required
 def exporter_contact_view(request, pk: int):
-    """Staff, or the startup holding the exporter, correct its phone and email; another startup's is a 404."""
+    """Staff correct the exporter's contact at once; the startup holding it proposes a change,
+    which waits for the exporter or staff. Another startup's exporter is a 404."""
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user).filter(startup__isnull=False), pk=pk)
-    initial = {"contact_mobile": exporter.contact_mobile, "contact_email": exporter.contact_email}
+    initial = {f: getattr(exporter, f) for f in ("contact_name", "contact_mobile", "contact_email")}
     form = ExporterContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        exporter_contact_correct(actor=request.user, exporter=exporter, **form.cleaned_data)
-        messages.success(request, f"Contact of {exporter} saved; the change is on its timeline.")
+        if request.user.is_programme_staff:
+            exporter_contact_correct(actor=request.user, exporter=exporter, **form.cleaned_data)
+            messages.success(request, f"Contact of {exporter} saved; the change is on its timeline.")
+        elif contact_change_propose(actor=request.user, exporter=exporter, **form.cleaned_data):
+            messages.success(
+                request,
+                f"Change proposed. It takes effect when {exporter} confirms it from their current contact, "
+                "or programme staff approve it; until then messages still go to the current contact.",
+            )
+        else:
+            messages.info(request, f"These are {exporter}'s contact details already: nothing to change.")
         return redirect(exporter)
-    return render(request, "onboarding/exporter_contact_form.html", {"form": form, "exporter": exporter})
+    context = {"form": form, "exporter": exporter, "proposing": not request.user.is_programme_staff}
+    return render(request, "onboarding/exporter_contact_form.html", context)
+
+
+@require_POST
+@object_view(ContactChange, *STAFF)
+def contact_change_decide_view(request, pk: int, decision: str):
+    """Staff approve or refuse a contact change a startup proposed."""
+    change = get_object_or_404(ContactChange.objects.select_related("exporter"), pk=pk)
+    decide = {"approve": contact_change_approve, "refuse": contact_change_reject}[decision]
+    try:
+        change = decide(actor=request.user, change=change)
+    except ValidationError as refusal:
+        report_refusal(request, refusal)
+    else:
+        messages.success(request, DECIDED[change.status].format(exporter=change.exporter))
+    return redirect(change.exporter)
+
+
+DECIDED = {
+    ContactChangeStatus.APPROVED: "The new contact of {exporter} is saved; its next message goes there.",
+    ContactChangeStatus.REJECTED: "The change is refused: {exporter} keeps its contact.",
+    ContactChangeStatus.SUPERSEDED: "The contact of {exporter} changed since this was proposed: nothing was applied.",
+}

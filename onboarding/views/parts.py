@@ -18,7 +18,8 @@ from ..services.exporter_link import exporter_link_get
 
 def link_panel(request, exporter: Exporter) -> dict:
     """The exporter's link as text and as a QR code (SVG drawn here: no script, no request
-    elsewhere), for the exporter page of staff and the startup holding the exporter."""
+    elsewhere), for the exporter page of programme staff only: a startup holding the link
+    could answer for the exporter, so the programme sends it to the exporter itself."""
     link = exporter_link_get(exporter=exporter)
     url = request.build_absolute_uri(reverse("onboarding:exporter-status", args=[link.token()]))
     # The SVG holds only the code's squares as path data, made from our own URL.
