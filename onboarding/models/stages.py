@@ -214,6 +214,11 @@ class StageEvent(PrivateFileMixin, models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
+    # Why an officer approved "Contacted" before the exporter confirmed the contact; empty for
+    # every other approval. db_default: bulk loads that name only the older columns get "".
+    unconfirmed_reason = models.CharField(
+        "approved without the exporter's confirmation because", max_length=500, blank=True, default="", db_default=""
+    )
 
     objects = StageEventQuerySet.as_manager()
     file_field, file_name_field, download_route = "evidence_file", "evidence_file_name", "onboarding:file-evidence"

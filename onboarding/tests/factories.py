@@ -8,6 +8,7 @@ import factory
 
 from ..management import demo
 from ..models import Exporter, Stage, Startup, StartupMember, User
+from ..models.activities import OUTCOME_KINDS, ContactOutcome
 from ..models.startups import MemberRole, StartupStatus
 from ..models.users import StaffRole
 from ..services.assignments import exporter_assign
@@ -105,3 +106,9 @@ def commission_rule(code: str, amount: str = "2500.00"):
     from ..models import CommissionRule
 
     return CommissionRule.objects.create(stage=stage(code), amount=amount, active_from=date(2020, 1, 1))
+
+
+def reached_if_contact(kind: str) -> str:
+    """The outcome to log `kind` of work with when a test means "the work happened": reached
+    for a call or visit (which must say how it went), none for other work."""
+    return ContactOutcome.REACHED if kind in OUTCOME_KINDS else ""
