@@ -221,7 +221,7 @@ def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, no
     return event
 
 
-def contact_unconfirmed(event: StageEvent) -> bool:
+def _contact_unconfirmed(event: StageEvent) -> bool:
     """With REQUIRE_CONFIRMED_CONTACT, whether the claim is "contacted" and the exporter has not
     yet said yes to a reached call or visit of the claim's startup (what its approval needs)."""
     if not settings.REQUIRE_CONFIRMED_CONTACT or event.stage.code != "contacted":
@@ -233,7 +233,7 @@ def contact_unconfirmed(event: StageEvent) -> bool:
 def _check_confirmed_contact(event: StageEvent, unconfirmed_reason: str) -> str:
     """The reason kept on the claim: "" when the exporter confirmed (or no confirmation is
     needed); else the officer's reason, refused when blank."""
-    if not contact_unconfirmed(event):
+    if not _contact_unconfirmed(event):
         return ""
     reason = unconfirmed_reason.strip()
     if not reason:
