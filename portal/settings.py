@@ -337,9 +337,11 @@ REST_FRAMEWORK = {
 # is listed and revocable at /account/api/, and all of a user's go when their password changes.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 # The exporter's status page (/e/<token>/): days a link works; whether approving "contacted"
-# needs the exporter to have confirmed a call or visit; the number printed on that page.
+# needs the exporter to have confirmed a call or visit that reached them (on unless turned
+# off: a startup's own log is not proof of contact; an officer may still approve with a
+# reason); the number printed on that page.
 EXPORTER_LINK_DAYS = env.int("EXPORTER_LINK_DAYS", default=90)
-REQUIRE_CONFIRMED_CONTACT = env.bool("REQUIRE_CONFIRMED_CONTACT", default=False)
+REQUIRE_CONFIRMED_CONTACT = env.bool("REQUIRE_CONFIRMED_CONTACT", default=True)
 PROGRAMME_HELPLINE = env("PROGRAMME_HELPLINE", default="1800-115-565")
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),

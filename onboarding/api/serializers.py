@@ -203,6 +203,7 @@ class StageEventSerializer(serializers.ModelSerializer):
             "reviewed_by",
             "reviewed_at",
             "review_note",
+            "unconfirmed_reason",
         ]
         read_only_fields = fields
 
@@ -221,6 +222,7 @@ class ActivitySerializer(serializers.ModelSerializer):
             "exporter",
             "user",
             "kind",
+            "outcome",
             "occurred_at",
             "duration_minutes",
             "note",

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from ..filters import MAX_ID, ExporterFilter, IdFilter, parse_id
 from ..forms.exporters import ExporterForm
-from ..forms.progress import ActivityForm, ReviewForm, StageEvidenceForm, UndoForm
+from ..forms.progress import ActivityForm, ApproveForm, ReviewForm, StageEvidenceForm, UndoForm
 from ..forms.startups import StartupForm
 from ..models import Activity, Assignment, Commission, Exporter, Sector, Stage, StageEvent, Startup
 from ..models.activities import ActivityKind
@@ -243,11 +243,15 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
         decide(actor=request.user, event=event, note=form.cleaned_data["note"])
         return self.respond(self.get_queryset().get(pk=event.pk))
 
-    @extend_schema(request=body_for(ReviewForm, "ReviewRequest"), responses=s.StageEventSerializer)
+    @extend_schema(request=body_for(ApproveForm, "ApproveRequest"), responses=s.StageEventSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        """Approve: advances the exporter's stage and accrues any commission (staff only)."""
-        return self._review(request, stage_event_approve)
+        """Approve: advances the exporter's stage and accrues any commission (staff only).
+        "Contacted" before the exporter confirmed the contact needs `unconfirmed_reason`."""
+        event = self.get_object()
+        form = bind(ApproveForm, request)
+        stage_event_approve(actor=request.user, event=event, **form.cleaned_data)
+        return self.respond(self.get_queryset().get(pk=event.pk))
 
     @extend_schema(request=body_for(ReviewForm, "ReviewRequest"), responses=s.StageEventSerializer)
     @action(detail=True, methods=["post"])

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .. import validators as v
 from ..models import Stage
-from ..models.activities import ActivityKind
+from ..models.activities import OUTCOME_KINDS, ActivityKind, ContactOutcome
 from ..models.exporters import Exporter
 from ..models.stages import DOCUMENT_FILE_TYPES, EVIDENCE_ATTRIBUTES, DocumentKind, EvidenceField
 from .fields import DateTimeLocalInput
@@ -82,7 +82,19 @@ def document_field(kind: DocumentKind) -> forms.FileField:
 class ActivityForm(forms.Form):
     """Log work: short enough to fill on a phone between two calls."""
 
-    kind = forms.ChoiceField(choices=ActivityKind.choices, label="What did you do?")
+    kind = forms.ChoiceField(
+        choices=ActivityKind.choices,
+        label="What did you do?",
+        widget=forms.Select(attrs={"data-outcome-kinds": " ".join(OUTCOME_KINDS)}),
+    )
+    # Shown for a call or visit only (static/js/activity-outcome.js); required for them here
+    # and in the service, whatever the page showed.
+    outcome = forms.ChoiceField(
+        choices=[("", "Choose how it went"), *ContactOutcome.choices],
+        required=False,
+        label="How did it go?",
+        help_text="For a call or visit. Only a call or visit that reached the exporter counts as contact.",
+    )
     occurred_at = forms.DateTimeField(
         label="When", widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
     )
@@ -114,6 +126,7 @@ class ActivityForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        self._clean_outcome(cleaned)
         if self.exporter_choices is None:
             return cleaned
         term = cleaned.pop("exporter_search", "")
@@ -134,6 +147,17 @@ class ActivityForm(forms.Form):
                 "exporter" if picked and not term else "exporter_search", "Choose the exporter you worked with."
             )
         return cleaned
+
+    def _clean_outcome(self, cleaned: dict) -> None:
+        """A call or visit needs its outcome; other work keeps none (a choice left over from
+        switching the kind on the page is dropped, as the field was hidden)."""
+        kind = cleaned.get("kind")
+        if kind is None:
+            return
+        if kind not in OUTCOME_KINDS:
+            cleaned["outcome"] = ""
+        elif not cleaned.get("outcome") and not self.has_error("outcome"):
+            self.add_error("outcome", "Say how the call or visit went: reached, no answer, wrong number…")
 
     # A time in year 1 cannot even be stored in UTC; anything before the programme is a typo.
     EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -284,6 +308,18 @@ class StageEvidenceForm(forms.Form):
 class ReviewForm(forms.Form):
     note = forms.CharField(
         label="Note to the startup", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+
+
+class ApproveForm(ReviewForm):
+    """An approval: the note, and the reason for approving "Contacted" before the exporter
+    confirmed the contact (asked only then; the service says when it is needed)."""
+
+    unconfirmed_reason = forms.CharField(
+        label="Approve without the exporter's confirmation because",
+        required=False,
+        max_length=500,
+        help_text="Only when the exporter has not confirmed the contact: kept on the claim and in the monthly pack.",
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from django.db import connection
 
 from ..models import Activity, Assignment, Exporter, Stage, StageEvent
-from ..models.activities import ActivityKind
+from ..models.activities import OUTCOME_KINDS, ActivityKind, ContactOutcome
 
 EVENT_COLUMNS = """exporter_id, startup_id, assignment_id, stage_id, submitted_at, status, reviewed_at,
     evidence_url, evidence_number, evidence_reference, evidence_country, evidence_file, note, review_note"""
@@ -70,19 +70,30 @@ WITH a AS (
     SELECT row_number() OVER (ORDER BY a.id) AS n, a.startup_id, a.exporter_id, a.assigned_at, e.stage_entered_at
     FROM {assignment} a JOIN {exporter} e ON e.id = a.exporter_id
 ), sizes AS (SELECT count(*) AS assignments FROM a)
-INSERT INTO {activity} (startup_id, exporter_id, kind, occurred_at, duration_minutes, note, attachment, created_at)
-SELECT a.startup_id, a.exporter_id, (%(kinds)s::text[])[1 + floor(random() * %(kind_count)s)::integer],
-       CASE WHEN random() < 0.5
-            THEN a.stage_entered_at + random() * GREATEST(%(now)s - a.stage_entered_at, interval '1 minute')
-            ELSE a.assigned_at + random() * GREATEST(a.stage_entered_at - a.assigned_at, interval '1 minute') END,
-       (%(durations)s::integer[])[1 + floor(random() * %(duration_count)s)::integer],
-       'Demo work log entry', '', %(now)s
-FROM (
-    SELECT CASE WHEN g <= assignments THEN g ELSE 1 + floor(random() * assignments)::bigint END AS n
-    FROM sizes, generate_series(1, %(count)s) g
-) pick
-JOIN a USING (n)
+INSERT INTO {activity}
+    (startup_id, exporter_id, kind, outcome, occurred_at, duration_minutes, note, attachment, created_at)
+SELECT startup_id, exporter_id, kind,
+       CASE WHEN kind = ANY(%(outcome_kinds)s::text[])
+            THEN (%(outcomes)s::text[])[1 + floor(random() * %(outcome_count)s)::integer] ELSE '' END,
+       occurred_at, duration_minutes, note, attachment, created_at
+FROM (  -- not flattened (random() in its output): each entry's outcome follows its own kind
+    SELECT a.startup_id, a.exporter_id, (%(kinds)s::text[])[1 + floor(random() * %(kind_count)s)::integer] AS kind,
+           CASE WHEN random() < 0.5
+                THEN a.stage_entered_at + random() * GREATEST(%(now)s - a.stage_entered_at, interval '1 minute')
+                ELSE a.assigned_at + random() * GREATEST(a.stage_entered_at - a.assigned_at, interval '1 minute')
+           END AS occurred_at,
+           (%(durations)s::integer[])[1 + floor(random() * %(duration_count)s)::integer] AS duration_minutes,
+           'Demo work log entry' AS note, '' AS attachment, %(now)s AS created_at
+    FROM (
+        SELECT CASE WHEN g <= assignments THEN g ELSE 1 + floor(random() * assignments)::bigint END AS n
+        FROM sizes, generate_series(1, %(count)s) g
+    ) pick
+    JOIN a USING (n)
+) entry
 """
+
+# How demo calls and visits went: most reached the exporter, the rest a spread of misses.
+DEMO_OUTCOMES = [ContactOutcome.REACHED.value] * 6 + [o.value for o in ContactOutcome if o != ContactOutcome.REACHED]
 
 
 TABLES = {
@@ -125,6 +136,9 @@ def activities(*, count: int, now: datetime, durations: list[int]) -> int:
                 "kind_count": len(kinds),
                 "durations": durations,
                 "duration_count": len(durations),
+                "outcome_kinds": [str(k) for k in OUTCOME_KINDS],
+                "outcomes": DEMO_OUTCOMES,
+                "outcome_count": len(DEMO_OUTCOMES),
             },
         )
         return cursor.rowcount

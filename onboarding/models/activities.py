@@ -18,6 +18,23 @@ class ActivityKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class ContactOutcome(models.TextChoices):
+    """How a call or visit went: only a reached contact counts as contact (docs/domain.md)."""
+
+    REACHED = "reached", "Reached: we spoke"
+    NO_ANSWER = "no_answer", "No answer"
+    CALL_BACK = "call_back", "Busy: asked to call back"
+    WRONG_NUMBER = "wrong_number", "Wrong number or address"
+    UNREACHABLE = "unreachable", "Switched off or unreachable"
+    DECLINED = "declined", "Declined to talk"
+
+
+# The kinds of work that record an outcome: the ones that claim to have reached the exporter.
+OUTCOME_KINDS = (ActivityKind.CALL, ActivityKind.VISIT)
+# How a call or visit logged before outcomes were recorded reads (its outcome is blank).
+OUTCOME_NOT_RECORDED = "outcome not recorded"
+
+
 class ActivityQuerySet(ScopedQuerySet):
     def for_list(self) -> ActivityQuerySet:
         return self.select_related("exporter", "startup", "user")
@@ -38,6 +55,9 @@ class Activity(PrivateFileMixin, models.Model):
     kind = models.CharField(max_length=20, choices=ActivityKind.choices)
     occurred_at = models.DateTimeField()
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Calls and visits only; blank for other work and for calls and visits logged before
+    # outcomes were recorded, which therefore never count as reached.
+    outcome = models.CharField(max_length=20, choices=ContactOutcome.choices, blank=True, default="", db_default="")
     note = models.TextField(blank=True)
     attachment = models.FileField(upload_to=PrivateUploadPath("activities"), blank=True)
     # db_default too: bulk loads (COPY) that name only the older columns still get "".
@@ -62,3 +82,14 @@ class Activity(PrivateFileMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} with {self.exporter} on {self.occurred_at:%d %b %Y}"
+
+    @property
+    def reached(self) -> bool:
+        return self.kind in OUTCOME_KINDS and self.outcome == ContactOutcome.REACHED
+
+    @property
+    def outcome_words(self) -> str:
+        """The outcome as people read it: empty for work that has none."""
+        if self.kind not in OUTCOME_KINDS:
+            return ""
+        return self.get_outcome_display() if self.outcome else OUTCOME_NOT_RECORDED

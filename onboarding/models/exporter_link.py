@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .activities import ActivityKind
+from .activities import ActivityKind, ContactOutcome
 from .scoped import ScopedQuerySet
 
 TOKEN_SALT = "onboarding.exporter-status"
@@ -141,6 +141,10 @@ class ConfirmationQuerySet(ScopedQuerySet):
     def flagged(self) -> ConfirmationQuerySet:
         """An exporter said the work did not happen, or that nobody has contacted them."""
         return self.filter(answer=Answer.NO)
+
+    def contact_confirmed(self) -> ConfirmationQuerySet:
+        """Yes answers to calls and visits that reached the exporter: what confirms contact."""
+        return self.filter(kind__in=CONTACT_KINDS, answer=Answer.YES, activity__outcome=ContactOutcome.REACHED)
 
     def recent(self, now: datetime) -> ConfirmationQuerySet:
         return self.filter(created_at__gte=now - RATE_WINDOW)

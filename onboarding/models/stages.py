@@ -291,6 +291,11 @@ class StageEvent(PrivateFileMixin, models.Model):
     # The startup is still to be told of an officer's decision: it is, once UNDO_WINDOW has
     # passed without an undo, so an undone decision is never announced.
     announcement_due = models.BooleanField(default=False, db_default=False)
+    # Why an officer approved "Contacted" before the exporter confirmed the contact; empty for
+    # every other approval. db_default: bulk loads that name only the older columns get "".
+    unconfirmed_reason = models.CharField(
+        "approved without the exporter's confirmation because", max_length=500, blank=True, default="", db_default=""
+    )
 
     objects = StageEventQuerySet.as_manager()
     file_field, file_name_field, download_route = "evidence_file", "evidence_file_name", "onboarding:file-evidence"

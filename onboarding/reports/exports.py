@@ -13,7 +13,7 @@ from operator import itemgetter
 
 from django.utils import timezone
 
-from ..models.activities import ActivityKind
+from ..models.activities import OUTCOME_KINDS, OUTCOME_NOT_RECORDED, ActivityKind, ContactOutcome
 from ..models.assignments import AssignedHow, EndReason
 from ..models.commissions import CommissionStatus
 from ..models.exporters import ExporterStatus
@@ -23,6 +23,7 @@ from ..models.startups import StartupStatus
 from ..reference import state_name
 
 CHUNK_ROWS = 2000  # rows fetched per round trip (a server-side cursor on PostgreSQL)
+OUTCOME_LABELS = dict(ContactOutcome.choices)
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,13 @@ def name_of(brand: str, legal: str) -> str:
 
 def person(first: str, last: str, email: str) -> str:
     return f"{first or ''} {last or ''}".strip() or email or ""
+
+
+def outcome_words(kind: str, outcome: str) -> str:
+    """How a call or visit went, as Activity.outcome_words says it (empty for other work)."""
+    if kind not in OUTCOME_KINDS:
+        return ""
+    return OUTCOME_LABELS.get(outcome, outcome) if outcome else OUTCOME_NOT_RECORDED
 
 
 def yes_no(value: bool) -> str:
@@ -127,6 +135,7 @@ ACTIVITIES = [
     col("Exporter", "exporter__legal_name"),
     col("GSTIN", "exporter__gstin", text=True),
     col("Kind", "kind", show=choice(ActivityKind.choices)),
+    col("Outcome", "kind", "outcome", show=outcome_words),
     col("Minutes", "duration_minutes"),
     col("Logged by", *WHO, show=person),
     col("Note", "note"),

@@ -8,9 +8,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.utils import timezone
 
-from ..models import Commission, Sector, Startup
+from ..models import Commission, Sector, StageEvent, Startup
 from ..models.commissions import CommissionStatus
+from ..models.stages import StageEventStatus
 from ..reference import GSTIN_ONLY_STATES, STATE_CHOICES, MsmeCategory, state_name
 from .analytics import Scope, Table, dwell_table, milestone_tables, outcome_tables, trend_table
 from .outcomes import Journey
@@ -74,6 +76,32 @@ def commission_table(until) -> Table:
         figures = sums[name]
         statuses = [figures[s] for s in (CommissionStatus.ACCRUED, CommissionStatus.APPROVED, CommissionStatus.PAID)]
         table.rows.append([name, *statuses, sum(statuses, Decimal("0"))])
+    return table
+
+
+def unconfirmed_table(since, until) -> Table:
+    """Claims approved in [since, until) without the exporter's confirmation of the contact,
+    each with the officer's reason: the count is in the title, every one is listed."""
+    rows = (
+        StageEvent.objects.filter(status=StageEventStatus.APPROVED, reviewed_at__gte=since, reviewed_at__lt=until)
+        .exclude(unconfirmed_reason="")
+        .order_by("reviewed_at", "pk")
+        .values_list(
+            "reviewed_at", "exporter__legal_name", "exporter__gstin", "startup__brand_name", "startup__legal_name",
+            "stage__name", "reviewed_by__first_name", "reviewed_by__last_name", "reviewed_by__email",
+            "unconfirmed_reason",
+        )
+    )  # fmt: skip
+    table = Table("unconfirmed", "", ["Approved on", "Exporter", "GSTIN", "Startup", "Stage", "Approved by", "Reason"])
+    for at, exporter, gstin, brand, legal, stage, first, last, email, reason in rows:
+        officer = f"{first} {last}".strip() or email or ""
+        table.rows.append([timezone.localdate(at), exporter, gstin, brand or legal, stage, officer, reason])
+    count = len(table.rows)
+    table.title = f"Approved without the exporter's confirmation: {count} claim{'s' if count != 1 else ''}"
+    table.note = (
+        "Officers may approve “Contacted” before the exporter confirms a call or visit that reached them, "
+        "giving a reason; each such approval of the month is listed here."
+    )
     return table
 
 

@@ -163,7 +163,9 @@ def _work_entries(exporter, mine: int | None) -> list[Entry]:
     entries = []
     for act in _own(Activity.objects.filter(exporter=exporter), mine).select_related("user")[:PER_SOURCE]:
         minutes = f" · {act.duration_minutes} min" if act.duration_minutes else ""
-        entry = Entry(act.occurred_at, "telephone", f"{act.get_kind_display()}{minutes}", act.user, act.note)
+        outcome = f" · {capfirst(act.outcome_words)}" if act.outcome_words else ""
+        title = f"{act.get_kind_display()}{outcome}{minutes}"
+        entry = Entry(act.occurred_at, "telephone", title, act.user, act.note)
         entry.files = [(act.download_url, act.file_name)] if act.attachment else []
         entries.append(entry)
     return entries
@@ -195,8 +197,11 @@ def _evidence_entries(exporter, mine: int | None) -> list[Entry]:
         entries.append(entry)
         if event.reviewed_at and event.status in REVIEW_LOOK:
             icon, verb, tone = REVIEW_LOOK[event.status]
-            title = f"“{event.stage}” {verb}"
-            entries.append(Entry(event.reviewed_at, icon, title, event.reviewed_by, event.review_note, tone=tone))
+            title, detail = f"“{event.stage}” {verb}", event.review_note
+            if event.unconfirmed_reason:  # approved before the exporter confirmed the contact
+                title, tone = f"{title} without the exporter's confirmation", "warning"
+                detail = " ".join(filter(None, [f"Reason: {event.unconfirmed_reason}", detail]))
+            entries.append(Entry(event.reviewed_at, icon, title, event.reviewed_by, detail, tone=tone))
     return entries
 
 

@@ -20,6 +20,7 @@ from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone
 
 from ..models import Activity, ConfirmationRequest, Exporter, ExporterLink, LinkUse, OutboxMessage, StageEvent, User
+from ..models.activities import OUTCOME_KINDS
 from ..models.contact_changes import ContactChange, ContactChangeStatus, DecidedHow
 from ..models.exporter_link import (
     ANSWER_CHANGEABLE,
@@ -213,10 +214,12 @@ def exporter_digests_plan(*, now: datetime, limit: int = 5000) -> int:
 
 
 def confirmation_ask_activity(*, activity: Activity) -> ConfirmationRequest | None:
-    """In the caller's transaction: ask the exporter whether a logged call, visit or
-    training happened (nothing for other work)."""
+    """In the caller's transaction: ask the exporter whether a logged training, or a call or
+    visit that reached them, happened (nothing for other work, nor for an unanswered call)."""
     if activity.kind not in CONFIRMED_KINDS:
         return None
+    if activity.kind in OUTCOME_KINDS and not activity.reached:
+        return None  # "did X call you?" after no answer would only confuse the exporter
     person = (activity.user.get_full_name() or "") if activity.user else ""
     now = timezone.now()
     asked = ConfirmationRequest.objects.create(

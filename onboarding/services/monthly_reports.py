@@ -22,7 +22,7 @@ from django.utils import timezone
 from ..models import MonthlyReport, Stage, Startup, User
 from ..models.outcomes import ExporterJourney, SummaryKind
 from ..reports.analytics import MemorySource, Table
-from ..reports.monthly import commission_table, distribution_tables, pack_tables
+from ..reports.monthly import commission_table, distribution_tables, pack_tables, unconfirmed_table
 from ..reports.pdf import pdf_bytes
 from ..spreadsheets import xlsx_sheets_bytes
 from ..tasks import monthly_report_build_task
@@ -68,7 +68,9 @@ def pack_contents(*, month: date) -> tuple[list, dict]:
             summary.figures["held"] = held.get(int(summary.key), 0)  # at the month's end, not today
     stages = list(Stage.objects.ordered())
     tables = pack_tables(MemorySource(summaries), month=month, stages=stages, startups=startups)
+    since = timezone.make_aware(datetime.combine(month, datetime.min.time()))
     tables += [commission_table(until), *distribution_tables(journeys, last_day, startups)]
+    tables.append(unconfirmed_table(since, until))
     return tables, {"month": month, "journeys": len(journeys)}
 
 

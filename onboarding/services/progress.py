@@ -21,10 +21,8 @@ from ..models import (
     StageEvent,
     User,
 )
-from ..models.activities import ActivityKind
+from ..models.activities import OUTCOME_KINDS, ContactOutcome
 from ..models.commissions import CommissionStatus
-from ..models.exporter_link import CONTACT_KINDS as CONFIRMABLE_CONTACT
-from ..models.exporter_link import Answer
 from ..models.stages import EVIDENCE_ATTRIBUTES, UNDO_WINDOW, DocumentKind, EvidenceField, StageEventStatus
 from .audit import as_actor, log_action
 from .commissions import commission_accrue
@@ -37,8 +35,8 @@ EXPORTER_FIELDS_FROM_EVIDENCE = {
     "storefront_live": ("evidence_url", "storefront_url"),
     "products_listed": ("evidence_number", "products_listed"),
 }
-# A logged call or visit is proof of first contact.
-CONTACT_KINDS = {ActivityKind.CALL, ActivityKind.VISIT}
+# A logged call or visit that reached the exporter (Activity.reached) is proof of first contact.
+OUTCOME_NEEDED = "Say how the call or visit went: only a call or visit that reached the exporter counts as contact."
 # The code of a refusal because someone else got there first: the API answers it with 409.
 CONFLICT = "conflict"
 
@@ -75,8 +73,11 @@ def activity_log(
     duration_minutes: int | None = None,
     note: str = "",
     attachment=None,
+    outcome: str = "",
 ) -> Activity:
-    """Record work on an exporter; refreshes its last activity and may auto-approve `contacted`."""
+    """Record work on an exporter (a call or visit with its `outcome`); refreshes its last
+    activity, asks the exporter to confirm it, and a reached call or visit claims `contacted`."""
+    _check_outcome(kind, outcome)
     exporter = _lock(exporter)
     if exporter.startup_id is None:
         raise ValidationError("This exporter is not assigned to a startup, so no work can be logged on it.")
@@ -90,6 +91,7 @@ def activity_log(
         occurred_at=occurred_at,
         duration_minutes=duration_minutes,
         note=note,
+        outcome=outcome,
         attachment=attachment or "",
         attachment_name=getattr(attachment, "name", "")[:255],
     )
@@ -98,9 +100,17 @@ def activity_log(
         exporter.last_activity_at = occurred_at
         exporter.save(update_fields=["last_activity_at"])
         summary_changed()  # an exporter with fresh work is no longer stalled
-    if kind in CONTACT_KINDS:
+    if activity.reached:
         _auto_contact(actor=actor, exporter=exporter, activity=activity)
     return activity
+
+
+def _check_outcome(kind: str, outcome: str) -> None:
+    """A call or visit says how it went (one of ContactOutcome); other work has no outcome."""
+    if kind in OUTCOME_KINDS and outcome not in ContactOutcome.values:
+        raise ValidationError({"outcome": OUTCOME_NEEDED})
+    if kind not in OUTCOME_KINDS and outcome:
+        raise ValidationError({"outcome": "Only a call or visit has an outcome: leave it empty for other work."})
 
 
 def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> None:
@@ -115,11 +125,12 @@ def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> Non
         stage=contacted,
         submitted_by=actor,
         submitted_at=timezone.now(),
-        note=f"{activity.get_kind_display()} logged: {activity.note}".strip(": "),
+        note=f"{activity.get_kind_display()} logged (reached): {activity.note}".strip(": "),
     )
     if settings.REQUIRE_CONFIRMED_CONTACT or _dispute_holding(event):
         return  # an officer approves it once the exporter has confirmed the contact
-    _approve(event=event, exporter=exporter, reviewer=None, note="Approved automatically: a call or visit was logged.")
+    note = "Approved automatically: a call or visit that reached the exporter was logged."
+    _approve(event=event, exporter=exporter, reviewer=None, note=note)
 
 
 @transaction.atomic
@@ -249,18 +260,27 @@ def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, no
     return event
 
 
-def _check_confirmed_contact(event: StageEvent) -> None:
-    """With REQUIRE_CONFIRMED_CONTACT, "contacted" needs the exporter's yes to a call or visit."""
+def _contact_unconfirmed(event: StageEvent) -> bool:
+    """With REQUIRE_CONFIRMED_CONTACT, whether the claim is "contacted" and the exporter has not
+    yet said yes to a reached call or visit of the claim's startup (what its approval needs)."""
     if not settings.REQUIRE_CONFIRMED_CONTACT or event.stage.code != "contacted":
-        return
-    confirmed = ConfirmationRequest.objects.filter(
-        exporter_id=event.exporter_id, startup_id=event.startup_id, kind__in=CONFIRMABLE_CONTACT, answer=Answer.YES
-    )
-    if not confirmed.exists():
+        return False
+    confirmed = ConfirmationRequest.objects.contact_confirmed()
+    return not confirmed.filter(exporter_id=event.exporter_id, startup_id=event.startup_id).exists()
+
+
+def _check_confirmed_contact(event: StageEvent, unconfirmed_reason: str) -> str:
+    """The reason kept on the claim: "" when the exporter confirmed (or no confirmation is
+    needed); else the officer's reason, refused when blank."""
+    if not _contact_unconfirmed(event):
+        return ""
+    reason = unconfirmed_reason.strip()
+    if not reason:
         raise ValidationError(
-            "The exporter has not confirmed a call or visit from this startup yet: "
-            "the programme approves “contacted” only after they do."
+            "The exporter has not confirmed a call or visit from this startup yet: the programme approves "
+            "“contacted” only after they do, or with your reason for approving without their confirmation."
         )
+    return reason[:500]
 
 
 def _dispute_holding(event: StageEvent) -> Dispute | None:
@@ -303,14 +323,20 @@ def _lock_claim(event: StageEvent) -> tuple[StageEvent, Exporter]:
 
 
 @transaction.atomic
-def stage_event_approve(*, actor: User, event: StageEvent, note: str = "") -> StageEvent:
+def stage_event_approve(*, actor: User, event: StageEvent, note: str = "", unconfirmed_reason: str = "") -> StageEvent:
     """Approve a waiting claim of the exporter's current startup: advances the stage and
-    accrues any commission (once) to that startup."""
+    accrues any commission (once) to that startup; "contacted" before the exporter confirmed
+    it needs `unconfirmed_reason`, kept on the claim and in the admin log."""
     event, exporter = _lock_claim(event)
     _check_reviewer(actor, event)
     _check_no_dispute(event)
-    _check_confirmed_contact(event)
     _check_complete(event)
+    reason = _check_confirmed_contact(event, unconfirmed_reason)
+    if reason:
+        event.unconfirmed_reason = reason
+        event.save(update_fields=["unconfirmed_reason"])
+        message = f"Approved “{event.stage}” without the exporter's confirmation: {reason}"
+        log_action(actor=actor, subject=event, message=message)
     return _approve(event=event, exporter=exporter, reviewer=actor, note=note)
 
 
@@ -344,8 +370,9 @@ def stage_event_undo(*, actor: User, event: StageEvent) -> StageEvent:
     if event.status == StageEventStatus.APPROVED:
         _put_back(event, exporter, actor)
     event.status, event.reviewed_by, event.reviewed_at, event.review_note = StageEventStatus.SUBMITTED, None, None, ""
-    event.undo_state, event.announcement_due = None, False
-    event.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note", "undo_state", "announcement_due"])
+    event.undo_state, event.announcement_due, event.unconfirmed_reason = None, False, ""
+    fields = ["status", "reviewed_by", "reviewed_at", "review_note", "undo_state", "announcement_due"]
+    event.save(update_fields=[*fields, "unconfirmed_reason"])
     log_action(
         actor=actor, subject=exporter, message=f"Undid the decision ({verdict}) on “{event.stage}”: it waits again."
     )

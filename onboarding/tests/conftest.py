@@ -132,13 +132,27 @@ def client_for(client):
 
 
 @pytest.fixture
-def api_objects(agent_a, exporter_a, exporter_b, manager_b):
+def auto_contact(settings):
+    """REQUIRE_CONFIRMED_CONTACT off: a reached call or visit approves "Contacted" at once, for
+    tests that need an exporter past that stage (and its commission) from one logged call."""
+    settings.REQUIRE_CONFIRMED_CONTACT = False
+
+
+@pytest.fixture
+def api_objects(auto_contact, agent_a, exporter_a, exporter_b, manager_b):
     """`{startup pk: {API resource: pk}}`: each startup's exporter with logged work, evidence
     and a commission, named as the REST API names them."""
     commission_rule("contacted", "500.00")
     objects = {}
     for exporter, actor in ((exporter_a, agent_a), (exporter_b, manager_b)):
-        activity_log(actor=actor, exporter=exporter, kind="call", occurred_at=timezone.now(), note="First call")
+        activity_log(
+            actor=actor,
+            exporter=exporter,
+            kind="call",
+            occurred_at=timezone.now(),
+            note="First call",
+            outcome="reached",
+        )
         event = stage_event_submit(
             actor=actor,
             exporter=exporter,

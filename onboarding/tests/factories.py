@@ -8,6 +8,7 @@ import factory
 
 from ..management import demo
 from ..models import Exporter, Stage, Startup, StartupMember, User
+from ..models.activities import OUTCOME_KINDS, ContactOutcome
 from ..models.startups import MemberRole, StartupStatus
 from ..models.users import StaffRole
 from ..services.assignments import exporter_assign
@@ -122,3 +123,9 @@ def upload(name: str, content: bytes | None = None):
 def checklist_files(code: str) -> dict:
     """Every document the stage `code` asks for, as the service's `checklist` (kind -> a PDF upload)."""
     return {kind: upload(f"{kind}.pdf") for kind in stage(code).required_documents}
+
+
+def reached_if_contact(kind: str) -> str:
+    """The outcome to log `kind` of work with when a test means "the work happened": reached
+    for a call or visit (which must say how it went), none for other work."""
+    return ContactOutcome.REACHED if kind in OUTCOME_KINDS else ""

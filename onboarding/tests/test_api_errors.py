@@ -87,7 +87,7 @@ def test_an_unknown_field_in_a_form_post_is_refused_too(officer):
 
 
 def test_a_huge_activity_exporter_id_is_a_field_error(agent_a, exporter_a):
-    body = {"exporter": 2**70, "kind": "call", "occurred_at": "2026-11-01T10:00"}
+    body = {"exporter": 2**70, "kind": "call", "outcome": "reached", "occurred_at": "2026-11-01T10:00"}
     errors = assert_error(api_for(agent_a).post(f"{API}/activities/", body, format="json"), 400, "invalid")["errors"]
     assert list(errors) == ["exporter"]
 

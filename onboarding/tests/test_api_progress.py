@@ -30,7 +30,7 @@ def test_it_checks_ownership(manager_b, api_objects, startup_a, exporter_a, reso
 @pytest.mark.parametrize("resource", ["activities", "stage-events"])
 def test_work_on_another_startups_exporter_is_refused_like_an_unknown_one(manager_b, exporter_a, resource):
     api = api_for(manager_b)
-    body = {"kind": "call", "occurred_at": "2026-01-05T10:00", "note": "sneaky"}
+    body = {"kind": "call", "outcome": "reached", "occurred_at": "2026-01-05T10:00", "note": "sneaky"}
     other = api.post(f"{API}/{resource}/", {**body, "exporter": exporter_a.pk}, format="json")
     unknown = api.post(f"{API}/{resource}/", {**body, "exporter": 987654}, format="json")
     assert other.status_code == unknown.status_code == 400
@@ -45,10 +45,16 @@ def test_stages_are_listed_in_order_with_their_evidence(agent_a):
     assert products["evidence_fields"] == ["number", "url"]
 
 
-def test_agent_logs_work_on_their_exporter_and_a_call_marks_it_contacted(agent_a, exporter_a):
+def test_agent_logs_work_on_their_exporter_and_a_reached_call_marks_it_contacted(auto_contact, agent_a, exporter_a):
     response = api_for(agent_a).post(
         f"{API}/activities/",
-        {"exporter": exporter_a.pk, "kind": "call", "occurred_at": "2026-01-05T10:30:00+05:30", "duration_minutes": 20},
+        {
+            "exporter": exporter_a.pk,
+            "kind": "call",
+            "outcome": "reached",
+            "occurred_at": "2026-01-05T10:30:00+05:30",
+            "duration_minutes": 20,
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()

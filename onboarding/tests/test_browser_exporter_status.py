@@ -31,7 +31,7 @@ def test_exporter_answers_in_hindi_and_the_officer_sees_the_flag_and_the_rate(
     exporter = assign(ExporterFactory(legal_name="Moradabad Brassware LLP"), startup_a)
     for kind, days in ((ActivityKind.CALL, 3), (ActivityKind.VISIT, 1)):
         occurred = timezone.now() - timedelta(days=days)
-        activity_log(actor=agent_a, exporter=exporter, kind=kind, occurred_at=occurred, note="work")
+        activity_log(actor=agent_a, exporter=exporter, kind=kind, occurred_at=occurred, note="work", outcome="reached")
     url = reverse("onboarding:exporter-status", args=[exporter_link_get(exporter=exporter).token()])
 
     page.goto(url)

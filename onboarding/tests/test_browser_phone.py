@@ -53,7 +53,7 @@ def busy_startup(startup_a, agent_a, officer):
     )  # fmt: skip
     stage_event_reject(actor=officer, event=claim, note="The receipt-number-GOLD-2026-118-does-not-match-the-contract")
     activity_log(
-        actor=agent_a, exporter=waiting, kind="call", occurred_at=timezone.now(),
+        actor=agent_a, exporter=waiting, kind="call", outcome="reached", occurred_at=timezone.now(),
         note="Spoke to the owner about https://kaveri.en.alibaba.com/products/a-very-long-product-link-to-check",
     )  # fmt: skip
     return {"waiting": waiting, "paid": paid}

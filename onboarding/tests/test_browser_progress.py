@@ -19,6 +19,7 @@ def test_agent_logs_a_call_submits_storefront_officer_approves_startup_sees_stag
     page.get_by_role("link", name="Kaveri Handlooms LLP").click()
     page.get_by_role("link", name="Log work").first.click()
     page.get_by_label("What did you do?").select_option("call")
+    page.get_by_label("How did it go?").select_option("reached")
     page.get_by_label("Minutes").fill("20")
     page.get_by_label("Note").fill("Owner agreed to share product photos")
     page.get_by_role("button", name="Save").click()

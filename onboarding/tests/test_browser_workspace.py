@@ -59,6 +59,7 @@ def find_and_log_a_call(page, exporter) -> None:
     picker.press("Enter")
     expect(picker).to_have_value(f"{exporter.legal_name} · {exporter.gstin}")
     page.get_by_label("What did you do?").select_option("call")
+    page.get_by_label("How did it go?").select_option("reached")
     page.get_by_label("Note").fill("Spoke to the owner about the listing")
     no_sideways_scroll(page)
     page.get_by_role("button", name="Save").click()

@@ -26,7 +26,7 @@ PAYLOADS = (SCRIPT, ATTRIBUTE)
 
 
 @pytest.fixture
-def hostile(admin_user, officer, manager_a, agent_a, startup_a, startup_b, manager_b):
+def hostile(auto_contact, admin_user, officer, manager_a, agent_a, startup_a, startup_b, manager_b):
     """Startup A, its people and its exporters named with markup, with work, evidence, a
     rejection, a paid commission, an import and a reminder carrying it too."""
     Startup.objects.filter(pk=startup_a.pk).update(brand_name=SCRIPT, legal_name=ATTRIBUTE, city=SCRIPT)
@@ -40,7 +40,9 @@ def hostile(admin_user, officer, manager_a, agent_a, startup_a, startup_b, manag
         exporter = ExporterFactory(legal_name=f"{SCRIPT} {n}", trade_name=ATTRIBUTE, district=SCRIPT)
         exporter_assign(actor=admin_user, exporter=exporter, startup=startup_a, why=ATTRIBUTE)
         exporter.refresh_from_db()
-        activity_log(actor=agent_a, exporter=exporter, kind="call", occurred_at=timezone.now(), note=SCRIPT)
+        activity_log(
+            actor=agent_a, exporter=exporter, kind="call", occurred_at=timezone.now(), note=SCRIPT, outcome="reached"
+        )
         exporters.append(exporter)
     documents = stage("documents_collected")
     rejected = stage_event_submit(
@@ -153,7 +155,13 @@ def test_messages_after_actions_escape_names(client_for, admin_user, agent_a, ho
     exporter = hostile["exporters"][1]
     log = reverse("onboarding:exporter-log-work", args=[exporter.pk])
     when = timezone.localtime() - timezone.timedelta(hours=1)
-    data = {"kind": "visit", "occurred_at": when.strftime("%Y-%m-%dT%H:%M"), "duration_minutes": "30", "note": SCRIPT}
+    data = {
+        "kind": "visit",
+        "outcome": "reached",
+        "occurred_at": when.strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": "30",
+        "note": SCRIPT,
+    }
     response = client_for(agent_a).post(log, data, follow=True)
     # The exporter is shown by its trade name, the attribute-breaking payload.
     assert "Logged: visit with &quot;&gt;&lt;img src=x onerror=alert(1)&gt;." in response.content.decode()

@@ -31,7 +31,12 @@ pytestmark = pytest.mark.django_db
 def denied_visit(exporter, agent):
     """The agent logs a visit; the exporter answers that it never happened."""
     activity = activity_log(
-        actor=agent, exporter=exporter, kind="visit", occurred_at=timezone.now() - timedelta(hours=2), note="n"
+        actor=agent,
+        exporter=exporter,
+        kind="visit",
+        occurred_at=timezone.now() - timedelta(hours=2),
+        note="n",
+        outcome="reached",
     )
     question = activity.confirmations.get()
     confirmation_answer(link=exporter_link_get(exporter=exporter), confirmation_id=question.pk, answer="no")
@@ -173,7 +178,9 @@ def test_the_dispute_list_has_a_constant_number_of_queries(
 def test_a_waiting_claim_is_not_approved_automatically_while_disputed(agent_a, exporter_a, settings):
     settings.REQUIRE_CONFIRMED_CONTACT = False
     exporter_report_no_contact(link=exporter_link_get(exporter=exporter_a))
-    activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now(), note="Called")
+    activity_log(
+        actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now(), note="Called", outcome="reached"
+    )
     contacted = StageEvent.objects.get(exporter=exporter_a, stage__code="contacted")
     assert contacted.status == StageEventStatus.SUBMITTED
 

@@ -36,7 +36,9 @@ def story(startup_b, agent_b):
     """B has worked the exporter and claims "First order" with a file; nothing reviewed yet."""
     commission_rule("first_order")
     exporter = assign(ExporterFactory(legal_name="Moradabad Brass Works LLP"), startup_b, stage_code="first_inquiry")
-    activity_log(actor=agent_b, exporter=exporter, kind="visit", occurred_at=timezone.now(), note=B_NOTE)
+    activity_log(
+        actor=agent_b, exporter=exporter, kind="visit", occurred_at=timezone.now(), note=B_NOTE, outcome="reached"
+    )
     claim = stage_event_submit(
         actor=agent_b,
         exporter=exporter,

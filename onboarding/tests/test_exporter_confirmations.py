@@ -17,7 +17,7 @@ from ..models.exporter_link import Answer, ConfirmationKind
 from ..models.stages import StageEventStatus
 from ..services.exporter_link import exporter_link_get
 from ..services.progress import activity_log, stage_event_approve, stage_event_submit
-from .factories import ExporterFactory, assign, checklist_files, stage
+from .factories import ExporterFactory, assign, checklist_files, reached_if_contact, stage
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,12 @@ def url_of(exporter) -> str:
 
 def visit(exporter, user, kind=ActivityKind.VISIT) -> ConfirmationRequest:
     activity = activity_log(
-        actor=user, exporter=exporter, kind=kind, occurred_at=timezone.now() - timedelta(hours=3), note="n"
+        actor=user,
+        exporter=exporter,
+        kind=kind,
+        occurred_at=timezone.now() - timedelta(hours=3),
+        note="n",
+        outcome=reached_if_contact(kind),
     )
     return activity.confirmations.get()
 
@@ -214,7 +219,8 @@ def test_with_the_setting_contacted_needs_a_confirmed_call_or_visit(settings, cl
     assert stage_event_approve(actor=officer, event=event).status == StageEventStatus.APPROVED
 
 
-def test_without_the_setting_a_logged_call_still_approves_contacted_at_once(exporter_a, agent_a):
+def test_without_the_setting_a_reached_call_still_approves_contacted_at_once(settings, exporter_a, agent_a):
+    settings.REQUIRE_CONFIRMED_CONTACT = False
     visit(exporter_a, agent_a, kind=ActivityKind.CALL)
     assert exporter_a.stage_events.get(stage__code="contacted").status == StageEventStatus.APPROVED
 

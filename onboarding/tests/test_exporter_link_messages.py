@@ -71,7 +71,7 @@ def test_the_message_lists_the_open_questions(startup_a, agent_a, plan, django_c
     agent_a.first_name, agent_a.last_name = "Priya", "Shah"
     agent_a.save()
     occurred = datetime(2026, 11, 20, 11, 0, tzinfo=IST)
-    activity_log(actor=agent_a, exporter=exporter, kind=ActivityKind.VISIT, occurred_at=occurred)
+    activity_log(actor=agent_a, exporter=exporter, kind=ActivityKind.VISIT, occurred_at=occurred, outcome="reached")
     with django_capture_on_commit_callbacks(execute=True):
         plan()
     [message] = mail.outbox

@@ -134,7 +134,13 @@ def test_work_log_picker_matches_typed_text_without_javascript(client_for, manag
     assert f'data-typeahead="{LOOKUP}"' in form and "<select" not in form.split("exporter_search")[1][:300]
     response = client.post(
         reverse("onboarding:activity-list"),
-        {"exporter_search": "alpha garm", "exporter": "", "kind": "call", "occurred_at": "2026-01-05T10:00"},
+        {
+            "exporter_search": "alpha garm",
+            "exporter": "",
+            "kind": "call",
+            "outcome": "reached",
+            "occurred_at": "2026-01-05T10:00",
+        },
     )
     assert response.status_code == 302
     assert Activity.objects.get().exporter == exporter_a
@@ -144,7 +150,12 @@ def test_work_log_picker_refuses_another_startups_id_and_ambiguous_text(client_f
     assign(ExporterFactory(legal_name="Alpha One"), startup_a)
     assign(ExporterFactory(legal_name="Alpha Two"), startup_a)
     client = client_for(manager_a)
-    base = {"kind": "call", "occurred_at": "2026-01-05T10:00", "note": "Asked for the GST certificate"}
+    base = {
+        "kind": "call",
+        "outcome": "reached",
+        "occurred_at": "2026-01-05T10:00",
+        "note": "Asked for the GST certificate",
+    }
     stolen = client.post(
         reverse("onboarding:activity-list"), {**base, "exporter_search": "Beta", "exporter": exporter_b.pk}
     )
@@ -166,6 +177,7 @@ def test_work_log_picker_takes_the_chosen_id(client_for, agent_a, startup_a, exp
             "exporter_search": "Alpha Garments",
             "exporter": str(twin.pk),
             "kind": "visit",
+            "outcome": "reached",
             "occurred_at": "2026-01-05T10:00",
         },
     )

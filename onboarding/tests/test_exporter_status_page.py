@@ -16,7 +16,7 @@ from ..models.activities import ActivityKind
 from ..models.exporter_link import TOKEN_SALT
 from ..services.exporter_link import exporter_link_get, exporter_link_rotate
 from ..services.progress import activity_log
-from .factories import ExporterFactory
+from .factories import ExporterFactory, reached_if_contact
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,12 @@ def status_url(exporter) -> str:
 
 def log(exporter, user, kind=ActivityKind.VISIT, days_ago=1):
     return activity_log(
-        actor=user, exporter=exporter, kind=kind, occurred_at=timezone.now() - timedelta(days=days_ago), note="n"
+        actor=user,
+        exporter=exporter,
+        kind=kind,
+        occurred_at=timezone.now() - timedelta(days=days_ago),
+        note="n",
+        outcome=reached_if_contact(kind),
     )
 
 

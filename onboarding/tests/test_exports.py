@@ -36,12 +36,14 @@ def read_xlsx(content: bytes) -> list[tuple]:
 
 
 @pytest.fixture
-def formula_commissions(admin_user, agent_a, startup_a):
+def formula_commissions(auto_contact, admin_user, agent_a, startup_a):
     """A commission for an exporter named after each formula; the first one reversed."""
     commission_rule("contacted", "500.00")
     for name in FORMULAS:
         exporter = assign(ExporterFactory(legal_name=name), startup_a)
-        activity_log(actor=agent_a, exporter=exporter, kind="call", occurred_at=timezone.now(), note=name)
+        activity_log(
+            actor=agent_a, exporter=exporter, kind="call", occurred_at=timezone.now(), note=name, outcome="reached"
+        )
     first = Commission.objects.get(exporter__legal_name=FORMULAS[0])
     commission_approve(actor=admin_user, commission=first)
     commission_reverse(actor=admin_user, commission=first, reason="=1+1")

@@ -95,7 +95,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, evidence, work):
 def test_unknown_ids_and_records_without_a_file_are_404(client_for, officer, agent_a, exporter_a, evidence):
     client = client_for(officer)
     assert client.get(reverse("onboarding:file-evidence", args=[evidence.pk + 1000])).status_code == 404
-    plain = activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now())
+    plain = activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now(), outcome="reached")
     assert client.get(reverse("onboarding:file-activity", args=[plain.pk])).status_code == 404
 
 

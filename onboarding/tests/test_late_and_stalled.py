@@ -22,7 +22,9 @@ def three(startup_a, agent_a):
     late = assign(
         ExporterFactory(legal_name="Late LLP"), startup_a, stage_code="contacted", entered=now - timedelta(days=9)
     )
-    activity_log(actor=agent_a, exporter=late, kind="call", occurred_at=now - timedelta(days=1), note="Called")
+    activity_log(
+        actor=agent_a, exporter=late, kind="call", occurred_at=now - timedelta(days=1), note="Called", outcome="reached"
+    )
     stalled = assign(
         ExporterFactory(legal_name="Stalled LLP"), startup_a, stage_code="contacted", entered=now - timedelta(days=9)
     )

@@ -87,9 +87,15 @@ def test_startup_list_downloads_with_its_filters(client_for, officer):
 @pytest.fixture
 def two_logs(agent_a, manager_b, exporter_a, exporter_b):
     now = timezone.now()
-    activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=now, note="Alpha's call")
-    activity_log(actor=agent_a, exporter=exporter_a, kind="visit", occurred_at=now, note="Alpha's visit")
-    activity_log(actor=manager_b, exporter=exporter_b, kind="call", occurred_at=now, note="Beta's call")
+    activity_log(
+        actor=agent_a, exporter=exporter_a, kind="call", occurred_at=now, note="Alpha's call", outcome="reached"
+    )
+    activity_log(
+        actor=agent_a, exporter=exporter_a, kind="visit", occurred_at=now, note="Alpha's visit", outcome="reached"
+    )
+    activity_log(
+        actor=manager_b, exporter=exporter_b, kind="call", occurred_at=now, note="Beta's call", outcome="reached"
+    )
 
 
 def test_work_log_downloads_with_its_filters(client_for, officer, two_logs):
@@ -107,20 +113,20 @@ def test_a_startup_user_downloads_only_their_own_work_log(client_for, agent_a, t
 
 
 def test_a_startup_user_downloads_only_their_own_commissions(
-    client_for, manager_a, agent_a, manager_b, exporter_a, exporter_b
+    auto_contact, client_for, manager_a, agent_a, manager_b, exporter_a, exporter_b
 ):
     commission_rule("contacted", "500.00")
-    activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now())
-    activity_log(actor=manager_b, exporter=exporter_b, kind="call", occurred_at=timezone.now())
+    activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now(), outcome="reached")
+    activity_log(actor=manager_b, exporter=exporter_b, kind="call", occurred_at=timezone.now(), outcome="reached")
     lines = csv_lines(client_for(manager_a).get(reverse("onboarding:commission-list"), {"format": "csv"}))
     assert column(lines, "Exporter") == [exporter_a.legal_name]
 
 
 def test_commissions_download_by_the_old_export_parameter_and_the_new_format_one(
-    client_for, officer, agent_a, exporter_a
+    auto_contact, client_for, officer, agent_a, exporter_a
 ):
     commission_rule("contacted", "500.00")
-    activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now())
+    activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now(), outcome="reached")
     client = client_for(officer)
     old = csv_lines(client.get(reverse("onboarding:commission-list"), {"export": "csv"}))
     new = csv_lines(client.get(reverse("onboarding:commission-list"), {"format": "csv"}))
@@ -146,8 +152,10 @@ def test_reminders_download_scoped_and_filtered(client_for, officer, manager_a, 
     assert column(own, "Subject") == ["Alpha", "Alpha"]
 
 
-def test_reviews_download_the_waiting_evidence(client_for, officer, agent_a, exporter_a):
-    activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now())  # now "contacted"
+def test_reviews_download_the_waiting_evidence(auto_contact, client_for, officer, agent_a, exporter_a):
+    activity_log(
+        actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now(), outcome="reached"
+    )  # now "contacted"
     stage_event_submit(
         actor=agent_a,
         exporter=exporter_a,

@@ -18,12 +18,20 @@ def local(dt):
 
 
 def log_work(client, exporter, **data):
-    payload = {"kind": "call", "occurred_at": local(timezone.now()), "duration_minutes": "15", "note": "Spoke to owner"}
+    payload = {
+        "kind": "call",
+        "outcome": "reached",
+        "occurred_at": local(timezone.now()),
+        "duration_minutes": "15",
+        "note": "Spoke to owner",
+    }
     payload.update(data)
     return client.post(reverse("onboarding:exporter-log-work", args=[exporter.pk]), payload)
 
 
-def test_agent_logs_a_call_and_first_contact_is_approved_automatically(client_for, agent_a, exporter_a):
+def test_without_required_confirmation_a_reached_call_approves_first_contact_automatically(
+    auto_contact, client_for, agent_a, exporter_a
+):
     response = log_work(client_for(agent_a), exporter_a)
     assert response.status_code == 302
     activity = Activity.objects.get()
@@ -73,7 +81,7 @@ def test_startup_users_log_work_from_the_work_log_page_for_their_own_exporters_o
     client_for, manager_a, exporter_a, exporter_b
 ):
     client = client_for(manager_a)
-    data = {"kind": "visit", "occurred_at": local(timezone.now()), "note": "Factory visit"}
+    data = {"kind": "visit", "outcome": "reached", "occurred_at": local(timezone.now()), "note": "Factory visit"}
     stolen = {"exporter": exporter_b.pk, "exporter_search": exporter_b.legal_name}
     response = client.post(reverse("onboarding:activity-list"), {**data, **stolen})
     assert "No exporter of yours matches" in response.context["form"].errors["exporter_search"][0]
@@ -317,10 +325,10 @@ def test_a_year_one_date_is_a_field_error_not_a_500(client_for, agent_a, exporte
     assert not Activity.objects.exists()
 
 
-def test_the_stage_message_appears_only_when_the_work_moved_the_stage(client_for, agent_a, exporter_a):
+def test_the_stage_message_appears_only_when_the_work_moved_the_stage(auto_contact, client_for, agent_a, exporter_a):
     client = client_for(agent_a)
     url = reverse("onboarding:exporter-log-work", args=[exporter_a.pk])
-    data = {"kind": "call", "occurred_at": local(timezone.now()), "note": "x"}
+    data = {"kind": "call", "outcome": "reached", "occurred_at": local(timezone.now()), "note": "x"}
     first = [str(m) for m in client.post(url, data, follow=True).context["messages"]]
     second = [str(m) for m in client.post(url, data, follow=True).context["messages"]]
     assert any("is now at “Contacted”" in m for m in first)

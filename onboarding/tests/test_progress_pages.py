@@ -25,7 +25,9 @@ EXPORTER_URLS = [
 @pytest.mark.parametrize(("method", "name"), EXPORTER_URLS)
 def test_other_startups_exporter_is_404_on_every_progress_url(client_for, manager_b, exporter_a, method, name):
     client = client_for(manager_b)
-    response = getattr(client, method)(reverse(name, args=[exporter_a.pk]), {"kind": "call", "note": "x"})
+    response = getattr(client, method)(
+        reverse(name, args=[exporter_a.pk]), {"kind": "call", "outcome": "reached", "note": "x"}
+    )
     assert response.status_code == 404
     assert not Activity.objects.exists() and not StageEvent.objects.exists()
 
@@ -53,7 +55,14 @@ def test_other_startups_objects_are_404_on_staff_progress_actions(client_for, ma
 
 
 def test_other_startups_evidence_and_work_never_show(client_for, agent_a, manager_b, exporter_a, exporter_b, startup_b):
-    activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=timezone.now(), note="Secret A note")
+    activity_log(
+        actor=agent_a,
+        exporter=exporter_a,
+        kind="call",
+        occurred_at=timezone.now(),
+        note="Secret A note",
+        outcome="reached",
+    )
     client = client_for(manager_b)
     for name in ("onboarding:activity-list", "onboarding:board", "onboarding:home", "onboarding:commission-list"):
         page = client.get(reverse(name)).content.decode()
@@ -189,11 +198,16 @@ def test_work_log_filters_by_startup_agent_kind_and_date(
 
     agent_b = MemberFactory(startup=exporter_b.startup, role=MemberRole.AGENT).user
     now = timezone.now()
-    activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=now, note="A call")
+    activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=now, note="A call", outcome="reached")
     activity_log(
-        actor=manager_a, exporter=exporter_a, kind="visit", occurred_at=now - timedelta(days=10), note="A visit"
+        actor=manager_a,
+        exporter=exporter_a,
+        kind="visit",
+        occurred_at=now - timedelta(days=10),
+        note="A visit",
+        outcome="reached",
     )
-    activity_log(actor=agent_b, exporter=exporter_b, kind="call", occurred_at=now, note="B call")
+    activity_log(actor=agent_b, exporter=exporter_b, kind="call", occurred_at=now, note="B call", outcome="reached")
     client = client_for(officer)
 
     def notes(**params):

@@ -192,9 +192,15 @@ def test_the_api_still_applies_both_filters_together(officer, startup_a, exporte
 def work(agent_a, manager_a, manager_b, exporter_a, exporter_b):
     now = timezone.now()
     return {
-        "agent_a": activity_log(actor=agent_a, exporter=exporter_a, kind="call", occurred_at=now, note="A call"),
-        "manager_a": activity_log(actor=manager_a, exporter=exporter_a, kind="visit", occurred_at=now, note="A visit"),
-        "manager_b": activity_log(actor=manager_b, exporter=exporter_b, kind="call", occurred_at=now, note="B call"),
+        "agent_a": activity_log(
+            actor=agent_a, exporter=exporter_a, kind="call", occurred_at=now, note="A call", outcome="reached"
+        ),
+        "manager_a": activity_log(
+            actor=manager_a, exporter=exporter_a, kind="visit", occurred_at=now, note="A visit", outcome="reached"
+        ),
+        "manager_b": activity_log(
+            actor=manager_b, exporter=exporter_b, kind="call", occurred_at=now, note="B call", outcome="reached"
+        ),
     }
 
 

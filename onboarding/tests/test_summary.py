@@ -59,7 +59,14 @@ def test_logged_work_recounts_so_an_exporter_is_no_longer_stalled(
     summary_refresh()
     assert sum(row.stalled for row in stored().counts.breakdown) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        activity_log(actor=manager_a, exporter=exporter, kind="call", occurred_at=timezone.now(), note="Called")
+        activity_log(
+            actor=manager_a,
+            exporter=exporter,
+            kind="call",
+            occurred_at=timezone.now(),
+            note="Called",
+            outcome="reached",
+        )
     assert sum(row.stalled for row in stored().counts.breakdown) == 0
     assert_matches_a_recount()
 

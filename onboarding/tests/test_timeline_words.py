@@ -67,7 +67,12 @@ def test_the_exporter_page_shows_the_newest_entries_and_links_to_the_whole_timel
     now = timezone.now()
     for day in range(TIMELINE_SHOWN + 5):
         activity_log(
-            actor=agent_a, exporter=exporter, kind="call", occurred_at=now - timedelta(days=day), note=f"n{day}"
+            actor=agent_a,
+            exporter=exporter,
+            kind="call",
+            occurred_at=now - timedelta(days=day),
+            note=f"n{day}",
+            outcome="reached",
         )
     client = client_for(officer)
     page = client.get(exporter.get_absolute_url())

@@ -1,5 +1,6 @@
 """Pieces of pages that several views show, kept here so views never import each other:
-the exporter's link panel (text and QR code) and the exporters' recent "No" answers."""
+the exporter's link panel (text and QR code), the exporters' recent "No" answers, and which
+claims of "Contacted" the exporter has not confirmed."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from ..models import ConfirmationRequest, Exporter
+from ..models.stages import StageEventStatus
 from ..services.exporter_link import exporter_link_get
 
 
@@ -47,3 +49,23 @@ def exporter_verdicts(events) -> None:
         verdicts = ConfirmationRequest.objects.verdicts([(e.exporter_id, e.startup_id) for e in events])
         for event in events:
             event.exporter_verdict = verdicts.get((event.exporter_id, event.startup_id), "")
+
+
+def mark_contact_unconfirmed(events) -> None:
+    """On each of `events` (claims), `contact_unconfirmed`: a waiting "Contacted" claim that,
+    with REQUIRE_CONFIRMED_CONTACT, the exporter has not confirmed yet, so its card asks for
+    the officer's reason to approve without it. One query when the page holds such a claim."""
+    events = list(events)
+    for event in events:
+        event.contact_unconfirmed = False
+    if not settings.REQUIRE_CONFIRMED_CONTACT:
+        return
+    contacted = [e for e in events if e.status == StageEventStatus.SUBMITTED and e.stage.code == "contacted"]
+    if not contacted:
+        return
+    confirmed = ConfirmationRequest.objects.contact_confirmed().filter(
+        exporter_id__in={e.exporter_id for e in contacted}
+    )
+    pairs = set(confirmed.values_list("exporter_id", "startup_id"))
+    for event in contacted:
+        event.contact_unconfirmed = (event.exporter_id, event.startup_id) not in pairs

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ..filters import ReviewFilter, parse_id, parse_ids
-from ..forms.progress import ReviewForm
+from ..forms.progress import ApproveForm
 from ..models import Dispute, StageEvent
 from ..models.stages import EVIDENCE_ATTRIBUTES, UNDO_WINDOW
 from ..models.users import STAFF
@@ -27,7 +27,7 @@ from ..services.progress import (
 from .access import object_view, report_refusal, staff_required
 from .downloads import list_export
 from .navigation import safe_next
-from .parts import exporter_verdicts
+from .parts import exporter_verdicts, mark_contact_unconfirmed
 
 PER_PAGE = 25
 # reviews.js asks with this header: the answer is the decided (or refused) card, not a redirect.
@@ -79,6 +79,7 @@ def review_queue(request):
         for e in page.object_list
     ]
     exporter_verdicts(events)
+    mark_contact_unconfirmed(events)
     context = {
         "filter": filterset,
         "page": page,
@@ -137,13 +138,18 @@ def review_decide(request, pk: int, decision: str):
     """Approve or reject one claim, then back to the same filtered page (or, asked by
     reviews.js, the card alone, so the page stays where it is)."""
     event = get_object_or_404(StageEvent.objects.select_related("exporter", "stage", "startup", "submitted_by"), pk=pk)
-    form = ReviewForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    form = ApproveForm(request.POST)  # a rejection reads only its note
+    valid = form.is_valid()
+    note = form.cleaned_data["note"] if valid else ""
+    reason = form.cleaned_data["unconfirmed_reason"] if valid else ""
     status, level, text, note_error = 200, messages.SUCCESS, "", ""
     try:
         if decision == "approve":
-            stage_event_approve(actor=request.user, event=event, note=note)
-            text = f"Approved “{event.stage}” for {event.exporter}. {UNDO_HINT}"
+            approved = stage_event_approve(actor=request.user, event=event, note=note, unconfirmed_reason=reason)
+            text = f"Approved “{event.stage}” for {event.exporter}."
+            if approved.unconfirmed_reason:
+                text = f"{text[:-1]} without the exporter's confirmation: {approved.unconfirmed_reason}."
+            text = f"{text} {UNDO_HINT}"
         elif not note.strip():
             status, note_error = 400, NOTE_NEEDED
         else:
@@ -207,6 +213,7 @@ def _card(request, event: StageEvent, status: int, level: int, text: str, note_e
         (event.exporter_id, event.startup_id)
     )
     _prepare(event, timezone.now(), note_error, dispute)
+    mark_contact_unconfirmed([event])
     tone = {messages.SUCCESS: "success", messages.WARNING: "warning"}.get(level, "danger")
     context = {"event": event, "here": safe_next(request), "outcome": text, "tone": tone}
     response = render(request, "onboarding/_review_card.html", context, status=status)

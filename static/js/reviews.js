@@ -136,6 +136,12 @@
       disarm();
       return;
     }
+    // Enter in the reason for approving without the exporter's confirmation sends nothing (the
+    // form's default is Reject, which this field is not about): the officer presses Approve.
+    if (event.key === "Enter" && target.matches && target.matches("[data-review-unconfirmed]")) {
+      event.preventDefault();
+      return;
+    }
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
     const card = currentCard();

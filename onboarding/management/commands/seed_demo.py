@@ -33,7 +33,7 @@ from ...models import (
     StartupMember,
     User,
 )
-from ...models.activities import ActivityKind
+from ...models.activities import OUTCOME_KINDS, ActivityKind
 from ...models.assignments import AssignedHow
 from ...models.stages import StageEventStatus
 from ...models.startups import MemberRole, StartupStatus
@@ -55,7 +55,9 @@ EVENT_FIELDS = [
     *("exporter", "startup", "assignment", "stage", "submitted_at", "status", "reviewed_at", "evidence_url"),
     *("evidence_number", "evidence_reference", "evidence_country", "evidence_file", "note", "review_note"),
 ]
-ACTIVITY_FIELDS = ["startup", "exporter", "kind", "occurred_at", "duration_minutes", "note", "attachment", "created_at"]
+ACTIVITY_FIELDS = [
+    "startup", "exporter", "kind", "outcome", "occurred_at", "duration_minutes", "note", "attachment", "created_at",
+]  # fmt: skip
 DEMO_LOGINS = settings.VAR_DIR / "demo_logins.txt"
 
 
@@ -379,10 +381,12 @@ class Command(BaseCommand):
             else:
                 low, high = a.assigned_at, exporter.stage_entered_at
             at = low + timedelta(seconds=rng.uniform(0, max((high - low).total_seconds(), 60)))
+            kind = rng.choice(kinds)
             yield (
                 a.startup_id,
                 exporter.pk,
-                rng.choice(kinds),
+                kind,
+                rng.choice(seed_sql.DEMO_OUTCOMES) if kind in OUTCOME_KINDS else "",
                 at,
                 rng.choice(DURATIONS),
                 "Demo work log entry",
