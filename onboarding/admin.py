@@ -279,7 +279,16 @@ class StageForm(forms.ModelForm):
 
     class Meta:
         model = models.Stage
-        fields = ["code", "name", "order", "sla_days", "description", "evidence_fields", "auto_approve"]
+        fields = [
+            "code",
+            "name",
+            "order",
+            "sla_days",
+            "description",
+            "evidence_fields",
+            "auto_approve",
+            "earliest_after_minutes",
+        ]
 
     def clean_evidence_fields(self) -> list[str]:
         chosen = self.cleaned_data["evidence_fields"]
@@ -296,7 +305,7 @@ class StageAdmin(GuardedHistoryAdmin):
     A stage's code is named in code ("assigned", "contacted"), so it is fixed once made."""
 
     form = StageForm
-    list_display = ["order", "code", "name", "sla_days", "auto_approve"]
+    list_display = ["order", "code", "name", "sla_days", "auto_approve", "earliest_after_minutes"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []

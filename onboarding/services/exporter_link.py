@@ -30,6 +30,9 @@ from .audit import as_actor
 from .outbox import NewMessage, outbox_post
 
 COMMENT_MAX = 500
+# What is kept of the browser's User-Agent header with an answer: enough to tell a phone
+# from a desktop browser, not a fingerprint.
+USER_AGENT_KEPT = 200
 
 
 def exporter_link_get(*, exporter: Exporter) -> ExporterLink:
@@ -186,9 +189,17 @@ def _clean_comment(comment: str) -> str:
 
 
 @transaction.atomic
-def confirmation_answer(*, link: ExporterLink, confirmation_id: int, answer: str, comment: str = "") -> bool:
-    """Record the exporter's yes or no (and comment) on one of their own questions.
-    Returns False when nothing changed (the same answer tapped again)."""
+def confirmation_answer(
+    *,
+    link: ExporterLink,
+    confirmation_id: int,
+    answer: str,
+    comment: str = "",
+    address: str = "",
+    user_agent: str = "",
+) -> bool:
+    """Record the exporter's yes or no (and comment) on one of their own questions, with the
+    network and browser it came from. Returns False when nothing changed (the same answer tapped again)."""
     if answer not in Answer.values:
         raise ValidationError("unknown_answer", code="unknown_answer")
     comment = _clean_comment(comment)
@@ -209,14 +220,24 @@ def confirmation_answer(*, link: ExporterLink, confirmation_id: int, answer: str
         return False
     asked.answer, asked.comment, asked.answered_at = answer, comment, now
     asked.first_answered_at = asked.first_answered_at or now
-    asked.save(update_fields=["answer", "comment", "answered_at", "first_answered_at"])
+    asked.answered_network, asked.answered_user_agent = answered_from(address, user_agent)
+    fields = ["answer", "comment", "answered_at", "first_answered_at", "answered_network", "answered_user_agent"]
+    asked.save(update_fields=fields)
     return True
 
 
+def answered_from(address: str, user_agent: str) -> tuple[str, str]:
+    """(network, user agent) as a confirmation keeps them: the /24 or /48 and the first
+    USER_AGENT_KEPT characters of what the browser says it is."""
+    return network_of(address), (user_agent or "").strip()[:USER_AGENT_KEPT]
+
+
 @transaction.atomic
-def exporter_report_no_contact(*, link: ExporterLink, comment: str = "") -> ConfirmationRequest:
-    """ "Nobody has contacted me": a flag against the startup holding the exporter. Tapped
-    again within a week it updates the same flag."""
+def exporter_report_no_contact(
+    *, link: ExporterLink, comment: str = "", address: str = "", user_agent: str = ""
+) -> ConfirmationRequest:
+    """ "Nobody has contacted me": a flag against the startup holding the exporter, with the
+    network and browser it came from. Tapped again within a week it updates the same flag."""
     comment = _clean_comment(comment)
     exporter = Exporter.objects.select_for_update().get(pk=link.exporter_id)
     if exporter.startup_id is None:
@@ -229,10 +250,12 @@ def exporter_report_no_contact(*, link: ExporterLink, comment: str = "") -> Conf
         .filter(created_at__gte=now - ANSWER_CHANGEABLE)
         .first()
     )
+    network, agent = answered_from(address, user_agent)
     if recent is not None:
         if comment and comment != recent.comment:
             recent.comment, recent.answered_at = comment, now
-            recent.save(update_fields=["comment", "answered_at"])
+            recent.answered_network, recent.answered_user_agent = network, agent
+            recent.save(update_fields=["comment", "answered_at", "answered_network", "answered_user_agent"])
         return recent
     return ConfirmationRequest.objects.create(
         exporter=exporter,
@@ -244,6 +267,8 @@ def exporter_report_no_contact(*, link: ExporterLink, comment: str = "") -> Conf
         created_at=now,
         first_answered_at=now,
         answered_at=now,
+        answered_network=network,
+        answered_user_agent=agent,
     )
 
 

@@ -13,6 +13,7 @@ from ..models import Activity, Assignment, ConfirmationRequest, EvidenceDocument
 from ..models.activities import ActivityKind
 from ..models.exporter_link import CONTACT_KINDS as CONFIRMABLE_CONTACT
 from ..models.exporter_link import Answer
+from ..models.files import content_sha256
 from ..models.stages import EVIDENCE_ATTRIBUTES, EvidenceField, StageEventStatus
 from .audit import as_actor
 from .commissions import commission_accrue
@@ -145,6 +146,7 @@ def stage_event_submit(
         submitted_by=actor,
         submitted_at=timezone.now(),
         evidence_file_name=evidence.get("evidence_file_name") or getattr(upload, "name", "")[:255],
+        evidence_sha256=evidence.get("evidence_sha256") or content_sha256(upload),
         **{attr: value for attr, value in evidence.items() if attr in EVIDENCE_ATTRIBUTES.values()},
     )
     confirmation_ask_milestone(event=event)
@@ -170,14 +172,18 @@ def _files_of_rejected(previous: StageEvent, *, exporter: Exporter, stage: Stage
         raise ValidationError("Only the files of this exporter's rejected claim for this stage can be sent again.")
     if not previous.evidence_file:
         return {}
-    return {"evidence_file": previous.evidence_file.name, "evidence_file_name": previous.evidence_file_name}
+    return {
+        "evidence_file": previous.evidence_file.name,
+        "evidence_file_name": previous.evidence_file_name,
+        "evidence_sha256": previous.evidence_sha256,
+    }
 
 
 def _add_documents(event: StageEvent, uploads, reuse_from: StageEvent | None) -> None:
-    again = [(d.file.name, d.file_name) for d in reuse_from.documents.all()] if reuse_from else []
-    rows = [*again, *[(upload, getattr(upload, "name", "")[:255]) for upload in uploads]]
-    for position, (stored, name) in enumerate(rows, start=2):
-        EvidenceDocument.objects.create(event=event, file=stored, file_name_kept=name, position=position)
+    again = [(d.file.name, d.file_name, d.sha256) for d in reuse_from.documents.all()] if reuse_from else []
+    rows = [*again, *[(upload, getattr(upload, "name", "")[:255], content_sha256(upload)) for upload in uploads]]
+    for position, (stored, name, sha256) in enumerate(rows, start=2):
+        EvidenceDocument.objects.create(event=event, file=stored, file_name_kept=name, sha256=sha256, position=position)
 
 
 def _check_reviewer(actor: User, event: StageEvent) -> None:
