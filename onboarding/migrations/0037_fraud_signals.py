@@ -149,5 +149,21 @@ class Migration(migrations.Migration):
             model_name="signin",
             index=models.Index(fields=["user", "at"], name="signin_user_at"),
         ),
+        migrations.AddIndex(
+            model_name="exporter",
+            index=models.Index(
+                condition=models.Q(("contact_mobile", ""), _negated=True),
+                fields=["contact_mobile"],
+                name="exporter_contact_mobile",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="exporter",
+            index=models.Index(
+                django.db.models.functions.text.Lower("contact_email"),
+                condition=models.Q(("contact_email", ""), _negated=True),
+                name="exporter_contact_email_lower",
+            ),
+        ),
         migrations.RunPython(set_earliest_after, migrations.RunPython.noop),
     ]

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 from ..filters import ReviewFilter, parse_id, parse_ids
 from ..forms.progress import ReviewForm
 from ..models import StageEvent
-from ..models.stages import EVIDENCE_ATTRIBUTES
+from ..models.stages import EVIDENCE_ATTRIBUTES, StageEventStatus
 from ..models.users import STAFF
 from ..pagination import paginate
 from ..reports.exports import REVIEWS
+from ..reports.fraud_signals import attach_signals
 from ..services.progress import (
     CONFLICT,
     stage_event_approve,
@@ -61,7 +62,7 @@ def review_queue(request):
     page = paginate(request, filterset.qs, per_page=PER_PAGE)
     errors = request.session.pop(CARD_ERRORS, {})
     now = timezone.now()
-    events = [_prepare(e, now, errors.get(str(e.pk), "")) for e in page.object_list]
+    events = attach_signals([_prepare(e, now, errors.get(str(e.pk), "")) for e in page.object_list])
     context = {
         "filter": filterset,
         "page": page,
@@ -146,6 +147,8 @@ def review_decide(request, pk: int, decision: str):
 def _card(request, event: StageEvent, status: int, level: int, text: str, note_error: str):
     event.refresh_from_db(fields=["status", "reviewed_at", "review_note"])
     _prepare(event, timezone.now(), note_error)
+    if event.status == StageEventStatus.SUBMITTED:  # still to decide: the signals still matter
+        attach_signals([event])
     tone = {messages.SUCCESS: "success", messages.WARNING: "warning"}.get(level, "danger")
     context = {"event": event, "here": safe_next(request), "outcome": text, "tone": tone}
     response = render(request, "onboarding/_review_card.html", context, status=status)
