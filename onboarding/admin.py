@@ -276,6 +276,14 @@ class StageForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="What a startup must give to claim this stage.",
     )
+    # Left empty, a stage has no minimum (0), as stages made before the field had.
+    earliest_after_minutes = forms.IntegerField(
+        label="Earliest after (minutes)",
+        min_value=0,
+        required=False,
+        help_text="The least time this stage can honestly take after the exporter's assignment or previous stage. "
+        "A claim sent sooner is shown to officers as a fraud signal, never refused. Empty or 0: no minimum.",
+    )
 
     class Meta:
         model = models.Stage
@@ -289,6 +297,9 @@ class StageForm(forms.ModelForm):
             "auto_approve",
             "earliest_after_minutes",
         ]
+
+    def clean_earliest_after_minutes(self) -> int:
+        return self.cleaned_data["earliest_after_minutes"] or 0
 
     def clean_evidence_fields(self) -> list[str]:
         chosen = self.cleaned_data["evidence_fields"]

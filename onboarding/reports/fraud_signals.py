@@ -90,7 +90,7 @@ def same_file(events: list[StageEvent]) -> Found:
     files: dict[int, dict[str, str]] = defaultdict(dict)  # claim -> digest -> file name
     for event in events:
         if event.evidence_sha256:
-            files[event.pk][event.evidence_sha256] = event.file_name
+            files[event.pk][event.evidence_sha256] = event.file_name or "of the claim"
     documents = EvidenceDocument.objects.filter(event_id__in=[e.pk for e in events]).exclude(sha256="")
     for event_id, digest, name in documents.values_list("event_id", "sha256", "file_name_kept"):
         files[event_id].setdefault(digest, name)

@@ -17,7 +17,9 @@ def sign_in_record(*, user: User, address: str, at: datetime | None = None) -> S
     """Write one SignIn row for a startup user's sign-in (nothing for staff, a user with no
     startup, or an unreadable address): the row is itself the record."""
     network = network_of(address)
+    if not network or user.is_programme_staff:
+        return None
     membership = user.active_membership
-    if not network or membership is None or user.is_programme_staff:
+    if membership is None:
         return None
     return SignIn.objects.create(user=user, startup_id=membership.startup_id, at=at or timezone.now(), network=network)
