@@ -29,6 +29,7 @@ BURST_CLAIMS = 20
 BURST_WINDOW = timedelta(hours=1)
 # Explanations shown per claim and signal; beyond them, "and N more".
 SHOWN_PER_SIGNAL = 3
+MINUTE = timedelta(minutes=1)
 
 Found = Iterator[tuple[int, str]]
 
@@ -90,7 +91,7 @@ def same_file(events: list[StageEvent]) -> Found:
     files: dict[int, dict[str, str]] = defaultdict(dict)  # claim -> digest -> file name
     for event in events:
         if event.evidence_sha256:
-            files[event.pk][event.evidence_sha256] = event.file_name or "of the claim"
+            files[event.pk][event.evidence_sha256] = event.file_name
     documents = EvidenceDocument.objects.filter(event_id__in=[e.pk for e in events]).exclude(sha256="")
     for event_id, digest, name in documents.values_list("event_id", "sha256", "file_name_kept"):
         files[event_id].setdefault(digest, name)
@@ -115,7 +116,8 @@ def same_file(events: list[StageEvent]) -> Found:
                 and (other.exporter_id != event.exporter_id or other.startup_id != event.startup_id)
             ]
             if elsewhere:
-                yield event.pk, f"The file “{name}” is the same file as in {_others(elsewhere)}."
+                which = f"The file “{name}”" if name else "A file of this claim"
+                yield event.pk, f"{which} is the same file as in {_others(elsewhere)}."
 
 
 def _url_key(url: str) -> str:
@@ -235,7 +237,7 @@ def too_fast(events: list[StageEvent]) -> Found:
         since, _order, after_what = max(starts)
         least = timedelta(minutes=event.stage.earliest_after_minutes)
         if event.submitted_at - since < least:
-            took = timesince(since, event.submitted_at, depth=1)
+            took = timesince(since, event.submitted_at, depth=1) if event.submitted_at - since >= MINUTE else "seconds"
             needs = timesince(event.submitted_at - least, event.submitted_at, depth=2)
             yield event.pk, f"Sent {took} after {after_what}; “{event.stage}” takes at least {needs}."
 
