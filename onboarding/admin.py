@@ -282,16 +282,37 @@ class StageForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="The documents a startup must upload to claim this stage, each in its own slot.",
     )
+    # Left empty, a stage has no minimum (0), as stages made before the field had.
+    earliest_after_minutes = forms.IntegerField(
+        label="Earliest after (minutes)",
+        min_value=0,
+        required=False,
+        help_text="The least time this stage can honestly take after the exporter's assignment or previous stage. "
+        "A claim sent sooner is shown to officers as a fraud signal, never refused. Empty or 0: no minimum.",
+    )
 
     class Meta:
         model = models.Stage
-        fields = ["code", "name", "order", "sla_days", "description", "evidence_fields", "documents", "auto_approve"]
+        fields = [
+            "code",
+            "name",
+            "order",
+            "sla_days",
+            "description",
+            "evidence_fields",
+            "documents",
+            "auto_approve",
+            "earliest_after_minutes",
+        ]
 
     def clean_documents(self) -> list[str]:
         chosen = self.cleaned_data["documents"]
         # Keep the checklist's order (the submit form follows it); new ones go last.
         before = [k for k in (self.instance.documents or []) if k in chosen] if self.instance.pk else []
         return before + [k for k in chosen if k not in before]
+
+    def clean_earliest_after_minutes(self) -> int:
+        return self.cleaned_data["earliest_after_minutes"] or 0
 
     def clean_evidence_fields(self) -> list[str]:
         chosen = self.cleaned_data["evidence_fields"]
@@ -308,7 +329,7 @@ class StageAdmin(GuardedHistoryAdmin):
     A stage's code is named in code ("assigned", "contacted"), so it is fixed once made."""
 
     form = StageForm
-    list_display = ["order", "code", "name", "sla_days", "auto_approve"]
+    list_display = ["order", "code", "name", "sla_days", "auto_approve", "earliest_after_minutes"]
 
     def get_readonly_fields(self, request, obj=None):
         return ["code"] if obj is not None else []

@@ -25,6 +25,7 @@ from .models.exporters import ExporterStatus
 from .models.outbox import MessageKind, MessageStatus, OutboxMessage
 from .models.startups import StartupStatus
 from .reference import STATE_CHOICES
+from .reports.fraud_signals import SIGNAL_CHOICES, signalled
 
 # The largest id a bigint column holds (PostgreSQL's bigint, SQLite's INTEGER): a larger
 # number sent to the database is an overflow error, not "no such row".
@@ -32,6 +33,8 @@ MAX_ID = 2**63 - 1
 # ASCII digits only: str.isdigit() accepts "²", which int() refuses, and int() accepts
 # "١٢" (Arabic-Indic digits), " 7", "+7" and "7_000", none of which is an id we print.
 ID_RE = re.compile(r"[0-9]{1,19}")
+# The review queue's signal filter: claims with any fraud signal (or one kind, by its code).
+ANY_SIGNAL = "any"
 INVALID_ID = "Enter an id: a whole number from 1 to 9223372036854775807."
 
 
@@ -420,6 +423,13 @@ class ReviewFilter(BootstrapFilterSet):
     has_file = django_filters.BooleanFilter(
         method="filter_has_file", label="File", widget=QuickSelect(choices=FILE_CHOICES)
     )
+    # After the other filters: the signals are worked out over the claims they leave.
+    signal = django_filters.ChoiceFilter(
+        choices=[(ANY_SIGNAL, "Any signal"), *SIGNAL_CHOICES],
+        method="filter_signal",
+        label="Fraud signals",
+        widget=QuickSelect,
+    )
     sort = django_filters.ChoiceFilter(
         choices=[("oldest", "Oldest first"), ("newest", "Newest first")],
         method="filter_sort",
@@ -440,6 +450,10 @@ class ReviewFilter(BootstrapFilterSet):
 
     def filter_has_file(self, queryset, name, value):
         return queryset.exclude(evidence_file="") if value else queryset.filter(evidence_file="")
+
+    def filter_signal(self, queryset, name, value):
+        found = signalled(queryset, only="" if value == ANY_SIGNAL else value)
+        return queryset.filter(pk__in=[event.pk for event in found])
 
     def filter_sort(self, queryset, name, value):
         return queryset.order_by(*REVIEW_ORDER[value])

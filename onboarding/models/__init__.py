@@ -11,6 +11,7 @@ from .outbox import OutboxMessage
 from .outcomes import ExporterJourney, MonthlyReport, OutcomeRefresh, OutcomeSummary
 from .payouts import Payout, PayoutLine, PayoutRun
 from .reference import Sector
+from .sign_ins import SignIn
 from .stages import EvidenceDocument, Stage, StageEvent
 from .startups import Startup, StartupMember
 from .summary import ProgrammeSummary
@@ -43,6 +44,7 @@ __all__ = [
     "ProgrammeSummary",
     "Role",
     "Sector",
+    "SignIn",
     "Stage",
     "StageEvent",
     "Startup",

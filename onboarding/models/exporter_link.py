@@ -224,6 +224,12 @@ class ConfirmationRequest(models.Model):
     comment = models.CharField(max_length=500, blank=True)
     first_answered_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    # Where the last answer came from, for staff: the network only (as LinkUse) and the
+    # browser's own description. A "yes" from a network the startup signs in from is a fraud signal.
+    answered_network = models.CharField(max_length=50, blank=True, default="", db_default="")
+    answered_user_agent = models.CharField(
+        "answered with (browser)", max_length=200, blank=True, default="", db_default=""
+    )
     history = HistoricalRecords()
 
     objects = ConfirmationQuerySet.as_manager()

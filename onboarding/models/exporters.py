@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connections, models
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -185,6 +185,9 @@ class Exporter(models.Model):
             # The list filtered by state and status, in its default order: a page is read off
             # the index instead of sorting every match (tens of thousands at national scale).
             models.Index(fields=["state", "status", "legal_name", "id"]),
+            # The "contact shared with another firm" fraud signal looks exporters up by mobile and email.
+            models.Index(fields=["contact_mobile"], condition=~Q(contact_mobile=""), name="exporter_contact_mobile"),
+            models.Index(Lower("contact_email"), condition=~Q(contact_email=""), name="exporter_contact_email_lower"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -3,6 +3,7 @@ the download view (`views/files.py`), which checks who may see the record they b
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 
@@ -56,3 +57,15 @@ def file_kind(stored_name: str) -> str:
     """ "image", "pdf" or "other": how a page offers the file (thumbnail, link, download)."""
     extension = os.path.splitext(stored_name)[1].lower()
     return "image" if extension in IMAGE_EXTENSIONS else "pdf" if extension == ".pdf" else "other"
+
+
+def content_sha256(upload) -> str:
+    """The SHA-256 (hex) of an uploaded or stored file's bytes, read in chunks and rewound;
+    "" for anything that is not a file (no upload, or a stored name given as text)."""
+    if not hasattr(upload, "chunks"):
+        return ""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower, Upper
 from simple_history.models import HistoricalRecords
 
 from .files import PrivateFileMixin, PrivateUploadPath
@@ -83,6 +84,14 @@ class Stage(models.Model):
     evidence_fields = models.JSONField(default=list, blank=True, help_text="EvidenceField values required")
     documents = models.JSONField(default=list, blank=True, help_text="DocumentKind values required, one upload each")
     auto_approve = models.BooleanField(default=False)
+    # Evidence sent sooner than this after the exporter's assignment or previous stage is
+    # shown to officers as a fraud signal (reports/fraud_signals.py); it never blocks a claim.
+    earliest_after_minutes = models.PositiveIntegerField(
+        "earliest after (minutes)",
+        default=0,
+        db_default=0,
+        help_text="A claim sent sooner after the assignment or previous stage is flagged, never refused.",
+    )
     history = HistoricalRecords()
 
     objects = StageQuerySet.as_manager()
@@ -277,6 +286,9 @@ class StageEvent(PrivateFileMixin, models.Model):
     evidence_file = models.FileField(upload_to=PrivateUploadPath("evidence"), blank=True)
     # db_default too: bulk loads (COPY) that name only the older columns still get "".
     evidence_file_name = models.CharField("file name", max_length=255, blank=True, default="", db_default="")
+    # The first file's content digest, set where it is stored: the same file in another
+    # exporter's or startup's claim is a fraud signal. "" without a file (or before the backfill).
+    evidence_sha256 = models.CharField("file SHA-256", max_length=64, blank=True, default="", db_default="")
     note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=StageEventStatus.choices, default=StageEventStatus.SUBMITTED)
     reviewed_by = models.ForeignKey(
@@ -331,6 +343,16 @@ class StageEvent(PrivateFileMixin, models.Model):
                 condition=models.Q(announcement_due=True),
                 name="stageevent_unannounced",
             ),
+            # The fraud signals look up files, links and references across every claim.
+            models.Index(
+                fields=["evidence_sha256"], condition=~models.Q(evidence_sha256=""), name="stageevent_file_sha256"
+            ),
+            models.Index(Lower("evidence_url"), condition=~models.Q(evidence_url=""), name="stageevent_url_lower"),
+            models.Index(
+                Upper("evidence_reference"),
+                condition=~models.Q(evidence_reference=""),
+                name="stageevent_reference_upper",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -370,6 +392,8 @@ class EvidenceDocument(PrivateFileMixin, models.Model):
     event = models.ForeignKey(StageEvent, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(upload_to=PrivateUploadPath("evidence"))
     file_name_kept = models.CharField("file name", max_length=255, blank=True)
+    # As StageEvent.evidence_sha256, for this file.
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, default="", db_default="")
     position = models.PositiveSmallIntegerField(default=1)
     # Which of its stage's checklist documents this is; blank for an extra file or one sent before checklists.
     kind = models.CharField(max_length=30, choices=DocumentKind.choices, blank=True, default="", db_default="")
@@ -379,6 +403,7 @@ class EvidenceDocument(PrivateFileMixin, models.Model):
 
     class Meta:
         ordering = ["event", "position", "pk"]
+        indexes = [models.Index(fields=["sha256"], condition=~models.Q(sha256=""), name="evidencedocument_sha256")]
 
     def __str__(self) -> str:
         return self.file_name

@@ -215,6 +215,13 @@ def _reminder_entries(exporter, mine: int | None) -> list[Entry]:
     ]
 
 
+def answered_from(confirmation) -> str:
+    """Where an answer came from, for staff only: "From network … with …" ("" when not recorded)."""
+    parts = [f"From network {confirmation.answered_network}" if confirmation.answered_network else ""]
+    parts.append(f"with {confirmation.answered_user_agent}" if confirmation.answered_user_agent else "")
+    return " ".join(filter(None, parts))
+
+
 ANSWER_LOOK = {"yes": ("hand-thumbs-up", "success"), "no": ("flag", "danger")}
 
 
@@ -226,7 +233,8 @@ def _exporter_entries(exporter, mine: int | None) -> list[Entry]:
     for c in answered.select_related("startup").order_by("-answered_at")[:PER_SOURCE]:
         icon, tone = ANSWER_LOOK.get(c.answer, ("question-circle", "secondary"))
         title = f"Exporter answered “{c.get_answer_display()}”: {c.question('en')}"
-        entries.append(Entry(c.answered_at, icon, title, detail=c.comment, tone=tone))
+        detail = c.comment if mine is not None else " · ".join(filter(None, [c.comment, answered_from(c)]))
+        entries.append(Entry(c.answered_at, icon, title, detail=detail, tone=tone))
     if mine is None:
         for use in LinkUse.objects.filter(exporter=exporter)[:PER_SOURCE]:
             detail = f"From network {use.network}" if use.network else ""

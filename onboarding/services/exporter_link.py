@@ -38,6 +38,9 @@ from .outbox import NewMessage, outbox_post
 COMMENT_MAX = 500
 # How long the new link sent after a move is retried.
 LINK_RETRY_FOR = timedelta(days=1)
+# What is kept of the browser's User-Agent header with an answer: enough to tell a phone
+# from a desktop browser, not a fingerprint.
+USER_AGENT_KEPT = 200
 
 
 def exporter_link_get(*, exporter: Exporter) -> ExporterLink:
@@ -266,9 +269,17 @@ def _clean_comment(comment: str) -> str:
 
 
 @transaction.atomic
-def confirmation_answer(*, link: ExporterLink, confirmation_id: int, answer: str, comment: str = "") -> bool:
-    """Record the exporter's yes or no (and comment) on one of their own questions.
-    Returns False when nothing changed (the same answer tapped again)."""
+def confirmation_answer(
+    *,
+    link: ExporterLink,
+    confirmation_id: int,
+    answer: str,
+    comment: str = "",
+    address: str = "",
+    user_agent: str = "",
+) -> bool:
+    """Record the exporter's yes or no (and comment) on one of their own questions, with the
+    network and browser it came from. Returns False when nothing changed (the same answer tapped again)."""
     if answer not in Answer.values:
         raise ValidationError("unknown_answer", code="unknown_answer")
     comment = _clean_comment(comment)
@@ -289,7 +300,9 @@ def confirmation_answer(*, link: ExporterLink, confirmation_id: int, answer: str
         return False
     asked.answer, asked.comment, asked.answered_at = answer, comment, now
     asked.first_answered_at = asked.first_answered_at or now
-    asked.save(update_fields=["answer", "comment", "answered_at", "first_answered_at"])
+    asked.answered_network, asked.answered_user_agent = answered_from(address, user_agent)
+    fields = ["answer", "comment", "answered_at", "first_answered_at", "answered_network", "answered_user_agent"]
+    asked.save(update_fields=fields)
     if answer == Answer.NO:
         dispute_open(confirmation=asked)
     else:
@@ -297,10 +310,18 @@ def confirmation_answer(*, link: ExporterLink, confirmation_id: int, answer: str
     return True
 
 
+def answered_from(address: str, user_agent: str) -> tuple[str, str]:
+    """(network, user agent) as a confirmation keeps them: the /24 or /48 and the first
+    USER_AGENT_KEPT characters of what the browser says it is."""
+    return network_of(address), (user_agent or "").strip()[:USER_AGENT_KEPT]
+
+
 @transaction.atomic
-def exporter_report_no_contact(*, link: ExporterLink, comment: str = "") -> ConfirmationRequest:
-    """ "Nobody has contacted me": a flag against the startup holding the exporter. Tapped
-    again within a week it updates the same flag."""
+def exporter_report_no_contact(
+    *, link: ExporterLink, comment: str = "", address: str = "", user_agent: str = ""
+) -> ConfirmationRequest:
+    """ "Nobody has contacted me": a flag against the startup holding the exporter, with the
+    network and browser it came from. Tapped again within a week it updates the same flag."""
     comment = _clean_comment(comment)
     exporter = Exporter.objects.select_for_update().get(pk=link.exporter_id)
     if exporter.startup_id is None:
@@ -313,10 +334,12 @@ def exporter_report_no_contact(*, link: ExporterLink, comment: str = "") -> Conf
         .filter(created_at__gte=now - ANSWER_CHANGEABLE)
         .first()
     )
+    network, agent = answered_from(address, user_agent)
     if recent is not None:
         if comment and comment != recent.comment:
             recent.comment, recent.answered_at = comment, now
-            recent.save(update_fields=["comment", "answered_at"])
+            recent.answered_network, recent.answered_user_agent = network, agent
+            recent.save(update_fields=["comment", "answered_at", "answered_network", "answered_user_agent"])
         dispute_open(confirmation=recent)  # open again if an officer resolved it meanwhile
         return recent
     flag = ConfirmationRequest.objects.create(
@@ -329,6 +352,8 @@ def exporter_report_no_contact(*, link: ExporterLink, comment: str = "") -> Conf
         created_at=now,
         first_answered_at=now,
         answered_at=now,
+        answered_network=network,
+        answered_user_agent=agent,
     )
     dispute_open(confirmation=flag)
     return flag

@@ -23,6 +23,7 @@ from ..models import (
 )
 from ..models.activities import OUTCOME_KINDS, ContactOutcome
 from ..models.commissions import CommissionStatus
+from ..models.files import content_sha256
 from ..models.stages import EVIDENCE_ATTRIBUTES, UNDO_WINDOW, DocumentKind, EvidenceField, StageEventStatus
 from .audit import as_actor, log_action
 from .commissions import commission_accrue
@@ -161,7 +162,7 @@ def stage_event_submit(
     if StageEvent.objects.filter(exporter=exporter, stage=stage, status=StageEventStatus.SUBMITTED).exists():
         raise ValidationError(f"Evidence for “{stage}” is already waiting for review.")
     rows = _document_rows(stage, checklist, documents, reuse_from, fresh_files)
-    received = {kind for kind, _stored, _name in rows}
+    received = {kind for kind, _stored, _name, _sha256 in rows}
     missing = [EvidenceField(f).label for f in stage.required_evidence if not evidence.get(EVIDENCE_ATTRIBUTES[f])]
     missing += [kind.label for kind in stage.required_documents if kind not in received]
     if missing:
@@ -175,11 +176,14 @@ def stage_event_submit(
         submitted_by=actor,
         submitted_at=timezone.now(),
         evidence_file_name=evidence.get("evidence_file_name") or getattr(upload, "name", "")[:255],
+        evidence_sha256=evidence.get("evidence_sha256") or content_sha256(upload),
         **{attr: value for attr, value in evidence.items() if attr in EVIDENCE_ATTRIBUTES.values()},
     )
     confirmation_ask_milestone(event=event)
-    for position, (kind, stored, name) in enumerate(rows, start=2):
-        EvidenceDocument.objects.create(event=event, kind=kind, file=stored, file_name_kept=name, position=position)
+    for position, (kind, stored, name, sha256) in enumerate(rows, start=2):
+        EvidenceDocument.objects.create(
+            event=event, kind=kind, file=stored, file_name_kept=name, sha256=sha256, position=position
+        )
     # Submitting evidence is work on the exporter: it is not stalled while an officer reviews.
     exporter.last_activity_at = event.submitted_at
     exporter.save(update_fields=["last_activity_at"])
@@ -201,24 +205,33 @@ def _files_of_rejected(previous: StageEvent, *, exporter: Exporter, stage: Stage
         raise ValidationError("Only the files of this exporter's rejected claim for this stage can be sent again.")
     if not previous.evidence_file:
         return {}
-    return {"evidence_file": previous.evidence_file.name, "evidence_file_name": previous.evidence_file_name}
+    return {
+        "evidence_file": previous.evidence_file.name,
+        "evidence_file_name": previous.evidence_file_name,
+        "evidence_sha256": previous.evidence_sha256,
+    }
+
+
+def _fresh(upload) -> tuple:
+    """(file, name, SHA-256) of a new upload: the digest lets officers spot one file in two claims."""
+    return upload, getattr(upload, "name", "")[:255], content_sha256(upload)
 
 
 def _document_rows(stage: Stage, checklist: dict, uploads, reuse_from: StageEvent | None, fresh_files: bool) -> list:
-    """(kind, file, name) of the claim's further documents: the checklist's in the stage's order,
+    """(kind, file, name, SHA-256) of the claim's further documents: the checklist's in the stage's order,
     then the unlabelled ones. A rejected claim's document is sent again unless replaced: a
     checklist document by a new one of its kind, the unlabelled ones by any new file."""
     unknown = [str(kind) for kind in checklist if kind not in DocumentKind.values]
     if unknown:
         raise ValidationError(f"Unknown document: {', '.join(unknown)}.")
-    labelled = {kind: (upload, getattr(upload, "name", "")[:255]) for kind, upload in checklist.items()}
-    unlabelled = [(upload, getattr(upload, "name", "")[:255]) for upload in uploads]
+    labelled = {kind: _fresh(upload) for kind, upload in checklist.items()}
+    unlabelled = [_fresh(upload) for upload in uploads]
     if reuse_from is not None:
         for document in reuse_from.documents.all():
             if document.kind:
-                labelled.setdefault(document.kind, (document.file.name, document.file_name))
+                labelled.setdefault(document.kind, (document.file.name, document.file_name, document.sha256))
             elif not fresh_files:
-                unlabelled.append((document.file.name, document.file_name))
+                unlabelled.append((document.file.name, document.file_name, document.sha256))
     order = {kind: index for index, kind in enumerate(stage.required_documents)}
     kinds = sorted(labelled, key=lambda kind: order.get(kind, len(order)))
     return [(kind, *labelled[kind]) for kind in kinds] + [("", *row) for row in unlabelled]

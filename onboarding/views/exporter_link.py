@@ -75,6 +75,7 @@ def exporter_status(request, token: str):
 def _act(request, link: ExporterLink, lang: str):
     t = TEXT[lang]
     action, post = request.POST.get("action", ""), request.POST
+    source = {"address": client_ip(request) or "", "user_agent": request.headers.get("User-Agent", "")}
     if action == "contact_change":
         return _answer_contact_change(request, link, lang)
     try:
@@ -85,11 +86,12 @@ def _act(request, link: ExporterLink, lang: str):
                 confirmation_id=parse_id(post.get("question")),
                 answer=answer,
                 comment=post.get("comment", ""),
+                **source,
             )
             text = t["saved"] if changed else t["unchanged"]
             action = f"answered {answer} (question {parse_id(post.get('question'))})"
         elif action == "no_contact":
-            exporter_report_no_contact(link=link, comment=post.get("comment", ""))
+            exporter_report_no_contact(link=link, comment=post.get("comment", ""), **source)
             text, action = t["flag_saved"], "said nobody has contacted them"
         elif action in ("opt_out", "opt_in"):
             exporter_opt_out(link=link, opt_out=action == "opt_out")

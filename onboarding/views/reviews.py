@@ -11,10 +11,11 @@ from django.views.decorators.http import require_POST
 from ..filters import ReviewFilter, parse_id, parse_ids
 from ..forms.progress import ApproveForm
 from ..models import Dispute, StageEvent
-from ..models.stages import EVIDENCE_ATTRIBUTES, UNDO_WINDOW
+from ..models.stages import EVIDENCE_ATTRIBUTES, UNDO_WINDOW, StageEventStatus
 from ..models.users import STAFF
 from ..pagination import paginate
 from ..reports.exports import REVIEWS
+from ..reports.fraud_signals import attach_signals
 from ..services.progress import (
     CONFLICT,
     stage_event_approve,
@@ -80,6 +81,7 @@ def review_queue(request):
     ]
     exporter_verdicts(events)
     mark_contact_unconfirmed(events)
+    attach_signals(events)
     context = {
         "filter": filterset,
         "page": page,
@@ -214,6 +216,8 @@ def _card(request, event: StageEvent, status: int, level: int, text: str, note_e
     )
     _prepare(event, timezone.now(), note_error, dispute)
     mark_contact_unconfirmed([event])
+    if event.status == StageEventStatus.SUBMITTED:  # still to decide: the signals still matter
+        attach_signals([event])
     tone = {messages.SUCCESS: "success", messages.WARNING: "warning"}.get(level, "danger")
     context = {"event": event, "here": safe_next(request), "outcome": text, "tone": tone}
     response = render(request, "onboarding/_review_card.html", context, status=status)

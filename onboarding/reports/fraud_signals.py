@@ -1,0 +1,363 @@
+"""Fraud signals on claims: facts about a claim that make it worth a closer look, each said in
+plain words for officers. A signal is never a refusal: nothing is rejected or held for one.
+
+Each signal is one function from a list of claims (with their exporter, startup and stage
+loaded) to `(claim id, explanation)` pairs, listed once in SIGNALS: adding a signal is one
+function and one line. Each function asks a fixed number of queries, whatever the number of
+claims, so a page of the review queue (or the whole queue, for the filter and the list of
+signalled claims) costs the same number of queries for 3 claims or 3,000.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Lower, Upper
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+from ..models import Assignment, ConfirmationRequest, Dispute, EvidenceDocument, Exporter, SignIn, StageEvent
+from ..models.exporter_link import Answer
+from ..models.stages import StageEventStatus
+
+# A startup sending more than this many claims within an hour is a burst.
+BURST_CLAIMS = 20
+BURST_WINDOW = timedelta(hours=1)
+# Explanations shown per claim and signal; beyond them, "and N more".
+SHOWN_PER_SIGNAL = 3
+MINUTE = timedelta(minutes=1)
+
+Found = Iterator[tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One signal on one claim, as the card shows it."""
+
+    kind: str
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Signal:
+    code: str
+    label: str
+    meaning: str  # what it means and why it matters, for the list page
+    find: Callable[[list[StageEvent]], Iterable[tuple[int, str]]]
+
+
+# --- Who and what, in words -------------------------------------------------------------------
+
+
+def _claim_words(other: StageEvent) -> str:
+    by = f" by {other.startup}" if other.startup_id else ""
+    return f"the “{other.stage}” claim for {other.exporter}{by}"
+
+
+def _others(rows: list) -> str:
+    shown = ", ".join(_claim_words(o) for o in rows[:2])
+    return shown + (f" and {len(rows) - 2} more" if len(rows) > 2 else "")
+
+
+OTHER_CLAIM_FIELDS = (
+    "pk",
+    "exporter_id",
+    "startup_id",
+    "stage_id",
+    "submitted_at",
+    "exporter__legal_name",
+    "exporter__trade_name",
+    "startup__legal_name",
+    "startup__brand_name",
+    "stage__name",
+)
+
+
+def _other_claims(queryset):
+    """Claims named in explanations: their exporter, startup and stage names in the same query."""
+    return queryset.select_related("exporter", "startup", "stage").order_by("submitted_at", "pk")
+
+
+# --- The signals ------------------------------------------------------------------------------
+
+
+def same_file(events: list[StageEvent]) -> Found:
+    """A file of the claim (same SHA-256) is in a claim for another exporter, or of another startup."""
+    files: dict[int, dict[str, str]] = defaultdict(dict)  # claim -> digest -> file name
+    for event in events:
+        if event.evidence_sha256:
+            files[event.pk][event.evidence_sha256] = event.file_name
+    documents = EvidenceDocument.objects.filter(event_id__in=[e.pk for e in events]).exclude(sha256="")
+    for event_id, digest, name in documents.values_list("event_id", "sha256", "file_name_kept"):
+        files[event_id].setdefault(digest, name)
+    digests = {digest for by_digest in files.values() for digest in by_digest}
+    if not digests:
+        return
+    holders: dict[str, dict[int, StageEvent]] = defaultdict(dict)
+    claims = StageEvent.objects.filter(evidence_sha256__in=digests)
+    for other in _other_claims(claims).only(*OTHER_CLAIM_FIELDS, "evidence_sha256"):
+        holders[other.evidence_sha256][other.pk] = other
+    in_documents = list(EvidenceDocument.objects.filter(sha256__in=digests).values_list("sha256", "event_id"))
+    carried = _other_claims(StageEvent.objects.filter(pk__in=[pk for _d, pk in in_documents]))
+    by_pk = {other.pk: other for other in carried.only(*OTHER_CLAIM_FIELDS)}
+    for digest, event_id in in_documents:
+        holders[digest].setdefault(event_id, by_pk[event_id])
+    for event in events:
+        for digest, name in files.get(event.pk, {}).items():
+            elsewhere = [
+                other
+                for other in holders[digest].values()
+                if other.pk != event.pk
+                and (other.exporter_id != event.exporter_id or other.startup_id != event.startup_id)
+            ]
+            if elsewhere:
+                which = f"The file “{name}”" if name else "A file of this claim"
+                yield event.pk, f"{which} is the same file as in {_others(elsewhere)}."
+
+
+def _url_key(url: str) -> str:
+    return url.strip().lower().rstrip("/")
+
+
+def _reference_key(reference: str) -> str:
+    return reference.strip().upper()
+
+
+def same_link_or_reference(events: list[StageEvent]) -> Found:
+    """The claim's link (storefront, product) or reference (member ID, order) is in a claim for another exporter."""
+    keys = {_url_key(e.evidence_url) for e in events if e.evidence_url}
+    urls = {variant for key in keys for variant in (key, f"{key}/")}
+    references = {_reference_key(e.evidence_reference) for e in events if e.evidence_reference}
+    if not (urls or references):
+        return
+    # Written as the expression indexes stageevent_url_lower and stageevent_reference_upper are.
+    claims = StageEvent.objects.annotate(url_key=Lower("evidence_url"), reference_key=Upper("evidence_reference"))
+    by_link = Q(url_key__in=urls) & ~Q(evidence_url="")
+    matches = by_link | (Q(reference_key__in=references) & ~Q(evidence_reference=""))
+    by_url, by_reference = defaultdict(list), defaultdict(list)
+    for other in _other_claims(claims.filter(matches)).only(*OTHER_CLAIM_FIELDS, "evidence_url", "evidence_reference"):
+        if other.evidence_url:
+            by_url[_url_key(other.evidence_url)].append(other)
+        if other.evidence_reference:
+            by_reference[_reference_key(other.evidence_reference)].append(other)
+    for event in events:
+        for words, value, found in (
+            ("link", event.evidence_url, by_url.get(_url_key(event.evidence_url), [])),
+            ("reference", event.evidence_reference, by_reference.get(_reference_key(event.evidence_reference), [])),
+        ):
+            elsewhere = [other for other in found if other.exporter_id != event.exporter_id]
+            if value and elsewhere:
+                yield event.pk, f"The {words} “{value}” is also in {_others(elsewhere)}."
+
+
+def shared_contact(events: list[StageEvent]) -> Found:
+    """The exporter's contact mobile or email is on an exporter of another firm (another PAN)."""
+    exporters = {e.exporter_id: e.exporter for e in events}
+    mobiles = {x.contact_mobile for x in exporters.values() if x.contact_mobile}
+    emails = {x.contact_email.lower() for x in exporters.values() if x.contact_email}
+    if not (mobiles or emails):
+        return
+    # Written as the indexes exporter_contact_mobile and exporter_contact_email_lower are.
+    found = Exporter.objects.annotate(email_key=Lower("contact_email"))
+    found = found.filter(
+        (Q(contact_mobile__in=mobiles) & ~Q(contact_mobile="")) | (Q(email_key__in=emails) & ~Q(contact_email=""))
+    )
+    others = list(found.order_by("pk").only("pk", "pan", "legal_name", "trade_name", "contact_mobile", "contact_email"))
+    for event in events:
+        exporter = event.exporter
+        for words, mine, theirs in (
+            ("mobile", exporter.contact_mobile, lambda o: o.contact_mobile),
+            ("email", exporter.contact_email.lower(), lambda o: o.contact_email.lower()),
+        ):
+            firms = [o for o in others if mine and theirs(o) == mine and o.pan != exporter.pan]
+            if firms:
+                named = ", ".join(f"{o} (PAN {o.pan})" for o in firms[:2])
+                more = f" and {len(firms) - 2} more" if len(firms) > 2 else ""
+                yield event.pk, f"The exporter's contact {words} {mine} is also on {named}{more}: another firm."
+
+
+def answered_from_startup_network(events: list[StageEvent]) -> Found:
+    """The exporter's "Yes" about the startup's work came from a network a user of that startup signed in from."""
+    pairs = {(e.exporter_id, e.startup_id) for e in events if e.startup_id}
+    if not pairs:
+        return
+    answers = ConfirmationRequest.objects.filter(
+        exporter_id__in={e for e, _s in pairs}, startup_id__in={s for _e, s in pairs}, answer=Answer.YES
+    ).exclude(answered_network="")
+    rows = answers.values_list("exporter_id", "startup_id", "answered_network", "kind", "occurred_at")
+    by_pair = defaultdict(list)
+    for exporter_id, startup_id, network, kind, occurred_at in rows:
+        if (exporter_id, startup_id) in pairs:
+            by_pair[(exporter_id, startup_id)].append((network, kind, occurred_at))
+    networks = {network for found in by_pair.values() for network, _k, _o in found}
+    if not networks:
+        return
+    sign_ins = SignIn.objects.filter(network__in=networks, startup_id__in={s for _e, s in by_pair})
+    last = {
+        (row["network"], row["startup_id"]): row["last"]
+        for row in sign_ins.order_by().values("network", "startup_id").annotate(last=Max("at"))
+    }
+    for event in events:
+        for network, kind, occurred_at in by_pair.get((event.exporter_id, event.startup_id), []):
+            if (signed_in := last.get((network, event.startup_id))) is not None:
+                what = "milestone" if kind == "milestone" else f"{kind} of {timezone.localtime(occurred_at):%d %b}"
+                yield (
+                    event.pk,
+                    (
+                        f"The exporter's “Yes” about the {what} came from network {network}, where a user of "
+                        f"{event.startup} signed in (last on {timezone.localtime(signed_in):%d %b %Y})."
+                    ),
+                )
+
+
+def too_fast(events: list[StageEvent]) -> Found:
+    """Sent sooner after the exporter's assignment or previous stage than the stage can honestly take."""
+    timed = [e for e in events if e.stage.earliest_after_minutes]
+    if not timed:
+        return
+    assignments = Assignment.objects.filter(pk__in={e.assignment_id for e in timed if e.assignment_id})
+    assigned = dict(assignments.values_list("pk", "assigned_at"))
+    reached = defaultdict(list)
+    exporter_ids = {e.exporter_id for e in timed}
+    approved = StageEvent.objects.filter(status=StageEventStatus.APPROVED, exporter_id__in=exporter_ids)
+    for exporter_id, at in approved.exclude(reviewed_at=None).values_list("exporter_id", "reviewed_at"):
+        reached[exporter_id].append(at)
+    for event in timed:
+        starts = [(at, 0, "the previous stage was approved") for at in reached[event.exporter_id]]
+        if event.assignment_id in assigned:
+            starts.append((assigned[event.assignment_id], 1, "the exporter was assigned"))
+        starts = [start for start in starts if start[0] <= event.submitted_at]
+        if not starts:
+            continue
+        since, _order, after_what = max(starts)
+        least = timedelta(minutes=event.stage.earliest_after_minutes)
+        if event.submitted_at - since < least:
+            took = timesince(since, event.submitted_at, depth=1) if event.submitted_at - since >= MINUTE else "seconds"
+            needs = timesince(event.submitted_at - least, event.submitted_at, depth=2)
+            yield event.pk, f"Sent {took} after {after_what}; “{event.stage}” takes at least {needs}."
+
+
+def burst(events: list[StageEvent]) -> Found:
+    """The startup sent more than BURST_CLAIMS claims within an hour of this one."""
+    ids = [e.pk for e in events if e.startup_id]
+    if not ids:
+        return
+    same = StageEvent.objects.filter(startup_id=OuterRef("startup_id")).order_by().values("startup_id")
+    at = OuterRef("submitted_at")
+    before = same.filter(submitted_at__gt=at - BURST_WINDOW, submitted_at__lte=at)
+    after = same.filter(submitted_at__gte=at, submitted_at__lt=at + BURST_WINDOW)
+    counted = StageEvent.objects.filter(pk__in=ids).annotate(
+        before=Subquery(before.annotate(n=Count("pk")).values("n")),
+        after=Subquery(after.annotate(n=Count("pk")).values("n")),
+    )
+    by_pk = {e.pk: e for e in events}
+    for pk, sent_before, sent_after in counted.values_list("pk", "before", "after"):
+        most, when = max((sent_before or 0, "before"), (sent_after or 0, "after"))
+        if most > BURST_CLAIMS:
+            yield pk, f"{by_pk[pk].startup} sent {most} claims within the hour {when} this one (this one included)."
+
+
+def open_dispute(events: list[StageEvent]) -> Found:
+    """The exporter disputes the claiming startup's work (until an officer resolves it)."""
+    disputes = Dispute.objects.blocking((e.exporter_id, e.startup_id) for e in events)
+    for event in events:
+        if dispute := disputes.get((event.exporter_id, event.startup_id)):
+            yield event.pk, f"{dispute.staff_words()} Open since {dispute.opened_at:%d %b %Y}."
+
+
+# The registry: the order here is the order on the card and in the filter.
+SIGNALS = [
+    Signal(
+        "same_file",
+        "Same file as another claim",
+        "A file of this claim has exactly the same content (SHA-256) as a file in a claim for another "
+        "exporter, or in another startup's claim: one document sent as proof twice.",
+        same_file,
+    ),
+    Signal(
+        "same_link",
+        "Link or reference claimed twice",
+        "The storefront or product link, or the member, order or other reference, is also in a claim for "
+        "another exporter: one shop or order cannot belong to two exporters.",
+        same_link_or_reference,
+    ),
+    Signal(
+        "shared_contact",
+        "Contact shared with another firm",
+        "The exporter's contact mobile or email is also on an exporter with another PAN: the questions "
+        "and the status link may reach someone other than the exporter.",
+        shared_contact,
+    ),
+    Signal(
+        "startup_network",
+        "Confirmed from the startup's network",
+        "The exporter's “Yes” came from a network a user of the claiming startup signed in from: the "
+        "startup may have answered for the exporter. Shared office or mobile networks can explain it.",
+        answered_from_startup_network,
+    ),
+    Signal(
+        "too_fast",
+        "Sent too soon",
+        "The evidence came sooner after the assignment or the previous stage than the stage can take "
+        "(each stage's minimum is set by admins).",
+        too_fast,
+    ),
+    Signal(
+        "burst",
+        "Burst of claims",
+        f"The startup sent more than {BURST_CLAIMS} claims within an hour: claims made in bulk deserve a look.",
+        burst,
+    ),
+    Signal(
+        "open_dispute",
+        "Open dispute",
+        "The exporter said the startup's work did not happen, or that nobody has contacted them: the claim "
+        "cannot be approved until an officer resolves the dispute.",
+        open_dispute,
+    ),
+]
+SIGNAL_CHOICES = [(signal.code, signal.label) for signal in SIGNALS]
+
+
+def signals_for(events: list[StageEvent], only: str = "") -> dict[int, list[Finding]]:
+    """Claim id -> its findings, in SIGNALS order (`only`: that signal alone). The claims need
+    their exporter, startup and stage loaded (StageEvent.objects.waiting() does)."""
+    events = list(events)
+    found: dict[int, list[Finding]] = defaultdict(list)
+    if not events:
+        return found
+    for signal in SIGNALS:
+        if only and signal.code != only:
+            continue
+        texts: dict[int, list[str]] = defaultdict(list)
+        for pk, text in signal.find(events):
+            if text not in texts[pk]:
+                texts[pk].append(text)
+        for pk, said in texts.items():
+            if len(said) > SHOWN_PER_SIGNAL:
+                said = [*said[:SHOWN_PER_SIGNAL], f"… and {len(said) - SHOWN_PER_SIGNAL} more like this."]
+            found[pk].extend(Finding(signal.code, signal.label, text) for text in said)
+    return found
+
+
+def attach_signals(events: list[StageEvent]) -> list[StageEvent]:
+    """Set `signals` (a list of Finding) on each claim: what the review card shows."""
+    found = signals_for(events)
+    for event in events:
+        event.signals = found.get(event.pk, [])
+    return events
+
+
+def signalled(queryset, only: str = "") -> list[StageEvent]:
+    """The claims of `queryset` with at least one signal (`only`: that one), in its order,
+    each with `signals` set. Reads every claim of the queryset: meant for the waiting ones."""
+    events = list(queryset.select_related("exporter", "startup", "stage").prefetch_related(None))
+    found = signals_for(events, only)
+    for event in events:
+        event.signals = found.get(event.pk, [])
+    return [event for event in events if event.signals]
