@@ -4,9 +4,12 @@ leaves a startup the link is replaced (the old one dies) and the new one goes to
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -179,3 +182,20 @@ def test_staff_see_each_replaced_link_on_the_timeline_with_who_and_why(officer, 
     assert entry.who == officer and entry.detail == f"Moved to {startup_b}"
     history = ExporterLink.objects.get(exporter=worked).history.first()
     assert history.history_user == officer and history.rotated_at is not None
+
+
+def test_replacing_the_links_startups_could_see_kills_a_copied_link_and_emails_the_new_one(
+    client, exporter_a, django_capture_on_commit_callbacks
+):
+    Exporter.objects.filter(pk=exporter_a.pk).update(contact_email="owner@kaveri.example")
+    copied = reverse("onboarding:exporter-status", args=[exporter_link_get(exporter=exporter_a).token()])
+    assert client.get(copied).status_code == 200
+    out = io.StringIO()
+    call_command("replace_exporter_links", "--dry-run", stdout=out)
+    assert "1 exporters' links would be replaced" in out.getvalue()
+    assert client.get(copied).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("replace_exporter_links", stdout=out)
+    assert "1 links replaced; 1 exporters emailed" in out.getvalue()
+    assert client.get(copied).status_code == 404
+    assert OutboxMessage.objects.filter(to_exporter=exporter_a, kind="exporter_link").count() == 1
