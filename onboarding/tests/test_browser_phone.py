@@ -97,6 +97,7 @@ def test_the_exporters_phone_number_is_one_tap_away_at_the_top(page, sign_in, ag
 def test_a_form_with_errors_puts_focus_on_its_summary_whose_links_focus_the_field(page, sign_in, agent_a, busy_startup):
     sign_in(agent_a)
     page.goto(reverse("onboarding:exporter-log-work", args=[busy_startup["waiting"].pk]))
+    page.get_by_label("How did it go?").select_option("reached")
     page.get_by_label("Minutes").fill("-5")
     page.get_by_role("button", name="Save").click()
     summary = page.locator("[data-error-summary]")

@@ -101,7 +101,11 @@ def hear_of_the_rejection_and_resubmit(page, exporter, catalogue: str) -> None:
     no_sideways_scroll(page)
 
 
-def test_an_agent_finds_logs_submits_hears_of_a_rejection_and_resubmits(phone, agent_a, officer, startup_a, tmp_path):
+def test_an_agent_finds_logs_submits_hears_of_a_rejection_and_resubmits(
+    auto_contact, phone, agent_a, officer, startup_a, tmp_path
+):
+    # auto_contact: the reached call marks the exporter contacted at once, so the story goes on
+    # to the documents (with confirmed contact required, see test_browser_exporter_status).
     kaveri = assign(ExporterFactory(legal_name="Kaveri Handloom Silks Private Limited"), startup_a)
     kaveri.agent = agent_a
     kaveri.save(update_fields=["agent"])
