@@ -1,10 +1,5 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
-from django.utils.module_loading import import_string
-
-# The receiver reads the request, so it lives with the views; named by its dotted path (as
-# AXES_CLIENT_IP_CALLABLE is) because the views can be loaded only once the app registry is ready.
-SIGN_IN_RECEIVER = "onboarding.views.sign_ins.sign_in_received"
 
 
 class OnboardingConfig(AppConfig):
@@ -13,4 +8,8 @@ class OnboardingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        user_logged_in.connect(import_string(SIGN_IN_RECEIVER), dispatch_uid="onboarding-sign-in-network")
+        # The receiver reads the request, so it lives with the views, which can be imported only
+        # once the app registry is ready: Django's own pattern for connecting receivers.
+        from .views.sign_ins import sign_in_received
+
+        user_logged_in.connect(sign_in_received, dispatch_uid="onboarding-sign-in-network")

@@ -44,8 +44,12 @@ LAYERS = {
     "urls": 8,
 }
 # Tasks load their service inside the task body: services queue tasks, so importing them
-# at load time would make a cycle. Nothing else imports inside a function.
-DEFERRED_IMPORTS = {(f"{PACKAGE}.tasks", f"{PACKAGE}.services")}
+# at load time would make a cycle. Nothing else imports inside a function but AppConfig.ready.
+DEFERRED_IMPORTS = {
+    (f"{PACKAGE}.tasks", f"{PACKAGE}.services"),
+    # AppConfig.ready connects the sign-in receiver, a view module: loadable only once apps are.
+    (f"{PACKAGE}.apps", f"{PACKAGE}.views"),
+}
 # Which database runs is known in one module: the rest asks it a named question ("can it
 # COPY?"). The suite's `postgresql` marker and the test of the answers read it too; migrations,
 # not read here, may.
