@@ -123,43 +123,43 @@ class Stage(models.Model):
     @staticmethod
     def evidence_problem(fields) -> str | None:
         """Why `fields` cannot be a stage's required evidence, or None when it can."""
-        if not isinstance(fields, list):
-            return "List the evidence as a list of field names."
-        unknown = [str(f) for f in fields if f not in EvidenceField.values]
-        if unknown:
-            known = ", ".join(EvidenceField.values)
-            return f"Unknown evidence field: {', '.join(unknown)}. Choose from {known}."
-        if len(set(fields)) != len(fields):
-            return "Each evidence field may be listed once."
-        return None
+        return _choices_problem(fields, EvidenceField, ("the evidence", "field names", "evidence field"))
 
     @staticmethod
     def documents_problem(kinds) -> str | None:
         """Why `kinds` cannot be a stage's document checklist, or None when it can."""
-        if not isinstance(kinds, list):
-            return "List the documents as a list of document kinds."
-        unknown = [str(k) for k in kinds if k not in DocumentKind.values]
-        if unknown:
-            known = ", ".join(DocumentKind.values)
-            return f"Unknown document: {', '.join(unknown)}. Choose from {known}."
-        if len(set(kinds)) != len(kinds):
-            return "Each document may be listed once."
-        return None
+        return _choices_problem(kinds, DocumentKind, ("the documents", "document kinds", "document"))
 
     @property
     def required_documents(self) -> list[DocumentKind]:
-        """The documents this stage asks for, as `required_evidence` reads its fields: known kinds, each once."""
-        kinds = self.documents if isinstance(self.documents, list) else []
-        known = [DocumentKind(k) for k in kinds if isinstance(k, str) and k in DocumentKind.values]
-        return list(dict.fromkeys(known))
+        """The documents this stage asks for, as `required_evidence` reads its fields."""
+        return _known_choices(self.documents, DocumentKind)
 
     @property
     def required_evidence(self) -> list[EvidenceField]:
         """The evidence this stage asks for: known fields, each once, in the stored order.
         `clean()` refuses anything else; a row written around it is still read without error."""
-        fields = self.evidence_fields if isinstance(self.evidence_fields, list) else []
-        known = [EvidenceField(f) for f in fields if isinstance(f, str) and f in EvidenceField.values]
-        return list(dict.fromkeys(known))
+        return _known_choices(self.evidence_fields, EvidenceField)
+
+
+def _choices_problem(values, choices, words: tuple[str, str, str]) -> str | None:
+    """Why `values` is not a list of distinct `choices`, said with `words` (what, as a list of
+    what, one item), or None when it is: a stage's evidence fields and its documents alike."""
+    what, listed, one = words
+    if not isinstance(values, list):
+        return f"List {what} as a list of {listed}."
+    unknown = [str(v) for v in values if v not in choices.values]
+    if unknown:
+        return f"Unknown {one}: {', '.join(unknown)}. Choose from {', '.join(choices.values)}."
+    if len(set(values)) != len(values):
+        return f"Each {one} may be listed once."
+    return None
+
+
+def _known_choices(values, choices) -> list:
+    """The known `choices` among a stored JSON list, each once, in the stored order."""
+    values = values if isinstance(values, list) else []
+    return list(dict.fromkeys(choices(v) for v in values if isinstance(v, str) and v in choices.values))
 
 
 # How long an officer may take back a decision; the startup is told of it only afterwards.
