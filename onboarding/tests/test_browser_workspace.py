@@ -29,6 +29,8 @@ def phone(browser, live_server):
 
 
 def no_sideways_scroll(page) -> None:
+    # A click that navigates returns before the new document exists: measure the page it reached.
+    page.wait_for_load_state()
     width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width[0] <= width[1], f"{page.url} is {width[0]} px wide on a {width[1]} px screen"
 
@@ -50,6 +52,7 @@ def find_and_log_a_call(page, exporter) -> None:
     expect(page.get_by_role("link", name="Other Weavers LLP")).to_have_count(0)
     no_sideways_scroll(page)
     page.get_by_role("link", name=exporter.legal_name).click()
+    page.wait_for_url(f"**/exporters/{exporter.pk}/")
     no_sideways_scroll(page)
     page.goto("/activities/")
     picker = page.get_by_role("combobox", name="Exporter")
