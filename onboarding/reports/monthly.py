@@ -91,9 +91,10 @@ def commission_table(start: datetime, until: datetime) -> Table:
     )
     zero = Decimal("0")
     named = sorted(((brand or legal, [f or zero for f in sums]) for _pk, brand, legal, *sums in rows))
-    table.rows = [[name, *sums] for name, sums in named if any(sums)]
-    if table.rows:
-        table.rows.append(["All startups", *(sum((r[i] for r in table.rows), zero) for i in range(1, 5))])
+    rows = [[name, *sums] for name, sums in named if any(sums)]
+    # The total leads, like the scorecards' median: the PDF shows only a table's first rows.
+    total = ["All startups", *(sum((row[i] for row in rows), zero) for i in range(1, 5))]
+    table.rows = [total, *rows] if rows else []
     return table
 
 
