@@ -2,7 +2,7 @@
 listing stages (seeded by migration 0002, restored by tests that truncate tables) and
 the import file's column vocabulary."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 
@@ -379,6 +379,21 @@ def rupees(amount, *, short: bool = False) -> str:
     if short and abs(amount) >= 100_000:
         return f"₹{amount / 100_000:.1f} lakh".replace(".0 ", " ")
     sign, whole, paise = "-" if amount < 0 else "", *f"{abs(amount):.2f}".split(".")
+    return f"{sign}₹{_grouped(whole)}.{paise}"
+
+
+def _grouped(whole: str) -> str:
+    """Digits grouped the Indian way: the last three, then pairs ("1234567" → "12,34,567")."""
     head, tail = whole[:-3], whole[-3:]
     groups = [head[max(i - 2, 0) : i] for i in range(len(head), 0, -2)][::-1]
-    return f"{sign}₹{','.join([*groups, tail])}.{paise}"
+    return ",".join([*groups, tail])
+
+
+def indian_number(value, places: int = 0) -> str:
+    """A count or figure with Indian grouping, rounded to `places` and without a trailing ".0":
+    160000 → "1,60,000", 42.55 → "42.6" (places=1), 3.0 → "3"."""
+    amount = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)  # 12.25 → 12.3
+    sign, text = "-" if amount < 0 else "", f"{abs(amount):.{places}f}"
+    whole, _dot, fraction = text.partition(".")
+    fraction = fraction.rstrip("0")
+    return f"{sign}{_grouped(whole)}{'.' + fraction if fraction else ''}"

@@ -3,11 +3,11 @@ with the commission summary and the assignment distribution."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import date, timedelta
-from decimal import Decimal
+from collections import Counter
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from ..models import Commission, Sector, StageEvent, Startup
@@ -57,25 +57,46 @@ def distribution_tables(journeys: list[Journey], last_day: date, startups: dict[
     return [by_startup, by_state]
 
 
-def commission_table(until) -> Table:
-    """Commission entries made before `until`, per startup and status (net of reversals)."""
+COMMISSION_NOTE = (
+    "Each column counts money by its own date, in India time: accrued counts commission entries made in the "
+    "month (a reversal subtracts on the day it was made); approved counts entries approved in the month; paid "
+    "counts payments made in the month, by the day the money was paid, so a commission paid on the 4th of the "
+    "next month is in the next month's pack; unpaid counts entries made up to the month's end and not paid by then."
+)
+
+
+def commission_table(start: datetime, until: datetime) -> Table:
+    """Commission money per startup for the month from `start` to `until`, each figure by its own date."""
     table = Table(
-        "commissions", "Commissions by startup (entries made up to the month's end)",
-        ["Startup", "Accrued (₹)", "Approved (₹)", "Paid (₹)", "Net (₹)"], money=(1, 2, 3, 4),
+        "commissions", "Commissions by startup: the month's money, each by its own date",
+        ["Startup", "Accrued in the month (₹)", "Approved in the month (₹)", "Paid in the month (₹)",
+         "Unpaid at the month's end (₹)"],
+        note=COMMISSION_NOTE, money=(1, 2, 3, 4),
     )  # fmt: skip
-    sums: dict[str, dict] = defaultdict(lambda: defaultdict(Decimal))
+
+    def within(field: str) -> Q:
+        return Q(**{f"{field}__gte": start, f"{field}__lt": until})
+
+    # A reversal has no approval of its own: it is payable (approved) from the day it is made.
+    reversal_approved = Q(approved_at__isnull=True, reverses__isnull=False) & ~Q(status=CommissionStatus.ACCRUED)
+    figures = {
+        "accrued": Sum("amount", filter=within("created_at")),
+        "approved": Sum("amount", filter=within("approved_at") | (reversal_approved & within("created_at"))),
+        "paid": Sum("amount", filter=within("paid_at")),
+        "unpaid": Sum("amount", filter=Q(paid_at__isnull=True) | Q(paid_at__gte=until)),
+    }
     rows = (
         Commission.objects.filter(created_at__lt=until)
         .order_by()
-        .values_list("startup__brand_name", "startup__legal_name", "status")
-        .annotate(total=Sum("amount"))
+        .values_list("startup_id", "startup__brand_name", "startup__legal_name")
+        .annotate(**figures)
     )
-    for brand, legal, status, total in rows:
-        sums[brand or legal][status] += total or Decimal("0")
-    for name in sorted(sums):
-        figures = sums[name]
-        statuses = [figures[s] for s in (CommissionStatus.ACCRUED, CommissionStatus.APPROVED, CommissionStatus.PAID)]
-        table.rows.append([name, *statuses, sum(statuses, Decimal("0"))])
+    zero = Decimal("0")
+    named = sorted(((brand or legal, [f or zero for f in sums]) for _pk, brand, legal, *sums in rows))
+    rows = [[name, *sums] for name, sums in named if any(sums)]
+    # The total leads, like the scorecards' median: the PDF shows only a table's first rows.
+    total = ["All startups", *(sum((row[i] for row in rows), zero) for i in range(1, 5))]
+    table.rows = [total, *rows] if rows else []
     return table
 
 
@@ -114,11 +135,36 @@ def pack_tables(source, *, month: date, stages: list, startups: dict[int, tuple[
     outcomes = outcome_tables(source, scope, names)
     cards = scorecards(source, startups)
     cards.sort(key=lambda c: c["name"])
+    scores = scorecard_table(cards, programme_median(cards))
+    scores.note = f"{SCORECARD_MONEY_NOTE} {scores.note}"
     return [
         milestones["overall"],
         milestones["cohorts"],
         dwell_table(source, scope, stages),
         weeks,
         *outcomes.values(),
-        scorecard_table(cards, programme_median(cards)),
+        scores,
     ]
+
+
+SCORECARD_MONEY_NOTE = (
+    "Commission earned counts entries made up to the month's end (net of reversals); commission paid counts "
+    "what was paid up to the month's end, by the day it was paid."
+)
+
+
+def for_people(table: Table) -> Table:
+    """The table with medians, shares and amounts rounded as people read them (the XLSX too): a
+    figure to one decimal, an amount to the paisa, never a float's tail like 42.550000000000004."""
+    rounded = []
+    for row in table.rows:
+        cells = []
+        for cell in row:
+            if isinstance(cell, Decimal):  # amounts (rupees, dollars): to the paisa or cent
+                cell = cell.quantize(Decimal("0.01"))
+            elif isinstance(cell, float):  # halves up, as people round: 12.25 → 12.3
+                cell = float(Decimal(str(cell)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+            cells.append(cell)
+        rounded.append(cells)
+    table.rows = rounded
+    return table

@@ -2,7 +2,8 @@
 
 A pack shows the month as it stood at its end (reaches, orders and commission entries after
 it are left out), from the journeys as corrected up to the build: so a rebuild after a data
-correction is a new version beside the old one, which stays as it was.
+correction is a new version beside the old one, which stays as it was. Money counts by its own
+date in India time: accrued when entered, approved when approved, paid when paid.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from django.utils import timezone
 from ..models import MonthlyReport, Stage, Startup, User
 from ..models.outcomes import ExporterJourney, SummaryKind
 from ..reports.analytics import MemorySource, Table
-from ..reports.monthly import commission_table, distribution_tables, pack_tables, unconfirmed_table
+from ..reports.monthly import (
+    commission_table,
+    distribution_tables,
+    for_people,
+    pack_tables,
+    unconfirmed_table,
+)
 from ..reports.pdf import pdf_bytes
 from ..spreadsheets import xlsx_sheets_bytes
 from ..tasks import monthly_report_build_task
@@ -67,11 +74,15 @@ def pack_contents(*, month: date) -> tuple[list, dict]:
         if summary.kind == SummaryKind.SCORECARD:
             summary.figures["held"] = held.get(int(summary.key), 0)  # at the month's end, not today
     stages = list(Stage.objects.ordered())
-    tables = pack_tables(MemorySource(summaries), month=month, stages=stages, startups=startups)
-    since = timezone.make_aware(datetime.combine(month, datetime.min.time()))
-    tables += [commission_table(until), *distribution_tables(journeys, last_day, startups)]
-    tables.append(unconfirmed_table(since, until))
-    return tables, {"month": month, "journeys": len(journeys)}
+    start = timezone.make_aware(datetime.combine(month, datetime.min.time()))
+    # The pack's tables in order, one entry per table or group: a new table is one more line.
+    tables = [
+        *pack_tables(MemorySource(summaries), month=month, stages=stages, startups=startups),
+        commission_table(start, until),
+        *distribution_tables(journeys, last_day, startups),
+        unconfirmed_table(start, until),
+    ]
+    return [for_people(table) for table in tables], {"month": month, "journeys": len(journeys)}
 
 
 PACK_DIMENSIONS = ("all", "state", "sector")

@@ -139,10 +139,10 @@ def startup_counts(until: datetime | None = None) -> dict[int, dict]:
     )
     for startup_id, n, rejected in decided:
         counts[startup_id].update(decided=n, rejected=rejected)
+    # Paid as it stood at `until`: by the day the money went out, not by today's status.
+    paid = Q(status=CommissionStatus.PAID) if until is None else Q(paid_at__lt=until)
     money = (
-        commissions.order_by()
-        .values_list("startup_id")
-        .annotate(earned=Sum("amount"), paid=Sum("amount", filter=Q(status=CommissionStatus.PAID)))
+        commissions.order_by().values_list("startup_id").annotate(earned=Sum("amount"), paid=Sum("amount", filter=paid))
     )
     for startup_id, earned, paid in money:
         counts[startup_id].update(earned=str(earned or 0), paid=str(paid or 0))

@@ -1,11 +1,14 @@
 """Indian formats in templates: {{ amount|inr }} → ₹5,19,500.00, {{ amount|inr_short }} → ₹5.2 lakh;
-codes in words: {{ codes|country_names }}, {{ codes|language_names }}; {{ when|ago }} → 3 days ago."""
+codes in words: {{ codes|country_names }}, {{ codes|language_names }}; {{ when|ago }} → 3 days ago;
+a report table's cells as people read them: {% for row in table|table_rows %}."""
+
+from decimal import Decimal
 
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
-from ..reference import LANGUAGES, rupees
+from ..reference import LANGUAGES, indian_number, rupees
 from ..validators import country_name
 
 register = template.Library()
@@ -51,3 +54,32 @@ def ago(moment) -> str:
     if days < 60:
         return f"{days // 7} weeks ago"
     return format_date(timezone.localtime(moment), "j M Y")
+
+
+def figure(value, heading: str, money: bool = False) -> str:
+    """One cell of a report table in words: ₹1,60,000.00 in a rupee column, "42.5%" under a
+    heading with %, "3 days" under one with days, US$ for USD, counts grouped (16,000), "—" for blank."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
+    heading = heading.lower()
+    if money or "(₹)" in heading:
+        return rupees(value)
+    if "(usd)" in heading:
+        return rupees(value).replace("₹", "US$")
+    if "%" in heading:
+        return f"{indian_number(value, 1)}%"
+    if "days" in heading:
+        days = indian_number(value, 1)
+        return f"{days} day" if days == "1" else f"{days} days"
+    return indian_number(value, 1)
+
+
+@register.filter
+def table_rows(table) -> list[list[str]]:
+    """A report Table's rows, each cell as `figure` writes it under its column's heading."""
+    kinds = [(heading, index in table.money) for index, heading in enumerate(table.header)]
+    return [
+        [figure(cell, *kinds[i]) if i < len(kinds) else str(cell) for i, cell in enumerate(row)] for row in table.rows
+    ]

@@ -8,7 +8,9 @@ import pytest
 from django.template import Context, Template
 from django.utils import formats, timezone
 
-from onboarding.reference import rupees
+from onboarding.reference import indian_number, rupees
+from onboarding.reports.analytics import Table
+from onboarding.templatetags.formats import figure, table_rows
 
 
 @pytest.mark.parametrize(
@@ -66,3 +68,41 @@ def test_older_dates_and_none_in_a_list():
     template = Template("{% load formats %}{{ when|ago }}")
     assert template.render(Context({"when": datetime.datetime(2026, 3, 1, 9, tzinfo=datetime.UTC)})) == "1 Mar 2026"
     assert template.render(Context({"when": None})) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "written"),
+    [
+        (16000, 0, "16,000"),
+        (160000, 0, "1,60,000"),
+        (42.550000000000004, 1, "42.6"),
+        (3.0, 1, "3"),
+        (-1234567, 0, "-12,34,567"),
+    ],
+)
+def test_figures_are_grouped_the_indian_way_and_rounded_for_people(value, places, written):
+    assert indian_number(value, places) == written
+
+
+@pytest.mark.parametrize(
+    ("value", "heading", "written"),
+    [
+        (Decimal("160000"), "Paid in the month (₹)", "₹1,60,000.00"),
+        (16000, "Capacity", "16,000"),
+        (42.5, "Storefront live %", "42.5%"),
+        (80.0, "Reached %", "80%"),
+        (3.0, "Median days to storefront", "3 days"),
+        (1, "SLA days", "1 day"),
+        (12.25, "80th percentile days", "12.3 days"),
+        (Decimal("1250.5"), "Order value (USD)", "US$1,250.50"),
+        (None, "Load %", "—"),
+        ("Sep 2026", "Cohort", "Sep 2026"),
+    ],
+)
+def test_a_report_cell_is_written_for_people_by_its_column(value, heading, written):
+    assert figure(value, heading) == written
+
+
+def test_a_report_tables_rupee_columns_are_written_in_rupees():
+    table = Table("t", "T", ["Startup", "Net"], rows=[["Alpha", Decimal("519500")]], money=(1,))
+    assert table_rows(table) == [["Alpha", "₹5,19,500.00"]]

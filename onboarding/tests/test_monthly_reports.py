@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import io
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
-from ..models import MonthlyReport
+from ..models import Commission, MonthlyReport
+from ..models.commissions import CommissionStatus
+from ..services.commissions import commission_reverse
 from ..services.monthly_reports import monthly_report_build, monthly_report_scheduled
 from ..tasks import monthly_report_build_task
+from .factories import ExporterFactory, StartupFactory, assign, stage
 from .test_outcomes import build_programme
 
 pytestmark = pytest.mark.django_db
+IST = ZoneInfo("Asia/Kolkata")
 
 
 @pytest.fixture
@@ -86,3 +92,63 @@ def test_the_schedule_builds_last_months_pack_once(db):
     monthly_report_build_task.delay()
     assert list(MonthlyReport.objects.values_list("month", "version")) == [(date(2026, 11, 1), 1)]
     assert monthly_report_scheduled(today=date(2026, 12, 1)).version == 1
+
+
+def _commission(startup, amount: str, *, made: datetime, paid: datetime | None = None) -> Commission:
+    """A commission entered and approved on `made`, paid on `paid` (or not yet)."""
+    exporter = assign(ExporterFactory(), startup)
+    commission = Commission.objects.create(
+        startup=startup, exporter=exporter, stage=stage("storefront_live"), amount=amount,
+        status=CommissionStatus.PAID if paid else CommissionStatus.APPROVED,
+    )  # fmt: skip
+    Commission.objects.filter(pk=commission.pk).update(created_at=made, approved_at=made, paid_at=paid)
+    commission.refresh_from_db()
+    return commission
+
+
+def _sheet(report: MonthlyReport, name: str) -> dict:
+    """A pack's sheet as {first cell: the rest of the row}."""
+    rows = load_workbook(io.BytesIO(report.xlsx.read()), read_only=True)[name].values
+    return {row[0]: row[1:] for row in rows}
+
+
+@pytest.fixture
+def paid_across_the_month_end(admin_user):
+    """Alpha's four November commissions, paid at 23:59 on 30 November, at 00:01 on 1 December
+    and on 4 December (India time), one never; the first reversed on 2 December."""
+    alpha = StartupFactory(brand_name="Alpha", capacity=16000)
+    made = datetime(2026, 11, 10, 11, 0, tzinfo=IST)
+    last_minute = _commission(alpha, "1000.00", made=made, paid=datetime(2026, 11, 30, 23, 59, tzinfo=IST))
+    _commission(alpha, "2000.00", made=made, paid=datetime(2026, 12, 1, 0, 1, tzinfo=IST))
+    _commission(alpha, "40000.00", made=made, paid=datetime(2026, 12, 4, 15, 0, tzinfo=IST))
+    _commission(alpha, "120000.00", made=made)
+    with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=IST), tick=False):
+        commission_reverse(actor=admin_user, commission=last_minute, reason="Storefront taken down")
+    return alpha
+
+
+@time_machine.travel("2027-01-05 09:00 +0530", tick=False)
+def test_money_is_counted_in_the_month_it_was_paid_not_the_month_it_was_earned(paid_across_the_month_end):
+    november = _sheet(monthly_report_build(month=date(2026, 11, 1), version=1), "commissions")
+    december = _sheet(monthly_report_build(month=date(2026, 12, 1), version=1), "commissions")
+    # Accrued, approved, paid in the month; unpaid at its end.
+    assert november["Alpha"] == (163000, 163000, 1000, 162000)  # 23:59 on 30 November is November's
+    assert december["Alpha"] == (-1000, -1000, 42000, 119000)  # 00:01 on 1 December and 4 December
+    assert december["All startups"] == december["Alpha"]
+
+
+@time_machine.travel("2027-01-05 09:00 +0530", tick=False)
+def test_the_scorecard_counts_what_was_paid_by_the_months_end(paid_across_the_month_end):
+    scorecard = _sheet(monthly_report_build(month=date(2026, 11, 1), version=1), "scorecards")
+    header = scorecard["Startup"]
+    alpha = dict(zip(header, scorecard["Alpha"], strict=False))  # blank cells at the end are not read
+    assert alpha["Commission earned (₹)"] == 163000 and alpha["Commission paid (₹)"] == 1000
+
+
+@time_machine.travel("2027-01-05 09:00 +0530", tick=False)
+def test_the_packs_pdf_says_what_each_figure_counts_in_indian_figures(paid_across_the_month_end):
+    report = monthly_report_build(month=date(2026, 11, 1), version=1)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(report.pdf.read())).pages)
+    assert "₹1,63,000.00" in text and "₹1,62,000.00" in text and "16,000" in text
+    assert "16000" not in text and "163000" not in text
+    assert "by the day the money was paid" in " ".join(text.split())
