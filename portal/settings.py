@@ -339,6 +339,9 @@ API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 # The exporter's status page (/e/<token>/): days a link works; whether approving "contacted"
 # needs the exporter to have confirmed a call or visit; the number printed on that page.
 EXPORTER_LINK_DAYS = env.int("EXPORTER_LINK_DAYS", default=90)
+# Days after its accrual (the stage's approval) before a commission can be paid: a reversal in
+# that time cancels it, with no payment and no clawback.
+COMMISSION_HOLD_DAYS = env.int("COMMISSION_HOLD_DAYS", default=0)
 REQUIRE_CONFIRMED_CONTACT = env.bool("REQUIRE_CONFIRMED_CONTACT", default=False)
 PROGRAMME_HELPLINE = env("PROGRAMME_HELPLINE", default="1800-115-565")
 REST_KNOX = {

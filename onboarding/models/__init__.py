@@ -1,5 +1,6 @@
 from .activities import Activity
 from .assignments import Assignment
+from .bank_accounts import BankAccount
 from .commissions import Commission, CommissionRule, CommissionTotal
 from .disputes import Dispute
 from .exporter_link import ConfirmationRequest, ExporterLink, LinkUse
@@ -13,12 +14,14 @@ from .reference import Sector
 from .stages import EvidenceDocument, Stage, StageEvent
 from .startups import Startup, StartupMember
 from .summary import ProgrammeSummary
+from .tax_rules import TaxRule
 from .throttling import ThrottleHit
 from .users import Role, User
 
 __all__ = [
     "Activity",
     "Assignment",
+    "BankAccount",
     "Commission",
     "CommissionRule",
     "CommissionTotal",
@@ -45,6 +48,7 @@ __all__ = [
     "StageEvent",
     "Startup",
     "StartupMember",
+    "TaxRule",
     "ThrottleHit",
     "User",
 ]
