@@ -339,3 +339,26 @@ def test_bulk_approve_leaves_an_accrual_that_was_reversed(admin_user, startup_a)
     ids = list(Commission.objects.values_list("pk", flat=True))
     assert commissions_approve_bulk(actor=admin_user, commission_ids=ids) == 1
     assert list(Commission.objects.filter(status=CommissionStatus.APPROVED)) == [kept]
+
+
+def test_the_statement_shows_gross_tds_gst_net_utr_and_the_payees_ids(client_for, admin_user, manager_a, startup_a):
+    BankAccount.objects.filter(startup=startup_a).delete()
+    bank_details(startup_a, gstin="27AAPFU0939F1ZV")
+    ledger(startup_a, "30000.00")
+    payout = payout_run_create(actor=admin_user, period=this_month()).payouts.get()
+    payout_pay(actor=admin_user, payout=payout, payment_reference=UTR_A)
+    payout.refresh_from_db()
+    assert (payout.tds, payout.gst, payout.net) == (Decimal("600.00"), Decimal("5400.00"), Decimal("34800.00"))
+    client = client_for(manager_a)
+    xlsx = client.get(reverse("onboarding:payout-statement", args=[payout.pk, "xlsx"]))
+    rows = {
+        row[0]: row[-1] for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True) if row
+    }
+    assert rows["Gross commission"] == 30000 and rows["TDS deducted (2.00%)"] == -600
+    assert rows["GST added (18.00%)"] == 5400 and rows["Net paid"] == 34800
+    cells = [c for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True) for c in row]
+    assert {"27AAPFU0939F1ZV", "AAPFU0939F", startup_a.dpiit_number, UTR_A} <= set(cells)
+    pdf = client.get(reverse("onboarding:payout-statement", args=[payout.pk, "pdf"]))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    for figure in ("₹30,000.00", "₹600.00", "₹5,400.00", "₹34,800.00", UTR_A, "27AAPFU0939F1ZV", "AAPFU0939F"):
+        assert figure in text, figure

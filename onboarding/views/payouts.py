@@ -137,6 +137,11 @@ def _statement_rows(payout: Payout, earnings, reversals) -> list[list[object]]:
         ["DPIIT number", startup.dpiit_number],
         ["GSTIN", gstin or "Not on record"],
         ["PAN", pan or "Not on record"],
+        [
+            "Bank account",
+            account.masked_number if (account := getattr(startup, "bank_account", None)) else "Not on record",
+        ],
+        ["IFSC", account.ifsc if account else ""],
         ["Period", payout.run.period_label],
         ["Payment reference (UTR)", payout.payment_reference or _not_paid(payout)],
         ["Paid on", timezone.localtime(payout.paid_at).date() if payout.paid_at else ""],
