@@ -239,6 +239,23 @@ class PayoutAdmin(PortalRecord, GuardedHistoryAdmin):
         return obj.run.get_absolute_url()
 
 
+@admin.register(models.TaxRule)
+class TaxRuleAdmin(GuardedHistoryAdmin):
+    """TDS and GST rates as dated rows (docs/domain.md, "Tax on payouts"): admins add the next
+    change of the law here. Periods of one kind cannot overlap (TaxRule.clean); a rule that
+    taxed a payout stays, so rules are ended (an end date), never deleted."""
+
+    list_display = ["kind", "rate", "no_pan_rate", "threshold", "effective_from", "effective_to", "legal_reference"]
+    list_filter = ["kind"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+# Bank details are not in admin: every screen but the portal's edit form masks the account
+# number, and their changes need a second admin's confirmation (/startups/<id>/bank/).
+
+
 @admin.register(models.ImportBatch)
 class ImportBatchAdmin(PortalRecord, admin.ModelAdmin):
     list_display = ["created_at", "file_name", "uploaded_by", "status", "new_count", "update_count", "error_count"]

@@ -256,3 +256,38 @@ def validate_attachment(upload) -> None:
     upload.seek(0)
     if not any(head.startswith(signature) for signature in UPLOAD_SIGNATURES[extension]):
         raise ValidationError(f"This file's content is not a real {extension} file.")
+
+
+_IFSC_RE = re.compile(r"^[A-Z]{4}0[A-Z0-9]{6}$")
+_BANK_ACCOUNT_RE = re.compile(r"^[0-9]{9,18}$")
+
+
+def clean_ifsc(value: object) -> str:
+    """A bank branch's IFSC: four letters (the bank), "0", six letters or digits (the branch)."""
+    code = compact(value)
+    if not _IFSC_RE.match(code):
+        raise ValidationError(
+            "An IFSC is 11 characters: four letters (the bank), a zero, then six letters or digits "
+            "(the branch), e.g. SBIN0001234.",
+            code="ifsc",
+        )
+    return code
+
+
+def clean_bank_account_number(value: object) -> str:
+    """An Indian bank account number: 9 to 18 digits (spaces and hyphens dropped)."""
+    number = compact(value)
+    if not _BANK_ACCOUNT_RE.match(number):
+        raise ValidationError("An Indian bank account number is 9 to 18 digits.", code="bank_account")
+    return number
+
+
+_UTR_RE = re.compile(r"^[A-Z0-9]{12,22}$")
+
+
+def clean_utr(value: object) -> str:
+    """A bank transfer's UTR: NEFT 16 characters, RTGS 22, IMPS 12 digits; letters and digits only."""
+    reference = re.sub(r"\s+", "", str(value or "")).upper()
+    if not _UTR_RE.match(reference):
+        raise ValidationError("A UTR is 12 to 22 letters and digits (NEFT 16, RTGS 22, IMPS 12).", code="utr")
+    return reference

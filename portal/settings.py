@@ -343,6 +343,9 @@ API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 EXPORTER_LINK_DAYS = env.int("EXPORTER_LINK_DAYS", default=90)
 REQUIRE_CONFIRMED_CONTACT = env.bool("REQUIRE_CONFIRMED_CONTACT", default=True)
 PROGRAMME_HELPLINE = env("PROGRAMME_HELPLINE", default="1800-115-565")
+# Days after its accrual (the stage's approval) before a commission can be paid: a reversal in
+# that time cancels it, with no payment and no clawback.
+COMMISSION_HOLD_DAYS = env.int("COMMISSION_HOLD_DAYS", default=0)
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
     "AUTH_HEADER_PREFIX": "Token",  # what integrations already send: `Authorization: Token <key>`

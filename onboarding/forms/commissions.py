@@ -1,4 +1,4 @@
-"""Commission rules, payments and reversals."""
+"""Commission rules and reversals (payments are made through payout runs)."""
 
 from __future__ import annotations
 
@@ -24,10 +24,6 @@ class CommissionRuleForm(forms.ModelForm):
         if start and end and end < start:
             self.add_error("active_to", "The end date is before the start date.")
         return data
-
-
-class PaymentForm(forms.Form):
-    payment_reference = forms.CharField(max_length=80, label="Payment reference (UTR)")
 
 
 class ReversalForm(forms.Form):

@@ -8,9 +8,9 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from ..validators import clean_utr
+
 MONTH_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
-# NEFT UTRs are 16 characters, RTGS 22, IMPS references 12 digits: letters and digits only.
-UTR_RE = re.compile(r"[A-Z0-9]{12,22}")
 
 
 class PayoutRunForm(forms.Form):
@@ -34,7 +34,21 @@ class PayoutPayForm(forms.Form):
     payment_reference = forms.CharField(label="UTR of the transfer", max_length=30)
 
     def clean_payment_reference(self) -> str:
-        reference = re.sub(r"\s+", "", self.cleaned_data["payment_reference"]).upper()
-        if not UTR_RE.fullmatch(reference):
-            raise forms.ValidationError("A UTR is 12 to 22 letters and digits (NEFT 16, RTGS 22, IMPS 12).")
-        return reference
+        return clean_utr(self.cleaned_data["payment_reference"])
+
+
+class BankResponseForm(forms.Form):
+    response = forms.FileField(
+        label="The bank's response file",
+        help_text="CSV or Excel, one line per payout: Customer reference (or account number), Amount, UTR, "
+        "Status (paid or failed), optionally Reason and Payment date.",
+    )
+
+
+class TdsYearForm(forms.Form):
+    year = forms.IntegerField(
+        label="Financial year starting in",
+        min_value=2017,
+        max_value=2100,
+        help_text="2025 is April 2025 to March 2026.",
+    )

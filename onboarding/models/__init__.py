@@ -1,5 +1,6 @@
 from .activities import Activity
 from .assignments import Assignment
+from .bank_accounts import BankAccount
 from .commissions import Commission, CommissionRule, CommissionTotal
 from .contact_changes import ContactChange
 from .disputes import Dispute
@@ -15,12 +16,14 @@ from .sign_ins import SignIn
 from .stages import EvidenceDocument, Stage, StageEvent
 from .startups import Startup, StartupMember
 from .summary import ProgrammeSummary
+from .tax_rules import TaxRule
 from .throttling import ThrottleHit
 from .users import Role, User
 
 __all__ = [
     "Activity",
     "Assignment",
+    "BankAccount",
     "Commission",
     "CommissionRule",
     "CommissionTotal",
@@ -49,6 +52,7 @@ __all__ = [
     "StageEvent",
     "Startup",
     "StartupMember",
+    "TaxRule",
     "ThrottleHit",
     "User",
 ]

@@ -1,4 +1,5 @@
-"""The commission ledger: accrual on approval, then approve, pay, or reverse. Never edited."""
+"""The commission ledger: accrual on approval, then approve or reverse. Never edited. Paying is
+only ever through a payout run (services/payouts.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import Commission, CommissionRule, PayoutLine, StageEvent, User
+from ..models import Commission, CommissionRule, StageEvent, User
 from ..models.commissions import CommissionStatus
 from .audit import as_actor
 from .notifications import notify_commission
@@ -65,7 +66,7 @@ def commission_rule_save(*, actor: User, rule: CommissionRule) -> CommissionRule
 
 def _require_admin(actor: User) -> None:
     if not actor.is_programme_admin:
-        raise PermissionDenied("Only programme admins approve, pay or reverse commissions.")
+        raise PermissionDenied("Only programme admins approve or reverse commissions.")
 
 
 def _locked(commission: Commission) -> Commission:
@@ -84,25 +85,6 @@ def commission_approve(*, actor: User, commission: Commission) -> Commission:
     commission.status = CommissionStatus.APPROVED
     commission.approved_by = actor
     commission.approved_at = timezone.now()
-    as_actor(commission, actor).save()
-    notify_commission(commission=commission)
-    return commission
-
-
-@transaction.atomic
-def commission_mark_paid(*, actor: User, commission: Commission, payment_reference: str) -> Commission:
-    """Approved → paid, with the bank or UTR reference of the payment."""
-    _require_admin(actor)
-    if not payment_reference.strip():
-        raise ValidationError("Enter the payment reference (e.g. the UTR number).")
-    commission = _locked(commission)
-    if commission.status != CommissionStatus.APPROVED:
-        raise ValidationError("Only approved commissions can be marked paid.")
-    if PayoutLine.objects.filter(commission=commission).exists():
-        raise ValidationError("This commission is in a payout run: it is paid there, with the startup's UTR.")
-    commission.status = CommissionStatus.PAID
-    commission.paid_at = timezone.now()
-    commission.payment_reference = payment_reference.strip()
     as_actor(commission, actor).save()
     notify_commission(commission=commission)
     return commission

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Commission, Dispute, Exporter, Notification, OutboxMessage, StageEvent, StartupMember, User
+from ..models import Commission, Dispute, Exporter, Notification, OutboxMessage, Payout, StageEvent, StartupMember, User
 from ..models.notifications import NotificationKind
 from ..models.outbox import MessageKind, daily_period
 from ..models.stages import UNDO_WINDOW, StageEventStatus
@@ -200,6 +200,19 @@ def notify_commission(*, commission: Commission) -> None:
         link=reverse("onboarding:commission-list"),
         event_key=f"commission-{commission.pk}-{commission.status}",
         startup_id=commission.startup_id,
+    )
+
+
+def notify_payout_paid(*, payout: Payout) -> None:
+    """To the startup's managers, when the bank paid its payout (one notice for all its lines)."""
+    notify(
+        recipients=managers_of(payout.startup_id),
+        kind=NotificationKind.COMMISSION_PAID,
+        title=f"Payout of {rupees(payout.net)} paid",
+        body=f"{payout.run.period_label} payout, UTR {payout.payment_reference}: the statement is on the payouts page.",
+        link=reverse("onboarding:payout-list"),
+        event_key=f"payout-{payout.pk}-paid",
+        startup_id=payout.startup_id,
     )
 
 

@@ -1,21 +1,28 @@
-"""Payout runs: gather a month's approved commissions per startup, then pay each startup once."""
+"""Payout runs: gather a month's approved commissions per startup, reckon their taxes, then
+pay each startup once, through the bank's files (or one UTR typed in)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from ..models import Commission, Payout, PayoutLine, PayoutRun, User
 from ..models.commissions import CommissionStatus
-from ..models.payouts import ZERO, month_end
+from ..models.payouts import ZERO, month_end, payee_ids
+from ..models.tax_rules import financial_year, reckon_taxes
+from ..reference import rupees
+from ..reports.bank_files import PAID, ResponseLine, payout_for
 from .audit import as_actor
 from .commissions import commission_approve
+from .notifications import notify_payout_paid
 
 # The code of a refusal because the work was already done by someone else: the API's 409.
 CONFLICT = "conflict"
@@ -27,15 +34,47 @@ def _require_admin(actor: User) -> None:
 
 
 def payable(period: date):
-    """Approved commissions (reversals included) not yet in any payout, accrued before the month's end."""
+    """Approved commissions not yet in a live payout, accrued before the month's end and at least
+    COMMISSION_HOLD_DAYS ago. An entry reversed before it was taken into a run is never paid, and
+    its reversal never deducted; a reversal of money paid (or being paid) is deducted."""
     until = timezone.make_aware(datetime.combine(month_end(period), time.min))
+    held_since = timezone.now() - timedelta(days=settings.COMMISSION_HOLD_DAYS)
     # NOT EXISTS rather than a LEFT JOIN: PostgreSQL cannot lock rows of an outer join.
-    taken = PayoutLine.objects.filter(commission=OuterRef("pk"))
+    taken = PayoutLine.objects.filter(commission=OuterRef("pk"), released=False)
+    original_taken = PayoutLine.objects.filter(commission=OuterRef("reverses_id"), released=False)
+    # Paid one by one, before payout runs: no payout line, still owed back when reversed.
+    original_paid = Commission.objects.filter(pk=OuterRef("reverses_id"), status=CommissionStatus.PAID)
+    reversed_ = Commission.objects.filter(reverses=OuterRef("pk"))
     return (
-        Commission.objects.filter(status=CommissionStatus.APPROVED, created_at__lt=until)
+        Commission.objects.filter(status=CommissionStatus.APPROVED, created_at__lt=until, created_at__lte=held_since)
+        .filter(Q(reverses__isnull=True) | Exists(original_taken) | Exists(original_paid))
         .exclude(Exists(taken))
+        .exclude(Exists(reversed_))
         .order_by("startup_id", "created_at", "pk")
     )
+
+
+def _reckon(payout: Payout, day: date) -> Payout:
+    """Put the taxes on `payout` as of `day` (not saved): TDS on the payee's financial-year total."""
+    start, end = financial_year(day)
+    earlier, taxed = Payout.objects.exclude(pk=payout.pk).reckoned_in_year(
+        startup_id=payout.startup_id, start=start, end=end
+    )
+    pan, gstin = payee_ids(payout.startup)
+    taxes = reckon_taxes(gross=payout.amount, day=day, pan=pan, gstin=gstin, earlier=earlier, untaxed=earlier - taxed)
+    payout.tax_date, payout.tds, payout.tds_base, payout.tds_rate = day, taxes.tds, taxes.tds_base, taxes.tds_rate
+    payout.gst, payout.gst_rate, payout.net = taxes.gst, taxes.gst_rate, taxes.net
+    return payout
+
+
+@transaction.atomic
+def payouts_reckon_again(*, actor: User, startup_id: int) -> int:
+    """Reckon the taxes of a startup's pending payouts again (its PAN or GSTIN changed); how many."""
+    pending = list(Payout.objects.pending().filter(startup_id=startup_id).select_related("startup").order_by("pk"))
+    today = timezone.localdate()
+    for payout in pending:
+        as_actor(_reckon(payout, today), actor).save()
+    return len(pending)
 
 
 @transaction.atomic
@@ -55,11 +94,12 @@ def payout_run_create(*, actor: User, period: date) -> PayoutRun:
         )
     run = as_actor(PayoutRun(period=period, created_by=actor), actor)
     run.save()
+    today = timezone.localdate()
     try:
         with transaction.atomic():
             for startup_id, lines in owed.items():
-                payout = as_actor(Payout(run=run, startup_id=startup_id, amount=sum(c.amount for c in lines)), actor)
-                payout.save()
+                payout = Payout(run=run, startup_id=startup_id, amount=sum(c.amount for c in lines))
+                as_actor(_reckon(payout, today), actor).save()
                 PayoutLine.objects.bulk_create(PayoutLine(payout=payout, commission=c, amount=c.amount) for c in lines)
     except IntegrityError as exc:
         raise ValidationError(
@@ -76,29 +116,115 @@ def payout_pay(*, actor: User, payout: Payout, payment_reference: str) -> Payout
     reference = payment_reference.strip().upper()
     if not reference:
         raise ValidationError({"payment_reference": "Enter the UTR of the bank transfer."})
-    payout = Payout.objects.select_for_update().select_related("startup", "run").get(pk=payout.pk)
-    if payout.is_paid:
-        raise ValidationError(
-            f"{payout.startup} was already paid for this run (UTR {payout.payment_reference}): nothing was changed.",
-            code=CONFLICT,
-        )
+    payout = Payout.objects.select_for_update(of=("self",)).select_related("startup", "run").get(pk=payout.pk)
+    if refusal := _why_not_payable(payout):
+        raise ValidationError(f"{refusal} Nothing was changed.", code=CONFLICT)
     used = Payout.objects.filter(payment_reference=reference).exclude(pk=payout.pk).select_related("startup").first()
     if used:
         raise ValidationError({"payment_reference": f"This UTR was already recorded for {used}."})
-    lines = list(Commission.objects.select_for_update(of=("self",)).filter(payout_line__payout=payout).order_by("pk"))
-    if any(c.status != CommissionStatus.APPROVED for c in lines):
-        raise ValidationError("Some of these commissions are no longer approved and unpaid: nothing was changed.")
-    now = timezone.now()
-    for commission in lines:
-        commission.status, commission.paid_at, commission.payment_reference = CommissionStatus.PAID, now, reference
-    bulk_update_with_history(lines, Commission, ["status", "paid_at", "payment_reference"], default_user=actor)
-    payout.payment_reference, payout.paid_at, payout.paid_by = reference, now, actor
     try:
         with transaction.atomic():
-            as_actor(payout, actor).save(update_fields=["payment_reference", "paid_at", "paid_by"])
+            _mark_paid(actor=actor, payout=payout, reference=reference, when=timezone.now())
     except IntegrityError as exc:
         raise ValidationError({"payment_reference": "This UTR was just recorded for another payout."}) from exc
     return payout
+
+
+def _why_not_payable(payout: Payout) -> str:
+    """Why a payout cannot be settled now ("" when it can): paid, failed or held."""
+    if payout.is_paid:
+        return f"{payout.startup} was already paid for this run (UTR {payout.payment_reference})."
+    if payout.is_failed:
+        return f"The bank failed {payout.startup}'s payout: its commissions wait for the next run."
+    if Payout.objects.held().filter(pk=payout.pk).exists():
+        return f"{payout.startup}'s payout is on hold until a second admin confirms its bank details."
+    return ""
+
+
+def _mark_paid(*, actor: User, payout: Payout, reference: str, when: datetime) -> None:
+    lines = list(
+        Commission.objects.select_for_update(of=("self",))
+        .filter(payout_lines__payout=payout, payout_lines__released=False)
+        .order_by("pk")
+    )
+    if any(c.status != CommissionStatus.APPROVED for c in lines):
+        raise ValidationError("Some of these commissions are no longer approved and unpaid: nothing was changed.")
+    for commission in lines:
+        commission.status, commission.paid_at, commission.payment_reference = CommissionStatus.PAID, when, reference
+    bulk_update_with_history(lines, Commission, ["status", "paid_at", "payment_reference"], default_user=actor)
+    payout.payment_reference, payout.paid_at, payout.paid_by = reference, when, actor
+    as_actor(payout, actor).save(update_fields=["payment_reference", "paid_at", "paid_by"])
+    notify_payout_paid(payout=payout)
+
+
+def _mark_failed(*, actor: User, payout: Payout, reason: str, when: datetime) -> None:
+    # Released lines free their commissions for the next run (the unique live line allows it).
+    payout.lines.update(released=True)
+    payout.failed_at, payout.failure_reason = when, reason or "Failed at the bank"
+    as_actor(payout, actor).save(update_fields=["failed_at", "failure_reason"])
+
+
+@dataclass
+class Settled:
+    """What one line of the bank's response did: `done` says whether it changed anything."""
+
+    line: ResponseLine
+    done: bool
+    text: str
+
+
+def _settle_line(line: ResponseLine, payout: Payout | None, seen: set[int], utrs: set[str]) -> str:
+    """Why a response line is refused ("" when it can be applied)."""
+    if line.problem:
+        return line.problem
+    if payout is None:
+        return f"No payout of this run is {line.names}: nothing was changed for this line."
+    if payout.pk in seen:
+        return f"An earlier line of this file already settled {payout.reference}."
+    if refusal := _why_not_payable(payout):
+        return refusal
+    if line.amount != payout.net:
+        return f"The amount {rupees(line.amount)} is not the {rupees(payout.net)} the bank file asked for."
+    account = getattr(payout.startup, "bank_account", None)
+    if line.account and account and line.account != account.account_number:
+        return "The account number is not the one the bank file named."
+    if line.status == PAID and (line.utr in utrs or Payout.objects.filter(payment_reference=line.utr).exists()):
+        return f"The UTR {line.utr} was already recorded for another payout."
+    return ""
+
+
+def _when(line: ResponseLine, now: datetime) -> datetime:
+    if line.paid_on is None or line.paid_on == timezone.localdate(now):
+        return now
+    return timezone.make_aware(datetime.combine(line.paid_on, time(12)))
+
+
+@transaction.atomic
+def payout_run_settle(*, actor: User, run: PayoutRun, lines: list[ResponseLine]) -> list[Settled]:
+    """Apply the bank's response to a run in one transaction: each good line marks its payout
+    paid (UTR, payment date, its commissions paid) or failed (its commissions freed for the next
+    run); each bad line is refused with the reason and changes nothing. Returns a line-by-line report."""
+    _require_admin(actor)
+    payouts = list(
+        run.payouts.select_for_update(of=("self",)).select_related("startup__bank_account", "run").order_by("pk")
+    )
+    now, seen, utrs, report = timezone.now(), set(), set(), []
+    for line in lines:
+        payout = payout_for(line, payouts)
+        if line.paid_on and not (run.created_at.date() <= line.paid_on <= timezone.localdate(now)):
+            line.problem = line.problem or "The payment date is before the run was made, or in the future."
+        if refusal := _settle_line(line, payout, seen, utrs):
+            report.append(Settled(line, False, refusal))
+            continue
+        seen.add(payout.pk)
+        if line.status == PAID:
+            utrs.add(line.utr)
+            _mark_paid(actor=actor, payout=payout, reference=line.utr, when=_when(line, now))
+            report.append(Settled(line, True, f"Paid {rupees(payout.net)} to {payout.startup} (UTR {line.utr})."))
+        else:
+            _mark_failed(actor=actor, payout=payout, reason=line.reason, when=now)
+            report.append(Settled(line, True, f"Failed: {payout.startup}'s commissions return to the next run."))
+    return report
 
 
 @transaction.atomic
@@ -119,7 +245,7 @@ def commissions_approve_bulk(*, actor: User, commission_ids: list[int]) -> int:
 def statement_lines(payout: Payout) -> tuple[list[Commission], list[Commission]]:
     """A payout's earnings and its reversals, each oldest first."""
     lines = list(
-        Commission.objects.filter(payout_line__payout=payout)
+        Commission.objects.filter(payout_lines__payout=payout)
         .select_related("exporter", "stage", "reverses")
         .order_by("created_at", "pk")
     )

@@ -108,6 +108,42 @@ def commission_rule(code: str, amount: str = "2500.00"):
     return CommissionRule.objects.create(stage=stage(code), amount=amount, active_from=date(2020, 1, 1))
 
 
+def bank_details(startup: Startup, *, confirmed: bool = True, pan: str = "AAPFU0939F", gstin: str = ""):
+    """Bank details for `startup`, confirmed by a second admin unless told otherwise (a valid
+    PAN by default, so TDS is at the ordinary rate)."""
+    from django.utils import timezone
+
+    from ..models import BankAccount
+
+    now = timezone.now()
+    return BankAccount.objects.create(
+        startup=startup,
+        holder_name=startup.legal_name,
+        account_number=f"{50100000000 + startup.pk}",
+        ifsc="HDFC0001234",
+        pan=pan,
+        gstin=gstin,
+        changed_at=now,
+        confirmed_at=now if confirmed else None,
+    )
+
+
+def pay_through_a_run(admin: User, *, utr: str = "SBIN226330000001"):
+    """Pay every approved commission the only way there is: a payout run for this month, each
+    startup's payout with its own UTR (startups without bank details get confirmed ones)."""
+    from django.utils import timezone
+
+    from ..models import BankAccount
+    from ..services.payouts import payout_pay, payout_run_create
+
+    run = payout_run_create(actor=admin, period=timezone.localdate())
+    for number, payout in enumerate(run.payouts.order_by("pk")):
+        if not BankAccount.objects.filter(startup_id=payout.startup_id).exists():
+            bank_details(payout.startup)
+        payout_pay(actor=admin, payout=payout, payment_reference=f"{utr[:-2]}{int(utr[-2:]) + number:02d}")
+    return run
+
+
 # The first bytes of a real file of each type: uploads are checked by content, not by name.
 FILE_HEADS = {".pdf": b"%PDF-1.4\n", ".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff\xe0", ".xlsx": b"PK\x03\x04"}
 

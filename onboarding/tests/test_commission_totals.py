@@ -12,9 +12,9 @@ from django.urls import reverse
 from ..filters import CommissionFilter
 from ..models import Commission, CommissionTotal
 from ..models.commissions import CommissionStatus
-from ..services.commissions import commission_approve, commission_mark_paid, commission_reverse
+from ..services.commissions import commission_approve, commission_reverse
 from ..services.payouts import commissions_approve_bulk
-from .factories import ExporterFactory, StartupFactory, assign, stage
+from .factories import ExporterFactory, StartupFactory, assign, pay_through_a_run, stage
 
 STATEMENT = reverse("onboarding:commission-list")
 
@@ -37,7 +37,7 @@ def test_every_kind_of_write_keeps_the_totals_equal_to_the_ledger(admin_user, st
     first, second, third = entry(startup_a, "1000.00"), entry(startup_a, "250.50"), entry(startup_b, "75.00")
     assert_kept(startup_a, startup_b)
     commission_approve(actor=admin_user, commission=first)  # a service's save()
-    commission_mark_paid(actor=admin_user, commission=first, payment_reference="UTR1")
+    pay_through_a_run(admin_user)  # a bulk update with history
     commission_reverse(actor=admin_user, commission=first, reason="Duplicate listing")  # a negative entry
     commissions_approve_bulk(actor=admin_user, commission_ids=[second.pk, third.pk])  # a bulk update
     assert_kept(startup_a, startup_b)

@@ -11,13 +11,12 @@ from django.urls import reverse
 from ..models import Commission
 from ..services.commissions import (
     commission_approve,
-    commission_mark_paid,
     commission_reverse,
 )
 from ..services.progress import stage_event_approve, stage_event_submit
 from .concurrency import race
 from .downloads import downloaded
-from .factories import ExporterFactory, assign, commission_rule, stage
+from .factories import ExporterFactory, assign, commission_rule, pay_through_a_run, stage
 
 
 def earn(agent, officer, startup, code="storefront_live", evidence=None):
@@ -52,7 +51,7 @@ def test_ledger_lifecycle_and_totals(agent_a, officer, admin_user, startup_a):
     second = earn(agent_a, officer, startup_a, "trade_assurance")
     third = earn(agent_a, officer, startup_a)
     commission_approve(actor=admin_user, commission=first)
-    commission_mark_paid(actor=admin_user, commission=first, payment_reference="UTR123")
+    pay_through_a_run(admin_user)
     commission_approve(actor=admin_user, commission=second)
     totals = Commission.objects.all().totals()
     assert totals == {
@@ -61,10 +60,7 @@ def test_ledger_lifecycle_and_totals(agent_a, officer, admin_user, startup_a):
         "paid": Decimal("2000.00"),
         "net": Decimal("5500.00"),
     }
-    with pytest.raises(ValidationError, match="payment reference"):
-        commission_mark_paid(actor=admin_user, commission=second, payment_reference=" ")
-    with pytest.raises(ValidationError, match="Only approved"):
-        commission_mark_paid(actor=admin_user, commission=third, payment_reference="UTR9")
+    assert third.status == "accrued"
     with pytest.raises(ValidationError, match="Only accrued"):
         commission_approve(actor=admin_user, commission=first)
 
@@ -114,7 +110,9 @@ def test_other_startups_id_in_the_statement_filter_shows_nothing_of_theirs(
     assert len(list(csv.reader(io.StringIO(downloaded(exported).decode())))) == 1  # the header only
 
 
-def test_admin_approves_pays_and_reverses_from_the_statement(client_for, agent_a, officer, admin_user, startup_a):
+def test_admin_approves_and_reverses_from_the_statement_but_pays_only_through_runs(
+    client_for, agent_a, officer, admin_user, startup_a
+):
     commission_rule("storefront_live")
     commission = earn(agent_a, officer, startup_a)
     client = client_for(admin_user)
@@ -122,10 +120,11 @@ def test_admin_approves_pays_and_reverses_from_the_statement(client_for, agent_a
         reverse("onboarding:commission-action", args=[commission.pk, name]), data, follow=True
     )
     assert "Approved ₹2,500.00" in action("approve").content.decode()
-    assert "payment reference" in action("pay", payment_reference="").content.decode()
-    assert "as paid" in action("pay", payment_reference="UTR777").content.decode()
+    # Paying one commission by itself is gone (issue 27): no button, and the action is a 404.
+    assert 'name="payment_reference"' not in client.get(reverse("onboarding:commission-list")).content.decode()
+    assert action("pay", payment_reference="UTR777").status_code == 404
     commission.refresh_from_db()
-    assert (commission.status, commission.payment_reference) == ("paid", "UTR777")
+    assert (commission.status, commission.payment_reference) == ("approved", "")
     action("reverse", reason="Duplicate payment")
     assert Commission.objects.filter(reverses=commission).exists()
 

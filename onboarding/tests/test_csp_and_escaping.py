@@ -15,7 +15,7 @@ from ..models import Commission, ImportBatch, OutboxMessage, Stage, Startup, Use
 from ..models.imports import ImportStatus
 from ..models.outbox import MessageKind
 from ..services.assignments import exporter_assign
-from ..services.commissions import commission_approve, commission_mark_paid
+from ..services.commissions import commission_approve
 from ..services.progress import activity_log, stage_event_reject, stage_event_submit
 from .factories import ExporterFactory, assign, checklist_files, commission_rule, stage
 from .test_hostile_input import onboarding_routes
@@ -62,7 +62,8 @@ def hostile(auto_contact, admin_user, officer, manager_a, agent_a, startup_a, st
     )
     commission = Commission.objects.filter(exporter=exporters[0]).get()
     commission_approve(actor=admin_user, commission=commission)
-    commission_mark_paid(actor=admin_user, commission=commission, payment_reference=ATTRIBUTE)
+    # Paid through a run in real life; the hostile reference is written as it stands.
+    Commission.objects.filter(pk=commission.pk).update(status="paid", payment_reference=ATTRIBUTE)
     Commission.objects.filter(exporter=exporters[1]).update(note=SCRIPT)
     batch = ImportBatch.objects.create(
         file_name=f"{SCRIPT}.csv",

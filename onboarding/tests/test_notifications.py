@@ -15,12 +15,12 @@ from ..models.outbox import MessageKind
 from ..models.stages import UNDO_WINDOW
 from ..services.assignments import exporter_hand_to_agent, exporters_assign_bulk
 from ..services.auto_assign import auto_assignment_apply, propose
-from ..services.commissions import commission_approve, commission_mark_paid
+from ..services.commissions import commission_approve
 from ..services.notifications import notifications_claims_decided, notifications_evidence_waiting, notify
 from ..services.progress import stage_event_approve, stage_event_reject, stage_event_submit
 from ..services.startups import startup_member_add
 from ..services.users import user_set_preferences
-from .factories import ExporterFactory, assign, checklist_files, commission_rule, stage
+from .factories import ExporterFactory, assign, checklist_files, commission_rule, pay_through_a_run, stage
 
 
 def notices(user, kind) -> list[Notification]:
@@ -136,11 +136,11 @@ def test_commissions_approved_and_paid_are_told_to_the_managers(
     with django_capture_on_commit_callbacks(execute=True):
         commission_approve(actor=admin_user, commission=commission)
     with django_capture_on_commit_callbacks(execute=True):
-        commission_mark_paid(actor=admin_user, commission=commission, payment_reference="UTR42")
+        pay_through_a_run(admin_user, utr="SBIN226330000042")
     [approved] = notices(manager_a, NotificationKind.COMMISSION_APPROVED)
     [paid] = notices(manager_a, NotificationKind.COMMISSION_PAID)
-    assert "₹2,000.00" in approved.title and "UTR42" in paid.body
-    assert len([m for m in emails_to(manager_a) if "Commission" in m.subject]) == 2
+    assert "₹2,000.00" in approved.title and "₹2,000.00" in paid.title and "SBIN226330000042" in paid.body
+    assert len([m for m in emails_to(manager_a) if m.subject.startswith(("Commission", "Payout"))]) == 2
 
 
 def test_an_accepted_invitation_is_told_to_the_managers_and_the_inviter_once(

@@ -15,18 +15,21 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from ..models import Commission, Payout, PayoutLine, PayoutRun, Startup
+from ..models import BankAccount, Commission, Payout, PayoutLine, PayoutRun, Startup
 from ..models.commissions import CommissionStatus
-from ..services.commissions import commission_mark_paid, commission_reverse
+from ..services.commissions import commission_reverse
 from ..services.payouts import commissions_approve_bulk, payout_pay, payout_run_create, statement_lines
 from .concurrency import race
-from .factories import ExporterFactory, StartupFactory, assign, stage
+from .factories import ExporterFactory, StartupFactory, assign, bank_details, stage
 
 UTR_A, UTR_B = "SBIN226330123456", "HDFC226330654321"
 
 
 def ledger(startup, *amounts: str, status: str = CommissionStatus.APPROVED) -> list[Commission]:
-    """One commission per amount, each on a new exporter of `startup`, in `status`."""
+    """One commission per amount, each on a new exporter of `startup`, in `status`. The startup
+    gets confirmed bank details: without them its payouts are held."""
+    if not BankAccount.objects.filter(startup=startup).exists():
+        bank_details(startup)
     rows = []
     for amount in amounts:
         exporter = assign(ExporterFactory(), startup)
@@ -156,11 +159,12 @@ def test_a_correction_is_a_reversal_deducted_in_a_later_run(admin_user, startup_
     assert [c.amount for c in reversals] == [Decimal("-2000.00")]
 
 
-def test_a_commission_in_a_run_cannot_be_paid_one_by_one(admin_user, startup_a):
+def test_an_admin_cannot_mark_one_commission_paid_outside_a_run(client_for, admin_user, startup_a):
     (line,) = ledger(startup_a, "2000.00")
-    payout_run_create(actor=admin_user, period=this_month())
-    with pytest.raises(ValidationError, match="in a payout run"):
-        commission_mark_paid(actor=admin_user, commission=line, payment_reference=UTR_B)
+    url = reverse("onboarding:commission-action", args=[line.pk, "pay"])
+    assert client_for(admin_user).post(url, {"payment_reference": UTR_B}).status_code == 404
+    line.refresh_from_db()
+    assert line.status == CommissionStatus.APPROVED and not line.payment_reference
 
 
 def test_the_database_refuses_a_commission_in_two_payouts(admin_user, startup_a):
@@ -335,3 +339,26 @@ def test_bulk_approve_leaves_an_accrual_that_was_reversed(admin_user, startup_a)
     ids = list(Commission.objects.values_list("pk", flat=True))
     assert commissions_approve_bulk(actor=admin_user, commission_ids=ids) == 1
     assert list(Commission.objects.filter(status=CommissionStatus.APPROVED)) == [kept]
+
+
+def test_the_statement_shows_gross_tds_gst_net_utr_and_the_payees_ids(client_for, admin_user, manager_a, startup_a):
+    BankAccount.objects.filter(startup=startup_a).delete()
+    bank_details(startup_a, gstin="27AAPFU0939F1ZV")
+    ledger(startup_a, "30000.00")
+    payout = payout_run_create(actor=admin_user, period=this_month()).payouts.get()
+    payout_pay(actor=admin_user, payout=payout, payment_reference=UTR_A)
+    payout.refresh_from_db()
+    assert (payout.tds, payout.gst, payout.net) == (Decimal("600.00"), Decimal("5400.00"), Decimal("34800.00"))
+    client = client_for(manager_a)
+    xlsx = client.get(reverse("onboarding:payout-statement", args=[payout.pk, "xlsx"]))
+    rows = {
+        row[0]: row[-1] for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True) if row
+    }
+    assert rows["Gross commission"] == 30000 and rows["TDS deducted (2.00%)"] == -600
+    assert rows["GST added (18.00%)"] == 5400 and rows["Net paid"] == 34800
+    cells = [c for row in load_workbook(io.BytesIO(xlsx.content)).active.iter_rows(values_only=True) for c in row]
+    assert {"27AAPFU0939F1ZV", "AAPFU0939F", startup_a.dpiit_number, UTR_A} <= set(cells)
+    pdf = client.get(reverse("onboarding:payout-statement", args=[payout.pk, "pdf"]))
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    for figure in ("₹30,000.00", "₹600.00", "₹5,400.00", "₹34,800.00", UTR_A, "27AAPFU0939F1ZV", "AAPFU0939F"):
+        assert figure in text, figure

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from .. import database
 from ..filters import CommissionFilter
-from ..forms.commissions import CommissionRuleForm, PaymentForm, ReversalForm
+from ..forms.commissions import CommissionRuleForm, ReversalForm
 from ..models import Commission, CommissionRule, CommissionTotal
 from ..models.commissions import CommissionStatus
 from ..models.users import Role
@@ -18,7 +19,6 @@ from ..reference import rupees
 from ..reports.exports import COMMISSIONS
 from ..services.commissions import (
     commission_approve,
-    commission_mark_paid,
     commission_reverse,
     commission_rule_save,
 )
@@ -74,17 +74,14 @@ def commission_statement(request):
 @object_view(Commission, Role.ADMIN)
 @require_POST
 def commission_action(request, pk: int, action: str):
+    if action not in ("approve", "reverse"):
+        # Paying one commission by itself is gone: money goes out only through payout runs.
+        raise Http404("No such action on a commission.")
     commission = get_object_or_404(Commission, pk=pk)
     try:
         if action == "approve":
             commission_approve(actor=request.user, commission=commission)
             messages.success(request, f"Approved {rupees(commission.amount)} for {commission.exporter}.")
-        elif action == "pay":
-            form = PaymentForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError("Enter the payment reference (e.g. the UTR number).")
-            commission_mark_paid(actor=request.user, commission=commission, **form.cleaned_data)
-            messages.success(request, f"Marked {rupees(commission.amount)} for {commission.exporter} as paid.")
         elif action == "reverse":
             form = ReversalForm(request.POST)
             if not form.is_valid():

@@ -11,16 +11,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..forms.payouts import PayoutPayForm, PayoutRunForm
+from ..forms.payouts import BankResponseForm, PayoutPayForm, PayoutRunForm, TdsYearForm
 from ..models import Payout, PayoutRun
+from ..models.payouts import payee_ids
+from ..models.tax_rules import financial_year
 from ..models.users import Role
 from ..pagination import paginate
 from ..reference import rupees
+from ..reports.bank_files import BANK_FILE_HEADER, bank_file_name, bank_file_rows, read_response
 from ..reports.pdf import pdf_bytes
-from ..services.payouts import payout_pay, payout_run_create, statement_lines
-from ..spreadsheets import xlsx_bytes
+from ..services.payouts import payout_pay, payout_run_create, payout_run_settle, statement_lines
+from ..spreadsheets import csv_bytes, xlsx_bytes
 from .access import admin_required, object_view, report_refusal, role_required
-from .downloads import file_response
+from .downloads import download_response, file_response, requested_format
 
 PDF = "application/pdf"
 
@@ -44,8 +47,10 @@ def payout_list(request):
     return render(request, "onboarding/payout_list.html", {"page": page, "form": form})
 
 
-def _run_page(request, run: PayoutRun, forms: dict | None = None, status: int = 200) -> HttpResponse:
-    payouts = list(run.payouts.select_related("startup", "paid_by").order_by("startup__legal_name"))
+def _run_page(request, run: PayoutRun, forms: dict | None = None, status: int = 200, **extra) -> HttpResponse:
+    payouts = list(
+        run.payouts.select_related("startup__bank_account", "paid_by", "run").order_by("startup__legal_name")
+    )
     forms = forms or {}
     for payout in payouts:
         payout.form = forms.get(payout.pk) or PayoutPayForm(auto_id=f"utr-{payout.pk}-%s")
@@ -53,7 +58,10 @@ def _run_page(request, run: PayoutRun, forms: dict | None = None, status: int = 
         "run": run,
         "payouts": payouts,
         "total": sum((p.amount for p in payouts), Decimal("0")),
-        "paid": sum((p.amount for p in payouts if p.is_paid), Decimal("0")),
+        "paid": sum((p.net for p in payouts if p.is_paid), Decimal("0")),
+        "to_bank": [p for p in payouts if not (p.is_paid or p.is_failed or p.is_held)],
+        "response_form": extra.pop("response_form", None) or BankResponseForm(),
+        **extra,
     }
     return render(request, "onboarding/payout_run.html", context, status=status)
 
@@ -83,14 +91,59 @@ def payout_pay_view(request, pk: int):
     return _run_page(request, payout.run, {payout.pk: form}, status=400)
 
 
+@admin_required
+def payout_bank_file(request, pk: int):
+    """The run's bulk-payment CSV for the bank: pending payouts to confirmed bank details only."""
+    run = get_object_or_404(PayoutRun, pk=pk)
+    payouts = list(run.payouts.for_bank_file())
+    if not payouts:
+        messages.warning(request, "Nothing for the bank in this run: every payout is paid, failed or on hold.")
+        return redirect(run)
+    # No BOM: bank upload screens read plain UTF-8 (ASCII, in practice).
+    return file_response(
+        csv_bytes(BANK_FILE_HEADER, bank_file_rows(run, payouts), bom=False), "csv", bank_file_name(run)
+    )
+
+
+@admin_required
+@require_POST
+def payout_bank_response(request, pk: int):
+    """Take back the bank's response file: a line-by-line report on the run's page."""
+    run = get_object_or_404(PayoutRun, pk=pk)
+    form = BankResponseForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose the bank's response file to upload.")
+        return _run_page(request, run, status=400, response_form=form)
+    upload = form.cleaned_data["response"]
+    try:
+        report = payout_run_settle(actor=request.user, run=run, lines=read_response(upload.read(), upload.name))
+    except (ValidationError, PermissionDenied) as exc:
+        report_refusal(request, exc, form)
+        messages.error(request, "The response file was not used: nothing was changed.")
+        return _run_page(request, run, status=400, response_form=form)
+    done = sum(1 for r in report if r.done)
+    refused = len(report) - done
+    if done:
+        messages.success(request, f"Used {done} line{'s' if done != 1 else ''} of the bank's response.")
+    if refused:
+        messages.warning(request, f"Refused {refused} line{'s' if refused != 1 else ''}: see the report below.")
+    return _run_page(request, run, report=report)
+
+
 def _statement_rows(payout: Payout, earnings, reversals) -> list[list[object]]:
     startup = payout.startup
+    pan, gstin = payee_ids(startup)
     rows: list[list[object]] = [
         ["DPIIT number", startup.dpiit_number],
-        ["GSTIN", startup.gstin or "Not on record"],
-        ["PAN", startup.pan or "Not on record"],
+        ["GSTIN", gstin or "Not on record"],
+        ["PAN", pan or "Not on record"],
+        [
+            "Bank account",
+            account.masked_number if (account := getattr(startup, "bank_account", None)) else "Not on record",
+        ],
+        ["IFSC", account.ifsc if account else ""],
         ["Period", payout.run.period_label],
-        ["Payment reference (UTR)", payout.payment_reference or "Not paid yet"],
+        ["Payment reference (UTR)", payout.payment_reference or _not_paid(payout)],
         ["Paid on", timezone.localtime(payout.paid_at).date() if payout.paid_at else ""],
         [],
         ["Date", "Exporter", "GSTIN", "Stage", "Kind", "Amount (INR)"],
@@ -111,15 +164,32 @@ def _statement_rows(payout: Payout, earnings, reversals) -> list[list[object]]:
         [],
         ["Earnings", "", "", "", "", sum((c.amount for c in earnings), Decimal("0"))],
         ["Reversals", "", "", "", "", sum((c.amount for c in reversals), Decimal("0"))],
-        ["Total paid" if payout.is_paid else "Total due", "", "", "", "", payout.amount],
+        ["Gross commission", "", "", "", "", payout.amount],
+        [_tds_label(payout), "", "", "", "", -payout.tds],
+        [_gst_label(payout), "", "", "", "", payout.gst],
+        ["Net paid" if payout.is_paid else "Net due", "", "", "", "", payout.net],
     ]
     return rows
+
+
+def _not_paid(payout: Payout) -> str:
+    return f"Failed at the bank: {payout.failure_reason}" if payout.is_failed else "Not paid yet"
+
+
+def _tds_label(payout: Payout) -> str:
+    return f"TDS deducted ({payout.tds_rate}%)" if payout.tds_rate is not None else "TDS deducted"
+
+
+def _gst_label(payout: Payout) -> str:
+    return f"GST added ({payout.gst_rate}%)" if payout.gst_rate is not None else "GST added"
 
 
 @object_view(Payout, Role.ADMIN, Role.MANAGER)
 def payout_statement(request, pk: int, kind: str):
     """A startup's statement for one run, as XLSX or PDF: its own managers and admins only."""
-    payout = get_object_or_404(Payout.objects.visible_to(request.user).select_related("run", "startup"), pk=pk)
+    payout = get_object_or_404(
+        Payout.objects.visible_to(request.user).select_related("run", "startup__bank_account"), pk=pk
+    )
     earnings, reversals = statement_lines(payout)
     if kind == "xlsx":
         rows = _statement_rows(payout, earnings, reversals)
@@ -134,6 +204,9 @@ def payout_statement(request, pk: int, kind: str):
         "reversals": reversals,
         "earned": sum((c.amount for c in earnings), Decimal("0")),
         "reversed": sum((c.amount for c in reversals), Decimal("0")),
+        "payee_pan": payee_ids(payout.startup)[0],
+        "payee_gstin": payee_ids(payout.startup)[1],
+        "not_paid": _not_paid(payout),
     }
     response = HttpResponse(pdf_bytes("documents/payout_statement.html", context), content_type=PDF)
     response["Content-Disposition"] = f'attachment; filename="{payout.statement_name("pdf")}"'
@@ -144,3 +217,45 @@ def _xlsx(header, rows, filename: str) -> HttpResponse:
     # Through the one writer (formula guard).
     content = xlsx_bytes(header, rows, sheet="Statement", widths=(24, 36, 18, 22, 10, 16))
     return file_response(content, "xlsx", filename)
+
+
+QUARTERS = {4: "Q1 (Apr–Jun)", 7: "Q2 (Jul–Sep)", 10: "Q3 (Oct–Dec)", 1: "Q4 (Jan–Mar)"}
+TDS_HEADER = ["Payee", "DPIIT number", "PAN", *[f"{q} {what}" for q in QUARTERS.values() for what in ("paid", "TDS")]]
+
+
+def _tds_table(start, end) -> list[dict]:
+    """Per payee, the amounts paid and TDS deducted in each quarter of the financial year."""
+    payees: dict[int, dict] = {}
+    for row in Payout.objects.tds_by_quarter(start=start, end=end):
+        payee = payees.setdefault(
+            row["startup_id"],
+            {
+                "name": row["startup__legal_name"],
+                "dpiit": row["startup__dpiit_number"],
+                "pan": row["startup__bank_account__pan"] or row["startup__pan"] or "No PAN",
+                "quarters": {q: [Decimal("0"), Decimal("0")] for q in QUARTERS},
+            },
+        )
+        # TruncQuarter: the first day of the calendar quarter, local time (April opens the first of the year).
+        sums = payee["quarters"][row["quarter"].month]
+        sums[0] += row["paid"]
+        sums[1] += row["tds"]
+    return list(payees.values())
+
+
+@admin_required
+def payout_tds(request):
+    """The quarterly TDS summary per payee, for the TDS return: a page, CSV or Excel."""
+    today_start, _ = financial_year(timezone.localdate())
+    form = TdsYearForm(request.GET or {"year": today_start.year})
+    year = form.cleaned_data["year"] if form.is_valid() else today_start.year
+    start, end = financial_year(today_start.replace(year=year))
+    payees = _tds_table(start, end)
+    if kind := requested_format(request):
+        rows = [
+            [p["name"], p["dpiit"], p["pan"], *[amount for q in QUARTERS for amount in p["quarters"][q]]]
+            for p in payees
+        ]
+        return download_response(kind, f"tds-{year}-{(year + 1) % 100:02d}.{kind}", TDS_HEADER, rows, sheet="TDS")
+    context = {"form": form, "payees": payees, "quarters": QUARTERS, "start": start, "end": end, "year": year}
+    return render(request, "onboarding/payout_tds.html", context)
