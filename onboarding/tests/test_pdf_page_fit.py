@@ -22,7 +22,7 @@ from ..models.commissions import CommissionStatus
 from ..reports import pdf
 from ..services.monthly_reports import monthly_report_build
 from ..services.payouts import payout_pay, payout_run_create
-from .factories import ExporterFactory, StartupFactory, assign, stage
+from .factories import ExporterFactory, StartupFactory, assign, bank_details, stage
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +112,7 @@ def test_no_table_of_a_long_payout_statement_runs_past_the_page(rendered, client
             startup=startup, exporter=exporter, stage=stage("storefront_live"),
             amount=Decimal("12345678.90"), status=CommissionStatus.APPROVED,
         )  # fmt: skip
+    bank_details(startup, gstin="27AAPFU0939F1ZV")  # a GST-registered payee: the widest statement
     month = timezone.localdate().replace(day=1)
     payout = payout_run_create(actor=admin_user, period=month).payouts.get()
     payout_pay(actor=admin_user, payout=payout, payment_reference="SBIN226330123456")
