@@ -11,7 +11,7 @@ from django.utils import timezone
 from ..models import Commission, CommissionRule, StageEvent, User
 from ..models.commissions import CommissionStatus
 from .audit import as_actor
-from .notifications import notify_commission
+from .notifications import notify_commission_approved
 
 
 def rule_for(stage, day) -> CommissionRule | None:
@@ -86,7 +86,7 @@ def commission_approve(*, actor: User, commission: Commission) -> Commission:
     commission.approved_by = actor
     commission.approved_at = timezone.now()
     as_actor(commission, actor).save()
-    notify_commission(commission=commission)
+    notify_commission_approved(commission=commission)
     return commission
 
 

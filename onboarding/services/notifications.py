@@ -187,16 +187,14 @@ def notify_dispute_resolved(*, dispute: Dispute) -> None:
     )
 
 
-def notify_commission(*, commission: Commission) -> None:
-    """To the startup's managers, when a commission is approved or paid."""
-    paid = commission.status == "paid"
-    amount = rupees(commission.amount)
-    detail = f" (reference {commission.payment_reference})" if paid and commission.payment_reference else ""
+def notify_commission_approved(*, commission: Commission) -> None:
+    """To the startup's managers, when a commission is approved (payment is one notice per
+    payout: `notify_payout_paid`)."""
     notify(
         recipients=managers_of(commission.startup_id),
-        kind=NotificationKind.COMMISSION_PAID if paid else NotificationKind.COMMISSION_APPROVED,
-        title=f"Commission of {amount} {'paid' if paid else 'approved'}",
-        body=f"{commission.exporter}, “{commission.stage}”{detail}.",
+        kind=NotificationKind.COMMISSION_APPROVED,
+        title=f"Commission of {rupees(commission.amount)} approved",
+        body=f"{commission.exporter}, “{commission.stage}”.",
         link=reverse("onboarding:commission-list"),
         event_key=f"commission-{commission.pk}-{commission.status}",
         startup_id=commission.startup_id,

@@ -163,7 +163,9 @@ def test_officers_hear_of_evidence_waiting_beyond_a_day_once_however_often_the_j
     officer, claim, django_capture_on_commit_callbacks
 ):
     assert notifications_evidence_waiting(now=timezone.now()) == 0  # it has not waited a day yet
-    later = timezone.now() + timedelta(days=1, hours=2)
+    # Noon (India) two days on: more than a day after the claim, and an hour later is the same
+    # IST day whatever the hour the test runs (plus one day's 26 hours crossed midnight after 21:00 IST).
+    later = (timezone.localtime() + timedelta(days=2)).replace(hour=12, minute=0)
     with django_capture_on_commit_callbacks(execute=True):
         assert notifications_evidence_waiting(now=later) == 1
         assert notifications_evidence_waiting(now=later + timedelta(hours=1)) == 0
