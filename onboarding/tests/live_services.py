@@ -8,11 +8,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import socketserver
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -342,3 +344,37 @@ def database_outage(seconds: float) -> None:
                 time.sleep(0.05)
         finally:
             admin.execute(f'ALTER DATABASE "{db["NAME"]}" ALLOW_CONNECTIONS true')
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster no test has touched, in its own temp folder on a free loopback port,
+    run by the `postgres` user when the tests run as root (PostgreSQL refuses root): the fresh
+    services a restore drill restores into. `url` names its empty `portal` database."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="portal-drill-"))
+        self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self.url = ""
+
+    def _run(self, *args: str) -> None:
+        subprocess.run([*self.run_as, *args], check=True, capture_output=True)
+
+    def __enter__(self) -> ThrowawayPostgres:
+        self.root.chmod(0o755)
+        if self.run_as:
+            shutil.chown(self.root, "postgres")
+        data, port = self.root / "data", free_port()
+        self._run("initdb", "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale")
+        options = f"-p {port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run("pg_ctl", "-D", str(data), "-l", str(self.root / "log"), "-w", "-o", options, "start")
+        self._run("psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-qc", "CREATE DATABASE portal")
+        self.url = f"postgres://postgres@127.0.0.1:{port}/portal"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        subprocess.run(
+            [*self.run_as, "pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop"],
+            check=False,
+            capture_output=True,
+        )
+        shutil.rmtree(self.root, ignore_errors=True)
