@@ -180,6 +180,18 @@ def test_a_member_who_moves_to_another_startup_sees_only_the_new_teams_notices(
     assert old.pk not in Notification.objects.for_user(agent_a).values_list("pk", flat=True)
 
 
+def test_the_email_of_a_notice_is_not_sent_to_someone_removed_before_it_went(
+    manager_a, agent_a, startup_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as sends:
+        notice = _rejection_notice(startup_a, agent_a)
+    startup_member_remove(actor=manager_a, member=agent_a.memberships.get())
+    for send in sends:
+        send()
+    email = OutboxMessage.objects.get(notification=notice)
+    assert email.status == "skipped" and not [m for m in mail.outbox if m.to == [agent_a.email]]
+
+
 def test_programme_wide_notices_stay_with_staff(officer):
     [notice] = notify(recipients=[officer], kind=NotificationKind.EVIDENCE_WAITING, title="3 waiting", event_key="w-1")
     assert list(Notification.objects.for_user(officer)) == [notice]
