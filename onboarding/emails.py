@@ -70,6 +70,17 @@ def send_set_password(message, *, connection=None) -> str:
     )
 
 
+def send_two_factor_failures(message, *, connection=None) -> str:
+    """To an account's owner: wrong two-factor codes in a row, so their password may be known to someone else."""
+    return _send_to_member(
+        "two_factor_failures",
+        message,
+        connection,
+        password_url=absolute_url("password_change"),
+        max_wait=settings.TWO_FACTOR_MAX_WAIT_MINUTES,
+    )
+
+
 # --- Reminders (services/reminders.py decides who gets what; these only render and send) ---
 
 

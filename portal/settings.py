@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "onboarding.views.headers.ContentSecurityPolicyMiddleware",
     "onboarding.views.headers.permissions_policy",
+    # Cache-Control: no-store on whatever a signed-in person gets, and on every download.
+    "onboarding.views.headers.no_store_when_signed_in",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it reads the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -158,10 +160,16 @@ PASSWORD_RESET_LIMIT_PER_IP = 20
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # Two-factor sign-in (django-otp): authenticator apps (TOTP) and single-use recovery codes.
-# Each wrong code doubles the wait before the next try (1, 2, 4… seconds), per device.
+# Each wrong code doubles the wait before the next try (1, 2, 4… seconds, at most
+# TWO_FACTOR_MAX_WAIT_MINUTES) for that account from that client address (models/two_factor.py),
+# not for the account everywhere: django-otp's own per-device wait is off (factor 0), so someone
+# holding the password elsewhere cannot keep the owner locked. django-otp still counts wrong codes
+# in a row per device: at TWO_FACTOR_ALERT_AFTER the owner gets an email (once per run).
 OTP_TOTP_ISSUER = "Export Onboarding Portal"
-OTP_TOTP_THROTTLE_FACTOR = 1
-OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+TWO_FACTOR_MAX_WAIT_MINUTES = env.int("TWO_FACTOR_MAX_WAIT_MINUTES", default=15)
+TWO_FACTOR_ALERT_AFTER = env.int("TWO_FACTOR_ALERT_AFTER", default=5)
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-in"
@@ -336,6 +344,8 @@ REST_FRAMEWORK = {
 # API tokens (django-rest-knox): only a SHA-512 digest is stored; each lasts API_TOKEN_DAYS days,
 # is listed and revocable at /account/api/, and all of a user's go when their password changes.
 API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+# Live (unexpired) API tokens one person may hold; past it a new one is refused until one is revoked.
+API_TOKENS_PER_USER = env.int("API_TOKENS_PER_USER", default=10)
 # The exporter's status page (/e/<token>/): days a link works; whether approving "contacted"
 # needs the exporter to have confirmed a call or visit that reached them (on unless turned
 # off: a startup's own log is not proof of contact; an officer may still approve with a
@@ -355,6 +365,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Export Onboarding Portal API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are for the people and integrations who use the API: a signed-in
+    # session or a valid token. Anonymous callers get a 401 (the docs page: the sign-in page).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

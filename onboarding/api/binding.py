@@ -94,6 +94,11 @@ def _unknown(names, form_fields: Mapping[str, forms.Field], extra: frozenset[str
     return {str(name)[:100]: [message] for name in unknown[:20]}
 
 
+def unknown_fields(names, allowed) -> dict:
+    """Errors for body fields outside `allowed` (for endpoints with a serializer, not a form): the closed-body rule."""
+    return _unknown(names, dict.fromkeys(allowed), frozenset())
+
+
 def _plain(data, form_fields: Mapping[str, forms.Field], extra: frozenset[str] = frozenset()) -> dict:
     """The request body as a dict of form values, with types checked. A name the form does not
     have is refused (a misspelt optional field would otherwise be dropped without a word)."""

@@ -48,15 +48,18 @@ class PreferencesForm(forms.Form):
 class TeamAgentForm(MemberAddForm):
     """A manager adds an agent to their own team."""
 
-    # A startup manager must not learn from this form who is programme staff or who works for
-    # another startup (a competitor), so every refusal reads the same. Staff adding members on
-    # the startup page keep the precise reasons: they may know.
-    refusal = "This person cannot be added to your team."
+    # A startup manager must not learn from this form which addresses have an account (programme
+    # staff, another startup's people): the form never refuses an address, and the service
+    # (`startup_agent_invite`) quietly adds nobody when it cannot join. Staff adding members on the
+    # startup page keep the precise reasons: they may know.
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["role"]
         self.fields["email"].help_text = "They get an email to set their password."
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
 
 
 class TwoFactorConfirmForm(forms.Form):

@@ -18,6 +18,7 @@ from .startups import Startup, StartupMember
 from .summary import ProgrammeSummary
 from .tax_rules import TaxRule
 from .throttling import ThrottleHit
+from .two_factor import SecondStepWait
 from .users import Role, User
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "PayoutRun",
     "ProgrammeSummary",
     "Role",
+    "SecondStepWait",
     "Sector",
     "SignIn",
     "Stage",

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .startups import StartupMember
+
 
 class NotificationKind(models.TextChoices):
     EXPORTERS_ASSIGNED = "exporters_assigned", "Exporters assigned to your startup"
@@ -24,8 +26,13 @@ class NotificationKind(models.TextChoices):
 
 class NotificationQuerySet(models.QuerySet):
     def for_user(self, user) -> NotificationQuerySet:
-        """A person's own notices: nobody sees or marks another's."""
-        return self.filter(recipient=user) if user.is_authenticated else self.none()
+        """A person's own notices: nobody sees or marks another's. A notice about a startup shows
+        only while the person is a member of that startup: someone removed from a team (or moved
+        to another) no longer reads its news, officers' rejection notes included. One query."""
+        if not user.is_authenticated:
+            return self.none()
+        teams = StartupMember.objects.active().filter(user=user).values("startup_id")
+        return self.filter(Q(startup__isnull=True) | Q(startup__in=teams), recipient=user)
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)
@@ -40,6 +47,8 @@ class Notification(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=300, blank=True, help_text="A path inside the portal")
+    # The startup the notice is about (None: programme-wide, e.g. to officers): shown only to its members.
+    startup = models.ForeignKey("onboarding.Startup", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     event_key = models.CharField(max_length=120)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -29,6 +29,9 @@ class MessageKind(models.TextChoices):
     EXPORTER_LINK = "exporter_link", "Exporter status link (sent by hand)"
     # Written with each in-app notification (services/notifications.py), one per notice.
     NOTIFICATION = "notification", "Notification"
+    # To an account's owner after TWO_FACTOR_ALERT_AFTER wrong two-factor codes in a row: their
+    # password may be in someone else's hands. Once per run of failures (services/users.py).
+    TWO_FACTOR_FAILURES = "two_factor_failures", "Wrong two-factor codes"
 
 
 DAILY_KINDS = (

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from .. import emails
-from ..models import ConfirmationRequest, ExporterLink, OutboxMessage, StartupMember
+from ..models import ConfirmationRequest, ExporterLink, Notification, OutboxMessage, StartupMember
 from ..models.contact_changes import ContactChange
 from ..models.outbox import MessageKind
 from ..reports.digests import programme_week, startup_week
@@ -74,10 +74,18 @@ def _exporter_message(message: OutboxMessage, now: datetime, mail) -> str | None
 
 
 def _notification(message: OutboxMessage, now: datetime, mail) -> str | None:
-    """Skipped when the person has switched notification emails off since."""
+    """Skipped when the person has switched notification emails off since, or can no longer see
+    the notice (they left the startup it is about)."""
     if not message.recipient.notification_emails:
         return None
+    if not Notification.objects.for_user(message.recipient).filter(pk=message.notification_id).exists():
+        return None
     return emails.send_notification(message, notification=message.notification, connection=mail)
+
+
+def _two_factor_failures(message: OutboxMessage, now: datetime, mail) -> str | None:
+    """Sent whatever happened since: the owner should know their password was used."""
+    return emails.send_two_factor_failures(message, connection=mail)
 
 
 COMPOSERS: dict[str, Callable[[OutboxMessage, datetime, object], str | None]] = {
@@ -91,4 +99,5 @@ COMPOSERS: dict[str, Callable[[OutboxMessage, datetime, object], str | None]] = 
     MessageKind.EXPORTER_DIGEST: _exporter_message,
     MessageKind.EXPORTER_LINK: _exporter_message,
     MessageKind.NOTIFICATION: _notification,
+    MessageKind.TWO_FACTOR_FAILURES: _two_factor_failures,
 }

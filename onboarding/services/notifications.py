@@ -49,7 +49,7 @@ def notify(
         notice, new = Notification.objects.get_or_create(
             recipient=user,
             event_key=event_key[:120],
-            defaults={"kind": kind, "title": title[:200], "body": body, "link": link[:300]},
+            defaults={"kind": kind, "title": title[:200], "body": body, "link": link[:300], "startup_id": startup_id},
         )
         if new:
             created.append(notice)

@@ -68,6 +68,24 @@ def startup_member_add(
     return member
 
 
+@transaction.atomic
+def startup_agent_invite(
+    *, actor: User, startup: Startup, email: str, first_name: str = "", last_name: str = ""
+) -> StartupMember | None:
+    """A manager adds an agent by email: as `startup_member_add`, unless the address belongs to
+    programme staff or to someone already in a team (this one or another); then nothing is
+    written but a line in the admin log, and None is returned. The manager's page answers the
+    same either way, so it tells nobody which addresses have an account."""
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None and (user.is_programme_staff or StartupMember.objects.active().filter(user=user).exists()):
+        log_action(actor=actor, subject=user, message=f"Not added to {startup}'s team: staff or already in a team.")
+        return None
+    return startup_member_add(
+        actor=actor, startup=startup, email=email, role=MemberRole.AGENT, first_name=first_name, last_name=last_name
+    )
+
+
 def _invite(member: StartupMember, period_key: str = "") -> None:
     """Write the set-password invitation to the outbox (one per membership), queued on
     commit; with the broker down this process sends it right after commit, so a new

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_otp import verify_token
 from django_otp.models import Device
@@ -18,8 +21,11 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
-from ..models import User
+from ..models import SecondStepWait, User
+from ..models.outbox import MessageKind
 from .notifications import notify_invitation_accepted
+from .outbox import NewMessage, outbox_post
+from .throttling import throttle_key
 
 
 def _log(*, actor: User | None, user: User, message: str) -> None:
@@ -54,10 +60,32 @@ def user_set_preferences(
 # --- API tokens (django-rest-knox: the key is shown once, only its SHA-512 digest is kept) ---
 
 
+TWO_FACTOR_FIRST = (
+    "Set up two-factor sign-in first: your account must use it, so it gets no API token on a password alone. "
+    "Sign in on the website to set it up, then ask again with a code."
+)
+
+
 @transaction.atomic
 def api_token_create(*, user: User) -> tuple[AuthToken, str]:
     """Issue `user` a new API token lasting API_TOKEN_DAYS; returns the row and the key, which
-    exists nowhere else: show it once. Logged in the admin log entry table."""
+    exists nowhere else: show it once. Logged in the admin log entry table.
+
+    Refused while the account must use two-factor sign-in and has not set it up (a token is a
+    sign-in, so it needs what a session needs), and at API_TOKENS_PER_USER live tokens."""
+    if user.must_use_two_factor and not user.two_factor_enabled:
+        raise ValidationError(TWO_FACTOR_FIRST)
+    # The user's row lock serialises two requests racing for the last place under the cap.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    live = AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).count()
+    if live >= settings.API_TOKENS_PER_USER:
+        # Refused rather than revoking the oldest: a password in the wrong hands must not be able
+        # to switch off the owner's integrations one new token at a time, and the owner decides
+        # which token goes (at /account/api/).
+        raise ValidationError(
+            f"You have {live} API tokens, the most one person may have. "
+            "Revoke one you no longer use at /account/api/ (API access), then ask again."
+        )
     token, key = AuthToken.objects.create(user=user)
     _log(
         actor=user,
@@ -152,6 +180,8 @@ def _turn_on(*, user: User, device: TOTPDevice) -> TwoFactorOn:
     user.two_factor_enabled = True
     user.save(update_fields=["two_factor_enabled"])
     _log(actor=user, user=user, message="Turned two-factor sign-in on.")
+    # Tokens issued before the second factor were issued on the password alone.
+    api_tokens_revoke_all(actor=user, user=user, reason=" when two-factor sign-in was turned on")
     return TwoFactorOn(device=device, recovery_codes=codes)
 
 
@@ -191,30 +221,66 @@ def user_two_factor_disable(*, actor: User, user: User) -> User:
     user.save(update_fields=["two_factor_enabled"])
     message = "Turned two-factor sign-in off." if actor.pk == user.pk else "Reset two-factor sign-in."
     _log(actor=actor, user=user, message=message)
+    # A reset often follows a lost phone or a suspected takeover: the tokens go with the old factor.
+    reason = " when two-factor sign-in was turned off" if actor.pk == user.pk else " when two-factor sign-in was reset"
+    api_tokens_revoke_all(actor=actor, user=user, reason=reason)
     return user
 
 
-def user_two_factor_verify(*, user: User, code: str) -> Device:
-    """Check a sign-in code: six digits go to the authenticator, anything else is tried as a
-    recovery code (used up on success). Returns the device that accepted it.
+def user_two_factor_verify(*, user: User, code: str, address: str | None = None) -> Device:
+    """Check a sign-in code from client `address`: six digits go to the authenticator, anything
+    else is tried as a recovery code (used up on success). Returns the device that accepted it.
+    A wrong code makes that address wait (see `SecondStepWait`); TWO_FACTOR_ALERT_AFTER wrong
+    codes in a row email the owner through the outbox.
 
-    Not one transaction on purpose: django-otp records a wrong code (and the wait it earns)
-    in its own, which a refusal raised here must not roll back."""
+    Not one transaction on purpose: a wrong code (and the wait it earns) is recorded in its own,
+    which a refusal raised here must not roll back."""
     model = TOTPDevice if code.isascii() and code.isdigit() else StaticDevice  # "²" is no app code
     device = model.objects.filter(user=user, confirmed=True).first()
     if device is None:
         what = "an authenticator app" if model is TOTPDevice else "recovery codes"
         raise ValidationError({"code": f"Your account has no {what} for two-factor sign-in."})
-    _check(user=user, device=device, code=code)
+    _check(user=user, device=device, code=code, address=address)
     return device
 
 
-def _check(*, user: User, device: TOTPDevice | StaticDevice, code: str) -> None:
-    allowed, details = device.verify_is_allowed()
-    if not allowed:
-        seconds = max(1, int((details["locked_until"] - timezone.now()).total_seconds()) + 1)
+def _check(*, user: User, device: TOTPDevice | StaticDevice, code: str, address: str | None = None) -> None:
+    key = throttle_key("two-factor", address or "")
+    now = timezone.now()
+    wait = SecondStepWait.objects.filter(user=user, key=key).first()
+    cap = timedelta(minutes=settings.TWO_FACTOR_MAX_WAIT_MINUTES)
+    if wait is not None and (until := wait.until(cap)) > now:
+        seconds = max(1, int((until - now).total_seconds()) + 1)
         raise ValidationError({"code": f"Too many wrong codes: wait {seconds} seconds, then try again."})
     if verify_token(user, device.persistent_id, code) is None:
+        _wrong_code(user=user, device=device, key=key, now=now)
         if isinstance(device, StaticDevice):
             raise ValidationError({"code": "That recovery code is not right, or it was used already."})
         raise ValidationError({"code": "That code is not right. Type the newest code your app shows."})
+    # Only this address is let off: a right code here says nothing about the other addresses.
+    SecondStepWait.objects.filter(user=user, key=key).delete()
+
+
+@transaction.atomic
+def _wrong_code(*, user: User, device: TOTPDevice | StaticDevice, key: str, now) -> None:
+    """Record a wrong code from one address (its wait doubles) and, on the TWO_FACTOR_ALERT_AFTER-th
+    wrong code in a row for the device (django-otp counts them, a right code resets the count),
+    email the owner: once per run, however long the run goes on."""
+    wait, _created = SecondStepWait.objects.select_for_update().get_or_create(
+        user=user, key=key, defaults={"last_failure_at": now}
+    )
+    SecondStepWait.objects.filter(pk=wait.pk).update(failures=F("failures") + 1, last_failure_at=now)
+    in_a_row = type(device).objects.filter(pk=device.pk).values_list("throttling_failure_count", flat=True).first()
+    if in_a_row == settings.TWO_FACTOR_ALERT_AFTER:
+        outbox_post(
+            [
+                NewMessage(
+                    kind=MessageKind.TWO_FACTOR_FAILURES,
+                    recipient_id=user.pk,
+                    period_key=f"2fa-{now.timestamp():.0f}",
+                    retry_until=now + timedelta(days=1),
+                )
+            ],
+            lease=now,
+        )
+        _log(actor=None, user=user, message=f"{in_a_row} wrong two-factor codes in a row: the owner was emailed.")

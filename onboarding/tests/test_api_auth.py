@@ -78,10 +78,10 @@ def test_a_user_without_a_role_is_refused_everything(db):
 # --- Schema and docs ---------------------------------------------------------------------------
 
 
-def test_schema_is_a_valid_openapi_3_document_with_every_resource(client):
+def test_schema_is_a_valid_openapi_3_document_with_every_resource(client_for, agent_a):
     from drf_spectacular.validation import validate_schema
 
-    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    response = client_for(agent_a).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     schema = response.json()
     assert schema["openapi"].startswith("3.")
@@ -102,8 +102,8 @@ def test_schema_is_a_valid_openapi_3_document_with_every_resource(client):
     assert {"gstin", "legal_name", "products"} <= set(exporter_body_schema["properties"])
 
 
-def test_docs_page_is_served_with_local_assets(client):
-    response = client.get("/api/docs/")
+def test_docs_page_is_served_with_local_assets(client_for, agent_a):
+    response = client_for(agent_a).get("/api/docs/")
     assert response.status_code == 200
     page = response.content.decode()
     assert "swagger-ui" in page and "/api/schema/" in page

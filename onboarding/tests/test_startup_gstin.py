@@ -129,8 +129,8 @@ def test_the_api_checks_the_state_against_the_gstin_on_a_patch_too(admin_user, s
     assert startup_a.state == "27"
 
 
-def test_the_schema_describes_the_gstin_for_reading_and_writing(client):
-    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+def test_the_schema_describes_the_gstin_for_reading_and_writing(client_for, manager_a):
+    schema = client_for(manager_a).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     components = schema["components"]["schemas"]
     assert "gstin" in components["Startup"]["properties"]
     request = components["StartupRequest"]

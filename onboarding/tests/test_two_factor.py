@@ -122,7 +122,7 @@ def test_a_wrong_code_is_refused_and_earns_a_wait(admin_user, later):
     assert "not right" in str(response.context["form"].errors["code"])
     device.refresh_from_db()
     assert device.throttling_failure_count == 1
-    # Straight after a wrong code even the right one waits (django-otp's throttling).
+    # Straight after a wrong code even the right one waits (the wait of this client address).
     throttled = client.post(VERIFY, {"code": right})
     assert "Too many wrong codes" in str(throttled.context["form"].errors["code"])
     assert client.get("/").status_code == 302

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_POST
 from knox.models import AuthToken
 
 from ..services.users import api_token_create, api_token_revoke, api_tokens_revoke_all
-from .access import member_required
+from .access import member_required, report_refusal
 
 
 def _page(request, new_key: str = "") -> HttpResponse:
@@ -36,7 +37,11 @@ def api_access(request):
 @never_cache  # the page carries the new key: no cache may keep it
 def api_token_create_view(request):
     # Rendered, not redirected: the key then never sits in a session or a message cookie.
-    token, key = api_token_create(user=request.user)
+    try:
+        token, key = api_token_create(user=request.user)
+    except ValidationError as refusal:  # at the cap of live tokens
+        report_refusal(request, refusal)
+        return redirect("onboarding:account-api")
     until = timezone.localtime(token.expiry)
     messages.success(
         request, f"Token created. It works until {until:%d %b %Y}. Copy it now: it is shown only this once."

@@ -1,7 +1,8 @@
 """Security headers Django does not set by itself.
 
 The Content-Security-Policy comes from django-csp (its policy is CONTENT_SECURITY_POLICY in
-settings); this module narrows one exception, and adds a Permissions-Policy. Django's own
+settings); this module narrows one exception, adds a Permissions-Policy, and keeps what a
+signed-in person sees (and every download) out of browser and proxy caches. Django's own
 SecurityMiddleware sets nosniff, Referrer-Policy, Cross-Origin-Opener-Policy and HSTS, and
 XFrameOptionsMiddleware X-Frame-Options.
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 from csp.constants import UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
+from django.http import FileResponse
+from django.utils.cache import add_never_cache_headers
 
 # Pages built from other projects' templates: Django admin's changelist has a <style>
 # block, DRF's browsable API and Swagger UI (drf-spectacular) style="" attributes and
@@ -39,6 +42,34 @@ def permissions_policy(get_response):
     def middleware(request):
         response = get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+    return middleware
+
+
+def _is_download(response) -> bool:
+    return isinstance(response, FileResponse) or response.headers.get("Content-Disposition", "").startswith(
+        "attachment"
+    )
+
+
+def no_store_when_signed_in(get_response):
+    """Middleware: `Cache-Control: no-store` (Django's never-cache set) on every response to a
+    signed-in person (pages, JSON, the API by session or token) and on every download, so a shared
+    computer's browser or a proxy keeps no copy of a list, export, statement or evidence file.
+
+    A response that set its own Cache-Control keeps it: those are deliberate (a download's
+    `private, no-store`, `never_cache` views). Anonymous pages (sign-in, static files served before
+    this runs) are left alone: they hold nobody's data; the exporter's status page is `never_cache`."""
+
+    def middleware(request):
+        response = get_response(request)
+        if "Cache-Control" in response.headers:
+            return response
+        # DRF copies a token-authenticated user onto the Django request, so API calls count too.
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or _is_download(response):
+            add_never_cache_headers(response)
         return response
 
     return middleware

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from ..forms.users import TeamAgentForm
 from ..models import Exporter, StartupMember
 from ..models.startups import MemberRole
-from ..services.startups import startup_member_add, startup_member_reinvite, startup_member_remove
+from ..services.startups import startup_agent_invite, startup_member_reinvite, startup_member_remove
 from .access import manager_required, report_refusal
 
 
@@ -37,8 +37,14 @@ def team_view(request):
     startup = request.user.startup
     form = TeamAgentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        member = startup_member_add(actor=request.user, startup=startup, role=MemberRole.AGENT, **form.cleaned_data)
-        messages.success(request, f"{member.user.email} joined {startup} as an agent and will get an email.")
+        startup_agent_invite(actor=request.user, startup=startup, **form.cleaned_data)
+        # One answer whether or not the address could join: it must not tell who has an account.
+        email = form.cleaned_data["email"]
+        messages.success(
+            request,
+            f"{email}: if this address can join {startup}, it is now on your team below, "
+            "and a new person gets an email to set their password.",
+        )
         return redirect("onboarding:team")
     return render(request, "onboarding/team.html", {"startup": startup, "members": _team(startup), "form": form})
 

@@ -29,6 +29,7 @@ from ..services.users import (
     user_two_factor_verify,
 )
 from .access import report_refusal
+from .throttling import client_ip
 
 
 def _next(request) -> str:
@@ -133,7 +134,7 @@ def two_factor_verify(request):
     form = TwoFactorVerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            device = user_two_factor_verify(user=user, code=form.cleaned_data["code"])
+            device = user_two_factor_verify(user=user, code=form.cleaned_data["code"], address=client_ip(request))
         except ValidationError as refusal:
             report_refusal(request, refusal, form)
         else:
