@@ -35,6 +35,8 @@ from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from . import database
+
 FORMAT = 1
 CHUNK = 1024 * 1024
 
@@ -108,14 +110,18 @@ def _copy_hashed(source, target) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def _dump_name() -> str:
+    return "database.dump" if database.can_dump_a_snapshot() else "database.sqlite3"
+
+
 def _dump_database(folder: Path, snapshot: str | None) -> None:
-    if connection.vendor == "postgresql":
+    if database.can_dump_a_snapshot():
         args, env = _postgres_args()
         snap = ["--snapshot", snapshot] if snapshot else []
         command = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", *snap, *args]
-        subprocess.run([*command, "--file", str(folder / "database.dump")], env=env, check=True)
+        subprocess.run([*command, "--file", str(folder / _dump_name())], env=env, check=True)
     else:  # SQLite: its online backup API copies a consistent database while others use it
-        with closing(sqlite3.connect(folder / "database.sqlite3")) as target:
+        with closing(sqlite3.connect(folder / _dump_name())) as target:
             connection.ensure_connection()
             connection.connection.backup(target)
 
@@ -128,7 +134,7 @@ def backup_take(*, destination: Path) -> Outcome:
     folder.mkdir(parents=True)
     with transaction.atomic():
         snapshot = None
-        if connection.vendor == "postgresql":
+        if database.can_dump_a_snapshot():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 cursor.execute("SELECT pg_export_snapshot()")
@@ -152,7 +158,7 @@ def backup_take(*, destination: Path) -> Outcome:
     manifest = {
         "format": FORMAT,
         "taken_at": timezone.now().isoformat(),
-        "database": connection.vendor,
+        "dump": _dump_name(),
         "migration": _last_migration(),
         "tables": counts,
         "files": files,
@@ -176,9 +182,9 @@ def read_manifest(folder: Path) -> dict:
         raise ValidationError(f"{folder} is not a portal backup: {error}.") from error
     if manifest.get("format") != FORMAT:
         raise ValidationError(f"{folder} is a backup of format {manifest.get('format')}, not {FORMAT}.")
-    if manifest["database"] != connection.vendor:
+    if manifest.get("dump") != _dump_name():
         raise ValidationError(
-            f"The backup is of a {manifest['database']} database; this portal is on {connection.vendor}."
+            f"The backup holds {manifest.get('dump')}, a dump of another kind of database than this portal's."
         )
     return manifest
 
@@ -188,14 +194,14 @@ def _restore_database(folder: Path) -> None:
         raise ValidationError(
             "The database to restore into has tables: restore only into a new, empty database (nothing was changed)."
         )
-    if connection.vendor == "postgresql":
+    if database.can_dump_a_snapshot():
         args, env = _postgres_args()
         command = ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction", *args]
-        subprocess.run([*command, str(folder / "database.dump")], env=env, check=True)
+        subprocess.run([*command, str(folder / _dump_name())], env=env, check=True)
     else:
         connection.close()
         with (
-            closing(sqlite3.connect(folder / "database.sqlite3")) as source,
+            closing(sqlite3.connect(folder / _dump_name())) as source,
             closing(sqlite3.connect(connection.settings_dict["NAME"])) as target,
         ):
             source.backup(target)

@@ -61,6 +61,13 @@ def generates_series() -> bool:
     return _postgresql()
 
 
+def can_dump_a_snapshot() -> bool:
+    """pg_dump on the snapshot a transaction exported, pg_restore back (backups.py): the dump,
+    the row counts and the file list are of one moment. Otherwise SQLite's online backup API
+    copies the database file."""
+    return _postgresql()
+
+
 # Every question, for the tests that ask them all on each database.
 QUESTIONS = (
     can_copy,
@@ -70,4 +77,5 @@ QUESTIONS = (
     binds_arrays,
     runs_triggers,
     generates_series,
+    can_dump_a_snapshot,
 )

@@ -36,6 +36,7 @@ LAYERS = {
     "pagination": 4,
     "tasks": 5,
     "services": 6,
+    "backups": 6,
     "views": 7,
     "api": 7,
     "management": 7,

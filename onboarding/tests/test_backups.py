@@ -19,7 +19,15 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-from ..backups import _counted_models, _safe_path, backup_restore, backup_take, read_manifest, stored_file_names
+from ..backups import (
+    _counted_models,
+    _dump_name,
+    _safe_path,
+    backup_restore,
+    backup_take,
+    read_manifest,
+    stored_file_names,
+)
 from ..models import Exporter
 from ..models.activities import ActivityKind
 from ..services.progress import activity_log, stage_event_submit
@@ -106,7 +114,7 @@ def test_a_restore_refuses_a_database_that_has_tables_and_changes_nothing(db, tm
     folder = tmp_path / "portal-x"
     (folder / "files").mkdir(parents=True)
     (folder / "manifest.json").write_text(
-        json.dumps({"format": 1, "database": connection.vendor, "tables": {}, "files": {}, "missing": []})
+        json.dumps({"format": 1, "dump": _dump_name(), "tables": {}, "files": {}, "missing": []})
     )
     exporters = Exporter.objects.count()
     with pytest.raises(ValidationError, match="restore only into a new, empty database"):
@@ -117,9 +125,9 @@ def test_a_restore_refuses_a_database_that_has_tables_and_changes_nothing(db, tm
 def test_a_folder_that_is_not_a_backup_or_is_of_another_database_is_refused(db, tmp_path):
     with pytest.raises(ValidationError, match="is not a portal backup"):
         read_manifest(tmp_path)
-    other = "sqlite" if connection.vendor == "postgresql" else "postgresql"
-    (tmp_path / "manifest.json").write_text(json.dumps({"format": 1, "database": other}))
-    with pytest.raises(ValidationError, match=f"backup is of a {other} database"):
+    other = "database.sqlite3" if _dump_name() == "database.dump" else "database.dump"
+    (tmp_path / "manifest.json").write_text(json.dumps({"format": 1, "dump": other}))
+    with pytest.raises(ValidationError, match=f"holds {other}, a dump of another kind of database"):
         read_manifest(tmp_path)
 
 
@@ -129,6 +137,7 @@ def test_a_stored_name_cannot_write_outside_the_backup(tmp_path, name):
         _safe_path(tmp_path, name)
 
 
+@pytest.mark.both_databases  # pg_dump on PostgreSQL, SQLite's backup API on SQLite
 @pytest.mark.django_db(transaction=True)  # pg_dump reads what is committed
 def test_a_file_missing_from_storage_is_reported_and_the_backup_goes_on(agent_a, startup_a, tmp_path):
     seed(agent_a, startup_a)
@@ -138,3 +147,4 @@ def test_a_file_missing_from_storage_is_reported_and_the_backup_goes_on(agent_a,
     assert done.missing == [lost] and done.files == 7
     manifest = json.loads((done.folder / "manifest.json").read_text())
     assert lost not in manifest["files"] and manifest["missing"] == [lost]
+    assert (done.folder / _dump_name()).stat().st_size > 0
