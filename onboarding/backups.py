@@ -120,10 +120,14 @@ def _dump_database(folder: Path, snapshot: str | None) -> None:
         snap = ["--snapshot", snapshot] if snapshot else []
         command = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", *snap, *args]
         subprocess.run([*command, "--file", str(folder / _dump_name())], env=env, check=True)
-    else:  # SQLite: its online backup API copies a consistent database while others use it
-        with closing(sqlite3.connect(folder / _dump_name())) as target:
-            connection.ensure_connection()
-            connection.connection.backup(target)
+    else:
+        # SQLite's online backup API, from a connection of its own: this transaction began
+        # IMMEDIATE, so no other writer can commit while it copies, and it copies what the counts saw.
+        with (
+            closing(sqlite3.connect(connection.settings_dict["NAME"])) as source,
+            closing(sqlite3.connect(folder / _dump_name())) as target,
+        ):
+            source.backup(target)
 
 
 def backup_take(*, destination: Path) -> Outcome:

@@ -114,6 +114,23 @@ TEMPLATES = [
 DATABASES = {"default": env.db_url_config(env.str("DATABASE_URL", "") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite (the zero-setup default) locks the whole file to write. A deferred transaction that
+    # read first and then writes fails at once with "database is locked" when another writer got
+    # there: two admins paying one payout gave a 500. IMMEDIATE takes the write lock at BEGIN and
+    # the timeout makes the second writer wait its turn, as a row lock does on PostgreSQL. WAL lets
+    # pages read while the worker writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
+    if (_sqlite_file := Path(DATABASES["default"]["NAME"])).name != ":memory:":
+        # Tests on a file beside it too, not Django's shared in-memory database, whose locks are
+        # per table and never wait ("database table is locked"): not how the portal's SQLite runs.
+        DATABASES["default"]["TEST"] = {"NAME": str(_sqlite_file.with_name(f"test-{_sqlite_file.name}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "onboarding.User"

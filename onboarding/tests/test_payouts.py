@@ -303,7 +303,7 @@ def test_two_runs_made_at_once_take_each_line_exactly_once(admin_user, startup_a
     assert PayoutLine.objects.count() == 2 and PayoutRun.objects.count() == 1
 
 
-@pytest.mark.postgresql
+@pytest.mark.both_databases  # a row lock on PostgreSQL, SQLite's write lock taken at BEGIN
 @pytest.mark.django_db(transaction=True)
 def test_two_admins_paying_the_same_payout_at_once_pay_it_exactly_once(admin_user, startup_a):
     ledger(startup_a, "2000.00", "1500.00")
