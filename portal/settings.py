@@ -206,6 +206,9 @@ IMPORT_MAX_BYTES = 10 * 1024 * 1024
 IMPORT_MAX_ROWS = 100_000
 IMPORT_MAX_COLUMNS = 60
 IMPORT_ASYNC_ROWS = 2000
+# What a file's rows may take as text once read (a workbook can point 50,000 cells at one long
+# text): past it the file is refused before anything is stored. 100,000 template rows take ~40 MB.
+IMPORT_MAX_STORED_BYTES = env.int("IMPORT_MAX_STORED_BYTES", default=64 * 1024 * 1024)
 
 # Email: console by default; EMAIL_URL=smtp://host:port for a real server.
 vars().update(env.email_url_config(env.str("EMAIL_URL", "") or "consolemail://"))
