@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 from django_filters.widgets import BaseCSVWidget
 
+from .control_characters import has_control_characters
 from .models import Activity, Commission, Exporter, Sector, Stage, StageEvent, Startup, User
 from .models.activities import ActivityKind
 from .models.commissions import CommissionStatus
@@ -366,7 +367,7 @@ class ActivityFilter(BootstrapFilterSet):
         if "startup_name" not in self.data:
             return startup_id
         name = (self.data.get("startup_name") or "").strip()
-        if not name:
+        if not name or has_control_characters(name):  # the form then says what is wrong with it
             return None
         named = Startup.objects.filter(startup_name_q(name)).only("brand_name", "legal_name")
         if startup_id:  # the linked startup first: does the box still show its name?

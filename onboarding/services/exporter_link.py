@@ -19,6 +19,7 @@ from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone
 
+from ..control_characters import has_control_characters
 from ..models import Activity, ConfirmationRequest, Exporter, ExporterLink, LinkUse, OutboxMessage, StageEvent, User
 from ..models.activities import OUTCOME_KINDS
 from ..models.contact_changes import ContactChange, ContactChangeStatus, DecidedHow
@@ -265,6 +266,8 @@ def _clean_comment(comment: str) -> str:
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise ValidationError("too_long", code="too_long")
+    if has_control_characters(comment):
+        raise ValidationError("control_characters", code="control_characters")
     return comment
 
 
