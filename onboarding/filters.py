@@ -3,7 +3,6 @@ ids from a request."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -27,29 +26,11 @@ from .models.outbox import MessageKind, MessageStatus, OutboxMessage
 from .models.startups import StartupStatus
 from .reference import STATE_CHOICES
 from .reports.fraud_signals import SIGNAL_CHOICES, signalled
+from .validators import ID_RE, MAX_ID, parse_id  # noqa: F401 (ID_RE, MAX_ID: imported from here too)
 
-# The largest id a bigint column holds (PostgreSQL's bigint, SQLite's INTEGER): a larger
-# number sent to the database is an overflow error, not "no such row".
-MAX_ID = 2**63 - 1
-# ASCII digits only: str.isdigit() accepts "²", which int() refuses, and int() accepts
-# "١٢" (Arabic-Indic digits), " 7", "+7" and "7_000", none of which is an id we print.
-ID_RE = re.compile(r"[0-9]{1,19}")
 # The review queue's signal filter: claims with any fraud signal (or one kind, by its code).
 ANY_SIGNAL = "any"
 INVALID_ID = "Enter an id: a whole number from 1 to 9223372036854775807."
-
-
-def parse_id(value: object) -> int | None:
-    """A database id from a query string or form value; None for anything else (junk, 0, too big)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and ID_RE.fullmatch(value):
-        number = int(value)
-    else:
-        return None
-    return number if 1 <= number <= MAX_ID else None
 
 
 def parse_ids(values: Iterable[object]) -> list[int]:

@@ -155,6 +155,10 @@ AXES_LOCKOUT_CALLABLE = "onboarding.views.throttling.lockout_response"
 # Password-reset requests allowed per hour, per email address and per client address.
 PASSWORD_RESET_LIMIT_PER_EMAIL = 5
 PASSWORD_RESET_LIMIT_PER_IP = 20
+# The exporter's status link /e/<token>/ (reads and answers together), per 10 minutes: per link,
+# and per client address over every link (a field officer in a cybercafé opens many).
+EXPORTER_LINK_LIMIT_PER_LINK = env.int("EXPORTER_LINK_LIMIT_PER_LINK", default=60)
+EXPORTER_LINK_LIMIT_PER_IP = env.int("EXPORTER_LINK_LIMIT_PER_IP", default=300)
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # Two-factor sign-in (django-otp): authenticator apps (TOTP) and single-use recovery codes.

@@ -7,8 +7,8 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
 
-from ..filters import parse_id
 from ..reference import STATE_CHOICES, state_code
+from ..validators import parse_id
 
 
 def _split_list(value: object) -> list[str]:

@@ -57,6 +57,8 @@ TEXT = {
         "flag_saved": "Thank you. The programme team will look into it.",
         "messages_off": "You will get no more messages from us.",
         "messages_on": "You will get messages again.",
+        "throttled_title": "Please wait a few minutes",
+        "throttled": "This page was opened many times in the last few minutes. Please try again in 10 minutes.",
         "invalid_title": "This link is no longer valid",
         "invalid": (
             "Links stop working after some time, or when a new one is sent. "
@@ -112,6 +114,8 @@ TEXT = {
         "flag_saved": "धन्यवाद। कार्यक्रम की टीम इसे देखेगी।",
         "messages_off": "अब आपको हमसे कोई संदेश नहीं आएगा।",
         "messages_on": "आपको फिर से संदेश आएँगे।",
+        "throttled_title": "कृपया कुछ मिनट रुकें",
+        "throttled": "यह पेज पिछले कुछ मिनटों में कई बार खोला गया। कृपया 10 मिनट बाद फिर से कोशिश करें।",
         "invalid_title": "यह लिंक अब काम नहीं करता",
         "invalid": (
             "लिंक कुछ समय बाद, या नया लिंक भेजे जाने पर, बंद हो जाता है। "
