@@ -3,7 +3,6 @@ ids from a request."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 from django_filters.widgets import BaseCSVWidget
 
+from .control_characters import has_control_characters
 from .models import Activity, Commission, Exporter, Sector, Stage, StageEvent, Startup, User
 from .models.activities import ActivityKind
 from .models.commissions import CommissionStatus
@@ -26,29 +26,11 @@ from .models.outbox import MessageKind, MessageStatus, OutboxMessage
 from .models.startups import StartupStatus
 from .reference import STATE_CHOICES
 from .reports.fraud_signals import SIGNAL_CHOICES, signalled
+from .validators import ID_RE, MAX_ID, parse_id  # noqa: F401 (ID_RE, MAX_ID: imported from here too)
 
-# The largest id a bigint column holds (PostgreSQL's bigint, SQLite's INTEGER): a larger
-# number sent to the database is an overflow error, not "no such row".
-MAX_ID = 2**63 - 1
-# ASCII digits only: str.isdigit() accepts "²", which int() refuses, and int() accepts
-# "١٢" (Arabic-Indic digits), " 7", "+7" and "7_000", none of which is an id we print.
-ID_RE = re.compile(r"[0-9]{1,19}")
 # The review queue's signal filter: claims with any fraud signal (or one kind, by its code).
 ANY_SIGNAL = "any"
 INVALID_ID = "Enter an id: a whole number from 1 to 9223372036854775807."
-
-
-def parse_id(value: object) -> int | None:
-    """A database id from a query string or form value; None for anything else (junk, 0, too big)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and ID_RE.fullmatch(value):
-        number = int(value)
-    else:
-        return None
-    return number if 1 <= number <= MAX_ID else None
 
 
 def parse_ids(values: Iterable[object]) -> list[int]:
@@ -366,7 +348,7 @@ class ActivityFilter(BootstrapFilterSet):
         if "startup_name" not in self.data:
             return startup_id
         name = (self.data.get("startup_name") or "").strip()
-        if not name:
+        if not name or has_control_characters(name):  # the form then says what is wrong with it
             return None
         named = Startup.objects.filter(startup_name_q(name)).only("brand_name", "legal_name")
         if startup_id:  # the linked startup first: does the box still show its name?

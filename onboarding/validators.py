@@ -29,6 +29,27 @@ _CIN_RE = re.compile(r"^[LU]\d{5}[A-Z]{2}\d{4}[A-Z]{3}\d{6}$")
 _PIN_RE = re.compile(r"^[1-9][0-9]{5}$")
 _HS_RE = re.compile(r"^(\d{2}|\d{4}|\d{6}|\d{8})$")
 
+# The largest id a bigint column holds (PostgreSQL's bigint, SQLite's INTEGER): a larger
+# number sent to the database is an overflow error, not "no such row".
+MAX_ID = 2**63 - 1
+# ASCII digits only: str.isdigit() accepts "²", which int() refuses, and int() accepts
+# "١٢" (Arabic-Indic digits), " 7", "+7" and "7_000", none of which is an id we print.
+ID_RE = re.compile(r"[0-9]{1,19}")
+
+
+def parse_id(value: object) -> int | None:
+    """A database id from a query string or form value; None for anything else (junk, 0, too big)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and ID_RE.fullmatch(value):
+        number = int(value)
+    else:
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
 PAN_HOLDER_TYPES = {
     "A": "Association of persons",
     "B": "Body of individuals",

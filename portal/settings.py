@@ -174,6 +174,10 @@ AXES_LOCKOUT_CALLABLE = "onboarding.views.throttling.lockout_response"
 # Password-reset requests allowed per hour, per email address and per client address.
 PASSWORD_RESET_LIMIT_PER_EMAIL = 5
 PASSWORD_RESET_LIMIT_PER_IP = 20
+# The exporter's status link /e/<token>/ (reads and answers together), per 10 minutes: per link,
+# and per client address over every link (a field officer in a cybercafé opens many).
+EXPORTER_LINK_LIMIT_PER_LINK = env.int("EXPORTER_LINK_LIMIT_PER_LINK", default=60)
+EXPORTER_LINK_LIMIT_PER_IP = env.int("EXPORTER_LINK_LIMIT_PER_IP", default=300)
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # Two-factor sign-in (django-otp): authenticator apps (TOTP) and single-use recovery codes.
@@ -231,6 +235,9 @@ IMPORT_MAX_BYTES = 10 * 1024 * 1024
 IMPORT_MAX_ROWS = 100_000
 IMPORT_MAX_COLUMNS = 60
 IMPORT_ASYNC_ROWS = 2000
+# What a file's rows may take as text once read (a workbook can point 50,000 cells at one long
+# text): past it the file is refused before anything is stored. 100,000 template rows take ~40 MB.
+IMPORT_MAX_STORED_BYTES = env.int("IMPORT_MAX_STORED_BYTES", default=64 * 1024 * 1024)
 
 # Email: console by default; EMAIL_URL=smtp://host:port for a real server.
 vars().update(env.email_url_config(env.str("EMAIL_URL", "") or "consolemail://"))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ..models import Sector, Stage, Startup
 from ..reference import STATE_CHOICES
+from .fields import IdModelChoiceField
 
 MONTH_INPUT = {"type": "month", "class": "form-control form-control-sm"}
 MOST_MONTHS = 36
@@ -56,8 +57,8 @@ class AnalyticsFilterForm(forms.Form):
     start = MonthField(label="From month", required=False)
     end = MonthField(label="To month", required=False)
     state = forms.ChoiceField(label="State", choices=[("", "Any"), *STATE_CHOICES], required=False)
-    sector = forms.ModelChoiceField(label="Sector", queryset=Sector.objects.all(), required=False, empty_label="Any")
-    startup = forms.ModelChoiceField(label="Startup", queryset=Startup.objects.all(), required=False, empty_label="Any")
+    sector = IdModelChoiceField(label="Sector", queryset=Sector.objects.all(), required=False, empty_label="Any")
+    startup = IdModelChoiceField(label="Startup", queryset=Startup.objects.all(), required=False, empty_label="Any")
     stage = forms.ChoiceField(label="Stage", required=False)
     by = forms.ChoiceField(label="Split by", choices=BY_CHOICES, required=False)
 

@@ -6,11 +6,12 @@ from django import forms
 from django.utils.html import format_html
 
 from ..models import Exporter, Startup, User
+from .fields import IdModelChoiceField, IdModelMultipleChoiceField
 
 REASON_WIDGET = forms.Textarea(attrs={"rows": 2})
 
 
-class StartupChoiceField(forms.ModelChoiceField):
+class StartupChoiceField(IdModelChoiceField):
     def label_from_instance(self, startup: Startup) -> str:
         return f"{startup} · {startup.get_state_display()} · {startup.open_exporters}/{startup.capacity}"
 
@@ -46,7 +47,7 @@ class ReasonForm(forms.Form):
 
 
 class HandToAgentForm(forms.Form):
-    agent = forms.ModelChoiceField(
+    agent = IdModelChoiceField(
         queryset=User.objects.none(),
         required=False,
         empty_label="The whole team",
@@ -62,7 +63,7 @@ class HandToAgentForm(forms.Form):
 
 
 class BulkAssignForm(forms.Form):
-    exporter = forms.ModelMultipleChoiceField(
+    exporter = IdModelMultipleChoiceField(
         queryset=Exporter.objects.all(),
         widget=forms.MultipleHiddenInput,
         error_messages={"required": "Tick at least one exporter in the list first."},

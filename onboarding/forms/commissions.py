@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from ..models import CommissionRule
+from .fields import IdModelChoiceField
 
 
 class CommissionRuleForm(forms.ModelForm):
@@ -13,6 +14,7 @@ class CommissionRuleForm(forms.ModelForm):
     class Meta:
         model = CommissionRule
         fields = ["stage", "amount", "active_from", "active_to"]
+        field_classes = {"stage": IdModelChoiceField}
         widgets = {
             "active_from": forms.DateInput(attrs={"type": "date"}),
             "active_to": forms.DateInput(attrs={"type": "date"}),

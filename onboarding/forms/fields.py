@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from ..reference import STATE_CHOICES, state_code
+from ..validators import parse_id
 
 
 def _split_list(value: object) -> list[str]:
@@ -100,3 +101,46 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+# --- Ids ---------------------------------------------------------------------------------
+# Django's model choice fields look an id up through int(), which reads any script's digits:
+# "١٢" (Arabic-Indic) or "１２" (full-width) is 12, and a reassign form once moved an exporter
+# to startup 12 that way. Every form here that takes an id uses these, which read ASCII digits
+# only, as the filter bars (filters.IdChoiceField) and the API (api/binding.py) do.
+
+
+def _by_pk(field: forms.ModelChoiceField) -> bool:
+    return field.to_field_name in (None, "id", "pk")
+
+
+class IdModelChoiceField(forms.ModelChoiceField):
+    """A model chosen by its id, written in ASCII digits (else "Select a valid choice")."""
+
+    def to_python(self, value):
+        typed = value not in self.empty_values and not isinstance(value, self.queryset.model)
+        if typed and _by_pk(self) and parse_id(value) is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Models chosen by their ids, each written in ASCII digits."""
+
+    def _check_values(self, value):
+        if _by_pk(self):
+            for pk in value:
+                if parse_id(pk) is None:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                    )
+        return super()._check_values(value)
+
+
+class IdIntegerField(forms.IntegerField):
+    """An id typed as a number (a hidden field a script fills): ASCII digits only, as above."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, int) and parse_id(value) is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)

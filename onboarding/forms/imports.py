@@ -14,16 +14,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
+from django.conf import settings
+from openpyxl.utils import get_column_letter
+
 from ..models import Exporter
 from ..reference import COLUMNS, EXAMPLE_ROW, NO, REQUIRED, SYNONYMS, YES
 from ..spreadsheets import (
     FORMULA_RE,
     HEADER_SEARCH_ROWS,
+    MAX_CELL_CHARS,
     ImportFileError,
     cell_text,
     csv_bytes,
+    human_size,
     limits,
     read_records,
+    too_long_cell_error,
     too_many_rows_error,
     xlsx_bytes,
 )
@@ -32,6 +38,9 @@ from .exporters import ExporterForm
 CHOICE_FIELDS = ("state", "msme_category", "preferred_language", "status")
 # The template's columns that Excel must keep as text, so every digit survives.
 TEXT_FIELDS = ("gstin", "pin_code", "contact_mobile")
+# What a file's rows may take once kept as JSON beside the upload (services/import_memo.py),
+# counted as they are read: 100,000 rows of the template's columns take about 40 MB.
+MAX_STORED_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -142,6 +151,7 @@ def _build_table(name: str, kind: str, records: list) -> Table:
     body = records[header_at + 1 :]
     if not body:
         raise ImportFileError("The file has a header row but no exporter rows.")
+    _check_sizes(body, positions, [cell_text(cell) for cell in header])
     return Table(
         name=name,
         kind=kind,
@@ -151,6 +161,39 @@ def _build_table(name: str, kind: str, records: list) -> Table:
         records=body,
         header_cells=[cell_text(cell) for cell in header],
     )
+
+
+def cell_limit(field_name: str) -> int:
+    """The longest cell a column may hold: twice what its field keeps (room for spaces, dashes and
+    names like "Andaman and Nicobar Islands" for a 2-character state), at least 100, at most MAX_CELL_CHARS."""
+    max_length = Exporter._meta.get_field(field_name).max_length
+    return MAX_CELL_CHARS if max_length is None else min(MAX_CELL_CHARS, max(100, 2 * max_length))
+
+
+def stored_budget() -> int:
+    return getattr(settings, "IMPORT_MAX_STORED_BYTES", MAX_STORED_BYTES)
+
+
+def _check_sizes(body: list, positions: dict[str, int], header: list[str]) -> None:
+    """Refuse a cell longer than its column needs, and a file whose rows would take more than
+    the stored budget as JSON: measured on the cells as read, before any is copied or written."""
+    by_position = {position: cell_limit(name) for name, position in positions.items()}
+    budget, total = stored_budget(), 0
+    for number, record in body:
+        total += 8 * len(record)  # separators, numbers, empty cells
+        for position, cell in enumerate(record):
+            if cell.__class__ is str:
+                length = len(cell)
+                if length > by_position.get(position, MAX_CELL_CHARS):
+                    named = position < len(header) and header[position]
+                    column = f"“{header[position]}”" if named else get_column_letter(position + 1)
+                    raise too_long_cell_error(number, column, length, by_position.get(position, MAX_CELL_CHARS))
+                total += length if cell.isascii() else 6 * length  # JSON writes other text as \uXXXX
+        if total > budget:
+            raise ImportFileError(
+                f"The rows up to row {number} already hold more than {human_size(budget)} of text, more "
+                "than an exporter file needs: check for long repeated cells, or split the file into smaller ones."
+            )
 
 
 def _find_header(records: list) -> int:

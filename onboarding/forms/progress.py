@@ -13,7 +13,7 @@ from ..models import Stage
 from ..models.activities import OUTCOME_KINDS, ActivityKind, ContactOutcome
 from ..models.exporters import Exporter
 from ..models.stages import DOCUMENT_FILE_TYPES, EVIDENCE_ATTRIBUTES, DocumentKind, EvidenceField
-from .fields import DateTimeLocalInput
+from .fields import DateTimeLocalInput, IdIntegerField, IdModelChoiceField
 
 
 def exporter_label(exporter: Exporter) -> str:
@@ -121,7 +121,7 @@ class ActivityForm(forms.Form):
                 ),
             )
             # The id the type-ahead picked (the API sends it alone), bounded to the column's range.
-            picked = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+            picked = IdIntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
             self.fields = {"exporter_search": search, "exporter": picked, **self.fields}
 
     def clean(self):
@@ -328,7 +328,7 @@ class UndoForm(forms.Form):
 
 
 class SetStageForm(forms.Form):
-    stage = forms.ModelChoiceField(queryset=None)
+    stage = IdModelChoiceField(queryset=None)
     reason = forms.CharField(max_length=500, help_text="Recorded on the exporter's timeline.")
 
     def __init__(self, *args, **kwargs):

@@ -10,7 +10,7 @@ from ..models import Sector, Startup
 from ..models.startups import StartupStatus
 from ..reference import LANGUAGE_CHOICES
 from .assignments import REASON_WIDGET
-from .fields import IdentifierField, StateField, sectioned_helper
+from .fields import IdentifierField, IdModelMultipleChoiceField, StateField, sectioned_helper
 
 
 class StartupForm(forms.ModelForm):
@@ -20,7 +20,7 @@ class StartupForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Languages the team can work in with exporters.",
     )
-    sectors = forms.ModelMultipleChoiceField(
+    sectors = IdModelMultipleChoiceField(
         queryset=Sector.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

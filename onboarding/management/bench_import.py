@@ -2,11 +2,13 @@
 the page's path (upload, validation task, commit task: seconds, progress and memory per
 phase), and the importer's peak memory on a large file and on a hostile one.
 
-The hostile file is what a security review sent: a workbook of a few KB whose sheet
+The hostile files are what security reviews sent. One is a workbook of a few KB whose sheet
 declares 16,384 columns (`<dimension ref="A1:XFD10000"/>`) over 10,000 rows. openpyxl
-pads every row it reads to the declared width, so reading it naively held 1.3 GB. Peak
-memory is Python's own (tracemalloc) while the import service stores and checks the file;
-each run is rolled back.
+pads every row it reads to the declared width, so reading it naively held 1.3 GB. The other
+points 50,000 cells at one 30 KB shared string: openpyxl keeps that string once, but writing
+the rows out (as JSON, beside the upload) wrote it 50,000 times and took a worker to 3 GB.
+Peak memory is Python's own (tracemalloc) while the import service stores and checks the
+file; each run is rolled back.
 """
 
 from __future__ import annotations
@@ -102,6 +104,49 @@ def wide_xlsx(rows: int = 10_000, *, declared_columns: int = 16_384, far_cell: b
     return out.getvalue()
 
 
+def shared_string_xlsx(cells: int = 50_000, *, length: int = 30_000, per_row: int = 5, from_column: int = 0) -> bytes:
+    """A small workbook whose `cells` cells all point at one shared string of `length` characters.
+
+    The sheet is the template's two required columns, then rows of `per_row` cells each naming
+    shared string 0 (`<c t="s"><v>0</v></c>`): compressed, a few hundred KB; written out cell by
+    cell, `cells` × `length` characters. With `from_column` the cells left of it hold a short
+    text instead (so that only the columns the import ignores are long).
+    """
+    shared = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+        f"<si><t>{'Handloom sarees ' * (length // 16)}{'x' * (length % 16)}</t></si></sst>"
+    )
+    header = "<row>" + _text("Legal name") + _text("GSTIN") + "".join(_text(f"Notes {n}") for n in range(per_row - 2))
+    row = "<row>" + _text("x") * from_column + '<c t="s"><v>0</v></c>' * (per_row - from_column) + "</row>"
+    body = header + "</row>" + row * (cells // per_row)
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{body}</sheetData></worksheet>"
+    )
+    content_types = _CONTENT_TYPES.replace(
+        "</Types>",
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    workbook_rels = _WORKBOOK_RELS.replace(
+        "</Relationships>",
+        '<Relationship Id="rId2" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>',
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("_rels/.rels", _ROOT_RELS)
+        archive.writestr("xl/workbook.xml", _WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", workbook_rels)
+        archive.writestr("xl/sharedStrings.xml", shared)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return out.getvalue()
+
+
 def _column(number: int) -> str:
     letters = ""
     while number:
@@ -137,7 +182,7 @@ def import_peak(*, staff: User | None, name: str, content: bytes) -> dict:
 
 
 def bench_import_memory(command, staff: User, rows: int) -> dict:
-    """Peak memory of checking a `rows`-row workbook and the hostile wide one; printed and returned.
+    """Peak memory of checking a `rows`-row workbook and the two hostile ones; printed and returned.
 
     The large file is an .xlsx: 100,000 rows of CSV are about 14 MB, past the 10 MB upload limit,
     while the same rows as a workbook are about 8 MB.
@@ -151,6 +196,8 @@ def bench_import_memory(command, staff: User, rows: int) -> dict:
         del content
     figures["hostile_xlsx"] = import_peak(staff=staff, name="bench-wide.xlsx", content=wide_xlsx())
     figures["hostile_xlsx"]["budget_mb"] = HOSTILE_BUDGET_MB
+    figures["shared_string_xlsx"] = import_peak(staff=staff, name="bench-shared.xlsx", content=shared_string_xlsx())
+    figures["shared_string_xlsx"]["budget_mb"] = HOSTILE_BUDGET_MB
     for label, figure in figures.items():
         command.stdout.write(
             f"import memory, {label} ({figure['file_kb']:,} KB, {figure['rows']:,} rows): "

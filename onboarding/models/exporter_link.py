@@ -106,10 +106,15 @@ class ExporterLink(models.Model):
 
 
 class LinkUse(models.Model):
-    """One use of an exporter's status link, shown on the exporter's timeline to staff."""
+    """A day's uses of an exporter's status link for one action, shown on the exporter's timeline
+    to staff: one row per exporter, day and action, its count and first and last time (a row
+    per request filled the timeline's newest entries with page loads)."""
 
     exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.CASCADE, related_name="link_uses")
-    at = models.DateTimeField()
+    at = models.DateTimeField()  # the last use that day
+    day = models.DateField(null=True, blank=True)  # local date; null on rows kept before uses were counted
+    first_at = models.DateTimeField(null=True, blank=True)
+    count = models.PositiveIntegerField(default=1)
     # The client's network only (/24 for IPv4, /48 for IPv6): enough to tell a field visit
     # from a cybercafé, not enough to single out a person.
     network = models.CharField(max_length=50, blank=True)

@@ -57,6 +57,8 @@ TEXT = {
         "flag_saved": "Thank you. The programme team will look into it.",
         "messages_off": "You will get no more messages from us.",
         "messages_on": "You will get messages again.",
+        "throttled_title": "Please wait a few minutes",
+        "throttled": "This page was opened many times in the last few minutes. Please try again in 10 minutes.",
         "invalid_title": "This link is no longer valid",
         "invalid": (
             "Links stop working after some time, or when a new one is sent. "
@@ -68,6 +70,7 @@ TEXT = {
             "withdrawn": "The startup removed this record: nothing to answer.",
             "too_late": "Answers can be changed for 7 days only.",
             "too_long": "Please keep the comment under 500 letters.",
+            "control_characters": "The comment holds a hidden character that cannot be saved. Please type it again.",
             "no_startup": "No startup is helping you yet, so there is nobody to report.",
             "unknown": "That did not work. Please try again.",
         },
@@ -111,6 +114,8 @@ TEXT = {
         "flag_saved": "धन्यवाद। कार्यक्रम की टीम इसे देखेगी।",
         "messages_off": "अब आपको हमसे कोई संदेश नहीं आएगा।",
         "messages_on": "आपको फिर से संदेश आएँगे।",
+        "throttled_title": "कृपया कुछ मिनट रुकें",
+        "throttled": "यह पेज पिछले कुछ मिनटों में कई बार खोला गया। कृपया 10 मिनट बाद फिर से कोशिश करें।",
         "invalid_title": "यह लिंक अब काम नहीं करता",
         "invalid": (
             "लिंक कुछ समय बाद, या नया लिंक भेजे जाने पर, बंद हो जाता है। "
@@ -122,6 +127,7 @@ TEXT = {
             "withdrawn": "स्टार्टअप ने यह जानकारी हटा दी: जवाब की ज़रूरत नहीं।",
             "too_late": "जवाब सिर्फ़ 7 दिन तक बदला जा सकता है।",
             "too_long": "कृपया टिप्पणी 500 अक्षरों से छोटी रखें।",
+            "control_characters": "टिप्पणी में एक छिपा हुआ चिह्न है जो सहेजा नहीं जा सकता। कृपया इसे फिर से लिखें।",
             "no_startup": "अभी कोई स्टार्टअप आपकी मदद नहीं कर रहा।",
             "unknown": "यह नहीं हो पाया। कृपया फिर से कोशिश करें।",
         },

@@ -238,6 +238,10 @@ def _exporter_entries(exporter, mine: int | None) -> list[Entry]:
     if mine is None:
         for use in LinkUse.objects.filter(exporter=exporter)[:PER_SOURCE]:
             detail = f"From network {use.network}" if use.network else ""
+            if use.count > 1:
+                detail = " · ".join(
+                    filter(None, [f"{use.count} times since {timezone.localtime(use.first_at):%H:%M}", detail])
+                )
             entries.append(Entry(use.at, "link-45deg", f"Status link used: {use.action}", detail=detail))
     return entries
 

@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ..control_characters import MESSAGE as CONTROL_MESSAGE
+from ..control_characters import has_control_characters
 from ..models import ConfirmationRequest, Dispute, User
 from .audit import log_action
 from .notifications import notify_dispute_opened, notify_dispute_resolved
@@ -45,6 +47,8 @@ def dispute_resolve(*, actor: User, dispute: Dispute, note: str) -> Dispute:
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": "Say what you found: the startup sees this note."})
+    if has_control_characters(note):
+        raise ValidationError({"note": CONTROL_MESSAGE})
     dispute = Dispute.objects.select_for_update().select_related("exporter", "startup").get(pk=dispute.pk)
     if not dispute.is_open:
         raise ValidationError("This dispute is already resolved: nothing was changed.", code="conflict")

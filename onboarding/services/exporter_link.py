@@ -19,6 +19,7 @@ from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone
 
+from ..control_characters import has_control_characters
 from ..models import Activity, ConfirmationRequest, Exporter, ExporterLink, LinkUse, OutboxMessage, StageEvent, User
 from ..models.activities import OUTCOME_KINDS
 from ..models.contact_changes import ContactChange, ContactChangeStatus, DecidedHow
@@ -265,6 +266,8 @@ def _clean_comment(comment: str) -> str:
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise ValidationError("too_long", code="too_long")
+    if has_control_characters(comment):
+        raise ValidationError("control_characters", code="control_characters")
     return comment
 
 
@@ -377,8 +380,18 @@ def network_of(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 48}", strict=False))
 
 
-def link_use_record(*, link: ExporterLink, address: str, action: str) -> LinkUse:
-    """Log one use of the link (time, network, what was done) for the exporter's timeline."""
-    return LinkUse.objects.create(
-        exporter_id=link.exporter_id, at=timezone.now(), network=network_of(address), action=action[:40]
-    )
+def link_use_record(*, link: ExporterLink, address: str, action: str) -> None:
+    """Count one use of the link on the exporter's timeline: the day's row for this action gets
+    its count, last time and network raised, or is created. One UPDATE for every use but the
+    day's first; two first uses at the same instant may make two rows, which only shows twice."""
+    now, action, network = timezone.now(), action[:40], network_of(address)
+    day_rows = LinkUse.objects.filter(exporter_id=link.exporter_id, day=timezone.localdate(now), action=action)
+    if not day_rows.update(at=now, count=F("count") + 1, **({"network": network} if network else {})):
+        LinkUse.objects.create(
+            exporter_id=link.exporter_id,
+            at=now,
+            first_at=now,
+            day=timezone.localdate(now),
+            network=network,
+            action=action,
+        )

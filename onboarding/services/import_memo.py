@@ -65,7 +65,9 @@ def rows_save(batch: ImportBatch, file_digest: str, table: Table) -> None:
     meta = [table.name, table.kind, table.headers, table.positions, table.unknown_columns, table.header_cells]
     with _Writer(_rows_header(file_digest)) as writer:
         writer.line(meta)
-        for chunk in chunked(table.records, 5000):
+        # 500 rows a line: a line is built whole in memory, and rows may be up to 61 cells of
+        # 1,000 characters (forms/imports.py bounds the whole file by IMPORT_MAX_STORED_BYTES).
+        for chunk in chunked(table.records, 500):
             writer.line([[number, [_plain(cell) for cell in record]] for number, record in chunk])
         writer.save(batch, _name(batch, "rows"))
 

@@ -12,6 +12,7 @@ from django.utils.crypto import salted_hmac
 from ..models import ThrottleHit
 
 RESET_WINDOW = timedelta(hours=1)
+EXPORTER_LINK_WINDOW = timedelta(minutes=10)
 
 
 def throttle_key(kind: str, value: str) -> str:
@@ -40,3 +41,15 @@ def password_reset_allowed(*, email: str, client_ip: str | None) -> bool:
     if client_ip:
         limits[throttle_key("reset-ip", client_ip)] = settings.PASSWORD_RESET_LIMIT_PER_IP
     return throttle_hit(limits=limits, window=RESET_WINDOW)
+
+
+def exporter_link_allowed(*, link_id: int | None, client_ip: str | None) -> bool:
+    """Count a request to an exporter's status link; False past EXPORTER_LINK_LIMIT_PER_LINK
+    requests to this link, or EXPORTER_LINK_LIMIT_PER_IP from this address to any link (a bad
+    token counts too), in the last 10 minutes."""
+    limits = {}
+    if link_id is not None:
+        limits[throttle_key("exporter-link", str(link_id))] = settings.EXPORTER_LINK_LIMIT_PER_LINK
+    if client_ip:
+        limits[throttle_key("exporter-link-ip", client_ip)] = settings.EXPORTER_LINK_LIMIT_PER_IP
+    return not limits or throttle_hit(limits=limits, window=EXPORTER_LINK_WINDOW)

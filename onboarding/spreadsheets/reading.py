@@ -25,6 +25,11 @@ MAX_COLUMNS = 60  # the template has 20; councils add a few of their own
 # 60 MB of XML; a "zip bomb" of a few MB could unpack to gigabytes and keep a worker
 # parsing for minutes, so it is refused from the archive's directory before any parsing.
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
+# The longest cell any exporter column needs (forms/imports.py holds each column to less).
+# A workbook stores a text once and lets any number of cells point at it: 50,000 cells naming
+# one 30 KB string are a small file but 1.5 GB once each is written out, so a longer cell
+# stops the file as it is read, before anything copies it.
+MAX_CELL_CHARS = 1000
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 HEADER_SEARCH_ROWS = 10  # title rows a council may put above the header
 # A cell a spreadsheet would run as a formula (CSV injection): "=…", "@SUM(…)", "+cmd|…", "-2+3+cmd|…".
@@ -57,6 +62,13 @@ def limits() -> tuple[int, int]:
 def max_columns() -> int:
     """The most columns a file may use: cells past them are never read into memory."""
     return getattr(settings, "IMPORT_MAX_COLUMNS", MAX_COLUMNS)
+
+
+def too_long_cell_error(number: int, column: str, length: int, limit: int) -> ImportFileError:
+    return ImportFileError(
+        f"Row {number}, column {column}: the cell holds {length:,} characters; this column needs at most "
+        f"{limit:,}. Shorten it (or delete the column if it is not exporter data) and upload the file again."
+    )
 
 
 def human_size(size: int) -> str:
@@ -184,13 +196,18 @@ def _check_unzipped_size(data: bytes) -> None:
 
 
 def _narrow(numbered_records: Iterable, limit: int) -> Iterator[tuple[int, Sequence]]:
-    """Rows without their trailing empty cells; a row with data past `limit` columns stops the file."""
+    """Rows without their trailing empty cells; a row with data past `limit` columns, or a cell
+    longer than MAX_CELL_CHARS, stops the file."""
     for number, record in numbered_records:
         end = len(record)
         while end and not cell_text(record[end - 1]):
             end -= 1
         if end > limit:
             raise too_wide_error(f"Row {number} has data past column {get_column_letter(limit)}", limit)
+        for index in range(end):
+            cell = record[index]
+            if cell.__class__ is str and len(cell) > MAX_CELL_CHARS:
+                raise too_long_cell_error(number, get_column_letter(index + 1), len(cell), MAX_CELL_CHARS)
         yield number, tuple(record[:end])
 
 

@@ -26,6 +26,7 @@ LAYERS = {
     "links": 0,
     "database": 0,
     "validators": 1,
+    "control_characters": 1,
     "bulk": 1,
     "spreadsheets": 1,
     "models": 2,
@@ -50,6 +51,8 @@ DEFERRED_IMPORTS = {
     (f"{PACKAGE}.tasks", f"{PACKAGE}.services"),
     # AppConfig.ready connects the sign-in receiver, a view module: loadable only once apps are.
     (f"{PACKAGE}.apps", f"{PACKAGE}.views"),
+    # ... and puts the control-character rule on every form field (Django's forms, loaded by then).
+    (f"{PACKAGE}.apps", f"{PACKAGE}.control_characters"),
 }
 # Which database runs is known in one module: the rest asks it a named question ("can it
 # COPY?"). The suite's `postgresql` marker and the test of the answers read it too; migrations,

@@ -55,13 +55,15 @@ def test_the_page_shows_no_other_exporter_no_amount_and_no_staff_notes(client, e
     assert "₹" not in body and "commission" not in body.lower()
 
 
-def test_the_page_renders_in_six_queries_or_fewer(client, exporter_a, agent_a, django_assert_max_num_queries):
+def test_the_page_renders_in_twelve_queries_or_fewer(client, exporter_a, agent_a, django_assert_max_num_queries):
     for days in range(1, 6):
         log(exporter_a, agent_a, days_ago=days)
     url = status_url(exporter_a)
     # The link (with its exporter), the stages, the stages reached, the open questions, the
-    # documents received, a contact change waiting for the exporter's yes (and the use logged).
-    with django_assert_max_num_queries(6):
+    # documents received, a contact change waiting for the exporter's yes; the throttle (a
+    # savepoint around its delete, count and insert) and the day's use counted (an update, and
+    # on the day's first use an insert).
+    with django_assert_max_num_queries(12):
         response = client.get(url)
     assert len(response.context["questions"]) == 5
 
@@ -179,3 +181,57 @@ def test_a_startup_b_exporter_link_never_shows_startup_a_or_its_work(client, exp
     exporter_a.startup.__class__.objects.filter(pk=exporter_a.startup_id).update(brand_name="Zeta Unique")
     body = client.get(status_url(exporter_b)).content.decode()
     assert "Zeta Unique" not in body and "visit you" not in body
+
+
+# --- Throttled, and counted once a day ------------------------------------------------------
+
+
+def test_twenty_reads_in_a_day_leave_one_timeline_entry_with_their_count(client_for, client, exporter_a, officer):
+    url = status_url(exporter_a)
+    with time_machine.travel(timezone.now().replace(hour=9, minute=5), tick=False):
+        for _ in range(20):
+            assert client.get(url, REMOTE_ADDR="203.0.113.77").status_code == 200
+    use = LinkUse.objects.get(exporter=exporter_a)
+    assert use.count == 20 and use.first_at <= use.at
+    page = client_for(officer).get(reverse("onboarding:exporter-detail", args=[exporter_a.pk]) + "?timeline=all")
+    assert page.content.decode().count("Status link used: opened the page") == 1
+    assert "20 times since" in page.content.decode()
+
+
+def test_a_new_day_starts_a_new_entry(client, exporter_a):
+    url = status_url(exporter_a)
+    client.get(url)
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        client.get(url)
+    assert LinkUse.objects.filter(exporter=exporter_a).count() == 2
+
+
+def test_the_link_past_its_limit_gets_a_friendly_429_in_the_pages_language(client, exporter_a, settings):
+    """The adversary: anyone holding the link (or guessing tokens) hammering the page."""
+    settings.EXPORTER_LINK_LIMIT_PER_LINK = 5
+    url = status_url(exporter_a)
+    for _ in range(5):
+        assert client.get(url).status_code == 200
+    refused = client.get(url + "?lang=hi")
+    assert refused.status_code == 429
+    assert "कृपया कुछ मिनट रुकें" in refused.content.decode()
+    assert client.post(url, {"action": "no_contact", "comment": "x"}).status_code == 429  # answers too
+    assert not ConfirmationRequest.objects.exists()
+    assert LinkUse.objects.get(exporter=exporter_a).count == 5
+
+
+def test_one_address_past_its_limit_is_refused_on_every_link_and_bad_tokens_count(client, exporter_a, settings):
+    settings.EXPORTER_LINK_LIMIT_PER_IP = 3
+    for _ in range(3):
+        client.get(reverse("onboarding:exporter-status", args=["not-a-token"]), REMOTE_ADDR="198.51.100.9")
+    assert client.get(status_url(exporter_a), REMOTE_ADDR="198.51.100.9").status_code == 429
+    assert client.get(status_url(exporter_a), REMOTE_ADDR="198.51.100.10").status_code == 200
+
+
+def test_the_limits_reset_after_ten_minutes(client, exporter_a, settings):
+    settings.EXPORTER_LINK_LIMIT_PER_LINK = 2
+    url = status_url(exporter_a)
+    client.get(url), client.get(url)
+    assert client.get(url).status_code == 429
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert client.get(url).status_code == 200

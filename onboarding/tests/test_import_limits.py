@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
 import tracemalloc
 import zipfile
 
@@ -14,9 +19,16 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from ..management import demo
-from ..management.bench_import import HOSTILE_BUDGET_MB, bench_import_memory, import_peak, wide_xlsx
+from ..management.bench_import import (
+    HOSTILE_BUDGET_MB,
+    bench_import_memory,
+    import_peak,
+    shared_string_xlsx,
+    wide_xlsx,
+)
 from ..models import Exporter, ImportBatch
 from ..models.imports import ImportStatus
+from ..services.imports import import_batch_create
 from ..spreadsheets import ImportFileError, read_records
 from .importfiles import HEADER, csv_bytes, good_rows, xlsx_bytes
 
@@ -76,7 +88,97 @@ def test_bench_reports_the_importers_peak_memory_on_a_large_and_a_hostile_file(d
     assert figures["hostile_xlsx"]["peak_mb"] < figures["hostile_xlsx"]["budget_mb"] == 200
     printed = Command.stdout.getvalue()
     assert "import memory, large_xlsx" in printed and "import memory, hostile_xlsx" in printed
+    assert figures["shared_string_xlsx"]["status"] == ImportStatus.FAILED
+    assert figures["shared_string_xlsx"]["peak_mb"] < figures["shared_string_xlsx"]["budget_mb"]
+    assert "import memory, shared_string_xlsx" in printed
     assert not Exporter.objects.exists()
+
+
+# --- Cells pointing at one long shared string ----------------------------------------------
+
+# Run in a fresh interpreter, so the figure is that process's own high-water mark (VmHWM: what
+# the operating system and gunicorn see, and what the review measured), not pytest's.
+# tracemalloc counts only Python's allocations and would miss memory a C library (the XML
+# parser) holds; ru_maxrss is no good either, as Linux carries it over from the forking parent.
+PEAK_SCRIPT = textwrap.dedent(
+    """
+    import json, django
+    django.setup()
+    from onboarding.forms.imports import read_table
+    from onboarding.management.bench_import import _peak_rss_mb, shared_string_xlsx
+    from onboarding.spreadsheets import ImportFileError
+    content = shared_string_xlsx()
+    before = _peak_rss_mb()
+    try:
+        read_table(content, "shared.xlsx")
+        message = ""
+    except ImportFileError as exc:
+        message = str(exc)
+    print(json.dumps({"before_mb": before, "peak_mb": _peak_rss_mb(), "message": message}))
+    """
+)
+
+
+def test_the_shared_string_workbook_is_a_few_kb_that_would_expand_to_1_5_gb():
+    content = shared_string_xlsx()
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    assert len(content) < 64 * 1024
+    assert len(archive.read("xl/sharedStrings.xml")) > 30_000
+    assert archive.read("xl/worksheets/sheet1.xml").count(b'<c t="s"><v>0</v></c>') == 50_000
+
+
+def test_reading_the_shared_string_workbook_is_refused_and_peaks_under_250_mb():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "portal.settings")}
+    run = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT], capture_output=True, text=True, env=env, timeout=120, check=True
+    )
+    figure = json.loads(run.stdout.strip().splitlines()[-1])
+    assert figure["message"].startswith("Row 2, column A: the cell holds 30,000 characters; this column needs at most")
+    assert figure["peak_mb"] < 250, figure  # the review's 80 KB file took a worker from 229 MB to 3,111 MB
+    assert figure["peak_mb"] - figure["before_mb"] < 50, figure
+
+
+def test_the_shared_string_workbook_fails_its_batch_and_nothing_is_stored(db, admin_user):
+    batch = import_batch_create(actor=admin_user, name="shared.xlsx", content=shared_string_xlsx())
+    assert batch.status == ImportStatus.FAILED
+    assert "Row 2, column A: the cell holds 30,000 characters" in batch.message
+    assert not batch.file
+    assert not Exporter.objects.exists()
+
+
+def test_a_cell_longer_than_its_column_needs_is_refused_naming_the_row_and_column():
+    with pytest.raises(
+        ImportFileError, match=r"Row 2, column “Legal name”: the cell holds 500 characters; .* at most 400"
+    ):
+        read_records_table(shared_string_xlsx(cells=50, length=500))
+
+
+def test_a_long_cell_in_a_column_the_import_ignores_is_refused_past_1000_characters():
+    rows = good_rows(2)
+    rows[1] += ["n" * 1001]
+    header = [*HEADER, "Remarks"]
+    with pytest.raises(ImportFileError, match=r"Row 3, column .: the cell holds 1,001 characters; .* at most 1,000"):
+        read_records_table(csv_bytes(rows, header), "remarks.csv")
+
+
+def test_rows_over_the_stored_budget_refuse_the_file_before_anything_is_stored(db, admin_user, settings):
+    settings.IMPORT_MAX_STORED_BYTES = 1024 * 1024
+    content = shared_string_xlsx(cells=50_000, length=900, from_column=2)  # 27 MB once written out
+    batch = import_batch_create(actor=admin_user, name="shared.xlsx", content=content)
+    assert batch.status == ImportStatus.FAILED
+    assert "already hold more than 1.0 MB of text" in batch.message
+    assert not batch.file and not Exporter.objects.exists()
+
+
+def test_the_same_rows_under_the_default_budget_are_read(settings):
+    table = read_records_table(shared_string_xlsx(cells=50_000, length=900, from_column=2))
+    assert table.total_rows == 10_000
+
+
+def read_records_table(content: bytes, name: str = "shared.xlsx"):
+    from ..forms.imports import read_table
+
+    return read_table(content, name)
 
 
 def test_a_sheet_declaring_more_columns_than_the_limit_is_refused(settings):

@@ -31,6 +31,7 @@ from ..services.exporter_link import (
     exporter_report_no_contact,
     link_use_record,
 )
+from ..services.throttling import exporter_link_allowed
 from .access import STAFF, object_view, report_refusal
 from .throttling import client_ip
 
@@ -52,6 +53,9 @@ def exporter_status(request, token: str):
     link = ExporterLink.objects.from_token(token)
     chosen = request.GET.get("lang")
     lang = language_of(chosen or request.COOKIES.get(LANG_COOKIE), link.exporter if link else None)
+    if not exporter_link_allowed(link_id=link.pk if link else None, client_ip=client_ip(request)):
+        context = {"t": TEXT[lang], "lang": lang, "helpline": settings.PROGRAMME_HELPLINE}
+        return _private(render(request, "exporter_status/throttled.html", context, status=429))
     if link is None:
         context = {"t": TEXT[lang], "lang": lang, "helpline": settings.PROGRAMME_HELPLINE}
         return _private(render(request, "exporter_status/invalid.html", context, status=404))

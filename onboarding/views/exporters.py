@@ -5,6 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ..control_characters import MESSAGE as CONTROL_MESSAGE
+from ..control_characters import has_control_characters
 from ..filters import ExporterFilter
 from ..forms.exporters import ExporterContactForm, ExporterForm
 from ..forms.progress import ActivityForm, SetStageForm, exporter_label
@@ -70,6 +72,8 @@ def exporter_list(request):
 def exporter_lookup(request):
     """The type-ahead: up to LOOKUP_LIMIT visible exporters matching `q` (the list's search)."""
     term = request.GET.get("q", "").strip()[:100]
+    if has_control_characters(term):
+        return JsonResponse({"results": [], "error": CONTROL_MESSAGE}, status=400)
     if len(term) < 2:
         return JsonResponse({"results": []})
     rows = Exporter.objects.visible_to(request.user).search(term).only("pk", "legal_name", "trade_name", "gstin")

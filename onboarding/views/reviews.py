@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ..control_characters import MESSAGE as CONTROL_MESSAGE
+from ..control_characters import has_control_characters
 from ..filters import ReviewFilter, parse_id, parse_ids
 from ..forms.progress import ApproveForm
 from ..models import Dispute, StageEvent
@@ -113,6 +115,8 @@ def _bulk(request):
         messages.warning(request, f"Tick the submissions to {decision} first.")
     elif decision == "reject" and not note:
         messages.error(request, f"Nothing was rejected. {NOTE_NEEDED}")
+    elif has_control_characters(note):
+        messages.error(request, f"Nothing was decided. {CONTROL_MESSAGE}")
     else:
         try:
             if decision == "approve":
