@@ -25,6 +25,7 @@ LAYERS = {
     "reference": 0,
     "links": 0,
     "database": 0,
+    "request_ids": 0,
     "validators": 1,
     "bulk": 1,
     "spreadsheets": 1,
@@ -32,6 +33,7 @@ LAYERS = {
     "forms": 3,
     "reports": 3,
     "emails": 3,
+    "metrics": 3,
     "filters": 4,
     "pagination": 4,
     "tasks": 5,
@@ -49,6 +51,9 @@ DEFERRED_IMPORTS = {
     (f"{PACKAGE}.tasks", f"{PACKAGE}.services"),
     # AppConfig.ready connects the sign-in receiver, a view module: loadable only once apps are.
     (f"{PACKAGE}.apps", f"{PACKAGE}.views"),
+    # AppConfig.ready connects the Celery signals' receivers; the metrics read models.
+    (f"{PACKAGE}.apps", f"{PACKAGE}.metrics"),
+    (f"{PACKAGE}.apps", f"{PACKAGE}.request_ids"),
 }
 # Which database runs is known in one module: the rest asks it a named question ("can it
 # COPY?"). The suite's `postgresql` marker and the test of the answers read it too; migrations,
