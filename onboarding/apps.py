@@ -11,14 +11,15 @@ class OnboardingConfig(AppConfig):
     def ready(self) -> None:
         # The receiver reads the request, so it lives with the views, which can be imported only
         # once the app registry is ready: Django's own pattern for connecting receivers.
-        from . import metrics, request_ids
+        from .metrics import task_run_finished, task_run_started
+        from .request_ids import id_after_task, id_from_task_headers, id_into_task_headers
         from .views.sign_ins import sign_in_received
 
         user_logged_in.connect(sign_in_received, dispatch_uid="onboarding-sign-in-network")
         # Request ids travel in the task's headers to the worker (request_ids.py); the metrics
         # count each task run by its outcome (metrics.py). The metrics module reads models.
-        before_task_publish.connect(request_ids.task_published, dispatch_uid="onboarding-request-id-publish")
-        task_prerun.connect(request_ids.task_started, dispatch_uid="onboarding-request-id-start")
-        task_postrun.connect(request_ids.task_finished, dispatch_uid="onboarding-request-id-finish")
-        task_prerun.connect(metrics.task_started, dispatch_uid="onboarding-metrics-task-start")
-        task_postrun.connect(metrics.task_finished, dispatch_uid="onboarding-metrics-task-finish")
+        before_task_publish.connect(id_into_task_headers, dispatch_uid="onboarding-request-id-publish")
+        task_prerun.connect(id_from_task_headers, dispatch_uid="onboarding-request-id-start")
+        task_postrun.connect(id_after_task, dispatch_uid="onboarding-request-id-finish")
+        task_prerun.connect(task_run_started, dispatch_uid="onboarding-metrics-task-start")
+        task_postrun.connect(task_run_finished, dispatch_uid="onboarding-metrics-task-finish")

@@ -31,7 +31,7 @@ from prometheus_client.core import GaugeMetricFamily
 from portal.celery import app
 
 from .models import OutboxMessage
-from .models.outbox import OPEN_STATUSES, UNDELIVERED_STATUSES, MessageStatus
+from .models.outbox import OPEN_STATUSES, UNDELIVERED_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +56,12 @@ _started: dict[str, float] = {}
 # --- Celery task outcomes (signals connected in apps.py) -----------------------------------
 
 
-def task_started(sender=None, task_id=None, **kwargs) -> None:
+def task_run_started(sender=None, task_id=None, **kwargs) -> None:
     """task_prerun: note when the run began."""
     _started[task_id] = time.perf_counter()
 
 
-def task_finished(sender=None, task_id=None, task=None, state=None, **kwargs) -> None:
+def task_run_finished(sender=None, task_id=None, task=None, state=None, **kwargs) -> None:
     """task_postrun: count the run by its outcome and time it. The postrun signal carries the
     outcome (success, failure, retry…), so one receiver counts each run exactly once."""
     name = getattr(task, "name", None) or str(sender)
@@ -130,7 +130,9 @@ class QueueCollector:
             "portal_celery_broker_reachable", "1 when the Celery broker answered this scrape, else 0."
         )
         depth = GaugeMetricFamily(
-            "portal_celery_queue_length", "Tasks waiting in the Celery queue, not yet taken by a worker.", labels=["queue"]
+            "portal_celery_queue_length",
+            "Tasks waiting in the Celery queue, not yet taken by a worker.",
+            labels=["queue"],
         )
         try:
             with app.connection_for_read() as connection:

@@ -24,7 +24,7 @@ HEADER = "X-Request-ID"
 TASK_HEADER = "request_id"
 
 _current: ContextVar[str | None] = ContextVar("request_id", default=None)
-# A task's id set by `task_started`, put back by `task_finished` (keyed by the task's id).
+# A task's id set by `id_from_task_headers`, put back by `id_after_task` (keyed by the task's id).
 _task_tokens: dict[str, Token] = {}
 
 
@@ -78,14 +78,14 @@ class RequestIdFilter(logging.Filter):
 # --- Into the tasks (Celery signals, connected in apps.py) ----------------------------------
 
 
-def task_published(sender=None, headers=None, **kwargs) -> None:
+def id_into_task_headers(sender=None, headers=None, **kwargs) -> None:
     """before_task_publish: the current id into the message's headers (none outside a request)."""
     request_id = _current.get()
     if request_id and headers is not None:
         headers.setdefault(TASK_HEADER, request_id)
 
 
-def task_started(sender=None, task_id=None, task=None, **kwargs) -> None:
+def id_from_task_headers(sender=None, task_id=None, task=None, **kwargs) -> None:
     """task_prerun: the id the task was queued with, else the one already current (a task run
     eagerly inside a request), else a new one for this run (a task from beat)."""
     request = task.request if task is not None else None
@@ -94,7 +94,7 @@ def task_started(sender=None, task_id=None, task=None, **kwargs) -> None:
     _task_tokens[task_id] = _current.set(request_id or _current.get() or new_request_id())
 
 
-def task_finished(sender=None, task_id=None, **kwargs) -> None:
+def id_after_task(sender=None, task_id=None, **kwargs) -> None:
     """task_postrun: put back the id from before the task (none, in a worker)."""
     token = _task_tokens.pop(task_id, None)
     if token is not None:

@@ -426,7 +426,7 @@ for _network in METRICS_ALLOWED_NETWORKS:
 # Every log line carries the id of the request or task it was written for
 # (onboarding/request_ids.py). LOG_FORMAT=json writes one JSON object per line, for a log
 # collector; text (the default) is for reading in a terminal.
-LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+LOG_FORMAT = env.str("LOG_FORMAT", "") or "text"
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured("LOG_FORMAT is text or json.")
 LOGGING = {
