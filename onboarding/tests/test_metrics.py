@@ -116,9 +116,12 @@ def test_the_page_has_the_latency_of_each_view_and_the_time_of_the_queries(clien
     page = scrape(client)
     name = "django_http_requests_latency_seconds_by_view_method_count"
     assert value(page, name, view="healthz", method="GET") == value(before, name, view="healthz", method="GET") + 2
-    assert value(page, "django_db_query_duration_seconds_count", alias="default", vendor="sqlite") > value(
-        before, "django_db_query_duration_seconds_count", alias="default", vendor="sqlite"
-    )
+    assert queries(page) > queries(before)
+
+
+def queries(page: dict) -> float:
+    """Queries counted on the default database, whichever it is."""
+    return sum(v for (name, labels), v in page.items() if name == "django_db_query_duration_seconds_count")
 
 
 def test_the_outbox_gauges_count_pending_and_failed_messages_and_the_oldest_pending_age(
@@ -185,14 +188,20 @@ def test_the_task_counters_count_a_task_run_eagerly_by_its_outcome(client, db, m
     assert value(page, runs, task=name) == value(before, runs, task=name) + 1
 
 
-def test_the_queue_depth_counts_the_tasks_waiting_on_the_broker(client, db, metrics_token):
+def test_the_queue_depth_counts_the_tasks_waiting_on_the_broker(client, db, metrics_token, monkeypatch):
+    # kombu's in-memory broker, private to this process: the test command's Redis is shared with
+    # a real worker, which would take the task (and the count) away.
+    in_memory = celery_app.connection_for_read
+    monkeypatch.setattr(metrics.app, "connection_for_read", lambda: in_memory("memory://"))
     before = value(scrape(client), "portal_celery_queue_length", queue="celery")
-    celery_app.conf.task_always_eager = False  # publish to the tests' filesystem broker for real
+    celery_app.conf.task_always_eager = False
     try:
-        failing_task.apply_async()
+        with celery_app.connection_for_write("memory://") as connection:
+            failing_task.apply_async(producer=connection.Producer())
+            page = scrape(client)
+            connection.default_channel.queue_purge("celery")
     finally:
         celery_app.conf.task_always_eager = True
-    page = scrape(client)
     assert value(page, "portal_celery_broker_reachable") == 1
     assert value(page, "portal_celery_queue_length", queue="celery") == before + 1
 
@@ -206,3 +215,13 @@ def test_a_broker_that_does_not_answer_leaves_the_rest_of_the_page(client, db, m
     assert value(page, "portal_celery_broker_reachable") == 0
     assert ("portal_outbox_messages", (("status", "pending"),)) in page
     assert not any(name == "portal_celery_queue_length" for name, _ in page)
+
+
+def test_with_several_processes_the_page_adds_up_their_files_and_still_reads_the_outbox(db, monkeypatch, tmp_path):
+    """PROMETHEUS_MULTIPROC_DIR: the counted figures come from the processes' files (none here),
+    the scrape-time ones are read as always."""
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    body, content_type = metrics.metrics_page()
+    assert content_type.startswith("text/plain")
+    assert b'portal_outbox_messages{status="pending"} 0.0' in body
+    assert b"python_gc_objects_collected_total" not in body  # this process's own registry is not read

@@ -108,16 +108,17 @@ def test_a_task_published_during_a_request_carries_the_header_and_the_worker_log
         sent.append(dict(headers))
 
     before_task_publish.connect(capture, weak=False)
-    celery_app.conf.task_always_eager = False  # publish to the tests' filesystem broker for real
+    # Published for real, to kombu's in-memory broker: the test command's Redis is shared with a
+    # real worker, which does not know this test's task.
+    celery_app.conf.task_always_eager = False
     try:
-        RequestIdMiddleware(lambda request: (logging_task.apply_async(), HttpResponse())[1])(
-            RequestFactory().get("/", HTTP_X_REQUEST_ID="req-task-9")
-        )
+        with celery_app.connection_for_write("memory://") as connection:
+            publish = lambda request: (logging_task.apply_async(producer=connection.Producer()), HttpResponse())[1]  # noqa: E731
+            RequestIdMiddleware(publish)(RequestFactory().get("/", HTTP_X_REQUEST_ID="req-task-9"))
+            connection.default_channel.queue_purge("celery")
     finally:
         celery_app.conf.task_always_eager = True
         before_task_publish.disconnect(capture)
-        with celery_app.connection_for_write() as connection:
-            connection.default_channel.queue_purge("celery")
     assert sent[-1]["request_id"] == "req-task-9"
 
     # The worker side: the task run with the headers it was published with (as a worker does,
