@@ -420,15 +420,18 @@ if not DEBUG and not TESTING:
 # client address as for sign-in lockouts, behind TRUSTED_PROXY_COUNT proxies); others get a 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
-for _network in METRICS_ALLOWED_NETWORKS:
-    ipaddress.ip_network(_network, strict=False)  # a mistyped network stops the start, not each scrape
+for _network in METRICS_ALLOWED_NETWORKS:  # a mistyped network stops the start, not each scrape
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {error}") from error
 
 # Every log line carries the id of the request or task it was written for
 # (onboarding/request_ids.py). LOG_FORMAT=json writes one JSON object per line, for a log
 # collector; text (the default) is for reading in a terminal.
 LOG_FORMAT = env.str("LOG_FORMAT", "") or "text"
 if LOG_FORMAT not in ("text", "json"):
-    raise ImproperlyConfigured("LOG_FORMAT is text or json.")
+    raise ImproperlyConfigured(f"LOG_FORMAT is text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
