@@ -5,6 +5,7 @@ under var/, so a fresh checkout needs no server.
 """
 
 import atexit
+import ipaddress
 import shutil
 import sys
 import tempfile
@@ -71,6 +72,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later step's log lines carry the request's id, and the metrics time them all.
+    "onboarding.request_ids.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -131,6 +135,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # Tests on a file beside it too, not Django's shared in-memory database, whose locks are
         # per table and never wait ("database table is locked"): not how the portal's SQLite runs.
         DATABASES["default"]["TEST"] = {"NAME": str(_sqlite_file.with_name(f"test-{_sqlite_file.name}"))}
+# django-prometheus's wrappers of Django's own PostgreSQL and SQLite backends: the same
+# connection and SQL, plus each query's count and time for the metrics (onboarding/metrics.py).
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+    DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace("django.db.", "django_prometheus.db.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "onboarding.User"
@@ -444,10 +452,38 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Prometheus's page, /metrics (docs/operations.md#metrics): a scraper sends
+# `Authorization: Bearer <METRICS_TOKEN>` or calls from one of METRICS_ALLOWED_NETWORKS (the
+# client address as for sign-in lockouts, behind TRUSTED_PROXY_COUNT proxies); others get a 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+for _network in METRICS_ALLOWED_NETWORKS:  # a mistyped network stops the start, not each scrape
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {error}") from error
+
+# Every log line carries the id of the request or task it was written for
+# (onboarding/request_ids.py). LOG_FORMAT=json writes one JSON object per line, for a log
+# collector; text (the default) is for reading in a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", "") or "text"
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT is text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "onboarding.request_ids.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Each sign-in is already recorded in the AccessLog table; no need to log it twice.

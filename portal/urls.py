@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from onboarding.views.health import healthz
+from onboarding.views.metrics import metrics
 from onboarding.views.throttling import password_reset_view
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    # Prometheus only: a token or an allowed address, else 404 (docs/operations.md#metrics).
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", include("onboarding.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's set-up script as a file: the CSP allows no inline script.

@@ -25,6 +25,7 @@ LAYERS = {
     "reference": 0,
     "links": 0,
     "database": 0,
+    "request_ids": 0,
     "validators": 1,
     "control_characters": 1,
     "bulk": 1,
@@ -33,6 +34,7 @@ LAYERS = {
     "forms": 3,
     "reports": 3,
     "emails": 3,
+    "metrics": 3,
     "filters": 4,
     "pagination": 4,
     "tasks": 5,
@@ -53,6 +55,9 @@ DEFERRED_IMPORTS = {
     (f"{PACKAGE}.apps", f"{PACKAGE}.views"),
     # ... and puts the control-character rule on every form field (Django's forms, loaded by then).
     (f"{PACKAGE}.apps", f"{PACKAGE}.control_characters"),
+    # AppConfig.ready connects the Celery signals' receivers; the metrics read models.
+    (f"{PACKAGE}.apps", f"{PACKAGE}.metrics"),
+    (f"{PACKAGE}.apps", f"{PACKAGE}.request_ids"),
 }
 # Which database runs is known in one module: the rest asks it a named question ("can it
 # COPY?"). The suite's `postgresql` marker and the test of the answers read it too; migrations,
