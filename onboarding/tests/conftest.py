@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hypothesis
 import pytest
+from celery.result import _set_task_join_will_block
 from django.test import Client
 from django.utils import timezone
 
@@ -42,6 +43,10 @@ def _celery_eager(request):
     eager = request.node.get_closest_marker("integration") is None
     celery_app.conf.task_always_eager = eager
     celery_app.conf.task_eager_propagates = eager
+    # Celery marks "inside a task" in one process-wide flag, set and put back around every eager
+    # apply_async. Two threads doing that at once (the race tests) can put it back in the wrong
+    # order and leave it set, and every later `result.get()` then refuses to run.
+    _set_task_join_will_block(False)
     yield
     celery_app.conf.task_always_eager = False
 
