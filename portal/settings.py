@@ -16,6 +16,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.storage import s3_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -186,24 +188,6 @@ STATICFILES_DIRS = [
 # worker reads (docs/operations.md#files-in-object-storage). Private objects, never a URL to
 # them: downloads go through the checked views, which stream the bytes (views/downloads.py).
 S3_BUCKET = env.str("S3_BUCKET", default="")
-
-
-def s3_storage(bucket: str, **options) -> dict:
-    """The STORAGES entry for a private bucket (also used by the tests, on their own S3 server)."""
-    return {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": bucket,
-            "default_acl": "private",
-            # Never written over: a second file with a taken name is stored under another one.
-            "file_overwrite": False,
-            # A file read whole (an import, a hash) is held in memory up to 2 MB, then on disk.
-            "max_memory_size": 2 * 1024 * 1024,
-            **options,
-        },
-    }
-
-
 _default_storage = (
     s3_storage(
         S3_BUCKET,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import boto3
 import pytest
 
-from portal.settings import s3_storage
+from portal.storage import s3_storage
 
 KEYS = {"access_key": "portal-test", "secret_key": "portal-test-secret", "region_name": "us-east-1"}
 START_SECONDS = 30

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.files.base import ContentFile
@@ -21,6 +25,7 @@ from ..models import Activity, EvidenceDocument, Exporter, ImportBatch, StageEve
 from ..models.imports import ImportStatus
 from ..services.monthly_reports import last_finished_month, monthly_report_build
 from ..services.progress import activity_log, stage_event_submit
+from .conftest import PortalClient
 from .factories import ExporterFactory, assign, stage
 from .importfiles import good_rows, xlsx_bytes
 from .object_storage import store_in
@@ -255,3 +260,63 @@ def test_a_file_missing_from_disk_is_counted_and_the_rest_copied(settings, bucke
 def test_the_copy_command_refuses_when_files_are_kept_on_disk(db):
     with pytest.raises(CommandError, match="set S3_BUCKET"):
         copy()
+
+
+# --- No address to a stored object, and the settings that choose the bucket -----------------
+
+
+def test_nothing_gives_an_address_to_a_stored_object_not_even_admin(
+    use_bucket, client_for, agent_a, admin_user, exporter_a
+):
+    claim = claim_first_order(client_for(agent_a), exporter_a)
+    assert default_storage.url(claim.evidence_file.name) == ""
+    admin = PortalClient()
+    admin.force_login(admin_user)
+    page = admin.get(reverse("admin:onboarding_stageevent_change", args=[claim.pk])).content.decode()
+    assert claim.evidence_file.name in page  # shown as a name, linked to nowhere
+    assert use_bucket.endpoint not in page and "Signature" not in page
+
+
+def _settings_with(**variables) -> subprocess.CompletedProcess:
+    """Load the settings in a fresh process with these variables set, and print the default storage."""
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.STORAGES['default']))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_DEBUG": "1", **variables}
+    return subprocess.run(
+        [sys.executable, "-c", f"import json; {script}"], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_s3_bucket_and_its_variables_choose_a_private_bucket_that_never_overwrites():
+    loaded = _settings_with(
+        S3_BUCKET="programme-files",
+        S3_ENDPOINT_URL="https://s3.example.in",
+        S3_REGION="ap-south-1",
+        S3_ACCESS_KEY_ID="key-id",
+        S3_SECRET_ACCESS_KEY="secret",
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    storage = json.loads(loaded.stdout.splitlines()[-1])
+    assert storage["BACKEND"] == "portal.s3.PrivateS3Storage"
+    assert storage["OPTIONS"] | {"max_memory_size": 0} == {
+        "bucket_name": "programme-files",
+        "endpoint_url": "https://s3.example.in",
+        "region_name": "ap-south-1",
+        "access_key": "key-id",
+        "secret_key": "secret",
+        "default_acl": "private",
+        "file_overwrite": False,
+        "max_memory_size": 0,
+    }
+
+
+def test_without_s3_bucket_files_stay_on_local_disk():
+    loaded = _settings_with(S3_BUCKET="")
+    assert json.loads(loaded.stdout.splitlines()[-1])["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+
+
+def test_nginx_serving_from_disk_and_a_bucket_together_are_refused():
+    loaded = _settings_with(S3_BUCKET="programme-files", PROTECTED_MEDIA_ACCEL="/protected-media/")
+    assert loaded.returncode != 0 and "unset it when S3_BUCKET is set" in loaded.stderr
