@@ -26,11 +26,11 @@ from ..backups import (
     backup_restore,
     backup_take,
     read_manifest,
-    stored_file_names,
 )
 from ..models import Exporter
 from ..models.activities import ActivityKind
 from ..services.progress import activity_log, stage_event_submit
+from ..stored_files import stored_file_names
 from .factories import ExporterFactory, assign, reached_if_contact, stage, upload
 from .live_services import ROOT, ThrowawayPostgres, portal_process_env
 
