@@ -390,10 +390,13 @@ class ThrowawayPostgres:
 DEPLOY = ROOT / "deploy"
 
 
-def cluster_env(*, database: str, redis_url: str, smtp_port: int, site_url: str) -> dict[str, str]:
+def cluster_env(
+    *, database: str, redis_url: str, smtp_port: int, site_url: str, storage: dict[str, str]
+) -> dict[str, str]:
     """What every process of the drill's cluster runs with: production settings (no
     DJANGO_DEBUG, the test's key, only the loopback's host names), behind one proxy
-    (TRUSTED_PROXY_COUNT=1), over plain HTTP on the loopback (no redirect to HTTPS)."""
+    (TRUSTED_PROXY_COUNT=1), over plain HTTP on the loopback (no redirect to HTTPS), with its
+    files in the bucket `storage` names (S3_BUCKET, S3_ENDPOINT_URL and the keys)."""
     env = {
         **portal_process_env(database),
         "REDIS_URL": redis_url,
@@ -407,6 +410,7 @@ def cluster_env(*, database: str, redis_url: str, smtp_port: int, site_url: str)
         # Sessions and sign-in data are in PostgreSQL: a node keeps no connection open between
         # requests, so the test's table flush never waits on one.
         "DB_CONN_MAX_AGE": "0",
+        **storage,
     }
     env.pop("DJANGO_DEBUG", None)
     return env
@@ -447,7 +451,8 @@ class GunicornNode:
 
     def start(self) -> None:
         args = [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", self.address]
-        args += ["--workers", str(self.workers), "--timeout", "60", "--graceful-timeout", "20"]
+        # --preload: the app is imported once and forked, not once per worker (half the start).
+        args += ["--workers", str(self.workers), "--preload", "--timeout", "60", "--graceful-timeout", "20"]
         args += ["--access-logfile", str(self.folder / "access.log")]
         self.log_path = self.folder / "gunicorn.log"
         with open(self.log_path, "a") as log:
@@ -615,14 +620,17 @@ def sign_in_over_http(base: str, email: str, password: str):
 
 class Cluster:
     """The drill's whole cluster on the loopback: nginx, web nodes A and B, two Celery workers
-    and one beat, each process with a var folder of its own under `root`, all with production
-    settings (`cluster_env`), on `database`, the broker `redis_url` and the SMTP sink `sink`.
-    `stop()` stops whatever was started, also after a failed start."""
+    and one beat, each process with a var folder of its own under `root` (nothing shared on
+    disk), all with production settings (`cluster_env`), on `database`, the broker `redis_url`,
+    the SMTP sink `sink` and the bucket `storage` names. `stop()` stops whatever was started,
+    also after a failed start."""
 
-    def __init__(self, *, database: str, redis_url: str, sink: SmtpSink, root: Path) -> None:
+    def __init__(self, *, database: str, redis_url: str, sink: SmtpSink, storage: dict[str, str], root: Path) -> None:
         self.redis_url, self.sink = redis_url, sink
         self.nginx = Nginx(root=root)
-        env = cluster_env(database=database, redis_url=redis_url, smtp_port=sink.port, site_url=self.nginx.url)
+        env = cluster_env(
+            database=database, redis_url=redis_url, smtp_port=sink.port, site_url=self.nginx.url, storage=storage
+        )
         self.env = env
         self.node_a = GunicornNode("node-a", env=env, root=root)
         self.node_b = GunicornNode("node-b", env=env, root=root)

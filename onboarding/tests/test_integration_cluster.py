@@ -1,7 +1,7 @@
 """The multi-node drill: the portal as a programme runs it, all on the loopback. nginx
 (deploy/nginx.conf) in front of two gunicorn nodes with production settings, two Celery
 workers and one beat, each process with a folder of its own (nothing shared on disk), on the
-test command's PostgreSQL and Redis, with an SMTP sink. A file uploaded through one node
+test command's PostgreSQL and Redis, moto's S3 server for the files, and an SMTP sink. A file uploaded through one node
 opens through the other; a node going down under traffic loses no request; a reminder sweep
 run by both workers sends each email once. The drill prints its numbers (`pytest -s`)."""
 
@@ -11,9 +11,11 @@ import secrets
 import signal
 import threading
 import time
+import uuid
 from collections import Counter
 from datetime import timedelta
 
+import boto3
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.db import connection
@@ -28,28 +30,54 @@ from ..tasks import sweep_reminders_task
 from .concurrency import wait_until
 from .conftest import PASSWORD
 from .factories import ExporterFactory, assign
-from .live_services import Cluster, SmtpSink, broker_idle, form_token, sign_in_over_http
+from .live_services import Cluster, SmtpSink, broker_idle, form_token, http_session, sign_in_over_http
+from .object_storage import KEYS, Bucket
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-# The traffic while node A goes down: this many GET requests through nginx, on this many
-# connections at once (the most requests that can be in flight on node A when it stops).
+# The traffic while node A goes down: this many GET requests of /healthz (a query to the
+# database and a call to the broker) through nginx, on this many connections at once (the
+# most requests that can be in flight on node A when it stops). The session's reach across
+# nodes is the file test's.
 REQUESTS = 300
 CONNECTIONS = 4
 
 
 @pytest.fixture(scope="module")
-def cluster(django_db_setup, django_db_blocker, redis_url, tmp_path_factory):
+def drill_bucket(s3_server) -> Bucket:
+    """The cluster's bucket on the suite's S3 server (object_storage.py), for the whole module."""
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        aws_access_key_id=KEYS["access_key"],
+        aws_secret_access_key=KEYS["secret_key"],
+        region_name=KEYS["region_name"],
+    )
+    name = f"portal-drill-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name)
+    return Bucket(name=name, endpoint=s3_server, client=client)
+
+
+@pytest.fixture(scope="module")
+def cluster(django_db_setup, django_db_blocker, redis_url, drill_bucket, tmp_path_factory):
     """The whole cluster, started once for the module. Its broker is a Redis database of its
     own, so the suite's worker never takes the cluster's tasks, nor the cluster's the suite's."""
     with django_db_blocker.unblock():
         database = connection.settings_dict["NAME"]
     sink = SmtpSink()
     sink.start()
+    storage = {
+        "S3_BUCKET": drill_bucket.name,
+        "S3_ENDPOINT_URL": drill_bucket.endpoint,
+        "S3_REGION": KEYS["region_name"],
+        "S3_ACCESS_KEY_ID": KEYS["access_key"],
+        "S3_SECRET_ACCESS_KEY": KEYS["secret_key"],
+    }
     cluster = Cluster(
         database=database,
         redis_url=redis_url.rsplit("/", 1)[0] + "/1",
         sink=sink,
+        storage=storage,
         root=tmp_path_factory.mktemp("cluster"),
     )
     started = time.monotonic()
@@ -69,7 +97,7 @@ def with_production_password(*users: User) -> None:
 
 
 def test_a_file_uploaded_through_node_a_opens_byte_for_byte_through_node_b_and_nginx(
-    cluster, manager_a, manager_b, exporter_a
+    cluster, drill_bucket, manager_a, manager_b, exporter_a
 ):
     with_production_password(manager_a, manager_b)
     content = b"%PDF-1.4\n" + secrets.token_bytes(200_000) + b"\n%%EOF\n"
@@ -92,6 +120,9 @@ def test_a_file_uploaded_through_node_a_opens_byte_for_byte_through_node_b_and_n
     assert response.status_code == 302, response.text[:500]
     activity = Activity.objects.get(exporter=exporter_a, note="Drill upload")
     path = f"/files/work/{activity.pk}/"
+    # In the bucket, and on no node's disk.
+    assert drill_bucket.read(activity.attachment.name) == content
+    assert not any(f.is_file() for node in (cluster.node_a, cluster.node_b) for f in (node.folder / "media").rglob("*"))
     # The same sign-in holds on every node: the session is in PostgreSQL.
     through_b = session.get(cluster.node_b.url + path, timeout=30)
     assert through_b.status_code == 200 and through_b.content == content
@@ -196,16 +227,14 @@ class Traffic(threading.Thread):
 
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["graceful", "killed"])
-def test_node_a_going_down_under_traffic_fails_no_request_beyond_those_in_flight(cluster, manager_a, how):
+def test_node_a_going_down_under_traffic_fails_no_request_beyond_those_in_flight(cluster, how):
     """SIGTERM is a deploy or a scale-down (gunicorn finishes what it started); SIGKILL to the
     node's process group is a machine that dies. Either way nginx moves a GET it could not
     finish on node A to node B, so even the requests in flight should not fail."""
     if not cluster.node_a.running:  # the other variant stopped it
         cluster.node_a.start()
         cluster.node_a.wait_until_ready()
-    with_production_password(manager_a)
-    session = sign_in_over_http(cluster.nginx.url, manager_a.email, PASSWORD)
-    traffic = Traffic(session, f"{cluster.nginx.url}/", total=REQUESTS, connections=CONNECTIONS)
+    traffic = Traffic(http_session(), f"{cluster.nginx.url}/healthz", total=REQUESTS, connections=CONNECTIONS)
     began = time.time()
     traffic.start()
     wait_until(lambda: traffic.done() >= REQUESTS // 3, timeout=60, every=0.01, what="a third of the traffic")
@@ -217,7 +246,7 @@ def test_node_a_going_down_under_traffic_fails_no_request_beyond_those_in_flight
     results = traffic.results
     failed = [r for r in results if r[2] != 200]
     after = [r for r in results if r[0] > gone]
-    log = [e for e in cluster.nginx.access_log() if e["started"] >= began - 0.001 and e["request"] == "GET / HTTP/1.1"]
+    log = [e for e in cluster.nginx.access_log() if e["started"] >= began - 0.001 and "/healthz" in e["request"]]
     moved = [e for e in log if len(e["nodes"]) > 1]
     on_a_after = [e for e in log if e["started"] > gone + 0.01 and e["nodes"][-1] == cluster.node_a.address]
     print(
