@@ -162,6 +162,18 @@ def test_a_second_file_under_a_taken_name_never_overwrites_the_first(use_bucket)
     assert use_bucket.read(first) == b"first" and use_bucket.read(second) == b"second"
 
 
+def test_the_hash_backfill_reads_evidence_from_the_bucket_and_counts_what_is_missing(
+    use_bucket, client_for, agent_a, exporter_a
+):
+    claim = claim_first_order(client_for(agent_a), exporter_a)
+    StageEvent.objects.filter(pk=claim.pk).update(evidence_sha256="")
+    EvidenceDocument.objects.create(event=claim, file="evidence/gone.pdf", file_name_kept="gone.pdf")
+    call_command("backfill_evidence_hashes", stdout=(out := io.StringIO()))
+    claim.refresh_from_db()
+    assert claim.evidence_sha256 == hashlib.sha256(INVOICE).hexdigest()
+    assert "claims: 1 hashed" in out.getvalue() and "1 files missing from storage" in out.getvalue()
+
+
 # --- Moving what is on disk into the bucket ---------------------------------------------
 
 
