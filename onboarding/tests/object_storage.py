@@ -77,19 +77,24 @@ class Bucket:
         return s3_storage(self.name, endpoint_url=self.endpoint, **KEYS)
 
 
-@pytest.fixture
-def bucket(s3_server) -> Bucket:
-    """A fresh, empty bucket on the loopback server (the portal does not use it yet)."""
+def new_bucket(endpoint: str, prefix: str = "portal-test") -> Bucket:
+    """A new, empty bucket on the loopback server (the portal does not use it yet)."""
     client = boto3.client(
         "s3",
-        endpoint_url=s3_server,
+        endpoint_url=endpoint,
         aws_access_key_id=KEYS["access_key"],
         aws_secret_access_key=KEYS["secret_key"],
         region_name=KEYS["region_name"],
     )
-    name = f"portal-test-{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=name)
-    return Bucket(name=name, endpoint=s3_server, client=client)
+    return Bucket(name=name, endpoint=endpoint, client=client)
+
+
+@pytest.fixture
+def bucket(s3_server) -> Bucket:
+    """A fresh, empty bucket for this test."""
+    return new_bucket(s3_server)
 
 
 def store_in(settings, bucket: Bucket) -> None:

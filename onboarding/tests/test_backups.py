@@ -34,7 +34,7 @@ from ..services.progress import activity_log, stage_event_submit
 from ..stored_files import stored_file_names
 from .factories import ExporterFactory, assign, reached_if_contact, stage, upload
 from .live_services import ROOT, ThrowawayPostgres, portal_process_env
-from .object_storage import Bucket, store_in
+from .object_storage import new_bucket, store_in
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -162,8 +162,7 @@ def test_a_backup_takes_the_files_from_the_bucket_and_a_restore_puts_them_into_a
     done = backup_take(destination=tmp_path)
     assert (done.files, done.missing) == (len(names), [])
 
-    empty = Bucket(name=f"{use_bucket.name}-restored", endpoint=use_bucket.endpoint, client=use_bucket.client)
-    empty.client.create_bucket(Bucket=empty.name)
+    empty = new_bucket(use_bucket.endpoint, "portal-restored")
     store_in(settings, empty)  # the bucket was lost: the files go into a new one
     manifest = read_manifest(done.folder)
     for name, expected in manifest["files"].items():

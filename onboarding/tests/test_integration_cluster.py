@@ -11,11 +11,9 @@ import secrets
 import signal
 import threading
 import time
-import uuid
 from collections import Counter
 from datetime import timedelta
 
-import boto3
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.db import connection
@@ -31,7 +29,7 @@ from .concurrency import wait_until
 from .conftest import PASSWORD
 from .factories import ExporterFactory, assign
 from .live_services import Cluster, SmtpSink, broker_idle, form_token, http_session, sign_in_over_http
-from .object_storage import KEYS, Bucket
+from .object_storage import KEYS, Bucket, new_bucket
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -46,16 +44,7 @@ CONNECTIONS = 4
 @pytest.fixture(scope="module")
 def drill_bucket(s3_server) -> Bucket:
     """The cluster's bucket on the suite's S3 server (object_storage.py), for the whole module."""
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        aws_access_key_id=KEYS["access_key"],
-        aws_secret_access_key=KEYS["secret_key"],
-        region_name=KEYS["region_name"],
-    )
-    name = f"portal-drill-{uuid.uuid4().hex[:12]}"
-    client.create_bucket(Bucket=name)
-    return Bucket(name=name, endpoint=s3_server, client=client)
+    return new_bucket(s3_server, "portal-drill")
 
 
 @pytest.fixture(scope="module")
