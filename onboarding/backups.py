@@ -36,9 +36,9 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from . import database
+from .stored_files import CHUNK, sha256_of, stored_file_names
 
 FORMAT = 1
-CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -70,23 +70,6 @@ def _postgres_args() -> tuple[list[str], dict[str, str]]:
 def _counted_models() -> list[type[models.Model]]:
     """Every concrete table the portal's apps keep (proxies and unmanaged models share or lack one)."""
     return [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
-
-
-def _file_fields() -> list[tuple[type[models.Model], str]]:
-    return [
-        (model, f.name)
-        for model in _counted_models()
-        for f in model._meta.concrete_fields
-        if isinstance(f, models.FileField)
-    ]
-
-
-def stored_file_names() -> list[str]:
-    """The storage name of every file a row points at, each once, in order."""
-    names: set[str] = set()
-    for model, name in _file_fields():
-        names.update(model._default_manager.exclude(**{name: ""}).values_list(name, flat=True).distinct())
-    return sorted(names)
 
 
 def _table_counts() -> dict[str, int]:
@@ -218,15 +201,8 @@ def _restore_file(folder: Path, name: str, expected: dict) -> None:
             saved = default_storage.save(name, File(source))
         if saved != name:  # the storage chose another name: the row would point at nothing
             raise ValidationError(f"The storage renamed {name} to {saved}.")
-    with default_storage.open(name, "rb") as stored:
-        size, sha256 = _copy_hashed(stored, _Discard())
-    if (size, sha256) != (expected["size"], expected["sha256"]):
+    if (default_storage.size(name), sha256_of(default_storage, name)) != (expected["size"], expected["sha256"]):
         raise ValidationError(f"{name} in the storage differs from the backup's copy.")
-
-
-class _Discard:
-    def write(self, chunk: bytes) -> None:
-        pass
 
 
 def backup_restore(*, folder: Path) -> Outcome:

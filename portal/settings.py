@@ -17,6 +17,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.storage import s3_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -218,8 +220,25 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
     ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
+# Uploaded and generated files (evidence, work files, imports, monthly packs): on local disk
+# under MEDIA_ROOT, or with S3_BUCKET set in an S3-compatible bucket that every web node and
+# worker reads (docs/operations.md#files-in-object-storage). Private objects, never a URL to
+# them: downloads go through the checked views, which stream the bytes (views/downloads.py).
+S3_BUCKET = env.str("S3_BUCKET", default="")
+_default_storage = (
+    s3_storage(
+        S3_BUCKET,
+        # Empty: AWS itself, and boto3's own chain finds the keys (instance role, ~/.aws).
+        endpoint_url=env.str("S3_ENDPOINT_URL", default="") or None,
+        region_name=env.str("S3_REGION", default="") or None,
+        access_key=env.str("S3_ACCESS_KEY_ID", default="") or None,
+        secret_key=env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+    )
+    if S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not (DEBUG or TESTING)
@@ -231,6 +250,8 @@ MEDIA_URL = "media/"  # never served as is: uploads go out through the checked /
 # Behind nginx: the internal location that maps to MEDIA_ROOT (e.g. "/protected-media/"),
 # so the checked download view hands the bytes to nginx with X-Accel-Redirect.
 PROTECTED_MEDIA_ACCEL = env.str("PROTECTED_MEDIA_ACCEL", default="")
+if S3_BUCKET and PROTECTED_MEDIA_ACCEL:
+    raise ImproperlyConfigured("PROTECTED_MEDIA_ACCEL serves files from disk: unset it when S3_BUCKET is set.")
 # A request's form fields (not its files) are read into memory up to Django's default 2.5 MB;
 # an uploaded file over 2 MB is streamed to a temporary file instead of memory. The import
 # page refuses a body over IMPORT_MAX_BYTES before storing any of it (views/uploads.py).

@@ -13,6 +13,8 @@ ensure_debian_packages() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v faketime >/dev/null 2>&1 || missing+=(faketime)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # nginx in front of the multi-node drill's two web nodes (deploy/nginx.conf).
+  [ -x /usr/sbin/nginx ] || missing+=(nginx)
   # WeasyPrint (PDF statements and report packs) lays text out with Pango and DejaVu fonts.
   ldconfig -p | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
   [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)

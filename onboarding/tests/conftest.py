@@ -27,6 +27,9 @@ from .factories import (
     stage,
 )
 
+# A real S3 server on loopback and a fresh bucket per test (object_storage.py).
+from .object_storage import bucket, s3_server, use_bucket  # noqa: F401
+
 # How the suite is organised: groups and their times, the `postgresql` and `clock` markers.
 from .suite import pytest_collection_modifyitems, pytest_configure, pytest_runtest_setup  # noqa: F401
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -200,7 +201,10 @@ class CeleryWorker:
     its own process group, so `kill()` takes out the worker and its pool at once, like a
     machine that loses power; `start()` brings up a fresh one."""
 
-    def __init__(self, *, database: str, redis_url: str, smtp_port: int) -> None:
+    def __init__(
+        self, *, database: str, redis_url: str, smtp_port: int, name: str = "test", env: dict | None = None
+    ) -> None:
+        self.name = name
         self.env = {
             **portal_process_env(database),
             "REDIS_URL": redis_url,
@@ -213,9 +217,10 @@ class CeleryWorker:
                 name: ",".join(map(str, v)) if isinstance(v, list) else str(v)
                 for name, v in OUTBOX_DRILL_SETTINGS.items()
             },
+            **(env or {}),
         }
         self.process: subprocess.Popen | None = None
-        self.log_path = Path(os.environ.get("PORTAL_SERVICES_DIR", "/tmp")) / f"celery-{os.getpid()}.log"
+        self.log_path = Path(os.environ.get("PORTAL_SERVICES_DIR", "/tmp")) / f"celery-{name}-{os.getpid()}.log"
 
     def start(self) -> None:
         args = [
@@ -232,7 +237,7 @@ class CeleryWorker:
             "--without-gossip",
             "--without-mingle",
             "--hostname",
-            f"test-{os.getpid()}@%h",
+            f"{self.name}-{os.getpid()}@%h",
         ]
         self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
@@ -275,16 +280,16 @@ class CeleryWorker:
 _orphans: set[bytes] = set()  # deliveries of a killed worker (CeleryWorker.kill)
 
 
-def _broker() -> redis.Redis:
-    return redis.Redis.from_url(os.environ["REDIS_URL"])
+def _broker(url: str = "") -> redis.Redis:
+    return redis.Redis.from_url(url or os.environ["REDIS_URL"])
 
 
-def broker_idle(task: str = "") -> bool:
+def broker_idle(task: str = "", *, url: str = "") -> bool:
     """Nothing more will come from the broker (of `task` only, if named): no task waits in a
     queue, and none was delivered and not yet acknowledged. Tasks are acknowledged when they end
     (acks_late), and kombu keeps a delivered one in its `unacked` hash until then, countdowns
-    included."""
-    with _broker() as client:
+    included. `url`: another broker than the test command's (the cluster drill's)."""
+    with _broker(url) as client:
         queued = [m for key in client.scan_iter("celery*", _type="list") for m in client.lrange(key, 0, -1)]
         delivered = [m for tag, m in client.hgetall("unacked").items() if tag not in _orphans]
     if task:
@@ -378,3 +383,284 @@ class ThrowawayPostgres:
             capture_output=True,
         )
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+# --- The multi-node drill: gunicorn nodes behind nginx (test_integration_cluster.py) -------
+
+DEPLOY = ROOT / "deploy"
+
+
+def cluster_env(
+    *, database: str, redis_url: str, smtp_port: int, site_url: str, storage: dict[str, str]
+) -> dict[str, str]:
+    """What every process of the drill's cluster runs with: production settings (no
+    DJANGO_DEBUG, the test's key, only the loopback's host names), behind one proxy
+    (TRUSTED_PROXY_COUNT=1), over plain HTTP on the loopback (no redirect to HTTPS), with its
+    files in the bucket `storage` names (S3_BUCKET, S3_ENDPOINT_URL and the keys)."""
+    env = {
+        **portal_process_env(database),
+        "REDIS_URL": redis_url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "SITE_URL": site_url,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "TRUSTED_PROXY_COUNT": "1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        # Production's settings, static files served without `collectstatic` (see the module).
+        "DJANGO_SETTINGS_MODULE": "onboarding.tests.cluster_settings",
+        # Sessions and sign-in data are in PostgreSQL: a node keeps no connection open between
+        # requests, so the test's table flush never waits on one.
+        "DB_CONN_MAX_AGE": "0",
+        **storage,
+    }
+    env.pop("DJANGO_DEBUG", None)
+    return env
+
+
+def own_folder(env: dict[str, str], folder: Path) -> dict[str, str]:
+    """A process's own var folder and media root: nothing on disk is shared between processes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return {**env, "PORTAL_VAR_DIR": str(folder), "MEDIA_ROOT": str(folder / "media")}
+
+
+class GunicornNode:
+    """One web node: `gunicorn portal.wsgi` as a child process in its own process group, on a
+    free loopback port, with its own var folder under `root`. `stop(signal.SIGTERM)` is a
+    graceful shutdown (requests in progress finish); `stop(signal.SIGKILL)` takes the master and
+    its workers down at once, like a machine losing power. `start()` again brings it back on
+    the same port."""
+
+    def __init__(self, name: str, *, env: dict[str, str], root: Path, workers: int = 2) -> None:
+        self.name = name
+        self.port = free_port()
+        self.folder = root / name
+        self.env = own_folder(env, self.folder)
+        self.workers = workers
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.address}"
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        args = [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", self.address]
+        # --preload: the app is imported once and forked, not once per worker (half the start).
+        args += ["--workers", str(self.workers), "--preload", "--timeout", "60", "--graceful-timeout", "20"]
+        args += ["--access-logfile", str(self.folder / "access.log")]
+        self.log_path = self.folder / "gunicorn.log"
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen(
+                args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait_until_ready(self, timeout: float = 60) -> None:
+        import requests
+
+        def healthy() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn {self.name} exited:\n{self.log_path.read_text()}")
+            try:
+                # A worker's first request loads the URLs and templates: slow on a busy machine.
+                return requests.get(f"{self.url}/healthz", timeout=20).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(healthy, timeout=timeout, every=0.2, what=f"node {self.name} answering /healthz")
+
+    def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
+        if not self.running:
+            return
+        if how == signal.SIGKILL:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        else:
+            self.process.send_signal(how)
+        self.process.wait(timeout=30)
+
+
+class CeleryBeat:
+    """`celery -A portal beat` as a child process: the cluster's one scheduler, with the
+    production schedule and its schedule file in its own folder."""
+
+    def __init__(self, *, env: dict[str, str], root: Path) -> None:
+        self.folder = root / "beat"
+        self.env = own_folder(env, self.folder)
+        self.log_path = self.folder / "beat.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        args = [sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel", "INFO"]
+        args += ["--schedule", str(self.folder / "schedule")]
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(lambda: "Starting..." in self.log_path.read_text(), every=0.2, what="celery beat starting")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+def render(template: Path, values: dict[str, str]) -> str:
+    """A deploy/ template with each @NAME@ replaced; a placeholder left over is an error."""
+    text = template.read_text()
+    for name, value in values.items():
+        text = text.replace(f"@{name}@", value)
+    if left := re.findall(r"@[A-Z_]+@", text):
+        raise ValueError(f"{template.name}: no value for {', '.join(sorted(set(left)))}")
+    return text
+
+
+class Nginx:
+    """Debian's nginx in front of the web nodes, run from deploy/nginx.conf (the production
+    example) inside deploy/nginx-loopback.conf: a child process (`daemon off`) with its pid
+    file, logs and temporary files in its own folder, on a free loopback port."""
+
+    def __init__(self, *, root: Path) -> None:
+        self.port = free_port()
+        self.folder = root / "nginx"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # Started as root, its workers run as nobody: they must reach this folder.
+        self.folder.chmod(0o755)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, nodes: list[str]) -> None:
+        node_a, node_b = nodes
+        site = {"NODE_A": node_a, "NODE_B": node_b, "LISTEN": f"127.0.0.1:{self.port}", "SERVER_NAME": "localhost"}
+        folder = str(self.folder)
+        (self.folder / "portal.conf").write_text(render(DEPLOY / "nginx.conf", site))
+        (self.folder / "nginx.conf").write_text(render(DEPLOY / "nginx-loopback.conf", {"DIR": folder}))
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        args = [nginx, "-p", folder, "-c", f"{folder}/nginx.conf", "-e", f"{folder}/error.log", "-g", "daemon off;"]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+        def listening() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited:\n{(self.folder / 'error.log').read_text()}")
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", self.port)) == 0
+
+        wait_until(listening, timeout=20, every=0.1, what="nginx listening")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+    def access_log(self) -> list[dict]:
+        """Each request nginx finished: when it started and ended (Unix time), its status, and
+        the nodes it went to in turn (two when nginx moved it on)."""
+        entries = []
+        pattern = re.compile(r'^(\S+) (\S+) (\d+) "([^"]*)" "([^"]*)" "([^"]*)"$')
+        for line in (self.folder / "access.log").read_text().splitlines():
+            if match := pattern.match(line):
+                ended, took, status, upstreams, statuses, request = match.groups()
+                entries.append(
+                    {
+                        "started": float(ended) - float(took),
+                        "ended": float(ended),
+                        "status": int(status),
+                        "nodes": [u.strip() for u in upstreams.replace(" : ", ", ").split(",") if u.strip()],
+                        "node_statuses": statuses,
+                        "request": request,
+                    }
+                )
+        return entries
+
+
+def http_session():
+    """A `requests` session on the loopback that sends every cookie it was given, the portal's
+    Secure ones included, over plain HTTP (production settings mark them Secure; the drill has
+    no TLS), to every port of 127.0.0.1 alike: one sign-in holds on every node and through nginx."""
+    import requests
+
+    class LoopbackSession(requests.Session):
+        def prepare_request(self, request):
+            prepared = super().prepare_request(request)
+            # requests copies the jar with the standard policy, which drops Secure cookies on HTTP.
+            if self.cookies:
+                prepared.headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in self.cookies)
+            return prepared
+
+    return LoopbackSession()
+
+
+def form_token(html: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    if not match:
+        raise AssertionError("no CSRF token in the page")
+    return match[1]
+
+
+def sign_in_over_http(base: str, email: str, password: str):
+    """Sign in through the real form (CSRF token first), as a browser does; for a person
+    without two-factor sign-in. Returns the signed-in `requests` session."""
+    session = http_session()
+    page = session.get(f"{base}/accounts/login/", timeout=10)
+    response = session.post(
+        f"{base}/accounts/login/",
+        data={"username": email, "password": password, "csrfmiddlewaretoken": form_token(page.text)},
+        allow_redirects=False,
+        timeout=10,
+    )
+    if response.status_code != 302:
+        raise AssertionError(f"signing in as {email} answered {response.status_code}")
+    return session
+
+
+class Cluster:
+    """The drill's whole cluster on the loopback: nginx, web nodes A and B, two Celery workers
+    and one beat, each process with a var folder of its own under `root` (nothing shared on
+    disk), all with production settings (`cluster_env`), on `database`, the broker `redis_url`,
+    the SMTP sink `sink` and the bucket `storage` names. `stop()` stops whatever was started,
+    also after a failed start."""
+
+    def __init__(self, *, database: str, redis_url: str, sink: SmtpSink, storage: dict[str, str], root: Path) -> None:
+        self.redis_url, self.sink = redis_url, sink
+        self.nginx = Nginx(root=root)
+        env = cluster_env(
+            database=database, redis_url=redis_url, smtp_port=sink.port, site_url=self.nginx.url, storage=storage
+        )
+        self.env = env
+        self.node_a = GunicornNode("node-a", env=env, root=root)
+        self.node_b = GunicornNode("node-b", env=env, root=root)
+        self.workers = [
+            CeleryWorker(
+                database=database,
+                redis_url=redis_url,
+                smtp_port=sink.port,
+                name=f"cluster-worker-{n}",
+                env=own_folder(env, root / f"worker-{n}"),
+            )
+            for n in (1, 2)
+        ]
+        self.beat = CeleryBeat(env=env, root=root)
+
+    def start(self) -> None:
+        self.node_a.start()
+        self.node_b.start()
+        self.nginx.start([self.node_a.address, self.node_b.address])
+        for worker in self.workers:
+            worker.start()
+        self.beat.start()
+        self.node_a.wait_until_ready()
+        self.node_b.wait_until_ready()
+
+    def stop(self) -> None:
+        self.beat.stop()
+        for worker in self.workers:
+            if worker.process is not None:
+                worker.stop()
+        self.nginx.stop()
+        self.node_a.stop()
+        self.node_b.stop()

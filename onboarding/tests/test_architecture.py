@@ -29,6 +29,7 @@ LAYERS = {
     "validators": 1,
     "control_characters": 1,
     "bulk": 1,
+    "stored_files": 1,
     "spreadsheets": 1,
     "models": 2,
     "forms": 3,

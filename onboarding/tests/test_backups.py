@@ -22,17 +22,19 @@ from django.utils import timezone
 from ..backups import (
     _counted_models,
     _dump_name,
+    _restore_file,
     _safe_path,
     backup_restore,
     backup_take,
     read_manifest,
-    stored_file_names,
 )
 from ..models import Exporter
 from ..models.activities import ActivityKind
 from ..services.progress import activity_log, stage_event_submit
+from ..stored_files import stored_file_names
 from .factories import ExporterFactory, assign, reached_if_contact, stage, upload
 from .live_services import ROOT, ThrowawayPostgres, portal_process_env
+from .object_storage import new_bucket, store_in
 
 
 def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
@@ -148,3 +150,24 @@ def test_a_file_missing_from_storage_is_reported_and_the_backup_goes_on(agent_a,
     manifest = json.loads((done.folder / "manifest.json").read_text())
     assert lost not in manifest["files"] and manifest["missing"] == [lost]
     assert (done.folder / _dump_name()).stat().st_size > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_takes_the_files_from_the_bucket_and_a_restore_puts_them_into_an_empty_one(
+    settings, use_bucket, agent_a, startup_a, tmp_path
+):
+    seed(agent_a, startup_a)
+    names = stored_file_names()
+    assert set(names) <= set(use_bucket.keys())
+    done = backup_take(destination=tmp_path)
+    assert (done.files, done.missing) == (len(names), [])
+
+    empty = new_bucket(use_bucket.endpoint, "portal-restored")
+    store_in(settings, empty)  # the bucket was lost: the files go into a new one
+    manifest = read_manifest(done.folder)
+    for name, expected in manifest["files"].items():
+        _restore_file(done.folder, name, expected)
+    assert empty.keys() == names
+    assert {n: hashlib.sha256(empty.read(n)).hexdigest() for n in names} == {
+        n: manifest["files"][n]["sha256"] for n in names
+    }

@@ -117,7 +117,8 @@ SANDBOX = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline
 
 def private_file_response(field, name: str):
     """An uploaded or generated file (a FileField) as a download, or inline when it is a PDF or an
-    image, sandboxed; handed to nginx when PROTECTED_MEDIA_ACCEL is set. The caller checks who may."""
+    image, sandboxed; handed to nginx when PROTECTED_MEDIA_ACCEL is set, streamed from the bucket
+    when files are in object storage. The caller checks who may."""
     if not field:
         raise Http404("This record has no file.")
     content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
@@ -128,10 +129,12 @@ def private_file_response(field, name: str):
         response["X-Accel-Redirect"] = f"{accel.rstrip('/')}/{field.name}"
     else:
         try:
-            handle = field.open("rb")
+            handle, size = _stored_stream(field)
         except FileNotFoundError as missing:
             raise Http404("The file is missing from storage.") from missing
         response = FileResponse(handle, content_type=content_type)
+        if size is not None:
+            response["Content-Length"] = size
     extension = os.path.splitext(field.name)[1]
     filename = name if name.lower().endswith(extension) else f"{name}{extension}"
     response["Content-Disposition"] = content_disposition_header(not inline, filename)
@@ -139,3 +142,16 @@ def private_file_response(field, name: str):
     response["Content-Security-Policy"] = SANDBOX
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _stored_stream(field) -> tuple:
+    """The stored file opened for sending, and its size when the response cannot measure it.
+
+    From a bucket (django-storages' S3File) the object's body is sent as it arrives, rather than
+    downloaded whole first: a proxied stream, not a presigned URL, so this view's checks and
+    headers apply to every download and the bucket need not be reachable from browsers."""
+    handle = field.storage.open(field.name, "rb")  # FileNotFoundError when it is not there
+    stored_object = getattr(handle, "obj", None)  # the bucket's object, already looked up
+    if stored_object is None:
+        return handle, None
+    return stored_object.get()["Body"], stored_object.content_length
