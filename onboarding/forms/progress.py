@@ -104,11 +104,14 @@ class ActivityForm(forms.Form):
         required=False, validators=[v.validate_attachment], help_text="PDF, image or Office file, up to 5 MB."
     )
 
-    def __init__(self, *args, exporter_choices=None, lookup_url: str = "", **kwargs):
+    def __init__(self, *args, exporter_choices=None, lookup_url: str = "", by_id: bool = False, **kwargs):
+        """`by_id`: the exporter is given by id alone, required (the API: a program has the id)."""
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         self.exporter_choices = exporter_choices
-        if exporter_choices is not None:
+        if exporter_choices is not None and by_id:
+            self.fields = {"exporter": forms.IntegerField(min_value=1, max_value=2**63 - 1), **self.fields}
+        elif exporter_choices is not None:
             # A type-ahead over the exporter list's search (static/js/typeahead.js fills the
             # hidden id); without JavaScript the typed name or GSTIN is matched on the server.
             search = forms.CharField(
@@ -308,6 +311,17 @@ class StageEvidenceForm(forms.Form):
 class ReviewForm(forms.Form):
     note = forms.CharField(
         label="Note to the startup", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+
+
+class RejectForm(forms.Form):
+    """A rejection: the note is the reason, which the startup sees."""
+
+    note = forms.CharField(
+        label="Note to the startup",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": "Say why the evidence is rejected: the startup sees this note."},
     )
 
 
