@@ -140,6 +140,8 @@ LIST_ITEM_PATTERNS = {
 
 
 _BODIES: dict[str, type[serializers.Serializer]] = {}
+# Each body's file fields: a file travels in multipart/form-data only (see `_files_in_multipart_only`).
+_FILES: dict[str, set[str]] = {}
 
 
 def body_for(
@@ -152,6 +154,7 @@ def body_for(
         for field in fields.values():
             field.required = field.required and not optional
         attrs = {field_name: _describe(field) for field_name, field in fields.items()}
+        _FILES[name] = {field_name for field_name, field in fields.items() if isinstance(field, forms.FileField)}
         attrs.update(extra or {})
         _BODIES[name] = type(name, (serializers.Serializer,), attrs)
     return _BODIES[name]
@@ -273,15 +276,38 @@ def _true_fields(name: str, schema: dict) -> None:
     if name == "TokenRequest":
         for field in ("username", "password"):
             schema["properties"][field]["minLength"] = 1
-    if name == "ActivityRequest":
+    if name in ("ActivityRequest", "ActivityMultipartRequest"):
         schema["oneOf"] = OUTCOME_RULE["oneOf"]
         schema["description"] = f"{schema.get('description', '')} {OUTCOME_RULE['description']}".strip()
+
+
+def _files_in_multipart_only(result: dict, components: dict) -> None:
+    """A JSON or URL-encoded body cannot carry a file (the API refuses one there with a 400): its
+    schema leaves the files out, and multipart/form-data gets `<Name>MultipartRequest`, with them."""
+    split = {name: files for name, files in _FILES.items() if files and name in components}
+    for name, files in split.items():
+        multipart = dict(components[name], properties=dict(components[name]["properties"]))
+        components[name.removesuffix("Request") + "MultipartRequest"] = multipart
+        components[name] = {
+            **components[name],
+            "properties": {k: p for k, p in components[name]["properties"].items() if k not in files},
+            "description": "Files are sent in a multipart/form-data body.",
+        }
+        if "required" in components[name]:
+            components[name]["required"] = [k for k in components[name]["required"] if k not in files]
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            body = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data")
+            name = body["schema"].get("$ref", "").rsplit("/", 1)[-1] if body else ""
+            if name in split:
+                body["schema"] = {"$ref": f"#/components/schemas/{name.removesuffix('Request')}MultipartRequest"}
 
 
 def errors_everywhere(result, generator, request, public):
     """Declare the error responses and bounds the API really has, on every operation."""
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components["Error"] = ERROR_SCHEMA
+    _files_in_multipart_only(result, components)
     for name, schema in components.items():
         if name.endswith("Request") and schema.get("type") == "object":
             _true_fields(name, schema)

@@ -161,3 +161,14 @@ def test_a_stage_filter_takes_any_well_formed_code_and_refuses_junk(schema, offi
 
 def test_an_exporter_bodys_example_still_keeps_the_schema(schema):
     assert says_valid(schema, "ExporterRequest", exporter_body())
+
+
+def test_a_file_is_published_for_multipart_bodies_only_as_the_api_takes_it(schema, agent_a, exporter_a):
+    post = schema["paths"]["/api/v1/activities/"]["post"]["requestBody"]["content"]
+    json_body = post["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    multipart = post["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "attachment" not in schema["components"]["schemas"][json_body]["properties"]
+    assert "attachment" in schema["components"]["schemas"][multipart]["properties"]
+    work = {"exporter": exporter_a.pk, "kind": "documents", "occurred_at": "2026-01-05T10:00:00Z"}
+    sent = api_for(agent_a).post(f"{API}/activities/", {**work, "attachment": "https://a.example/x.pdf"}, format="json")
+    assert sent.status_code == 400 and "attachment" in sent.json()["errors"]
