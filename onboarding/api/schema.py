@@ -263,6 +263,7 @@ OUTCOME_RULE = {
     ],
     "description": "A call or visit needs its `outcome`; other work keeps none.",
 }
+WORK_YEARS = "^(?:2[0-9][0-9][1-9]|2[0-9][1-9]0|2[1-9]00)-"
 STAGE_CODE = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$", "maxLength": 40}
 
 
@@ -277,6 +278,10 @@ def _true_fields(name: str, schema: dict) -> None:
         for field in ("username", "password"):
             schema["properties"][field]["minLength"] = 1
     if name in ("ActivityRequest", "ActivityMultipartRequest"):
+        # ActivityForm.EARLIEST: work before 2000 is a typo (the year 2000 itself is left out here,
+        # so that its first hours in a zone ahead of UTC, still 1999 in UTC, are never promised).
+        schema["properties"]["occurred_at"]["pattern"] = WORK_YEARS
+        schema["properties"]["occurred_at"]["description"] = "When: from 2001, and not in the future."
         schema["oneOf"] = OUTCOME_RULE["oneOf"]
         schema["description"] = f"{schema.get('description', '')} {OUTCOME_RULE['description']}".strip()
 

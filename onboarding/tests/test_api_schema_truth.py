@@ -172,3 +172,17 @@ def test_a_file_is_published_for_multipart_bodies_only_as_the_api_takes_it(schem
     work = {"exporter": exporter_a.pk, "kind": "documents", "occurred_at": "2026-01-05T10:00:00Z"}
     sent = api_for(agent_a).post(f"{API}/activities/", {**work, "attachment": "https://a.example/x.pdf"}, format="json")
     assert sent.status_code == 400 and "attachment" in sent.json()["errors"]
+
+
+def test_work_before_2000_is_refused_as_the_schema_says(schema, agent_a, exporter_a):
+    work = {"exporter": exporter_a.pk, "kind": "training"}
+    for when, status in (
+        ("0495-07-20T04:23:55-11:50", 400),
+        ("1999-12-31T23:00:00Z", 400),
+        ("2001-01-01T00:00:00Z", 201),
+    ):
+        assert says_valid(schema, "ActivityRequest", {**work, "occurred_at": when}) is (status == 201)
+        assert (
+            api_for(agent_a).post(f"{API}/activities/", {**work, "occurred_at": when}, format="json").status_code
+            == status
+        )
