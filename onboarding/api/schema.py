@@ -58,6 +58,8 @@ def _describe(field: forms.Field) -> serializers.Field:
     pattern = IDENTIFIER_PATTERNS.get(getattr(field, "cleaner", None))
     if pattern and not field.required:
         pattern = f"^$|{pattern}"
+    if not pattern and field.required:
+        pattern = r"\S"  # the form strips blanks (and other whitespace) before it checks "required"
     validators = [RegexValidator(pattern)] if pattern else []
     return serializers.CharField(
         max_length=getattr(field, "max_length", None), min_length=min_length, validators=validators, **common

@@ -44,7 +44,7 @@ from schemathesis.specs.openapi.checks import (
 
 from onboarding.filters import parse_id
 from onboarding.management import demo
-from onboarding.models import Exporter, Startup
+from onboarding.models import Exporter, Sector, Startup
 from onboarding.reference import GSTIN_ONLY_STATES, STATES
 from onboarding.validators import PAN_HOLDER_TYPES, compact, gstin_check_character
 
@@ -143,14 +143,16 @@ def _within_unstated_rules(case, objects: dict):
     """A schema-valid request made to keep the rules a JSON schema cannot state, so that a 400 for a
     valid request is a contract failure and never noise (each rule is stated in its field's
     description and tested in test_api_*.py): an `exporter` in a body must be one the persona can
-    see (the persona's own); work is not logged in the future; a GSTIN, PAN per state or DPIIT number
-    is not one already registered; a GSTIN decides its state and PAN;
+    see (the persona's own), `sectors` ones that exist; work is not logged in the future; a GSTIN,
+    PAN per state or DPIIT number is not one already registered; a GSTIN decides its state and PAN;
     a startup's GSTIN is registered in its state; a dropped exporter needs a reason."""
     body = case.body if isinstance(case.body, dict) else None
     if body is None:
         return case
     if "exporter" in body:
         body["exporter"] = objects["exporters"]
+    if isinstance(body.get("sectors"), list):
+        body["sectors"] = list(Sector.objects.order_by("pk").values_list("pk", flat=True)[: len(body["sectors"])])
     when = body.get("occurred_at")
     if isinstance(when, str) and (parsed := parse_datetime(when)) and parsed > timezone.now():
         body["occurred_at"] = timezone.now().isoformat()
