@@ -265,6 +265,10 @@ OUTCOME_RULE = {
     ],
     "description": "A call or visit needs its `outcome`; other work keeps none.",
 }
+EXPORTER_RULE = {
+    "anyOf": [{"required": ["exporter"]}, {"required": ["exporter_search"]}],
+    "description": "The exporter is `exporter` (an id) or `exporter_search` (text naming one of yours).",
+}
 WORK_YEARS = "^(?:2[0-9][0-9][1-9]|2[0-9][1-9]0|2[1-9]00)-"
 STAGE_CODE = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$", "maxLength": 40}
 
@@ -280,12 +284,12 @@ def _true_fields(name: str, schema: dict) -> None:
         for field in ("username", "password"):
             schema["properties"][field]["minLength"] = 1
     if name in ("ActivityRequest", "ActivityMultipartRequest"):
+        schema["allOf"] = [{"oneOf": OUTCOME_RULE["oneOf"]}, {"anyOf": EXPORTER_RULE["anyOf"]}]
+        schema["description"] = f"{OUTCOME_RULE['description']} {EXPORTER_RULE['description']}"
         # ActivityForm.EARLIEST: work before 2000 is a typo (the year 2000 itself is left out here,
         # so that its first hours in a zone ahead of UTC, still 1999 in UTC, are never promised).
         schema["properties"]["occurred_at"]["pattern"] = WORK_YEARS
         schema["properties"]["occurred_at"]["description"] = "When: from 2001, and not in the future."
-        schema["oneOf"] = OUTCOME_RULE["oneOf"]
-        schema["description"] = f"{schema.get('description', '')} {OUTCOME_RULE['description']}".strip()
 
 
 def _files_in_multipart_only(result: dict, components: dict) -> None:

@@ -278,7 +278,7 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
 
 @extend_schema_view(
     create=extend_schema(
-        request=body_for(ActivityForm, "ActivityRequest", exporter_choices=Exporter.objects.none(), by_id=True),
+        request=body_for(ActivityForm, "ActivityRequest", exporter_choices=Exporter.objects.none()),
         responses={201: s.ActivitySerializer},
     ),
 )
@@ -295,7 +295,7 @@ class ActivityViewSet(ScopedViewSet, mixins.CreateModelMixin):
 
     def create(self, request, *args, **kwargs):
         exporters = Exporter.objects.visible_to(request.user)
-        form = bind(ActivityForm, request, exporter_choices=exporters, by_id=True)
+        form = bind(ActivityForm, request, exporter_choices=exporters)
         data = dict(form.cleaned_data)
         activity = activity_log(actor=request.user, exporter=data.pop("exporter"), **data)
         return self.respond(self.get_queryset().get(pk=activity.pk), status.HTTP_201_CREATED)

@@ -104,14 +104,11 @@ class ActivityForm(forms.Form):
         required=False, validators=[v.validate_attachment], help_text="PDF, image or Office file, up to 5 MB."
     )
 
-    def __init__(self, *args, exporter_choices=None, lookup_url: str = "", by_id: bool = False, **kwargs):
-        """`by_id`: the exporter is given by id alone, required (the API: a program has the id)."""
+    def __init__(self, *args, exporter_choices=None, lookup_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["occurred_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         self.exporter_choices = exporter_choices
-        if exporter_choices is not None and by_id:
-            self.fields = {"exporter": forms.IntegerField(min_value=1, max_value=2**63 - 1), **self.fields}
-        elif exporter_choices is not None:
+        if exporter_choices is not None:
             # A type-ahead over the exporter list's search (static/js/typeahead.js fills the
             # hidden id); without JavaScript the typed name or GSTIN is matched on the server.
             search = forms.CharField(

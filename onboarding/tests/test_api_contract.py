@@ -142,15 +142,18 @@ def _fresh_where_unique(body: dict, resource: str, path_parameters: dict) -> Non
 def _within_unstated_rules(case, objects: dict):
     """A schema-valid request made to keep the rules a JSON schema cannot state, so that a 400 for a
     valid request is a contract failure and never noise (each rule is stated in its field's
-    description and tested in test_api_*.py): an `exporter` in a body must be one the persona can
-    see (the persona's own), `sectors` ones that exist; work is not logged in the future; a GSTIN,
-    PAN per state or DPIIT number is not one already registered; a GSTIN decides its state and PAN;
-    a startup's GSTIN is registered in its state; a dropped exporter needs a reason."""
+    description and tested in test_api_*.py): an `exporter` in a body (or the one `exporter_search`
+    names) must be one the persona can see, its own; `sectors` must exist; work is not logged in
+    the future; a GSTIN, PAN per state or DPIIT number is not one already registered; a GSTIN
+    decides its state and PAN; a startup's GSTIN is registered in its state; a dropped exporter
+    needs a reason."""
     body = case.body if isinstance(case.body, dict) else None
     if body is None:
         return case
     if "exporter" in body:
         body["exporter"] = objects["exporters"]
+    if "exporter_search" in body:
+        body["exporter_search"] = Exporter.objects.get(pk=objects["exporters"]).gstin
     if isinstance(body.get("sectors"), list):
         body["sectors"] = list(Sector.objects.order_by("pk").values_list("pk", flat=True)[: len(body["sectors"])])
     when = body.get("occurred_at")
