@@ -12,6 +12,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from ..management import demo
+from ..models import Sector
 from ..services.progress import stage_event_submit
 from .api_client import API, api_for, exporter_body, startup_body
 from .factories import checklist_files, stage
@@ -188,3 +189,11 @@ def test_work_before_2000_is_refused_as_the_schema_says(schema, agent_a, exporte
             api_for(agent_a).post(f"{API}/activities/", {**work, "occurred_at": when}, format="json").status_code
             == status
         )
+
+
+def test_a_form_encoded_list_of_one_sector_is_a_list_as_the_schema_says(admin_user, startup_a):
+    sector = Sector.objects.order_by("pk").first()
+    url = f"{API}/startups/{startup_a.pk}/"
+    response = api_for(admin_user).patch(url, f"sectors={sector.pk}", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 200, response.json()
+    assert list(startup_a.sectors.values_list("pk", flat=True)) == [sector.pk]
