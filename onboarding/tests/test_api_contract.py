@@ -147,7 +147,7 @@ def _within_unstated_rules(case, objects: dict):
     description and tested in test_api_*.py): an `exporter` in a body (or the one `exporter_search`
     names) must be one the persona can see, its own; `sectors` must exist; work is not logged in
     the future; a GSTIN, PAN per state or DPIIT number is not one already registered; a GSTIN
-    decides its state and PAN; a startup's GSTIN is registered in its state; a dropped exporter
+    decides its state and PAN (a startup's GSTIN is one of its state); a dropped exporter
     needs a reason."""
     body = case.body if isinstance(case.body, dict) else None
     if body is None:
@@ -173,7 +173,7 @@ def _within_unstated_rules(case, objects: dict):
     if resource == "startups" and case.method.upper() != "GET":
         gstin = compact(body.get("gstin")) if "gstin" in body else _stored(Startup, case.path_parameters, "gstin")
         if gstin and gstin[:2] in STATES:
-            body["state"] = gstin[:2]
+            body["state"], body["pan"] = gstin[:2], gstin[2:12]
         elif gstin:
             body["gstin"] = ""  # a GSTIN-only state code (97, 99) is no startup's state
     return case
