@@ -9,6 +9,7 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db.models import Case, Q, When
 from django.forms.utils import flatatt
 from django.forms.widgets import Input
@@ -55,6 +56,41 @@ class IdFilter(django_filters.Filter):
     """Filter on an id column (`?exporter=12`): junk is a field error, never a 500."""
 
     field_class = IdField
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """Yes or no as a program sends it: true/false (or 1/0); anything else is a field error, where
+    Django's own field reads junk as "no filter" and the API would answer as if it were not sent."""
+
+    VALUES = {"true": True, "1": True, "false": False, "0": False, "": None}
+
+    def to_python(self, value):
+        if value in (True, False, None):
+            return value
+        key = str(value).strip().lower()
+        if key not in self.VALUES:
+            raise ValidationError("Use true or false.", code="invalid")
+        return self.VALUES[key]
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)  # a select's widget would read junk as None first
+        super().__init__(*args, **kwargs)
+
+
+class StageCodeFilter(django_filters.CharFilter):
+    """A stage by its code (`?stage=contacted`): an unknown code matches nothing, as an unknown id
+    does; one that cannot be a code (Stage.CODE_PATTERN) is a field error."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault(
+            "validators", [RegexValidator(r"\A[a-z][a-z0-9_]*\Z", "A stage code is lower-case letters, digits and _.")]
+        )
+        super().__init__(*args, **kwargs)
 
 
 # --- The filter bars' widgets, written in Python ------------------------------------------

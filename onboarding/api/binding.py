@@ -108,7 +108,10 @@ def _plain(data, form_fields: Mapping[str, forms.Field], extra: frozenset[str] =
         for name, field in form_fields.items():
             if name in data:
                 items = data.getlist(name)
-                values[name] = items if _many(field) and len(items) > 1 else items[-1]
+                # A multiple choice takes a list even of one (`sectors=1`); a ListField also reads
+                # one comma-separated value, as the page sends it.
+                listed = _many(field) and (len(items) > 1 or not isinstance(field, ListField))
+                values[name] = items if listed else items[-1]
                 if not isinstance(field, forms.FileField) and (problems := _value_errors(field, values[name])):
                     errors[name] = problems
         if errors:

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Activity, Assignment, Commission, Exporter, Stage, StageEvent, Startup, User
+from ..models.activities import ContactOutcome
 
 
 class UserRefSerializer(serializers.ModelSerializer):
@@ -213,6 +214,8 @@ class ActivitySerializer(serializers.ModelSerializer):
     startup = StartupRefSerializer(read_only=True)
     user = UserRefSerializer(read_only=True, allow_null=True)
     download_url = DownloadUrlField()
+    # Blank for work other than a call or visit (and for calls logged before outcomes were kept).
+    outcome = serializers.ChoiceField(choices=ContactOutcome.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Activity

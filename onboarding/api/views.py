@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import IntegerField
 from rest_framework.views import APIView
 
-from ..filters import MAX_ID, ExporterFilter, IdFilter, parse_id
+from ..filters import MAX_ID, ExporterFilter, IdFilter, StageCodeFilter, StrictBooleanFilter, parse_id
 from ..forms.exporters import ExporterForm
-from ..forms.progress import ActivityForm, ApproveForm, ReviewForm, StageEvidenceForm, UndoForm
+from ..forms.progress import ActivityForm, ApproveForm, RejectForm, StageEvidenceForm, UndoForm
 from ..forms.startups import StartupForm
 from ..models import Activity, Assignment, Commission, Exporter, Sector, Stage, StageEvent, Startup
 from ..models.activities import ActivityKind
@@ -100,16 +100,21 @@ class StartupViewSet(ScopedViewSet, mixins.CreateModelMixin, mixins.UpdateModelM
 
 
 class ExporterApiFilter(ExporterFilter):
-    """The staff page's filters; `stage` takes a stage code, `startup` only the user's visible startups."""
+    """The staff page's filters; `stage` takes a stage code, `startup` and `sector` an id;
+    a yes/no filter takes true or false only (the page's select sends nothing else)."""
 
-    stage = filters.ModelChoiceFilter(field_name="current_stage", queryset=Stage.objects.all(), to_field_name="code")
+    stage = StageCodeFilter(field_name="current_stage__code")
+    # By id, as the API's other filters: an unknown id matches nothing (the list is the user's own).
+    startup = IdFilter(field_name="startup_id")
+    sector = IdFilter(field_name="sector_id")
+    # The page's "whose" filters need the signed-in member (`user`), which the API's filter set is
+    # not given: they were never applied here, so they are not offered (nor published) either.
+    agent = None
+    mine = None
+    unassigned = StrictBooleanFilter(field_name="startup", lookup_expr="isnull")
+    stalled = StrictBooleanFilter(method="filter_stalled")
+    late = StrictBooleanFilter(method="filter_late")
     startup_pair_rule = False  # `startup` and `startup_name` both apply, as they always have here
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, request=request, **kwargs)
-        if request is not None:
-            # The page's filter set builds its form in __init__, so the form field is what to narrow.
-            self.form.fields["startup"].queryset = Startup.objects.visible_to(request.user)
 
 
 @extend_schema_view(
@@ -155,7 +160,7 @@ class AssignmentFilter(ExporterIdFilterSet):
 
 class StageEventFilter(ExporterIdFilterSet):
     status = filters.ChoiceFilter(choices=StageEventStatus.choices)
-    stage = filters.CharFilter(field_name="stage__code")
+    stage = StageCodeFilter(field_name="stage__code")
 
 
 class ActivityApiFilter(ExporterIdFilterSet):
@@ -239,7 +244,7 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
     def _review(self, request, decide) -> Response:
         event = self.get_object()
         # A decided claim is refused by the service (a conflict: 409 from the exception handler).
-        form = bind(ReviewForm, request)
+        form = bind(RejectForm, request)
         decide(actor=request.user, event=event, note=form.cleaned_data["note"])
         return self.respond(self.get_queryset().get(pk=event.pk))
 
@@ -253,7 +258,7 @@ class StageEventViewSet(ScopedViewSet, mixins.CreateModelMixin):
         stage_event_approve(actor=request.user, event=event, **form.cleaned_data)
         return self.respond(self.get_queryset().get(pk=event.pk))
 
-    @extend_schema(request=body_for(ReviewForm, "ReviewRequest"), responses=s.StageEventSerializer)
+    @extend_schema(request=body_for(RejectForm, "RejectRequest"), responses=s.StageEventSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Reject with a note the startup sees (staff only; the note is required)."""

@@ -311,6 +311,17 @@ class ReviewForm(forms.Form):
     )
 
 
+class RejectForm(forms.Form):
+    """A rejection: the note is the reason, which the startup sees."""
+
+    note = forms.CharField(
+        label="Note to the startup",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        error_messages={"required": "Say why the evidence is rejected: the startup sees this note."},
+    )
+
+
 class ApproveForm(ReviewForm):
     """An approval: the note, and the reason for approving "Contacted" before the exporter
     confirmed the contact (asked only then; the service says when it is needed)."""

@@ -118,7 +118,8 @@ def test_rejection_needs_a_note_and_the_startup_sees_it(agent_a, officer, export
     )
     url = f"{API}/stage-events/{event.pk}/reject/"
     missing = api_for(officer).post(url, {}, format="json")
-    assert missing.status_code == 400 and "Say why" in missing.json()["non_field_errors"][0]
+    # The note is a required field of the body (the schema says so), so its refusal names it.
+    assert missing.status_code == 400 and "Say why" in missing.json()["errors"]["note"][0]
     response = api_for(officer).post(url, {"note": "The IEC is unreadable."}, format="json")
     assert response.status_code == 200
     seen = api_for(agent_a).get(f"{API}/stage-events/{event.pk}/").json()
