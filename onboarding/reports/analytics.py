@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ..models import OutcomeRefresh, OutcomeSummary
 from ..models.outcomes import OUTCOMES_VERSION, SummaryKind
+from ..validators import country_name
 from .outcomes import CURVE_DAYS, STOREFRONT, curve, median, merge, percentile_cont, share, week_start
 
 
@@ -284,7 +285,10 @@ def outcome_tables(
         if stage.startswith("country:"):
             countries[stage.removeprefix("country:")].append(figures)
     country = Table("by-country", "By buyer country", ["Buyer country", *header])
-    country.rows = [[code or "Not recorded", *_outcome_sum(countries[code])] for code in sorted(countries)]
+    # Countries by name, as people look them up ("United Arab Emirates", not "AE").
+    country.rows = sorted(
+        [country_name(code) if code else "Not recorded", *_outcome_sum(countries[code])] for code in countries
+    )
     tables = {"month": month, "country": country}
     for dimension, title in (("state", "State"), ("sector", "Sector")):
         per_key = defaultdict(list)

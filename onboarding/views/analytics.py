@@ -34,7 +34,7 @@ from ..reports.scorecards import (
 from ..services.monthly_reports import monthly_report_request
 from ..spreadsheets import xlsx_sheets_bytes
 from .access import member_required, report_refusal, staff_required
-from .downloads import download_response, file_response, private_file_response
+from .downloads import download_name, download_response, file_response, private_file_response
 
 
 def _download(request, tables: list, name: str):
@@ -47,10 +47,11 @@ def _download(request, tables: list, name: str):
     if not chosen:
         raise Http404("There is no such table on this page.")
     if kind == "xlsx" and len(chosen) > 1:
-        content = xlsx_sheets_bytes((t.slug, t.header, t.rows) for t in chosen)
-        return file_response(content, "xlsx", f"{name}.xlsx")
-    table = chosen[0]
-    return download_response(kind, f"{name}-{table.slug}.{kind}", table.header, table.rows, sheet=table.slug[:31])
+        content = xlsx_sheets_bytes((t.slug, t.header, for_people(t).rows) for t in chosen)
+        return file_response(content, "xlsx", download_name(request, name, "xlsx"))
+    table = for_people(chosen[0])
+    filename = download_name(request, f"{name}-{table.slug}", kind)
+    return download_response(kind, filename, table.header, table.rows, sheet=table.slug[:31])
 
 
 def _page(request, template: str, context: dict, tables: list, name: str, source: StoredSource):
