@@ -12,11 +12,13 @@ class OnboardingConfig(AppConfig):
         # The receiver reads the request, so it lives with the views, which can be imported only
         # once the app registry is ready: Django's own pattern for connecting receivers.
         from .control_characters import guard_form_fields
+        from .form_messages import plain_form_messages
         from .metrics import task_run_finished, task_run_started
         from .request_ids import id_after_task, id_from_task_headers, id_into_task_headers
         from .views.sign_ins import sign_in_received
 
         guard_form_fields()  # every form field refuses control characters (NUL is a 500 on PostgreSQL)
+        plain_form_messages()  # Django's default form messages in plain words (form_messages.py)
 
         user_logged_in.connect(sign_in_received, dispatch_uid="onboarding-sign-in-network")
         # Request ids travel in the task's headers to the worker (request_ids.py); the metrics

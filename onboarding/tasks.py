@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError, OperationalError
 
+from .forms.kept_uploads import kept_uploads_sweep
 from .models import ImportBatch, User
 
 logger = logging.getLogger(__name__)
@@ -230,3 +231,9 @@ def announce_decisions_task() -> int:
     from .services.notifications import notifications_claims_decided
 
     return notifications_claims_decided(now=timezone.now())
+
+
+@shared_task(base=PortalTask, acks_late=True)
+def kept_uploads_sweep_task() -> int:
+    """Delete the uploads forms kept across an error and nobody sent again (forms/kept_uploads.py)."""
+    return kept_uploads_sweep()

@@ -64,6 +64,8 @@ urlpatterns = [
     ),
     # Assignments, startup lifecycle, team, distribution report
     path("assignments/auto/", assignments.auto_assign_view, name="assignment-auto"),
+    path("assignments/auto/applied/<str:batch>/", assignments.auto_assign_batch_view, name="assignment-auto-batch"),
+    path("assignments/auto/applied/<str:batch>/undo/", assignments.auto_assign_undo_view, name="assignment-auto-undo"),
     path("exporters/assign/", assignments.exporter_bulk_assign_view, name="exporter-bulk-assign"),
     path("exporters/<int:pk>/assign/", assignments.exporter_assign_view, name="exporter-assign"),
     path("exporters/<int:pk>/unassign/", assignments.exporter_unassign_view, name="exporter-unassign"),

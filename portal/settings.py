@@ -377,6 +377,11 @@ CELERY_BEAT_SCHEDULE["summary-refresh"] = {"task": "onboarding.tasks.refresh_sum
 # Every minute: tell startups of the officers' decisions once their ten minutes for undo have
 # passed (a decision is announced once, whoever runs the job and how often).
 CELERY_BEAT_SCHEDULE["announce-decisions"] = {"task": "onboarding.tasks.announce_decisions_task", "schedule": 60.0}
+# Every night: uploads a form kept across an error and nobody sent again (older than a day) go.
+CELERY_BEAT_SCHEDULE["kept-uploads-sweep"] = {
+    "task": "onboarding.tasks.kept_uploads_sweep_task",
+    "schedule": crontab(minute=15, hour=3),
+}
 
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

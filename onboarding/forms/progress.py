@@ -14,6 +14,7 @@ from ..models.activities import OUTCOME_KINDS, ActivityKind, ContactOutcome
 from ..models.exporters import Exporter
 from ..models.stages import DOCUMENT_FILE_TYPES, EVIDENCE_ATTRIBUTES, DocumentKind, EvidenceField
 from .fields import DateTimeLocalInput, IdIntegerField, IdModelChoiceField
+from .kept_uploads import KeepsUploads
 
 
 def exporter_label(exporter: Exporter) -> str:
@@ -79,7 +80,7 @@ def document_field(kind: DocumentKind) -> forms.FileField:
     )
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(KeepsUploads, forms.Form):
     """Log work: short enough to fill on a phone between two calls."""
 
     kind = forms.ChoiceField(
@@ -171,7 +172,7 @@ class ActivityForm(forms.Form):
         return value
 
 
-class StageEvidenceForm(forms.Form):
+class StageEvidenceForm(KeepsUploads, forms.Form):
     """The evidence one stage asks for: its required fields are required, the rest optional."""
 
     FIELDS = {

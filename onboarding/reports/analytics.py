@@ -11,8 +11,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 
+from django.utils import timezone
+
 from ..models import OutcomeRefresh, OutcomeSummary
 from ..models.outcomes import OUTCOMES_VERSION, SummaryKind
+from ..validators import country_name
 from .outcomes import CURVE_DAYS, STOREFRONT, curve, median, merge, percentile_cont, share, week_start
 
 
@@ -97,8 +100,15 @@ def _in(scope: Scope, period) -> bool:
     return period is not None and scope.start <= period <= scope.last_day
 
 
-def milestone_tables(source, scope: Scope, stages: list) -> dict:
-    """Days from assignment to each stage, per cohort and overall; the cohorts' cumulative curves."""
+def cohort_age(month: date, today: date) -> int:
+    """Days a cohort (its month's first day) has had by `today`: its curve is read no further."""
+    return max((today - month).days, 0)
+
+
+def milestone_tables(source, scope: Scope, stages: list, today: date | None = None) -> dict:
+    """Days from assignment to each stage, per cohort and overall; the cohorts' cumulative curves,
+    each stopping at the cohort's age on `today` (a weeks-old cohort has no day-300 figure)."""
+    today = today or timezone.localdate()
     rows = [r for r in source.rows(SummaryKind.MILESTONE, scope.dimension, scope.key) if _in(scope, r[1])]
     sizes = {period: figures.get("n", 0) for _k, period, stage, figures in rows if stage == ""}
     total = sum(sizes.values())
@@ -121,6 +131,8 @@ def milestone_tables(source, scope: Scope, stages: list) -> dict:
     )
     series = []
     for month in scope.months():
+        if month > today:  # a cohort of a month to come has nobody in it yet, not zero
+            break
         histogram, size = chosen.get(month, {}), sizes.get(month, 0)
         reached = sum(histogram.values())
         cohorts.rows.append(
@@ -134,12 +146,22 @@ def milestone_tables(source, scope: Scope, stages: list) -> dict:
             ]
         )
         if size:
-            series.append({"label": month.strftime("%b %Y"), "values": curve(histogram, size)})
+            age = cohort_age(month, today)
+            values = [
+                value if day <= age else None for day, value in zip(CURVE_DAYS, curve(histogram, size), strict=True)
+            ]
+            series.append({"label": month.strftime("%b %Y"), "values": values})
     chart = {"labels": [f"Day {d}" for d in CURVE_DAYS], "series": series[-12:]}
     curve_table = Table(
         "curve", f"{name}: % of each cohort reached after N days", ["Cohort", *[f"Day {d}" for d in CURVE_DAYS[::4]]]
     )
     curve_table.rows = [[s["label"], *s["values"][::4]] for s in series]
+    if series:
+        curve_table.note = "A cohort's row stops at its age today: later days have not happened for it yet."
+        # Trim the chart's days to the oldest shown cohort's age: no empty run to day 364.
+        last = max(i for s in chart["series"] for i, v in enumerate(s["values"]) if v is not None)
+        chart["labels"] = chart["labels"][: last + 1]
+        chart["series"] = [{**s, "values": s["values"][: last + 1]} for s in chart["series"]]
     return {"overall": overall, "cohorts": cohorts, "curve_table": curve_table, "curve_chart": chart}
 
 
@@ -200,8 +222,17 @@ TREND_COLUMNS = [
 ]
 
 
-def trend_table(source, scope: Scope) -> tuple[Table, dict]:
-    """Per week (Monday first): exporters assigned, stage moves, storefronts, first orders, stalls."""
+SO_FAR = " (so far)"
+
+
+def trend_table(source, scope: Scope, today: date | None = None) -> tuple[Table, dict]:
+    """Per week (Monday first): exporters assigned, stage moves, storefronts, first orders, stalls.
+    Weeks after `today`'s are left out (they have no figures, not zero ones); today's week is
+    labelled "(so far)" and the chart marks it as `partial`."""
+    today = today or timezone.localdate()
+    this_week = week_start(today)
+    # A week is "so far" until its Sunday has passed (a pack's "today" may be a month's last day).
+    partial_week = this_week if today < this_week + timedelta(days=6) else None
     first_week = week_start(scope.start)
     rows = {
         period: figures
@@ -210,13 +241,15 @@ def trend_table(source, scope: Scope) -> tuple[Table, dict]:
     }
     table = Table("weeks", "Week by week", ["Week from", *[label for _c, label in TREND_COLUMNS]])
     week, weeks = first_week, []
-    while week <= scope.last_day:
+    while week <= scope.last_day and week <= this_week:
         weeks.append(week)
         figures = rows.get(week, {})
-        table.rows.append([week.strftime("%d %b %Y"), *[figures.get(code, 0) for code, _l in TREND_COLUMNS]])
+        label = week.strftime("%d %b %Y") + (SO_FAR if week == partial_week else "")
+        table.rows.append([label, *[figures.get(code, 0) for code, _l in TREND_COLUMNS]])
         week += timedelta(days=7)
     chart = {
-        "labels": [w.strftime("%d %b") for w in weeks],
+        "labels": [w.strftime("%d %b") + (SO_FAR if w == partial_week else "") for w in weeks],
+        "partial": len(weeks) - 1 if weeks and weeks[-1] == partial_week else None,
         "series": [
             {"label": label, "values": [row[i + 1] for row in table.rows]}
             for i, (_c, label) in enumerate(TREND_COLUMNS)
@@ -231,19 +264,31 @@ def _outcome_sum(rows) -> tuple[int, int, Decimal]:
     return inquiries, orders, sum((Decimal(f.get("value_usd", "0")) for f in rows), Decimal("0"))
 
 
-def outcome_tables(source, scope: Scope, names: dict[str, dict[str, str]]) -> dict[str, Table]:
-    """First inquiries, first orders and their value (USD) by month, buyer country, state and sector."""
+def outcome_tables(
+    source, scope: Scope, names: dict[str, dict[str, str]], today: date | None = None
+) -> dict[str, Table]:
+    """First inquiries, first orders and their value (USD) by month, buyer country, state and sector;
+    no month after `today`'s, and today's labelled "(so far)"."""
+    today = today or timezone.localdate()
+    this_month = today.replace(day=1)
+    partial_month = this_month if (today + timedelta(days=1)).month == today.month else None
     header = ["Inquiries (first)", "Orders (first)", "Order value (USD)"]
     mine = [r for r in source.rows(SummaryKind.OUTCOME, scope.dimension, scope.key) if _in(scope, r[1])]
     month = Table("by-month", "By month", ["Month", *header])
     for m in scope.months():
-        month.rows.append([m.strftime("%b %Y"), *_outcome_sum([f for _k, p, s, f in mine if p == m and not s])])
+        if m > this_month:
+            break
+        label = m.strftime("%b %Y") + (SO_FAR if m == partial_month else "")
+        month.rows.append([label, *_outcome_sum([f for _k, p, s, f in mine if p == m and not s])])
     countries = defaultdict(list)
     for _k, _p, stage, figures in mine:
         if stage.startswith("country:"):
             countries[stage.removeprefix("country:")].append(figures)
     country = Table("by-country", "By buyer country", ["Buyer country", *header])
-    country.rows = [[code or "Not recorded", *_outcome_sum(countries[code])] for code in sorted(countries)]
+    # Countries by name, as people look them up ("United Arab Emirates", not "AE").
+    country.rows = sorted(
+        [country_name(code) if code else "Not recorded", *_outcome_sum(countries[code])] for code in countries
+    )
     tables = {"month": month, "country": country}
     for dimension, title in (("state", "State"), ("sector", "Sector")):
         per_key = defaultdict(list)

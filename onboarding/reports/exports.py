@@ -21,6 +21,7 @@ from ..models.outbox import MessageKind, MessageStatus
 from ..models.stages import StageEventStatus
 from ..models.startups import StartupStatus
 from ..reference import state_name
+from ..validators import country_name
 
 CHUNK_ROWS = 2000  # rows fetched per round trip (a server-side cursor on PostgreSQL)
 OUTCOME_LABELS = dict(ContactOutcome.choices)
@@ -60,6 +61,11 @@ def outcome_words(kind: str, outcome: str) -> str:
     if kind not in OUTCOME_KINDS:
         return ""
     return OUTCOME_LABELS.get(outcome, outcome) if outcome else OUTCOME_NOT_RECORDED
+
+
+def country_names(codes) -> str:
+    """Market codes as the countries' names: ["AE", "US"] → "United Arab Emirates; United States"."""
+    return "; ".join(country_name(code) for code in codes or ())
 
 
 def yes_no(value: bool) -> str:
@@ -104,7 +110,7 @@ EXPORTERS = [
     col("Mobile", "contact_mobile", text=True),
     col("Sector", "sector__name"),
     col("Products (HS)", "products"),
-    col("Target markets", "target_markets"),
+    col("Target markets", "target_markets", show=country_names),
     col("Stage", "current_stage__name"),
     col("In stage since", "stage_entered_at"),
     col("Startup", *STARTUP, show=name_of),

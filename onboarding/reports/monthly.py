@@ -129,10 +129,11 @@ def unconfirmed_table(since, until) -> Table:
 def pack_tables(source, *, month: date, stages: list, startups: dict[int, tuple[str, int]]) -> list[Table]:
     """Every table of the pack for `month`, from summaries built up to its end."""
     scope = year_to(month)
-    milestones = milestone_tables(source, scope, stages)
-    weeks, _chart = trend_table(source, Scope(start=month, end=month))
+    # The pack's "today" is the month's last day: cohorts' ages and the last (partial) week stop there.
+    milestones = milestone_tables(source, scope, stages, today=scope.last_day)
+    weeks, _chart = trend_table(source, Scope(start=month, end=month), today=scope.last_day)
     names = {"state": dimension_names("state"), "sector": dimension_names("sector")}
-    outcomes = outcome_tables(source, scope, names)
+    outcomes = outcome_tables(source, scope, names, today=scope.last_day)
     cards = scorecards(source, startups)
     cards.sort(key=lambda c: c["name"])
     scores = scorecard_table(cards, programme_median(cards))

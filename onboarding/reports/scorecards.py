@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..models.outcomes import SummaryKind
 from .analytics import Table
@@ -29,8 +29,8 @@ COLUMNS = [
 ]
 SORTS = {key for key, _label in COLUMNS}
 CONFIRMATION_NOTE = (
-    "Exporter confirmation: shown once exporters can confirm a startup's work themselves (being built); "
-    "until then the column is empty."
+    "Exporter confirmation: of the exporters who answered in the last 90 days, the share who confirmed "
+    "the startup's work (a figure of now: empty in a monthly pack)."
 )
 
 
@@ -76,13 +76,30 @@ def with_open_disputes(cards: list[dict], open_by_startup: dict[int, int]) -> li
     return cards
 
 
+def with_confirmations(cards: list[dict], rates: dict[int, dict]) -> list[dict]:
+    """Each card with the share of its exporters' answers (last 90 days) that confirmed its work."""
+    for card_ in cards:
+        card_["confirmation_pct"] = rates.get(card_["startup_id"], {}).get("percent")
+    return cards
+
+
+def _middle(values: list):
+    """The median, in decimals: the mean of 51.3 and 51.4 is 51.35 (→ 51.4), never 51.349999999999994."""
+    middle = statistics.median(Decimal(str(v)) for v in values)
+    if isinstance(values[0], float):
+        return float(middle.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    if isinstance(values[0], Decimal):
+        return middle.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return int(middle) if middle == middle.to_integral_value() else float(middle)
+
+
 def programme_median(cards: list[dict]) -> dict:
     """The median startup (of those ever given an exporter), metric by metric."""
     active = [c for c in cards if c["journeys"]]
     row = {"name": "Programme median", "startup_id": None}
     for key, _label in COLUMNS[1:]:
         values = [c[key] for c in active if c[key] is not None]
-        row[key] = statistics.median(values) if values else None
+        row[key] = _middle(values) if values else None
     return row
 
 

@@ -19,14 +19,17 @@ Rules (docs/guide.md#assignment):
 from __future__ import annotations
 
 import hashlib
+import heapq
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import BigIntegerField, Case, Value, When
 from django.utils import timezone
 
 from ..bulk import copy_rows, write_history
-from ..models import Assignment, Exporter, Sector, Stage, Startup, User
+from ..models import Activity, Assignment, Exporter, Sector, Stage, StageEvent, Startup, User
 from ..models.assignments import AssignedHow
 from ..reference import LANGUAGES, state_name
 from .exporter_link import exporters_news
@@ -34,6 +37,10 @@ from .notifications import notify_exporters_assigned
 from .summary import summary_changed
 
 BATCH = 2000  # exporters per UPDATE when writing a plan
+ALTERNATIVES = 5  # other startups offered in a proposal's row, best first
+# How long an applied plan can be undone: long enough to notice a mistake on the page that
+# says what changed, short enough that the startups have not started on the exporters.
+UNDO_WINDOW = timedelta(minutes=30)
 # Score weights: a match on a heavier criterion beats any mix of lighter ones.
 STATE, SECTOR, LANGUAGE = 4, 2, 1
 
@@ -76,6 +83,8 @@ class Proposal:
     startup: Candidate
     score: int
     why: str
+    # Other startups that could take it (room, something shared, never had it): the row's select.
+    alternatives: list[Candidate] = field(default_factory=list)
 
 
 @dataclass
@@ -97,10 +106,24 @@ class Plan:
         pairs = ",".join(f"{p.exporter.pk}:{p.startup.pk}" for p in self.proposals)
         return hashlib.sha256(pairs.encode()).hexdigest()[:32]
 
-    def only(self, exporter_ids: set[int]) -> Plan:
-        """The same plan with just the proposals for these exporters (the part a person chose)."""
-        chosen = [p for p in self.proposals if p.exporter.pk in exporter_ids]
+    def only(self, exporter_ids: set[int], startups: dict[int, int] | None = None) -> Plan:
+        """The same plan with just the proposals for these exporters (the part a person chose),
+        each going to the startup chosen in its row (`startups`: exporter id -> startup id) when
+        that is another startup open for assignment; apply re-checks its room under locks."""
+        chosen = []
+        for p in self.proposals:
+            if p.exporter.pk not in exporter_ids:
+                continue
+            other = self.startups.get((startups or {}).get(p.exporter.pk, p.startup.pk))
+            if other is not None and other.pk != p.startup.pk:
+                why = f"chosen by hand; {explain(other, p.exporter, {})}"
+                p = Proposal(p.exporter, other, score(other, p.exporter), why, p.alternatives)
+            chosen.append(p)
         return Plan(proposals=chosen, unmatched=[], startups=self.startups, initial_load=self.initial_load)
+
+    def by_startup_of(self, proposals: list[Proposal]) -> list[dict]:
+        """`by_startup` for some of the proposals (those a filter shows)."""
+        return Plan(proposals=proposals, startups=self.startups, initial_load=self.initial_load).by_startup()
 
     def by_startup(self) -> list[dict]:
         """Per receiving startup: how many it gets and its load before and after, fullest first."""
@@ -211,15 +234,16 @@ def score(startup: Candidate, exporter: PoolExporter) -> int:
 
 
 def explain(startup: Candidate, exporter: PoolExporter, sector_names: dict[int, str]) -> str:
-    """ "same state (Gujarat); Textiles and textile articles; Gujarati; 12/40 load"."""
+    """In words: "same state (Gujarat); works in Textiles and textile articles; speaks Gujarati;
+    startup has 12 of 40 places used"."""
     parts = []
     if startup.state == exporter.state:
         parts.append(f"same state ({exporter.state_name})")
     if exporter.sector_id in startup.sector_ids:
-        parts.append(sector_names.get(exporter.sector_id, "same sector"))
+        parts.append(f"works in {sector_names.get(exporter.sector_id, 'the same sector')}")
     if exporter.language in startup.languages:
-        parts.append(LANGUAGES.get(exporter.language, exporter.language))
-    parts.append(f"{startup.load}/{startup.capacity} load")
+        parts.append(f"speaks {LANGUAGES.get(exporter.language, exporter.language)}")
+    parts.append(f"startup has {startup.load} of {startup.capacity} places used")
     return "; ".join(parts)
 
 
@@ -252,19 +276,20 @@ def propose(*, limit: int | None = None) -> Plan:
     index = _Index(startups)
     for step, exporter in enumerate(pool, start=1):
         excluded = past.get(exporter.pk, set())
-        best_key, best = None, None
-        for pk in index.matching(exporter) - excluded:
-            startup = startups[pk]
-            # Highest score, then lowest load ratio, then least recently given, then oldest.
-            key = (-score(startup, exporter), startup.load / startup.capacity, startup.last_given, pk)
-            if best_key is None or key < best_key:
-                best_key, best = key, startup
+        # Highest score, then lowest load ratio, then least recently given, then oldest.
+        keys = [
+            (-score(startups[pk], exporter), startups[pk].load / startups[pk].capacity, startups[pk].last_given, pk)
+            for pk in index.matching(exporter) - excluded
+        ]
+        ranked = heapq.nsmallest(ALTERNATIVES + 1, keys)
+        best_key, best = (ranked[0], startups[ranked[0][3]]) if ranked else (None, None)
         if best is None:
             plan.unmatched.append(
                 Unmatched(exporter, _why_unmatched(exporter, index, excluded, startups, sector_names))
             )
             continue
-        plan.proposals.append(Proposal(exporter, best, -best_key[0], explain(best, exporter, sector_names)))
+        others = [startups[key[3]] for key in ranked[1:]]
+        plan.proposals.append(Proposal(exporter, best, -best_key[0], explain(best, exporter, sector_names), others))
         best.load += 1
         best.last_given = step
         if not best.has_room:
@@ -299,11 +324,28 @@ def rank_for(exporter: Exporter, *, limit: int = 5) -> list[tuple[Candidate, str
 class AutoResult:
     assigned: int = 0
     skipped: list[tuple[Proposal, str]] = field(default_factory=list)
+    batch: str = ""  # what `auto_assign_undo` and the "what changed" page take
 
 
-def _write_auto(accepted: list[Proposal], pool: dict[int, Exporter], actor: User | None) -> None:
+def batch_key(assigned_at: datetime) -> str:
+    """An applied plan's name: its assignments' shared `assigned_at`, in microseconds since 1970."""
+    return str(round(assigned_at.timestamp() * 1_000_000))
+
+
+def batch_time(batch: str) -> datetime | None:
+    """The `assigned_at` a batch key names; None for anything else."""
+    if not batch.isdigit() or len(batch) > 20:
+        return None
+    seconds, micro = divmod(int(batch), 1_000_000)
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=micro)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _write_auto(accepted: list[Proposal], pool: dict[int, Exporter], actor: User | None, now: datetime) -> None:
     """Bulk writes (COPY on PostgreSQL): assignments, exporters grouped by startup, and history rows for both."""
-    now, stage = timezone.now(), Stage.objects.get(code="assigned")
+    stage = Stage.objects.get(code="assigned")
     actor_id = actor.pk if actor else None
     copy_rows(
         Assignment,
@@ -379,11 +421,83 @@ def auto_assignment_apply(*, actor: User | None, plan: Plan) -> AutoResult:
         load[startup.pk] += 1
         taken.add(p.exporter.pk)
         accepted.append(p)
-    _write_auto(accepted, pool, actor)
-    exporters_news(exporter_ids=[p.exporter.pk for p in accepted], now=timezone.now())
+    # One instant for the whole plan, to the microsecond: it names the batch for the undo (two
+    # applies in the same microsecond would share a name; the pool lock above serialises them).
+    now = timezone.now()
+    _write_auto(accepted, pool, actor, now)
+    exporters_news(exporter_ids=[p.exporter.pk for p in accepted], now=now)
     _notify_startups(accepted)
     result.assigned = len(accepted)
+    result.batch = batch_key(now) if accepted else ""
     return result
+
+
+def batch_assignments(batch: str):
+    """The assignments one apply wrote (none for a key that names none)."""
+    at = batch_time(batch)
+    if at is None:
+        return Assignment.objects.none()
+    return Assignment.objects.filter(assigned_at=at, how=AssignedHow.AUTO)
+
+
+def _changed_since(assignments: list[Assignment], exporters: dict[int, Exporter], at: datetime) -> list[Exporter]:
+    """The exporters of the batch that moved on after it was applied: their spell ended, they
+    went elsewhere or to an agent, work or evidence was logged, or their record was edited."""
+    ids = [a.exporter_id for a in assignments]
+    worked = set(Activity.objects.filter(exporter_id__in=ids, created_at__gte=at).values_list("exporter_id", flat=True))
+    claimed = set(
+        StageEvent.objects.filter(assignment__in=[a.pk for a in assignments]).values_list("exporter_id", flat=True)
+    )
+    changed = []
+    for a in assignments:
+        exporter = exporters[a.exporter_id]
+        if (
+            a.ended_at is not None
+            or exporter.startup_id != a.startup_id
+            or exporter.agent_id is not None
+            or exporter.updated_at > at
+            or a.exporter_id in worked | claimed
+        ):
+            changed.append(exporter)
+    return changed
+
+
+@transaction.atomic
+def auto_assign_undo(*, actor: User, batch: str, now: datetime | None = None) -> int:
+    """Take back one applied plan within UNDO_WINDOW if none of its exporters changed since:
+    deletes its assignments, returns the exporters to the pool; history rows for both."""
+    if not actor.is_programme_staff:  # who may apply a plan may take it back
+        raise PermissionDenied("Only programme staff can undo an auto-assignment.")
+    now = now or timezone.now()
+    at = batch_time(batch)
+    assignments = list(batch_assignments(batch).select_for_update().order_by("pk"))
+    if at is None or not assignments:
+        raise ValidationError("There is no such auto-assignment to undo.")
+    if now - at > UNDO_WINDOW:
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        raise ValidationError(
+            f"An auto-assignment can be undone for {minutes} minutes after it is applied, and this one was "
+            f"applied at {timezone.localtime(at):%H:%M on %d %b %Y}. Return exporters to the pool from their pages."
+        )
+    ids = sorted(a.exporter_id for a in assignments)
+    exporters = {e.pk: e for e in Exporter.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    changed = _changed_since(assignments, exporters, at)
+    if changed:
+        names = ", ".join(str(e) for e in changed[:3]) + (" and others" if len(changed) > 3 else "")
+        raise ValidationError(
+            f"{len(changed)} of these {len(assignments)} exporters changed since they were assigned ({names}): "
+            "nothing was undone. Return exporters to the pool one by one from their pages."
+        )
+    write_history(Assignment, assignments, actor=actor, reason="auto-assignment undone", when=now, history_type="-")
+    Assignment.objects.filter(pk__in=[a.pk for a in assignments]).delete()
+    for exporter in exporters.values():
+        exporter.return_to_pool()
+    Exporter.objects.filter(pk__in=ids).update(**Exporter.POOL_FIELDS, updated_at=now)
+    write_history(
+        Exporter, exporters.values(), actor=actor, reason="auto-assignment undone", when=now, history_type="~"
+    )
+    summary_changed()
+    return len(assignments)
 
 
 def _notify_startups(accepted: list[Proposal]) -> None:

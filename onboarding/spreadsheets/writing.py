@@ -2,13 +2,16 @@
 
 A value a person typed never runs as a formula in the spreadsheet that opens the file:
 text starting with "=", "+", "-", "@", a tab or a carriage return is written with a
-leading apostrophe. CSV is streamed in pieces; XLSX is written by xlsx.py.
+leading apostrophe, except a phone number ("+91 98765 43210"), which needs none (see
+`is_phone`). CSV is streamed in pieces, its times in ISO 8601 with the zone and without
+microseconds (2026-11-30T14:05:00+05:30); XLSX is written by xlsx.py.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
@@ -17,11 +20,23 @@ from django.utils import timezone
 # What a written text cell must not start with: a spreadsheet may read it as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH_ROWS = 500  # rows per piece of a streamed CSV: few, large writes to the socket
+# A phone number: "+", digits and single spaces between groups ("+919812345678", "+91 98123 45678").
+# Why it is safe unguarded: a formula attack needs a function call, a reference or a DDE
+# command ("=HYPERLINK(…)", "+cmd|…", "@SUM(A1)"), and none can be written with digits and
+# spaces alone: the worst a spreadsheet can do is read "+919812345678" as a number. The
+# apostrophe the guard would add is shown to people in the cell ("'+91…") and breaks a
+# copied number, so phone numbers go without it (in XLSX they are typed text cells).
+PHONE_RE = re.compile(r"\+\d(?: ?\d){6,17}")
+
+
+def is_phone(value: str) -> bool:
+    """True for a phone number written with "+": it needs no formula guard (see PHONE_RE)."""
+    return PHONE_RE.fullmatch(value) is not None
 
 
 def safe_cell(value: object) -> object:
     """Keep a spreadsheet from running a text value as a formula; anything but text is left as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not is_phone(value):
         return "'" + value
     return value
 
@@ -43,8 +58,25 @@ def written(value: object) -> object:
     """plain() then safe_cell(): what a writer puts in a cell. Called for every cell of a
     100,000-row export, so plain text (most cells) takes the shortest path."""
     if type(value) is str:
-        return "'" + value if value[:1] in _FIRST else value
+        return "'" + value if value[:1] in _FIRST and not is_phone(value) else value
     return safe_cell(plain(value))
+
+
+def iso_moment(value: datetime) -> str:
+    """A time as ISO 8601 in local time with its zone, to the second: 2026-11-30T14:05:00+05:30
+    (a naive time is taken as local). Any program reads it back as the same instant."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+def csv_written(value: object) -> object:
+    """written() for a CSV cell: times as ISO 8601 with the zone (CSV has no time type)."""
+    if type(value) is str:
+        return "'" + value if value[:1] in _FIRST and not is_phone(value) else value
+    if isinstance(value, datetime):
+        return iso_moment(value)
+    return written(value)
 
 
 def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> Iterator[bytes]:
@@ -57,10 +89,10 @@ def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]], *, bo
     writer = csv.writer(out)
     if bom:
         out.write("\ufeff")
-    writer.writerow([written(cell) for cell in header])
+    writer.writerow([csv_written(cell) for cell in header])
     batch: list[list] = []
     for row in rows:
-        batch.append([written(cell) for cell in row])
+        batch.append([csv_written(cell) for cell in row])
         if len(batch) >= CSV_BATCH_ROWS:
             writer.writerows(batch)
             batch = []

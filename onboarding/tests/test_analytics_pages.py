@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from ..models import MonthlyReport, OutcomeRefresh, OutcomeSummary
 from ..models.outcomes import OUTCOMES_VERSION
@@ -82,7 +83,8 @@ def test_a_table_downloads_as_csv_with_the_page_filters(client_for, officer, pro
 
 def test_every_table_of_a_page_downloads_as_one_workbook(client_for, officer, programme):
     response = client_for(officer).get("/reports/outcomes/?format=xlsx")
-    assert response["Content-Disposition"] == 'attachment; filename="export-outcomes.xlsx"'
+    today = timezone.localdate().isoformat()  # a dated name (issue 30)
+    assert response["Content-Disposition"] == f'attachment; filename="export-outcomes-{today}.xlsx"'
 
 
 def test_an_unknown_table_or_format_is_a_404(client_for, officer, programme):

@@ -28,6 +28,7 @@ LAYERS = {
     "request_ids": 0,
     "validators": 1,
     "control_characters": 1,
+    "form_messages": 1,
     "bulk": 1,
     "stored_files": 1,
     "spreadsheets": 1,
@@ -56,6 +57,8 @@ DEFERRED_IMPORTS = {
     (f"{PACKAGE}.apps", f"{PACKAGE}.views"),
     # ... and puts the control-character rule on every form field (Django's forms, loaded by then).
     (f"{PACKAGE}.apps", f"{PACKAGE}.control_characters"),
+    # ... and Django's default form messages in plain words, the same way.
+    (f"{PACKAGE}.apps", f"{PACKAGE}.form_messages"),
     # AppConfig.ready connects the Celery signals' receivers; the metrics read models.
     (f"{PACKAGE}.apps", f"{PACKAGE}.metrics"),
     (f"{PACKAGE}.apps", f"{PACKAGE}.request_ids"),

@@ -19,9 +19,10 @@ def test_auto_assign_preview_lists_proposals_and_unmatched_with_reasons_and_writ
     ExporterFactory(legal_name="Pune Looms LLP")
     ExporterFactory(legal_name="Kaveri Spices LLP", state="33", preferred_language="ta")
     page = client_for(officer).get(AUTO).content.decode()
-    assert "Pune Looms LLP" in page and "same state (Maharashtra); Marathi; 0/10 load" in page
+    reason = "same state (Maharashtra); speaks Marathi; startup has 0 of 10 places used"  # in words (issue 30)
+    assert "Pune Looms LLP" in page and reason in page
     assert "Kaveri Spices LLP" in page and "no startup with room works in Tamil Nadu" in page
-    assert "Apply 1 assignment" in page
+    assert "Apply <span data-ticked-count>1</span> ticked" in page
     assert not Assignment.objects.exists()
 
 
@@ -29,8 +30,10 @@ def test_applying_the_preview_assigns_and_says_how_many(client_for, admin_user):
     startup = StartupFactory(state="27", capacity=10)
     ExporterFactory.create_batch(3)
     client = client_for(admin_user)
-    fingerprint = client.get(AUTO).context["plan"].fingerprint
-    response = client.post(AUTO, {"fingerprint": fingerprint}, follow=True)
+    preview = client.get(AUTO).context
+    ticked = [p.exporter.pk for p in preview["proposals"]]
+    data = {"fingerprint": preview["plan"].fingerprint, "exporter": ticked, "confirm": "yes"}
+    response = client.post(AUTO, data, follow=True)
     assert "Assigned 3 exporters." in response.content.decode()
     assert Exporter.objects.filter(startup=startup).count() == 3
     assert set(Assignment.objects.values_list("how", "assigned_by")) == {(AssignedHow.AUTO, admin_user.pk)}

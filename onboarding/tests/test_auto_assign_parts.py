@@ -40,13 +40,17 @@ def test_applying_the_ticked_proposals_assigns_only_those(client_for, admin_user
     client = client_for(admin_user)
     fingerprint = client.get(AUTO).context["plan"].fingerprint
     ticked = [pune[0].pk, chennai[1].pk]
+    # Confirmed (issue 30: a confirmation step comes first); then the page of what changed.
     response = client.post(
-        AUTO + "?state=27", {"fingerprint": fingerprint, "apply": "selected", "exporter": ticked}, follow=True
+        AUTO + "?state=27",
+        {"fingerprint": fingerprint, "apply": "selected", "exporter": ticked, "confirm": "yes"},
+        follow=True,
     )
     assert "Assigned 2 exporters." in response.content.decode()
     assert set(Exporter.objects.filter(startup__isnull=False).values_list("pk", flat=True)) == set(ticked)
-    assert response.redirect_chain[-1][0].endswith("?state=27")  # back to the same filtered list
+    assert "/assignments/auto/applied/" in response.redirect_chain[-1][0]
     # What was left stays proposed.
+    response = client.get(AUTO + "?state=27")
     assert {p.exporter.pk for p in response.context["plan"].proposals} == {
         pune[1].pk,
         pune[2].pk,
@@ -76,4 +80,5 @@ def test_a_ticked_part_of_a_stale_preview_is_not_applied(client_for, admin_user,
 def test_the_page_ticks_every_shown_proposal_for_the_apply_form(client_for, officer, two_states):
     html = client_for(officer).get(AUTO).content.decode()
     assert html.count('type="checkbox" name="exporter"') == 6 and 'form="apply-form"' in html
-    assert 'value="selected"' in html and "Apply 6 assignments (all)" in html
+    # One apply button, for the ticked rows only (issue 30 removed "Apply all").
+    assert 'value="selected"' in html and "(all)" not in html and 'value="all"' not in html

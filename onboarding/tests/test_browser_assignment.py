@@ -25,7 +25,7 @@ def test_admin_applies_auto_assignment_and_the_manager_sees_exactly_those_export
     proposals = page.locator("#proposals")
     expect(proposals).to_contain_text("Pune Looms LLP")
     expect(proposals).to_contain_text("Nashik Grapes LLP")
-    expect(proposals).to_contain_text("same state (Maharashtra); Marathi; 0/2 load")
+    expect(proposals).to_contain_text("same state (Maharashtra); speaks Marathi; startup has 0 of 2 places used")
     expect(proposals).not_to_contain_text("Paused Co")
     unmatched = page.locator("#unmatched")
     expect(unmatched).to_contain_text("Satara Leather LLP")
@@ -33,7 +33,10 @@ def test_admin_applies_auto_assignment_and_the_manager_sees_exactly_those_export
     expect(unmatched).to_contain_text("Kaveri Spices LLP")
     assert not Assignment.objects.exists()
 
-    page.get_by_role("button", name="Apply 2 assignments").click()
+    # Only the ticked rows, after a confirmation that gives their count (issue 30).
+    page.get_by_role("button", name="Apply 2 ticked").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Assign 2 exporters to 1 startup?")
+    page.get_by_role("button", name="Assign 2 exporters").click()
     expect(page.get_by_role("alert")).to_contain_text("Assigned 2 exporters.")
     assert set(Assignment.objects.values_list("exporter__legal_name", flat=True)) == {
         "Pune Looms LLP",

@@ -156,7 +156,9 @@ def test_statement_exports_csv_and_xlsx(client_for, agent_a, officer, admin_user
     response = client.get(reverse("onboarding:commission-list"), {"export": "xlsx", "startup": startup_a.pk})
     sheet = load_workbook(io.BytesIO(downloaded(response))).active
     assert sheet.cell(row=2, column=5).value == "Storefront live"
-    assert response["Content-Disposition"].endswith('commissions.xlsx"')
+    # Named with the date and the filter (issue 30): commissions-2026-12-04-startup-7.xlsx
+    assert response["Content-Disposition"].endswith(f'-startup-{startup_a.pk}.xlsx"')
+    assert 'filename="commissions-' in response["Content-Disposition"]
 
 
 def test_admin_edits_commission_rules_with_validation(client_for, admin_user, officer):

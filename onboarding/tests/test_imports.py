@@ -386,7 +386,7 @@ def test_model_limits_and_rules_still_apply_in_a_batch(db):
     content = csv_bytes([[*rows[0], ""], [*rows[1], "Dropped"]], header)
     batch = run(content, "limits.csv", commit=False)
     assert [(e["row"], e["column"]) for e in batch.errors] == [(2, "Company Name"), (3, "Status reason")]
-    assert "at most 200 characters" in batch.errors[0]["message"]
+    assert "must be 200 characters or fewer" in batch.errors[0]["message"]  # plain words (issue 30)
     assert batch.errors[1]["message"] == "Say why the exporter is dropped."
 
 

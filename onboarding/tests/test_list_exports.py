@@ -26,7 +26,8 @@ def test_exporter_list_downloads_the_filtered_rows_as_csv_and_xlsx(client_for, o
     client = client_for(officer)
     response = client.get(reverse("onboarding:exporter-list"), {"state": "33", "format": "csv"})
     assert response.streaming and response["Content-Type"].startswith("text/csv")
-    assert response["Content-Disposition"] == 'attachment; filename="exporters.csv"'
+    today = timezone.localdate().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="exporters-{today}-state-33.csv"'
     assert column(csv_lines(response), "Legal name") == ["Kaveri Spices LLP"]
     response = client.get(reverse("onboarding:exporter-list"), {"state": "27", "format": "xlsx"})
     lines = xlsx_values(response)

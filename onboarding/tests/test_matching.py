@@ -33,12 +33,14 @@ def test_proposal_prefers_state_then_sector_then_language_and_says_why(textiles)
     local = with_sector(StartupFactory(state="24", languages=["gu"], capacity=40), textiles)
     [proposal] = propose().proposals
     assert proposal.startup.pk == local.pk
-    assert proposal.why == "same state (Gujarat); Textiles and textile articles; Gujarati; 0/40 load"
+    assert proposal.why == (  # in words (issue 30)
+        "same state (Gujarat); works in Textiles and textile articles; speaks Gujarati; startup has 0 of 40 places used"
+    )
     local.status = StartupStatus.SUSPENDED
     local.save()
     assert propose().proposals[0].startup.pk == far_expert.pk
     far_expert.delete()
-    assert propose().proposals[0].why == "Gujarati; 0/40 load"
+    assert propose().proposals[0].why == "speaks Gujarati; startup has 0 of 40 places used"
     assert far_fluent
 
 
@@ -97,7 +99,7 @@ def test_every_proposal_carries_a_reason_and_no_startup_is_overfilled(textiles):
     ExporterFactory.create_batch(12, state="27", products=["5208"], sector=textiles, preferred_language="mr")
     plan = propose()
     assert len(plan.proposals) == 8 and len(plan.unmatched) == 16
-    assert all(p.why and "load" in p.why for p in plan.proposals)
+    assert all(p.why and "places used" in p.why for p in plan.proposals)
     assert all(u.why for u in plan.unmatched)
     result = auto_assignment_apply(actor=None, plan=plan)
     assert result.assigned == 8 and not result.skipped

@@ -107,8 +107,9 @@ def test_filters_answer_was_this_startup_told(client_for, officer, log, startup_
 def test_a_bad_filter_value_is_reported_beside_the_field_not_a_500(client_for, officer, log):
     response = client_for(officer).get(URL, {"date_from": "30/30/2026", "kind": "nonsense"})
     assert response.status_code == 200
-    assert "Enter a valid date." in response.content.decode()
-    assert "Select a valid choice." in response.content.decode()
+    # In plain words, saying what to type (issue 30), not Django's "Enter a valid date."
+    assert "as a real date, like 2026-11-30" in response.content.decode()
+    assert "from the list" in response.content.decode() and "Select a valid choice" not in response.content.decode()
 
 
 def test_the_log_paginates_with_a_constant_number_of_queries(

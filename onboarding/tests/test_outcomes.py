@@ -155,7 +155,10 @@ def test_weekly_trends_count_assignments_moves_storefronts_orders_and_stalls(pro
 def test_first_orders_and_their_value_come_from_approved_evidence(programme):
     tables = outcome_tables(StoredSource(), _scope(), {"state": {"27": "Maharashtra"}})
     assert tables["month"].rows[1] == ["Oct 2026", 1, 1, Decimal("1250.50")]
-    assert tables["country"].rows == [["AE", 0, 1, Decimal("1250.50")], ["US", 1, 0, Decimal("0")]]
+    assert tables["country"].rows == [
+        ["United Arab Emirates", 0, 1, Decimal("1250.50")],
+        ["United States", 1, 0, Decimal("0")],
+    ]
     assert tables["state"].rows == [["Maharashtra", 1, 1, Decimal("1250.50")]]
 
 

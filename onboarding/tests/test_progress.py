@@ -53,9 +53,10 @@ def test_training_does_not_count_as_contact(client_for, agent_a, exporter_a):
     ("data", "field", "message"),
     [
         ({"occurred_at": "2999-01-01T10:00"}, "occurred_at", "future"),
-        ({"occurred_at": "yesterday"}, "occurred_at", "valid date"),
-        ({"kind": "gossip"}, "kind", "valid choice"),
-        ({"duration_minutes": "-5"}, "duration_minutes", "greater than or equal to 1"),
+        # Plain words that say what to type (issue 30), not Django's defaults.
+        ({"occurred_at": "yesterday"}, "occurred_at", "Enter when as a date and time, like 2026-11-30 14:05"),
+        ({"kind": "gossip"}, "kind", "Choose an answer to “What did you do?” from the list"),
+        ({"duration_minutes": "-5"}, "duration_minutes", "Minutes must be between 1 and 1,440"),
         ({"attachment": SimpleUploadedFile("payload.exe", b"MZ\x90\x00")}, "attachment", "not one"),
         ({"attachment": SimpleUploadedFile("photo.jpg", b"%PDF-1.4 not a jpeg")}, "attachment", "not a real .jpg"),
         ({"attachment": SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024 + 1))}, "attachment", "5 MB"),
@@ -98,7 +99,7 @@ def test_evidence_is_required_per_stage(client_for, agent_a, startup_a):
     exporter = assign(ExporterFactory(), startup_a, stage_code="membership_active")
     response = submit(client_for(agent_a), exporter, note="Storefront is up")
     assert response.context["stage"].code == "storefront_live"
-    assert "required" in response.context["form"].errors["evidence_url"][0]
+    assert response.context["form"].errors["evidence_url"][0] == "Enter the link (URL)"  # plain words (issue 30)
     assert not StageEvent.objects.exists()
     submit(client_for(agent_a), exporter, evidence_url="https://acme.en.alibaba.com/")
     assert StageEvent.objects.get().status == "submitted"

@@ -41,8 +41,8 @@ def test_admin_registers_a_startup_with_normalised_identifiers(client_for, admin
         ("cin", "U72900KA2008", "21 characters"),
         ("pan", "ABC", "10 characters"),
         ("contact_mobile", "12345", "mobile"),
-        ("state", "40", "Select a valid choice"),
-        ("capacity", "-3", "greater than or equal to 0"),
+        ("state", "40", "Choose the state or union territory from the list"),  # plain words (issue 30)
+        ("capacity", "-3", "Capacity must be 0 or more"),
     ],
 )
 def test_bad_startup_input_gets_a_field_message_and_writes_nothing(client_for, admin_user, field, value, message):

@@ -191,7 +191,7 @@ def test_an_exported_exporter_file_reads_back_through_the_importer(client_for, o
     cell = dict(zip(header, row, strict=False))
     assert cell["GSTIN"] == exporter.gstin and cell["Legal name"] == "Ganga & Sons <Exports>"
     assert cell["PIN code"] == "011001"  # a Text column keeps its leading zero
-    assert cell["Mobile"] == "'+919812345678"  # guarded like any text starting with "+"
+    assert cell["Mobile"] == "+919812345678"  # a phone number: typed text, no visible guard
     assert cell["Products (HS)"] == "0904; 090411" and cell["State"] == "Maharashtra"
     assert cell["In stage since"] == timezone.localtime(AT).replace(tzinfo=None)
     assert isinstance(cell["Added"], datetime) and cell["Listed products"] == 0

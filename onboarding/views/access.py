@@ -68,6 +68,8 @@ def report_refusal(request, refusal: ValidationError | PermissionDenied, form=No
                 form.add_error(field if field in form.fields else None, errors)
         else:
             form.add_error(None, refusal)
+        if hasattr(form, "keep_uploads"):  # its good files are not lost to the refusal (forms/kept_uploads.py)
+            form.keep_uploads()
         return
     texts = refusal.messages if isinstance(refusal, ValidationError) else [str(refusal) or "You cannot do that."]
     for text in texts:

@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from ..forms.analytics import AnalyticsFilterForm, MonthlyReportForm
-from ..models import Dispute, MonthlyReport, Stage, Startup
+from ..models import ConfirmationRequest, Dispute, Exporter, MonthlyReport, Stage, Startup
 from ..reports.analytics import (
+    SO_FAR,
     Scope,
     StoredSource,
     dwell_table,
@@ -19,19 +21,20 @@ from ..reports.analytics import (
     split_table,
     trend_table,
 )
-from ..reports.monthly import dimension_names
+from ..reports.monthly import dimension_names, for_people
 from ..reports.scorecards import (
     COLUMNS,
     programme_median,
     scorecard_table,
     scorecards,
     sort_cards,
+    with_confirmations,
     with_open_disputes,
 )
 from ..services.monthly_reports import monthly_report_request
 from ..spreadsheets import xlsx_sheets_bytes
 from .access import member_required, report_refusal, staff_required
-from .downloads import download_response, file_response, private_file_response
+from .downloads import download_name, download_response, file_response, private_file_response
 
 
 def _download(request, tables: list, name: str):
@@ -44,18 +47,20 @@ def _download(request, tables: list, name: str):
     if not chosen:
         raise Http404("There is no such table on this page.")
     if kind == "xlsx" and len(chosen) > 1:
-        content = xlsx_sheets_bytes((t.slug, t.header, t.rows) for t in chosen)
-        return file_response(content, "xlsx", f"{name}.xlsx")
-    table = chosen[0]
-    return download_response(kind, f"{name}-{table.slug}.{kind}", table.header, table.rows, sheet=table.slug[:31])
+        content = xlsx_sheets_bytes((t.slug, t.header, for_people(t).rows) for t in chosen)
+        return file_response(content, "xlsx", download_name(request, name, "xlsx"))
+    table = for_people(chosen[0])
+    filename = download_name(request, f"{name}-{table.slug}", kind)
+    return download_response(kind, filename, table.header, table.rows, sheet=table.slug[:31])
 
 
 def _page(request, template: str, context: dict, tables: list, name: str, source: StoredSource):
     download = _download(request, tables, name)
     if download is not None:
         return download
-    # Figures of another OUTCOMES_VERSION are not shown: the page says they are not computed yet.
-    context.update(tables=tables, as_of=source.refresh, query=request.GET.urlencode())
+    # Figures of another OUTCOMES_VERSION are not shown: the page says they are being prepared.
+    # Rounded as people read them, on the page and in its downloads: 51.4, never 51.349999999999994.
+    context.update(tables=[for_people(t) for t in tables], as_of=source.refresh, query=request.GET.urlencode())
     return render(request, template, context)
 
 
@@ -96,10 +101,12 @@ def outcomes(request):
     source = StoredSource()
     tables = list(outcome_tables(source, scope, names).values())
     month = tables[0]
+    partial = len(month.rows) - 1 if month.rows and month.rows[-1][0].endswith(SO_FAR) else None
     chart = {
         "labels": [row[0] for row in month.rows],
         "series": [{"label": "First inquiries", "values": [r[1] for r in month.rows]},
                    {"label": "First orders", "values": [r[2] for r in month.rows]}],
+        "partial": partial,
     }  # fmt: skip
     context = {"form": form, "chart": chart, "filtered": scope.dimension != "all"}
     return _page(request, "onboarding/analytics_outcomes.html", context, tables, "export-outcomes", source)
@@ -112,15 +119,19 @@ def scorecards_view(request):
     startups = {pk: (brand or legal, capacity) for pk, brand, legal, capacity in rows}
     source = StoredSource()
     cards = with_open_disputes(scorecards(source, startups), Dispute.objects.open().count_by_startup())
+    cards = with_confirmations(cards, ConfirmationRequest.objects.rates(timezone.now()))
     median_row = programme_median(cards)
+    preparing = False
     if not request.user.is_programme_staff:
         # Other startups' rows never leave the server: only the median made from them does.
         own = request.user.startup.pk
         cards = [card for card in cards if card["startup_id"] == own]
+        # Exporters given since the last refresh have no card yet: "being prepared", not "no figures".
+        preparing = not cards and Exporter.objects.filter(startup_id=own).exists()
     sort = request.GET.get("sort", "name")
     cards = sort_cards(cards, sort)
     table = scorecard_table(cards, median_row)
-    context = {"cards": cards, "median": median_row, "columns": COLUMNS, "sort": sort}
+    context = {"cards": cards, "median": median_row, "columns": COLUMNS, "sort": sort, "preparing": preparing}
     return _page(request, "onboarding/analytics_scorecards.html", context, [table], "scorecards", source)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ..filters import parse_id, parse_ids
@@ -19,7 +21,14 @@ from ..services.assignments import (
     exporter_unassign,
     exporters_assign_bulk,
 )
-from ..services.auto_assign import auto_assignment_apply, propose, rank_for
+from ..services.auto_assign import (
+    UNDO_WINDOW,
+    auto_assign_undo,
+    auto_assignment_apply,
+    batch_assignments,
+    propose,
+    rank_for,
+)
 from .access import STAFF, object_view, report_refusal, staff_required
 
 PREVIEW_ROWS = 500
@@ -37,30 +46,41 @@ def _shown(request, plan) -> tuple[list, dict]:
     return proposals, {"startup": startup_id, "state": state, "states": states}
 
 
+def _chosen(request, plan):
+    """The ticked exporters (`exporter`) and the startup chosen in each row (`startup-<exporter id>`)."""
+    ids = set(parse_ids(request.POST.getlist("exporter")))
+    startups = {pk: parse_id(request.POST.get(f"startup-{pk}")) for pk in ids}
+    return plan.only(ids, {pk: sid for pk, sid in startups.items() if sid})
+
+
 @staff_required
 def auto_assign_view(request):
-    """Preview the engine's proposals with reasons; POST applies all of them, or the ticked
-    ones ("apply selected"), if the plan is still what was shown."""
+    """Preview the engine's proposals with reasons. POST: the ticked ones (each to the startup
+    chosen in its row) go to a confirmation with the count; confirmed, they are applied if the
+    plan is still what was shown, and the page of what changed (with its undo) follows."""
     plan = propose()
     if request.method == "POST":
-        selected = request.POST.get("apply") == "selected"
-        # The whole plan must still be the one previewed; then only the ticked part is applied.
-        unchanged = request.POST.get("fingerprint") == plan.fingerprint
-        if selected:
-            plan = plan.only(set(parse_ids(request.POST.getlist("exporter"))))
-        if not unchanged:
+        chosen = _chosen(request, plan)
+        if request.POST.get("fingerprint") != plan.fingerprint:
             messages.warning(
                 request,
                 "The pool or the startups changed since your preview. Check the new proposals below and apply again.",
             )
-        elif not plan.proposals:
-            messages.info(request, "Tick the proposals to apply first." if selected else "There is nothing to assign.")
+        elif not chosen.proposals:
+            messages.info(request, "Tick the proposals to apply first.")
+        elif request.POST.get("confirm") != "yes":
+            back = request.POST.get("back", "")
+            context = {"plan": chosen, "by_startup": chosen.by_startup(), "fingerprint": plan.fingerprint}
+            context["back"] = back if back.startswith("?") else ""
+            return render(request, "onboarding/assignment_auto_confirm.html", context)
         else:
-            result = auto_assignment_apply(actor=request.user, plan=plan)
+            result = auto_assignment_apply(actor=request.user, plan=chosen)
             text = f"Assigned {result.assigned} exporters."
             if result.skipped:
                 text += f" {len(result.skipped)} were skipped because the data changed meanwhile; run it again."
             messages.success(request, text)
+            if result.batch:
+                return redirect("onboarding:assignment-auto-batch", batch=result.batch)
             return redirect(request.get_full_path())
     proposals, filters = _shown(request, plan)
     return render(
@@ -73,9 +93,46 @@ def auto_assign_view(request):
             "proposals": proposals[:PREVIEW_ROWS],
             "unmatched": plan.unmatched[:PREVIEW_ROWS],
             "by_startup": plan.by_startup(),
+            "shown_by_startup": plan.by_startup_of(proposals[:PREVIEW_ROWS]),
             "preview_rows": PREVIEW_ROWS,
         },
     )
+
+
+@staff_required
+def auto_assign_batch_view(request, batch: str):
+    """What one apply changed: its exporters and their startups, and the undo while it lasts."""
+    assignments = list(
+        batch_assignments(batch)
+        .select_related("exporter", "startup", "assigned_by")
+        .order_by("startup__brand_name", "exporter__legal_name")
+    )
+    if not assignments:
+        raise Http404("There is no such auto-assignment.")
+    applied = assignments[0].assigned_at
+    undo_until = applied + UNDO_WINDOW
+    context = {
+        "assignments": assignments,
+        "applied": applied,
+        "batch": batch,
+        "undo_until": undo_until if timezone.now() < undo_until else None,
+        "startups": sorted({a.startup for a in assignments}, key=str),
+    }
+    return render(request, "onboarding/assignment_auto_batch.html", context)
+
+
+@staff_required
+@require_POST
+def auto_assign_undo_view(request, batch: str):
+    try:
+        count = auto_assign_undo(actor=request.user, batch=batch)
+    except ValidationError as refusal:
+        report_refusal(request, refusal)
+        if batch_assignments(batch).exists():
+            return redirect("onboarding:assignment-auto-batch", batch=batch)
+        return redirect("onboarding:assignment-auto")
+    messages.success(request, f"Undone: {count} exporters are back in the pool, as they were before.")
+    return redirect("onboarding:assignment-auto")
 
 
 @object_view(Exporter, *STAFF)

@@ -13,7 +13,9 @@ from collections.abc import Collection, Iterable, Sequence
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 
 from ..reports.exports import Column, export_rows
 from ..spreadsheets import csv_bytes, csv_stream, xlsx_bytes, xlsx_file
@@ -90,6 +92,36 @@ def requested_format(request, param: str = "format") -> str | None:
     return kind
 
 
+# Query parameters that shape the file but not which rows it holds: left out of its name.
+NOT_A_FILTER = frozenset({"format", "export", "table", "page", "sort", "per_page"})
+TRUE_WORDS = frozenset({"1", "true", "on", "yes"})
+# Filters by a record's id: "startup=1" is startup 1, not a flag.
+ID_FILTERS = frozenset({"startup", "sector", "agent", "assignee", "user", "batch", "exporter", "run"})
+MOST_NAME_CHARS = 80
+
+
+def download_name(request, name: str, kind: str) -> str:
+    """A file name that says what the file holds: the list, today's date and the filters,
+    e.g. exporters-2026-12-04-late-mine.csv (a flag by its name, a word by itself, anything
+    else, like a number or a month, after its parameter's name: state-33, start-2026-09)."""
+    parts = [name, timezone.localdate().isoformat()]
+    for key, values in request.GET.lists():
+        if key in NOT_A_FILTER:
+            continue
+        for value in values:
+            word = slugify(value)
+            if not word:
+                continue
+            if value.lower() in TRUE_WORDS and key not in ID_FILTERS:
+                parts.append(slugify(key))
+            elif word.replace("-", "").isalpha():
+                parts.append(word)
+            else:
+                parts.append(f"{slugify(key)}-{word}")
+    stem = "-".join(parts)[:MOST_NAME_CHARS].rstrip("-")
+    return f"{stem}.{kind}"
+
+
 def list_export(
     request, queryset, columns: Sequence[Column], name: str, *, kind: str | None = None, bom: bool = True
 ) -> StreamingHttpResponse | FileResponse | None:
@@ -99,7 +131,7 @@ def list_export(
         return None
     return stream_response(
         kind,
-        f"{name}.{kind}",
+        download_name(request, name, kind),
         [column.label for column in columns],
         export_rows(queryset, columns),
         sheet=name.replace("-", " ").capitalize()[:31],
