@@ -80,6 +80,19 @@ class QuickSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options)
 
 
+class QuickBooleanSelect(QuickSelect):
+    """A yes/no filter's select. The form reads `1`, `true` and `True` alike (NullBooleanField),
+    so the select shows each of them as its "true" option, the one spelling links use: a
+    link with `late=1` once showed "Late: Any" above a list filtered late."""
+
+    SPELLINGS = {"1": "true", "True": "true", True: "true", "0": "false", "False": "false", False: "false"}
+
+    def format_value(self, value):
+        if isinstance(value, str | bool):
+            value = self.SPELLINGS.get(value, value)
+        return super().format_value(value)
+
+
 class QuickInput(Input):
     """An <input> written in Python, as Django's template would write it."""
 
@@ -137,7 +150,6 @@ class IdChoiceFilter(django_filters.ModelChoiceFilter):
 ASSIGNED_CHOICES = [("", "Any"), ("true", "Unassigned"), ("false", "Assigned")]
 STALLED_CHOICES = [("", "Any"), ("true", "Stalled only")]
 LATE_CHOICES = [("", "Any"), ("true", "Past the SLA")]
-MINE_CHOICES = [("false", "All of my startup's"), ("true", "Only mine")]
 
 
 # --- The startup pair: a typed `startup_name` and the hidden `startup` id -----------------
@@ -263,14 +275,16 @@ class ExporterFilter(BootstrapFilterSet):
     startup_name = startup_name_filter()
     startup = startup_id_filter()
     unassigned = django_filters.BooleanFilter(
-        field_name="startup", lookup_expr="isnull", label="Assignment", widget=QuickSelect(choices=ASSIGNED_CHOICES)
+        field_name="startup", lookup_expr="isnull", label="Assignment", widget=QuickBooleanSelect(choices=ASSIGNED_CHOICES)
     )
     stalled = django_filters.BooleanFilter(
-        method="filter_stalled", label="Stalled", widget=QuickSelect(choices=STALLED_CHOICES)
+        method="filter_stalled", label="Stalled", widget=QuickBooleanSelect(choices=STALLED_CHOICES)
     )
-    late = django_filters.BooleanFilter(method="filter_late", label="Late", widget=QuickSelect(choices=LATE_CHOICES))
+    late = django_filters.BooleanFilter(method="filter_late", label="Late", widget=QuickBooleanSelect(choices=LATE_CHOICES))
     agent = IdChoiceFilter(queryset=User.objects.none(), label="Agent")
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Whose", widget=QuickSelect(choices=MINE_CHOICES))
+    # The scope (all of the startup's, or mine) has one control of its own above the list
+    # (views/scope.py); the form carries it hidden so that Apply keeps it.
+    mine = django_filters.BooleanFilter(method="filter_mine", label="Whose", widget=QuickHiddenInput)
     o = django_filters.OrderingFilter(
         fields=(
             ("legal_name", "name"),
@@ -403,7 +417,7 @@ class ReviewFilter(BootstrapFilterSet):
     state = django_filters.ChoiceFilter(field_name="exporter__state", choices=STATE_CHOICES, widget=QuickSelect)
     age = django_filters.ChoiceFilter(choices=WAITING_CHOICES, method="filter_age", label="Waiting", widget=QuickSelect)
     has_file = django_filters.BooleanFilter(
-        method="filter_has_file", label="File", widget=QuickSelect(choices=FILE_CHOICES)
+        method="filter_has_file", label="File", widget=QuickBooleanSelect(choices=FILE_CHOICES)
     )
     # After the other filters: the signals are worked out over the claims they leave.
     signal = django_filters.ChoiceFilter(

@@ -54,8 +54,9 @@ def test_the_startup_home_counts_late_and_stalled_apart_and_links_each_to_its_li
     response = client_for(manager_a).get(reverse("onboarding:home"))
     assert (response.context["counts"]["late"], response.context["counts"]["stalled"]) == (2, 1)
     html = response.content.decode()
-    assert f'href="{reverse("onboarding:exporter-list")}?late=1">Late</a>' in html
-    assert f'href="{reverse("onboarding:exporter-list")}?stalled=1">Stalled</a>' in html
+    # The manager's home counts the whole startup: the links say so, in the form's spelling.
+    assert f'href="{reverse("onboarding:exporter-list")}?mine=false&amp;late=true"' in html
+    assert f'href="{reverse("onboarding:exporter-list")}?mine=false&amp;stalled=true"' in html
     assert "day 9 of 7 · late" in html and "day 9 of 7 · stalled" in html
     assert 'id="sla-legend"' in html and "service level (SLA)" in html
 
