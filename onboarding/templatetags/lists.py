@@ -67,7 +67,9 @@ def active_filters(context, filterset) -> list[dict]:
         for key in (*PAIRED.get(name, (name,)), "page"):
             params.pop(key, None)
         label = field.label or name.replace("_", " ").capitalize()
-        chips.append({"name": name, "label": label, "value": _in_words(field, value), "remove": f"?{params.urlencode()}"})
+        chips.append(
+            {"name": name, "label": label, "value": _in_words(field, value), "remove": f"?{params.urlencode()}"}
+        )
     return chips
 
 
@@ -85,5 +87,5 @@ def _in_words(field, value) -> str:
         return f"{value.day} {value:%b %Y}"
     choices = getattr(field, "choices", None)
     if choices is not None and not hasattr(value, "pk"):
-        return str(dict((str(k), v) for k, v in choices).get(str(value), value))
+        return str({str(k): v for k, v in choices}.get(str(value), value))
     return str(value)
