@@ -26,6 +26,10 @@ from . import models
 from .models.stages import DocumentKind, EvidenceField, StageEventStatus
 from .services.users import user_two_factor_disable
 
+# Whose admin this is, on every page and in the browser's tab.
+admin.site.site_header = admin.site.site_title = "Export Onboarding Portal administration"
+admin.site.index_title = "Records and settings"
+
 # Authenticator secrets and recovery codes are nobody's to read: a lost device is reset from
 # the user list ("Reset two-factor sign-in"), and people set up their own at /account/two-factor/.
 # Groups would grant nothing: rights come from the programme role (User.has_perm).

@@ -116,6 +116,19 @@ class QuickSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options)
 
 
+class QuickBooleanSelect(QuickSelect):
+    """A yes/no filter's select. The form reads `1`, `true` and `True` alike (NullBooleanField),
+    so the select shows each of them as its "true" option, the one spelling links use: a
+    link with `late=1` once showed "Late: Any" above a list filtered late."""
+
+    SPELLINGS = {"1": "true", "True": "true", True: "true", "0": "false", "False": "false", False: "false"}
+
+    def format_value(self, value):
+        if isinstance(value, str | bool):
+            value = self.SPELLINGS.get(value, value)
+        return super().format_value(value)
+
+
 class QuickInput(Input):
     """An <input> written in Python, as Django's template would write it."""
 
@@ -173,7 +186,6 @@ class IdChoiceFilter(django_filters.ModelChoiceFilter):
 ASSIGNED_CHOICES = [("", "Any"), ("true", "Unassigned"), ("false", "Assigned")]
 STALLED_CHOICES = [("", "Any"), ("true", "Stalled only")]
 LATE_CHOICES = [("", "Any"), ("true", "Past the SLA")]
-MINE_CHOICES = [("false", "All of my startup's"), ("true", "Only mine")]
 
 
 # --- The startup pair: a typed `startup_name` and the hidden `startup` id -----------------
@@ -299,14 +311,21 @@ class ExporterFilter(BootstrapFilterSet):
     startup_name = startup_name_filter()
     startup = startup_id_filter()
     unassigned = django_filters.BooleanFilter(
-        field_name="startup", lookup_expr="isnull", label="Assignment", widget=QuickSelect(choices=ASSIGNED_CHOICES)
+        field_name="startup",
+        lookup_expr="isnull",
+        label="Assignment",
+        widget=QuickBooleanSelect(choices=ASSIGNED_CHOICES),
     )
     stalled = django_filters.BooleanFilter(
-        method="filter_stalled", label="Stalled", widget=QuickSelect(choices=STALLED_CHOICES)
+        method="filter_stalled", label="Stalled", widget=QuickBooleanSelect(choices=STALLED_CHOICES)
     )
-    late = django_filters.BooleanFilter(method="filter_late", label="Late", widget=QuickSelect(choices=LATE_CHOICES))
+    late = django_filters.BooleanFilter(
+        method="filter_late", label="Late", widget=QuickBooleanSelect(choices=LATE_CHOICES)
+    )
     agent = IdChoiceFilter(queryset=User.objects.none(), label="Agent")
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Whose", widget=QuickSelect(choices=MINE_CHOICES))
+    # The scope (all of the startup's, or mine) has one control of its own above the list
+    # (views/scope.py); the form carries it hidden so that Apply keeps it.
+    mine = django_filters.BooleanFilter(method="filter_mine", label="Whose", widget=QuickHiddenInput)
     o = django_filters.OrderingFilter(
         fields=(
             ("legal_name", "name"),
@@ -377,22 +396,59 @@ class ActivityFilter(BootstrapFilterSet):
             drop_fields(self, ["user"])
 
     def _named_startup_id(self) -> int | None:
-        """The one startup the pair names (`keeps_startup`'s answer, read before the form is
-        cleaned): the linked id, or the only startup a typed name matches. One query of at most
-        two rows when a name is typed, none for a link."""
-        startup_id = parse_id(self.data.get("startup"))
-        if "startup_name" not in self.data:
-            return startup_id
-        name = (self.data.get("startup_name") or "").strip()
-        if not name or has_control_characters(name):  # the form then says what is wrong with it
-            return None
-        named = Startup.objects.filter(startup_name_q(name)).only("brand_name", "legal_name")
-        if startup_id:  # the linked startup first: does the box still show its name?
-            named = named.order_by(Case(When(pk=startup_id, then=0), default=1))
-        rows = list(named[:2])
-        if rows and rows[0].pk == startup_id and keeps_startup(self.data, rows[0]):
-            return startup_id
-        return rows[0].pk if len(rows) == 1 else None
+        return named_startup_id(self.data)
+
+
+def named_startup_id(data) -> int | None:
+    """The one startup a filter bar's pair names (`keeps_startup`'s answer, read before the form
+    is cleaned): the linked id, or the only startup a typed name matches. One query of at most
+    two rows when a name is typed, none for a link."""
+    startup_id = parse_id(data.get("startup"))
+    if "startup_name" not in data:
+        return startup_id
+    name = (data.get("startup_name") or "").strip()
+    if not name or has_control_characters(name):  # the form then says what is wrong with it
+        return None
+    named = Startup.objects.filter(startup_name_q(name)).only("brand_name", "legal_name")
+    if startup_id:  # the linked startup first: does the box still show its name?
+        named = named.order_by(Case(When(pk=startup_id, then=0), default=1))
+    rows = list(named[:2])
+    if rows and rows[0].pk == startup_id and keeps_startup(data, rows[0]):
+        return startup_id
+    return rows[0].pk if len(rows) == 1 else None
+
+
+class BoardFilter(BootstrapFilterSet):
+    """The board's filters: staff narrow it to a startup (then to one of its agents), a startup's
+    people to an agent of theirs; everyone to the exporters of one state."""
+
+    startup_name = startup_name_filter()
+    startup = startup_id_filter()
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, label="Exporter's state", widget=QuickSelect)
+    agent = IdChoiceFilter(queryset=User.objects.none(), label="Agent")
+
+    class Meta:
+        model = Exporter
+        fields: list[str] = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        staff = user.is_programme_staff
+        startup_id = named_startup_id(self.data) if staff else user.active_membership.startup_id
+        if not staff:
+            drop_fields(self, STARTUP_PAIR)
+        if startup_id:  # one startup's team: every member of every startup would be thousands
+            team = User.objects.filter(memberships__startup_id=startup_id, memberships__removed_at=None)
+            self.filters["agent"].queryset = self.form.fields["agent"].queryset = team.distinct()
+        else:
+            drop_fields(self, ["agent"])
+
+    def narrowed(self) -> bool:
+        """Whether any filter applies (the unfiltered programme's counts come from the summary)."""
+        if not self.is_bound:
+            return False
+        self.form.is_valid()  # cleans once; the queryset reads the same result
+        return any(value not in (None, "") for value in self.form.cleaned_data.values())
 
 
 # "Not delivered": every status that counts as such (unconfirmed, failed, undeliverable).
@@ -439,7 +495,7 @@ class ReviewFilter(BootstrapFilterSet):
     state = django_filters.ChoiceFilter(field_name="exporter__state", choices=STATE_CHOICES, widget=QuickSelect)
     age = django_filters.ChoiceFilter(choices=WAITING_CHOICES, method="filter_age", label="Waiting", widget=QuickSelect)
     has_file = django_filters.BooleanFilter(
-        method="filter_has_file", label="File", widget=QuickSelect(choices=FILE_CHOICES)
+        method="filter_has_file", label="File", widget=QuickBooleanSelect(choices=FILE_CHOICES)
     )
     # After the other filters: the signals are worked out over the claims they leave.
     signal = django_filters.ChoiceFilter(

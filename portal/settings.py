@@ -61,11 +61,12 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "rest_framework",
-    "knox",  # API tokens: stored hashed, expiring, revocable (replaces rest_framework.authtoken)
+    # knox (named in words in admin): API tokens stored hashed, expiring, revocable (replaces authtoken)
+    "portal.apps.ApiTokensConfig",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files served from here: the docs page needs no CDN
     "simple_history",
-    "axes",
+    "portal.apps.SignInLockoutsConfig",  # axes, named in words in admin
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",

@@ -21,6 +21,8 @@ class ExporterStatus(models.TextChoices):
     DROPPED = "dropped", "Dropped"
 
 
+# Stalled this many times its stage's SLA, an exporter's badge turns from amber to red.
+FAR_PAST_SLA = 2
 # No work logged since the exporter entered its stage.
 QUIET = Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=F("stage_entered_at"))
 
@@ -229,8 +231,14 @@ class Exporter(models.Model):
 
     @property
     def sla_state(self) -> str:
-        """The badge colour of `lateness`: one colour each for on time, late and stalled."""
-        return {"on_time": "success", "late": "warning", "stalled": "danger"}.get(self.lateness, "secondary")
+        """The badge colour. Colour is for the exception someone must act on, never for most
+        cards: amber for stalled (past the SLA, no work since it entered the stage), red for
+        stalled past FAR_PAST_SLA × the SLA; on time and late-but-worked are plain ("light"),
+        the badge's words saying which."""
+        if self.lateness != "stalled":
+            return "light"
+        far = timezone.now() - self.stage_entered_at > timedelta(days=self.current_stage.sla_days * FAR_PAST_SLA)
+        return "danger" if far else "warning"
 
     @property
     def state_name(self) -> str:

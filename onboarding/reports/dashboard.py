@@ -69,6 +69,15 @@ def active_by_stage(figures: SummaryFigures) -> Counter:
     return counts
 
 
+def stalled_by_stage(figures: SummaryFigures) -> Counter:
+    """Stalled exporters per current stage id, from the summary's figures (the board's heads)."""
+    counts = Counter()
+    for row in figures.breakdown:
+        if row.status == ExporterStatus.ACTIVE and row.stage_id is not None:
+            counts[row.stage_id] += row.stalled
+    return counts
+
+
 def dashboard_figures(figures: SummaryFigures, as_of: datetime) -> dict:
     """The dashboard's cards and charts from the summary's figures, computed at `as_of`."""
     stages = list(Stage.objects.ordered())

@@ -251,7 +251,7 @@ def _check(*, user: User, device: TOTPDevice | StaticDevice, code: str, address:
     cap = timedelta(minutes=settings.TWO_FACTOR_MAX_WAIT_MINUTES)
     if wait is not None and (until := wait.until(cap)) > now:
         seconds = max(1, int((until - now).total_seconds()) + 1)
-        raise ValidationError({"code": f"Too many wrong codes: wait {seconds} seconds, then try again."})
+        raise ValidationError({"code": _wait_message(wait.failures, seconds)})
     if verify_token(user, device.persistent_id, code) is None:
         _wrong_code(user=user, device=device, key=key, now=now)
         if isinstance(device, StaticDevice):
@@ -259,6 +259,15 @@ def _check(*, user: User, device: TOTPDevice | StaticDevice, code: str, address:
         raise ValidationError({"code": "That code is not right. Type the newest code your app shows."})
     # Only this address is let off: a right code here says nothing about the other addresses.
     SecondStepWait.objects.filter(user=user, key=key).delete()
+
+
+def _wait_message(failures: int, seconds: int) -> str:
+    """Why a code is not checked yet, in words: after one wrong code it is a short pause, not
+    "too many" (the person may have typed one digit wrong)."""
+    wait = f"wait {seconds} second{'s' if seconds != 1 else ''}"
+    if failures <= 1:
+        return f"The last code was not right. To keep your account safe, {wait} before typing the next one."
+    return f"{failures} wrong codes in a row: {wait} before typing the next one."
 
 
 @transaction.atomic

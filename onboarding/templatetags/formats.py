@@ -1,5 +1,6 @@
 """Indian formats in templates: {{ amount|inr }} → ₹5,19,500.00, {{ amount|inr_short }} → ₹5.2 lakh;
-codes in words: {{ codes|country_names }}, {{ codes|language_names }}; {{ when|ago }} → 3 days ago;
+{{ mobile|phone }} → +91 75173 62430; codes in words: {{ codes|country_names }},
+{{ codes|language_names }}; {{ when|ago }} → 3 days ago;
 a report table's cells as people read them: {% for row in table|table_rows %}."""
 
 from decimal import Decimal
@@ -22,6 +23,16 @@ def inr(amount) -> str:
 @register.filter
 def inr_short(amount) -> str:
     return rupees(amount, short=True)
+
+
+@register.filter
+def phone(number) -> str:
+    """An Indian mobile grouped for reading aloud: "+917517362430" → "+91 75173 62430". Anything
+    else (a landline, a foreign number) is shown as stored; the tel: link keeps the raw number."""
+    digits = str(number or "").replace(" ", "")
+    if len(digits) == 13 and digits.startswith("+91") and digits[1:].isdigit():
+        return f"+91 {digits[3:8]} {digits[8:]}"
+    return str(number or "")
 
 
 @register.filter

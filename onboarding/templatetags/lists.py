@@ -6,6 +6,8 @@ other query parameters (filters), drops the page number and toggles the directio
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import template
 
 register = template.Library()
@@ -35,3 +37,55 @@ def _sort_link(context, key: str, label: str, css: str) -> dict:
     params["sort"] = key if (not active or descending) else f"-{key}"
     aria = ("descending" if descending else "ascending") if active else "none"
     return {"href": f"?{params.urlencode()}", "label": label, "active": active, "aria": aria, "css": css}
+
+
+# Filters that are not chips: the order has its column heads and the scope its own control.
+NOT_CHIPS = {"o", "sort", "mine"}
+# Typed name and linked id name one startup: one chip, and removing it drops both.
+PAIRED = {"startup_name": ("startup_name", "startup"), "startup": ("startup_name", "startup")}
+# The search box stays on top on a phone: it is not counted among the folded filters.
+SEARCH = "q"
+
+
+@register.simple_tag(takes_context=True)
+def active_filters(context, filterset) -> list[dict]:
+    """The filters narrowing the list as chips: label, the value in words, and the link that
+    removes it (keeping the others, back to page 1). Read from the form's cleaned values, so a
+    chip shows what the list applied; no query beyond the form's own cleaning."""
+    form = getattr(filterset, "form", None)
+    if form is None or not form.is_bound:
+        return []
+    form.is_valid()  # cleaned once; the list's queryset reads the same result
+    cleaned, request, chips = form.cleaned_data, context["request"], []
+    for name, field in form.fields.items():
+        value = cleaned.get(name)
+        if name in NOT_CHIPS or value in (None, "", [], ()):
+            continue
+        if name == "startup" and cleaned.get("startup_name"):
+            continue  # the typed name's chip stands for both
+        params = request.GET.copy()
+        for key in (*PAIRED.get(name, (name,)), "page"):
+            params.pop(key, None)
+        label = field.label or name.replace("_", " ").capitalize()
+        chips.append(
+            {"name": name, "label": label, "value": _in_words(field, value), "remove": f"?{params.urlencode()}"}
+        )
+    return chips
+
+
+@register.filter
+def folded_count(chips) -> int:
+    """How many active filters sit behind a phone's "Filters (n)" button: all but the search."""
+    return sum(1 for chip in chips if chip["name"] != SEARCH)
+
+
+def _in_words(field, value) -> str:
+    if isinstance(value, bool):  # a yes/no select: its option's words for the value
+        choices = dict(getattr(field.widget, "choices", ()))
+        return str(choices.get("true" if value else "false", "Yes" if value else "No"))
+    if isinstance(value, date):
+        return f"{value.day} {value:%b %Y}"
+    choices = getattr(field, "choices", None)
+    if choices is not None and not hasattr(value, "pk"):
+        return str({str(k): v for k, v in choices}.get(str(value), value))
+    return str(value)

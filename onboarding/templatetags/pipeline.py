@@ -10,19 +10,24 @@ from ..links import link
 register = template.Library()
 
 LATENESS_WORDS = {"stalled": " · stalled", "late": " · late"}
+# A card wraps the exporter's and the startup's names rather than cutting them, and its badge
+# wraps inside the card; the name is the link that opens the exporter.
 CARD = (
     '<li class="list-group-item small board-card">'
-    '<a class="fw-semibold d-block text-truncate" href="{url}" title="{name}">{name}</a>'
-    '<div class="text-muted board-meta">{startup}<span class="badge text-bg-{colour}">'
-    "{progress}</span></div>{actions}</li>"
+    '<a class="fw-semibold d-block text-break" href="{url}">{name}</a>'
+    '{startup}<span class="{badge} board-badge">{progress}</span>{actions}</li>'
 )
 ACTIONS = (
-    '<div class="board-actions d-flex gap-1 mt-1">'
-    '<a class="btn btn-outline-secondary btn-sm py-0" href="{url}" aria-label="Open {name}">'
-    '<i class="bi bi-box-arrow-up-right" aria-hidden="true"></i><span class="board-label"> Open</span></a>'
+    '<div class="board-actions mt-1">'
     '<a class="btn btn-outline-primary btn-sm py-0" href="{assign_url}" aria-label="Assign {name} to another startup">'
     '<i class="bi bi-people" aria-hidden="true"></i><span class="board-label"> Assign</span></a></div>'
 )
+
+
+def badge_class(exporter) -> str:
+    """A badge in the exporter's SLA colour (`Exporter.sla_state`: plain unless it needs acting on)."""
+    colour = exporter.sla_state
+    return f"badge text-bg-{colour} text-wrap" + (" border" if colour == "light" else "")
 
 
 def _progress(exporter) -> str:
@@ -33,34 +38,31 @@ def _progress(exporter) -> str:
 
 @register.simple_tag
 def sla_badge(exporter):
-    """The stage badge: one colour each for on time, late (past the SLA) and stalled (late, no
-    work since), said in words too; "Not started" before the first stage."""
+    """The stage badge: the stage and days against its SLA in words, coloured only when the
+    exporter is stalled (see `Exporter.sla_state`); "Not started" before the first stage."""
     if exporter.current_stage is None:
-        return format_html('<span class="badge text-bg-{} text-wrap">Not started</span>', exporter.sla_state)
+        return format_html('<span class="{}">Not started</span>', badge_class(exporter))
     return format_html(
-        '<span class="badge text-bg-{} text-wrap">{} · {}</span>',
-        exporter.sla_state,
-        exporter.current_stage,
-        _progress(exporter),
+        '<span class="{}">{} · {}</span>', badge_class(exporter), exporter.current_stage, _progress(exporter)
     )
 
 
 @register.simple_tag
 def board_card(exporter, staff: bool):
-    """One card: the exporter, (for staff) its startup, how long it has been in its stage against
-    the stage's SLA in the SLA colours, and (for staff) open/assign buttons."""
+    """One card: the exporter (its name opens it), for staff its startup, days in its stage
+    against the stage's SLA (coloured only when stalled), and for staff an assign button."""
     url, name = link("onboarding:exporter-detail", exporter.pk), str(exporter)
     startup, actions = "", ""
     if staff:
-        startup = format_html('<span class="board-startup">{} · </span>', exporter.startup)
+        startup = format_html('<div class="text-muted board-startup text-break">{}</div>', exporter.startup)
         assign_url = link("onboarding:exporter-assign", exporter.pk)
-        actions = format_html(ACTIONS, url=url, name=name, assign_url=assign_url)
+        actions = format_html(ACTIONS, name=name, assign_url=assign_url)
     return format_html(
         CARD,
         url=url,
         name=name,
         startup=startup,
-        colour=exporter.sla_state,
+        badge=badge_class(exporter),
         progress=_progress(exporter),
         actions=actions,
     )

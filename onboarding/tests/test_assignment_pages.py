@@ -199,7 +199,7 @@ def test_manager_hands_an_exporter_to_an_agent_and_the_agent_sees_it_under_mine(
     client = client_for(agent_a)
     mine = client.get(reverse("onboarding:home"), {"mine": "1"})
     assert [e.pk for e in mine.context["page"].object_list] == [exporter_a.pk]
-    everyone = client.get(reverse("onboarding:home"))
+    everyone = client.get(reverse("onboarding:home"), {"mine": "false"})
     assert {e.pk for e in everyone.context["page"].object_list} == {exporter_a.pk, other.pk}
 
 

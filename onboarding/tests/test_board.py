@@ -17,11 +17,13 @@ from .factories import ExporterFactory, assign
 BOARD = reverse("onboarding:board")
 
 
-def test_staff_cards_open_the_exporter_and_offer_to_assign_it(client_for, officer, exporter_a, exporter_b):
+def test_staff_cards_open_the_exporter_by_its_name_and_offer_to_assign_it(client_for, officer, exporter_a, exporter_b):
     html = client_for(officer).get(BOARD).content.decode()
     for exporter in (exporter_a, exporter_b):
         assert f'href="{reverse("onboarding:exporter-assign", args=[exporter.pk])}"' in html
-        assert f'aria-label="Open {exporter}"' in html and f'aria-label="Assign {exporter} to another startup"' in html
+        assert f'href="{exporter.get_absolute_url()}">{exporter}</a>' in html
+        assert f'aria-label="Assign {exporter} to another startup"' in html
+    assert "Open {exporter_a}" not in html and " · </span>" not in html  # no second way in, no stray dot
 
 
 def test_startup_cards_have_no_assign_action_and_only_their_own_exporters(client_for, agent_a, exporter_a, exporter_b):
@@ -44,8 +46,8 @@ def test_each_column_shows_its_longest_waiting_exporters_in_one_query_for_all_co
         client = client_for(user)
         client.get(url)
         # session, user, membership or the startup asked for, stages, counts, every column's
-        # cards (one query), the bell's unread count (staff: + the review badge)
-        with django_assert_num_queries(7 if user == manager_a else 8):
+        # cards (one query), the agent filter's choices, the bell's unread count (staff: + the review badge)
+        with django_assert_num_queries(8 if user == manager_a else 9):
             response = client.get(url)
         for column in response.context["columns"]:
             cards = column["cards"]

@@ -1,5 +1,5 @@
 """Late (past the stage's service level) and stalled (late and no work logged since it entered
-the stage) are two things: one rule each, one colour each, counted and linked on the home."""
+the stage) are two things: one rule each, counted and linked on the home; colour only for stalled."""
 
 from __future__ import annotations
 
@@ -38,9 +38,17 @@ def test_late_holds_every_exporter_past_its_service_level_and_stalled_only_the_q
     assert set(Exporter.objects.stalled(now)) == {stalled}
 
 
-def test_each_exporter_says_whether_it_is_on_time_late_or_stalled_with_one_colour_each(three):
+def test_each_exporter_says_whether_it_is_on_time_late_or_stalled_and_only_stalled_is_coloured(three):
     assert [e.lateness for e in three] == ["on_time", "late", "stalled"]
-    assert [e.sla_state for e in three] == ["success", "warning", "danger"]
+    assert [e.sla_state for e in three] == ["light", "light", "warning"]
+
+
+def test_a_badge_turns_red_only_when_stalled_past_twice_the_service_level(three):
+    _on_time, late, stalled = three
+    long_ago = timezone.now() - timedelta(days=15)  # the stage's SLA is 7 days
+    Exporter.objects.filter(pk__in=[late.pk, stalled.pk]).update(stage_entered_at=long_ago)
+    late, stalled = Exporter.objects.get(pk=late.pk), Exporter.objects.get(pk=stalled.pk)
+    assert (late.sla_state, stalled.sla_state) == ("light", "danger")
 
 
 def test_an_exporter_on_hold_is_neither_late_nor_stalled(three):
@@ -54,14 +62,15 @@ def test_the_startup_home_counts_late_and_stalled_apart_and_links_each_to_its_li
     response = client_for(manager_a).get(reverse("onboarding:home"))
     assert (response.context["counts"]["late"], response.context["counts"]["stalled"]) == (2, 1)
     html = response.content.decode()
-    assert f'href="{reverse("onboarding:exporter-list")}?late=1">Late</a>' in html
-    assert f'href="{reverse("onboarding:exporter-list")}?stalled=1">Stalled</a>' in html
+    # The manager's home counts the whole startup: the links say so, in the form's spelling.
+    assert f'href="{reverse("onboarding:exporter-list")}?mine=false&amp;late=true"' in html
+    assert f'href="{reverse("onboarding:exporter-list")}?mine=false&amp;stalled=true"' in html
     assert "day 9 of 7 · late" in html and "day 9 of 7 · stalled" in html
     assert 'id="sla-legend"' in html and "service level (SLA)" in html
 
 
 def test_the_board_shows_the_same_colours_and_the_legend(client_for, manager_a, three):
     html = client_for(manager_a).get(reverse("onboarding:board")).content.decode()
-    assert '<span class="badge text-bg-warning">day 9 of 7 · late</span>' in html
-    assert '<span class="badge text-bg-danger">day 9 of 7 · stalled</span>' in html
+    assert '<span class="badge text-bg-light text-wrap border board-badge">day 9 of 7 · late</span>' in html
+    assert '<span class="badge text-bg-warning text-wrap board-badge">day 9 of 7 · stalled</span>' in html
     assert 'id="sla-legend"' in html

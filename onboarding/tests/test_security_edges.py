@@ -254,7 +254,7 @@ def test_someone_probing_with_the_password_cannot_keep_the_owner_out(admin_user,
         thief.post(VERIFY, {"code": _wrong(device)}, REMOTE_ADDR=THIEF_ADDRESS)
         later.shift(1)
     refused = thief.post(VERIFY, {"code": code_for(device)}, REMOTE_ADDR=THIEF_ADDRESS)
-    assert "Too many wrong codes" in str(refused.context["form"].errors["code"])
+    assert "wrong codes in a row: wait" in str(refused.context["form"].errors["code"])
     owner = password_only(admin_user)
     assert owner.post(VERIFY, {"code": code_for(device)}, REMOTE_ADDR=OWNER_ADDRESS)["Location"] == "/"
 

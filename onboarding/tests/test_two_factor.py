@@ -1,6 +1,7 @@
 """Two-factor sign-in: required for programme admins, offered to everyone else, Django admin
 behind it, the API's token path untouched."""
 
+import re
 from base64 import b32decode
 from datetime import timedelta
 
@@ -112,7 +113,7 @@ def test_admin_with_a_device_must_enter_a_code_after_the_password(admin_user):
     assert client.get(VERIFY).status_code == 200
 
 
-def test_a_wrong_code_is_refused_and_earns_a_wait(admin_user, later):
+def test_a_wrong_code_is_refused_and_earns_a_short_wait_said_as_such(admin_user, later):
     client = password_only(admin_user)
     device = TOTPDevice.objects.get(user=admin_user)
     right = code_for(device)
@@ -124,7 +125,10 @@ def test_a_wrong_code_is_refused_and_earns_a_wait(admin_user, later):
     assert device.throttling_failure_count == 1
     # Straight after a wrong code even the right one waits (the wait of this client address).
     throttled = client.post(VERIFY, {"code": right})
-    assert "Too many wrong codes" in str(throttled.context["form"].errors["code"])
+    # One wrong code is a short pause, said as such: not "too many".
+    message = str(throttled.context["form"].errors["code"])
+    assert "The last code was not right" in message and "Too many" not in message
+    assert re.search(r"wait \d+ seconds? before typing the next one", message)
     assert client.get("/").status_code == 302
     later.shift(2)
     assert client.post(VERIFY, {"code": right})["Location"] == "/"

@@ -13,7 +13,6 @@ from ..forms.progress import ActivityForm, SetStageForm, exporter_label
 from ..models import ContactChange, Exporter, Stage
 from ..models.contact_changes import ContactChangeStatus
 from ..models.stages import StageEventStatus
-from ..models.users import Role
 from ..pagination import EXPORTER_SORTS, paginate, sort
 from ..reports.exports import EXPORTERS
 from ..reports.timeline import exporter_timeline
@@ -22,6 +21,7 @@ from ..services.exporters import exporter_contact_correct, exporter_create, expo
 from .access import STAFF, member_required, object_view, report_refusal, staff_required
 from .downloads import list_export
 from .parts import link_panel
+from .scope import exporters_mine, scope_param
 
 # What a row of the list shows, for staff and for startups: whole exporters with their stage,
 # startup, sector and agent per row cost more than the page's query.
@@ -50,8 +50,7 @@ def exporter_list(request):
     data = request.GET.copy()
     if not user.is_programme_staff:
         exporters = exporters.select_related("agent").by_urgency(timezone.now(), Stage.objects.ordered())
-        if user.role == Role.AGENT:
-            data.setdefault("mine", "true")  # agents land on their own; the toggle shows all
+        data["mine"] = scope_param(exporters_mine(request))  # the scope the home page counted in
     filterset = ExporterFilter(data, queryset=exporters, user=user)
     exporters, sorting = sort(request, filterset.qs, EXPORTER_SORTS)
     if export := list_export(request, exporters, EXPORTERS, "exporters"):

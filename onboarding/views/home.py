@@ -11,6 +11,7 @@ from ..reports.dashboard import dashboard_figures
 from ..services.summary import summary_current
 from .access import member_required
 from .parts import exporter_flags
+from .scope import exporters_mine, scope_param
 
 
 @member_required
@@ -23,6 +24,8 @@ def home(request):
         figures["confirmation_rates"] = ConfirmationRequest.objects.rate_table(now)
         figures["undelivered"] = OutboxMessage.objects.undelivered_since(now - UNDELIVERED_SHOWN)
         figures["open_disputes"] = Dispute.objects.open().count()
+        # The review queue's own count (unfiltered): the card and the queue agree.
+        figures["waiting_reviews"] = StageEvent.objects.filter(status=StageEventStatus.SUBMITTED).count()
         return render(request, "onboarding/dashboard.html", figures)
     return startup_home(request)
 
@@ -53,17 +56,19 @@ def startup_home(request):
     now = timezone.now()
     stages = list(Stage.objects.ordered())
     following = {a.pk: b for a, b in itertools.pairwise(stages)}
+    # The counts cover the scope the list shows (scope.py), so each count equals its list's.
+    mine = exporters_mine(request)
     exporters = Exporter.objects.visible_to(request.user)
+    if mine:
+        exporters = exporters.filter(agent=request.user)
     counts = exporters.sla_counts(now, stages)
     events = StageEvent.objects.visible_to(request.user)
-    counts["waiting"] = events.filter(status=StageEventStatus.SUBMITTED).count()
+    waiting = events.filter(status=StageEventStatus.SUBMITTED)
+    counts["waiting"] = (waiting.filter(exporter__agent=request.user) if mine else waiting).count()
     events = events.only(*NOTICE_FIELDS)
     rejected = events.rejected_open_newest(limit=20)
     counts["rejected"] = len(rejected)
     withdrawn = list(events.withdrawn_since(now - WITHDRAWN_SHOWN)[:20])
-    mine = request.GET.get("mine") == "1"  # agents: only the exporters handed to me
-    if mine:
-        exporters = exporters.filter(agent=request.user)
     rows = exporters.select_related("current_stage").only(*HOME_ROW_FIELDS)
     page = paginate(request, rows.by_urgency(now, stages), HOME_PAGE_SIZE)
     for exporter in page.object_list:
@@ -78,6 +83,7 @@ def startup_home(request):
             "rejected": rejected,
             "withdrawn": withdrawn,
             "mine": mine,
+            "scope": scope_param(mine),
             "flags": exporter_flags(request.user),
         },
     )

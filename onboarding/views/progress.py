@@ -10,12 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ..filters import ActivityFilter, parse_id
+from ..filters import ActivityFilter, BoardFilter
 from ..forms.progress import ActivityForm, SetStageForm, StageEvidenceForm
-from ..models import Activity, Exporter, Stage, StageEvent, Startup
+from ..models import Activity, Exporter, Stage, StageEvent
 from ..models.users import Role
 from ..pagination import ACTIVITY_SORTS, paginate, sort
-from ..reports.dashboard import active_by_stage
+from ..reports.dashboard import active_by_stage, stalled_by_stage
 from ..reports.exports import ACTIVITIES
 from ..services.progress import (
     activity_log,
@@ -128,24 +128,55 @@ def exporter_set_stage_view(request, pk: int):
 
 @member_required
 def board(request):
-    """Columns per stage with counts; each card links to an exporter, most urgent first."""
+    """Columns per stage with their counts (how many, how many stalled); each card links to an
+    exporter, most urgent first. Filters: startup (staff), agent, the exporter's state."""
     stages = list(Stage.objects.ordered())
-    exporters = Exporter.objects.visible_to(request.user).filter(status="active", current_stage__isnull=False)
-    staff = request.user.is_programme_staff
-    startup = None
-    startup_id = parse_id(request.GET.get("startup"))
-    if staff and startup_id:
-        startup = get_object_or_404(Startup, pk=startup_id)
-        exporters = exporters.filter(startup=startup)
+    user, now = request.user, timezone.now()
+    active = Exporter.objects.visible_to(user).filter(status="active", current_stage__isnull=False)
+    filterset = BoardFilter(request.GET or None, queryset=active, user=user)
+    exporters = filterset.qs
+    staff = user.is_programme_staff
     as_of = None
-    if staff and startup is None:
+    if staff and not filterset.narrowed():
         # The whole programme: counted from the summary, constant work at a million exporters.
         summary = summary_current()
-        counts, as_of = active_by_stage(summary.counts), summary.as_of
-    else:  # COUNT(*), not COUNT(id): the (status, stage) index alone answers it.
-        counts = dict(exporters.order_by().values_list("current_stage").annotate(n=Count("*")))
+        counts, stalled, as_of = active_by_stage(summary.counts), stalled_by_stage(summary.counts), summary.as_of
+    else:  # one grouped query: how many per stage, and how many of them stalled
+        rows = (
+            exporters.order_by()
+            .values_list("current_stage")
+            .annotate(n=Count("*"), stalled=Count("pk", filter=Exporter.objects.stalled_q(now, stages)))
+        )
+        counts = {stage_id: n for stage_id, n, _ in rows}
+        stalled = {stage_id: late for stage_id, _, late in rows}
     shown = [s for s in stages if counts.get(s.pk)]
     cards = exporters.board_cards(shown, BOARD_CARDS_PER_STAGE, BOARD_CARD_FIELDS, with_startup=staff)
-    columns = [{"stage": s, "count": counts.get(s.pk, 0), "cards": cards.get(s.pk, [])} for s in stages]
-    context = {"columns": columns, "startup": startup, "now": timezone.now(), "as_of": as_of}
+    columns = [
+        {
+            "stage": s,
+            "count": counts.get(s.pk, 0),
+            "stalled": stalled.get(s.pk, 0),
+            "cards": cards.get(s.pk, []),
+            "more": _board_list_link(request, s, staff),
+        }
+        for s in stages
+    ]
+    context = {
+        "columns": columns,
+        "filter": filterset,
+        "startup": filterset.chosen_startup(),
+        "total": sum(counts.values()),
+        "as_of": as_of,
+    }
     return render(request, "onboarding/board.html", context)
+
+
+def _board_list_link(request, stage: Stage, staff: bool) -> str:
+    """The exporter list showing a whole column: its stage, active, and the board's filters
+    (a startup user's whole startup unless an agent is chosen), so the counts agree."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params["stage"], params["status"] = str(stage.pk), "active"
+    if not staff:
+        params["mine"] = "false"
+    return f"{reverse('onboarding:exporter-list')}?{params.urlencode()}"
