@@ -323,11 +323,12 @@ def _reference_data(request):
 
 
 @pytest.fixture
-def sign_out(page, menu):
-    """`sign_out()` through the account menu in the navbar."""
+def sign_out(page):
+    """`sign_out()` through the account menu in the top bar (on a phone too: it is not inside
+    the side menu, whose backdrop would cover it)."""
 
     def click():
-        menu().locator(".navbar .dropdown-toggle").click()
+        page.locator(".navbar .dropdown-toggle").click()
         page.get_by_role("button", name="Sign out").click()
         page.wait_for_url("**/accounts/login/**")
 

@@ -8,10 +8,10 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_manager_creates_a_token_sees_it_once_and_revokes_it(page, sign_in, menu, manager_a):
+def test_a_manager_creates_a_token_sees_it_once_and_revokes_it(page, sign_in, manager_a):
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(manager_a)
-    menu().locator(".navbar .dropdown-toggle").click()
+    page.locator(".navbar .dropdown-toggle").click()  # the account menu, in the top bar
     page.get_by_role("link", name="API access").click()
     expect(page.get_by_text("You have no API tokens.")).to_be_visible()
 

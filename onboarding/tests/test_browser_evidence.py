@@ -5,6 +5,7 @@ told its claim was withdrawn."""
 import pytest
 from playwright.sync_api import expect
 
+from ..models import Exporter
 from .factories import ExporterFactory, MemberFactory, assign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,7 +17,8 @@ def test_a_file_claim_is_reviewed_then_withdrawn_by_a_move(
     page, sign_in, sign_out, menu, officer, manager_a, startup_a, startup_b, tmp_path
 ):
     agent_b = MemberFactory(startup=startup_b, role="agent", user__email="agent@beta.example").user
-    assign(ExporterFactory(legal_name="Tiruppur Knits LLP"), startup_b, stage_code="account_created")
+    knits = assign(ExporterFactory(legal_name="Tiruppur Knits LLP"), startup_b, stage_code="account_created")
+    Exporter.objects.filter(pk=knits.pk).update(agent=agent_b)  # an agent's home lists the exporters handed to them
     receipt = tmp_path / "Membership receipt.pdf"
     receipt.write_bytes(PDF)
 

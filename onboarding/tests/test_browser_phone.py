@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ..services.progress import activity_log, stage_event_approve, stage_event_reject, stage_event_submit
+from ..templatetags.formats import phone
 from .factories import ExporterFactory, assign, commission_rule, stage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -89,7 +90,7 @@ def test_the_exporters_phone_number_is_one_tap_away_at_the_top(page, sign_in, ag
     waiting = busy_startup["waiting"]
     sign_in(agent_a)
     page.goto(reverse("onboarding:exporter-detail", args=[waiting.pk]))
-    call = page.get_by_role("link", name=f"Call {waiting.contact_mobile}")
+    call = page.get_by_role("link", name=f"Call {phone(waiting.contact_mobile)}")
     box = call.bounding_box()
     assert box is not None and box["y"] + box["height"] < 400
 

@@ -4,6 +4,7 @@ it, and the startup sees the new stage and the commission."""
 import pytest
 from playwright.sync_api import expect
 
+from ..models import Exporter
 from .factories import ExporterFactory, assign, commission_rule
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,6 +15,7 @@ def test_agent_logs_a_call_submits_storefront_officer_approves_startup_sees_stag
 ):
     commission_rule("storefront_live", "2000.00")
     exporter = assign(ExporterFactory(legal_name="Kaveri Handlooms LLP"), startup_a, stage_code="membership_active")
+    Exporter.objects.filter(pk=exporter.pk).update(agent=agent_a)  # an agent's home lists the exporters handed to them
 
     sign_in(agent_a)
     page.get_by_role("link", name="Kaveri Handlooms LLP").click()
@@ -28,7 +30,9 @@ def test_agent_logs_a_call_submits_storefront_officer_approves_startup_sees_stag
 
     page.get_by_role("link", name="Submit “Storefront live”").click()
     page.get_by_role("button", name="Submit for review").click()
-    expect(page.locator("#error_1_id_evidence_url")).to_contain_text("required")
+    expect(page.locator("#error_1_id_evidence_url")).to_contain_text(
+        "Enter the link (URL)"
+    )  # says what to do, from the label
     page.get_by_label("Link (URL)").fill("https://kaveri.en.alibaba.com/")
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_role("alert").first).to_contain_text("sent for review")

@@ -38,6 +38,7 @@ def test_officer_filters_to_a_stage_rejects_one_approves_thirty_and_stays_on_the
 
     sign_in(officer)
     page.goto("/reviews/")
+    page.get_by_role("button", name="Filters (0)").click()  # on a phone the filters beside the search are folded
     page.get_by_label("Stage", exact=True).select_option(label="Storefront live")
     page.get_by_role("button", name="Apply").click()
     filtered = page.url
