@@ -46,21 +46,28 @@ def validate_plain_text(value: object) -> None:
 
 
 def guard_form_fields() -> None:
-    """Make every Django form field refuse control characters in what it cleaned.
+    """Make every Django form field refuse control characters, in what it was given and in what
+    it cleaned.
 
-    Hooked into Field.run_validators, which every field's clean() calls after to_python, rather
-    than into each field's validators: form classes are built at import time, some before this
-    app's ready(), and a field created then would otherwise miss the rule. Called once from
-    OnboardingConfig.ready(); calling it again changes nothing.
+    Hooked into Field.clean and Field.run_validators rather than into each field's validators:
+    form classes are built at import time, some before this app's ready(), and a field created
+    then would otherwise miss the rule. clean() sees the raw value, before to_python strips its
+    ends ("Tiruppur\\x0c" is refused like "Tiru\\x0cppur", as the API's schema says);
+    run_validators() covers the fields whose own clean() never calls Field.clean (a model
+    multiple choice). Called once from OnboardingConfig.ready(); calling it again changes nothing.
     """
     if getattr(forms.Field.run_validators, "guards_control_characters", False):
         return
-    run_validators = forms.Field.run_validators
+    clean, run_validators = forms.Field.clean, forms.Field.run_validators
 
-    def guarded(self, value):
+    def guarded_clean(self, value):
+        validate_plain_text(value)
+        return clean(self, value)
+
+    def guarded_run_validators(self, value):
         run_validators(self, value)
         if value not in self.empty_values:
             validate_plain_text(value)
 
-    guarded.guards_control_characters = True
-    forms.Field.run_validators = guarded
+    guarded_clean.guards_control_characters = guarded_run_validators.guards_control_characters = True
+    forms.Field.clean, forms.Field.run_validators = guarded_clean, guarded_run_validators

@@ -58,9 +58,10 @@ def _describe(field: forms.Field) -> serializers.Field:
     pattern = IDENTIFIER_PATTERNS.get(getattr(field, "cleaner", None))
     if pattern and not field.required:
         pattern = f"^$|{pattern}"
-    if not pattern and field.required:
-        pattern = r"\S"  # the form strips blanks (and other whitespace) before it checks "required"
-    validators = [RegexValidator(pattern)] if pattern else []
+    if not pattern:
+        # the form strips blanks (and other whitespace) before it checks "required"
+        pattern = PLAIN_TEXT_NOT_BLANK if field.required else PLAIN_TEXT
+    validators = [RegexValidator(pattern)]
     return serializers.CharField(
         max_length=getattr(field, "max_length", None), min_length=min_length, validators=validators, **common
     )
@@ -77,11 +78,18 @@ def _bounds(field: forms.Field) -> dict:
 
 def _list_item(field: ListField) -> serializers.Field:
     """One item of a comma-separated list, as its cleaner takes it (an HS code, a country code)."""
-    pattern = LIST_ITEM_PATTERNS.get(field.item_clean)
-    return serializers.CharField(validators=[RegexValidator(pattern)] if pattern else [])
+    pattern = LIST_ITEM_PATTERNS.get(field.item_clean, PLAIN_TEXT)
+    return serializers.CharField(validators=[RegexValidator(pattern)])
 
 
-SEP = r"[\s.\-]*"
+# Text as control_characters.validate_plain_text takes it: no control character but tab, line
+# feed and carriage return; "not blank" also needs one character that is not whitespace.
+_PLAIN = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+PLAIN_TEXT = f"^{_PLAIN}*$"
+PLAIN_TEXT_NOT_BLANK = rf"^{_PLAIN}*[^\s\x00-\x1f\x7f]{_PLAIN}*$"
+# The separators an identifier's cleaner drops (whitespace, dots, hyphens), less the control
+# characters that are refused before it runs.
+SEP = r"[\t\n\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000.\-]*"
 
 
 def _any_case(token: str) -> str:
@@ -246,9 +254,15 @@ def _bound_parameters(operation: dict) -> None:
         elif param["name"] == "stage" and param["in"] == "query":
             param["schema"] = STAGE_CODE
             param["description"] = "A stage's code (GET /api/v1/stages/); an unknown code matches nothing."
+        elif param["in"] == "query" and _free_text(param["schema"]):
+            param["schema"] = {**param["schema"], "pattern": PLAIN_TEXT}
         elif param["name"] == "page":
             param["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
             param["description"] = f"A page of the list, from 1 ({settings.REST_FRAMEWORK['PAGE_SIZE']} a page)."
+
+
+def _free_text(schema: dict) -> bool:
+    return schema.get("type") == "string" and not {"enum", "pattern", "format"} & schema.keys()
 
 
 def _closed_body(schema: dict) -> None:

@@ -197,3 +197,29 @@ def test_a_form_encoded_list_of_one_sector_is_a_list_as_the_schema_says(admin_us
     response = api_for(admin_user).patch(url, f"sectors={sector.pk}", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200, response.json()
     assert list(startup_a.sectors.values_list("pk", flat=True)) == [sector.pk]
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "taken"),
+    [
+        ("legal_name", "Shree\tGanesh Exports", True),
+        ("district", "Tiruppur\x0c", False),  # at the end too, where the form would strip it
+        ("district", "\x1fTiruppur", False),
+        ("legal_name", "Shree\x00Ganesh", False),
+        ("pin_code", "641\x0b604", False),
+        ("pin_code", "641\u00a0604", True),
+    ],
+)
+def test_text_with_a_control_character_is_refused_as_the_schema_says(
+    schema, admin_user, exporter_a, field, text, taken
+):
+    assert (re.search(field_pattern(schema, "PatchedExporterRequest", field), text) is not None) is taken
+    response = api_for(admin_user).patch(f"{API}/exporters/{exporter_a.pk}/", {field: text}, format="json")
+    assert (response.status_code == 200) is taken, response.json()
+
+
+def test_a_text_filter_publishes_the_same_rule(schema, officer):
+    params = {p["name"]: p for p in schema["paths"]["/api/v1/exporters/"]["get"]["parameters"]}
+    pattern = params["district"]["schema"]["pattern"]
+    assert re.search(pattern, "Tiruppur") and not re.search(pattern, "Tiru\x0fppur")
+    assert api_for(officer).get(f"{API}/exporters/", {"district": "Tiru\x0fppur"}).status_code == 400
