@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import contextlib
+import re
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -176,6 +178,18 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.addressee} ({self.period_key})"
+
+    @property
+    def period(self) -> str:
+        """The period a reminder covers, in words: "4 Dec 2026", "week 48 of 2026". Other keys
+        ("n4" for a notice, "member-7" for an invitation) only keep one message per thing and
+        mean nothing to a reader: "" for them."""
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.period_key):
+            with contextlib.suppress(ValueError):
+                return f"{date.fromisoformat(self.period_key):%-d %b %Y}"
+        if week := re.fullmatch(r"(\d{4})-W(\d{2})", self.period_key):
+            return f"week {int(week[2])} of {week[1]}"
+        return ""
 
     @property
     def addressee(self) -> str:

@@ -215,9 +215,17 @@ def _reminder_entries(exporter, mine: int | None) -> list[Entry]:
     ]
 
 
+def network_words(network: str) -> str:
+    """A recorded network as staff read it: "From addresses 203.0.113.x" for the IPv4 /24 the
+    portal keeps (the last number dropped for privacy), the network itself otherwise."""
+    if network.endswith(".0/24"):
+        return f"From addresses {network.removesuffix('0/24')}x"
+    return f"From addresses in {network}" if network else ""
+
+
 def answered_from(confirmation) -> str:
-    """Where an answer came from, for staff only: "From network … with …" ("" when not recorded)."""
-    parts = [f"From network {confirmation.answered_network}" if confirmation.answered_network else ""]
+    """Where an answer came from, for staff only: "From addresses … with …" ("" when not recorded)."""
+    parts = [network_words(confirmation.answered_network)]
     parts.append(f"with {confirmation.answered_user_agent}" if confirmation.answered_user_agent else "")
     return " ".join(filter(None, parts))
 
@@ -237,7 +245,7 @@ def _exporter_entries(exporter, mine: int | None) -> list[Entry]:
         entries.append(Entry(c.answered_at, icon, title, detail=detail, tone=tone))
     if mine is None:
         for use in LinkUse.objects.filter(exporter=exporter)[:PER_SOURCE]:
-            detail = f"From network {use.network}" if use.network else ""
+            detail = network_words(use.network)
             if use.count > 1:
                 detail = " · ".join(
                     filter(None, [f"{use.count} times since {timezone.localtime(use.first_at):%H:%M}", detail])

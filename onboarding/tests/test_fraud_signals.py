@@ -378,7 +378,7 @@ def test_an_answer_records_the_network_and_browser_it_came_from_and_staff_see_th
     assert question.answered_network == "203.0.113.0/24"
     assert question.answered_user_agent == browser[:200]
     staff_view = " ".join(entry.detail for entry in exporter_timeline(exporter_a, officer))
-    assert "From network 203.0.113.0/24 with Mozilla/5.0 (Linux; Android 14)" in staff_view
+    assert "From addresses 203.0.113.x with Mozilla/5.0 (Linux; Android 14)" in staff_view
     startup_view = " ".join(entry.detail for entry in exporter_timeline(exporter_a, agent_a))
     assert "203.0.113" not in startup_view and "Mozilla" not in startup_view
 

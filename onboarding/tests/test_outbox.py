@@ -432,3 +432,11 @@ def test_the_log_shows_and_filters_undeliverable_and_unconfirmed_messages(client
     assert "Undeliverable" in html and "Not confirmed" in html and "550 No such user" in html
     assert list(client.get("/outbox/", {"status": "rejected"}).context["page"].object_list) == [rejected]
     assert list(client.get("/outbox/", {"status": "unconfirmed"}).context["page"].object_list) == [unconfirmed]
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [("2026-12-04", "4 Dec 2026"), ("2026-W48", "week 48 of 2026"), ("n4", ""), ("member-7-2", ""), ("2fa-1764", "")],
+)
+def test_a_messages_period_is_said_in_words_and_a_bookkeeping_key_not_at_all(key, words):
+    assert OutboxMessage(period_key=key).period == words
