@@ -60,21 +60,13 @@ def summary_figures(now: datetime) -> SummaryFigures:
     )
 
 
-def active_by_stage(figures: SummaryFigures) -> Counter:
-    """Active exporters per current stage id, from the summary's figures."""
+def active_by_stage(figures: SummaryFigures, *, what: str = "exporters") -> Counter:
+    """Active exporters per current stage id, from the summary's figures; `what="stalled"`
+    counts only the stalled ones (the board's heads)."""
     counts = Counter()
     for row in figures.breakdown:
         if row.status == ExporterStatus.ACTIVE and row.stage_id is not None:
-            counts[row.stage_id] += row.exporters
-    return counts
-
-
-def stalled_by_stage(figures: SummaryFigures) -> Counter:
-    """Stalled exporters per current stage id, from the summary's figures (the board's heads)."""
-    counts = Counter()
-    for row in figures.breakdown:
-        if row.status == ExporterStatus.ACTIVE and row.stage_id is not None:
-            counts[row.stage_id] += row.stalled
+            counts[row.stage_id] += getattr(row, what)
     return counts
 
 

@@ -220,23 +220,24 @@ def page(browser, live_server):
     context.close()
 
 
+def sign_in_on(page, user, password: str = PASSWORD):
+    """Fill the real sign-in form on `page` (any browser tab), with the second step when asked."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Email address").fill(user.email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/account/two-factor/verify/" in page.url:
+        page.get_by_label("Code").fill(demo.authenticator_code(demo.authenticator_for(user)))
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_url(lambda url: "/account/two-factor/" not in url)
+    return page
+
+
 @pytest.fixture
 def sign_in(page):
     """`sign_in(user)`: fill the real sign-in form in the browser."""
-
-    def fill(user, password: str = PASSWORD):
-        page.goto("/accounts/login/")
-        page.get_by_label("Email address").fill(user.email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
-        if "/account/two-factor/verify/" in page.url:
-            page.get_by_label("Code").fill(demo.authenticator_code(demo.authenticator_for(user)))
-            page.get_by_role("button", name="Verify").click()
-            page.wait_for_url(lambda url: "/account/two-factor/" not in url)
-        return page
-
-    return fill
+    return lambda user, password=PASSWORD: sign_in_on(page, user, password)
 
 
 # --- Real services: Redis (started by the test command), a Celery worker and an SMTP sink ---

@@ -12,17 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ..management import demo
 from ..models import Exporter
 from ..services.progress import activity_log
 from ..services.summary import summary_refresh
-from .conftest import PASSWORD
+from .conftest import sign_in_on
 from .factories import ExporterFactory, assign
-from .test_browser_phone import busy_startup  # noqa: F401 (the phone test's wide pages, reused)
+from .test_browser_phone import NO_SIDEWAYS_SCROLL, busy_startup  # noqa: F401 (its busy startup, reused)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 # What sticks out on the right, for the failure message: the innermost such elements.
 STICKING_OUT = """() => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && e.children.length === 0)
@@ -162,17 +160,8 @@ def test_no_page_of_any_role_scrolls_sideways_at_360_pixels(
 def _too_wide(browser, live_server, user, pages: dict[str, str]) -> dict[str, tuple]:
     context, screen = sized(browser, live_server, 360, 800)
     try:
-        screen.goto("/accounts/login/")
-        screen.get_by_label("Email address").fill(user.email)
-        screen.get_by_label("Password").fill(PASSWORD)
-        screen.get_by_role("button", name="Sign in").click()
-        screen.wait_for_url(lambda url: "/accounts/login/" not in url)
-        if "/account/two-factor/" in screen.url:
-            if "/verify/" not in screen.url:
-                return {f"{user.email}: two-factor set-up": 0}
-            screen.get_by_label("Code").fill(demo.authenticator_code(demo.authenticator_for(user)))
-            screen.get_by_role("button", name="Verify").click()
-            screen.wait_for_url(lambda url: "/account/two-factor/" not in url)
+        sign_in_on(screen, user)
+        assert "/account/two-factor/" not in screen.url, f"{user.email} must set up two-factor first"
         wide = {}
         for name, url in pages.items():
             response = screen.goto(url)

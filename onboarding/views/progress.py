@@ -15,7 +15,7 @@ from ..forms.progress import ActivityForm, SetStageForm, StageEvidenceForm
 from ..models import Activity, Exporter, Stage, StageEvent
 from ..models.users import Role
 from ..pagination import ACTIVITY_SORTS, paginate, sort
-from ..reports.dashboard import active_by_stage, stalled_by_stage
+from ..reports.dashboard import active_by_stage
 from ..reports.exports import ACTIVITIES
 from ..services.progress import (
     activity_log,
@@ -140,7 +140,11 @@ def board(request):
     if staff and not filterset.narrowed():
         # The whole programme: counted from the summary, constant work at a million exporters.
         summary = summary_current()
-        counts, stalled, as_of = active_by_stage(summary.counts), stalled_by_stage(summary.counts), summary.as_of
+        counts, stalled, as_of = (
+            active_by_stage(summary.counts),
+            active_by_stage(summary.counts, what="stalled"),
+            summary.as_of,
+        )
     else:  # one grouped query: how many per stage, and how many of them stalled
         rows = (
             exporters.order_by()
