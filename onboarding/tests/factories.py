@@ -12,6 +12,7 @@ from ..models.activities import OUTCOME_KINDS, ContactOutcome
 from ..models.startups import MemberRole, StartupStatus
 from ..models.users import StaffRole
 from ..services.assignments import exporter_assign
+from ..services.progress import stage_event_submit
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -165,3 +166,17 @@ def reached_if_contact(kind: str) -> str:
     """The outcome to log `kind` of work with when a test means "the work happened": reached
     for a call or visit (which must say how it went), none for other work."""
     return ContactOutcome.REACHED if kind in OUTCOME_KINDS else ""
+
+
+def documents_claim(exporter: Exporter, actor: User, *, note: str = "docs"):
+    """A claim waiting for review: `exporter`, contacted, submitted by `actor` as "Documents
+    collected" with every document that stage asks for."""
+    exporter.current_stage = stage("contacted")
+    exporter.save()
+    return stage_event_submit(
+        actor=actor,
+        exporter=exporter,
+        stage=stage("documents_collected"),
+        evidence={"note": note},
+        checklist=checklist_files("documents_collected"),
+    )

@@ -8,9 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ..models import Activity, Commission, StageEvent
 from ..models.stages import StageEventStatus
-from ..services.progress import stage_event_submit
 from .api_client import API, api_for, snapshot
-from .factories import checklist_files, commission_rule, stage
+from .factories import checklist_files, commission_rule, documents_claim, stage
 
 
 @pytest.mark.parametrize("resource", ["activities", "stage-events"])
@@ -107,15 +106,7 @@ def test_agent_submits_evidence_and_only_staff_review_it(agent_a, manager_a, off
 
 
 def test_rejection_needs_a_note_and_the_startup_sees_it(agent_a, officer, exporter_a):
-    exporter_a.current_stage = stage("contacted")
-    exporter_a.save()
-    event = stage_event_submit(
-        actor=agent_a,
-        exporter=exporter_a,
-        stage=stage("documents_collected"),
-        evidence={"note": "docs"},
-        checklist=checklist_files("documents_collected"),
-    )
+    event = documents_claim(exporter_a, agent_a)
     url = f"{API}/stage-events/{event.pk}/reject/"
     missing = api_for(officer).post(url, {}, format="json")
     # The note is a required field of the body (the schema says so), so its refusal names it.

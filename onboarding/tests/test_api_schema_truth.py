@@ -13,9 +13,8 @@ from drf_spectacular.generators import SchemaGenerator
 
 from ..management import demo
 from ..models import Sector
-from ..services.progress import stage_event_submit
 from .api_client import API, api_for, exporter_body, startup_body
-from .factories import checklist_files, stage
+from .factories import documents_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -111,15 +110,7 @@ def test_work_names_its_exporter_by_id_or_by_search_as_the_schema_says(schema, a
 
 
 def test_a_rejection_without_a_note_is_refused_as_the_schema_says(schema, agent_a, officer, exporter_a):
-    exporter_a.current_stage = stage("contacted")
-    exporter_a.save()
-    event = stage_event_submit(
-        actor=agent_a,
-        exporter=exporter_a,
-        stage=stage("documents_collected"),
-        evidence={"note": "docs"},
-        checklist=checklist_files("documents_collected"),
-    )
+    event = documents_claim(exporter_a, agent_a)
     for blank in ({}, {"note": ""}, {"note": "\x1d "}):
         assert not says_valid(schema, "RejectRequest", blank)
     url = f"{API}/stage-events/{event.pk}/reject/"
