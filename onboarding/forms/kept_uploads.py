@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.core import signing
@@ -31,6 +31,7 @@ FOLDER = "kept-uploads"
 SUFFIX = "__kept"
 SALT = "onboarding.forms.kept_uploads"
 MAX_AGE = timedelta(days=1)
+STAMP = "%Y%m%d%H%M%S"
 MOST_BYTES = 10 * 1024 * 1024  # above every upload limit of the pages' forms (5 MB)
 
 
@@ -38,7 +39,10 @@ def kept_upload_store(upload) -> str:
     """Store an upload for the form's next sending; the signed token that names it."""
     upload.seek(0)
     safe = get_valid_filename(os.path.basename(upload.name)) or "file"
-    path = default_storage.save(f"{FOLDER}/{secrets.token_urlsafe(16)}/{safe}", upload)
+    # The folder's name starts with when it was kept, on the portal's clock: the sweep reads the
+    # age there, not in the storage's modified time (another clock: the disk's, or the bucket's).
+    stamp = f"{timezone.now().astimezone(UTC):{STAMP}}"
+    path = default_storage.save(f"{FOLDER}/{stamp}-{secrets.token_urlsafe(16)}/{safe}", upload)
     upload.seek(0)
     kept = {"path": path, "name": upload.name, "type": getattr(upload, "content_type", "") or ""}
     return signing.dumps(kept, salt=SALT, compress=True)
@@ -73,13 +77,22 @@ def kept_uploads_sweep(*, now: datetime | None = None) -> int:
     except (FileNotFoundError, OSError):
         return 0
     for folder in folders:
+        kept_at = _kept_at(folder)
         _dirs, names = default_storage.listdir(f"{FOLDER}/{folder}")
         for name in names:
             path = f"{FOLDER}/{folder}/{name}"
-            if default_storage.get_modified_time(path) < cutoff:
+            if kept_at is None or kept_at < cutoff:  # a folder without its stamp is not one we made
                 default_storage.delete(path)
                 removed += 1
     return removed
+
+
+def _kept_at(folder: str) -> datetime | None:
+    """When a kept copy's folder was made, from its name (None for a name without the stamp)."""
+    try:
+        return datetime.strptime(folder.split("-", 1)[0], STAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 class KeepsUploads:
