@@ -24,8 +24,6 @@ def home(request):
         figures["confirmation_rates"] = ConfirmationRequest.objects.rate_table(now)
         figures["undelivered"] = OutboxMessage.objects.undelivered_since(now - UNDELIVERED_SHOWN)
         figures["open_disputes"] = Dispute.objects.open().count()
-        # The review queue's own count (unfiltered): the card and the queue agree.
-        figures["waiting_reviews"] = StageEvent.objects.filter(status=StageEventStatus.SUBMITTED).count()
         return render(request, "onboarding/dashboard.html", figures)
     return startup_home(request)
 
