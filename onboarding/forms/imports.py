@@ -10,7 +10,7 @@ refuse is a file whose columns it cannot place, with a message that says what to
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -109,10 +109,11 @@ def _header_lookup() -> dict[str, str]:
 HEADER_LOOKUP = _header_lookup()
 
 
-def read_table(data: bytes, name: str) -> Table:
-    """Open a CSV or XLSX file's bytes; raises ImportFileError with a clear message when it cannot."""
+def read_table(data: bytes, name: str, on_read: Callable[[int], None] | None = None) -> Table:
+    """Open a CSV or XLSX file's bytes (`on_read` told the rows read as it goes); raises
+    ImportFileError with a clear message when it cannot."""
     _max_bytes, max_rows = limits()
-    kind, records = read_records(data, name)
+    kind, records = read_records(data, name, on_read)
     table = _build_table(name, kind, records)
     if table.total_rows > max_rows:
         raise too_many_rows_error(max_rows)

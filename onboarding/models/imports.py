@@ -5,8 +5,9 @@ from django.db import models
 
 
 class ImportStatus(models.TextChoices):
-    UPLOADED = "uploaded", "Uploaded"
-    VALIDATING = "validating", "Validating"
+    UPLOADED = "uploaded", "Waiting to be read"  # stored by the upload request; a worker reads it
+    READING = "reading", "Reading the file"
+    VALIDATING = "validating", "Checking the rows"
     PREVIEW = "preview", "Ready to commit"
     COMMITTING = "committing", "Committing"
     DONE = "done", "Done"

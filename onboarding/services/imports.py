@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from ..bulk import copy_instances, copy_new, write_history
+from ..bulk import copy_instances, copy_new, instance_maker, write_history
 from ..forms.imports import Table, read_table
 from ..models import Exporter, ImportBatch, User
 from ..models.imports import DISCARDABLE, ImportRow, ImportStatus, RowOutcome
-from ..spreadsheets import ImportFileError, cell_text
+from ..spreadsheets import ImportFileError, cell_text, limits, too_big_message
 from ..tasks import import_validate_task
 from .import_memo import CheckedWriter, checked_header, checked_read, digest, memo_delete, rows_read, rows_save
 from .import_rows import Checked, Checker, Report, Valid, check_again, check_table, chunked
@@ -45,13 +47,23 @@ def write_report(*, report: Report, actor: User | None, reason: str) -> tuple[in
     new = [r.data for r in report.valid if r.outcome == RowOutcome.NEW]
     # COPY with the history rows (bulk_create's per-value SQL compiling was most of the commit),
     # a few thousand at a time: 100,000 unsaved exporters at once held hundreds of MB.
+    make = instance_maker(Exporter)  # without Model.__init__ per row: ~1 s of CPU less at 100,000 rows
     for chunk in chunked(new, COPY_BATCH):
-        copy_new(Exporter, [Exporter(**data) for data in chunk], actor=actor, reason=reason, when=now)
+        exporters = [make(**_attnames(data)) for data in chunk]
+        copy_new(Exporter, exporters, actor=actor, reason=reason, when=now)
     updated = _update([r for r in report.valid if r.outcome == RowOutcome.UPDATE], when=now)
     if updated:
         write_history(Exporter, updated, actor=actor, reason=reason, when=now, history_type="~")
     summary_changed()
     return len(new), len(updated)
+
+
+def _attnames(data: dict) -> dict:
+    """A valid row's data as an exporter's attributes: the sector by its id."""
+    values = dict(data)
+    sector = values.pop("sector")
+    values["sector_id"] = sector.pk if sector else None
+    return values
 
 
 def _update(rows: list[Valid], *, when: datetime) -> list[Exporter]:
@@ -77,27 +89,56 @@ def _update(rows: list[Valid], *, when: datetime) -> list[Exporter]:
 # --- ImportBatch bookkeeping ---------------------------------------------------
 
 
-def import_batch_create(
-    *, actor: User | None, name: str, content: bytes, all_or_nothing: bool = False, replace_lists: bool = False
+@transaction.atomic
+def import_batch_store(
+    *, actor: User | None, name: str, file: File, all_or_nothing: bool = False, replace_lists: bool = False
 ) -> ImportBatch:
-    """Store an uploaded file as a batch and read its header; an unreadable file gives a FAILED batch with why."""
+    """Keep an uploaded file in storage as a batch waiting to be read; writes the batch and the file, reads none of it.
+
+    This is all the upload request does, whatever the file's size: a worker reads and checks
+    it (import_batch_validate), from storage, so it may run on another machine.
+    """
     batch = ImportBatch(
         uploaded_by=actor, file_name=name[:255], all_or_nothing=all_or_nothing, replace_lists=replace_lists
     )
-    try:
-        table = read_table(content, name)
-    except ImportFileError as exc:
-        batch.status, batch.message, batch.finished_at = ImportStatus.FAILED, str(exc), timezone.now()
-    else:
-        batch.total_rows = table.total_rows
-        batch.message = " ".join(table.warnings)
-        batch.file.save(name, ContentFile(content), save=False)  # kept for the commit and the record
-        if table.kind == "xlsx":  # read once: openpyxl takes ~12 s of CPU for 100,000 rows, their JSON 0.7 s
-            rows_save(batch, digest(content), table)
+    batch.file.save(name, file, save=False)  # streamed to storage in chunks, never read whole here
     batch.save()
     return batch
 
 
+def import_batch_create(
+    *, actor: User | None, name: str, content: bytes, all_or_nothing: bool = False, replace_lists: bool = False
+) -> ImportBatch:
+    """Store a file as a batch and read it at once (the command line's path); an unreadable file
+    gives a FAILED batch with why. Writes the batch, the file and (for a workbook) its rows."""
+    batch = import_batch_store(
+        actor=actor,
+        name=name,
+        file=ContentFile(content),
+        all_or_nothing=all_or_nothing,
+        replace_lists=replace_lists,
+    )
+    try:
+        table = _read_table(batch, digest(content), content, None)
+    except ImportFileError as exc:
+        return _drop_upload(_fail(batch, str(exc)))
+    batch.total_rows, batch.message = table.total_rows, " ".join(table.warnings)
+    batch.save(update_fields=["total_rows", "message"])
+    return batch
+
+
+def _read_table(batch: ImportBatch, file_digest: str, content: bytes, on_read: Progress | None) -> Table:
+    """Read the upload's rows (limits enforced as they are read) and keep a workbook's as JSON beside it."""
+    table = read_table(content, batch.file_name, on_read)
+    if table.kind == "xlsx":  # read once: openpyxl takes ~12 s of CPU for 100,000 rows, their JSON 0.7 s
+        rows_save(batch, file_digest, table)
+    return table
+
+
+# A batch still waiting to be read this long after its upload was never queued (a queued one is
+# claimed within seconds, unless the workers are that far behind; a second task for it then
+# finds it claimed or done). Beat runs the recovery every minute.
+STUCK_AFTER = timedelta(minutes=10)
 WAITING_FOR_WORKER = (
     "The background worker cannot be reached just now. The file is kept, and its check starts on"
     " its own as soon as the worker is back: this page updates by itself."
@@ -116,10 +157,13 @@ def import_batch_queue_check(*, batch: ImportBatch) -> bool:
 
 @transaction.atomic
 def imports_recover() -> int:
-    """Queue the check of every batch whose task the broker refused; returns how many reached
-    it. SKIP LOCKED: concurrent runs split the batches."""
+    """Queue the check of every batch whose task the broker refused, or that no worker has taken
+    for STUCK_AFTER (its task was lost: the web process died between storing the file and
+    queuing it); returns how many reached the broker. SKIP LOCKED: concurrent runs split the batches."""
+    refused = Q(waiting_since__isnull=False)
+    lost = Q(waiting_since__isnull=True, created_at__lt=timezone.now() - STUCK_AFTER)
     waiting = list(
-        ImportBatch.objects.filter(status=ImportStatus.UPLOADED, waiting_since__isnull=False)
+        ImportBatch.objects.filter(refused | lost, status=ImportStatus.UPLOADED)
         .select_for_update(skip_locked=True)
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -131,10 +175,23 @@ def imports_recover() -> int:
     return len(published)
 
 
+def _content(batch: ImportBatch) -> bytes:
+    """The stored upload's bytes, from whichever storage holds it; refused past the size limit
+    (the request checked it too, but the stored file is what is read)."""
+    max_bytes, _rows = limits()
+    try:
+        size = batch.file.size
+        if size > max_bytes:
+            raise ImportFileError(too_big_message(size, max_bytes))
+        with batch.file.open("rb") as fh:
+            return fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise ImportFileError("The uploaded file can no longer be read from storage: upload it again.") from exc
+
+
 def _read(batch: ImportBatch) -> tuple[str, Callable[[], Table]]:
     """The upload's digest, and its table (read when first asked for: from the rows kept at upload if any)."""
-    with batch.file.open("rb") as fh:
-        content = fh.read()
+    content = _content(batch)
     file_digest = digest(content)
     return file_digest, cache(lambda: rows_read(batch, file_digest) or read_table(content, batch.file_name))
 
@@ -161,6 +218,15 @@ def _fail(batch: ImportBatch, message: str) -> ImportBatch:
     batch.status, batch.message, batch.finished_at = ImportStatus.FAILED, message, timezone.now()
     batch.save(update_fields=["status", "message", "finished_at"])
     memo_delete(batch)
+    return batch
+
+
+def _drop_upload(batch: ImportBatch) -> ImportBatch:
+    """A refused file is not kept: no step can use it, and it may be hostile (a workbook that
+    expands to gigabytes). Its batch stays, FAILED with the message."""
+    if batch.file:
+        batch.file.delete(save=False)
+        ImportBatch.objects.filter(pk=batch.pk).update(file="")
     return batch
 
 
@@ -206,15 +272,16 @@ def import_batch_validate(
 
     `progress` shows the rows done on the batch as it goes; `on_progress` is told them too.
     """
-    waiting = [ImportStatus.UPLOADED, ImportStatus.VALIDATING]  # VALIDATING: a task delivered again
-    if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.VALIDATING):
+    # READING, VALIDATING: a task delivered again (its worker died) starts over.
+    waiting = [ImportStatus.UPLOADED, ImportStatus.READING, ImportStatus.VALIDATING]
+    if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.READING):
         return batch
     ImportRow.objects.filter(batch=batch).delete()  # a task delivered again starts the preview afresh
     memo_delete(batch, ("checked",))
     unexpected = "Checking the file failed unexpectedly; the team has been told. Try again later."
     report = _guarded(batch, unexpected, lambda: _validate(batch, _progress(batch, progress, on_progress)))
-    if isinstance(report, ImportBatch):
-        return report
+    if isinstance(report, ImportBatch):  # the file was refused, with its message
+        return _drop_upload(report)
     for name, value in report.counts.items():
         setattr(batch, name, value)
     batch.total_rows = batch.processed_rows = report.total
@@ -226,8 +293,14 @@ def import_batch_validate(
 
 
 def _validate(batch: ImportBatch, on_progress: Progress | None) -> Report:
-    file_digest, read = _read(batch)
-    table = read()
+    content = _content(batch)
+    file_digest = digest(content)
+    # Read first, whole, with every limit (rows, cells, columns, stored bytes): a refused file
+    # fails the batch before any preview row is written. The rows read count up on the page.
+    table = rows_read(batch, file_digest) or _read_table(batch, file_digest, content, on_progress)
+    del content
+    batch.status, batch.total_rows, batch.processed_rows = ImportStatus.VALIDATING, table.total_rows, 0
+    ImportBatch.objects.filter(pk=batch.pk).update(status=batch.status, total_rows=batch.total_rows, processed_rows=0)
     checker = Checker(replace_lists=batch.replace_lists)
     with CheckedWriter(checked_header(batch, file_digest, checker)) as verdicts:
 

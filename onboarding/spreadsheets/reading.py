@@ -11,7 +11,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 
 from django.conf import settings
@@ -32,6 +32,9 @@ MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 MAX_CELL_CHARS = 1000
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 HEADER_SEARCH_ROWS = 10  # title rows a council may put above the header
+# Rows read between two calls of a reader's `on_read` (the batch page's "rows read"): each call
+# is a database write in the worker, so not one per row.
+READ_PROGRESS_ROWS = 5000
 # A cell a spreadsheet would run as a formula (CSV injection): "=…", "@SUM(…)", "+cmd|…", "-2+3+cmd|…".
 FORMULA_RE = re.compile(r"^(=|[+\-@][A-Za-z(=@]|[+\-@].*[|!])")
 _MAGIC = {
@@ -93,27 +96,34 @@ def too_wide_error(what: str, limit: int) -> ImportFileError:
 # --- Reading ------------------------------------------------------------------
 
 
-def read_records(data: bytes, name: str) -> tuple[str, list]:
-    """A CSV or XLSX file's kind ("csv" or "xlsx") and its non-blank rows as (row number, raw cells).
-
-    Raises ImportFileError with a clear message when the file cannot be read.
-    """
-    max_bytes, max_rows = limits()
+def check_name(name: str) -> None:
+    """Refuse a file whose name says it is neither CSV nor XLSX: cheap enough for the upload request."""
     lower = name.lower()
     if not lower.endswith(ALLOWED_EXTENSIONS):
         if lower.endswith(".xls"):
             raise ImportFileError("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV.")
         raise ImportFileError(f"Upload a .csv or .xlsx file; “{name}” is neither.")
+
+
+def read_records(data: bytes, name: str, on_read: Callable[[int], None] | None = None) -> tuple[str, list]:
+    """A CSV or XLSX file's kind ("csv" or "xlsx") and its non-blank rows as (row number, raw cells).
+
+    `on_read` is told the rows read so far, every READ_PROGRESS_ROWS rows. Raises
+    ImportFileError with a clear message when the file cannot be read.
+    """
+    max_bytes, max_rows = limits()
+    lower = name.lower()
+    check_name(name)
     if len(data) > max_bytes:
         raise ImportFileError(too_big_message(len(data), max_bytes))
     if not data.strip():
         raise ImportFileError("The file is empty.")
     # Judged by content, not name: a workbook renamed .csv is still read as a workbook.
     if data.startswith(b"PK"):
-        return "xlsx", _xlsx_records(data, max_rows)
+        return "xlsx", _xlsx_records(data, max_rows, on_read)
     if lower.endswith(".xlsx"):
         raise ImportFileError("This .xlsx file is not an Excel workbook: save it again from Excel, or as CSV.")
-    return "csv", _csv_records(data, max_rows)
+    return "csv", _csv_records(data, max_rows, on_read)
 
 
 def decode(data: bytes) -> str:
@@ -129,7 +139,7 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _csv_records(data: bytes, max_rows: int) -> list:
+def _csv_records(data: bytes, max_rows: int, on_read: Callable[[int], None] | None) -> list:
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise ImportFileError(f"This is not a CSV file: it looks like {what}.")
@@ -144,14 +154,14 @@ def _csv_records(data: bytes, max_rows: int) -> list:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _non_blank(_narrow(enumerate(reader, start=1), max_columns()), max_rows)
+        return _non_blank(_narrow(enumerate(reader, start=1), max_columns()), max_rows, on_read)
     except csv.Error as exc:
         raise ImportFileError(
             f"Line {reader.line_num} cannot be read as CSV ({exc}). Save the sheet as CSV again."
         ) from exc
 
 
-def _xlsx_records(data: bytes, max_rows: int) -> list:
+def _xlsx_records(data: bytes, max_rows: int, on_read: Callable[[int], None] | None) -> list:
     _check_unzipped_size(data)
     try:
         # read_only streams the sheet; data_only=False so formulas arrive as "=…" and are refused.
@@ -172,7 +182,7 @@ def _xlsx_records(data: bytes, max_rows: int) -> list:
         # max_col bounds every row whatever the file declares (one more column, to notice
         # data past the limit); a missing dimension would otherwise size rows by their last cell.
         rows = sheet.iter_rows(min_row=1, max_col=limit + 1, values_only=True)
-        return _non_blank(_narrow(enumerate(rows, start=1), limit), max_rows)
+        return _non_blank(_narrow(enumerate(rows, start=1), limit), max_rows, on_read)
     except ImportFileError:
         raise
     except Exception as exc:
@@ -211,10 +221,11 @@ def _narrow(numbered_records: Iterable, limit: int) -> Iterator[tuple[int, Seque
         yield number, tuple(record[:end])
 
 
-def _non_blank(numbered_records, max_rows: int) -> list:
+def _non_blank(numbered_records, max_rows: int, on_read: Callable[[int], None] | None = None) -> list:
     """Rows with something in them (rows come without trailing empty cells); stops early on a
     file far past the row limit."""
     records, blank_run = [], 0
+    append = records.append
     for number, record in numbered_records:
         if not record:
             blank_run += 1
@@ -222,9 +233,12 @@ def _non_blank(numbered_records, max_rows: int) -> list:
                 break
             continue
         blank_run = 0
-        records.append((number, record))
-        if len(records) > max_rows + HEADER_SEARCH_ROWS:
+        append((number, record))
+        read = len(records)
+        if read > max_rows + HEADER_SEARCH_ROWS:
             raise too_many_rows_error(max_rows)
+        if on_read is not None and not read % READ_PROGRESS_ROWS:
+            on_read(read)
     return records
 
 

@@ -1,4 +1,7 @@
-"""Exporter import pages: upload, preview with errors, commit, result; big files go to Celery."""
+"""Exporter import pages: upload, preview with errors, commit, result.
+
+The upload request only stores the file: a Celery worker reads and checks it, whatever its
+size, and the batch page follows its progress. A large commit goes to Celery too."""
 
 from __future__ import annotations
 
@@ -19,13 +22,12 @@ from ..pagination import IMPORT_SORTS, paginate, sort
 from ..services.imports import (
     import_batch_claim,
     import_batch_commit,
-    import_batch_create,
     import_batch_discard,
     import_batch_queue_check,
-    import_batch_validate,
+    import_batch_store,
     import_errors_table,
 )
-from ..spreadsheets import ImportFileError, limits, too_big_message
+from ..spreadsheets import ImportFileError, check_name, limits, too_big_message
 from ..tasks import import_commit_task
 from .access import staff_required
 from .downloads import file_response, requested_format, stream_response
@@ -34,7 +36,7 @@ from .uploads import limit_uploads, request_size
 logger = logging.getLogger(__name__)
 ERRORS_SHOWN = 200
 PREVIEW_ROWS = 50
-RUNNING = (ImportStatus.VALIDATING, ImportStatus.COMMITTING)
+RUNNING = (ImportStatus.UPLOADED, ImportStatus.READING, ImportStatus.VALIDATING, ImportStatus.COMMITTING)
 
 
 class UploadForm(forms.Form):
@@ -56,11 +58,19 @@ class UploadForm(forms.Form):
             self.fields["file"].required = False
 
     def clean_file(self):
+        """Only what is cheap to know: the size and the name. The rows are read by the worker."""
         upload = self.cleaned_data["file"]
         max_bytes, _rows = limits()
         size = self.refused_size or (upload.size if upload else 0)
         if size > max_bytes:
             raise forms.ValidationError(too_big_message(size, max_bytes))
+        if upload:
+            try:
+                check_name(upload.name)
+            except ImportFileError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+            if not upload.size:
+                raise forms.ValidationError("The file is empty.")
         return upload
 
 
@@ -89,20 +99,18 @@ def _upload(request, *, refused_size: int):
     form = UploadForm(request.POST if posted else None, request.FILES if posted else None, refused_size=refused_size)
     if posted and form.is_valid():
         upload = form.cleaned_data["file"]
-        batch = import_batch_create(
+        batch = import_batch_store(
             actor=request.user,
             name=upload.name,
-            content=upload.read(),
+            file=upload,
             all_or_nothing=form.cleaned_data["all_or_nothing"],
             replace_lists=form.cleaned_data["replace_lists"],
         )
-        if batch.status == ImportStatus.FAILED:
-            messages.error(request, batch.message)
-        elif batch.total_rows > async_threshold():
-            if not import_batch_queue_check(batch=batch):
-                messages.warning(request, batch.message)
+        # Queued once the batch is committed (the service's transaction has ended here).
+        if import_batch_queue_check(batch=batch):
+            messages.success(request, f"{batch.file_name} is uploaded. It is being read and checked now.")
         else:
-            import_batch_validate(batch=batch, progress=False)
+            messages.warning(request, batch.message)
         return redirect("onboarding:exporter-import-detail", pk=batch.pk)
     # Batches are listed without their error lists, which can be large.
     batches, sorting = sort(request, ImportBatch.objects.select_related("uploaded_by").defer("errors"), IMPORT_SORTS)
@@ -130,8 +138,9 @@ def import_detail(request, pk: int):
             "can_discard": batch.status in DISCARDABLE,
             "errors": batch.errors[:ERRORS_SHOWN],
             "errors_hidden": max(0, len(batch.errors) - ERRORS_SHOWN),
-            "running": batch.status in RUNNING or batch.status == ImportStatus.UPLOADED,
+            "running": batch.status in RUNNING,
             "status_display": status_display(batch),
+            "progress_text": progress_text(batch),
             "can_commit": batch.status == ImportStatus.PREVIEW and not (batch.all_or_nothing and batch.error_count),
             "to_write": batch.new_count + batch.update_count,
         },
@@ -145,6 +154,16 @@ def status_display(batch: ImportBatch) -> str:
     return batch.get_status_display()
 
 
+def progress_text(batch: ImportBatch) -> str:
+    """The rows read, then the rows checked (or written), in words."""
+    if batch.status == ImportStatus.UPLOADED:
+        return "Waiting for the worker to read the file."
+    if batch.status == ImportStatus.READING:
+        return f"{batch.processed_rows:,} rows read so far."
+    verb = "checked" if batch.status == ImportStatus.VALIDATING else "done"
+    return f"{batch.processed_rows:,} of {batch.total_rows:,} rows {verb}."
+
+
 @staff_required
 def import_status(request, pk: int):
     batch = get_object_or_404(ImportBatch, pk=pk)
@@ -155,7 +174,8 @@ def import_status(request, pk: int):
             "processed_rows": batch.processed_rows,
             "total_rows": batch.total_rows,
             "percent": batch.progress_percent,
-            "running": batch.status in RUNNING or batch.status == ImportStatus.UPLOADED,
+            "running": batch.status in RUNNING,
+            "progress_text": progress_text(batch),
         }
     )
 

@@ -1,5 +1,6 @@
 // Polls an import's status while it runs in the background and moves the progress bar;
-// reloads the page when the import reaches its preview, its result or a failure.
+// reloads the page when the import reaches its preview, its result or a failure. The first
+// look is soon: a small file is read and checked within a second of its upload.
 (function () {
   const box = document.getElementById("import-progress");
   if (!box) return;
@@ -15,7 +16,7 @@
         bar.style.width = data.percent + "%";
         bar.textContent = data.percent + "%";
         meter.setAttribute("aria-valuenow", data.percent);
-        processed.textContent = data.processed_rows.toLocaleString("en-IN");
+        processed.textContent = data.progress_text;
         status.textContent = data.status_display;
         if (!data.running) {
           window.location.reload();
@@ -27,5 +28,5 @@
     }
     window.setTimeout(poll, 1000);
   }
-  window.setTimeout(poll, 1000);
+  window.setTimeout(poll, 500);
 })();
