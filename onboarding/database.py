@@ -19,7 +19,8 @@ def _postgresql() -> bool:
 
 def can_copy() -> bool:
     """COPY … FROM STDIN: rows streamed into a table, ids drawn from its sequence first
-    (bulk.py: seeds, imports, auto-assignment, history rows). Otherwise bulk_create."""
+    (bulk.py: seeds, imports, auto-assignment, history rows). Otherwise bulk_create. And
+    COPY … TO STDOUT: `manage.py bench` times the CSV export against it."""
     return _postgresql()
 
 

@@ -72,9 +72,15 @@ def yes_no(value: bool) -> str:
     return "Yes" if value else "No"
 
 
+def export_paths(columns: Sequence[Column]) -> list[str]:
+    """Every model path the columns read, each once, in order: what the export's one query selects
+    (`manage.py bench` copies the same out of PostgreSQL to compare)."""
+    return list(dict.fromkeys(path for column in columns for path in column.paths))
+
+
 def export_rows(queryset, columns: Sequence[Column], chunk: int = CHUNK_ROWS) -> Iterator[list]:
     """The queryset's rows as cells of `columns`: one query, fetched `chunk` rows at a time."""
-    paths = list(dict.fromkeys(path for column in columns for path in column.paths))
+    paths = export_paths(columns)
     getters = [_getter(column, [paths.index(path) for path in column.paths]) for column in columns]
     for values in queryset.values_list(*paths).iterator(chunk_size=chunk):
         yield [get(values) for get in getters]

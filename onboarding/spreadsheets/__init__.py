@@ -29,7 +29,7 @@ from .reading import (
     too_many_rows_error,
     too_wide_error,
 )
-from .writing import CSV_BATCH_ROWS, FORMULA_STARTS, csv_bytes, csv_stream, plain, safe_cell, written
+from .writing import CSV_BATCH_ROWS, FORMULA_STARTS, csv_bytes, csv_row, csv_stream, plain, safe_cell, written
 from .xlsx import DATE_FORMAT, DATETIME_FORMAT, TEXT_FORMAT, xlsx_bytes, xlsx_file, xlsx_sheets_bytes, xlsx_write
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "cell_text",
     "check_name",
     "csv_bytes",
+    "csv_row",
     "csv_stream",
     "decode",
     "human_size",

@@ -13,7 +13,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.utils import timezone
 
@@ -79,6 +79,24 @@ def csv_written(value: object) -> object:
     return written(value)
 
 
+def csv_row(row: Sequence[object], zone: tzinfo) -> list:
+    """csv_written() for every cell of a row, in one loop without a call for the cells nearly
+    every export is made of (text, empty, whole numbers, aware times): a 100,000-row export
+    has two million cells, and a call per cell was most of its time. `zone` is the local time
+    zone, looked up once per file rather than once per time."""
+    cells = list(row)
+    for index, value in enumerate(cells):
+        kind = type(value)
+        if kind is str:
+            if value[:1] in _FIRST and not is_phone(value):
+                cells[index] = "'" + value
+        elif kind is datetime and value.tzinfo is not None:
+            cells[index] = value.astimezone(zone).isoformat(timespec="seconds")  # as iso_moment()
+        elif value is not None and kind is not int:
+            cells[index] = csv_written(value)
+    return cells
+
+
 def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> Iterator[bytes]:
     """A CSV file in pieces (UTF-8, with a BOM that makes Excel read it as UTF-8 unless bom=False).
 
@@ -89,10 +107,11 @@ def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]], *, bo
     writer = csv.writer(out)
     if bom:
         out.write("\ufeff")
-    writer.writerow([csv_written(cell) for cell in header])
+    zone = timezone.get_current_timezone()
+    writer.writerow(csv_row(header, zone))
     batch: list[list] = []
     for row in rows:
-        batch.append([csv_written(cell) for cell in row])
+        batch.append(csv_row(row, zone))
         if len(batch) >= CSV_BATCH_ROWS:
             writer.writerows(batch)
             batch = []

@@ -4,11 +4,13 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from .. import database
 from .. import validators as v
-from ..models import Activity, Assignment, Exporter, StageEvent, Startup, User
+from ..management.bench_export import bench_exports
+from ..models import Activity, Assignment, Exporter, Role, StageEvent, Startup, User
 
 
 def seed(**options):
@@ -86,6 +88,27 @@ def test_bench_measures_every_main_page_beside_the_admin_changelist(db, tmp_path
     assert "export of" in table and report["exports"]["rows"] == exporters
     for kind in ("csv", "xlsx"):
         assert report["exports"][kind]["bytes"] > 0 and report["exports"][kind]["peak_mb"] > 0
+
+
+@pytest.mark.both_databases
+def test_bench_times_each_export_with_its_peak_at_fewer_rows_and_csv_beside_copy(db, capsys):
+    """Rows, seconds, file size and peak for CSV and XLSX; the peak of the first rows beside
+    the whole table's (memory must not grow with rows); on PostgreSQL the CSV's ratio to COPY."""
+    seed()
+    staff = User.objects.filter(staff_role=Role.ADMIN).get()
+    figures = bench_exports(BaseCommand(), staff)
+    out = capsys.readouterr().out
+    assert figures["rows"] == Exporter.objects.count() == 120
+    for kind in ("csv", "xlsx"):
+        result = figures[kind]
+        assert result["seconds"] > 0 and result["cpu_seconds"] >= 0 and result["bytes"] > 0
+        assert result["peak_mb"] > 0 and result["peak_mb_first_rows"] > 0 and result["within"] in (True, False)
+        assert f"export of 120 exporters as {kind.upper()}:" in out
+    if database.can_copy():
+        assert figures["copy"]["seconds"] > 0 and figures["copy"]["bytes"] > 0
+        assert figures["csv"]["copy_ratio"] > 0 and "× COPY" in out
+    else:
+        assert figures["copy"] is None and "PostgreSQL COPY: skipped" in out
 
 
 def test_bench_refuses_an_empty_database(db):

@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import IntEnum
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from openpyxl import load_workbook
 
 from ..models import Commission
 from ..services.commissions import commission_approve, commission_reverse
 from ..services.imports import import_batch_create, import_batch_validate
 from ..services.progress import activity_log
-from ..spreadsheets import csv_bytes, safe_cell, xlsx_bytes
+from ..spreadsheets import csv_bytes, csv_row, safe_cell, xlsx_bytes
+from ..spreadsheets.writing import csv_written
 from .downloads import downloaded
 from .factories import ExporterFactory, assign, commission_rule
 from .importfiles import HEADER, good_rows
@@ -61,6 +65,44 @@ def test_safe_cell_guards_text_that_starts_a_formula_and_leaves_other_values():
         2.5,
         None,
     ]
+
+
+class _Count(IntEnum):
+    THREE = 3
+
+
+def test_csv_row_writes_every_cell_as_csv_written_does():
+    """The row-at-a-time writer of the CSV downloads (one loop, no call for plain cells)
+    says what the cell-by-cell rule says, for every kind of value an export holds."""
+    row = [
+        "Kaveri Spices",
+        "",
+        None,
+        *FORMULAS,
+        "+919812345678",  # a phone number: no guard
+        "+91 98123 45678",
+        "+91 (98123) 45678",  # not a phone number: guarded
+        7,
+        -5,
+        True,
+        2.5,
+        Decimal("-500.00"),
+        datetime(2026, 11, 30, 8, 35, 0, 123456, tzinfo=UTC),  # 14:05 in Kolkata, microseconds dropped
+        datetime(2026, 11, 30, 14, 5, 9),  # naive: taken as local
+        date(2026, 11, 30),
+        ["0904", "0910"],
+        ("AE",),
+        _Count.THREE,
+        mark_safe("=1+1"),
+    ]
+    with timezone.override("Asia/Kolkata"):
+        cells = csv_row(row, timezone.get_current_timezone())
+        assert cells == [csv_written(value) for value in row]
+    assert cells[:3] == ["Kaveri Spices", "", None]
+    assert cells[3:7] == ["'" + text for text in FORMULAS]
+    assert cells[7:10] == ["+919812345678", "+91 98123 45678", "'+91 (98123) 45678"]
+    assert cells[15:17] == ["2026-11-30T14:05:00+05:30", "2026-11-30T14:05:09+05:30"]
+    assert cells[18:] == ["0904; 0910", "AE", _Count.THREE, "'=1+1"]
 
 
 def test_the_writers_guard_every_text_cell_header_included():

@@ -67,6 +67,28 @@ def test_exporter_download_takes_the_same_queries_for_few_or_many_rows(
         assert body
 
 
+def test_exporter_download_takes_exactly_as_many_queries_for_20_rows_as_for_2(
+    client_for, officer, django_assert_max_num_queries, django_assert_num_queries
+):
+    """Not one query per row or per chunk: the rows come in one query however many there are
+    (a 100,000-row export in `manage.py bench` is this path)."""
+    startup = StartupFactory(capacity=20)
+    client = client_for(officer)
+    few = {}
+    for exporter in ExporterFactory.create_batch(2):
+        assign(exporter, startup)
+    for kind in ("csv", "xlsx"):
+        with django_assert_max_num_queries(4) as queries:
+            downloaded(client.get(reverse("onboarding:exporter-list"), {"format": kind}))
+        few[kind] = len(queries)
+    for exporter in ExporterFactory.create_batch(18):
+        assign(exporter, startup)
+    for kind in ("csv", "xlsx"):
+        with django_assert_num_queries(few[kind]):
+            lines = downloaded(client.get(reverse("onboarding:exporter-list"), {"format": kind}))
+        assert lines
+
+
 def test_an_unknown_download_format_is_a_404_and_junk_sorts_are_ignored(client_for, officer):
     ExporterFactory()
     client = client_for(officer)
