@@ -301,6 +301,14 @@ def _questions(exporter: Exporter, now: datetime, lang: str) -> list[dict]:
     return sorted(shown, key=lambda q: (q["c"].answer != "", -q["c"].created_at.timestamp()))
 
 
+def _waiting(questions: list[dict], lang: str) -> str:
+    """ "2 questions wait for your answer", the first line of the page; "" when none does."""
+    count = sum(1 for q in questions if not q["c"].answer and not q["withdrawn"])
+    if not count:
+        return ""
+    return TEXT[lang]["open_questions" if count == 1 else "open_questions_many"].format(count=count)
+
+
 def _no_contact(exporter: Exporter, questions: list[dict]) -> dict:
     """How the page offers "Nobody has contacted me": not at all without a startup; behind the
     standing flag's "change" while the exporter may still change it (a tap updates that flag);
@@ -366,25 +374,18 @@ def status_page(link: ExporterLink, *, lang: str, now: datetime) -> dict:
     steps, upcoming = _steps(exporter, stages, lang)
     received, needed = _documents(exporter, stages, lang)
     questions = _questions(exporter, now, lang)
-    waiting = sum(1 for q in questions if not q["c"].answer and not q["withdrawn"])
-    text = TEXT[lang]
     return {
         "t": TEXT[lang],
         "lang": lang,
         "exporter": exporter,
         "startup": exporter.startup,
-        "agent": exporter.agent,
         "helper": _helper(exporter, lang),
         "steps": steps,
         "upcoming": upcoming,
         "documents_received": received,
         "documents_needed": needed,
         "questions": questions,
-        "questions_waiting": (text["open_questions"] if waiting == 1 else text["open_questions_many"]).format(
-            count=waiting
-        )
-        if waiting
-        else "",
+        "questions_waiting": _waiting(questions, lang),
         "no_contact": _no_contact(exporter, questions),
         "helpline": settings.PROGRAMME_HELPLINE,
         "opted_out": link.opted_out,

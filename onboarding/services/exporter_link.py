@@ -87,9 +87,9 @@ def exporter_link_rotate(*, actor: User, exporter: Exporter) -> ExporterLink:
 def exporter_links_rotate(*, actor: User | None, exporter_ids: Iterable[int], reason: str, now: datetime) -> int:
     """Inside the caller's transaction, when exporters leave a startup: revoke every link sent
     to them so far, long and short (one UPDATE of the keys however many, one of the short codes
-    per thousand), write a history row each naming the actor and
-    `reason`, and email the new link to each that now has a startup, an email and messages on
-    (through the outbox; that message stands for the day's news). Returns how many were emailed."""
+    per thousand), write a history row each naming the actor and `reason`, and email the new
+    link to each that now has a startup, an email and messages on (through the outbox; that
+    message stands for the day's news). Returns how many were emailed."""
     ids = sorted(set(exporter_ids))
     if not ids:
         return 0
