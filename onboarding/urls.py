@@ -157,6 +157,7 @@ urlpatterns += [
 # link's actions on the exporter page.
 urlpatterns += [
     path("e/<str:token>/", exporter_link.exporter_status, name="exporter-status"),
+    path("s/<str:code>/", exporter_link.exporter_status_short, name="exporter-status-short"),
     path("exporters/<int:pk>/link/resend/", exporter_link.exporter_link_resend_view, name="exporter-link-resend"),
     path("exporters/<int:pk>/link/rotate/", exporter_link.exporter_link_rotate_view, name="exporter-link-rotate"),
 ]

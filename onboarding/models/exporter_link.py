@@ -4,6 +4,10 @@ exporter's yes/no on the work a startup logged with them.
 The link's token is `signing.dumps` of the exporter's random `key` (never the id), signed
 with the secret key and timestamped: it expires after EXPORTER_LINK_DAYS, and rotating the
 key revokes every link sent before. Only the status page reads tokens.
+
+The short link (`/s/<short_code>/`) is an alias of the same link for staff to share by
+WhatsApp or read out: a random code replaced together with the key, so it dies exactly when
+the long link is revoked.
 """
 
 from __future__ import annotations
@@ -54,8 +58,51 @@ QUESTIONS = {
 }
 
 
+# Month names for the exporter's page and questions: a Hindi reader gets Hindi months.
+MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "hi": ("जनवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर", "अक्टूबर", "नवंबर", "दिसंबर"),
+}
+
+
+def day_in_words(moment: datetime, lang: str = "en", *, year: bool = False) -> str:
+    """ "4 Dec" (or "4 Dec 2026"), "4 दिसंबर" in Hindi, on the portal's clock."""
+    when = timezone.localtime(moment)
+    words = f"{when.day} {MONTHS.get(lang, MONTHS['en'])[when.month - 1]}"
+    return f"{words} {when.year}" if year else words
+
+
 def new_key() -> str:
     return secrets.token_urlsafe(18)
+
+
+# The short link's code: SHORT_CODE_LENGTH symbols of a 32-letter alphabet (digits and lower-case
+# letters without i, l, o, u: nothing to misread or mistype, one case) drawn by `secrets`, so
+# 5 bits a symbol, 70 bits a code (about 1.2e21 codes). Unlike the token it carries no signature,
+# so its strength is its randomness against the /e/ throttle it shares: one address gets
+# EXPORTER_LINK_LIMIT_PER_IP (300) tries in 10 minutes, 15.8 million a year. With a million
+# live links a guess hits one with a chance of 1e6 / 1.2e21, under 1 in 10^15: ten thousand
+# addresses guessing at the limit for a year would find one link with a chance of about 1 in 7,500.
+SHORT_CODE_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+SHORT_CODE_LENGTH = 14
+
+
+def new_short_code() -> str:
+    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+
+
+def new_short_codes(count: int) -> list[str]:
+    """`count` distinct new codes. (A clash with a stored code, at 1 in 10^15 a code, would be
+    refused by the unique index: the caller's transaction rolls back and can be tried again.)"""
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(new_short_code())
+    return list(codes)
+
+
+def is_short_code(code: str) -> bool:
+    """A string shaped like a short code: anything else is refused without a query."""
+    return len(code) == SHORT_CODE_LENGTH and all(ch in SHORT_CODE_ALPHABET for ch in code)
 
 
 class ExporterLinkQuerySet(models.QuerySet):
@@ -74,12 +121,26 @@ class ExporterLinkQuerySet(models.QuerySet):
             .first()
         )
 
+    def from_short_code(self, code: str) -> ExporterLink | None:
+        """The link a short code opens, or None: revoked (replaced with the key), junk or unknown.
+        Codes are written in lower case; a phone that capitalised one still opens the page."""
+        code = (code or "").lower()
+        if not is_short_code(code):
+            return None
+        return (
+            self.select_related("exporter__current_stage", "exporter__startup", "exporter__agent")
+            .filter(short_code=code)
+            .first()
+        )
+
 
 class ExporterLink(models.Model):
     """One exporter's status link and message preferences (made on first need)."""
 
     exporter = models.OneToOneField("onboarding.Exporter", on_delete=models.CASCADE, related_name="link")
     key = models.CharField(max_length=32, unique=True, default=new_key)
+    # The short link's code, replaced whenever the key is (services/exporter_link.py).
+    short_code = models.CharField(max_length=SHORT_CODE_LENGTH, unique=True, default=new_short_code)
     created_at = models.DateTimeField(auto_now_add=True)
     rotated_at = models.DateTimeField(null=True, blank=True)
     opted_out_at = models.DateTimeField(null=True, blank=True)
@@ -87,7 +148,7 @@ class ExporterLink(models.Model):
     news_at = models.DateTimeField(null=True, blank=True)
     # ... and the last digest was planned then: news after it goes in the next one.
     told_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["key", "news_at", "told_at"])
+    history = HistoricalRecords(excluded_fields=["key", "short_code", "news_at", "told_at"])
 
     objects = ExporterLinkQuerySet.as_manager()
 
@@ -270,9 +331,8 @@ class ConfirmationRequest(models.Model):
 
     def question(self, lang: str = "en") -> str:
         words = QUESTIONS.get(lang, QUESTIONS["en"])
-        when = timezone.localtime(self.occurred_at)
         return words[self.kind].format(
-            person=self.person or words["someone"], startup=self.startup, date=f"{when.day} {when:%b}"
+            person=self.person or words["someone"], startup=self.startup, date=day_in_words(self.occurred_at, lang)
         )
 
     @property

@@ -1,5 +1,6 @@
-"""What the exporter's status page says, in English or Hindi: their stages in plain words,
-the documents received and still needed, who helps them, and the questions about work logged with them.
+"""What the exporter's status page says, in English or Hindi: their stages as tasks (done, in
+progress, not started) with the next one first, the documents received and still needed, who
+helps them and who answers their call, and the questions about work logged with them.
 
 Only the exporter's own record: no other exporter, no commission, no staff notes.
 """
@@ -7,12 +8,13 @@ Only the exporter's own record: no other exporter, no commission, no staff notes
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 
 from ..models import ConfirmationRequest, EvidenceDocument, Exporter, ExporterLink, Stage
 from ..models.contact_changes import ContactChange
-from ..models.exporter_link import RATE_WINDOW
+from ..models.exporter_link import RATE_WINDOW, Answer, ConfirmationKind, day_in_words
 from ..models.stages import DocumentKind, StageEventStatus
 
 LANGUAGES = ("en", "hi")
@@ -23,8 +25,12 @@ TEXT = {
         "switch": "हिंदी में देखें",
         "switch_lang": "hi",
         "done": "Done",
+        "in_progress": "In progress",
+        "not_started": "Not started",
         "now": "Now",
         "next": "Next step",
+        "open_questions": "{count} question waits for your answer",
+        "open_questions_many": "{count} questions wait for your answer",
         "finished": "All steps are done. Well done!",
         "steps": "Your steps",
         "documents": "Your documents",
@@ -33,6 +39,8 @@ TEXT = {
         "documents_none": "No documents are needed from you right now.",
         "helper": "Who is helping you",
         "call": "Call",
+        "roles": {"agent": "agent at {startup}", "contact": "contact person at {startup}"},
+        "ask_for": "When you call, ask for {name}.",
         "helpline": "Programme helpline",
         "unassigned": "No startup is helping you yet. We will tell you when one is chosen.",
         "questions": "Please tell us",
@@ -40,9 +48,10 @@ TEXT = {
         "yes": "Yes",
         "no": "No",
         "comment": "Comment (optional)",
-        "answered_yes": "You said yes",
-        "answered_no": "You said no",
-        "change": "Change answer",
+        "you_said": "You said: {answer}, on {date}",
+        "change": "Change your answer",
+        "change_comment": "Change your comment",
+        "no_contact_more": "Nobody from the startup has contacted you?",
         "withdrawn": "The startup removed this record: nothing to answer.",
         "no_contact": "Nobody has contacted me",
         "no_contact_help": "Tap this if nobody from the startup has called or visited you.",
@@ -79,9 +88,13 @@ TEXT = {
         "title": "आपकी निर्यात ऑनबोर्डिंग",
         "switch": "View in English",
         "switch_lang": "en",
-        "done": "पूरा हुआ",
+        "done": "पूरा",
+        "in_progress": "चल रहा है",
+        "not_started": "शुरू नहीं हुआ",
         "now": "अभी",
         "next": "अगला कदम",
+        "open_questions": "{count} सवाल आपके जवाब का इंतज़ार कर रहा है",
+        "open_questions_many": "{count} सवाल आपके जवाब का इंतज़ार कर रहे हैं",
         "finished": "सभी कदम पूरे हो गए। बधाई!",
         "steps": "आपके कदम",
         "documents": "आपके दस्तावेज़",
@@ -90,6 +103,8 @@ TEXT = {
         "documents_none": "अभी आपसे किसी दस्तावेज़ की ज़रूरत नहीं है।",
         "helper": "आपकी मदद कौन कर रहा है",
         "call": "फ़ोन करें",
+        "roles": {"agent": "{startup} के एजेंट", "contact": "{startup} के संपर्क व्यक्ति"},
+        "ask_for": "फ़ोन करने पर {name} से बात करने को कहें।",
         "helpline": "कार्यक्रम हेल्पलाइन",
         "unassigned": "अभी कोई स्टार्टअप आपकी मदद नहीं कर रहा। चुने जाने पर हम आपको बताएँगे।",
         "questions": "कृपया हमें बताएँ",
@@ -97,9 +112,10 @@ TEXT = {
         "yes": "हाँ",
         "no": "नहीं",
         "comment": "टिप्पणी (ज़रूरी नहीं)",
-        "answered_yes": "आपने हाँ कहा",
-        "answered_no": "आपने नहीं कहा",
-        "change": "जवाब बदलें",
+        "you_said": "आपने कहा: {answer}, {date} को",
+        "change": "अपना जवाब बदलें",
+        "change_comment": "अपनी टिप्पणी बदलें",
+        "no_contact_more": "क्या स्टार्टअप से किसी ने आपसे संपर्क नहीं किया?",
         "withdrawn": "स्टार्टअप ने यह जानकारी हटा दी: जवाब की ज़रूरत नहीं।",
         "no_contact": "किसी ने मुझसे संपर्क नहीं किया",
         "no_contact_help": "अगर स्टार्टअप से किसी ने फ़ोन नहीं किया या मिलने नहीं आया, तो यह दबाएँ।",
@@ -176,33 +192,38 @@ CONTACT_TEXT = {
     },
 }
 
-# The default stages (docs/domain.md#the-listing-stages) in plain words; a stage added later shows its own name.
-STAGE_WORDS = {
+# The default stages (docs/domain.md#the-listing-stages) worded as tasks, not as facts: a step
+# ahead must not read as done ("आपका खाता बन गया" read as "your account is made"). Hindi uses the
+# neutral task form (खाता बनाना: "making the account"), plain words for small-business owners.
+# A stage added later shows its own name.
+STAGE_TASKS = {
     "en": {
-        "assigned": "A startup is chosen to help you",
-        "contacted": "The startup has talked with you",
-        "documents_collected": "Your documents are collected",
-        "account_created": "Your Alibaba.com account is made",
-        "membership_active": "Your paid membership is active",
-        "storefront_live": "Your online shop (storefront) is live",
-        "products_listed": "Your products are on the site",
-        "trade_assurance": "Trade Assurance (buyer protection) is on",
-        "first_inquiry": "You got your first buyer enquiry",
-        "first_order": "You got your first order",
+        "assigned": "Get a startup to help you",
+        "contacted": "Talk with your startup",
+        "documents_collected": "Hand over your documents",
+        "account_created": "Make your Alibaba.com account",
+        "membership_active": "Start your paid membership",
+        "storefront_live": "Open your online shop (storefront)",
+        "products_listed": "Put your products on the site",
+        "trade_assurance": "Turn on Trade Assurance (buyer protection)",
+        "first_inquiry": "Get your first buyer enquiry",
+        "first_order": "Get your first order",
     },
     "hi": {
-        "assigned": "आपकी मदद के लिए स्टार्टअप चुना गया",
-        "contacted": "स्टार्टअप ने आपसे बात की",
-        "documents_collected": "आपके दस्तावेज़ जमा हो गए",
-        "account_created": "आपका Alibaba.com खाता बन गया",
-        "membership_active": "आपकी सदस्यता चालू हो गई",
-        "storefront_live": "आपकी ऑनलाइन दुकान (स्टोरफ़्रंट) चालू हो गई",
-        "products_listed": "आपके उत्पाद साइट पर आ गए",
-        "trade_assurance": "ट्रेड एश्योरेंस (खरीदार सुरक्षा) चालू है",
-        "first_inquiry": "आपको पहली खरीदार पूछताछ मिली",
-        "first_order": "आपको पहला ऑर्डर मिला",
+        "assigned": "मदद के लिए स्टार्टअप मिलना",
+        "contacted": "स्टार्टअप से बात करना",
+        "documents_collected": "अपने दस्तावेज़ देना",
+        "account_created": "Alibaba.com खाता बनाना",
+        "membership_active": "सदस्यता (पेड मेंबरशिप) शुरू करना",
+        "storefront_live": "अपनी ऑनलाइन दुकान (स्टोरफ़्रंट) खोलना",
+        "products_listed": "अपने उत्पाद साइट पर डालना",
+        "trade_assurance": "ट्रेड एश्योरेंस (खरीदार सुरक्षा) चालू करना",
+        "first_inquiry": "खरीदार की पहली पूछताछ पाना",
+        "first_order": "पहला ऑर्डर पाना",
     },
 }
+# A step's state and its tag's words (TEXT): done, the one in progress now, or not started.
+DONE, IN_PROGRESS, NOT_STARTED = "done", "in_progress", "not_started"
 # The checklist's documents (models.stages.DocumentKind) in plain words; a kind added later shows its own label.
 DOCUMENT_WORDS = {
     "en": {
@@ -222,6 +243,26 @@ DOCUMENT_WORDS = {
 }
 
 
+# The message staff send with the short link by WhatsApp, in the exporter's language.
+SHARE_TEXT = {
+    "en": (
+        "Your export onboarding page (your steps, documents and questions): {url} "
+        "This page is only for you. Do not share the link."
+    ),
+    "hi": "आपकी निर्यात ऑनबोर्डिंग का पेज (आपके कदम, दस्तावेज़ और सवाल): {url} यह पेज सिर्फ़ आपके लिए है। लिंक किसी को न भेजें।",
+}
+
+
+def whatsapp_share(exporter: Exporter, url: str) -> str:
+    """A wa.me link opening a chat with the exporter's mobile, the message with `url` typed in
+    for staff to send; "" without a mobile. (wa.me takes the number as digits, no "+".)"""
+    digits = "".join(ch for ch in exporter.contact_mobile or "" if ch.isdigit())
+    if not digits:
+        return ""
+    text = SHARE_TEXT["hi" if exporter.preferred_language == "hi" else "en"].format(url=url)
+    return f"https://wa.me/{digits}?{urlencode({'text': text})}"
+
+
 def language_of(choice: str | None, exporter: Exporter | None = None) -> str:
     """The page's language: the exporter's choice, else their preferred language if Hindi."""
     if choice in LANGUAGES:
@@ -230,10 +271,17 @@ def language_of(choice: str | None, exporter: Exporter | None = None) -> str:
 
 
 def _steps(exporter: Exporter, stages: list[Stage], lang: str) -> tuple[list[dict], dict | None]:
+    """Each stage as a task with its state: the stages reached are done, the first after them
+    is in progress (the exporter's next step, the only one tagged "Now"), the rest not started."""
     current = exporter.current_stage.order if exporter.current_stage else 0
-    words = STAGE_WORDS[lang]
-    steps = [{"name": words.get(s.code, s.name), "done": s.order <= current, "now": s.order == current} for s in stages]
-    upcoming = next((step for step in steps if not step["done"]), None)
+    words, text = STAGE_TASKS[lang], TEXT[lang]
+    steps, upcoming = [], None
+    for stage in stages:
+        state = DONE if stage.order <= current else NOT_STARTED if upcoming else IN_PROGRESS
+        step = {"name": words.get(stage.code, stage.name), "state": state, "tag": text[state]}
+        step["now"] = state == IN_PROGRESS
+        upcoming = step if step["now"] else upcoming
+        steps.append(step)
     return steps, upcoming
 
 
@@ -242,10 +290,53 @@ def _questions(exporter: Exporter, now: datetime, lang: str) -> list[dict]:
     rows = ConfirmationRequest.objects.filter(exporter=exporter, created_at__gte=now - RATE_WINDOW).select_related(
         "startup", "stage_event"
     )
-    shown = [
-        {"c": c, "text": c.question(lang), "withdrawn": c.withdrawn, "changeable": c.changeable(now)} for c in rows
-    ]
+    text = TEXT[lang]
+    shown = []
+    for c in rows:
+        question = {"c": c, "text": c.question(lang), "withdrawn": c.withdrawn, "changeable": c.changeable(now)}
+        if c.answer and c.kind != ConfirmationKind.NO_CONTACT:
+            answer = text["yes"] if c.answer == Answer.YES else text["no"]
+            question["said"] = text["you_said"].format(answer=answer, date=day_in_words(c.answered_at, lang, year=True))
+        shown.append(question)
     return sorted(shown, key=lambda q: (q["c"].answer != "", -q["c"].created_at.timestamp()))
+
+
+def _waiting(questions: list[dict], lang: str) -> str:
+    """ "2 questions wait for your answer", the first line of the page; "" when none does."""
+    count = sum(1 for q in questions if not q["c"].answer and not q["withdrawn"])
+    if not count:
+        return ""
+    return TEXT[lang]["open_questions" if count == 1 else "open_questions_many"].format(count=count)
+
+
+def _no_contact(exporter: Exporter, questions: list[dict]) -> dict:
+    """How the page offers "Nobody has contacted me": not at all without a startup; behind the
+    standing flag's "change" while the exporter may still change it (a tap updates that flag);
+    folded away once they have answered anything; else in plain sight."""
+    if exporter.startup_id is None:
+        return {"shown": False, "folded": False}
+    standing = any(
+        q["c"].kind == ConfirmationKind.NO_CONTACT and q["c"].startup_id == exporter.startup_id and q["changeable"]
+        for q in questions
+    )
+    answered = any(q["c"].answer for q in questions)
+    return {"shown": not standing, "folded": answered}
+
+
+def _helper(exporter: Exporter, lang: str) -> dict | None:
+    """Who answers when the exporter calls: their agent, by name and role, else the startup's
+    contact person (whose number it is). No query: the link brings the startup and agent."""
+    startup = exporter.startup
+    if startup is None:
+        return None
+    text = TEXT[lang]
+    agent_name = exporter.agent.get_full_name() if exporter.agent else ""
+    name = agent_name or startup.contact_name
+    return {
+        "name": name,
+        "role": text["roles"]["agent" if agent_name else "contact"].format(startup=startup),
+        "ask_for": text["ask_for"].format(name=name) if name != startup.contact_name else "",
+    }
 
 
 def _documents(exporter: Exporter, stages: list[Stage], lang: str) -> tuple[list[str], list[str]]:
@@ -282,17 +373,20 @@ def status_page(link: ExporterLink, *, lang: str, now: datetime) -> dict:
     stages = list(Stage.objects.ordered())
     steps, upcoming = _steps(exporter, stages, lang)
     received, needed = _documents(exporter, stages, lang)
+    questions = _questions(exporter, now, lang)
     return {
         "t": TEXT[lang],
         "lang": lang,
         "exporter": exporter,
         "startup": exporter.startup,
-        "agent": exporter.agent,
+        "helper": _helper(exporter, lang),
         "steps": steps,
         "upcoming": upcoming,
         "documents_received": received,
         "documents_needed": needed,
-        "questions": _questions(exporter, now, lang),
+        "questions": questions,
+        "questions_waiting": _waiting(questions, lang),
+        "no_contact": _no_contact(exporter, questions),
         "helpline": settings.PROGRAMME_HELPLINE,
         "opted_out": link.opted_out,
         "ct": CONTACT_TEXT[lang],

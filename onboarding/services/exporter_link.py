@@ -30,6 +30,8 @@ from ..models.exporter_link import (
     Answer,
     ConfirmationKind,
     new_key,
+    new_short_code,
+    new_short_codes,
 )
 from ..models.outbox import MessageKind, daily_period, period_end
 from .audit import as_actor
@@ -70,22 +72,24 @@ def exporters_news(*, exporter_ids: list[int], now: datetime) -> None:
 
 @transaction.atomic
 def exporter_link_rotate(*, actor: User, exporter: Exporter) -> ExporterLink:
-    """Revoke every link sent so far: a new key; the history row names who did it."""
+    """Revoke every link sent so far, long and short: a new key and short code; the history row
+    names who did it."""
     if not actor.is_programme_staff:
         raise PermissionDenied("Only programme staff can revoke an exporter's link.")
     link = exporter_link_get(exporter=exporter)
     link = ExporterLink.objects.select_for_update().get(pk=link.pk)
-    link.key, link.rotated_at = new_key(), timezone.now()
-    as_actor(link, actor).save(update_fields=["key", "rotated_at"])
+    link.key, link.short_code, link.rotated_at = new_key(), new_short_code(), timezone.now()
+    as_actor(link, actor).save(update_fields=["key", "short_code", "rotated_at"])
     return link
 
 
 @transaction.atomic
 def exporter_links_rotate(*, actor: User | None, exporter_ids: Iterable[int], reason: str, now: datetime) -> int:
     """Inside the caller's transaction, when exporters leave a startup: revoke every link sent
-    to them so far (one UPDATE however many), write a history row each naming the actor and
-    `reason`, and email the new link to each that now has a startup, an email and messages on
-    (through the outbox; that message stands for the day's news). Returns how many were emailed."""
+    to them so far, long and short (one UPDATE of the keys however many, one of the short codes
+    per thousand), write a history row each naming the actor and `reason`, and email the new
+    link to each that now has a startup, an email and messages on (through the outbox; that
+    message stands for the day's news). Returns how many were emailed."""
     ids = sorted(set(exporter_ids))
     if not ids:
         return 0
@@ -96,8 +100,13 @@ def exporter_links_rotate(*, actor: User | None, exporter_ids: Iterable[int], re
     # and set in one statement. (The token's signature, not the key, is what cannot be forged.)
     salt = secrets.token_hex(16)
     links.update(key=MD5(Concat(Value(salt), Cast("pk", CharField()))), rotated_at=now)
+    # The short codes are drawn here (`secrets`): SQL has no portable way to spell them.
+    rotated = list(links)
+    for link, code in zip(rotated, new_short_codes(len(rotated)), strict=True):
+        link.short_code = code
+    ExporterLink.objects.bulk_update(rotated, ["short_code"], batch_size=1000)
     ExporterLink.history.bulk_history_create(
-        list(links), update=True, default_user=actor, default_change_reason=reason[:100], default_date=now
+        rotated, update=True, default_user=actor, default_change_reason=reason[:100], default_date=now
     )
     _contact_changes_end(actor=actor, exporter_ids=ids, now=now)
     due = list(

@@ -32,9 +32,10 @@ def status_url(token: str) -> str:
 
 
 def traces(exporter) -> list[str]:
-    """What would give the link away: the token, the key inside it, the status page's path."""
+    """What would give the link away: the token, the key inside it, the status page's path; the
+    short link's code and path, and the WhatsApp share that carries it."""
     link = exporter_link_get(exporter=exporter)
-    return [link.token(), link.key, "/e/"]
+    return [link.token(), link.key, "/e/", link.short_code, "/s/", "wa.me"]
 
 
 @pytest.fixture
@@ -49,8 +50,9 @@ def worked(agent_a, exporter_a):
 # --- The red team: an agent of the holding startup -----------------------------------------
 
 
-def test_an_agent_of_the_holding_startup_finds_the_link_on_none_of_their_pages(client_for, agent_a, worked):
-    client = client_for(agent_a)
+@pytest.mark.parametrize("persona", ["agent_a", "manager_a"])
+def test_a_user_of_the_holding_startup_finds_the_link_on_none_of_their_pages(request, client_for, persona, worked):
+    client = client_for(request.getfixturevalue(persona))
     pages = [
         reverse("onboarding:home"),
         reverse("onboarding:exporter-list"),

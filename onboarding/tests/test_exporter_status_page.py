@@ -42,7 +42,7 @@ def test_the_page_shows_the_exporters_own_stage_startup_and_helpline(client, exp
     body = response.content.decode()
     assert str(exporter_a) in body
     assert startup_a.contact_mobile in body and f'href="tel:{startup_a.contact_mobile}"' in body
-    assert "A startup is chosen to help you" in body and "Next step" in body
+    assert "Get a startup to help you" in body and "Next step" in body
     assert "GST certificate" in body  # documents are not collected yet
     assert response["Referrer-Policy"] == "same-origin"
 

@@ -79,8 +79,8 @@ def report_refusal(request, refusal: ValidationError | PermissionDenied, form=No
 # --- Two-factor sign-in -------------------------------------------------------------------
 
 VERIFY, ENROL = "verify", "enrol"
-# The exporter's status page (/e/<token>/): public, signed link, no sign-in of any kind.
-PUBLIC_PREFIX = "/e/"
+# The exporter's status page (/e/<token>/, and its short link /s/<code>/): public, no sign-in of any kind.
+PUBLIC_PREFIXES = ("/e/", "/s/")
 # The pages a person may still open while they owe a second factor.
 TWO_FACTOR_PAGES = {
     VERIFY: ("onboarding:two-factor-verify", "logout"),
@@ -119,7 +119,7 @@ class TwoFactorMiddleware:
     def __call__(self, request):
         step = two_factor_step(request)
         # The exporter's status page needs no sign-in, so a half-signed-in session owes nothing there.
-        if step is None or request.path.startswith(PUBLIC_PREFIX):
+        if step is None or request.path.startswith(PUBLIC_PREFIXES):
             return self.get_response(request)
         if request.path in {reverse(name) for name in TWO_FACTOR_PAGES[step]}:
             return self.get_response(request)

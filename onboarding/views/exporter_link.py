@@ -1,9 +1,10 @@
 """The exporter's status page by signed link (no account), and the link's panel for programme
 staff on the exporter page: copy, QR code, send again, revoke. Startups never see the link.
 
-`/e/<token>/` is the only URL that reads a token. It is public: anonymous visitors pass the
-two-factor middleware and no login is asked; a bad, expired or revoked token gets the same
-plain page, never data.
+`/e/<token>/` is the only URL that reads a token, `/s/<code>/` the only one that reads a short
+code (the same link's alias). Both are public: anonymous visitors pass the two-factor
+middleware and no login is asked; a bad, expired or revoked token or code gets the same plain
+page, never data.
 """
 
 from __future__ import annotations
@@ -50,7 +51,17 @@ def _private(response):
 @never_cache
 def exporter_status(request, token: str):
     """GET: the exporter's page; POST: one of their taps (answer, flag, messages on/off)."""
-    link = ExporterLink.objects.from_token(token)
+    return _status(request, ExporterLink.objects.from_token(token), cookie_path="/e/")
+
+
+@never_cache
+def exporter_status_short(request, code: str):
+    """The same page by the short link staff share (`/s/<code>/`): same throttle, same refusals;
+    taps post back to the short address."""
+    return _status(request, ExporterLink.objects.from_short_code(code), cookie_path="/s/")
+
+
+def _status(request, link: ExporterLink | None, *, cookie_path: str):
     chosen = request.GET.get("lang")
     lang = language_of(chosen or request.COOKIES.get(LANG_COOKIE), link.exporter if link else None)
     if not exporter_link_allowed(link_id=link.pk if link else None, client_ip=client_ip(request)):
@@ -68,7 +79,7 @@ def exporter_status(request, token: str):
             LANG_COOKIE,
             lang,
             max_age=int(timedelta(days=365).total_seconds()),
-            path="/e/",
+            path=cookie_path,
             secure=request.is_secure(),
             httponly=True,
             samesite="Lax",

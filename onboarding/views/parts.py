@@ -1,5 +1,5 @@
 """Pieces of pages that several views show, kept here so views never import each other:
-the exporter's link panel (text and QR code), the exporters' recent "No" answers, and which
+the exporter's link panel (short link, QR code, WhatsApp message), the exporters' recent "No" answers, and which
 claims of "Contacted" the exporter has not confirmed."""
 
 from __future__ import annotations
@@ -15,17 +15,25 @@ from django.utils.safestring import mark_safe
 
 from ..models import ConfirmationRequest, Exporter
 from ..models.stages import StageEventStatus
+from ..reports.exporter_link import whatsapp_share
 from ..services.exporter_link import exporter_link_get
 
 
 def link_panel(request, exporter: Exporter) -> dict:
-    """The exporter's link as text and as a QR code (SVG drawn here: no script, no request
-    elsewhere), for the exporter page of programme staff only: a startup holding the link
-    could answer for the exporter, so the programme sends it to the exporter itself."""
+    """The exporter's short link as text, as a QR code (SVG drawn here: no script, no request
+    elsewhere) and as a WhatsApp message ready to send, for the exporter page of programme staff
+    only: a startup holding the link could answer for the exporter, so the programme sends it
+    to the exporter itself."""
     link = exporter_link_get(exporter=exporter)
-    url = request.build_absolute_uri(reverse("onboarding:exporter-status", args=[link.token()]))
+    url = request.build_absolute_uri(reverse("onboarding:exporter-status-short", args=[link.short_code]))
     # The SVG holds only the code's squares as path data, made from our own URL.
-    return {"url": url, "qr": mark_safe(qr_svg(url)), "link": link, "days": settings.EXPORTER_LINK_DAYS}
+    return {
+        "url": url,
+        "qr": mark_safe(qr_svg(url)),
+        "whatsapp": whatsapp_share(exporter, url),
+        "link": link,
+        "days": settings.EXPORTER_LINK_DAYS,
+    }
 
 
 @lru_cache(maxsize=512)
