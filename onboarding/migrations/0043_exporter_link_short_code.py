@@ -25,7 +25,7 @@ def fill_short_codes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("onboarding", "0041_link_uses_per_day"),
+        ("onboarding", "0042_import_reading"),
     ]
 
     operations = [

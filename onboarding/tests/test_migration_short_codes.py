@@ -9,7 +9,7 @@ from django.core.management import call_command
 from ..models.exporter_link import SHORT_CODE_ALPHABET, SHORT_CODE_LENGTH
 from .migrating import migrate_to
 
-BEFORE = [("onboarding", "0041_link_uses_per_day")]
+BEFORE = [("onboarding", "0042_import_reading")]
 AFTER = [("onboarding", "0043_exporter_link_short_code")]
 
 
