@@ -44,7 +44,7 @@ def test_exporter_answers_in_hindi_and_the_officer_sees_the_flag_and_the_rate(
     call = page.locator(".question", has_text="फ़ोन किया")
     call.get_by_role("button", name="हाँ").click()
     expect(page.get_by_role("status")).to_have_text("धन्यवाद, आपका जवाब सेव हो गया।")
-    expect(page.locator(".question", has_text="फ़ोन किया").get_by_text("आपने हाँ कहा")).to_be_visible()
+    expect(page.locator(".question", has_text="फ़ोन किया").get_by_text("आपने कहा: हाँ")).to_be_visible()
 
     visit = page.locator(".question", has_text="मिलने आए")
     visit.get_by_label("टिप्पणी (ज़रूरी नहीं)").fill("उस दिन कोई नहीं आया")
