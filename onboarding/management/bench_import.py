@@ -96,14 +96,7 @@ def wide_xlsx(rows: int = 10_000, *, declared_columns: int = 16_384, far_cell: b
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f"{dimension}<sheetData>{body}</sheetData></worksheet>"
     )
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        archive.writestr("_rels/.rels", _ROOT_RELS)
-        archive.writestr("xl/workbook.xml", _WORKBOOK)
-        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        archive.writestr("xl/worksheets/sheet1.xml", sheet)
-    return out.getvalue()
+    return _workbook(sheet)
 
 
 def shared_string_xlsx(cells: int = 50_000, *, length: int = 30_000, per_row: int = 5, from_column: int = 0) -> bytes:
@@ -127,24 +120,32 @@ def shared_string_xlsx(cells: int = 50_000, *, length: int = 30_000, per_row: in
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f"<sheetData>{body}</sheetData></worksheet>"
     )
-    content_types = _CONTENT_TYPES.replace(
-        "</Types>",
-        '<Override PartName="/xl/sharedStrings.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
-    )
-    workbook_rels = _WORKBOOK_RELS.replace(
-        "</Relationships>",
-        '<Relationship Id="rId2" '
-        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
-        'Target="sharedStrings.xml"/></Relationships>',
-    )
+    return _workbook(sheet, shared_strings=shared)
+
+
+def _workbook(sheet: str, *, shared_strings: str = "") -> bytes:
+    """A one-sheet workbook, zipped as Excel does (its shared strings part only if given)."""
+    content_types, workbook_rels = _CONTENT_TYPES, _WORKBOOK_RELS
+    if shared_strings:
+        content_types = content_types.replace(
+            "</Types>",
+            '<Override PartName="/xl/sharedStrings.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        )
+        workbook_rels = workbook_rels.replace(
+            "</Relationships>",
+            '<Relationship Id="rId2" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>',
+        )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("[Content_Types].xml", content_types)
         archive.writestr("_rels/.rels", _ROOT_RELS)
         archive.writestr("xl/workbook.xml", _WORKBOOK)
         archive.writestr("xl/_rels/workbook.xml.rels", workbook_rels)
-        archive.writestr("xl/sharedStrings.xml", shared)
+        if shared_strings:
+            archive.writestr("xl/sharedStrings.xml", shared_strings)
         archive.writestr("xl/worksheets/sheet1.xml", sheet)
     return out.getvalue()
 

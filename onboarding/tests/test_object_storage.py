@@ -59,6 +59,17 @@ def on_disk(settings) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()) if root.exists() else []
 
 
+def work_with_attachment(agent, exporter):
+    """Work logged with a Word file attached, through the work log's service."""
+    return activity_log(
+        actor=agent,
+        exporter=exporter,
+        kind="documents",
+        occurred_at=timezone.now(),
+        attachment=SimpleUploadedFile("checklist.docx", WORD),
+    )
+
+
 def test_evidence_uploaded_through_the_page_lands_in_the_bucket_and_not_on_disk(
     settings, use_bucket, client_for, agent_a, exporter_a
 ):
@@ -94,13 +105,7 @@ def test_another_startups_manager_gets_404_for_a_file_in_the_bucket(
     use_bucket, client_for, agent_a, manager_b, exporter_a
 ):
     claim = claim_first_order(client_for(agent_a), exporter_a)
-    work = activity_log(
-        actor=agent_a,
-        exporter=exporter_a,
-        kind="documents",
-        occurred_at=timezone.now(),
-        attachment=SimpleUploadedFile("checklist.docx", WORD),
-    )
+    work = work_with_attachment(agent_a, exporter_a)
     intruder = client_for(manager_b)
     assert intruder.get(claim.download_url).status_code == 404
     assert intruder.get(work.download_url).status_code == 404
@@ -115,13 +120,7 @@ def test_a_file_missing_from_the_bucket_is_a_404_not_an_error(use_bucket, client
 def test_a_work_log_attachment_is_kept_in_the_bucket_and_downloads_back(
     settings, use_bucket, client_for, agent_a, manager_a, exporter_a
 ):
-    work = activity_log(
-        actor=agent_a,
-        exporter=exporter_a,
-        kind="documents",
-        occurred_at=timezone.now(),
-        attachment=SimpleUploadedFile("checklist.docx", WORD),
-    )
+    work = work_with_attachment(agent_a, exporter_a)
     assert use_bucket.keys() == [work.attachment.name] and on_disk(settings) == []
     response = client_for(manager_a).get(work.download_url)
     assert b"".join(response.streaming_content) == WORD
@@ -192,13 +191,7 @@ def files_on_disk(settings, agent_a, exporter_a):
             "evidence_file": claim_file,
         },
     )
-    work = activity_log(
-        actor=agent_a,
-        exporter=exporter_a,
-        kind="documents",
-        occurred_at=timezone.now(),
-        attachment=SimpleUploadedFile("checklist.docx", WORD),
-    )
+    work = work_with_attachment(agent_a, exporter_a)
     names = sorted(
         [claim.evidence_file.name, work.attachment.name, *EvidenceDocument.objects.values_list("file", flat=True)]
     )
