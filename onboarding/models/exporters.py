@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -68,6 +68,23 @@ class ExporterQuerySet(ScopedQuerySet):
     def stalled(self, now: datetime) -> ExporterQuerySet:
         stages = self.model.current_stage.field.related_model.objects.all()
         return self.filter(self.stalled_q(now, stages))
+
+    def stalled_for_reminders(self, now: datetime, stages, escalate_after: int):
+        """(id, startup, agent, escalated) of each stalled exporter held by a startup, escalated
+        meaning stalled past `escalate_after` × its stage's SLA: whole numbers and a flag, the
+        comparison made by the database, since turning a stage time into a Python datetime was
+        most of the read for 150,000 stalled exporters."""
+        escalated = Case(
+            When(self.late_q(now, stages, escalate_after), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        return (
+            self.filter(self.stalled_q(now, stages), startup__isnull=False)
+            .order_by()
+            .annotate(escalated=escalated)
+            .values_list("pk", "startup_id", "agent_id", "escalated")
+        )
 
     def sla_counts(self, now: datetime, stages) -> dict[str, int]:
         """How many of these exporters there are, and how many are late and stalled, in one

@@ -277,30 +277,40 @@ def outbox_post(
         ids = [ids_by_key[m.key] for m in messages]
     else:
         ids = [row.pk for row in OutboxMessage.objects.bulk_create(rows)]
-    _link_exporters([(pk, exporter_id) for pk, m in zip(ids, messages, strict=True) for exporter_id in m.exporter_ids])
+    _link_exporters(ids, messages)
     queued = outbox_queue(
         outbox_message_ids=[*ids, *also_queue], lease=lease, send_here_if_refused=send_here_if_refused
     )
     return Posted(messages=list(messages), ids=ids, queued=queued)
 
 
-def _link_exporters(pairs: list[tuple[int, int]]) -> None:
+def _link_exporters(ids: list[int], messages: Sequence[NewMessage]) -> None:
     """Write (outbox message id, exporter id) rows of the M2M in one statement on PostgreSQL, however many."""
-    if not pairs:
+    if not any(m.exporter_ids for m in messages):
         return
     through = OutboxMessage.exporters.through
     if not database.binds_arrays():
-        through.objects.bulk_create([through(outboxmessage_id=m, exporter_id=e) for m, e in pairs], batch_size=5000)
+        pairs = [
+            through(outboxmessage_id=pk, exporter_id=e)
+            for pk, m in zip(ids, messages, strict=True)
+            for e in m.exporter_ids
+        ]
+        through.objects.bulk_create(pairs, batch_size=5000)
         return
     quote = connection.ops.quote_name
     table = quote(through._meta.db_table)
     message_col = quote(through._meta.get_field("outboxmessage").column)
     exporter_col = quote(through._meta.get_field("exporter").column)
-    message_ids, exporter_ids = (list(ids) for ids in zip(*pairs, strict=True))
+    # The arrays go as text literals: psycopg quotes a list of ints one element at a time,
+    # 1.3 s for the 350,000 links of a national sweep, where joining their digits takes 0.05 s.
+    message_ids = ",".join(
+        ",".join([str(pk)] * len(m.exporter_ids)) for pk, m in zip(ids, messages, strict=True) if m.exporter_ids
+    )
+    exporter_ids = ",".join(",".join(map(str, m.exporter_ids)) for m in messages if m.exporter_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({message_col}, {exporter_col}) SELECT * FROM unnest(%s::bigint[], %s::bigint[])",
-            [message_ids, exporter_ids],
+            [f"{{{message_ids}}}", f"{{{exporter_ids}}}"],
         )
 
 

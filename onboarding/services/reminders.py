@@ -3,8 +3,8 @@ creates them. Sending, re-checked so nothing is sent about work that has moved o
 outbox's (services/outbox.py), as for every email.
 
 Planning reads a handful of queries whatever the number of exporters: stalled exporters
-come back as (id, startup, agent, stage, entered) tuples and are grouped per recipient
-in Python; members and staff are one query each.
+come back as (id, startup, agent, escalated) tuples and are grouped per recipient in
+Python; members and staff are one query each.
 
 Once per period: the unique (kind, recipient, period_key) key means a second sweep
 creates nothing, and sweeps take turns on an advisory lock, so the second one sees the
@@ -81,15 +81,11 @@ def plan(now: datetime, kinds: tuple[str, ...]) -> list[Planned]:
     chasers = officers or [pk for pk, _, _ in staff]
     planned: list[Planned] = []
     if MessageKind.STALLED_DIGEST in kinds or MessageKind.ESCALATION in kinds:
-        stalled = list(
-            Exporter.objects.filter(Exporter.objects.stalled_q(now, stages), startup__isnull=False)
-            .order_by()
-            .values_list("pk", "startup_id", "agent_id", "current_stage_id", "stage_entered_at")
-        )
+        stalled = list(Exporter.objects.stalled_for_reminders(now, stages, ESCALATION_FACTOR))
         if MessageKind.STALLED_DIGEST in kinds:
             planned += _stalled_digests(now, stalled, members)
         if MessageKind.ESCALATION in kinds:
-            planned += _escalations(now, stalled, stages, chasers)
+            planned += _escalations(now, stalled, chasers)
     if MessageKind.REVIEW_WAITING in kinds:
         waiting = sorted(
             set(
@@ -124,7 +120,7 @@ def _stalled_digests(now: datetime, stalled, members) -> list[Planned]:
     """Each manager gets their startup's stalled exporters; each agent only their own."""
     by_startup: dict[int, list[int]] = defaultdict(list)
     by_agent: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for pk, startup_id, agent_id, _, _ in stalled:
+    for pk, startup_id, agent_id, _ in stalled:
         by_startup[startup_id].append(pk)
         if agent_id:
             by_agent[(startup_id, agent_id)].append(pk)
@@ -152,9 +148,8 @@ def _undelivered_since_last_report(now: datetime) -> bool:
     return OutboxMessage.objects.undelivered().filter(settled_at__gte=since, settled_at__lt=now).exists()
 
 
-def _escalations(now: datetime, stalled, stages, chasers: list[int]) -> list[Planned]:
-    sla = {s.pk: timedelta(days=s.sla_days * ESCALATION_FACTOR) for s in stages}
-    ids = sorted(pk for pk, _, _, stage_id, entered in stalled if entered < now - sla[stage_id])
+def _escalations(now: datetime, stalled, chasers: list[int]) -> list[Planned]:
+    ids = sorted(pk for pk, _, _, escalated in stalled if escalated)
     if not ids:
         return []
     period = daily_period(now)

@@ -68,11 +68,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--auto-assign-pool", type=int, default=10_000, help="Exporters in the pool for the auto-assign run"
         )
+        parser.add_argument("--only-sweep", action="store_true", help="Time the reminder sweep alone")
 
     def handle(self, *args, repeat: int, json_path: str | None, import_rows: int, memory_rows: int | None, **opts):
         staff = User.objects.filter(staff_role=Role.ADMIN, is_active=True).order_by("pk").first()
         if staff is None or not Exporter.objects.exists():
             raise CommandError("Seed the database first: manage.py seed_demo --startups 500 --exporters 100000")
+        if opts["only_sweep"]:
+            self.measure_sweep()
+            return
         startup_user = (
             User.objects.filter(memberships__removed_at__isnull=True, memberships__startup__exporters__isnull=False)
             .order_by("pk")
