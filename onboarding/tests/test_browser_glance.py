@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from ..models import Exporter
 from ..services.progress import activity_log
 from ..services.summary import summary_refresh
+from .browser_pages import pages_by_role
 from .conftest import sign_in_on
 from .factories import ExporterFactory, assign
 from .test_browser_phone import NO_SIDEWAYS_SCROLL, busy_startup  # noqa: F401 (its busy startup, reused)
@@ -119,41 +120,10 @@ def test_no_page_of_any_role_scrolls_sideways_at_360_pixels(
     agent_a,
     busy_startup,  # noqa: F811
 ):
-    waiting, paid = busy_startup["waiting"], busy_startup["paid"]
-    startup_pages = {
-        "home": reverse("onboarding:home"),
-        "exporters": reverse("onboarding:exporter-list"),
-        "exporters, late": reverse("onboarding:exporter-list") + "?late=true",
-        "exporter with a claim waiting": reverse("onboarding:exporter-detail", args=[waiting.pk]),
-        "exporter with a commission": reverse("onboarding:exporter-detail", args=[paid.pk]),
-        "log work": reverse("onboarding:exporter-log-work", args=[waiting.pk]),
-        "submit evidence": reverse("onboarding:exporter-submit-stage", args=[paid.pk]),
-        "work log": reverse("onboarding:activity-list"),
-        "earnings": reverse("onboarding:commission-list"),
-        "team": reverse("onboarding:team"),
-        "preferences": reverse("onboarding:preferences"),
-        "board": reverse("onboarding:board"),
-        "our startup": reverse("onboarding:startup-detail", args=[manager_a.startup.pk]),
-    }
-    staff_pages = {
-        "dashboard": reverse("onboarding:home"),
-        "exporters": reverse("onboarding:exporter-list"),
-        "exporter": reverse("onboarding:exporter-detail", args=[paid.pk]),
-        "reviews": reverse("onboarding:review-queue"),
-        "reviews, filtered": reverse("onboarding:review-queue") + "?age=1&has_file=false",
-        "board": reverse("onboarding:board"),
-        "board of a startup": reverse("onboarding:board") + f"?startup={manager_a.startup.pk}",
-        "commissions": reverse("onboarding:commission-list"),
-        "work log": reverse("onboarding:activity-list"),
-        "startups": reverse("onboarding:startup-list"),
-        "outbox": reverse("onboarding:outbox"),
-    }
-    admin_pages = {**staff_pages, "payouts": reverse("onboarding:payout-list")}
+    pages = pages_by_role(startup=manager_a.startup, **busy_startup)
     too_wide = {}
-    agent_pages = {name: url for name, url in startup_pages.items() if name != "team"}  # managers' page
-    for user, pages in ((manager_a, startup_pages), (agent_a, agent_pages), (officer, staff_pages)):
-        too_wide.update(_too_wide(browser, live_server, user, pages))
-    too_wide.update(_too_wide(browser, live_server, admin_user, admin_pages))
+    for user, role in ((manager_a, "manager"), (agent_a, "agent"), (officer, "officer"), (admin_user, "admin")):
+        too_wide.update(_too_wide(browser, live_server, user, pages[role]))
     assert too_wide == {}
 
 

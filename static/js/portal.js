@@ -35,6 +35,34 @@
     });
   }
 
+  // A table larger than its frame (.table-responsive) scrolls inside it. A keyboard scrolls it
+  // through a link or button inside; a table of plain figures has none, so its frame becomes a
+  // tab stop, named after the table, for as long as it scrolls (WCAG 2.1.1, keyboard).
+  const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]:not([tabindex='-1'])";
+  function reachScrollingTables() {
+    for (const frame of document.querySelectorAll(".table-responsive")) {
+      if (!frame.hasAttribute("data-scroll-stop") && frame.querySelector(FOCUSABLE)) continue;
+      const scrolls = frame.scrollWidth > frame.clientWidth || frame.scrollHeight > frame.clientHeight;
+      if (scrolls && !frame.hasAttribute("data-scroll-stop")) {
+        const table = frame.querySelector("table");
+        const heading = frame.previousElementSibling;
+        const section = frame.closest("[aria-labelledby]");
+        frame.dataset.scrollStop = "";
+        frame.tabIndex = 0;
+        frame.setAttribute("role", "region");
+        if (table && table.caption) frame.setAttribute("aria-label", table.caption.textContent.trim());
+        else if (section) frame.setAttribute("aria-labelledby", section.getAttribute("aria-labelledby"));
+        else if (heading && /^H[1-6]$/.test(heading.tagName)) frame.setAttribute("aria-label", heading.textContent.trim());
+        else frame.setAttribute("aria-label", "Table");
+      } else if (!scrolls && frame.hasAttribute("data-scroll-stop")) {
+        delete frame.dataset.scrollStop;
+        for (const name of ["tabindex", "role", "aria-label", "aria-labelledby"]) frame.removeAttribute(name);
+      }
+    }
+  }
+  reachScrollingTables();
+  window.addEventListener("resize", reachScrollingTables);
+
   // A GSTIN starts with its GST state code: pick that state while the state is still blank.
   for (const gstin of document.querySelectorAll("input[data-state-from-gstin]")) {
     const state = document.getElementById(gstin.dataset.stateFromGstin);
