@@ -9,7 +9,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from .conftest import PortalClient
+from .conftest import PASSWORD, PortalClient
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +41,23 @@ def test_a_signed_in_persons_language_is_saved_on_the_account_and_follows_them_t
     assert '<html lang="hi">' in page and "साइन आउट करें" in page
 
 
+def test_a_person_who_never_chose_keeps_the_language_of_their_phone_from_their_first_sign_in(agent_a):
+    assert agent_a.reads == "en-in"  # never signed in: emails in the portal's default
+    phone = PortalClient()
+    response = phone.post(
+        reverse("login"), {"username": agent_a.email, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="hi-IN,hi;q=0.9"
+    )
+    assert response.status_code == 302
+    agent_a.refresh_from_db()
+    assert agent_a.language == "hi" and agent_a.reads == "hi"
+    # A later sign-in from an English browser keeps the account's choice.
+    laptop = PortalClient()
+    laptop.post(reverse("login"), {"username": agent_a.email, "password": PASSWORD}, HTTP_ACCEPT_LANGUAGE="en-GB")
+    agent_a.refresh_from_db()
+    assert agent_a.language == "hi"
+    assert '<html lang="hi">' in laptop.get(reverse("onboarding:home"), HTTP_ACCEPT_LANGUAGE="en-GB").content.decode()
+
+
 def test_switching_back_to_english_shows_english_and_says_so(client_for, agent_a):
     agent_a.language = "hi"
     agent_a.save(update_fields=["language"])
@@ -54,7 +71,7 @@ def test_an_unknown_language_changes_nothing_and_says_what_to_choose(client_for,
     client = client_for(agent_a)
     response = client.post(SWITCH, {"language": "fr", "next": reverse("onboarding:home")}, follow=True)
     agent_a.refresh_from_db()
-    assert agent_a.language == "en-in" and "django_language" not in response.cookies
+    assert agent_a.language == "" and "django_language" not in response.cookies
     assert "Choose English or हिन्दी." in response.content.decode()
     assert not LogEntry.objects.filter(object_id=str(agent_a.pk), change_message__contains="language").exists()
 

@@ -19,12 +19,20 @@ def account_language(get_response):
 
     def middleware(request):
         user = request.user
-        if user.is_authenticated and user.language != request.LANGUAGE_CODE:
+        if user.is_authenticated and user.language and user.language != request.LANGUAGE_CODE:
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
         return get_response(request)
 
     return middleware
+
+
+def language_from_sign_in(sender, request, user, **kwargs):
+    """`user_logged_in` receiver: a person who never chose keeps the language they signed in with
+    (their phone's, or the one picked on the sign-in page), for their emails too."""
+    language = getattr(request, "LANGUAGE_CODE", "")
+    if not user.language and language in dict(settings.LANGUAGES):
+        user_set_language(user=user, language=language)
 
 
 @require_POST
