@@ -101,3 +101,12 @@ def test_hindi_dates_use_hindi_month_names_and_numbers_keep_indian_grouping():
             Context({"days": [date(2026, m, 1) for m in (9, 11, 12)]})
         )
     assert months == "सितंबर नवंबर दिसंबर "
+
+
+def test_the_api_answers_in_english_whatever_the_caller_asks(client_for, agent_a):
+    agent_a.language = "hi"
+    agent_a.save(update_fields=["language"])
+    client = client_for(agent_a)
+    response = client.get("/api/v1/exporters/?page=999", HTTP_ACCEPT_LANGUAGE="hi")
+    assert response.status_code == 404 and response["Content-Language"] == "en-in"
+    assert response.json()["detail"] == "Invalid page."

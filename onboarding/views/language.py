@@ -15,13 +15,20 @@ from ..services.users import user_set_language
 
 def account_language(get_response):
     """Middleware after authentication: a signed-in person reads the language saved on their account,
-    on any device, whatever LocaleMiddleware guessed from the cookie or the browser."""
+    on any device, whatever LocaleMiddleware guessed from the cookie or the browser; the API is
+    always in English."""
 
     def middleware(request):
-        user = request.user
-        if user.is_authenticated and user.language and user.language != request.LANGUAGE_CODE:
-            translation.activate(user.language)
-            request.LANGUAGE_CODE = user.language
+        if request.path.startswith("/api/"):
+            # The API answers programs: its texts stay in one language whatever the caller's
+            # headers, as its field names and codes do.
+            wanted = settings.LANGUAGE_CODE
+        else:
+            user = request.user
+            wanted = user.language if user.is_authenticated and user.language else request.LANGUAGE_CODE
+        if wanted != request.LANGUAGE_CODE:
+            translation.activate(wanted)
+            request.LANGUAGE_CODE = wanted
         return get_response(request)
 
     return middleware
