@@ -16,7 +16,7 @@ from django.forms.widgets import Input
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django_filters.fields import ModelChoiceField, ModelChoiceIterator
+from django_filters.fields import ChoiceField, ModelChoiceField, ModelChoiceIterator
 from django_filters.widgets import BaseCSVWidget
 
 from .control_characters import has_control_characters
@@ -223,7 +223,7 @@ def startup_name_filter() -> django_filters.CharFilter:
 
 
 def startup_id_filter() -> IdChoiceFilter:
-    return IdChoiceFilter(queryset=Startup.objects.all(), widget=QuickHiddenInput)
+    return IdChoiceFilter(queryset=Startup.objects.all(), label=_("Startup"), widget=QuickHiddenInput)
 
 
 class StartupPairForm(forms.Form):
@@ -265,6 +265,10 @@ class BootstrapFilterSet(django_filters.FilterSet):
             field.widget.attrs.setdefault("class", css)
             if hasattr(field, "empty_label") and field.empty_label is not None:
                 field.empty_label = _("Any")
+                if isinstance(field, ChoiceField):
+                    # The widget's copy of the choices reads the class's field, not this form's
+                    # copy: point it at this field so its empty option says "Any" in the page's language.
+                    field.widget.choices = field.choices
 
     # A page's bar keeps the box and the hidden id in step by `keeps_startup`; an API client
     # has no box, and its filters all apply together (ExporterApiFilter turns this off).
@@ -291,9 +295,9 @@ def day_filter(field: str, lookup: str, label: str) -> django_filters.DateFilter
 
 class StartupFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"), widget=QuickTextInput)
-    status = django_filters.ChoiceFilter(choices=StartupStatus.choices, widget=QuickSelect)
-    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, widget=QuickSelect)
-    sector = IdChoiceFilter(field_name="sectors", queryset=Sector.objects.all())
+    status = django_filters.ChoiceFilter(choices=StartupStatus.choices, label=_("Status"), widget=QuickSelect)
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, label=_("State"), widget=QuickSelect)
+    sector = IdChoiceFilter(field_name="sectors", queryset=Sector.objects.all(), label=_("Sectors"))
 
     class Meta:
         model = Startup
@@ -305,11 +309,11 @@ class StartupFilter(BootstrapFilterSet):
 
 class ExporterFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"), widget=QuickTextInput)
-    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, widget=QuickSelect)
-    district = django_filters.CharFilter(lookup_expr="iexact", widget=QuickTextInput)
-    status = django_filters.ChoiceFilter(choices=ExporterStatus.choices, widget=QuickSelect)
-    stage = IdChoiceFilter(field_name="current_stage", queryset=Stage.objects.all())
-    sector = IdChoiceFilter(queryset=Sector.objects.all())
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, label=_("State"), widget=QuickSelect)
+    district = django_filters.CharFilter(lookup_expr="iexact", label=_("District"), widget=QuickTextInput)
+    status = django_filters.ChoiceFilter(choices=ExporterStatus.choices, label=_("Status"), widget=QuickSelect)
+    stage = IdChoiceFilter(field_name="current_stage", queryset=Stage.objects.all(), label=_("Current stage"))
+    sector = IdChoiceFilter(queryset=Sector.objects.all(), label=_("Sector"))
     startup_name = startup_name_filter()
     startup = startup_id_filter()
     unassigned = django_filters.BooleanFilter(
@@ -376,7 +380,7 @@ class ActivityFilter(BootstrapFilterSet):
     startup_name = startup_name_filter()
     startup = startup_id_filter()
     user = IdChoiceFilter(queryset=User.objects.all(), label=_("Logged by"))
-    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, widget=QuickSelect)
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, label=_("Kind"), widget=QuickSelect)
     since = day_filter("occurred_at", "gte", _("From"))
     until = day_filter("occurred_at", "lte", _("To"))
 
@@ -463,8 +467,10 @@ class OutboxFilter(BootstrapFilterSet):
 
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    kind = django_filters.ChoiceFilter(choices=MessageKind.choices, widget=QuickSelect)
-    status = django_filters.ChoiceFilter(choices=OUTBOX_STATUS_CHOICES, method="filter_status", widget=QuickSelect)
+    kind = django_filters.ChoiceFilter(choices=MessageKind.choices, label=_("Kind"), widget=QuickSelect)
+    status = django_filters.ChoiceFilter(
+        choices=OUTBOX_STATUS_CHOICES, method="filter_status", label=_("Status"), widget=QuickSelect
+    )
     date_from = day_filter("created_at", "gte", _("From"))
     date_to = day_filter("created_at", "lte", _("To"))
 
@@ -491,10 +497,12 @@ class ReviewFilter(BootstrapFilterSet):
     """The review queue's filters; every value outside its choices is a field error, ignored."""
 
     q = django_filters.CharFilter(method="filter_q", label=_("Exporter or GSTIN"), widget=QuickTextInput)
-    stage = IdChoiceFilter(queryset=Stage.objects.all())
+    stage = IdChoiceFilter(queryset=Stage.objects.all(), label=_("Stage"))
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    state = django_filters.ChoiceFilter(field_name="exporter__state", choices=STATE_CHOICES, widget=QuickSelect)
+    state = django_filters.ChoiceFilter(
+        field_name="exporter__state", choices=STATE_CHOICES, label=_("Exporter state"), widget=QuickSelect
+    )
     age = django_filters.ChoiceFilter(
         choices=WAITING_CHOICES, method="filter_age", label=_("Waiting"), widget=QuickSelect
     )
@@ -542,7 +550,7 @@ class CommissionFilter(BootstrapFilterSet):
 
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    status = django_filters.ChoiceFilter(choices=CommissionStatus.choices, widget=QuickSelect)
+    status = django_filters.ChoiceFilter(choices=CommissionStatus.choices, label=_("Status"), widget=QuickSelect)
 
     class Meta:
         model = Commission

@@ -12,10 +12,10 @@ from ..models.startups import MemberRole
 
 
 class MemberAddForm(forms.Form):
-    email = forms.EmailField()
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
-    role = forms.ChoiceField(choices=MemberRole.choices, initial=MemberRole.MANAGER)
+    email = forms.EmailField(label=gettext_lazy("Email"))
+    first_name = forms.CharField(label=gettext_lazy("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=MemberRole.choices, initial=MemberRole.MANAGER)
     # One message for every refusal, when the reason is not the asker's business (see TeamAgentForm).
     refusal: str = ""
 
