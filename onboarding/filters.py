@@ -15,7 +15,8 @@ from django.forms.utils import flatatt
 from django.forms.widgets import Input
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django_filters.fields import ModelChoiceField, ModelChoiceIterator
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ChoiceField, ModelChoiceField, ModelChoiceIterator
 from django_filters.widgets import BaseCSVWidget
 
 from .control_characters import has_control_characters
@@ -31,7 +32,7 @@ from .validators import ID_RE, MAX_ID, parse_id  # noqa: F401 (ID_RE, MAX_ID: im
 
 # The review queue's signal filter: claims with any fraud signal (or one kind, by its code).
 ANY_SIGNAL = "any"
-INVALID_ID = "Enter an id: a whole number from 1 to 9223372036854775807."
+INVALID_ID = _("Enter an id: a whole number from 1 to 9223372036854775807.")
 
 
 def parse_ids(values: Iterable[object]) -> list[int]:
@@ -69,7 +70,7 @@ class StrictBooleanField(forms.NullBooleanField):
             return value
         key = str(value).strip().lower()
         if key not in self.VALUES:
-            raise ValidationError("Use true or false.", code="invalid")
+            raise ValidationError(_("Use true or false."), code="invalid")
         return self.VALUES[key]
 
 
@@ -88,7 +89,8 @@ class StageCodeFilter(django_filters.CharFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 40)
         kwargs.setdefault(
-            "validators", [RegexValidator(r"\A[a-z][a-z0-9_]*\Z", "A stage code is lower-case letters, digits and _.")]
+            "validators",
+            [RegexValidator(r"\A[a-z][a-z0-9_]*\Z", _("A stage code is lower-case letters, digits and _."))],
         )
         super().__init__(*args, **kwargs)
 
@@ -183,9 +185,9 @@ class IdChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = IdChoiceField
 
 
-ASSIGNED_CHOICES = [("", "Any"), ("true", "Unassigned"), ("false", "Assigned")]
-STALLED_CHOICES = [("", "Any"), ("true", "Stalled only")]
-LATE_CHOICES = [("", "Any"), ("true", "Past the SLA")]
+ASSIGNED_CHOICES = [("", _("Any")), ("true", _("Unassigned")), ("false", _("Assigned"))]
+STALLED_CHOICES = [("", _("Any")), ("true", _("Stalled only"))]
+LATE_CHOICES = [("", _("Any")), ("true", _("Past the SLA"))]
 
 
 # --- The startup pair: a typed `startup_name` and the hidden `startup` id -----------------
@@ -215,13 +217,13 @@ def keeps_startup(data, startup: Startup) -> bool:
 def startup_name_filter() -> django_filters.CharFilter:
     return django_filters.CharFilter(
         method=filter_by_startup_name,
-        label="Startup",
-        widget=QuickTextInput(attrs={"placeholder": "Type part of a name", "autocomplete": "off"}),
+        label=_("Startup"),
+        widget=QuickTextInput(attrs={"placeholder": _("Type part of a name"), "autocomplete": "off"}),
     )
 
 
 def startup_id_filter() -> IdChoiceFilter:
-    return IdChoiceFilter(queryset=Startup.objects.all(), widget=QuickHiddenInput)
+    return IdChoiceFilter(queryset=Startup.objects.all(), label=_("Startup"), widget=QuickHiddenInput)
 
 
 class StartupPairForm(forms.Form):
@@ -262,7 +264,11 @@ class BootstrapFilterSet(django_filters.FilterSet):
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
             if hasattr(field, "empty_label") and field.empty_label is not None:
-                field.empty_label = "Any"
+                field.empty_label = _("Any")
+                if isinstance(field, ChoiceField):
+                    # The widget's copy of the choices reads the class's field, not this form's
+                    # copy: point it at this field so its empty option says "Any" in the page's language.
+                    field.widget.choices = field.choices
 
     # A page's bar keeps the box and the hidden id in step by `keeps_startup`; an API client
     # has no box, and its filters all apply together (ExporterApiFilter turns this off).
@@ -288,10 +294,10 @@ def day_filter(field: str, lookup: str, label: str) -> django_filters.DateFilter
 
 
 class StartupFilter(BootstrapFilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Search", widget=QuickTextInput)
-    status = django_filters.ChoiceFilter(choices=StartupStatus.choices, widget=QuickSelect)
-    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, widget=QuickSelect)
-    sector = IdChoiceFilter(field_name="sectors", queryset=Sector.objects.all())
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"), widget=QuickTextInput)
+    status = django_filters.ChoiceFilter(choices=StartupStatus.choices, label=_("Status"), widget=QuickSelect)
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, label=_("State"), widget=QuickSelect)
+    sector = IdChoiceFilter(field_name="sectors", queryset=Sector.objects.all(), label=_("Sectors"))
 
     class Meta:
         model = Startup
@@ -302,30 +308,30 @@ class StartupFilter(BootstrapFilterSet):
 
 
 class ExporterFilter(BootstrapFilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Search", widget=QuickTextInput)
-    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, widget=QuickSelect)
-    district = django_filters.CharFilter(lookup_expr="iexact", widget=QuickTextInput)
-    status = django_filters.ChoiceFilter(choices=ExporterStatus.choices, widget=QuickSelect)
-    stage = IdChoiceFilter(field_name="current_stage", queryset=Stage.objects.all())
-    sector = IdChoiceFilter(queryset=Sector.objects.all())
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"), widget=QuickTextInput)
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, label=_("State"), widget=QuickSelect)
+    district = django_filters.CharFilter(lookup_expr="iexact", label=_("District"), widget=QuickTextInput)
+    status = django_filters.ChoiceFilter(choices=ExporterStatus.choices, label=_("Status"), widget=QuickSelect)
+    stage = IdChoiceFilter(field_name="current_stage", queryset=Stage.objects.all(), label=_("Current stage"))
+    sector = IdChoiceFilter(queryset=Sector.objects.all(), label=_("Sector"))
     startup_name = startup_name_filter()
     startup = startup_id_filter()
     unassigned = django_filters.BooleanFilter(
         field_name="startup",
         lookup_expr="isnull",
-        label="Assignment",
+        label=_("Assignment"),
         widget=QuickBooleanSelect(choices=ASSIGNED_CHOICES),
     )
     stalled = django_filters.BooleanFilter(
-        method="filter_stalled", label="Stalled", widget=QuickBooleanSelect(choices=STALLED_CHOICES)
+        method="filter_stalled", label=_("Stalled"), widget=QuickBooleanSelect(choices=STALLED_CHOICES)
     )
     late = django_filters.BooleanFilter(
-        method="filter_late", label="Late", widget=QuickBooleanSelect(choices=LATE_CHOICES)
+        method="filter_late", label=_("Late"), widget=QuickBooleanSelect(choices=LATE_CHOICES)
     )
-    agent = IdChoiceFilter(queryset=User.objects.none(), label="Agent")
+    agent = IdChoiceFilter(queryset=User.objects.none(), label=_("Agent"))
     # The scope (all of the startup's, or mine) has one control of its own above the list
     # (views/scope.py); the form carries it hidden so that Apply keeps it.
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Whose", widget=QuickHiddenInput)
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("Whose"), widget=QuickHiddenInput)
     o = django_filters.OrderingFilter(
         fields=(
             ("legal_name", "name"),
@@ -336,7 +342,7 @@ class ExporterFilter(BootstrapFilterSet):
             ("last_activity_at", "last_work"),
             ("created_at", "added"),
         ),
-        label="Sort by",
+        label=_("Sort by"),
         widget=QuickCSVSelect,
     )
 
@@ -373,10 +379,10 @@ class ExporterFilter(BootstrapFilterSet):
 class ActivityFilter(BootstrapFilterSet):
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    user = IdChoiceFilter(queryset=User.objects.all(), label="Logged by")
-    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, widget=QuickSelect)
-    since = day_filter("occurred_at", "gte", "From")
-    until = day_filter("occurred_at", "lte", "To")
+    user = IdChoiceFilter(queryset=User.objects.all(), label=_("Logged by"))
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, label=_("Kind"), widget=QuickSelect)
+    since = day_filter("occurred_at", "gte", _("From"))
+    until = day_filter("occurred_at", "lte", _("To"))
 
     class Meta:
         model = Activity
@@ -424,8 +430,8 @@ class BoardFilter(BootstrapFilterSet):
 
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, label="Exporter's state", widget=QuickSelect)
-    agent = IdChoiceFilter(queryset=User.objects.none(), label="Agent")
+    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, label=_("Exporter's state"), widget=QuickSelect)
+    agent = IdChoiceFilter(queryset=User.objects.none(), label=_("Agent"))
 
     class Meta:
         model = Exporter
@@ -453,7 +459,7 @@ class BoardFilter(BootstrapFilterSet):
 
 # "Not delivered": every status that counts as such (unconfirmed, failed, undeliverable).
 NOT_DELIVERED = "undelivered"
-OUTBOX_STATUS_CHOICES = [(NOT_DELIVERED, "Not delivered (any)"), *MessageStatus.choices]
+OUTBOX_STATUS_CHOICES = [(NOT_DELIVERED, _("Not delivered (any)")), *MessageStatus.choices]
 
 
 class OutboxFilter(BootstrapFilterSet):
@@ -461,10 +467,12 @@ class OutboxFilter(BootstrapFilterSet):
 
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    kind = django_filters.ChoiceFilter(choices=MessageKind.choices, widget=QuickSelect)
-    status = django_filters.ChoiceFilter(choices=OUTBOX_STATUS_CHOICES, method="filter_status", widget=QuickSelect)
-    date_from = day_filter("created_at", "gte", "From")
-    date_to = day_filter("created_at", "lte", "To")
+    kind = django_filters.ChoiceFilter(choices=MessageKind.choices, label=_("Kind"), widget=QuickSelect)
+    status = django_filters.ChoiceFilter(
+        choices=OUTBOX_STATUS_CHOICES, method="filter_status", label=_("Status"), widget=QuickSelect
+    )
+    date_from = day_filter("created_at", "gte", _("From"))
+    date_to = day_filter("created_at", "lte", _("To"))
 
     class Meta:
         model = OutboxMessage
@@ -480,34 +488,38 @@ class OutboxFilter(BootstrapFilterSet):
         return queryset.undelivered() if value == NOT_DELIVERED else queryset.filter(status=value)
 
 
-WAITING_CHOICES = [("1", "Over 1 day"), ("3", "Over 3 days"), ("7", "Over 7 days")]
-FILE_CHOICES = [("", "Any"), ("true", "With a file"), ("false", "Without a file")]
+WAITING_CHOICES = [("1", _("Over 1 day")), ("3", _("Over 3 days")), ("7", _("Over 7 days"))]
+FILE_CHOICES = [("", _("Any")), ("true", _("With a file")), ("false", _("Without a file"))]
 REVIEW_ORDER = {"oldest": ("submitted_at", "pk"), "newest": ("-submitted_at", "-pk")}
 
 
 class ReviewFilter(BootstrapFilterSet):
     """The review queue's filters; every value outside its choices is a field error, ignored."""
 
-    q = django_filters.CharFilter(method="filter_q", label="Exporter or GSTIN", widget=QuickTextInput)
-    stage = IdChoiceFilter(queryset=Stage.objects.all())
+    q = django_filters.CharFilter(method="filter_q", label=_("Exporter or GSTIN"), widget=QuickTextInput)
+    stage = IdChoiceFilter(queryset=Stage.objects.all(), label=_("Stage"))
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    state = django_filters.ChoiceFilter(field_name="exporter__state", choices=STATE_CHOICES, widget=QuickSelect)
-    age = django_filters.ChoiceFilter(choices=WAITING_CHOICES, method="filter_age", label="Waiting", widget=QuickSelect)
+    state = django_filters.ChoiceFilter(
+        field_name="exporter__state", choices=STATE_CHOICES, label=_("Exporter state"), widget=QuickSelect
+    )
+    age = django_filters.ChoiceFilter(
+        choices=WAITING_CHOICES, method="filter_age", label=_("Waiting"), widget=QuickSelect
+    )
     has_file = django_filters.BooleanFilter(
-        method="filter_has_file", label="File", widget=QuickBooleanSelect(choices=FILE_CHOICES)
+        method="filter_has_file", label=_("File"), widget=QuickBooleanSelect(choices=FILE_CHOICES)
     )
     # After the other filters: the signals are worked out over the claims they leave.
     signal = django_filters.ChoiceFilter(
-        choices=[(ANY_SIGNAL, "Any signal"), *SIGNAL_CHOICES],
+        choices=[(ANY_SIGNAL, _("Any signal")), *SIGNAL_CHOICES],
         method="filter_signal",
-        label="Fraud signals",
+        label=_("Fraud signals"),
         widget=QuickSelect,
     )
     sort = django_filters.ChoiceFilter(
-        choices=[("oldest", "Oldest first"), ("newest", "Newest first")],
+        choices=[("oldest", _("Oldest first")), ("newest", _("Newest first"))],
         method="filter_sort",
-        label="Order",
+        label=_("Order"),
         empty_label=None,
         widget=QuickSelect,
     )
@@ -538,7 +550,7 @@ class CommissionFilter(BootstrapFilterSet):
 
     startup_name = startup_name_filter()
     startup = startup_id_filter()
-    status = django_filters.ChoiceFilter(choices=CommissionStatus.choices, widget=QuickSelect)
+    status = django_filters.ChoiceFilter(choices=CommissionStatus.choices, label=_("Status"), widget=QuickSelect)
 
     class Meta:
         model = Commission

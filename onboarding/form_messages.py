@@ -18,6 +18,8 @@ from django import forms
 from django.core import validators
 from django.core.exceptions import ValidationError
 from django.forms.utils import pretty_name
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 # Field classes whose default messages are Django's wording, to be told apart from a form's own.
 _FIELD_CLASSES = (
@@ -67,54 +69,84 @@ def plain_message(field: forms.Field, name: str, error: ValidationError) -> str 
     code = error.code
     question = label.endswith("?")
     # "Enter when as a date and time", not "Enter the when".
-    the_what = what if what.split(" ")[0] in QUESTION_WORDS else f"the {what}"
+    # "the when" is never said; in Hindi there is no "the" at all (its translation is "%(what)s").
+    the_what = what if what.split(" ")[0] in QUESTION_WORDS else _("the %(what)s") % {"what": what}
+    words = {"label": label, "what": what, "subject": subject}
     if code == "required":
         if question:
-            return f"Answer “{label}”"
+            return _("Answer “%(label)s”") % words
         if what.split(" ")[0] in QUESTION_WORDS:  # "When" -> "Say when"
-            return f"Say {what}"
+            return _("Say %(what)s") % words
         if isinstance(field, forms.FileField):
-            return f"Choose the {what} to upload"
+            return _("Choose the %(what)s to upload") % words
         if isinstance(field, forms.BooleanField):
-            return f"Tick “{label}” to go on"
+            return _("Tick “%(label)s” to go on") % words
         if isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
-            return f"Choose the {what}"
-        return f"Enter the {what}"
+            return _("Choose the %(what)s") % words
+        return _("Enter the %(what)s") % words
     if code in ("min_value", "max_value"):
         low = next((v.limit_value for v in field.validators if isinstance(v, validators.MinValueValidator)), None)
         high = next((v.limit_value for v in field.validators if isinstance(v, validators.MaxValueValidator)), None)
         if low is not None and high is not None:
-            return f"{subject} must be between {_number(low)} and {_number(high)}"
+            return _("%(subject)s must be between %(low)s and %(high)s") % {
+                **words,
+                "low": _number(low),
+                "high": _number(high),
+            }
         if code == "min_value":
-            return f"{subject} must be {_number(params.get('limit_value', low))} or more"
-        return f"{subject} must be {_number(params.get('limit_value', high))} or less"
+            return _("%(subject)s must be %(limit)s or more") % {
+                **words,
+                "limit": _number(params.get("limit_value", low)),
+            }
+        return _("%(subject)s must be %(limit)s or less") % {**words, "limit": _number(params.get("limit_value", high))}
     if code == "max_length":
         limit, length = _number(params.get("limit_value")), params.get("show_value")
-        return f"{subject} must be {limit} characters or fewer; it has {length}"
+        return _("%(subject)s must be %(limit)s characters or fewer; it has %(length)s") % {
+            **words,
+            "limit": limit,
+            "length": length,
+        }
     if code == "min_length":
-        return f"{subject} must be {_number(params.get('limit_value'))} characters or more"
+        return _("%(subject)s must be %(limit)s characters or more") % {
+            **words,
+            "limit": _number(params.get("limit_value")),
+        }
     if code in ("invalid_choice", "invalid_pk_value"):
-        return f"Choose an answer to “{label}” from the list" if question else f"Choose the {what} from the list"
+        if question:
+            return _("Choose an answer to “%(label)s” from the list") % words
+        return _("Choose the %(what)s from the list") % words
     if code == "invalid":
-        if isinstance(field, forms.IntegerField):
-            return f"Enter {the_what} as a whole number, like 30"
-        if isinstance(field, forms.DecimalField | forms.FloatField):
-            return f"Enter {the_what} as a number, like 1250.50"
-        if isinstance(field, forms.DateTimeField):
-            return f"Enter {the_what} as a date and time, like 2026-11-30 14:05"
-        if isinstance(field, forms.DateField):
-            return f"Enter {the_what} as a real date, like 2026-11-30"
-        if isinstance(field, forms.URLField):
-            return f"Enter {the_what} as a web address, like https://example.com/page"
-        if isinstance(field, forms.EmailField):
-            return "Enter an email address like name@example.com"
-        return None
+        return _invalid_message(field, the_what)
     if code == "max_digits":
-        return f"{subject} can have at most {params.get('max')} digits"
+        return _("%(subject)s can have at most %(max)s digits") % {**words, "max": params.get("max")}
     if code == "max_decimal_places":
-        return f"{subject} can have at most {params.get('max')} decimal places, like 12.50"
+        return _("%(subject)s can have at most %(max)s decimal places, like 12.50") % {
+            **words,
+            "max": params.get("max"),
+        }
     if code == "max_whole_digits":
-        return f"{subject} can have at most {params.get('max')} digits before the decimal point"
+        return _("%(subject)s can have at most %(max)s digits before the decimal point") % {
+            **words,
+            "max": params.get("max"),
+        }
+    return None
+
+
+def _invalid_message(field: forms.Field, the_what: str) -> str | None:
+    """A value of the wrong shape: say the shape, with an example."""
+    words = {"what": the_what}
+    if isinstance(field, forms.IntegerField):
+        return _("Enter %(what)s as a whole number, like 30") % words
+    if isinstance(field, forms.DecimalField | forms.FloatField):
+        return _("Enter %(what)s as a number, like 1250.50") % words
+    if isinstance(field, forms.DateTimeField):
+        return _("Enter %(what)s as a date and time, like 2026-11-30 14:05") % words
+    if isinstance(field, forms.DateField):
+        return _("Enter %(what)s as a real date, like 2026-11-30") % words
+    if isinstance(field, forms.URLField):
+        return _("Enter %(what)s as a web address, like https://example.com/page") % words
+    if isinstance(field, forms.EmailField):
+        return _("Enter an email address like name@example.com")
     return None
 
 
@@ -137,12 +169,17 @@ def plain_form_messages() -> None:
     if getattr(forms.BaseForm.full_clean, "says_plain_messages", False):
         return
     full_clean = forms.BaseForm.full_clean
-    defaults = _django_defaults()
+    # Django's default messages as the active language says them (a page in Hindi gets Django's
+    # Hindi wording to replace), worked out once per language.
+    defaults = {get_language(): _django_defaults()}
 
     def clean_and_say_plainly(self):
         full_clean(self)
         if self.is_bound and self._errors:
-            plain_errors(self, defaults)
+            language = get_language()
+            if language not in defaults:
+                defaults[language] = _django_defaults()
+            plain_errors(self, defaults[language])
 
     clean_and_say_plainly.says_plain_messages = True
     forms.BaseForm.full_clean = clean_and_say_plainly

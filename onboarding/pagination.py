@@ -15,6 +15,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 
 from . import database
 
@@ -68,9 +69,9 @@ class EstimatingPaginator(Paginator):
     def count_label(self) -> str:
         """The count as a page shows it: "1,234", "about 10,00,000" or "over 10,000"."""
         if self.capped:
-            return f"over {number_format(self.cap, force_grouping=True)}"
+            return _("over %(count)s") % {"count": number_format(self.cap, force_grouping=True)}
         shown = number_format(self.count, force_grouping=True)
-        return f"about {shown}" if self.estimated else shown
+        return _("about %(count)s") % {"count": shown} if self.estimated else shown
 
 
 def make_paginator(queryset, per_page: int = PAGE_SIZE, *, estimate: bool = False) -> Paginator:

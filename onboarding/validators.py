@@ -13,6 +13,7 @@ from functools import cache
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from phonenumbers.geocoder import _region_display_name
 from stdnum import luhn
 from stdnum.exceptions import ValidationError as StdnumError
@@ -79,41 +80,50 @@ def _strip_spreadsheet_float(value: object) -> str:
 def clean_pan(value: object) -> str:
     number = compact(value)
     if len(number) != 10:
-        raise ValidationError(f"A PAN has 10 characters; this has {len(number)}.", code="pan_length")
+        raise ValidationError(
+            _("A PAN has 10 characters; this has %(count)s.") % {"count": len(number)}, code="pan_length"
+        )
     if not _PAN_RE.match(number):
-        raise ValidationError("A PAN is five letters, four digits and a letter (e.g. AAPFU0939F).", code="pan_format")
+        raise ValidationError(
+            _("A PAN is five letters, four digits and a letter (e.g. AAPFU0939F)."), code="pan_format"
+        )
     if number[3] not in PAN_HOLDER_TYPES:
         raise ValidationError(
-            f"The 4th character of a PAN is the holder type ({', '.join(PAN_HOLDER_TYPES)}); “{number[3]}” is not one.",
+            _("The 4th character of a PAN is the holder type (%(types)s); “%(character)s” is not one.")
+            % {"types": ", ".join(PAN_HOLDER_TYPES), "character": number[3]},
             code="pan_holder",
         )
     try:
         stdnum_pan.validate(number)
     except StdnumError as exc:
-        raise ValidationError("This PAN is not valid.", code="pan_invalid") from exc
+        raise ValidationError(_("This PAN is not valid."), code="pan_invalid") from exc
     return number
 
 
 def clean_gstin(value: object) -> str:
     number = compact(value)
     if len(number) != 15:
-        raise ValidationError(f"A GSTIN has 15 characters; this has {len(number)}.", code="gstin_length")
+        raise ValidationError(
+            _("A GSTIN has 15 characters; this has %(count)s.") % {"count": len(number)}, code="gstin_length"
+        )
     if not _GSTIN_RE.match(number):
         raise ValidationError(
-            "A GSTIN is a 2-digit state code, a PAN, an entity number (not 0), “Z” and a check character.",
+            _("A GSTIN is a 2-digit state code, a PAN, an entity number (not 0), “Z” and a check character."),
             code="gstin_format",
         )
     if number[:2] not in STATES and number[:2] not in GSTIN_ONLY_STATES:
-        raise ValidationError(f"“{number[:2]}” is not a GST state code.", code="gstin_state")
+        raise ValidationError(_("“%(code)s” is not a GST state code.") % {"code": number[:2]}, code="gstin_state")
     try:
         clean_pan(number[2:12])
     except ValidationError as exc:
-        raise ValidationError(f"The PAN inside this GSTIN is wrong: {exc.messages[0]}", code="gstin_pan") from exc
+        raise ValidationError(
+            _("The PAN inside this GSTIN is wrong: %(problem)s") % {"problem": exc.messages[0]}, code="gstin_pan"
+        ) from exc
     try:
         luhn.validate(number, _GSTIN_ALPHABET)
     except StdnumError as exc:
         raise ValidationError(
-            "The GSTIN's check character does not match: a character is probably mistyped.", code="gstin_checksum"
+            _("The GSTIN's check character does not match: a character is probably mistyped."), code="gstin_checksum"
         ) from exc
     return number
 
@@ -131,29 +141,33 @@ def clean_iec(value: object) -> str:
     try:
         return clean_pan(number)
     except ValidationError as exc:
-        raise ValidationError("An IEC is the firm's PAN (or a legacy 10-digit number).", code="iec") from exc
+        raise ValidationError(_("An IEC is the firm's PAN (or a legacy 10-digit number)."), code="iec") from exc
 
 
 def clean_udyam(value: object) -> str:
     text = str(value or "").strip().upper().replace(" ", "")
     if not _UDYAM_RE.match(text):
-        raise ValidationError("A Udyam number looks like UDYAM-MH-26-0123456.", code="udyam")
+        raise ValidationError(_("A Udyam number looks like UDYAM-MH-26-0123456."), code="udyam")
     return text
 
 
 def clean_dpiit(value: object) -> str:
     number = compact(value)
     if not _DPIIT_RE.match(number):
-        raise ValidationError("A DPIIT recognition number is “DIPP” followed by digits, e.g. DIPP8292.", code="dpiit")
+        raise ValidationError(
+            _("A DPIIT recognition number is “DIPP” followed by digits, e.g. DIPP8292."), code="dpiit"
+        )
     return number
 
 
 def clean_cin(value: object) -> str:
     number = compact(value)
     if len(number) != 21:
-        raise ValidationError(f"A CIN has 21 characters; this has {len(number)}.", code="cin_length")
+        raise ValidationError(
+            _("A CIN has 21 characters; this has %(count)s.") % {"count": len(number)}, code="cin_length"
+        )
     if not _CIN_RE.match(number):
-        raise ValidationError("A CIN looks like U72900KA2008PTC046374.", code="cin_format")
+        raise ValidationError(_("A CIN looks like U72900KA2008PTC046374."), code="cin_format")
     return number
 
 
@@ -161,7 +175,7 @@ def clean_pin_code(value: object) -> str:
     text = _strip_spreadsheet_float(value)
     text = compact(text)
     if not _PIN_RE.match(text):
-        raise ValidationError("A PIN code has six digits and does not start with 0.", code="pin")
+        raise ValidationError(_("A PIN code has six digits and does not start with 0."), code="pin")
     return text
 
 
@@ -171,10 +185,10 @@ def clean_mobile(value: object) -> str:
     try:
         parsed = phonenumbers.parse(text, "IN")
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError("Enter a 10-digit Indian mobile number.", code="mobile") from exc
+        raise ValidationError(_("Enter a 10-digit Indian mobile number."), code="mobile") from exc
     national = str(parsed.national_number)
     if parsed.country_code != 91 or not re.fullmatch(r"[6-9]\d{9}", national):
-        raise ValidationError("Enter a 10-digit Indian mobile number starting with 6, 7, 8 or 9.", code="mobile")
+        raise ValidationError(_("Enter a 10-digit Indian mobile number starting with 6, 7, 8 or 9."), code="mobile")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -205,7 +219,7 @@ def clean_country(value: object) -> str:
     code = _country_lookup().get(squash(value))
     if code is None:
         raise ValidationError(
-            f"“{value}” is not a country name or ISO country code such as US, AE or DE.",
+            _("“%(value)s” is not a country name or ISO country code such as US, AE or DE.") % {"value": value},
             code="country",
         )
     return code
@@ -214,9 +228,11 @@ def clean_country(value: object) -> str:
 def clean_hs_code(value: object) -> str:
     text = compact(value)
     if not _HS_RE.match(text):
-        raise ValidationError(f"“{text}” is not an HS code: use 2, 4, 6 or 8 digits.", code="hs_format")
+        raise ValidationError(
+            _("“%(code)s” is not an HS code: use 2, 4, 6 or 8 digits.") % {"code": text}, code="hs_format"
+        )
     if hs_section_for(text) is None:
-        raise ValidationError(f"HS chapter {text[:2]} does not exist.", code="hs_chapter")
+        raise ValidationError(_("HS chapter %(chapter)s does not exist.") % {"chapter": text[:2]}, code="hs_chapter")
     return text
 
 
@@ -224,9 +240,12 @@ def check_exporter_identity(*, gstin: str, pan: str | None = None, state: str | 
     """Cross-checks between a GSTIN and the PAN and state given with it; returns field errors."""
     errors: dict[str, list[str]] = {}
     if pan and pan != gstin[2:12]:
-        errors["pan"] = [f"The PAN must match the GSTIN: expected {gstin[2:12]}."]
+        errors["pan"] = [_("The PAN must match the GSTIN: expected %(pan)s.") % {"pan": gstin[2:12]}]
     if state and state != gstin[:2] and gstin[:2] in STATES:
-        errors["state"] = [f"The GSTIN is registered in {STATES[gstin[:2]]}, not {state_name(state)}."]
+        errors["state"] = [
+            _("The GSTIN is registered in %(registered)s, not %(given)s.")
+            % {"registered": STATES[gstin[:2]], "given": state_name(state)}
+        ]
     return errors
 
 
@@ -258,7 +277,8 @@ def validate_document(upload, *, extensions, what: str) -> None:
     extension = os.path.splitext(upload.name or "")[1].lower()
     if extension not in extensions:
         raise ValidationError(
-            f"Upload the {what} as a {file_types_in_words(extensions)} file; “{upload.name}” is not one."
+            _("Upload the %(what)s as a %(types)s file; “%(name)s” is not one.")
+            % {"what": what, "types": file_types_in_words(extensions), "name": upload.name}
         )
     validate_attachment(upload)
 
@@ -269,14 +289,17 @@ def validate_attachment(upload) -> None:
     if extension not in UPLOAD_SIGNATURES:
         allowed = ", ".join(sorted(UPLOAD_SIGNATURES))
         raise ValidationError(
-            f"Upload a PDF, image or Office file ({allowed}); “{extension or upload.name}” is not one."
+            _("Upload a PDF, image or Office file (%(allowed)s); “%(name)s” is not one.")
+            % {"allowed": allowed, "name": extension or upload.name}
         )
     if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError(f"The file is {upload.size / 1_048_576:.1f} MB; the limit is 5 MB.")
+        raise ValidationError(
+            _("The file is %(size)s MB; the limit is 5 MB.") % {"size": f"{upload.size / 1_048_576:.1f}"}
+        )
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(signature) for signature in UPLOAD_SIGNATURES[extension]):
-        raise ValidationError(f"This file's content is not a real {extension} file.")
+        raise ValidationError(_("This file's content is not a real %(extension)s file.") % {"extension": extension})
 
 
 _IFSC_RE = re.compile(r"^[A-Z]{4}0[A-Z0-9]{6}$")
@@ -288,8 +311,10 @@ def clean_ifsc(value: object) -> str:
     code = compact(value)
     if not _IFSC_RE.match(code):
         raise ValidationError(
-            "An IFSC is 11 characters: four letters (the bank), a zero, then six letters or digits "
-            "(the branch), e.g. SBIN0001234.",
+            _(
+                "An IFSC is 11 characters: four letters (the bank), a zero, then six letters or digits "
+                "(the branch), e.g. SBIN0001234."
+            ),
             code="ifsc",
         )
     return code
@@ -299,7 +324,7 @@ def clean_bank_account_number(value: object) -> str:
     """An Indian bank account number: 9 to 18 digits (spaces and hyphens dropped)."""
     number = compact(value)
     if not _BANK_ACCOUNT_RE.match(number):
-        raise ValidationError("An Indian bank account number is 9 to 18 digits.", code="bank_account")
+        raise ValidationError(_("An Indian bank account number is 9 to 18 digits."), code="bank_account")
     return number
 
 
@@ -310,5 +335,5 @@ def clean_utr(value: object) -> str:
     """A bank transfer's UTR: NEFT 16 characters, RTGS 22, IMPS 12 digits; letters and digits only."""
     reference = re.sub(r"\s+", "", str(value or "")).upper()
     if not _UTR_RE.match(reference):
-        raise ValidationError("A UTR is 12 to 22 letters and digits (NEFT 16, RTGS 22, IMPS 12).", code="utr")
+        raise ValidationError(_("A UTR is 12 to 22 letters and digits (NEFT 16, RTGS 22, IMPS 12)."), code="utr")
     return reference

@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from ..reference import STATE_CHOICES, state_code
 from ..validators import parse_id
@@ -67,7 +68,7 @@ class StateField(forms.TypedChoiceField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("choices", [("", "---------"), *STATE_CHOICES])
-        kwargs.setdefault("label", "State or union territory")
+        kwargs.setdefault("label", _("State or union territory"))
         super().__init__(**kwargs)
 
     def to_python(self, value):

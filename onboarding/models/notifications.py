@@ -7,21 +7,22 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .startups import StartupMember
 
 
 class NotificationKind(models.TextChoices):
-    EXPORTERS_ASSIGNED = "exporters_assigned", "Exporters assigned to your startup"
-    EXPORTER_HANDED = "exporter_handed", "Exporter handed to you"
-    EVIDENCE_APPROVED = "evidence_approved", "Evidence approved"
-    EVIDENCE_REJECTED = "evidence_rejected", "Evidence rejected"
-    COMMISSION_APPROVED = "commission_approved", "Commission approved"
-    COMMISSION_PAID = "commission_paid", "Commission paid"
-    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
-    EVIDENCE_WAITING = "evidence_waiting", "Evidence waiting for review"
-    DISPUTE_OPENED = "dispute_opened", "An exporter disputes a startup's work"
-    DISPUTE_RESOLVED = "dispute_resolved", "Dispute resolved"
+    EXPORTERS_ASSIGNED = "exporters_assigned", _("Exporters assigned to your startup")
+    EXPORTER_HANDED = "exporter_handed", _("Exporter handed to you")
+    EVIDENCE_APPROVED = "evidence_approved", _("Evidence approved")
+    EVIDENCE_REJECTED = "evidence_rejected", _("Evidence rejected")
+    COMMISSION_APPROVED = "commission_approved", _("Commission approved")
+    COMMISSION_PAID = "commission_paid", _("Commission paid")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+    EVIDENCE_WAITING = "evidence_waiting", _("Evidence waiting for review")
+    DISPUTE_OPENED = "dispute_opened", _("An exporter disputes a startup's work")
+    DISPUTE_RESOLVED = "dispute_resolved", _("Dispute resolved")
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -46,7 +47,7 @@ class Notification(models.Model):
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
-    link = models.CharField(max_length=300, blank=True, help_text="A path inside the portal")
+    link = models.CharField(max_length=300, blank=True, help_text=_("A path inside the portal"))
     # The startup the notice is about (None: programme-wide, e.g. to officers): shown only to its members.
     startup = models.ForeignKey("onboarding.Startup", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     event_key = models.CharField(max_length=120)

@@ -9,6 +9,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .exporters import ExporterStatus
 from .scoped import ScopedQuerySet
@@ -17,23 +20,23 @@ from .startups import MemberRole
 
 
 class MessageKind(models.TextChoices):
-    STALLED_DIGEST = "stalled_digest", "Stalled exporters digest"
-    ESCALATION = "escalation", "Escalation to officers"
-    REVIEW_WAITING = "review_waiting", "Evidence waiting for review"
-    WEEKLY_STARTUP = "weekly_startup", "Weekly pipeline digest"
-    WEEKLY_PROGRAMME = "weekly_programme", "Weekly programme digest"
-    UNDELIVERED = "undelivered", "Messages that could not be delivered"
+    STALLED_DIGEST = "stalled_digest", _("Stalled exporters digest")
+    ESCALATION = "escalation", _("Escalation to officers")
+    REVIEW_WAITING = "review_waiting", _("Evidence waiting for review")
+    WEEKLY_STARTUP = "weekly_startup", _("Weekly pipeline digest")
+    WEEKLY_PROGRAMME = "weekly_programme", _("Weekly programme digest")
+    UNDELIVERED = "undelivered", _("Messages that could not be delivered")
     # Not planned by the sweep: written when a person is added to a startup's team.
-    INVITATION = "invitation", "Set-password invitation"
+    INVITATION = "invitation", _("Set-password invitation")
     # To an exporter (no account): their status link, with any questions about the work
     # logged with them. At most one a day, plus one a day sent again by hand.
-    EXPORTER_DIGEST = "exporter_digest", "Exporter status message"
-    EXPORTER_LINK = "exporter_link", "Exporter status link (sent by hand)"
+    EXPORTER_DIGEST = "exporter_digest", _("Exporter status message")
+    EXPORTER_LINK = "exporter_link", _("Exporter status link (sent by hand)")
     # Written with each in-app notification (services/notifications.py), one per notice.
-    NOTIFICATION = "notification", "Notification"
+    NOTIFICATION = "notification", _("Notification")
     # To an account's owner after TWO_FACTOR_ALERT_AFTER wrong two-factor codes in a row: their
     # password may be in someone else's hands. Once per run of failures (services/users.py).
-    TWO_FACTOR_FAILURES = "two_factor_failures", "Wrong two-factor codes"
+    TWO_FACTOR_FAILURES = "two_factor_failures", _("Wrong two-factor codes")
 
 
 DAILY_KINDS = (
@@ -75,17 +78,17 @@ def kinds_due(now: datetime) -> tuple[str, ...]:
 
 
 class MessageStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
     # The connection was lost after the message went out: the server may or may not have
     # accepted it. Not retried on its own (a second copy would be the worse mistake); counted
     # as not delivered until staff send it again (same Message-ID) or leave it.
-    UNCONFIRMED = "unconfirmed", "Not confirmed"
-    SKIPPED = "skipped", "Skipped (work moved on)"
+    UNCONFIRMED = "unconfirmed", _("Not confirmed")
+    SKIPPED = "skipped", _("Skipped (work moved on)")
     # The mail server refused the address for good (a 5xx answer): never retried.
-    REJECTED = "rejected", "Undeliverable"
-    FAILED = "failed", "Failed"
+    REJECTED = "rejected", _("Undeliverable")
+    FAILED = "failed", _("Failed")
 
 
 OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.SENDING)
@@ -186,16 +189,16 @@ class OutboxMessage(models.Model):
         mean nothing to a reader: "" for them."""
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", self.period_key):
             with contextlib.suppress(ValueError):
-                return f"{date.fromisoformat(self.period_key):%-d %b %Y}"
+                return format_date(date.fromisoformat(self.period_key), "j M Y")
         if week := re.fullmatch(r"(\d{4})-W(\d{2})", self.period_key):
-            return f"week {int(week[2])} of {week[1]}"
+            return gettext("week %(week)s of %(year)s") % {"week": int(week[2]), "year": week[1]}
         return ""
 
     @property
     def addressee(self) -> str:
         """Whom it is for, in words: the person, or the exporter's contact."""
         if self.recipient_id is None and self.to_exporter_id is not None:
-            return f"{self.to_exporter} (exporter)"
+            return gettext("%(exporter)s (exporter)") % {"exporter": self.to_exporter}
         return str(self.recipient)
 
     @property

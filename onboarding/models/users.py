@@ -4,13 +4,14 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Programme admin"
-    OFFICER = "officer", "Programme officer"
-    MANAGER = "manager", "Startup manager"
-    AGENT = "agent", "Startup agent"
+    ADMIN = "admin", _("Programme admin")
+    OFFICER = "officer", _("Programme officer")
+    MANAGER = "manager", _("Startup manager")
+    AGENT = "agent", _("Startup agent")
 
 
 # Programme staff, and everyone with a role: the one definition pages, API and services use.
@@ -19,9 +20,9 @@ EVERYONE = (*STAFF, Role.MANAGER, Role.AGENT)
 
 
 class StaffRole(models.TextChoices):
-    NONE = "", "Not programme staff"
-    ADMIN = "admin", "Programme admin"
-    OFFICER = "officer", "Programme officer"
+    NONE = "", _("Not programme staff")
+    ADMIN = "admin", _("Programme admin")
+    OFFICER = "officer", _("Programme officer")
 
 
 # What an officer may open in Django admin: the programme's records, read-only. An allow-list,
@@ -84,11 +85,11 @@ class Language(models.TextChoices):
 
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     # Programme staff are marked here; startup roles come from StartupMember.
     staff_role = models.CharField(max_length=10, choices=StaffRole.choices, blank=True, default="")
-    weekly_digest = models.BooleanField(default=True, help_text="Receive the weekly pipeline digest by email.")
-    notification_emails = models.BooleanField(default=True, help_text="Email me each notification of the bell.")
+    weekly_digest = models.BooleanField(default=True, help_text=_("Receive the weekly pipeline digest by email."))
+    notification_emails = models.BooleanField(default=True, help_text=_("Email me each notification of the bell."))
     # Pages and emails are in this language: the one the person first signs in with (their
     # browser's or the one they picked on the sign-in page), then the switch at the top of every
     # page. Blank until then; emails to a person who never signed in are in settings.LANGUAGE_CODE.
@@ -96,7 +97,10 @@ class User(AbstractUser):
     # Kept by the two-factor services beside the devices themselves, so that deciding whether a
     # signed-in person owes a code costs no query on every request.
     two_factor_enabled = models.BooleanField(
-        "two-factor sign-in", default=False, editable=False, help_text="Signs in with a code from an authenticator app."
+        _("two-factor sign-in"),
+        default=False,
+        editable=False,
+        help_text=_("Signs in with a code from an authenticator app."),
     )
 
     USERNAME_FIELD = "email"
@@ -167,4 +171,4 @@ class User(AbstractUser):
         return super().has_module_perms(app_label)
 
     def get_role_display(self) -> str:
-        return Role(self.role).label if self.role else "No role"
+        return Role(self.role).label if self.role else str(_("No role"))

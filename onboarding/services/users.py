@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django_otp import verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -72,7 +74,7 @@ def user_set_language(*, user: User, language: str) -> User:
 # --- API tokens (django-rest-knox: the key is shown once, only its SHA-512 digest is kept) ---
 
 
-TWO_FACTOR_FIRST = (
+TWO_FACTOR_FIRST = gettext_lazy(
     "Set up two-factor sign-in first: your account must use it, so it gets no API token on a password alone. "
     "Sign in on the website to set it up, then ask again with a code."
 )
@@ -95,8 +97,11 @@ def api_token_create(*, user: User) -> tuple[AuthToken, str]:
         # to switch off the owner's integrations one new token at a time, and the owner decides
         # which token goes (at /account/api/).
         raise ValidationError(
-            f"You have {live} API tokens, the most one person may have. "
-            "Revoke one you no longer use at /account/api/ (API access), then ask again."
+            _(
+                "You have %(count)s API tokens, the most one person may have. "
+                "Revoke one you no longer use at /account/api/ (API access), then ask again."
+            )
+            % {"count": live}
         )
     token, key = AuthToken.objects.create(user=user)
     _log(
@@ -117,7 +122,7 @@ def api_token_revoke(*, actor: User, token: AuthToken) -> None:
 @transaction.atomic
 def api_tokens_revoke_all(*, actor: User | None, user: User, reason: str = "") -> int:
     """Delete every API token of `user`; returns how many there were. Logged when there were any."""
-    count, _ = AuthToken.objects.filter(user=user).delete()
+    count, _rows = AuthToken.objects.filter(user=user).delete()
     if count:
         _log(actor=actor, user=user, message=f"Revoked {count} API token{'s' if count > 1 else ''}{reason}.")
     return count
@@ -145,7 +150,7 @@ class ApiTokensRevokedOnPasswordChange:
             user_password_changed(user=user)
 
     def get_help_text(self) -> str:
-        return "Changing your password also revokes your API tokens."
+        return _("Changing your password also revokes your API tokens.")
 
 
 # --- Two-factor sign-in ---------------------------------------------------------------
@@ -168,7 +173,7 @@ def user_pending_authenticator(user: User) -> TOTPDevice | None:
 def user_two_factor_start(*, user: User) -> TOTPDevice:
     """Begin set-up: a new, unconfirmed authenticator secret for `user`, replacing an earlier unconfirmed one."""
     if user.two_factor_enabled:
-        raise ValidationError("Two-factor sign-in is already on.")
+        raise ValidationError(_("Two-factor sign-in is already on."))
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
 
@@ -178,7 +183,7 @@ def user_two_factor_confirm(*, user: User, code: str) -> TwoFactorOn:
     `RECOVERY_CODES` recovery codes are made (returned, to be shown once); logged."""
     device = user_pending_authenticator(user)
     if device is None:
-        raise ValidationError({"code": "Start the set-up again: there is no authenticator waiting for a code."})
+        raise ValidationError({"code": _("Start the set-up again: there is no authenticator waiting for a code.")})
     _check(user=user, device=device, code=code)
     return _turn_on(user=user, device=device)
 
@@ -211,7 +216,7 @@ def _new_recovery_codes(user: User) -> list[str]:
 def user_recovery_codes_regenerate(*, user: User) -> list[str]:
     """Replace `user`'s recovery codes with `RECOVERY_CODES` new ones (returned, to be shown once); logged."""
     if not user.two_factor_enabled:
-        raise ValidationError("Turn two-factor sign-in on first.")
+        raise ValidationError(_("Turn two-factor sign-in on first."))
     codes = _new_recovery_codes(user)
     _log(actor=user, user=user, message="Made new two-factor recovery codes.")
     return codes
@@ -222,9 +227,9 @@ def user_two_factor_disable(*, actor: User, user: User) -> User:
     """Turn `user`'s two-factor sign-in off, deleting their authenticator and recovery codes: by
     themselves (not programme admins, who must keep it) or, as a reset, by an admin; logged."""
     if actor.pk == user.pk and user.must_use_two_factor:
-        raise PermissionDenied("Programme admins must keep two-factor sign-in on.")
+        raise PermissionDenied(_("Programme admins must keep two-factor sign-in on."))
     if actor.pk != user.pk and not actor.is_programme_admin:
-        raise PermissionDenied("Only a programme admin can reset someone else's two-factor sign-in.")
+        raise PermissionDenied(_("Only a programme admin can reset someone else's two-factor sign-in."))
     if not user.two_factor_enabled and not TOTPDevice.objects.filter(user=user).exists():
         return user
     TOTPDevice.objects.filter(user=user).delete()
@@ -250,8 +255,9 @@ def user_two_factor_verify(*, user: User, code: str, address: str | None = None)
     model = TOTPDevice if code.isascii() and code.isdigit() else StaticDevice  # "²" is no app code
     device = model.objects.filter(user=user, confirmed=True).first()
     if device is None:
-        what = "an authenticator app" if model is TOTPDevice else "recovery codes"
-        raise ValidationError({"code": f"Your account has no {what} for two-factor sign-in."})
+        if model is TOTPDevice:
+            raise ValidationError({"code": _("Your account has no an authenticator app for two-factor sign-in.")})
+        raise ValidationError({"code": _("Your account has no recovery codes for two-factor sign-in.")})
     _check(user=user, device=device, code=code, address=address)
     return device
 
@@ -267,8 +273,8 @@ def _check(*, user: User, device: TOTPDevice | StaticDevice, code: str, address:
     if verify_token(user, device.persistent_id, code) is None:
         _wrong_code(user=user, device=device, key=key, now=now)
         if isinstance(device, StaticDevice):
-            raise ValidationError({"code": "That recovery code is not right, or it was used already."})
-        raise ValidationError({"code": "That code is not right. Type the newest code your app shows."})
+            raise ValidationError({"code": _("That recovery code is not right, or it was used already.")})
+        raise ValidationError({"code": _("That code is not right. Type the newest code your app shows.")})
     # Only this address is let off: a right code here says nothing about the other addresses.
     SecondStepWait.objects.filter(user=user, key=key).delete()
 
@@ -276,10 +282,19 @@ def _check(*, user: User, device: TOTPDevice | StaticDevice, code: str, address:
 def _wait_message(failures: int, seconds: int) -> str:
     """Why a code is not checked yet, in words: after one wrong code it is a short pause, not
     "too many" (the person may have typed one digit wrong)."""
-    wait = f"wait {seconds} second{'s' if seconds != 1 else ''}"
     if failures <= 1:
-        return f"The last code was not right. To keep your account safe, {wait} before typing the next one."
-    return f"{failures} wrong codes in a row: {wait} before typing the next one."
+        return ngettext(
+            "The last code was not right. To keep your account safe, "
+            "wait %(seconds)s second before typing the next one.",
+            "The last code was not right. To keep your account safe, "
+            "wait %(seconds)s seconds before typing the next one.",
+            seconds,
+        ) % {"seconds": seconds}
+    return ngettext(
+        "%(failures)s wrong codes in a row: wait %(seconds)s second before typing the next one.",
+        "%(failures)s wrong codes in a row: wait %(seconds)s seconds before typing the next one.",
+        seconds,
+    ) % {"failures": failures, "seconds": seconds}
 
 
 @transaction.atomic

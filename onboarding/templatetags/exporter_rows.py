@@ -4,7 +4,7 @@ of a dozen look-ups each, through the template language, cost 1.2 ms more for st
 
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from .formats import ago
 
@@ -16,13 +16,12 @@ ROW = (
     '<td class="d-none d-md-table-cell"><code>{gstin}</code></td><td>{place}</td><td>{stage}{since}</td>{tail}</tr>'
 )
 PICK = (
-    '<td><input class="form-check-input" type="checkbox" name="exporter" value="{}" id="pick-{}" '
-    'aria-label="Select {}"></td>'
+    '<td><input class="form-check-input" type="checkbox" name="exporter" value="{}" id="pick-{}" aria-label="{}"></td>'
 )
 STAFF_TAIL = "<td>{}</td><td>{}</td>"  # startup, status
 # agent, last work
 STARTUP_TAIL = '<td class="d-none d-md-table-cell">{}</td><td class="d-none d-md-table-cell">{}</td>'
-UNASSIGNED = mark_safe('<span class="text-muted">Unassigned</span>')  # a constant: nothing to escape
+UNASSIGNED = '<span class="text-muted">{}</span>'
 
 
 @register.simple_tag
@@ -31,8 +30,10 @@ def exporter_row(exporter, staff: bool):
     ago it was entered, then (staff) startup and status or (startup users) agent and last work."""
     sector = exporter.sector
     if staff:
-        pick = format_html(PICK, exporter.pk, exporter.pk, exporter.legal_name)
-        tail = format_html(STAFF_TAIL, exporter.startup or UNASSIGNED, exporter.get_status_display())
+        select = _("Select %(name)s") % {"name": exporter.legal_name}
+        pick = format_html(PICK, exporter.pk, exporter.pk, select)
+        startup = exporter.startup or format_html(UNASSIGNED, _("Unassigned"))
+        tail = format_html(STAFF_TAIL, startup, exporter.get_status_display())
     else:
         pick = ""
         tail = format_html(STARTUP_TAIL, exporter.agent or "—", ago(exporter.last_activity_at) or "—")

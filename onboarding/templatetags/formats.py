@@ -8,6 +8,8 @@ from decimal import Decimal
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..reference import LANGUAGES, indian_number, rupees
 from ..validators import country_name
@@ -57,13 +59,14 @@ def ago(moment) -> str:
         return ""
     days = (timezone.localdate() - timezone.localdate(moment)).days
     if days <= 0:
-        return "today"
+        return _("today")
     if days == 1:
-        return "yesterday"
+        return _("yesterday")
     if days < 14:
-        return f"{days} days ago"
+        return ngettext("%(count)s day ago", "%(count)s days ago", days) % {"count": days}
     if days < 60:
-        return f"{days // 7} weeks ago"
+        weeks = days // 7
+        return ngettext("%(count)s week ago", "%(count)s weeks ago", weeks) % {"count": weeks}
     return format_date(timezone.localtime(moment), "j M Y")
 
 
@@ -83,7 +86,7 @@ def figure(value, heading: str, money: bool = False) -> str:
         return f"{indian_number(value, 1)}%"
     if "days" in heading:
         days = indian_number(value, 1)
-        return f"{days} day" if days == "1" else f"{days} days"
+        return _("%(days)s day") % {"days": days} if days == "1" else _("%(days)s days") % {"days": days}
     return indian_number(value, 1)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 
 from django import template
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -82,9 +84,9 @@ def folded_count(chips) -> int:
 def _in_words(field, value) -> str:
     if isinstance(value, bool):  # a yes/no select: its option's words for the value
         choices = dict(getattr(field.widget, "choices", ()))
-        return str(choices.get("true" if value else "false", "Yes" if value else "No"))
+        return str(choices.get("true" if value else "false", _("Yes") if value else _("No")))
     if isinstance(value, date):
-        return f"{value.day} {value:%b %Y}"
+        return format_date(value, "j M Y")
     choices = getattr(field, "choices", None)
     if choices is not None and not hasattr(value, "pk"):
         return str({str(k): v for k, v in choices}.get(str(value), value))

@@ -4,12 +4,14 @@ each one's dozen look-ups were most of those pages' time."""
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..links import link
 
 register = template.Library()
 
-LATENESS_WORDS = {"stalled": " · stalled", "late": " · late"}
+LATENESS_WORDS = {"stalled": gettext_lazy(" · stalled"), "late": gettext_lazy(" · late")}
 # A card wraps the exporter's and the startup's names rather than cutting them, and its badge
 # wraps inside the card; the name is the link that opens the exporter.
 CARD = (
@@ -19,8 +21,8 @@ CARD = (
 )
 ACTIONS = (
     '<div class="board-actions mt-1">'
-    '<a class="btn btn-outline-primary btn-sm py-0" href="{assign_url}" aria-label="Assign {name} to another startup">'
-    '<i class="bi bi-people" aria-hidden="true"></i><span class="board-label"> Assign</span></a></div>'
+    '<a class="btn btn-outline-primary btn-sm py-0" href="{assign_url}" aria-label="{label}">'
+    '<i class="bi bi-people" aria-hidden="true"></i><span class="board-label"> {assign}</span></a></div>'
 )
 
 
@@ -33,7 +35,8 @@ def badge_class(exporter) -> str:
 def _progress(exporter) -> str:
     """ "day 4 of 3 · late": days in the stage against its SLA, and lateness said in words."""
     lateness = LATENESS_WORDS.get(exporter.lateness, "")
-    return f"day {exporter.days_in_stage} of {exporter.current_stage.sla_days}{lateness}"
+    day = _("day %(day)s of %(sla)s") % {"day": exporter.days_in_stage, "sla": exporter.current_stage.sla_days}
+    return f"{day}{lateness}"
 
 
 @register.simple_tag
@@ -41,7 +44,7 @@ def sla_badge(exporter):
     """The stage badge: the stage and days against its SLA in words, coloured only when the
     exporter is stalled (see `Exporter.sla_state`); "Not started" before the first stage."""
     if exporter.current_stage is None:
-        return format_html('<span class="{}">Not started</span>', badge_class(exporter))
+        return format_html('<span class="{}">{}</span>', badge_class(exporter), _("Not started"))
     return format_html(
         '<span class="{}">{} · {}</span>', badge_class(exporter), exporter.current_stage, _progress(exporter)
     )
@@ -56,7 +59,8 @@ def board_card(exporter, staff: bool):
     if staff:
         startup = format_html('<div class="text-muted board-startup text-break">{}</div>', exporter.startup)
         assign_url = link("onboarding:exporter-assign", exporter.pk)
-        actions = format_html(ACTIONS, name=name, assign_url=assign_url)
+        label = _("Assign %(name)s to another startup") % {"name": name}
+        actions = format_html(ACTIONS, label=label, assign_url=assign_url, assign=_("Assign"))
     return format_html(
         CARD,
         url=url,

@@ -21,6 +21,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models.users import EVERYONE, STAFF, Role
 
@@ -36,7 +38,7 @@ def role_required(*roles: str, model=None):
             if request.user.role not in roles:
                 if model is not None:
                     get_object_or_404(model.objects.visible_to(request.user), pk=kwargs["pk"])
-                raise PermissionDenied("Your role cannot use this page.")
+                raise PermissionDenied(_("Your role cannot use this page."))
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -71,7 +73,7 @@ def report_refusal(request, refusal: ValidationError | PermissionDenied, form=No
         if hasattr(form, "keep_uploads"):  # its good files are not lost to the refusal (forms/kept_uploads.py)
             form.keep_uploads()
         return
-    texts = refusal.messages if isinstance(refusal, ValidationError) else [str(refusal) or "You cannot do that."]
+    texts = refusal.messages if isinstance(refusal, ValidationError) else [str(refusal) or _("You cannot do that.")]
     for text in texts:
         messages.error(request, text)
 
@@ -87,9 +89,9 @@ TWO_FACTOR_PAGES = {
     ENROL: ("onboarding:two-factor", "onboarding:two-factor-start", "onboarding:two-factor-confirm", "logout"),
 }
 TWO_FACTOR_MESSAGES = {
-    VERIFY: "Enter a code from your authenticator app to finish signing in.",
-    ENROL: "Programme admins sign in with a second factor: set up an authenticator app to continue.",
-    "admin": "Django admin needs two-factor sign-in: set up an authenticator app first.",
+    VERIFY: gettext_lazy("Enter a code from your authenticator app to finish signing in."),
+    ENROL: gettext_lazy("Programme admins sign in with a second factor: set up an authenticator app to continue."),
+    "admin": gettext_lazy("Django admin needs two-factor sign-in: set up an authenticator app first."),
 }
 
 

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from knox.models import AuthToken
@@ -44,7 +46,9 @@ def api_token_create_view(request):
         return redirect("onboarding:account-api")
     until = timezone.localtime(token.expiry)
     messages.success(
-        request, f"Token created. It works until {until:%d %b %Y}. Copy it now: it is shown only this once."
+        request,
+        _("Token created. It works until %(date)s. Copy it now: it is shown only this once.")
+        % {"date": format_date(until, "d M Y")},
     )
     return _page(request, new_key=key)
 
@@ -55,7 +59,10 @@ def api_token_revoke_view(request, digest: str):
     # Only the signed-in person's own tokens: anyone else's digest is a 404, like one that never was.
     token = get_object_or_404(AuthToken, user=request.user, digest=digest)
     api_token_revoke(actor=request.user, token=token)
-    messages.success(request, f"Token {token.token_key[:8]}… revoked: requests sending it are refused from now on.")
+    messages.success(
+        request,
+        _("Token %(start)s… revoked: requests sending it are refused from now on.") % {"start": token.token_key[:8]},
+    )
     return redirect("onboarding:account-api")
 
 
@@ -64,7 +71,10 @@ def api_token_revoke_view(request, digest: str):
 def api_tokens_revoke_all_view(request):
     count = api_tokens_revoke_all(actor=request.user, user=request.user)
     if count:
-        messages.success(request, f"All your tokens ({count}) are revoked: integrations using them need a new one.")
+        messages.success(
+            request,
+            _("All your tokens (%(count)s) are revoked: integrations using them need a new one.") % {"count": count},
+        )
     else:
-        messages.info(request, "You had no tokens to revoke.")
+        messages.info(request, _("You had no tokens to revoke."))
     return redirect("onboarding:account-api")

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ..models import Notification
@@ -36,7 +38,9 @@ def notification_open(request, pk: int):
 @require_POST
 def notification_read_all(request):
     count = notification_mark_read(user=request.user)
-    messages.success(
-        request, f"Marked {count} notification{'s' if count != 1 else ''} read." if count else "Nothing was unread."
-    )
+    if count:
+        text = ngettext("Marked %(count)s notification read.", "Marked %(count)s notifications read.", count)
+        messages.success(request, text % {"count": count})
+    else:
+        messages.success(request, _("Nothing was unread."))
     return redirect("onboarding:notification-list")

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..filters import OutboxFilter
@@ -60,7 +61,10 @@ def outbox_resend_view(request, pk: int):
     else:
         messages.success(
             request,
-            f"{message.get_kind_display()} to {message.addressee} is queued to be sent again, with the same"
-            " Message-ID: a mailbox that has the first copy keeps only one.",
+            _(
+                "%(kind)s to %(addressee)s is queued to be sent again, with the same"
+                " Message-ID: a mailbox that has the first copy keeps only one."
+            )
+            % {"kind": message.get_kind_display(), "addressee": message.addressee},
         )
     return redirect(safe_next(request) or "onboarding:outbox")

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from ..forms.users import PreferencesForm
 from ..services.users import user_set_preferences
@@ -18,8 +19,8 @@ def preferences(request):
     if request.method == "POST" and form.is_valid():
         user_set_preferences(actor=user, user=user, **form.cleaned_data)
         if form.cleaned_data["weekly_digest"]:
-            messages.success(request, "You will get the weekly digest on Mondays.")
+            messages.success(request, _("You will get the weekly digest on Mondays."))
         else:
-            messages.success(request, "You will no longer get the weekly digest. Stalled-work alerts still come.")
+            messages.success(request, _("You will no longer get the weekly digest. Stalled-work alerts still come."))
         return redirect("onboarding:preferences")
     return render(request, "onboarding/user_preferences.html", {"form": form})

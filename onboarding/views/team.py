@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..forms.users import TeamAgentForm
@@ -42,8 +43,11 @@ def team_view(request):
         email = form.cleaned_data["email"]
         messages.success(
             request,
-            f"{email}: if this address can join {startup}, it is now on your team below, "
-            "and a new person gets an email to set their password.",
+            _(
+                "%(email)s: if this address can join %(startup)s, it is now on your team below, "
+                "and a new person gets an email to set their password."
+            )
+            % {"email": email, "startup": startup},
         )
         return redirect("onboarding:team")
     return render(request, "onboarding/team.html", {"startup": startup, "members": _team(startup), "form": form})
@@ -58,7 +62,9 @@ def team_member_remove_view(request, pk: int):
     )
     startup_member_remove(actor=request.user, member=member)
     messages.success(
-        request, f"{member.user} no longer has access. Their exporters stay with {member.startup}, for the team."
+        request,
+        _("%(name)s no longer has access. Their exporters stay with %(startup)s, for the team.")
+        % {"name": member.user, "startup": member.startup},
     )
     return redirect("onboarding:team")
 
@@ -75,5 +81,7 @@ def team_member_reinvite_view(request, pk: int):
     except ValidationError as refusal:
         report_refusal(request, refusal)
     else:
-        messages.success(request, f"The invitation was sent again to {member.user.email}, with a new link.")
+        messages.success(
+            request, _("The invitation was sent again to %(email)s, with a new link.") % {"email": member.user.email}
+        )
     return redirect("onboarding:team")

@@ -12,10 +12,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.timesince import timeuntil
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..services.throttling import password_reset_allowed
 
-RESET_REFUSAL = (
+RESET_REFUSAL = gettext_lazy(
     "Too many password-reset requests for this address or from your network in the last hour. "
     "Check your inbox (and spam folder) for the link already sent, or try again in an hour."
 )
@@ -58,8 +60,12 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     wait = timeuntil(now + cool_off, now) if cool_off else ""
     api = request.resolver_match is not None and request.resolver_match.namespace == "api"
     if api or request.headers.get("x-requested-with") == "XMLHttpRequest":
-        detail = "Too many failed sign-ins for this account from your network."
-        detail += f" Try again in {wait}, or reset your password." if wait else " Ask a programme admin to unlock it."
+        detail = _("Too many failed sign-ins for this account from your network.")
+        detail += (
+            " " + _("Try again in %(wait)s, or reset your password.") % {"wait": wait}
+            if wait
+            else " " + _("Ask a programme admin to unlock it.")
+        )
         # The API's error shape (onboarding/api/binding.py `error_body`).
         body = {"detail": detail, "code": "throttled", "errors": {}}
         return JsonResponse(body, status=settings.AXES_HTTP_RESPONSE_CODE)

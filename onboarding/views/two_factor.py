@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -73,7 +74,7 @@ def two_factor_start(request):
     except ValidationError as refusal:
         report_refusal(request, refusal)
     else:
-        messages.info(request, "Add the account to your authenticator app, then type the code it shows.")
+        messages.info(request, _("Add the account to your authenticator app, then type the code it shows."))
     return redirect(f"{reverse('onboarding:two-factor')}?{urlencode({'next': _next(request)})}")
 
 
@@ -90,7 +91,7 @@ def two_factor_confirm(request):
         else:
             request.session.cycle_key()
             otp_login(request, result.device)
-            messages.success(request, "Two-factor sign-in is on. Save your recovery codes now: they are shown once.")
+            messages.success(request, _("Two-factor sign-in is on. Save your recovery codes now: they are shown once."))
             return _codes(request, result.recovery_codes)
     return two_factor(request, form=form)
 
@@ -108,7 +109,7 @@ def two_factor_codes(request):
     except ValidationError as refusal:
         report_refusal(request, refusal)
         return redirect("onboarding:two-factor")
-    messages.success(request, "New recovery codes made: the old ones no longer work. Save these now.")
+    messages.success(request, _("New recovery codes made: the old ones no longer work. Save these now."))
     return _codes(request, codes)
 
 
@@ -120,7 +121,7 @@ def two_factor_disable(request):
     except PermissionDenied as refusal:
         report_refusal(request, refusal)
     else:
-        messages.success(request, "Two-factor sign-in is off: your password alone signs you in.")
+        messages.success(request, _("Two-factor sign-in is off: your password alone signs you in."))
     return redirect("onboarding:two-factor")
 
 
@@ -151,7 +152,8 @@ def _welcome(request, device) -> None:
         left = device.token_set.count()
         messages.warning(
             request,
-            f"Signed in with a recovery code; {left} left. Running low? Make new ones on the two-factor page.",
+            _("Signed in with a recovery code; %(left)s left. Running low? Make new ones on the two-factor page.")
+            % {"left": left},
         )
     else:
-        messages.success(request, "Signed in.")
+        messages.success(request, _("Signed in."))
