@@ -393,6 +393,7 @@ CELERY_BEAT_SCHEDULE["kept-uploads-sweep"] = {
     "schedule": crontab(minute=15, hour=3),
 }
 
+# Translated where a filter form is built (onboarding/filters.py): a setting is read at import time.
 FILTERS_EMPTY_CHOICE_LABEL = "Any"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

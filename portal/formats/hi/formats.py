@@ -34,3 +34,16 @@ MONTH_NAMES = (
     gettext_noop("sep"), gettext_noop("oct"), gettext_noop("nov"), gettext_noop("dec"),
 )
 # fmt: on
+
+# Django's own words that its Hindi says in ways the portal's users do not ("कूटशब्द" for
+# password, "डाक पता" for email address): the portal's catalogue says them as its glossary does.
+DJANGO_WORDS = (
+    gettext_noop("Password"),
+    gettext_noop("Password confirmation"),
+    gettext_noop("New password"),
+    gettext_noop("New password confirmation"),
+    gettext_noop("Email"),
+    gettext_noop("Enter a valid email address."),
+    gettext_noop("%s (descending)"),
+    gettext_noop("This field is required."),
+)
