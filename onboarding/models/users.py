@@ -74,6 +74,13 @@ class EmailUserManager(UserManager.from_queryset(UserQuerySet)):
         return self._create_user(email, password, **extra_fields)
 
 
+class Language(models.TextChoices):
+    """The portal's languages (settings.LANGUAGES), each named in itself."""
+
+    ENGLISH = "en-in", "English"
+    HINDI = "hi", "हिन्दी"
+
+
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
@@ -81,6 +88,8 @@ class User(AbstractUser):
     staff_role = models.CharField(max_length=10, choices=StaffRole.choices, blank=True, default="")
     weekly_digest = models.BooleanField(default=True, help_text="Receive the weekly pipeline digest by email.")
     notification_emails = models.BooleanField(default=True, help_text="Email me each notification of the bell.")
+    # Pages and emails are in this language; set by the switch at the top of every page.
+    language = models.CharField(max_length=5, choices=Language.choices, default=Language.ENGLISH)
     # Kept by the two-factor services beside the devices themselves, so that deciding whether a
     # signed-in person owes a code costs no query on every request.
     two_factor_enabled = models.BooleanField(
