@@ -3,10 +3,17 @@
 Every email is one row of the outbox (a OutboxMessage, services/outbox.py), which hands in the
 connection to send on; the row also names the message: `message_id_for` derives it,
 so a resend after a crash carries the same Message-ID and mail systems collapse the two.
+
+Each email is in one language, its reader's: the outbox composes it inside
+`translation.override(language_of(message))` (services/outbox.py), so its subject, body and
+dates are in that language whatever language the request or worker that queued it ran in.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
+from datetime import date
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -16,7 +23,51 @@ from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
+from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import get_language, ngettext_lazy
+from django.utils.translation import gettext as _
+
+# The languages an email can be written in (settings.LANGUAGES): English (India) or Hindi.
+ENGLISH, HINDI = "en-in", "hi"
+
+# The durations the emails write with `|timesince` ("4 weeks, 2 days" stalled): Django's own
+# Hindi catalogue leaves them in English. Named here (Django's msgids, word for word), they are
+# in the portal's catalogue, which Django reads first.
+TIMESINCE_WORDS = (
+    ngettext_lazy("%(num)d year", "%(num)d years", "num"),
+    ngettext_lazy("%(num)d month", "%(num)d months", "num"),
+    ngettext_lazy("%(num)d week", "%(num)d weeks", "num"),
+    ngettext_lazy("%(num)d day", "%(num)d days", "num"),
+    ngettext_lazy("%(num)d hour", "%(num)d hours", "num"),
+    ngettext_lazy("%(num)d minute", "%(num)d minutes", "num"),
+)
+
+
+def user_language(user) -> str:
+    """The language a person reads the portal's messages in: their `User.language`."""
+    return HINDI if user.language == HINDI else ENGLISH
+
+
+def language_of(message) -> str:
+    """The language of an outbox row's email: its recipient's (`User.language`), or for an
+    exporter (no account) Hindi when their preferred language is Hindi, else English."""
+    if message.recipient_id is not None:
+        return user_language(message.recipient)
+    exporter = message.to_exporter if message.to_exporter_id is not None else None
+    return HINDI if exporter is not None and exporter.preferred_language == "hi" else ENGLISH
+
+
+def period_words(message) -> str:
+    """The period an outbox row covers, in words of the active language: "4 Dec 2026",
+    "week 48 of 2026" (OutboxMessage.period, whose English it repeats, formats in English
+    only); "" for keys that only keep one message per thing ("n4", "member-7")."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", message.period_key):
+        with contextlib.suppress(ValueError):
+            return date_format(date.fromisoformat(message.period_key), "j M Y")
+    if week := re.fullmatch(r"(\d{4})-W(\d{2})", message.period_key):
+        return _("week %(week)s of %(year)s") % {"week": int(week[2]), "year": week[1]}
+    return ""
 
 
 def absolute_url(name: str, *args) -> str:
@@ -88,6 +139,7 @@ def _send_to_member(kind: str, message, connection, **context) -> str:
     context = {
         "message": message,
         "user": message.recipient,
+        "period": period_words(message),
         "preferences_url": absolute_url("onboarding:preferences"),
         **context,
     }
@@ -147,8 +199,8 @@ def send_exporter_status(message, *, link, questions: list, contact_change=None,
         "exporter": exporter,
         "contact_change": contact_change,
         "link": absolute_url("onboarding:exporter-status", link.token()),
-        "questions": [q.question("en") for q in questions],
-        "questions_hi": [q.question("hi") for q in questions],
+        # In the email's one language (the exporter's, see language_of).
+        "questions": [q.question("hi" if get_language() == HINDI else "en") for q in questions],
         "days": settings.EXPORTER_LINK_DAYS,
         "helpline": settings.PROGRAMME_HELPLINE,
     }

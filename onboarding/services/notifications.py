@@ -5,17 +5,24 @@ rolled-back change leaves no notice and no email. Each notice names its event
 (`event_key`): the same event, however often a service or job runs, makes one notice per
 person (a unique constraint), and its email is one outbox row keyed by the notice, so it
 is sent once (services/outbox.py).
+
+A notice's title and text are written in its recipient's language (`User.language`): the
+functions below hand `notify` callables, which it calls once per person inside
+`translation.override`, so the bell and the email say it in the language the person reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from ..emails import user_language
 from ..models import Commission, Dispute, Exporter, Notification, OutboxMessage, Payout, StageEvent, StartupMember, User
 from ..models.notifications import NotificationKind
 from ..models.outbox import MessageKind, daily_period
@@ -30,26 +37,36 @@ EMAIL_RETRY_FOR = timedelta(days=1)
 # Officers hear about evidence once it has waited this long.
 WAITING_AFTER = timedelta(days=1)
 
+# A notice's words: a string, or a callable returning them in the active language.
+Words = str | Callable[[], str]
+
+
+def _words(words: Words) -> str:
+    return words() if callable(words) else words
+
 
 def notify(
     *,
     recipients: Iterable[User | None],
     kind: str,
-    title: str,
+    title: Words,
     event_key: str,
-    body: str = "",
+    body: Words = "",
     link: str = "",
     startup_id: int | None = None,
 ) -> list[Notification]:
     """One notice per active recipient for the event `event_key` (none for those who have it
-    already), and an email for each new one whose recipient wants them, queued on commit."""
+    already), and an email for each new one whose recipient wants them, queued on commit.
+    `title` and `body` given as callables are written in each recipient's language."""
     people = {user.pk: user for user in recipients if user is not None and user.is_active}
     created = []
     for user in people.values():
+        with translation.override(user_language(user)):
+            words = {"title": _words(title)[:200], "body": _words(body)}
         notice, new = Notification.objects.get_or_create(
             recipient=user,
             event_key=event_key[:120],
-            defaults={"kind": kind, "title": title[:200], "body": body, "link": link[:300], "startup_id": startup_id},
+            defaults={"kind": kind, **words, "link": link[:300], "startup_id": startup_id},
         )
         if new:
             created.append(notice)
@@ -98,12 +115,28 @@ def notify_exporters_assigned(*, startup_id: int, exporter_names: list[str], bat
         return
     count = len(exporter_names)
     names = sorted(exporter_names)[:5]
-    more = f" and {count - len(names)} more" if count > len(names) else ""
+    words = {"count": count, "names": ", ".join(names), "more": count - len(names)}
+
+    def body() -> str:
+        if count > len(names):
+            return (
+                _("%(names)s and %(more)s more. Contact them within the stage's time: a logged call or visit counts.")
+                % words
+            )
+        return _("%(names)s. Contact them within the stage's time: a logged call or visit counts.") % words
+
     notify(
         recipients=managers_of(startup_id),
         kind=NotificationKind.EXPORTERS_ASSIGNED,
-        title=f"{count} new exporter{'s' if count != 1 else ''} assigned to your startup",
-        body=f"{', '.join(names)}{more}. Contact them within the stage's time: a logged call or visit counts.",
+        title=lambda: (
+            ngettext(
+                "%(count)s new exporter assigned to your startup",
+                "%(count)s new exporters assigned to your startup",
+                count,
+            )
+            % words
+        ),
+        body=body,
         link=reverse("onboarding:exporter-list") + "?mine=false",
         event_key=f"assigned-{startup_id}-{batch_key}",
         startup_id=startup_id,
@@ -116,8 +149,15 @@ def notify_exporter_handed(*, exporter: Exporter, agent: User, actor: User | Non
     notify(
         recipients=[agent],
         kind=NotificationKind.EXPORTER_HANDED,
-        title=f"{exporter} is handed to you",
-        body=f"{actor or 'Your manager'} handed you {exporter.legal_name}, {exporter.district or exporter.state_name}.",
+        title=lambda: _("%(exporter)s is handed to you") % {"exporter": exporter},
+        body=lambda: (
+            _("%(actor)s handed you %(exporter)s, %(place)s.")
+            % {
+                "actor": actor or _("Your manager"),
+                "exporter": exporter.legal_name,
+                "place": exporter.district or exporter.state_name,
+            }
+        ),
         link=exporter.get_absolute_url(),
         event_key=f"handed-{exporter.pk}-{agent.pk}-{when.timestamp():.0f}",
         startup_id=exporter.startup_id,
@@ -129,13 +169,23 @@ def notify_claim_decided(*, event: StageEvent) -> None:
     rejected = event.status == StageEventStatus.REJECTED
     exporter = event.exporter
     link = reverse("onboarding:exporter-submit-stage", args=[exporter.pk]) if rejected else exporter.get_absolute_url()
-    verdict = "rejected" if rejected else "approved"
-    note = f"Officer's note: {event.review_note}" if event.review_note else ""
+    verdict = "rejected" if rejected else "approved"  # the event key's word, not a reader's
+    names = {"stage": event.stage, "exporter": exporter}
+
+    def title() -> str:
+        if rejected:
+            return _("“%(stage)s” for %(exporter)s was rejected") % names
+        return _("“%(stage)s” for %(exporter)s was approved") % names
+
+    def body() -> str:
+        note = _("Officer's note: %(note)s") % {"note": event.review_note} if event.review_note else ""
+        return (note + "\n" + _("Submit it again with what the note asks for.") if rejected else note).strip()
+
     notify(
         recipients=[event.submitted_by, *managers_of(event.startup_id)],
         kind=NotificationKind.EVIDENCE_REJECTED if rejected else NotificationKind.EVIDENCE_APPROVED,
-        title=f"“{event.stage}” for {exporter} was {verdict}",
-        body=(note + "\nSubmit it again with what the note asks for." if rejected else note).strip(),
+        title=title,
+        body=body,
         link=link,
         event_key=f"claim-{event.pk}-{verdict}",
         startup_id=event.startup_id,
@@ -167,8 +217,14 @@ def notify_dispute_opened(*, dispute: Dispute) -> None:
     notify(
         recipients=_officers(),
         kind=NotificationKind.DISPUTE_OPENED,
-        title=f"{dispute.exporter} disputes the work of {dispute.startup}",
-        body=f"{dispute.staff_words()} The startup's claims for this exporter wait until you resolve it.",
+        title=lambda: (
+            _("%(exporter)s disputes the work of %(startup)s")
+            % {"exporter": dispute.exporter, "startup": dispute.startup}
+        ),
+        body=lambda: (
+            _("%(words)s The startup's claims for this exporter wait until you resolve it.")
+            % {"words": dispute.staff_words()}
+        ),
         link=reverse("onboarding:dispute-list"),
         event_key=f"dispute-{dispute.pk}-opened-{dispute.opened_at.timestamp():.0f}",
     )
@@ -179,8 +235,8 @@ def notify_dispute_resolved(*, dispute: Dispute) -> None:
     notify(
         recipients=managers_of(dispute.startup_id),
         kind=NotificationKind.DISPUTE_RESOLVED,
-        title=f"The dispute about {dispute.exporter} is resolved",
-        body=f"Officer's note: {dispute.resolution}",
+        title=lambda: _("The dispute about %(exporter)s is resolved") % {"exporter": dispute.exporter},
+        body=lambda: _("Officer's note: %(note)s") % {"note": dispute.resolution},
         link=dispute.exporter.get_absolute_url(),
         event_key=f"dispute-{dispute.pk}-resolved-{dispute.resolved_at.timestamp():.0f}",
         startup_id=dispute.startup_id,
@@ -193,8 +249,8 @@ def notify_commission_approved(*, commission: Commission) -> None:
     notify(
         recipients=managers_of(commission.startup_id),
         kind=NotificationKind.COMMISSION_APPROVED,
-        title=f"Commission of {rupees(commission.amount)} approved",
-        body=f"{commission.exporter}, “{commission.stage}”.",
+        title=lambda: _("Commission of %(amount)s approved") % {"amount": rupees(commission.amount)},
+        body=lambda: _("%(exporter)s, “%(stage)s”.") % {"exporter": commission.exporter, "stage": commission.stage},
         link=reverse("onboarding:commission-list"),
         event_key=f"commission-{commission.pk}-{commission.status}",
         startup_id=commission.startup_id,
@@ -206,8 +262,11 @@ def notify_payout_paid(*, payout: Payout) -> None:
     notify(
         recipients=managers_of(payout.startup_id),
         kind=NotificationKind.COMMISSION_PAID,
-        title=f"Payout of {rupees(payout.net)} paid",
-        body=f"{payout.run.period_label} payout, UTR {payout.payment_reference}: the statement is on the payouts page.",
+        title=lambda: _("Payout of %(amount)s paid") % {"amount": rupees(payout.net)},
+        body=lambda: (
+            _("%(period)s payout, UTR %(reference)s: the statement is on the payouts page.")
+            % {"period": payout.run.period_label, "reference": payout.payment_reference}
+        ),
         link=reverse("onboarding:payout-list"),
         event_key=f"payout-{payout.pk}-paid",
         startup_id=payout.startup_id,
@@ -225,8 +284,11 @@ def notify_invitation_accepted(*, user: User) -> None:
     notify(
         recipients=[member.added_by, *managers_of(member.startup_id)],
         kind=NotificationKind.INVITATION_ACCEPTED,
-        title=f"{user} accepted the invitation",
-        body=f"{user} ({user.email}) set a password and can now sign in as {member.get_role_display().lower()}.",
+        title=lambda: _("%(user)s accepted the invitation") % {"user": user},
+        body=lambda: (
+            _("%(user)s (%(email)s) set a password and can now sign in as %(role)s.")
+            % {"user": user, "email": user.email, "role": member.get_role_display().lower()}
+        ),
         link=reverse("onboarding:team"),
         event_key=f"invitation-{member.pk}-accepted",
         startup_id=member.startup_id,
@@ -244,8 +306,15 @@ def notifications_evidence_waiting(*, now: datetime) -> int:
     created = notify(
         recipients=_officers(),
         kind=NotificationKind.EVIDENCE_WAITING,
-        title=f"{count} claim{'s' if count != 1 else ''} waiting for review for more than a day",
-        body="The oldest are first in the review queue.",
+        title=lambda: (
+            ngettext(
+                "%(count)s claim waiting for review for more than a day",
+                "%(count)s claims waiting for review for more than a day",
+                count,
+            )
+            % {"count": count}
+        ),
+        body=lambda: _("The oldest are first in the review queue."),
         link=reverse("onboarding:review-queue"),
         event_key=f"waiting-{daily_period(now)}",
     )

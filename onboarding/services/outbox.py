@@ -45,9 +45,10 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .. import database
+from ..emails import language_of
 from ..models import OutboxMessage
 from ..models.outbox import OPEN_STATUSES, UNDELIVERED_STATUSES, MessageStatus
 from ..tasks import BROKER_ERRORS, DATABASE_ERRORS, DATABASE_PATIENCE, send_outbox_message_task
@@ -425,8 +426,11 @@ def outbox_send(*, outbox_message_id: int) -> str:
     mail = HeldConnection()
     message = None
     try:
-        message = OutboxMessage.objects.select_related("recipient", "startup").get(pk=outbox_message_id)
-        subject = COMPOSERS[message.kind](message, now, mail)
+        message = OutboxMessage.objects.select_related("recipient", "startup", "to_exporter").get(pk=outbox_message_id)
+        # Composed in its reader's language, whatever this worker's or the queuing request's:
+        # subject, body and dates of one message are all in one language.
+        with translation.override(language_of(message)):
+            subject = COMPOSERS[message.kind](message, now, mail)
     except Exception as error:
         return _record_failure(mine, message, outbox_message_id, error, body_sent=mail.body_sent)
     else:
