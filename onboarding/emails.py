@@ -44,16 +44,11 @@ TIMESINCE_WORDS = (
 )
 
 
-def user_language(user) -> str:
-    """The language a person reads the portal's messages in: their `User.language`."""
-    return HINDI if user.language == HINDI else ENGLISH
-
-
 def language_of(message) -> str:
-    """The language of an outbox row's email: its recipient's (`User.language`), or for an
+    """The language of an outbox row's email: its recipient's (`User.reads`), or for an
     exporter (no account) Hindi when their preferred language is Hindi, else English."""
     if message.recipient_id is not None:
-        return user_language(message.recipient)
+        return message.recipient.reads
     exporter = message.to_exporter if message.to_exporter_id is not None else None
     return HINDI if exporter is not None and exporter.preferred_language == "hi" else ENGLISH
 

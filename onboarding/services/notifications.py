@@ -22,7 +22,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..emails import user_language
 from ..models import Commission, Dispute, Exporter, Notification, OutboxMessage, Payout, StageEvent, StartupMember, User
 from ..models.notifications import NotificationKind
 from ..models.outbox import MessageKind, daily_period
@@ -61,7 +60,7 @@ def notify(
     people = {user.pk: user for user in recipients if user is not None and user.is_active}
     created = []
     for user in people.values():
-        with translation.override(user_language(user)):
+        with translation.override(user.reads):
             words = {"title": _words(title)[:200], "body": _words(body)}
         notice, new = Notification.objects.get_or_create(
             recipient=user,
