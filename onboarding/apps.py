@@ -15,12 +15,14 @@ class OnboardingConfig(AppConfig):
         from .form_messages import plain_form_messages
         from .metrics import task_run_finished, task_run_started
         from .request_ids import id_after_task, id_from_task_headers, id_into_task_headers
+        from .views.language import language_from_sign_in
         from .views.sign_ins import sign_in_received
 
         guard_form_fields()  # every form field refuses control characters (NUL is a 500 on PostgreSQL)
         plain_form_messages()  # Django's default form messages in plain words (form_messages.py)
 
         user_logged_in.connect(sign_in_received, dispatch_uid="onboarding-sign-in-network")
+        user_logged_in.connect(language_from_sign_in, dispatch_uid="onboarding-sign-in-language")
         # Request ids travel in the task's headers to the worker (request_ids.py); the metrics
         # count each task run by its outcome (metrics.py). The metrics module reads models.
         before_task_publish.connect(id_into_task_headers, dispatch_uid="onboarding-request-id-publish")

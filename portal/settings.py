@@ -81,10 +81,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of a visitor not signed in: the language cookie, else the browser's.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # A signed-in person's own language (saved on the account) wins over cookie and browser.
+    "onboarding.views.language.account_language",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Sends whoever owes a second factor to enrol or enter a code before any other page.
     "onboarding.views.access.TwoFactorMiddleware",
@@ -206,9 +210,14 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = "Asia/Kolkata"
-# Dates as "30 Nov 2026" and numbers grouped the Indian way (portal/formats/en_IN).
+# Dates as "30 Nov 2026" (Hindi: "30 नवंबर 2026") and numbers grouped the Indian way in both
+# languages (portal/formats/en_IN and portal/formats/hi).
 FORMAT_MODULE_PATH = ["portal.formats"]
 USE_I18N = True
+# The portal's two languages, named in themselves so either can be found by someone who reads
+# only that one. Hindi texts live in locale/hi (docs/translation.md says how to change them).
+LANGUAGES = [("en-in", "English"), ("hi", "हिन्दी")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -18,6 +18,8 @@ ensure_debian_packages() {
   # WeasyPrint (PDF statements and report packs) lays text out with Pango and DejaVu fonts.
   ldconfig -p | grep -q libpangoft2-1.0 || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
   [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+  # xgettext, for the test that the Hindi catalogue holds every text of the code (locale/hi).
+  command -v xgettext >/dev/null 2>&1 || missing+=(gettext)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing ${missing[*]} from Debian's packages…"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

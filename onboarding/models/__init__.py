@@ -19,7 +19,7 @@ from .summary import ProgrammeSummary
 from .tax_rules import TaxRule
 from .throttling import ThrottleHit
 from .two_factor import SecondStepWait
-from .users import Role, User
+from .users import Language, Role, User
 
 __all__ = [
     "Activity",
@@ -36,6 +36,7 @@ __all__ = [
     "ExporterJourney",
     "ExporterLink",
     "ImportBatch",
+    "Language",
     "LinkUse",
     "MonthlyReport",
     "Notification",

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.functional import cached_property
@@ -74,6 +75,13 @@ class EmailUserManager(UserManager.from_queryset(UserQuerySet)):
         return self._create_user(email, password, **extra_fields)
 
 
+class Language(models.TextChoices):
+    """The portal's languages (settings.LANGUAGES), each named in itself."""
+
+    ENGLISH = "en-in", "English"
+    HINDI = "hi", "हिन्दी"
+
+
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
@@ -81,6 +89,10 @@ class User(AbstractUser):
     staff_role = models.CharField(max_length=10, choices=StaffRole.choices, blank=True, default="")
     weekly_digest = models.BooleanField(default=True, help_text="Receive the weekly pipeline digest by email.")
     notification_emails = models.BooleanField(default=True, help_text="Email me each notification of the bell.")
+    # Pages and emails are in this language: the one the person first signs in with (their
+    # browser's or the one they picked on the sign-in page), then the switch at the top of every
+    # page. Blank until then; emails to a person who never signed in are in settings.LANGUAGE_CODE.
+    language = models.CharField(max_length=5, choices=Language.choices, blank=True, default="")
     # Kept by the two-factor services beside the devices themselves, so that deciding whether a
     # signed-in person owes a code costs no query on every request.
     two_factor_enabled = models.BooleanField(
@@ -96,6 +108,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    @property
+    def reads(self) -> str:
+        """The language to write to this person in (pages, emails, notifications)."""
+        return self.language or settings.LANGUAGE_CODE
 
     @cached_property
     def active_membership(self):

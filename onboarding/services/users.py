@@ -57,6 +57,18 @@ def user_set_preferences(
     return user
 
 
+@transaction.atomic
+def user_set_language(*, user: User, language: str) -> User:
+    """Save the language a user reads the portal and its emails in; logged like any other setting."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": "Choose English or हिन्दी."}, code="invalid")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+        _log(actor=user, user=user, message=json.dumps([{"changed": {"fields": ["language"]}}]))
+    return user
+
+
 # --- API tokens (django-rest-knox: the key is shown once, only its SHA-512 digest is kept) ---
 
 

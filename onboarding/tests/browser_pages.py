@@ -1,6 +1,7 @@
 """Every page of every role, by name, for the browser tests that walk them all (no sideways
 scroll at 360 px in test_browser_glance.py, no accessibility violation in
-test_browser_accessibility.py): one list, so a page added for one check is checked by both."""
+test_browser_accessibility.py, no English left in Hindi in test_translation_coverage.py): one
+list, so a page added for one check is checked by all."""
 
 from __future__ import annotations
 
@@ -44,3 +45,35 @@ def pages_by_role(*, startup, waiting, paid) -> dict[str, dict[str, str]]:
         "officer": staff_pages,
         "admin": {**staff_pages, "payouts": reverse("onboarding:payout-list")},
     }
+
+
+def more_pages(role: str, *, paid) -> dict[str, str]:
+    """The forms and account pages a role also has, beyond the pages every browser walk checks."""
+    pages = {
+        "notifications": reverse("onboarding:notification-list"),
+        "API access": reverse("onboarding:account-api"),
+        "two-factor sign-in": reverse("onboarding:two-factor"),
+    }
+    if role == "manager":
+        pages["payouts"] = reverse("onboarding:payout-list")
+    if role in ("officer", "admin"):
+        pages |= {
+            "new exporter": reverse("onboarding:exporter-create"),
+            "edit exporter": reverse("onboarding:exporter-update", args=[paid.pk]),
+            "import exporters": reverse("onboarding:exporter-import"),
+            "auto-assign": reverse("onboarding:assignment-auto"),
+            "review signals": reverse("onboarding:review-signals"),
+            "disputes": reverse("onboarding:dispute-list"),
+            "distribution report": reverse("onboarding:reports"),
+            "milestones": reverse("onboarding:analytics-milestones"),
+            "trends": reverse("onboarding:analytics-trends"),
+            "scorecards": reverse("onboarding:analytics-scorecards"),
+            "outcomes": reverse("onboarding:analytics-outcomes"),
+            "monthly reports": reverse("onboarding:analytics-monthly"),
+        }
+    if role == "admin":
+        pages |= {
+            "commission rules": reverse("onboarding:commission-rules"),
+            "new startup": reverse("onboarding:startup-create"),
+        }
+    return pages

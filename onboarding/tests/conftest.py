@@ -7,7 +7,7 @@ import hypothesis
 import pytest
 from celery.result import _set_task_join_will_block
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.celery import app as celery_app
 
@@ -52,6 +52,15 @@ def _celery_eager(request):
     _set_task_join_will_block(False)
     yield
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _language():
+    """Each test starts in English: the language a request activates stays on its thread after
+    the response, and would otherwise carry into the next test's emails and forms."""
+    translation.activate("en-in")
+    yield
+    translation.activate("en-in")
 
 
 @pytest.fixture(autouse=True)
