@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import Sector, Stage, Startup
 from ..reference import STATE_CHOICES
@@ -15,11 +17,11 @@ from .fields import IdModelChoiceField
 MONTH_INPUT = {"type": "month", "class": "form-control form-control-sm"}
 MOST_MONTHS = 36
 BY_CHOICES = [
-    ("", "No split"),
-    ("startup", "Startup"),
-    ("state", "State"),
-    ("sector", "Sector"),
-    ("msme", "MSME category"),
+    ("", gettext_lazy("No split")),
+    ("startup", gettext_lazy("Startup")),
+    ("state", gettext_lazy("State")),
+    ("sector", gettext_lazy("Sector")),
+    ("msme", gettext_lazy("MSME category")),
 ]
 
 
@@ -29,7 +31,7 @@ def parse_month(value: str) -> date:
         year, month = (int(part) for part in value.strip().split("-"))
         return date(year, month, 1)
     except (ValueError, TypeError) as error:
-        raise ValidationError("Enter a month as YYYY-MM, e.g. 2026-09.") from error
+        raise ValidationError(_("Enter a month as YYYY-MM, e.g. 2026-09.")) from error
 
 
 class MonthField(forms.CharField):
@@ -44,7 +46,7 @@ class MonthField(forms.CharField):
 
 
 def months_before(month: date, count: int) -> date:
-    for _ in range(count):
+    for _step in range(count):
         month = (month - timedelta(days=1)).replace(day=1)
     return month
 
@@ -54,13 +56,19 @@ class AnalyticsFilterForm(forms.Form):
     the stage and the split. An invalid filter is shown beside its field; the page falls back to
     the defaults."""
 
-    start = MonthField(label="From month", required=False)
-    end = MonthField(label="To month", required=False)
-    state = forms.ChoiceField(label="State", choices=[("", "Any"), *STATE_CHOICES], required=False)
-    sector = IdModelChoiceField(label="Sector", queryset=Sector.objects.all(), required=False, empty_label="Any")
-    startup = IdModelChoiceField(label="Startup", queryset=Startup.objects.all(), required=False, empty_label="Any")
-    stage = forms.ChoiceField(label="Stage", required=False)
-    by = forms.ChoiceField(label="Split by", choices=BY_CHOICES, required=False)
+    start = MonthField(label=gettext_lazy("From month"), required=False)
+    end = MonthField(label=gettext_lazy("To month"), required=False)
+    state = forms.ChoiceField(
+        label=gettext_lazy("State"), choices=[("", gettext_lazy("Any")), *STATE_CHOICES], required=False
+    )
+    sector = IdModelChoiceField(
+        label=gettext_lazy("Sector"), queryset=Sector.objects.all(), required=False, empty_label=gettext_lazy("Any")
+    )
+    startup = IdModelChoiceField(
+        label=gettext_lazy("Startup"), queryset=Startup.objects.all(), required=False, empty_label=gettext_lazy("Any")
+    )
+    stage = forms.ChoiceField(label=gettext_lazy("Stage"), required=False)
+    by = forms.ChoiceField(label=gettext_lazy("Split by"), choices=BY_CHOICES, required=False)
 
     def __init__(self, *args, stages: list[Stage], **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,12 +83,12 @@ class AnalyticsFilterForm(forms.Form):
         end = data.get("end") or today_month
         start = data.get("start") or months_before(end, 11)
         if start > end:
-            self.add_error("start", "The first month must come before the last.")
+            self.add_error("start", _("The first month must come before the last."))
         elif months_before(end, MOST_MONTHS - 1) > start:
-            self.add_error("start", f"Choose at most {MOST_MONTHS} months.")
+            self.add_error("start", _("Choose at most %(count)s months.") % {"count": MOST_MONTHS})
         chosen = [name for name in ("state", "sector", "startup") if data.get(name)]
         if len(chosen) > 1:
-            raise ValidationError("Filter by one of state, sector or startup at a time.")
+            raise ValidationError(_("Filter by one of state, sector or startup at a time."))
         data["start"], data["end"] = start, end
         return data
 
@@ -101,4 +109,4 @@ class AnalyticsFilterForm(forms.Form):
 
 
 class MonthlyReportForm(forms.Form):
-    month = MonthField(label="Month", help_text="A finished month, e.g. 2026-10.")
+    month = MonthField(label=gettext_lazy("Month"), help_text=gettext_lazy("A finished month, e.g. 2026-10."))

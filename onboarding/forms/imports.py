@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from ..models import Exporter
@@ -71,7 +73,7 @@ class Table:
         if not self.unknown_columns:
             return []
         names = ", ".join(f"“{c}”" for c in self.unknown_columns)
-        return [f"Columns not recognised and ignored: {names}."]
+        return [_("Columns not recognised and ignored: %(names)s.") % {"names": names}]
 
     def column(self, field_name: str) -> str:
         """The header of a field's column, for error reports (the field's label when the file has none)."""
@@ -122,7 +124,7 @@ def read_table(data: bytes, name: str, on_read: Callable[[int], None] | None = N
 
 def _build_table(name: str, kind: str, records: list) -> Table:
     if not records:
-        raise ImportFileError("The file has no rows.")
+        raise ImportFileError(_("The file has no rows."))
     header_at = _find_header(records)
     number, header = records[header_at]
     positions: dict[str, int] = {}
@@ -137,21 +139,25 @@ def _build_table(name: str, kind: str, records: list) -> Table:
             unknown.append(text)
         elif field_name in positions:
             raise ImportFileError(
-                f"Two columns mean the same thing: “{headers[field_name]}” and “{text}”. Keep one of them."
+                _("Two columns mean the same thing: “%(first)s” and “%(second)s”. Keep one of them.")
+                % {"first": headers[field_name], "second": text}
             )
         else:
             positions[field_name] = index
             headers[field_name] = text
     missing = [COLUMNS[f] for f in REQUIRED if f not in positions]
     if missing:
-        found = ", ".join(f"“{cell_text(c)}”" for c in header if cell_text(c)) or "none"
+        found = ", ".join(f"“{cell_text(c)}”" for c in header if cell_text(c)) or _("none")
         raise ImportFileError(
-            f"The file has no {' or '.join(missing)} column (row {number} was read as the header; "
-            f"its columns are {found}). Download the template to see the expected columns."
+            _(
+                "The file has no %(missing)s column (row %(number)s was read as the header; "
+                "its columns are %(found)s). Download the template to see the expected columns."
+            )
+            % {"missing": _(" or ").join(str(m) for m in missing), "number": number, "found": found}
         )
     body = records[header_at + 1 :]
     if not body:
-        raise ImportFileError("The file has a header row but no exporter rows.")
+        raise ImportFileError(_("The file has a header row but no exporter rows."))
     _check_sizes(body, positions, [cell_text(cell) for cell in header])
     return Table(
         name=name,
@@ -192,8 +198,11 @@ def _check_sizes(body: list, positions: dict[str, int], header: list[str]) -> No
                 total += length if cell.isascii() else 6 * length  # JSON writes other text as \uXXXX
         if total > budget:
             raise ImportFileError(
-                f"The rows up to row {number} already hold more than {human_size(budget)} of text, more "
-                "than an exporter file needs: check for long repeated cells, or split the file into smaller ones."
+                _(
+                    "The rows up to row %(number)s already hold more than %(size)s of text, more than an "
+                    "exporter file needs: check for long repeated cells, or split the file into smaller ones."
+                )
+                % {"number": number, "size": human_size(budget)}
             )
 
 
@@ -211,7 +220,14 @@ def _find_header(records: list) -> int:
 
 @cache
 def _choice_lookup() -> dict[str, dict[str, str]]:
-    """Per choice field: lower-cased value or label -> value ("Maharashtra" -> "27", "Hindi" -> "hi")."""
+    """Per choice field: lower-cased value or label -> value ("Maharashtra" -> "27", "Hindi" -> "hi").
+    Built from the English labels whatever the request's language: the lookup is cached, and the
+    files people fill in use the template's English names."""
+    with translation.override("en"):
+        return _build_choice_lookup()
+
+
+def _build_choice_lookup() -> dict[str, dict[str, str]]:
     form = ExporterForm()
     lookups: dict[str, dict[str, str]] = {}
     for name in CHOICE_FIELDS:
@@ -228,7 +244,9 @@ def _undo_quirks(row: Row) -> None:
     for name, text in values.items():
         if text and FORMULA_RE.match(text):
             shown = text if len(text) <= 40 else text[:39] + "…"
-            row.errors.append((name, f"Formulas are not imported (“{shown}”): type or paste the value itself."))
+            row.errors.append(
+                (name, _("Formulas are not imported (“%(shown)s”): type or paste the value itself.") % {"shown": shown})
+            )
             values[name] = ""
     state = values.get("state", "")
     if re.fullmatch(r"[0-9]", state):
@@ -254,7 +272,7 @@ def _undo_quirks(row: Row) -> None:
         elif key in NO:
             values["is_manufacturer"] = "false"
         else:
-            row.errors.append(("is_manufacturer", f"“{flag}” is not Yes or No."))
+            row.errors.append(("is_manufacturer", _("“%(value)s” is not Yes or No.") % {"value": flag}))
             values["is_manufacturer"] = ""
 
 

@@ -26,6 +26,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext as _
 
 FOLDER = "kept-uploads"
 SUFFIX = "__kept"
@@ -140,7 +141,8 @@ class KeepsUploads:
             data = data if data is not None else self.data.copy()
             data.setlist(self.add_prefix(name) + SUFFIX, [kept_upload_store(u) for u in uploads])
             self.kept[name] = [u.name for u in uploads]
-            field.help_text = f"Kept: {', '.join(self.kept[name])} (choose another to replace it). {field.help_text}"
+            kept = _("Kept: %(names)s (choose another to replace it).") % {"names": ", ".join(self.kept[name])}
+            field.help_text = f"{kept} {field.help_text}"
             self._bound_fields_cache.pop(name, None)  # cleaning built it with the old help text
         if data is None:
             return

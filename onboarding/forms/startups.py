@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from .. import validators as v
 from ..models import Sector, Startup
@@ -18,27 +19,33 @@ class StartupForm(forms.ModelForm):
         choices=LANGUAGE_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Languages the team can work in with exporters.",
+        label=_("Languages"),
+        help_text=_("Languages the team can work in with exporters."),
     )
     sectors = IdModelMultipleChoiceField(
         queryset=Sector.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="HS sections the team knows.",
+        label=_("Sectors"),
+        help_text=_("HS sections the team knows."),
     )
     dpiit_number = IdentifierField(
-        cleaner=v.clean_dpiit, label="DPIIT recognition number", help_text="“DIPP” followed by digits, e.g. DIPP8292."
+        cleaner=v.clean_dpiit,
+        label=_("DPIIT recognition number"),
+        help_text=_("“DIPP” followed by digits, e.g. DIPP8292."),
     )
     gstin = IdentifierField(
         cleaner=v.clean_gstin,
         label="GSTIN",
         required=False,
-        help_text="Optional: 15 characters, printed on payout statements. Its state must be the startup's state.",
+        help_text=_("Optional: 15 characters, printed on payout statements. Its state must be the startup's state."),
         widget=forms.TextInput(attrs={"data-state-from-gstin": "id_state"}),  # portal.js fills an empty state
     )
     cin = IdentifierField(cleaner=v.clean_cin, label="CIN", required=False)
     pan = IdentifierField(cleaner=v.clean_pan, label="PAN", required=False)
-    contact_mobile = IdentifierField(cleaner=v.clean_mobile, help_text="10-digit Indian mobile number.")
+    contact_mobile = IdentifierField(
+        cleaner=v.clean_mobile, label=_("Contact mobile"), help_text=_("10-digit Indian mobile number.")
+    )
     state = StateField()
 
     class Meta:
@@ -62,29 +69,42 @@ class StartupForm(forms.ModelForm):
             "accepting_assignments",
             "status",
         ]
+        # The model's fields have no verbose names of their own (adding them needs a migration):
+        # the labels are the same English words, translatable.
+        labels = {
+            "legal_name": _("Legal name"),
+            "brand_name": _("Brand name"),
+            "city": _("City"),
+            "website": _("Website"),
+            "contact_name": _("Contact name"),
+            "contact_email": _("Contact email"),
+            "capacity": _("Capacity"),
+            "accepting_assignments": _("Accepting assignments"),
+            "status": _("Status"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = sectioned_helper(
             [
-                ("Organisation", ["legal_name", "brand_name", "dpiit_number", "gstin", "cin", "pan", "website"]),
-                ("Place", ["state", "city"]),
-                ("Contact", ["contact_name", "contact_mobile", "contact_email"]),
-                ("What the team knows", ["sectors", "languages"]),
-                ("Capacity", ["capacity", "status", "accepting_assignments"]),
+                (_("Organisation"), ["legal_name", "brand_name", "dpiit_number", "gstin", "cin", "pan", "website"]),
+                (_("Place"), ["state", "city"]),
+                (_("Contact"), ["contact_name", "contact_mobile", "contact_email"]),
+                (_("What the team knows"), ["sectors", "languages"]),
+                (_("Capacity"), ["capacity", "status", "accepting_assignments"]),
             ]
         )
 
     def clean_dpiit_number(self) -> str:
         number = self.cleaned_data["dpiit_number"]
         if Startup.objects.filter(dpiit_number=number).exclude(pk=self.instance.pk).exists():
-            raise ValidationError("Another startup is already registered with this DPIIT number.")
+            raise ValidationError(_("Another startup is already registered with this DPIIT number."))
         return number
 
     def clean_gstin(self) -> str:
         gstin = self.cleaned_data["gstin"]
         if gstin and Startup.objects.filter(gstin=gstin).exclude(pk=self.instance.pk).exists():
-            raise ValidationError("Another startup is already registered with this GSTIN.", code="duplicate")
+            raise ValidationError(_("Another startup is already registered with this GSTIN."), code="duplicate")
         return gstin
 
     def clean(self) -> dict:
@@ -98,21 +118,23 @@ class StartupForm(forms.ModelForm):
 
 
 STATUS_ACTIONS = [
-    (StartupStatus.ACTIVE, "Activate"),
-    (StartupStatus.SUSPENDED, "Suspend"),
-    (StartupStatus.EXITED, "Exit the programme"),
+    (StartupStatus.ACTIVE, _("Activate")),
+    (StartupStatus.SUSPENDED, _("Suspend")),
+    (StartupStatus.EXITED, _("Exit the programme")),
 ]
 
 
 class StartupStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=STATUS_ACTIONS, label="New status")
-    reason = forms.CharField(widget=REASON_WIDGET, label="Reason", help_text="Kept in the startup's history.")
+    status = forms.ChoiceField(choices=STATUS_ACTIONS, label=_("New status"))
+    reason = forms.CharField(widget=REASON_WIDGET, label=_("Reason"), help_text=_("Kept in the startup's history."))
     release = forms.BooleanField(
         required=False,
         initial=True,
-        label="Return all its open exporters to the pool",
-        help_text="When suspending or exiting: their assignments are closed (and kept) and the exporters can be "
-        "assigned again.",
+        label=_("Return all its open exporters to the pool"),
+        help_text=_(
+            "When suspending or exiting: their assignments are closed (and kept) and the exporters can be "
+            "assigned again."
+        ),
     )
 
     def clean(self) -> dict:

@@ -2,17 +2,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportStatus(models.TextChoices):
-    UPLOADED = "uploaded", "Waiting to be read"  # stored by the upload request; a worker reads it
-    READING = "reading", "Reading the file"
-    VALIDATING = "validating", "Checking the rows"
-    PREVIEW = "preview", "Ready to commit"
-    COMMITTING = "committing", "Committing"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-    DISCARDED = "discarded", "Discarded"
+    UPLOADED = "uploaded", _("Waiting to be read")  # stored by the upload request; a worker reads it
+    READING = "reading", _("Reading the file")
+    VALIDATING = "validating", _("Checking the rows")
+    PREVIEW = "preview", _("Ready to commit")
+    COMMITTING = "committing", _("Committing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    DISCARDED = "discarded", _("Discarded")
 
 
 # A batch a person may still throw away: nothing of it has been written.
@@ -20,10 +21,10 @@ DISCARDABLE = (ImportStatus.UPLOADED, ImportStatus.PREVIEW)
 
 
 class RowOutcome(models.TextChoices):
-    NEW = "new", "New"
-    UPDATE = "update", "Update"
-    UNCHANGED = "unchanged", "Unchanged"
-    ERROR = "error", "Error"
+    NEW = "new", _("New")
+    UPDATE = "update", _("Update")
+    UNCHANGED = "unchanged", _("Unchanged")
+    ERROR = "error", _("Error")
 
 
 class ImportBatch(models.Model):
@@ -57,7 +58,7 @@ class ImportBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "import batches"
+        verbose_name_plural = _("import batches")
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
@@ -71,7 +72,7 @@ class ImportRow(models.Model):
     """One row of a batch's preview: what committing it would do, with the changes of an update."""
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
-    number = models.PositiveIntegerField(help_text="As the spreadsheet numbers it")
+    number = models.PositiveIntegerField(help_text=_("As the spreadsheet numbers it"))
     outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
     gstin = models.CharField(max_length=40, blank=True)
     name = models.CharField(max_length=200, blank=True)

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ..reference import STATE_CHOICES, state_name
@@ -12,10 +14,10 @@ from .scoped import ScopedQuerySet
 
 
 class StartupStatus(models.TextChoices):
-    APPLIED = "applied", "Applied"
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    EXITED = "exited", "Exited"
+    APPLIED = "applied", gettext_lazy("Applied")
+    ACTIVE = "active", gettext_lazy("Active")
+    SUSPENDED = "suspended", gettext_lazy("Suspended")
+    EXITED = "exited", gettext_lazy("Exited")
 
 
 class StartupQuerySet(ScopedQuerySet):
@@ -56,7 +58,7 @@ class StartupQuerySet(ScopedQuerySet):
 class Startup(models.Model):
     legal_name = models.CharField(max_length=200)
     brand_name = models.CharField(max_length=120, blank=True)
-    dpiit_number = models.CharField("DPIIT recognition number", max_length=20, unique=True)
+    dpiit_number = models.CharField(gettext_lazy("DPIIT recognition number"), max_length=20, unique=True)
     # Optional (payout statements print it when given); unique when given: see Meta.
     gstin = models.CharField("GSTIN", max_length=15, blank=True, default="")
     cin = models.CharField("CIN", max_length=21, blank=True)
@@ -66,10 +68,10 @@ class Startup(models.Model):
     website = models.URLField(blank=True)
     contact_name = models.CharField(max_length=120)
     contact_email = models.EmailField()
-    contact_mobile = models.CharField(max_length=16, help_text="Indian mobile, stored as +91…")
+    contact_mobile = models.CharField(max_length=16, help_text=gettext_lazy("Indian mobile, stored as +91…"))
     sectors = models.ManyToManyField("onboarding.Sector", blank=True, related_name="startups")
-    languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes it can serve")
-    capacity = models.PositiveIntegerField(default=25, help_text="Most active exporters at once")
+    languages = models.JSONField(default=list, blank=True, help_text=gettext_lazy("ISO 639-1 codes it can serve"))
+    capacity = models.PositiveIntegerField(default=25, help_text=gettext_lazy("Most active exporters at once"))
     accepting_assignments = models.BooleanField(default=True)
     status = models.CharField(
         max_length=10, choices=StartupStatus.choices, default=StartupStatus.APPLIED, db_index=True
@@ -102,18 +104,27 @@ class Startup(models.Model):
         """Why this startup cannot take `adding` more exporters on top of `load`, or None when it
         can: the one capacity rule, for manual and automatic assignment alike."""
         if self.status != StartupStatus.ACTIVE:
-            return f"{self} is {self.get_status_display().lower()}: only active startups take exporters."
+            return _("%(startup)s is %(status)s: only active startups take exporters.") % {
+                "startup": self,
+                "status": self.get_status_display().lower(),
+            }
         if not self.accepting_assignments:
-            return f"{self} has paused new assignments."
+            return _("%(startup)s has paused new assignments.") % {"startup": self}
         room = max(self.capacity - load, 0)
         if adding > room:
-            return f"{self} is at {load}/{self.capacity}: it has room for {room} more, not {adding}."
+            return _("%(startup)s is at %(load)s/%(capacity)s: it has room for %(room)s more, not %(adding)s.") % {
+                "startup": self,
+                "load": load,
+                "capacity": self.capacity,
+                "room": room,
+                "adding": adding,
+            }
         return None
 
 
 class MemberRole(models.TextChoices):
-    MANAGER = "manager", "Manager"
-    AGENT = "agent", "Agent"
+    MANAGER = "manager", gettext_lazy("Manager")
+    AGENT = "agent", gettext_lazy("Agent")
 
 
 class StartupMemberQuerySet(models.QuerySet):

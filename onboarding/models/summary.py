@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # Raise it by hand whenever what the row holds changes (a figure added, renamed or counted
 # differently): a row of another version, or of none (the positional rows stored before
@@ -91,7 +92,7 @@ class ProgrammeSummary(models.Model):
     figures = models.JSONField(default=dict)
 
     class Meta:
-        verbose_name_plural = "programme summaries"
+        verbose_name_plural = _("programme summaries")
 
     def __str__(self) -> str:
         return f"Programme figures as of {self.as_of:%d %b %Y %H:%M}"

@@ -12,6 +12,9 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import OutcomeRefresh, OutcomeSummary
 from ..models.outcomes import OUTCOMES_VERSION, SummaryKind
@@ -93,7 +96,22 @@ class MemorySource:
         ]
 
 
-SPLIT_HEADER = ["Exporters assigned", "Reached", "Reached %", "Median days", "80th percentile days"]
+SPLIT_HEADER = [
+    gettext_lazy("Exporters assigned"),
+    gettext_lazy("Reached"),
+    gettext_lazy("Reached %"),
+    gettext_lazy("Median days"),
+    gettext_lazy("80th percentile days"),
+]
+
+
+def _split_header() -> list[str]:
+    return [str(label) for label in SPLIT_HEADER]
+
+
+def _month(month: date) -> str:
+    """A cohort's or a month's label, "Oct 2026", in the page's language."""
+    return date_format(month, "M Y")
 
 
 def _in(scope: Scope, period) -> bool:
@@ -116,7 +134,7 @@ def milestone_tables(source, scope: Scope, stages: list, today: date | None = No
     for _key, period, stage, figures in rows:
         if stage:
             by_stage[stage].append((period, figures.get("days", {})))
-    overall = Table("time-to-stage", "Days from assignment to each stage", ["Stage", *SPLIT_HEADER[1:]])
+    overall = Table("time-to-stage", _("Days from assignment to each stage"), [_("Stage"), *_split_header()[1:]])
     for stage in stages:
         days = merge(h for _p, h in by_stage[stage.code])
         reached = sum(days.values())
@@ -125,9 +143,9 @@ def milestone_tables(source, scope: Scope, stages: list, today: date | None = No
     name = next((s.name for s in stages if s.code == scope.stage), scope.stage)
     cohorts = Table(
         "cohorts",
-        f"{name}: by cohort (month of assignment)",
-        ["Cohort", *SPLIT_HEADER],
-        note="A cohort with no exporters shows dashes.",
+        _("%(stage)s: by cohort (month of assignment)") % {"stage": name},
+        [_("Cohort"), *_split_header()],
+        note=_("A cohort with no exporters shows dashes."),
     )
     series = []
     for month in scope.months():
@@ -137,7 +155,7 @@ def milestone_tables(source, scope: Scope, stages: list, today: date | None = No
         reached = sum(histogram.values())
         cohorts.rows.append(
             [
-                month.strftime("%b %Y"),
+                _month(month),
                 size,
                 reached,
                 share(reached, size),
@@ -150,14 +168,16 @@ def milestone_tables(source, scope: Scope, stages: list, today: date | None = No
             values = [
                 value if day <= age else None for day, value in zip(CURVE_DAYS, curve(histogram, size), strict=True)
             ]
-            series.append({"label": month.strftime("%b %Y"), "values": values})
-    chart = {"labels": [f"Day {d}" for d in CURVE_DAYS], "series": series[-12:]}
+            series.append({"label": _month(month), "values": values})
+    chart = {"labels": [_("Day %(day)s") % {"day": d} for d in CURVE_DAYS], "series": series[-12:]}
     curve_table = Table(
-        "curve", f"{name}: % of each cohort reached after N days", ["Cohort", *[f"Day {d}" for d in CURVE_DAYS[::4]]]
+        "curve",
+        _("%(stage)s: %% of each cohort reached after N days") % {"stage": name},
+        [_("Cohort"), *[_("Day %(day)s") % {"day": d} for d in CURVE_DAYS[::4]]],
     )
     curve_table.rows = [[s["label"], *s["values"][::4]] for s in series]
     if series:
-        curve_table.note = "A cohort's row stops at its age today: later days have not happened for it yet."
+        curve_table.note = _("A cohort's row stops at its age today: later days have not happened for it yet.")
         # Trim the chart's days to the oldest shown cohort's age: no empty run to day 364.
         last = max(i for s in chart["series"] for i, v in enumerate(s["values"]) if v is not None)
         chart["labels"] = chart["labels"][: last + 1]
@@ -172,8 +192,15 @@ def dwell_table(source, scope: Scope, stages: list) -> Table:
         by_stage[stage].append(figures.get("days", {}))
     table = Table(
         "dwell",
-        "Days spent in each stage (finished stays) against the SLA",
-        ["Stage", "Finished stays", "Median days", "80th percentile days", "SLA days", "Within SLA %"],
+        _("Days spent in each stage (finished stays) against the SLA"),
+        [
+            _("Stage"),
+            _("Finished stays"),
+            _("Median days"),
+            _("80th percentile days"),
+            _("SLA days"),
+            _("Within SLA %"),
+        ],
     )
     for stage in stages:
         days = merge(by_stage[stage.code])
@@ -199,30 +226,37 @@ def split_table(source, scope: Scope, stages: list, names: dict[str, str]) -> Ta
     name = next((s.name for s in stages if s.code == scope.stage), scope.stage)
     table = Table(
         f"by-{scope.by}",
-        f"{name}: by {BY_LABELS.get(scope.by, scope.by)}",
-        [BY_LABELS.get(scope.by, scope.by).capitalize(), *SPLIT_HEADER],
+        _("%(stage)s: by %(split)s") % {"stage": name, "split": str(BY_LABELS.get(scope.by, scope.by))},
+        [str(BY_LABELS.get(scope.by, scope.by)).capitalize(), *_split_header()],
     )
     for key in sorted(sizes, key=lambda k: names.get(k, k or "~")):
         histogram = merge(days[key])
         reached = sum(histogram.values())
-        label = names.get(key) or key or "Not recorded"
+        label = names.get(key) or key or _("Not recorded")
         table.rows.append(
             [label, sizes[key], reached, share(reached, sizes[key]), median(histogram), percentile_cont(histogram, 0.8)]
         )
     return table
 
 
-BY_LABELS = {"startup": "startup", "state": "state", "sector": "sector", "msme": "MSME category"}
+BY_LABELS = {
+    "startup": gettext_lazy("startup"),
+    "state": gettext_lazy("state"),
+    "sector": gettext_lazy("sector"),
+    "msme": gettext_lazy("MSME category"),
+}
 TREND_COLUMNS = [
-    ("assigned", "Assigned"),
-    ("forward", "Moved forward"),
-    ("storefront_live", "Storefront live"),
-    ("first_order", "First order"),
-    ("stalled", "Stalled"),
+    ("assigned", gettext_lazy("Assigned")),
+    ("forward", gettext_lazy("Moved forward")),
+    ("storefront_live", gettext_lazy("Storefront live")),
+    ("first_order", gettext_lazy("First order")),
+    ("stalled", gettext_lazy("Stalled")),
 ]
 
 
-SO_FAR = " (so far)"
+def so_far() -> str:
+    """The mark of the week or month in progress, " (so far)", in the page's language."""
+    return " " + _("(so far)")
 
 
 def trend_table(source, scope: Scope, today: date | None = None) -> tuple[Table, dict]:
@@ -239,19 +273,20 @@ def trend_table(source, scope: Scope, today: date | None = None) -> tuple[Table,
         for _key, period, _stage, figures in source.rows(SummaryKind.TREND, scope.dimension, scope.key)
         if period is not None and first_week <= period <= scope.last_day
     }
-    table = Table("weeks", "Week by week", ["Week from", *[label for _c, label in TREND_COLUMNS]])
+    table = Table("weeks", _("Week by week"), [_("Week from"), *[str(label) for _c, label in TREND_COLUMNS]])
+    mark = so_far()
     week, weeks = first_week, []
     while week <= scope.last_day and week <= this_week:
         weeks.append(week)
         figures = rows.get(week, {})
-        label = week.strftime("%d %b %Y") + (SO_FAR if week == partial_week else "")
+        label = date_format(week, "d M Y") + (mark if week == partial_week else "")
         table.rows.append([label, *[figures.get(code, 0) for code, _l in TREND_COLUMNS]])
         week += timedelta(days=7)
     chart = {
-        "labels": [w.strftime("%d %b") + (SO_FAR if w == partial_week else "") for w in weeks],
+        "labels": [date_format(w, "d M") + (mark if w == partial_week else "") for w in weeks],
         "partial": len(weeks) - 1 if weeks and weeks[-1] == partial_week else None,
         "series": [
-            {"label": label, "values": [row[i + 1] for row in table.rows]}
+            {"label": str(label), "values": [row[i + 1] for row in table.rows]}
             for i, (_c, label) in enumerate(TREND_COLUMNS)
         ],
     }
@@ -272,33 +307,34 @@ def outcome_tables(
     today = today or timezone.localdate()
     this_month = today.replace(day=1)
     partial_month = this_month if (today + timedelta(days=1)).month == today.month else None
-    header = ["Inquiries (first)", "Orders (first)", "Order value (USD)"]
+    header = [_("Inquiries (first)"), _("Orders (first)"), _("Order value (USD)")]
+    mark, not_recorded = so_far(), _("Not recorded")
     mine = [r for r in source.rows(SummaryKind.OUTCOME, scope.dimension, scope.key) if _in(scope, r[1])]
-    month = Table("by-month", "By month", ["Month", *header])
+    month = Table("by-month", _("By month"), [_("Month"), *header])
     for m in scope.months():
         if m > this_month:
             break
-        label = m.strftime("%b %Y") + (SO_FAR if m == partial_month else "")
+        label = _month(m) + (mark if m == partial_month else "")
         month.rows.append([label, *_outcome_sum([f for _k, p, s, f in mine if p == m and not s])])
     countries = defaultdict(list)
     for _k, _p, stage, figures in mine:
         if stage.startswith("country:"):
             countries[stage.removeprefix("country:")].append(figures)
-    country = Table("by-country", "By buyer country", ["Buyer country", *header])
+    country = Table("by-country", _("By buyer country"), [_("Buyer country"), *header])
     # Countries by name, as people look them up ("United Arab Emirates", not "AE").
     country.rows = sorted(
-        [country_name(code) if code else "Not recorded", *_outcome_sum(countries[code])] for code in countries
+        [country_name(code) if code else not_recorded, *_outcome_sum(countries[code])] for code in countries
     )
     tables = {"month": month, "country": country}
-    for dimension, title in (("state", "State"), ("sector", "Sector")):
+    for dimension, title, by_title in (("state", _("State"), _("By state")), ("sector", _("Sector"), _("By sector"))):
         per_key = defaultdict(list)
         for key, period, _stage, figures in source.rows(
             SummaryKind.OUTCOME, dimension, stages=("",), since=scope.start
         ):
             if _in(scope, period):
                 per_key[key].append(figures)
-        table = Table(f"by-{dimension}", f"By {title.lower()}", [title, *header], note="The whole programme.")
+        table = Table(f"by-{dimension}", by_title, [title, *header], note=_("The whole programme."))
         labels = names.get(dimension, {})
-        table.rows = sorted(([labels.get(k) or k or "Not recorded", *_outcome_sum(v)] for k, v in per_key.items()))
+        table.rows = sorted(([labels.get(k) or k or not_recorded, *_outcome_sum(v)] for k, v in per_key.items()))
         tables[dimension] = table
     return tables

@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import datetime
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from ..models import Exporter, Stage, Startup
 from ..models.exporters import ExporterStatus
@@ -95,12 +96,12 @@ def dashboard_figures(figures: SummaryFigures, as_of: datetime) -> dict:
         "funnel": funnel,
         "by_state": top_states,
         "funnel_chart": {
-            "label": "Reached",
+            "label": _("Reached"),
             "labels": [row["stage"].name for row in funnel],
             "values": [row["reached"] for row in funnel],
         },
         "state_chart": {
-            "label": "Exporters",
+            "label": _("Exporters"),
             "labels": [row["state"] for row in top_states],
             "values": [row["n"] for row in top_states],
         },

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 from ..models import Sector, Startup
 from ..models.startups import StartupStatus
 from ..models.summary import SummaryFigures
@@ -62,7 +64,8 @@ def load_histogram(rows: list[dict]) -> dict:
             if low <= row["percent"] <= high:
                 counts[label] += 1
                 break
-    return {"label": "Active startups", "labels": list(counts), "values": list(counts.values())}
+    names = {"Empty": _("Empty"), "Full": _("Full")}  # the buckets' keys stay English; their labels are read
+    return {"label": _("Active startups"), "labels": [names.get(k, k) for k in counts], "values": list(counts.values())}
 
 
 def distribution_figures(figures: SummaryFigures, as_of: datetime) -> dict:
@@ -90,8 +93,9 @@ def distribution_figures(figures: SummaryFigures, as_of: datetime) -> dict:
             cell["capacity"] += active[startup_id]["capacity"]
             cell["load"] += active[startup_id]["load"]
     sectors = {s.pk: s for s in Sector.objects.all()}
+    no_sector = _("No sector")
     state_rows = _finish(by_state, lambda code: state_name(code, blank="—"))
-    sector_rows = _finish(by_sector, lambda pk: sectors[pk].name if pk in sectors else "No sector")
+    sector_rows = _finish(by_sector, lambda pk: sectors[pk].name if pk in sectors else no_sector)
     top = state_rows[:15]
     return {
         "as_of": as_of,
@@ -102,9 +106,9 @@ def distribution_figures(figures: SummaryFigures, as_of: datetime) -> dict:
         "state_chart": {
             "labels": [r["name"] for r in top],
             "series": [
-                {"label": "Assigned", "values": [r["assigned"] for r in top]},
-                {"label": "In the pool", "values": [r["pool"] for r in top]},
-                {"label": "Free capacity of startups there", "values": [r["room"] for r in top]},
+                {"label": _("Assigned"), "values": [r["assigned"] for r in top]},
+                {"label": _("In the pool"), "values": [r["pool"] for r in top]},
+                {"label": _("Free capacity of startups there"), "values": [r["room"] for r in top]},
             ],
         },
     }

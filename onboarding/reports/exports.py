@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models.activities import OUTCOME_KINDS, OUTCOME_NOT_RECORDED, ActivityKind, ContactOutcome
 from ..models.assignments import AssignedHow, EndReason
@@ -31,7 +33,7 @@ OUTCOME_LABELS = dict(ContactOutcome.choices)
 class Column:
     """One exported column: its header, the paths it reads, how they make the cell."""
 
-    label: str
+    label: str  # translatable (gettext_lazy): str(label) is the header in the language of the request
     paths: tuple[str, ...]
     show: Callable[..., object] | None = None
     text: bool = False  # Excel's Text format: GSTINs, PINs and mobiles keep every digit
@@ -44,7 +46,7 @@ def col(label: str, *paths: str, show: Callable[..., object] | None = None, text
 def choice(choices) -> Callable[[object], object]:
     """A stored code as its label ("call" → "Phone call")."""
     labels = dict(choices)
-    return lambda value: labels.get(value, value)
+    return lambda value: str(labels[value]) if value in labels else value
 
 
 def name_of(brand: str, legal: str) -> str:
@@ -60,7 +62,7 @@ def outcome_words(kind: str, outcome: str) -> str:
     """How a call or visit went, as Activity.outcome_words says it (empty for other work)."""
     if kind not in OUTCOME_KINDS:
         return ""
-    return OUTCOME_LABELS.get(outcome, outcome) if outcome else OUTCOME_NOT_RECORDED
+    return str(OUTCOME_LABELS.get(outcome, outcome)) if outcome else str(OUTCOME_NOT_RECORDED)
 
 
 def country_names(codes) -> str:
@@ -69,7 +71,7 @@ def country_names(codes) -> str:
 
 
 def yes_no(value: bool) -> str:
-    return "Yes" if value else "No"
+    return _("Yes") if value else _("No")
 
 
 def export_paths(columns: Sequence[Column]) -> list[str]:
@@ -105,105 +107,117 @@ WHO = ("user__first_name", "user__last_name", "user__email")
 
 EXPORTERS = [
     col("GSTIN", "gstin", text=True),
-    col("Legal name", "legal_name"),
-    col("Trade name", "trade_name"),
+    col(gettext_lazy("Legal name"), "legal_name"),
+    col(gettext_lazy("Trade name"), "trade_name"),
     col("PAN", "pan", text=True),
     col("IEC", "iec", text=True),
-    col("State", "state", show=state_name),
-    col("District", "district"),
-    col("PIN code", "pin_code", text=True),
-    col("Contact", "contact_name"),
-    col("Mobile", "contact_mobile", text=True),
-    col("Sector", "sector__name"),
-    col("Products (HS)", "products"),
-    col("Target markets", "target_markets", show=country_names),
-    col("Stage", "current_stage__name"),
-    col("In stage since", "stage_entered_at"),
-    col("Startup", *STARTUP, show=name_of),
-    col("Status", "status", show=choice(ExporterStatus.choices)),
-    col("Listed products", "products_listed"),
-    col("Last activity", "last_activity_at"),
-    col("Added", "created_at"),
+    col(gettext_lazy("State"), "state", show=state_name),
+    col(gettext_lazy("District"), "district"),
+    col(gettext_lazy("PIN code"), "pin_code", text=True),
+    col(gettext_lazy("Contact"), "contact_name"),
+    col(gettext_lazy("Mobile"), "contact_mobile", text=True),
+    col(gettext_lazy("Sector"), "sector__name"),
+    col(gettext_lazy("Products (HS)"), "products"),
+    col(gettext_lazy("Target markets"), "target_markets", show=country_names),
+    col(gettext_lazy("Stage"), "current_stage__name"),
+    col(gettext_lazy("In stage since"), "stage_entered_at"),
+    col(gettext_lazy("Startup"), *STARTUP, show=name_of),
+    col(gettext_lazy("Status"), "status", show=choice(ExporterStatus.choices)),
+    col(gettext_lazy("Listed products"), "products_listed"),
+    col(gettext_lazy("Last activity"), "last_activity_at"),
+    col(gettext_lazy("Added"), "created_at"),
 ]
 
 STARTUPS = [
-    col("Legal name", "legal_name"),
-    col("Brand", "brand_name"),
-    col("DPIIT number", "dpiit_number", text=True),
-    col("State", "state", show=state_name),
-    col("City", "city"),
-    col("Contact", "contact_name"),
-    col("Mobile", "contact_mobile", text=True),
-    col("Status", "status", show=choice(StartupStatus.choices)),
-    col("Accepting assignments", "accepting_assignments", show=yes_no),
-    col("Capacity", "capacity"),
-    col("Open exporters", "open_exporters"),
-    col("Registered", "created_at"),
+    col(gettext_lazy("Legal name"), "legal_name"),
+    col(gettext_lazy("Brand"), "brand_name"),
+    col(gettext_lazy("DPIIT number"), "dpiit_number", text=True),
+    col(gettext_lazy("State"), "state", show=state_name),
+    col(gettext_lazy("City"), "city"),
+    col(gettext_lazy("Contact"), "contact_name"),
+    col(gettext_lazy("Mobile"), "contact_mobile", text=True),
+    col(gettext_lazy("Status"), "status", show=choice(StartupStatus.choices)),
+    col(gettext_lazy("Accepting assignments"), "accepting_assignments", show=yes_no),
+    col(gettext_lazy("Capacity"), "capacity"),
+    col(gettext_lazy("Open exporters"), "open_exporters"),
+    col(gettext_lazy("Registered"), "created_at"),
 ]
 
 ACTIVITIES = [
-    col("When", "occurred_at"),
-    col("Startup", *STARTUP, show=name_of),
-    col("Exporter", "exporter__legal_name"),
+    col(gettext_lazy("When"), "occurred_at"),
+    col(gettext_lazy("Startup"), *STARTUP, show=name_of),
+    col(gettext_lazy("Exporter"), "exporter__legal_name"),
     col("GSTIN", "exporter__gstin", text=True),
-    col("Kind", "kind", show=choice(ActivityKind.choices)),
-    col("Outcome", "kind", "outcome", show=outcome_words),
-    col("Minutes", "duration_minutes"),
-    col("Logged by", *WHO, show=person),
-    col("Note", "note"),
-    col("File", "attachment_name"),
+    col(gettext_lazy("Kind"), "kind", show=choice(ActivityKind.choices)),
+    col(gettext_lazy("Outcome"), "kind", "outcome", show=outcome_words),
+    col(gettext_lazy("Minutes"), "duration_minutes"),
+    col(gettext_lazy("Logged by"), *WHO, show=person),
+    col(gettext_lazy("Note"), "note"),
+    col(gettext_lazy("File"), "attachment_name"),
 ]
 
 REVIEWS = [
-    col("Submitted", "submitted_at"),
-    col("Exporter", "exporter__legal_name"),
+    col(gettext_lazy("Submitted"), "submitted_at"),
+    col(gettext_lazy("Exporter"), "exporter__legal_name"),
     col("GSTIN", "exporter__gstin", text=True),
-    col("Startup", *STARTUP, show=name_of),
-    col("Stage", "stage__name"),
-    col("Submitted by", "submitted_by__first_name", "submitted_by__last_name", "submitted_by__email", show=person),
-    col("Status", "status", show=choice(StageEventStatus.choices)),
-    col("Evidence link", "evidence_url"),
-    col("Evidence number", "evidence_number"),
-    col("Evidence reference", "evidence_reference"),
-    col("Evidence amount", "evidence_amount"),
-    col("Evidence date", "evidence_date"),
-    col("Note", "note"),
+    col(gettext_lazy("Startup"), *STARTUP, show=name_of),
+    col(gettext_lazy("Stage"), "stage__name"),
+    col(
+        gettext_lazy("Submitted by"),
+        "submitted_by__first_name",
+        "submitted_by__last_name",
+        "submitted_by__email",
+        show=person,
+    ),
+    col(gettext_lazy("Status"), "status", show=choice(StageEventStatus.choices)),
+    col(gettext_lazy("Evidence link"), "evidence_url"),
+    col(gettext_lazy("Evidence number"), "evidence_number"),
+    col(gettext_lazy("Evidence reference"), "evidence_reference"),
+    col(gettext_lazy("Evidence amount"), "evidence_amount"),
+    col(gettext_lazy("Evidence date"), "evidence_date"),
+    col(gettext_lazy("Note"), "note"),
 ]
 
 COMMISSIONS = [
-    col("Date", "created_at", show=plain_date),
-    col("Startup", *STARTUP, show=name_of),
-    col("Exporter", "exporter__legal_name"),
+    col(gettext_lazy("Date"), "created_at", show=plain_date),
+    col(gettext_lazy("Startup"), *STARTUP, show=name_of),
+    col(gettext_lazy("Exporter"), "exporter__legal_name"),
     col("GSTIN", "exporter__gstin", text=True),
-    col("Stage", "stage__name"),
-    col("Amount (INR)", "amount"),
-    col("Status", "status", show=choice(CommissionStatus.choices)),
-    col("Payment reference", "payment_reference"),
-    col("Note", "note"),
+    col(gettext_lazy("Stage"), "stage__name"),
+    col(gettext_lazy("Amount (INR)"), "amount"),
+    col(gettext_lazy("Status"), "status", show=choice(CommissionStatus.choices)),
+    col(gettext_lazy("Payment reference"), "payment_reference"),
+    col(gettext_lazy("Note"), "note"),
 ]
 
 OUTBOX = [
-    col("Created", "created_at"),
-    col("Kind", "kind", show=choice(MessageKind.choices)),
-    col("Recipient", "recipient__first_name", "recipient__last_name", "recipient__email", show=person),
-    col("Email", "recipient__email"),
-    col("Startup", *STARTUP, show=name_of),
-    col("Subject", "subject"),
-    col("Exporters", "exporter_count"),
-    col("Status", "status", show=choice(MessageStatus.choices)),
-    col("Attempts", "attempts"),
-    col("Sent", "sent_at"),
+    col(gettext_lazy("Created"), "created_at"),
+    col(gettext_lazy("Kind"), "kind", show=choice(MessageKind.choices)),
+    col(gettext_lazy("Recipient"), "recipient__first_name", "recipient__last_name", "recipient__email", show=person),
+    col(gettext_lazy("Email"), "recipient__email"),
+    col(gettext_lazy("Startup"), *STARTUP, show=name_of),
+    col(gettext_lazy("Subject"), "subject"),
+    col(gettext_lazy("Exporters"), "exporter_count"),
+    col(gettext_lazy("Status"), "status", show=choice(MessageStatus.choices)),
+    col(gettext_lazy("Attempts"), "attempts"),
+    col(gettext_lazy("Sent"), "sent_at"),
 ]
 
 ASSIGNMENTS = [
-    col("Assigned", "assigned_at"),
-    col("Exporter", "exporter__legal_name"),
+    col(gettext_lazy("Assigned"), "assigned_at"),
+    col(gettext_lazy("Exporter"), "exporter__legal_name"),
     col("GSTIN", "exporter__gstin", text=True),
-    col("Startup", *STARTUP, show=name_of),
-    col("How", "how", show=choice(AssignedHow.choices)),
-    col("Why", "why"),
-    col("Assigned by", "assigned_by__first_name", "assigned_by__last_name", "assigned_by__email", show=person),
-    col("Ended", "ended_at"),
-    col("End reason", "end_reason", show=choice(EndReason.choices)),
-    col("End note", "end_note"),
+    col(gettext_lazy("Startup"), *STARTUP, show=name_of),
+    col(gettext_lazy("How"), "how", show=choice(AssignedHow.choices)),
+    col(gettext_lazy("Why"), "why"),
+    col(
+        gettext_lazy("Assigned by"),
+        "assigned_by__first_name",
+        "assigned_by__last_name",
+        "assigned_by__email",
+        show=person,
+    ),
+    col(gettext_lazy("Ended"), "ended_at"),
+    col(gettext_lazy("End reason"), "end_reason", show=choice(EndReason.choices)),
+    col(gettext_lazy("End note"), "end_note"),
 ]

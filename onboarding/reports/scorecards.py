@@ -5,30 +5,33 @@ from __future__ import annotations
 import statistics
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from ..models.outcomes import SummaryKind
 from .analytics import Table
 from .outcomes import FIRST_ORDER, STOREFRONT, median, share
 
 # (key, heading): the table's columns, in order; a key is also a `sort=` value.
 COLUMNS = [
-    ("name", "Startup"),
-    ("held", "Exporters held"),
-    ("capacity", "Capacity"),
-    ("journeys", "Exporters ever assigned"),
-    ("storefront_pct", "Storefront live %"),
-    ("first_order_pct", "First order %"),
-    ("storefront_days", "Median days to storefront"),
-    ("first_order_days", "Median days to first order"),
-    ("sla_pct", "Stages within SLA %"),
-    ("rejection_pct", "Evidence rejected %"),
-    ("confirmation_pct", "Exporter confirmation %"),
-    ("open_disputes", "Open disputes"),
-    ("earned", "Commission earned (₹)"),
-    ("paid", "Commission paid (₹)"),
-    ("cost_per_storefront", "Cost per live storefront (₹)"),
+    ("name", gettext_lazy("Startup")),
+    ("held", gettext_lazy("Exporters held")),
+    ("capacity", gettext_lazy("Capacity")),
+    ("journeys", gettext_lazy("Exporters ever assigned")),
+    ("storefront_pct", gettext_lazy("Storefront live %")),
+    ("first_order_pct", gettext_lazy("First order %")),
+    ("storefront_days", gettext_lazy("Median days to storefront")),
+    ("first_order_days", gettext_lazy("Median days to first order")),
+    ("sla_pct", gettext_lazy("Stages within SLA %")),
+    ("rejection_pct", gettext_lazy("Evidence rejected %")),
+    ("confirmation_pct", gettext_lazy("Exporter confirmation %")),
+    ("open_disputes", gettext_lazy("Open disputes")),
+    ("earned", gettext_lazy("Commission earned (₹)")),
+    ("paid", gettext_lazy("Commission paid (₹)")),
+    ("cost_per_storefront", gettext_lazy("Cost per live storefront (₹)")),
 ]
 SORTS = {key for key, _label in COLUMNS}
-CONFIRMATION_NOTE = (
+CONFIRMATION_NOTE = gettext_lazy(
     "Exporter confirmation: of the exporters who answered in the last 90 days, the share who confirmed "
     "the startup's work (a figure of now: empty in a monthly pack)."
 )
@@ -96,7 +99,7 @@ def _middle(values: list):
 def programme_median(cards: list[dict]) -> dict:
     """The median startup (of those ever given an exporter), metric by metric."""
     active = [c for c in cards if c["journeys"]]
-    row = {"name": "Programme median", "startup_id": None}
+    row = {"name": _("Programme median"), "startup_id": None}
     for key, _label in COLUMNS[1:]:
         values = [c[key] for c in active if c[key] is not None]
         row[key] = _middle(values) if values else None
@@ -117,7 +120,11 @@ def sort_cards(cards: list[dict], sort: str) -> list[dict]:
 def scorecard_table(cards: list[dict], median_row: dict) -> Table:
     money = tuple(i for i, (key, _label) in enumerate(COLUMNS) if key in ("earned", "paid", "cost_per_storefront"))
     table = Table(
-        "scorecards", "Startup scorecards", [label for _key, label in COLUMNS], note=CONFIRMATION_NOTE, money=money
+        "scorecards",
+        _("Startup scorecards"),
+        [str(label) for _key, label in COLUMNS],
+        note=str(CONFIRMATION_NOTE),
+        money=money,
     )
     table.rows = [[row[key] for key, _label in COLUMNS] for row in [median_row, *cards]]
     return table

@@ -22,6 +22,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..bulk import copy_instances, copy_new, instance_maker, write_history
 from ..forms.imports import Table, read_table
@@ -139,7 +141,7 @@ def _read_table(batch: ImportBatch, file_digest: str, content: bytes, on_read: P
 # claimed within seconds, unless the workers are that far behind; a second task for it then
 # finds it claimed or done). Beat runs the recovery every minute.
 STUCK_AFTER = timedelta(minutes=10)
-WAITING_FOR_WORKER = (
+WAITING_FOR_WORKER = gettext_lazy(
     "The background worker cannot be reached just now. The file is kept, and its check starts on"
     " its own as soon as the worker is back: this page updates by itself."
 )
@@ -150,7 +152,7 @@ def import_batch_queue_check(*, batch: ImportBatch) -> bool:
     waiting (`waiting_since`), and `imports_recover` queues it once the broker is back."""
     if import_validate_task.publish([(batch.pk,)]):
         return True
-    batch.waiting_since, batch.message = timezone.now(), WAITING_FOR_WORKER
+    batch.waiting_since, batch.message = timezone.now(), str(WAITING_FOR_WORKER)
     batch.save(update_fields=["waiting_since", "message"])
     return False
 
@@ -186,7 +188,7 @@ def _content(batch: ImportBatch) -> bytes:
         with batch.file.open("rb") as fh:
             return fh.read(max_bytes + 1)
     except OSError as exc:
-        raise ImportFileError("The uploaded file can no longer be read from storage: upload it again.") from exc
+        raise ImportFileError(_("The uploaded file can no longer be read from storage: upload it again.")) from exc
 
 
 def _read(batch: ImportBatch) -> tuple[str, Callable[[], Table]]:
@@ -278,7 +280,7 @@ def import_batch_validate(
         return batch
     ImportRow.objects.filter(batch=batch).delete()  # a task delivered again starts the preview afresh
     memo_delete(batch, ("checked",))
-    unexpected = "Checking the file failed unexpectedly; the team has been told. Try again later."
+    unexpected = _("Checking the file failed unexpectedly; the team has been told. Try again later.")
     report = _guarded(batch, unexpected, lambda: _validate(batch, _progress(batch, progress, on_progress)))
     if isinstance(report, ImportBatch):  # the file was refused, with its message
         return _drop_upload(report)
@@ -378,7 +380,7 @@ def import_batch_commit(
     waiting = [ImportStatus.PREVIEW, ImportStatus.COMMITTING]  # COMMITTING: claimed by the page for a task
     if not import_batch_claim(batch=batch, old=waiting, new=ImportStatus.COMMITTING):
         return batch
-    unexpected = "The import failed unexpectedly and wrote nothing; the team has been told."
+    unexpected = _("The import failed unexpectedly and wrote nothing; the team has been told.")
     report = _guarded(batch, unexpected, lambda: _check_again(batch, _progress(batch, progress, on_progress)))
     if isinstance(report, ImportBatch):
         return report
@@ -389,7 +391,9 @@ def import_batch_commit(
         batch.unchanged_count = report.count(RowOutcome.UNCHANGED)
         batch.save()
         return _fail(
-            batch, f"Nothing was written: this import is all-or-nothing and {report.error_rows} row(s) have errors."
+            batch,
+            _("Nothing was written: this import is all-or-nothing and %(count)s row(s) have errors.")
+            % {"count": report.error_rows},
         )
     try:
         with transaction.atomic():
@@ -405,7 +409,9 @@ def import_batch_commit(
     except IntegrityError:
         # Another import (or a person) registered one of these GSTINs first: an expected
         # race, told to the user by the batch's message, not a bug with a traceback to log.
-        message = "Someone registered one of these exporters while the import ran; nothing was written. Commit again."
+        message = _(
+            "Someone registered one of these exporters while the import ran; nothing was written. Commit again."
+        )
         ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.COMMITTING).update(
             status=ImportStatus.PREVIEW, message=message
         )
@@ -416,7 +422,14 @@ def import_batch_commit(
 
 
 def _result_message(created: int, updated: int, unchanged: int, errors: int) -> str:
-    parts = [f"{created} added", f"{updated} updated", f"{unchanged} unchanged"]
+    parts = [
+        _("%(count)s added") % {"count": created},
+        _("%(count)s updated") % {"count": updated},
+        _("%(count)s unchanged") % {"count": unchanged},
+    ]
     if errors:
-        parts.append(f"{errors} row{'s' if errors != 1 else ''} skipped for errors")
+        parts.append(
+            ngettext("%(count)s row skipped for errors", "%(count)s rows skipped for errors", errors)
+            % {"count": errors}
+        )
     return ", ".join(parts) + "."

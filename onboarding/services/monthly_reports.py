@@ -19,6 +19,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from ..models import MonthlyReport, Stage, Startup, User
 from ..models.outcomes import ExporterJourney, SummaryKind
@@ -51,7 +53,10 @@ def check_month(month: date, today: date) -> date:
     month = month.replace(day=1)
     if month > last_finished_month(today):
         latest = last_finished_month(today)
-        message = f"{month:%B %Y} is not over yet: packs are built for finished months, up to {latest:%B %Y}."
+        message = _("%(month)s is not over yet: packs are built for finished months, up to %(latest)s.") % {
+            "month": date_format(month, "F Y"),
+            "latest": date_format(latest, "F Y"),
+        }
         raise ValidationError({"month": message})
     return month
 
@@ -95,7 +100,10 @@ def pdf_tables(tables: list[Table]) -> list[Table]:
     short = []
     for table in tables:
         if len(table.rows) > PDF_ROWS:
-            note = f"{table.note} The first {PDF_ROWS} of {len(table.rows)} rows; every row is in the XLSX file."
+            note = f"{table.note} " + _("The first %(shown)s of %(total)s rows; every row is in the XLSX file.") % {
+                "shown": PDF_ROWS,
+                "total": len(table.rows),
+            }
             table = replace(table, rows=table.rows[:PDF_ROWS], note=note.strip())
         short.append(table)
     return short
@@ -136,7 +144,7 @@ def monthly_report_build(*, month: date, version: int, actor: User | None = None
 def monthly_report_request(*, actor: User, month: date) -> int:
     """Queue a new version of `month`'s pack (after commit); returns the version it will be."""
     if not actor.is_programme_admin:
-        raise ValidationError("Only programme admins build monthly reports.")
+        raise ValidationError(_("Only programme admins build monthly reports."))
     month = check_month(month, timezone.localdate())
     latest = MonthlyReport.objects.filter(month=month).aggregate(v=Max("version"))["v"] or 0
     monthly_report_build_task.queue_on_commit([(month.isoformat(), latest + 1, actor.pk)])

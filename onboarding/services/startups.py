@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import Assignment, Exporter, OutboxMessage, Startup, StartupMember, User
 from ..models.assignments import EndReason
@@ -108,13 +109,16 @@ def startup_member_reinvite(*, actor: User, member: StartupMember) -> StartupMem
     # The membership's row lock serialises two clicks, so they never pick the same period key.
     StartupMember.objects.select_for_update().get(pk=member.pk)
     if member.user.has_usable_password():
-        raise ValidationError(f"{member.user.email} has already set a password and can sign in.")
+        raise ValidationError(_("%(email)s has already set a password and can sign in.") % {"email": member.user.email})
     if not throttle_hit(
         limits={throttle_key("invitation-resend", str(member.pk)): INVITATION_RESENDS_PER_HOUR}, window=RESET_WINDOW
     ):
         raise ValidationError(
-            f"The invitation to {member.user.email} was sent again {INVITATION_RESENDS_PER_HOUR} times in the last "
-            "hour. Ask them to look in their spam folder, or try again later."
+            _(
+                "The invitation to %(email)s was sent again %(count)s times in the last "
+                "hour. Ask them to look in their spam folder, or try again later."
+            )
+            % {"email": member.user.email, "count": INVITATION_RESENDS_PER_HOUR}
         )
     sent = OutboxMessage.objects.filter(kind=MessageKind.INVITATION, recipient=member.user).count()
     _invite(member, period_key=f"member-{member.pk}-{sent + 1}")

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
@@ -38,12 +40,12 @@ READ_PROGRESS_ROWS = 5000
 # A cell a spreadsheet would run as a formula (CSV injection): "=…", "@SUM(…)", "+cmd|…", "-2+3+cmd|…".
 FORMULA_RE = re.compile(r"^(=|[+\-@][A-Za-z(=@]|[+\-@].*[|!])")
 _MAGIC = {
-    b"%PDF": "a PDF document",
-    b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or password-protected workbook: save it as .xlsx or CSV",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"\x1f\x8b": "a gzip archive",
+    b"%PDF": gettext_lazy("a PDF document"),
+    b"\xd0\xcf\x11\xe0": gettext_lazy("an old Excel (.xls) or password-protected workbook: save it as .xlsx or CSV"),
+    b"\x89PNG": gettext_lazy("a PNG image"),
+    b"\xff\xd8\xff": gettext_lazy("a JPEG image"),
+    b"GIF8": gettext_lazy("a GIF image"),
+    b"\x1f\x8b": gettext_lazy("a gzip archive"),
 }
 
 
@@ -69,8 +71,11 @@ def max_columns() -> int:
 
 def too_long_cell_error(number: int, column: str, length: int, limit: int) -> ImportFileError:
     return ImportFileError(
-        f"Row {number}, column {column}: the cell holds {length:,} characters; this column needs at most "
-        f"{limit:,}. Shorten it (or delete the column if it is not exporter data) and upload the file again."
+        _(
+            "Row %(number)s, column %(column)s: the cell holds %(length)s characters; this column needs at most "
+            "%(limit)s. Shorten it (or delete the column if it is not exporter data) and upload the file again."
+        )
+        % {"number": number, "column": column, "length": f"{length:,}", "limit": f"{limit:,}"}
     )
 
 
@@ -79,17 +84,25 @@ def human_size(size: int) -> str:
 
 
 def too_big_message(size: int, max_bytes: int) -> str:
-    return f"The file is {human_size(size)}; the limit is {human_size(max_bytes)}. Split it into smaller files."
+    return _("The file is %(size)s; the limit is %(limit)s. Split it into smaller files.") % {
+        "size": human_size(size),
+        "limit": human_size(max_bytes),
+    }
 
 
 def too_many_rows_error(max_rows: int) -> ImportFileError:
-    return ImportFileError(f"The file has more than {max_rows:,} rows: split it into smaller files.")
+    return ImportFileError(
+        _("The file has more than %(rows)s rows: split it into smaller files.") % {"rows": f"{max_rows:,}"}
+    )
 
 
 def too_wide_error(what: str, limit: int) -> ImportFileError:
     return ImportFileError(
-        f"{what}; an exporter file may use at most {limit} columns. Delete the columns "
-        "to the right of your data (even empty-looking ones) and save the file again."
+        _(
+            "%(what)s; an exporter file may use at most %(limit)s columns. Delete the columns "
+            "to the right of your data (even empty-looking ones) and save the file again."
+        )
+        % {"what": what, "limit": limit}
     )
 
 
@@ -101,8 +114,8 @@ def check_name(name: str) -> None:
     lower = name.lower()
     if not lower.endswith(ALLOWED_EXTENSIONS):
         if lower.endswith(".xls"):
-            raise ImportFileError("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV.")
-        raise ImportFileError(f"Upload a .csv or .xlsx file; “{name}” is neither.")
+            raise ImportFileError(_("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV."))
+        raise ImportFileError(_("Upload a .csv or .xlsx file; “%(name)s” is neither.") % {"name": name})
 
 
 def read_records(data: bytes, name: str, on_read: Callable[[int], None] | None = None) -> tuple[str, list]:
@@ -117,12 +130,12 @@ def read_records(data: bytes, name: str, on_read: Callable[[int], None] | None =
     if len(data) > max_bytes:
         raise ImportFileError(too_big_message(len(data), max_bytes))
     if not data.strip():
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     # Judged by content, not name: a workbook renamed .csv is still read as a workbook.
     if data.startswith(b"PK"):
         return "xlsx", _xlsx_records(data, max_rows, on_read)
     if lower.endswith(".xlsx"):
-        raise ImportFileError("This .xlsx file is not an Excel workbook: save it again from Excel, or as CSV.")
+        raise ImportFileError(_("This .xlsx file is not an Excel workbook: save it again from Excel, or as CSV."))
     return "csv", _csv_records(data, max_rows, on_read)
 
 
@@ -132,7 +145,7 @@ def decode(data: bytes) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise ImportFileError("The file says it is UTF-16 text but is not: save it as CSV UTF-8.") from exc
+            raise ImportFileError(_("The file says it is UTF-16 text but is not: save it as CSV UTF-8.")) from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -142,12 +155,12 @@ def decode(data: bytes) -> str:
 def _csv_records(data: bytes, max_rows: int, on_read: Callable[[int], None] | None) -> list:
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
-            raise ImportFileError(f"This is not a CSV file: it looks like {what}.")
+            raise ImportFileError(_("This is not a CSV file: it looks like %(what)s.") % {"what": what})
     text = decode(data)
     sample = text[:8192]
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\r\n")
     if "\x00" in sample or "\ufffd" in sample or controls > len(sample) // 100:
-        raise ImportFileError("This is not a CSV file: it holds binary data. Save the sheet as CSV or .xlsx.")
+        raise ImportFileError(_("This is not a CSV file: it holds binary data. Save the sheet as CSV or .xlsx."))
     first_line = sample.splitlines()[0] if sample.splitlines() else ""
     delimiter = max(",;\t|", key=first_line.count)
     if not first_line.count(delimiter):
@@ -157,7 +170,8 @@ def _csv_records(data: bytes, max_rows: int, on_read: Callable[[int], None] | No
         return _non_blank(_narrow(enumerate(reader, start=1), max_columns()), max_rows, on_read)
     except csv.Error as exc:
         raise ImportFileError(
-            f"Line {reader.line_num} cannot be read as CSV ({exc}). Save the sheet as CSV again."
+            _("Line %(line)s cannot be read as CSV (%(error)s). Save the sheet as CSV again.")
+            % {"line": reader.line_num, "error": exc}
         ) from exc
 
 
@@ -168,17 +182,19 @@ def _xlsx_records(data: bytes, max_rows: int, on_read: Callable[[int], None] | N
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, …) on damaged files
         raise ImportFileError(
-            "This file cannot be opened as an Excel workbook: save it again from Excel as .xlsx, or as CSV."
+            _("This file cannot be opened as an Excel workbook: save it again from Excel as .xlsx, or as CSV.")
         ) from exc
     try:
         if not workbook.worksheets:
-            raise ImportFileError("The workbook has no sheet.")
+            raise ImportFileError(_("The workbook has no sheet."))
         sheet, limit = workbook.worksheets[0], max_columns()
         # The sheet's declared size (its <dimension ref="A1:XFD10000"/>) is checked before any
         # row is read: openpyxl pads every row to the declared width, so a 3 KB file claiming
         # 16,384 columns would otherwise cost gigabytes.
         if (sheet.max_column or 0) > limit:
-            raise too_wide_error(f"The first sheet is {sheet.max_column:,} columns wide", limit)
+            raise too_wide_error(
+                _("The first sheet is %(columns)s columns wide") % {"columns": f"{sheet.max_column:,}"}, limit
+            )
         # max_col bounds every row whatever the file declares (one more column, to notice
         # data past the limit); a missing dimension would otherwise size rows by their last cell.
         rows = sheet.iter_rows(min_row=1, max_col=limit + 1, values_only=True)
@@ -186,7 +202,7 @@ def _xlsx_records(data: bytes, max_rows: int, on_read: Callable[[int], None] | N
     except ImportFileError:
         raise
     except Exception as exc:
-        raise ImportFileError("The workbook's first sheet cannot be read: save it again, or as CSV.") from exc
+        raise ImportFileError(_("The workbook's first sheet cannot be read: save it again, or as CSV.")) from exc
     finally:
         workbook.close()
 
@@ -200,8 +216,11 @@ def _check_unzipped_size(data: bytes) -> None:
         return  # load_workbook reports a damaged file in words
     if unzipped > MAX_UNZIPPED_BYTES:
         raise ImportFileError(
-            f"This workbook unpacks to {human_size(unzipped)}, far more than exporter rows need "
-            f"(the limit is {human_size(MAX_UNZIPPED_BYTES)}): copy the rows into a new workbook, or save it as CSV."
+            _(
+                "This workbook unpacks to %(size)s, far more than exporter rows need "
+                "(the limit is %(limit)s): copy the rows into a new workbook, or save it as CSV."
+            )
+            % {"size": human_size(unzipped), "limit": human_size(MAX_UNZIPPED_BYTES)}
         )
 
 
@@ -213,7 +232,11 @@ def _narrow(numbered_records: Iterable, limit: int) -> Iterator[tuple[int, Seque
         while end and not cell_text(record[end - 1]):
             end -= 1
         if end > limit:
-            raise too_wide_error(f"Row {number} has data past column {get_column_letter(limit)}", limit)
+            raise too_wide_error(
+                _("Row %(number)s has data past column %(column)s")
+                % {"number": number, "column": get_column_letter(limit)},
+                limit,
+            )
         for index in range(end):
             cell = record[index]
             if cell.__class__ is str and len(cell) > MAX_CELL_CHARS:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
 
 from django.utils import timezone
+from django.utils.functional import Promise
 
 # What a written text cell must not start with: a spreadsheet may read it as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -97,6 +98,11 @@ def csv_row(row: Sequence[object], zone: tzinfo) -> list:
     return cells
 
 
+def headings(header: Sequence[object]) -> list[object]:
+    """A header row with its translatable labels (gettext_lazy) made text in the active language."""
+    return [str(label) if isinstance(label, Promise) else label for label in header]
+
+
 def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]], *, bom: bool = True) -> Iterator[bytes]:
     """A CSV file in pieces (UTF-8, with a BOM that makes Excel read it as UTF-8 unless bom=False).
 
@@ -108,7 +114,7 @@ def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]], *, bo
     if bom:
         out.write("\ufeff")
     zone = timezone.get_current_timezone()
-    writer.writerow(csv_row(header, zone))
+    writer.writerow(csv_row(headings(header), zone))
     batch: list[list] = []
     for row in rows:
         batch.append(csv_row(row, zone))

@@ -34,7 +34,7 @@ from xml.sax.saxutils import quoteattr
 
 from django.utils import timezone
 
-from .writing import FORMULA_STARTS, is_phone, plain
+from .writing import FORMULA_STARTS, headings, is_phone, plain
 
 DATE_FORMAT = "d mmm yyyy"
 DATETIME_FORMAT = "d mmm yyyy hh:mm"
@@ -293,11 +293,12 @@ def _flush(write: Callable[[bytes], object], rows: _Rows, batch: list[tuple[int,
 
 
 def _write_sheet(part: IO[bytes], sheet: Sheet) -> None:
-    rows = _Rows(sheet.header, sheet.text_columns)
+    header = headings(sheet.header)
+    rows = _Rows(header, [str(label) for label in sheet.text_columns])
     part.write(_sheet_start(sheet.widths).encode())
     heading = "".join(
         text_cell(opening, "1", _BOLD, value) if isinstance(value, str) else rows.other(opening, "1", _BOLD, value)
-        for (opening, _text_opening, _style), value in zip(rows.columns, sheet.header, strict=False)
+        for (opening, _text_opening, _style), value in zip(rows.columns, header, strict=False)
         if value is not None and value != ""
     )
     part.write(_ILLEGAL.sub("", f'<row r="1">{heading}</row>').encode())

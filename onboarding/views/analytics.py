@@ -8,16 +8,18 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from ..forms.analytics import AnalyticsFilterForm, MonthlyReportForm
 from ..models import ConfirmationRequest, Dispute, Exporter, MonthlyReport, Stage, Startup
 from ..reports.analytics import (
-    SO_FAR,
     Scope,
     StoredSource,
     dwell_table,
     milestone_tables,
     outcome_tables,
+    so_far,
     split_table,
     trend_table,
 )
@@ -101,11 +103,11 @@ def outcomes(request):
     source = StoredSource()
     tables = list(outcome_tables(source, scope, names).values())
     month = tables[0]
-    partial = len(month.rows) - 1 if month.rows and month.rows[-1][0].endswith(SO_FAR) else None
+    partial = len(month.rows) - 1 if month.rows and month.rows[-1][0].endswith(so_far()) else None
     chart = {
         "labels": [row[0] for row in month.rows],
-        "series": [{"label": "First inquiries", "values": [r[1] for r in month.rows]},
-                   {"label": "First orders", "values": [r[2] for r in month.rows]}],
+        "series": [{"label": _("First inquiries"), "values": [r[1] for r in month.rows]},
+                   {"label": _("First orders"), "values": [r[2] for r in month.rows]}],
         "partial": partial,
     }  # fmt: skip
     context = {"form": form, "chart": chart, "filtered": scope.dimension != "all"}
@@ -149,10 +151,12 @@ def monthly_reports(request):
             else:
                 month = form.cleaned_data["month"]
                 messages.success(
-                    request, f"Building the {month:%B %Y} report (v{version}): it is listed here in a minute."
+                    request,
+                    _("Building the %(month)s report (v%(version)s): it is listed here in a minute.")
+                    % {"month": date_format(month, "F Y"), "version": version},
                 )
                 return redirect("onboarding:analytics-monthly")
-        messages.error(request, "The report was not built: see the month below.")
+        messages.error(request, _("The report was not built: see the month below."))
     reports = MonthlyReport.objects.listed()
     return render(request, "onboarding/analytics_monthly.html", {"form": form, "reports": reports})
 

@@ -132,10 +132,10 @@ def list_export(
     return stream_response(
         kind,
         download_name(request, name, kind),
-        [column.label for column in columns],
+        [str(column.label) for column in columns],
         export_rows(queryset, columns),
         sheet=name.replace("-", " ").capitalize()[:31],
-        text_columns=[column.label for column in columns if column.text],
+        text_columns=[str(column.label) for column in columns if column.text],
         bom=bom,
     )
 

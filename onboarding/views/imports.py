@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -40,14 +42,14 @@ RUNNING = (ImportStatus.UPLOADED, ImportStatus.READING, ImportStatus.VALIDATING,
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="Exporter file (.csv or .xlsx)")
+    file = forms.FileField(label=gettext_lazy("Exporter file (.csv or .xlsx)"))
     all_or_nothing = forms.BooleanField(
-        required=False, label="All or nothing: write no row at all if any row has an error"
+        required=False, label=gettext_lazy("All or nothing: write no row at all if any row has an error")
     )
     replace_lists = forms.BooleanField(
         required=False,
-        label="Replace lists: a row's products and target markets replace the exporter's own",
-        help_text="Unticked, they are added to what is registered (nothing is removed).",
+        label=gettext_lazy("Replace lists: a row's products and target markets replace the exporter's own"),
+        help_text=gettext_lazy("Unticked, they are added to what is registered (nothing is removed)."),
     )
 
     def __init__(self, *args, refused_size: int = 0, **kwargs):
@@ -70,7 +72,7 @@ class UploadForm(forms.Form):
             except ImportFileError as exc:
                 raise forms.ValidationError(str(exc)) from exc
             if not upload.size:
-                raise forms.ValidationError("The file is empty.")
+                raise forms.ValidationError(_("The file is empty."))
         return upload
 
 
@@ -108,7 +110,9 @@ def _upload(request, *, refused_size: int):
         )
         # Queued once the batch is committed (the service's transaction has ended here).
         if import_batch_queue_check(batch=batch):
-            messages.success(request, f"{batch.file_name} is uploaded. It is being read and checked now.")
+            messages.success(
+                request, _("%(name)s is uploaded. It is being read and checked now.") % {"name": batch.file_name}
+            )
         else:
             messages.warning(request, batch.message)
         return redirect("onboarding:exporter-import-detail", pk=batch.pk)
@@ -150,18 +154,20 @@ def import_detail(request, pk: int):
 def status_display(batch: ImportBatch) -> str:
     if batch.status == ImportStatus.COMMITTING and batch.total_rows and batch.processed_rows >= batch.total_rows:
         # Every row is checked; the write that follows is one transaction, with no count to show.
-        return "Writing the exporters"
+        return _("Writing the exporters")
     return batch.get_status_display()
 
 
 def progress_text(batch: ImportBatch) -> str:
     """The rows read, then the rows checked (or written), in words."""
     if batch.status == ImportStatus.UPLOADED:
-        return "Waiting for the worker to read the file."
+        return _("Waiting for the worker to read the file.")
     if batch.status == ImportStatus.READING:
-        return f"{batch.processed_rows:,} rows read so far."
-    verb = "checked" if batch.status == ImportStatus.VALIDATING else "done"
-    return f"{batch.processed_rows:,} of {batch.total_rows:,} rows {verb}."
+        return _("%(done)s rows read so far.") % {"done": f"{batch.processed_rows:,}"}
+    counts = {"done": f"{batch.processed_rows:,}", "total": f"{batch.total_rows:,}"}
+    if batch.status == ImportStatus.VALIDATING:
+        return _("%(done)s of %(total)s rows checked.") % counts
+    return _("%(done)s of %(total)s rows done.") % counts
 
 
 @staff_required
@@ -185,12 +191,12 @@ def import_status(request, pk: int):
 def import_commit(request, pk: int):
     batch = get_object_or_404(ImportBatch, pk=pk)
     if batch.status != ImportStatus.PREVIEW:
-        messages.info(request, "This import is not waiting to be committed.")
+        messages.info(request, _("This import is not waiting to be committed."))
     elif batch.total_rows > async_threshold():
         claimed = import_batch_claim(batch=batch, old=[ImportStatus.PREVIEW], new=ImportStatus.COMMITTING)
         if claimed and not _queue(import_commit_task, batch.pk, request.user.pk):
             import_batch_claim(batch=batch, old=[ImportStatus.COMMITTING], new=ImportStatus.PREVIEW)
-            messages.error(request, "The background worker cannot be reached: nothing was written. Try later.")
+            messages.error(request, _("The background worker cannot be reached: nothing was written. Try later."))
     else:
         import_batch_commit(actor=request.user, batch=batch)  # the page shows the result
     return redirect("onboarding:exporter-import-detail", pk=batch.pk)
@@ -201,9 +207,11 @@ def import_commit(request, pk: int):
 def import_discard(request, pk: int):
     batch = get_object_or_404(ImportBatch, pk=pk)
     if import_batch_discard(actor=request.user, batch=batch):
-        messages.success(request, f"The import of {batch.file_name} is discarded: nothing of it was written.")
+        messages.success(
+            request, _("The import of %(name)s is discarded: nothing of it was written.") % {"name": batch.file_name}
+        )
     else:
-        messages.info(request, "This import is not waiting any more, so it cannot be discarded.")
+        messages.info(request, _("This import is not waiting any more, so it cannot be discarded."))
     return redirect("onboarding:exporter-import-detail", pk=batch.pk)
 
 
@@ -218,7 +226,7 @@ def import_errors_csv(request, pk: int):
         header, rows = import_errors_table(batch)
     except (ImportFileError, OSError) as exc:
         raise Http404("The uploaded file is no longer readable.") from exc
-    return stream_response(kind, f"import-{batch.pk}-errors.{kind}", header, rows, sheet="Rows to fix")
+    return stream_response(kind, f"import-{batch.pk}-errors.{kind}", header, rows, sheet=_("Rows to fix"))
 
 
 @staff_required

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..filters import StartupFilter
@@ -46,7 +47,7 @@ def startup_create_view(request):
     form = StartupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         startup = startup_create(actor=request.user, data=dict(form.cleaned_data))
-        messages.success(request, f"{startup} is registered. Add its manager below.")
+        messages.success(request, _("%(startup)s is registered. Add its manager below.") % {"startup": startup})
         return redirect(startup)
     return render(request, "onboarding/startup_form.html", {"form": form, "creating": True})
 
@@ -57,7 +58,7 @@ def startup_update_view(request, pk: int):
     form = StartupForm(request.POST or None, instance=startup)
     if request.method == "POST" and form.is_valid():
         startup_update(actor=request.user, startup=startup, data=dict(form.cleaned_data))
-        messages.success(request, f"{startup} is updated.")
+        messages.success(request, _("%(startup)s is updated.") % {"startup": startup})
         return redirect(startup)
     return render(request, "onboarding/startup_form.html", {"form": form, "startup": startup})
 
@@ -82,8 +83,8 @@ def startup_member_add_view(request, pk: int):
         member = startup_member_add(actor=request.user, startup=startup, **form.cleaned_data)
         messages.success(
             request,
-            f"{member.user.email} is now a {member.get_role_display().lower()} of {startup}. "
-            "They will get an email to set their password.",
+            _("%(email)s is now a %(role)s of %(startup)s. They will get an email to set their password.")
+            % {"email": member.user.email, "role": member.get_role_display().lower(), "startup": startup},
         )
         return redirect(startup)
     return render(request, "onboarding/startup_member_form.html", {"form": form, "startup": startup})
@@ -99,9 +100,12 @@ def startup_accepting_view(request, pk: int):
     accepting = request.POST.get("accepting") == "1"
     startup_set_accepting(actor=request.user, startup=startup, accepting=accepting)
     if accepting:
-        messages.success(request, f"{startup} takes new assignments again.")
+        messages.success(request, _("%(startup)s takes new assignments again.") % {"startup": startup})
     else:
-        messages.success(request, f"{startup} gets no new assignments until resumed; it keeps its exporters.")
+        messages.success(
+            request,
+            _("%(startup)s gets no new assignments until resumed; it keeps its exporters.") % {"startup": startup},
+        )
     return redirect(startup)
 
 
@@ -122,9 +126,12 @@ def startup_status_view(request, pk: int):
         except ValidationError as exc:
             report_refusal(request, exc, form)
         else:
-            text = f"{startup} is now {startup.get_status_display().lower()}."
+            text = _("%(startup)s is now %(status)s.") % {
+                "startup": startup,
+                "status": startup.get_status_display().lower(),
+            }
             if released:
-                text += f" {released} exporters are back in the pool."
+                text += " " + _("%(count)s exporters are back in the pool.") % {"count": released}
             messages.success(request, text)
             return redirect(startup)
     return render(request, "onboarding/startup_status_form.html", {"startup": startup, "form": form})
@@ -136,6 +143,9 @@ def startup_release_view(request, pk: int):
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         released = startup_release_exporters(actor=request.user, startup=startup, reason=form.cleaned_data["reason"])
-        messages.success(request, f"{released} exporters of {startup} are back in the pool.")
+        messages.success(
+            request,
+            _("%(count)s exporters of %(startup)s are back in the pool.") % {"count": released, "startup": startup},
+        )
         return redirect(startup)
     return render(request, "onboarding/startup_release_form.html", {"startup": startup, "form": form})
