@@ -17,7 +17,9 @@ class BankAccountForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     ifsc = forms.CharField(label="IFSC", max_length=15, help_text=_("11 characters, e.g. SBIN0001234."))
-    pan = forms.CharField(label=_("PAN of the payee"), max_length=12, required=False, help_text=_("Without it TDS is 20%."))
+    pan = forms.CharField(
+        label=_("PAN of the payee"), max_length=12, required=False, help_text=_("Without it TDS is 20%.")
+    )
     gstin = forms.CharField(
         label=_("GSTIN of the payee"), max_length=20, required=False, help_text=_("With it, 18% GST is added.")
     )
