@@ -16,6 +16,7 @@ class CommissionRuleForm(forms.ModelForm):
         model = CommissionRule
         fields = ["stage", "amount", "active_from", "active_to"]
         field_classes = {"stage": IdModelChoiceField}
+        labels = {"stage": _("Stage"), "active_from": _("Active from"), "active_to": _("Active to")}
         widgets = {
             "active_from": forms.DateInput(attrs={"type": "date"}),
             "active_to": forms.DateInput(attrs={"type": "date"}),

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncQuarter
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -57,7 +58,7 @@ class PayoutRun(models.Model):
 
     @property
     def period_label(self) -> str:
-        return self.period.strftime("%B %Y")
+        return date_format(self.period, "F Y")  # month names in the reader's language
 
 
 # A payout waits while its startup has no bank details, or details no second admin confirmed.
