@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .scoped import ScopedQuerySet
@@ -24,11 +25,11 @@ class BankAccount(models.Model):
     people to get through."""
 
     startup = models.OneToOneField("onboarding.Startup", on_delete=models.PROTECT, related_name="bank_account")
-    holder_name = models.CharField("account holder", max_length=140)
+    holder_name = models.CharField(_("account holder"), max_length=140)
     account_number = models.CharField(max_length=18)
     ifsc = models.CharField("IFSC", max_length=11)
-    pan = models.CharField("PAN of the payee", max_length=10, blank=True)
-    gstin = models.CharField("GSTIN of the payee", max_length=15, blank=True)
+    pan = models.CharField(_("PAN of the payee"), max_length=10, blank=True)
+    gstin = models.CharField(_("GSTIN of the payee"), max_length=15, blank=True)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     changed_at = models.DateTimeField()
     confirmed_by = models.ForeignKey(

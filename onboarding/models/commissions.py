@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .scoped import ScopedQuerySet
@@ -30,9 +31,9 @@ class CommissionRule(models.Model):
 
 
 class CommissionStatus(models.TextChoices):
-    ACCRUED = "accrued", "Accrued"
-    APPROVED = "approved", "Approved"
-    PAID = "paid", "Paid"
+    ACCRUED = "accrued", _("Accrued")
+    APPROVED = "approved", _("Approved")
+    PAID = "paid", _("Paid")
 
 
 class StatusTotals(ScopedQuerySet):

@@ -8,17 +8,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .exporter_link import ConfirmationKind
 from .scoped import ScopedQuerySet
 
 # What the exporter said, in staff words (the status page speaks to the exporter instead).
 STAFF_WORDS = {
-    ConfirmationKind.CALL: "The exporter says {person} of {startup} did not call them on {date}.",
-    ConfirmationKind.VISIT: "The exporter says {person} of {startup} did not visit them on {date}.",
-    ConfirmationKind.TRAINING: "The exporter says {person} of {startup} did not train them on {date}.",
-    ConfirmationKind.MILESTONE: "The exporter says their storefront is not live ({startup} claimed it on {date}).",
-    ConfirmationKind.NO_CONTACT: "The exporter said on {date} that nobody from {startup} has contacted them.",
+    ConfirmationKind.CALL: _("The exporter says {person} of {startup} did not call them on {date}."),
+    ConfirmationKind.VISIT: _("The exporter says {person} of {startup} did not visit them on {date}."),
+    ConfirmationKind.TRAINING: _("The exporter says {person} of {startup} did not train them on {date}."),
+    ConfirmationKind.MILESTONE: _("The exporter says their storefront is not live ({startup} claimed it on {date})."),
+    ConfirmationKind.NO_CONTACT: _("The exporter said on {date} that nobody from {startup} has contacted them."),
 }
 
 
@@ -66,7 +67,7 @@ class Dispute(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    resolution = models.TextField(blank=True, help_text="What the officer found; the startup sees it")
+    resolution = models.TextField(blank=True, help_text=_("What the officer found; the startup sees it"))
 
     objects = DisputeQuerySet.as_manager()
 
@@ -91,5 +92,5 @@ class Dispute(models.Model):
         when = timezone.localtime(confirmation.occurred_at)
         template = STAFF_WORDS.get(confirmation.kind, STAFF_WORDS[ConfirmationKind.NO_CONTACT])
         return template.format(
-            person=confirmation.person or "someone", startup=self.startup, date=f"{when.day} {when:%b %Y}"
+            person=confirmation.person or _("someone"), startup=self.startup, date=f"{when.day} {when:%b %Y}"
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .files import PrivateUploadPath
 
@@ -28,7 +29,7 @@ class ExporterJourney(models.Model):
     state = models.CharField(max_length=2)
     sector = models.ForeignKey("onboarding.Sector", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     msme_category = models.CharField(max_length=10, blank=True)
-    cohort = models.DateField(help_text="First day of the month of assignment (India time)")
+    cohort = models.DateField(help_text=_("First day of the month of assignment (India time)"))
     assigned_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     # Stage code -> ISO date (India time) it was first reached in this spell; reaching a later
@@ -48,11 +49,11 @@ class ExporterJourney(models.Model):
 
 
 class SummaryKind(models.TextChoices):
-    MILESTONE = "milestone", "Days from assignment to a stage"
-    DWELL = "dwell", "Days spent in a stage"
-    TREND = "trend", "Weekly movement"
-    OUTCOME = "outcome", "Inquiries and orders"
-    SCORECARD = "scorecard", "Startup scorecard"
+    MILESTONE = "milestone", _("Days from assignment to a stage")
+    DWELL = "dwell", _("Days spent in a stage")
+    TREND = "trend", _("Weekly movement")
+    OUTCOME = "outcome", _("Inquiries and orders")
+    SCORECARD = "scorecard", _("Startup scorecard")
 
 
 class OutcomeSummaryQuerySet(models.QuerySet):
@@ -109,7 +110,7 @@ class MonthlyReportQuerySet(models.QuerySet):
 class MonthlyReport(models.Model):
     """A month's figures frozen as XLSX and PDF files. Never changed: a rebuild is a new version."""
 
-    month = models.DateField(help_text="First day of the month reported")
+    month = models.DateField(help_text=_("First day of the month reported"))
     version = models.PositiveSmallIntegerField()
     built_at = models.DateTimeField()
     built_by = models.ForeignKey(
@@ -117,8 +118,8 @@ class MonthlyReport(models.Model):
     )
     xlsx = models.FileField(upload_to=PrivateUploadPath("reports"))
     pdf = models.FileField(upload_to=PrivateUploadPath("reports"))
-    xlsx_sha256 = models.CharField("XLSX SHA-256", max_length=64)
-    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64)
+    xlsx_sha256 = models.CharField(_("XLSX SHA-256"), max_length=64)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64)
     seconds = models.FloatField(default=0)
 
     objects = MonthlyReportQuerySet.as_manager()

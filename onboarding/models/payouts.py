@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncQuarter
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .scoped import ScopedQuerySet
@@ -37,7 +39,7 @@ class PayoutRunQuerySet(models.QuerySet):
 class PayoutRun(models.Model):
     """A month's payout: every approved, unpaid commission up to the month's end, per startup."""
 
-    period = models.DateField(help_text="The first day of the month paid")
+    period = models.DateField(help_text=_("The first day of the month paid"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -56,7 +58,7 @@ class PayoutRun(models.Model):
 
     @property
     def period_label(self) -> str:
-        return self.period.strftime("%B %Y")
+        return date_format(self.period, "F Y")  # month names in the reader's language
 
 
 # A payout waits while its startup has no bank details, or details no second admin confirmed.
@@ -116,7 +118,7 @@ class Payout(models.Model):
     run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts")
     startup = models.ForeignKey("onboarding.Startup", on_delete=models.PROTECT, related_name="payouts")
     amount = models.DecimalField(max_digits=14, decimal_places=2)
-    payment_reference = models.CharField("payment reference (UTR)", max_length=30, blank=True)
+    payment_reference = models.CharField(_("payment reference (UTR)"), max_length=30, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     paid_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -124,12 +126,12 @@ class Payout(models.Model):
     # The taxes, reckoned when the run is made (the day it is meant to be paid) from the
     # TaxRule rows in force then; `amount` is the gross commission.
     tax_date = models.DateField(null=True, blank=True)
-    tds = models.DecimalField("TDS", max_digits=12, decimal_places=2, default=ZERO)
-    tds_base = models.DecimalField("amount TDS was reckoned on", max_digits=14, decimal_places=2, default=ZERO)
-    tds_rate = models.DecimalField("TDS rate (%)", max_digits=5, decimal_places=2, null=True, blank=True)
-    gst = models.DecimalField("GST", max_digits=12, decimal_places=2, default=ZERO)
-    gst_rate = models.DecimalField("GST rate (%)", max_digits=5, decimal_places=2, null=True, blank=True)
-    net = models.DecimalField("net paid", max_digits=14, decimal_places=2, default=ZERO)
+    tds = models.DecimalField(_("TDS"), max_digits=12, decimal_places=2, default=ZERO)
+    tds_base = models.DecimalField(_("amount TDS was reckoned on"), max_digits=14, decimal_places=2, default=ZERO)
+    tds_rate = models.DecimalField(_("TDS rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    gst = models.DecimalField(_("GST"), max_digits=12, decimal_places=2, default=ZERO)
+    gst_rate = models.DecimalField(_("GST rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    net = models.DecimalField(_("net paid"), max_digits=14, decimal_places=2, default=ZERO)
     failed_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
     history = HistoricalRecords()
@@ -188,7 +190,9 @@ class PayoutLine(models.Model):
     payout = models.ForeignKey(Payout, on_delete=models.PROTECT, related_name="lines")
     commission = models.ForeignKey("onboarding.Commission", on_delete=models.PROTECT, related_name="payout_lines")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
-    released = models.BooleanField(default=False, help_text="The bank failed the payout: the line waits for a new run.")
+    released = models.BooleanField(
+        default=False, help_text=_("The bank failed the payout: the line waits for a new run.")
+    )
 
     class Meta:
         ordering = ["pk"]

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..validators import clean_gstin, clean_pan
@@ -19,8 +20,8 @@ NONE = Decimal("0.00")
 
 
 class TaxKind(models.TextChoices):
-    TDS = "tds", "TDS (deducted)"
-    GST = "gst", "GST (added)"
+    TDS = "tds", _("TDS (deducted)")
+    GST = "gst", _("GST (added)")
 
 
 class TaxRuleQuerySet(models.QuerySet):
@@ -39,19 +40,19 @@ class TaxRule(models.Model):
     through admin), so a day has at most one rule of each kind."""
 
     kind = models.CharField(max_length=3, choices=TaxKind.choices)
-    rate = models.DecimalField("rate (%)", max_digits=5, decimal_places=2)
+    rate = models.DecimalField(_("rate (%)"), max_digits=5, decimal_places=2)
     no_pan_rate = models.DecimalField(
-        "rate without a valid PAN (%)", max_digits=5, decimal_places=2, null=True, blank=True
+        _("rate without a valid PAN (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     threshold = models.DecimalField(
-        "threshold per financial year (₹)",
+        _("threshold per financial year (₹)"),
         max_digits=12,
         decimal_places=2,
         default=NONE,
-        help_text="TDS applies once the payee's commission in a financial year exceeds this.",
+        help_text=_("TDS applies once the payee's commission in a financial year exceeds this."),
     )
     effective_from = models.DateField()
-    effective_to = models.DateField(null=True, blank=True, help_text="Leave empty while the rule is in force.")
+    effective_to = models.DateField(null=True, blank=True, help_text=_("Leave empty while the rule is in force."))
     legal_reference = models.CharField(max_length=200)
     history = HistoricalRecords()
 
@@ -73,9 +74,9 @@ class TaxRule(models.Model):
 
     def clean(self) -> None:
         if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
-            raise ValidationError({"effective_to": "The rule ends before it starts."})
+            raise ValidationError({"effective_to": _("The rule ends before it starts.")})
         if self.kind == TaxKind.TDS and self.no_pan_rate is None:
-            raise ValidationError({"no_pan_rate": "A TDS rule needs the rate for a payee without a valid PAN."})
+            raise ValidationError({"no_pan_rate": _("A TDS rule needs the rate for a payee without a valid PAN.")})
         if not self.kind or not self.effective_from:
             return
         others = TaxRule.objects.filter(kind=self.kind).exclude(pk=self.pk)
@@ -84,7 +85,10 @@ class TaxRule(models.Model):
             overlapping = overlapping.filter(effective_from__lte=self.effective_to)
         if clash := overlapping.first():
             raise ValidationError(
-                {"effective_from": f"This period overlaps “{clash}”: end that rule first (set its end date)."}
+                {
+                    "effective_from": _("This period overlaps “%(rule)s”: end that rule first (set its end date).")
+                    % {"rule": clash}
+                }
             )
 
 

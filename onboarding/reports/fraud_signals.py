@@ -18,7 +18,11 @@ from datetime import timedelta
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import Assignment, ConfirmationRequest, Dispute, EvidenceDocument, Exporter, SignIn, StageEvent
 from ..models.exporter_link import Answer
@@ -55,13 +59,23 @@ class Signal:
 
 
 def _claim_words(other: StageEvent) -> str:
-    by = f" by {other.startup}" if other.startup_id else ""
-    return f"the “{other.stage}” claim for {other.exporter}{by}"
+    names = {"stage": other.stage, "exporter": other.exporter}
+    if other.startup_id:
+        return _("the “%(stage)s” claim for %(exporter)s by %(startup)s") % {**names, "startup": other.startup}
+    return _("the “%(stage)s” claim for %(exporter)s") % names
+
+
+def _and_more(shown: str, more: int) -> str:
+    return _("%(shown)s and %(count)s more") % {"shown": shown, "count": more} if more > 0 else shown
 
 
 def _others(rows: list) -> str:
-    shown = ", ".join(_claim_words(o) for o in rows[:2])
-    return shown + (f" and {len(rows) - 2} more" if len(rows) > 2 else "")
+    return _and_more(", ".join(_claim_words(o) for o in rows[:2]), len(rows) - 2)
+
+
+def _day(moment, with_year: bool = True) -> str:
+    """A date as "04 Dec 2026" (month names in the reader's language)."""
+    return date_format(timezone.localtime(moment), "d M Y" if with_year else "d M")
 
 
 OTHER_CLAIM_FIELDS = (
@@ -116,8 +130,11 @@ def same_file(events: list[StageEvent]) -> Found:
                 and (other.exporter_id != event.exporter_id or other.startup_id != event.startup_id)
             ]
             if elsewhere:
-                which = f"The file “{name}”" if name else "A file of this claim"
-                yield event.pk, f"{which} is the same file as in {_others(elsewhere)}."
+                if name:
+                    text = _("The file “%(name)s” is the same file as in %(others)s.")
+                else:
+                    text = _("A file of this claim is the same file as in %(others)s.")
+                yield event.pk, text % {"name": name, "others": _others(elsewhere)}
 
 
 def _url_key(url: str) -> str:
@@ -147,12 +164,20 @@ def same_link_or_reference(events: list[StageEvent]) -> Found:
             by_reference[_reference_key(other.evidence_reference)].append(other)
     for event in events:
         for words, value, found in (
-            ("link", event.evidence_url, by_url.get(_url_key(event.evidence_url), [])),
-            ("reference", event.evidence_reference, by_reference.get(_reference_key(event.evidence_reference), [])),
+            (
+                _("The link “%(value)s” is also in %(others)s."),
+                event.evidence_url,
+                by_url.get(_url_key(event.evidence_url), []),
+            ),
+            (
+                _("The reference “%(value)s” is also in %(others)s."),
+                event.evidence_reference,
+                by_reference.get(_reference_key(event.evidence_reference), []),
+            ),
         ):
             elsewhere = [other for other in found if other.exporter_id != event.exporter_id]
             if value and elsewhere:
-                yield event.pk, f"The {words} “{value}” is also in {_others(elsewhere)}."
+                yield event.pk, words % {"value": value, "others": _others(elsewhere)}
 
 
 def shared_contact(events: list[StageEvent]) -> Found:
@@ -171,14 +196,21 @@ def shared_contact(events: list[StageEvent]) -> Found:
     for event in events:
         exporter = event.exporter
         for words, mine, theirs in (
-            ("mobile", exporter.contact_mobile, lambda o: o.contact_mobile),
-            ("email", exporter.contact_email.lower(), lambda o: o.contact_email.lower()),
+            (
+                _("The exporter's contact mobile %(value)s is also on %(others)s: another firm."),
+                exporter.contact_mobile,
+                lambda o: o.contact_mobile,
+            ),
+            (
+                _("The exporter's contact email %(value)s is also on %(others)s: another firm."),
+                exporter.contact_email.lower(),
+                lambda o: o.contact_email.lower(),
+            ),
         ):
             firms = [o for o in others if mine and theirs(o) == mine and o.pan != exporter.pan]
             if firms:
-                named = ", ".join(f"{o} (PAN {o.pan})" for o in firms[:2])
-                more = f" and {len(firms) - 2} more" if len(firms) > 2 else ""
-                yield event.pk, f"The exporter's contact {words} {mine} is also on {named}{more}: another firm."
+                named = _and_more(", ".join(f"{o} (PAN {o.pan})" for o in firms[:2]), len(firms) - 2)
+                yield event.pk, words % {"value": mine, "others": named}
 
 
 def answered_from_startup_network(events: list[StageEvent]) -> Found:
@@ -205,14 +237,19 @@ def answered_from_startup_network(events: list[StageEvent]) -> Found:
     for event in events:
         for network, kind, occurred_at in by_pair.get((event.exporter_id, event.startup_id), []):
             if (signed_in := last.get((network, event.startup_id))) is not None:
-                what = "milestone" if kind == "milestone" else f"{kind} of {timezone.localtime(occurred_at):%d %b}"
-                yield (
-                    event.pk,
-                    (
-                        f"The exporter's “Yes” about the {what} came from network {network}, where a user of "
-                        f"{event.startup} signed in (last on {timezone.localtime(signed_in):%d %b %Y})."
-                    ),
-                )
+                said = {"network": network, "startup": event.startup, "last": _day(signed_in)}
+                if kind == "milestone":
+                    text = _(
+                        "The exporter's “Yes” about the milestone came from network %(network)s, where a user of "
+                        "%(startup)s signed in (last on %(last)s)."
+                    )
+                else:
+                    said |= {"kind": CONTACT_WORDS.get(kind, kind), "day": _day(occurred_at, with_year=False)}
+                    text = _(
+                        "The exporter's “Yes” about the %(kind)s of %(day)s came from network %(network)s, where a "
+                        "user of %(startup)s signed in (last on %(last)s)."
+                    )
+                yield event.pk, text % said
 
 
 def too_fast(events: list[StageEvent]) -> Found:
@@ -228,18 +265,24 @@ def too_fast(events: list[StageEvent]) -> Found:
     for exporter_id, at in approved.exclude(reviewed_at=None).values_list("exporter_id", "reviewed_at"):
         reached[exporter_id].append(at)
     for event in timed:
-        starts = [(at, 0, "the previous stage was approved") for at in reached[event.exporter_id]]
+        starts = [(at, 0, "approved") for at in reached[event.exporter_id]]
         if event.assignment_id in assigned:
-            starts.append((assigned[event.assignment_id], 1, "the exporter was assigned"))
+            starts.append((assigned[event.assignment_id], 1, "assigned"))
         starts = [start for start in starts if start[0] <= event.submitted_at]
         if not starts:
             continue
         since, _order, after_what = max(starts)
         least = timedelta(minutes=event.stage.earliest_after_minutes)
         if event.submitted_at - since < least:
-            took = timesince(since, event.submitted_at, depth=1) if event.submitted_at - since >= MINUTE else "seconds"
+            took = (
+                timesince(since, event.submitted_at, depth=1) if event.submitted_at - since >= MINUTE else _("seconds")
+            )
             needs = timesince(event.submitted_at - least, event.submitted_at, depth=2)
-            yield event.pk, f"Sent {took} after {after_what}; “{event.stage}” takes at least {needs}."
+            if after_what == "approved":
+                text = _("Sent %(took)s after the previous stage was approved; “%(stage)s” takes at least %(needs)s.")
+            else:
+                text = _("Sent %(took)s after the exporter was assigned; “%(stage)s” takes at least %(needs)s.")
+            yield event.pk, text % {"took": took, "stage": event.stage, "needs": needs}
 
 
 def burst(events: list[StageEvent]) -> Found:
@@ -259,7 +302,11 @@ def burst(events: list[StageEvent]) -> Found:
     for pk, sent_before, sent_after in counted.values_list("pk", "before", "after"):
         most, when = max((sent_before or 0, "before"), (sent_after or 0, "after"))
         if most > BURST_CLAIMS:
-            yield pk, f"{by_pk[pk].startup} sent {most} claims within the hour {when} this one (this one included)."
+            if when == "before":
+                text = _("%(startup)s sent %(count)s claims within the hour before this one (this one included).")
+            else:
+                text = _("%(startup)s sent %(count)s claims within the hour after this one (this one included).")
+            yield pk, text % {"startup": by_pk[pk].startup, "count": most}
 
 
 def open_dispute(events: list[StageEvent]) -> Found:
@@ -267,57 +314,82 @@ def open_dispute(events: list[StageEvent]) -> Found:
     disputes = Dispute.objects.blocking((e.exporter_id, e.startup_id) for e in events)
     for event in events:
         if dispute := disputes.get((event.exporter_id, event.startup_id)):
-            yield event.pk, f"{dispute.staff_words()} Open since {dispute.opened_at:%d %b %Y}."
+            yield event.pk, f"{dispute.staff_words()} {_('Open since %(date)s.') % {'date': _day(dispute.opened_at)}}"
 
+
+def _burst_meaning() -> str:
+    return _("The startup sent more than %(count)s claims within an hour: claims made in bulk deserve a look.") % {
+        "count": BURST_CLAIMS
+    }
+
+
+# The kinds of contact an exporter confirms, as the explanations name them.
+CONTACT_WORDS = {
+    "call": gettext_lazy("call"),
+    "visit": gettext_lazy("visit"),
+    "training": gettext_lazy("training"),
+}
 
 # The registry: the order here is the order on the card and in the filter.
 SIGNALS = [
     Signal(
         "same_file",
-        "Same file as another claim",
-        "A file of this claim has exactly the same content (SHA-256) as a file in a claim for another "
-        "exporter, or in another startup's claim: one document sent as proof twice.",
+        gettext_lazy("Same file as another claim"),
+        gettext_lazy(
+            "A file of this claim has exactly the same content (SHA-256) as a file in a claim for another "
+            "exporter, or in another startup's claim: one document sent as proof twice."
+        ),
         same_file,
     ),
     Signal(
         "same_link",
-        "Link or reference claimed twice",
-        "The storefront or product link, or the member, order or other reference, is also in a claim for "
-        "another exporter: one shop or order cannot belong to two exporters.",
+        gettext_lazy("Link or reference claimed twice"),
+        gettext_lazy(
+            "The storefront or product link, or the member, order or other reference, is also in a claim for "
+            "another exporter: one shop or order cannot belong to two exporters."
+        ),
         same_link_or_reference,
     ),
     Signal(
         "shared_contact",
-        "Contact shared with another firm",
-        "The exporter's contact mobile or email is also on an exporter with another PAN: the questions "
-        "and the status link may reach someone other than the exporter.",
+        gettext_lazy("Contact shared with another firm"),
+        gettext_lazy(
+            "The exporter's contact mobile or email is also on an exporter with another PAN: the questions "
+            "and the status link may reach someone other than the exporter."
+        ),
         shared_contact,
     ),
     Signal(
         "startup_network",
-        "Confirmed from the startup's network",
-        "The exporter's “Yes” came from a network a user of the claiming startup signed in from: the "
-        "startup may have answered for the exporter. Shared office or mobile networks can explain it.",
+        gettext_lazy("Confirmed from the startup's network"),
+        gettext_lazy(
+            "The exporter's “Yes” came from a network a user of the claiming startup signed in from: the "
+            "startup may have answered for the exporter. Shared office or mobile networks can explain it."
+        ),
         answered_from_startup_network,
     ),
     Signal(
         "too_fast",
-        "Sent too soon",
-        "The evidence came sooner after the assignment or the previous stage than the stage can take "
-        "(each stage's minimum is set by admins).",
+        gettext_lazy("Sent too soon"),
+        gettext_lazy(
+            "The evidence came sooner after the assignment or the previous stage than the stage can take "
+            "(each stage's minimum is set by admins)."
+        ),
         too_fast,
     ),
     Signal(
         "burst",
-        "Burst of claims",
-        f"The startup sent more than {BURST_CLAIMS} claims within an hour: claims made in bulk deserve a look.",
+        gettext_lazy("Burst of claims"),
+        lazy(_burst_meaning, str)(),
         burst,
     ),
     Signal(
         "open_dispute",
-        "Open dispute",
-        "The exporter said the startup's work did not happen, or that nobody has contacted them: the claim "
-        "cannot be approved until an officer resolves the dispute.",
+        gettext_lazy("Open dispute"),
+        gettext_lazy(
+            "The exporter said the startup's work did not happen, or that nobody has contacted them: the claim "
+            "cannot be approved until an officer resolves the dispute."
+        ),
         open_dispute,
     ),
 ]
@@ -340,7 +412,8 @@ def signals_for(events: list[StageEvent], only: str = "") -> dict[int, list[Find
                 texts[pk].append(text)
         for pk, said in texts.items():
             if len(said) > SHOWN_PER_SIGNAL:
-                said = [*said[:SHOWN_PER_SIGNAL], f"… and {len(said) - SHOWN_PER_SIGNAL} more like this."]
+                more = _("… and %(count)s more like this.") % {"count": len(said) - SHOWN_PER_SIGNAL}
+                said = [*said[:SHOWN_PER_SIGNAL], more]
             found[pk].extend(Finding(signal.code, signal.label, text) for text in said)
     return found
 

@@ -9,6 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..models import Commission, Sector, StageEvent, Startup
 from ..models.commissions import CommissionStatus
@@ -38,7 +40,7 @@ def dimension_names(dimension: str) -> dict[str, str]:
 def year_to(month: date) -> Scope:
     """The twelve cohorts ending with `month`."""
     start = month
-    for _ in range(11):
+    for _month in range(11):
         start = (start - timedelta(days=1)).replace(day=1)
     return Scope(start=start, end=month)
 
@@ -47,17 +49,19 @@ def distribution_tables(journeys: list[Journey], last_day: date, startups: dict[
     """Exporters held at the month's end, per startup against capacity and per state."""
     open_ = [j for j in journeys if j.assigned_on <= last_day and (j.ended_on is None or j.ended_on > last_day)]
     held = Counter(j.startup_id for j in open_)
-    by_startup = Table("distribution", "Exporters held at the month's end", ["Startup", "Held", "Capacity", "Load %"])
+    by_startup = Table(
+        "distribution", _("Exporters held at the month's end"), [_("Startup"), _("Held"), _("Capacity"), _("Load %")]
+    )
     for pk, (name, capacity) in sorted(startups.items(), key=lambda item: item[1][0]):
         if held[pk] or capacity:
             load = round(100 * held[pk] / capacity, 1) if capacity else None
             by_startup.rows.append([name, held[pk], capacity, load])
-    by_state = Table("distribution-state", "Exporters held at the month's end, by state", ["State", "Held"])
+    by_state = Table("distribution-state", _("Exporters held at the month's end, by state"), [_("State"), _("Held")])
     by_state.rows = sorted([state_name(code), n] for code, n in Counter(j.state for j in open_).items())
     return [by_startup, by_state]
 
 
-COMMISSION_NOTE = (
+COMMISSION_NOTE = gettext_lazy(
     "Each column counts money by its own date, in India time: accrued counts commission entries made in the "
     "month (a reversal subtracts on the day it was made); approved counts entries approved in the month; paid "
     "counts payments made in the month, by the day the money was paid, so a commission paid on the 4th of the "
@@ -68,10 +72,10 @@ COMMISSION_NOTE = (
 def commission_table(start: datetime, until: datetime) -> Table:
     """Commission money per startup for the month from `start` to `until`, each figure by its own date."""
     table = Table(
-        "commissions", "Commissions by startup: the month's money, each by its own date",
-        ["Startup", "Accrued in the month (₹)", "Approved in the month (₹)", "Paid in the month (₹)",
-         "Unpaid at the month's end (₹)"],
-        note=COMMISSION_NOTE, money=(1, 2, 3, 4),
+        "commissions", _("Commissions by startup: the month's money, each by its own date"),
+        [_("Startup"), _("Accrued in the month (₹)"), _("Approved in the month (₹)"), _("Paid in the month (₹)"),
+         _("Unpaid at the month's end (₹)")],
+        note=str(COMMISSION_NOTE), money=(1, 2, 3, 4),
     )  # fmt: skip
 
     def within(field: str) -> Q:
@@ -95,7 +99,7 @@ def commission_table(start: datetime, until: datetime) -> Table:
     named = sorted(((brand or legal, [f or zero for f in sums]) for _pk, brand, legal, *sums in rows))
     rows = [[name, *sums] for name, sums in named if any(sums)]
     # The total leads, like the scorecards' median: the PDF shows only a table's first rows.
-    total = ["All startups", *(sum((row[i] for row in rows), zero) for i in range(1, 5))]
+    total = [_("All startups"), *(sum((row[i] for row in rows), zero) for i in range(1, 5))]
     table.rows = [total, *rows] if rows else []
     return table
 
@@ -113,13 +117,18 @@ def unconfirmed_table(since, until) -> Table:
             "unconfirmed_reason",
         )
     )  # fmt: skip
-    table = Table("unconfirmed", "", ["Approved on", "Exporter", "GSTIN", "Startup", "Stage", "Approved by", "Reason"])
+    header = [_("Approved on"), _("Exporter"), "GSTIN", _("Startup"), _("Stage"), _("Approved by"), _("Reason")]
+    table = Table("unconfirmed", "", header)
     for at, exporter, gstin, brand, legal, stage, first, last, email, reason in rows:
         officer = f"{first} {last}".strip() or email or ""
         table.rows.append([timezone.localdate(at), exporter, gstin, brand or legal, stage, officer, reason])
     count = len(table.rows)
-    table.title = f"Approved without the exporter's confirmation: {count} claim{'s' if count != 1 else ''}"
-    table.note = (
+    table.title = ngettext(
+        "Approved without the exporter's confirmation: %(count)s claim",
+        "Approved without the exporter's confirmation: %(count)s claims",
+        count,
+    ) % {"count": count}
+    table.note = _(
         "Officers may approve “Contacted” before the exporter confirms a call or visit that reached them, "
         "giving a reason; each such approval of the month is listed here."
     )
@@ -148,7 +157,7 @@ def pack_tables(source, *, month: date, stages: list, startups: dict[int, tuple[
     ]
 
 
-SCORECARD_MONEY_NOTE = (
+SCORECARD_MONEY_NOTE = gettext_lazy(
     "Commission earned counts entries made up to the month's end (net of reversals); commission paid counts "
     "what was paid up to the month's end, by the day it was paid."
 )

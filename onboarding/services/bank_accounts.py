@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import BankAccount, Startup, User
 from ..validators import clean_bank_account_number, clean_gstin, clean_ifsc, clean_pan
@@ -16,14 +17,14 @@ FIELDS = ("holder_name", "account_number", "ifsc", "pan", "gstin")
 
 def _require_admin(actor: User) -> None:
     if not actor.is_programme_admin:
-        raise PermissionDenied("Only programme admins change or confirm bank details.")
+        raise PermissionDenied(_("Only programme admins change or confirm bank details."))
 
 
 def _checked(*, holder_name: str, account_number: str, ifsc: str, pan: str, gstin: str) -> dict[str, str]:
     """The details normalised, or a ValidationError naming each wrong field."""
     values, errors = {"holder_name": " ".join(holder_name.split())}, {}
     if not values["holder_name"]:
-        errors["holder_name"] = ["Enter the account holder's name as the bank has it."]
+        errors["holder_name"] = [_("Enter the account holder's name as the bank has it.")]
     checks = (("account_number", clean_bank_account_number, account_number), ("ifsc", clean_ifsc, ifsc))
     optional = (("pan", clean_pan, pan), ("gstin", clean_gstin, gstin))
     for field, clean, value in (*checks, *((f, c, v) for f, c, v in optional if (v or "").strip())):
@@ -34,7 +35,9 @@ def _checked(*, holder_name: str, account_number: str, ifsc: str, pan: str, gsti
     values.setdefault("pan", "")
     values.setdefault("gstin", "")
     if values.get("gstin") and values.get("pan") and values["gstin"][2:12] != values["pan"]:
-        errors["gstin"] = [f"This GSTIN holds the PAN {values['gstin'][2:12]}, not {values['pan']}."]
+        errors["gstin"] = [
+            _("This GSTIN holds the PAN %(held)s, not %(pan)s.") % {"held": values["gstin"][2:12], "pan": values["pan"]}
+        ]
     if errors:
         raise ValidationError(errors)
     return values
@@ -67,9 +70,9 @@ def bank_account_confirm(*, actor: User, account: BankAccount) -> BankAccount:
     _require_admin(actor)
     account = BankAccount.objects.select_for_update().select_related("startup").get(pk=account.pk)
     if account.is_confirmed:
-        raise ValidationError("These bank details are already confirmed: nothing was changed.", code=CONFLICT)
+        raise ValidationError(_("These bank details are already confirmed: nothing was changed."), code=CONFLICT)
     if account.changed_by_id == actor.pk:
-        raise PermissionDenied("You entered these bank details: another admin must confirm them.")
+        raise PermissionDenied(_("You entered these bank details: another admin must confirm them."))
     account.confirmed_by, account.confirmed_at = actor, timezone.now()
     as_actor(account, actor).save()
     payouts_reckon_again(actor=actor, startup_id=account.startup_id)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import Commission, CommissionRule, StageEvent, User
 from ..models.commissions import CommissionStatus
@@ -66,7 +67,7 @@ def commission_rule_save(*, actor: User, rule: CommissionRule) -> CommissionRule
 
 def _require_admin(actor: User) -> None:
     if not actor.is_programme_admin:
-        raise PermissionDenied("Only programme admins approve or reverse commissions.")
+        raise PermissionDenied(_("Only programme admins approve or reverse commissions."))
 
 
 def _locked(commission: Commission) -> Commission:
@@ -80,7 +81,8 @@ def commission_approve(*, actor: User, commission: Commission) -> Commission:
     commission = _locked(commission)
     if commission.status != CommissionStatus.ACCRUED:
         raise ValidationError(
-            f"Only accrued commissions can be approved; this one is {commission.get_status_display().lower()}."
+            _("Only accrued commissions can be approved; this one is %(status)s.")
+            % {"status": commission.get_status_display().lower()}
         )
     commission.status = CommissionStatus.APPROVED
     commission.approved_by = actor
@@ -95,12 +97,12 @@ def commission_reverse(*, actor: User, commission: Commission, reason: str) -> C
     """Cancel an entry with an equal and opposite one; the original stays as it was."""
     _require_admin(actor)
     if not reason.strip():
-        raise ValidationError("Give the reason for the reversal.")
+        raise ValidationError(_("Give the reason for the reversal."))
     commission = _locked(commission)
     if commission.reverses_id is not None:
-        raise ValidationError("A reversal cannot itself be reversed.")
+        raise ValidationError(_("A reversal cannot itself be reversed."))
     if Commission.objects.filter(reverses=commission).exists():
-        raise ValidationError("This commission has already been reversed.")
+        raise ValidationError(_("This commission has already been reversed."))
     reversal = as_actor(
         Commission(
             startup_id=commission.startup_id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..control_characters import MESSAGE as CONTROL_MESSAGE
 from ..control_characters import has_control_characters
@@ -43,15 +44,15 @@ def dispute_resolve(*, actor: User, dispute: Dispute, note: str) -> Dispute:
     """An officer closes a dispute with a note the startup sees; its claims for the exporter may
     then be decided. Logged, and the startup's managers are told."""
     if not actor.is_programme_staff:
-        raise PermissionDenied("Only programme officers and admins resolve disputes.")
+        raise PermissionDenied(_("Only programme officers and admins resolve disputes."))
     note = (note or "").strip()
     if not note:
-        raise ValidationError({"note": "Say what you found: the startup sees this note."})
+        raise ValidationError({"note": _("Say what you found: the startup sees this note.")})
     if has_control_characters(note):
         raise ValidationError({"note": CONTROL_MESSAGE})
     dispute = Dispute.objects.select_for_update().select_related("exporter", "startup").get(pk=dispute.pk)
     if not dispute.is_open:
-        raise ValidationError("This dispute is already resolved: nothing was changed.", code="conflict")
+        raise ValidationError(_("This dispute is already resolved: nothing was changed."), code="conflict")
     dispute.resolved_at, dispute.resolved_by, dispute.resolution = timezone.now(), actor, note[:2000]
     dispute.save(update_fields=["resolved_at", "resolved_by", "resolution"])
     log_action(actor=actor, subject=dispute.exporter, message=f"Resolved the dispute about {dispute.startup}: {note}")

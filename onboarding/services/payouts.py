@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from ..models import Commission, Payout, PayoutLine, PayoutRun, User
@@ -30,7 +32,7 @@ CONFLICT = "conflict"
 
 def _require_admin(actor: User) -> None:
     if not actor.is_programme_admin:
-        raise PermissionDenied("Only programme admins make and pay payout runs.")
+        raise PermissionDenied(_("Only programme admins make and pay payout runs."))
 
 
 def payable(period: date):
@@ -90,7 +92,10 @@ def payout_run_create(*, actor: User, period: date) -> PayoutRun:
     owed = {sid: lines for sid, lines in by_startup.items() if sum(c.amount for c in lines) > ZERO}
     if not owed:
         raise ValidationError(
-            {"period": f"Nothing to pay for {period:%B %Y}: no approved commission is waiting for a payout."}
+            {
+                "period": _("Nothing to pay for %(month)s: no approved commission is waiting for a payout.")
+                % {"month": date_format(period, "F Y")}
+            }
         )
     run = as_actor(PayoutRun(period=period, created_by=actor), actor)
     run.save()
@@ -103,7 +108,7 @@ def payout_run_create(*, actor: User, period: date) -> PayoutRun:
                 PayoutLine.objects.bulk_create(PayoutLine(payout=payout, commission=c, amount=c.amount) for c in lines)
     except IntegrityError as exc:
         raise ValidationError(
-            "Another payout run took these commissions a moment ago: reload the payouts page.", code=CONFLICT
+            _("Another payout run took these commissions a moment ago: reload the payouts page."), code=CONFLICT
         ) from exc
     return run
 
@@ -115,29 +120,38 @@ def payout_pay(*, actor: User, payout: Payout, payment_reference: str) -> Payout
     _require_admin(actor)
     reference = payment_reference.strip().upper()
     if not reference:
-        raise ValidationError({"payment_reference": "Enter the UTR of the bank transfer."})
+        raise ValidationError({"payment_reference": _("Enter the UTR of the bank transfer.")})
     payout = Payout.objects.select_for_update(of=("self",)).select_related("startup", "run").get(pk=payout.pk)
     if refusal := _why_not_payable(payout):
-        raise ValidationError(f"{refusal} Nothing was changed.", code=CONFLICT)
+        raise ValidationError(f"{refusal} {_('Nothing was changed.')}", code=CONFLICT)
     used = Payout.objects.filter(payment_reference=reference).exclude(pk=payout.pk).select_related("startup").first()
     if used:
-        raise ValidationError({"payment_reference": f"This UTR was already recorded for {used}."})
+        raise ValidationError(
+            {"payment_reference": _("This UTR was already recorded for %(payout)s.") % {"payout": used}}
+        )
     try:
         with transaction.atomic():
             _mark_paid(actor=actor, payout=payout, reference=reference, when=timezone.now())
     except IntegrityError as exc:
-        raise ValidationError({"payment_reference": "This UTR was just recorded for another payout."}) from exc
+        raise ValidationError({"payment_reference": _("This UTR was just recorded for another payout.")}) from exc
     return payout
 
 
 def _why_not_payable(payout: Payout) -> str:
     """Why a payout cannot be settled now ("" when it can): paid, failed or held."""
     if payout.is_paid:
-        return f"{payout.startup} was already paid for this run (UTR {payout.payment_reference})."
+        return _("%(startup)s was already paid for this run (UTR %(utr)s).") % {
+            "startup": payout.startup,
+            "utr": payout.payment_reference,
+        }
     if payout.is_failed:
-        return f"The bank failed {payout.startup}'s payout: its commissions wait for the next run."
+        return _("The bank failed %(startup)s's payout: its commissions wait for the next run.") % {
+            "startup": payout.startup
+        }
     if Payout.objects.held().filter(pk=payout.pk).exists():
-        return f"{payout.startup}'s payout is on hold until a second admin confirms its bank details."
+        return _("%(startup)s's payout is on hold until a second admin confirms its bank details.") % {
+            "startup": payout.startup
+        }
     return ""
 
 
@@ -148,7 +162,7 @@ def _mark_paid(*, actor: User, payout: Payout, reference: str, when: datetime) -
         .order_by("pk")
     )
     if any(c.status != CommissionStatus.APPROVED for c in lines):
-        raise ValidationError("Some of these commissions are no longer approved and unpaid: nothing was changed.")
+        raise ValidationError(_("Some of these commissions are no longer approved and unpaid: nothing was changed."))
     for commission in lines:
         commission.status, commission.paid_at, commission.payment_reference = CommissionStatus.PAID, when, reference
     bulk_update_with_history(lines, Commission, ["status", "paid_at", "payment_reference"], default_user=actor)
@@ -178,18 +192,21 @@ def _settle_line(line: ResponseLine, payout: Payout | None, seen: set[int], utrs
     if line.problem:
         return line.problem
     if payout is None:
-        return f"No payout of this run is {line.names}: nothing was changed for this line."
+        return _("No payout of this run is %(names)s: nothing was changed for this line.") % {"names": line.names}
     if payout.pk in seen:
-        return f"An earlier line of this file already settled {payout.reference}."
+        return _("An earlier line of this file already settled %(reference)s.") % {"reference": payout.reference}
     if refusal := _why_not_payable(payout):
         return refusal
     if line.amount != payout.net:
-        return f"The amount {rupees(line.amount)} is not the {rupees(payout.net)} the bank file asked for."
+        return _("The amount %(amount)s is not the %(net)s the bank file asked for.") % {
+            "amount": rupees(line.amount),
+            "net": rupees(payout.net),
+        }
     account = getattr(payout.startup, "bank_account", None)
     if line.account and account and line.account != account.account_number:
-        return "The account number is not the one the bank file named."
+        return _("The account number is not the one the bank file named.")
     if line.status == PAID and (line.utr in utrs or Payout.objects.filter(payment_reference=line.utr).exists()):
-        return f"The UTR {line.utr} was already recorded for another payout."
+        return _("The UTR %(utr)s was already recorded for another payout.") % {"utr": line.utr}
     return ""
 
 
@@ -212,7 +229,7 @@ def payout_run_settle(*, actor: User, run: PayoutRun, lines: list[ResponseLine])
     for line in lines:
         payout = payout_for(line, payouts)
         if line.paid_on and not (run.created_at.date() <= line.paid_on <= timezone.localdate(now)):
-            line.problem = line.problem or "The payment date is before the run was made, or in the future."
+            line.problem = line.problem or _("The payment date is before the run was made, or in the future.")
         if refusal := _settle_line(line, payout, seen, utrs):
             report.append(Settled(line, False, refusal))
             continue
@@ -220,10 +237,23 @@ def payout_run_settle(*, actor: User, run: PayoutRun, lines: list[ResponseLine])
         if line.status == PAID:
             utrs.add(line.utr)
             _mark_paid(actor=actor, payout=payout, reference=line.utr, when=_when(line, now))
-            report.append(Settled(line, True, f"Paid {rupees(payout.net)} to {payout.startup} (UTR {line.utr})."))
+            report.append(
+                Settled(
+                    line,
+                    True,
+                    _("Paid %(amount)s to %(startup)s (UTR %(utr)s).")
+                    % {"amount": rupees(payout.net), "startup": payout.startup, "utr": line.utr},
+                )
+            )
         else:
             _mark_failed(actor=actor, payout=payout, reason=line.reason, when=now)
-            report.append(Settled(line, True, f"Failed: {payout.startup}'s commissions return to the next run."))
+            report.append(
+                Settled(
+                    line,
+                    True,
+                    _("Failed: %(startup)s's commissions return to the next run.") % {"startup": payout.startup},
+                )
+            )
     return report
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..forms.bank_accounts import BankAccountForm
@@ -36,11 +37,13 @@ def startup_bank(request, pk: int):
                 report_refusal(request, exc, form)
             else:
                 messages.success(
-                    request, f"Saved {startup}'s bank details. Another admin must confirm them before it is paid."
+                    request,
+                    _("Saved %(startup)s's bank details. Another admin must confirm them before it is paid.")
+                    % {"startup": startup},
                 )
                 return redirect("onboarding:startup-bank", pk=startup.pk)
     elif request.method == "POST":
-        raise PermissionDenied("Only programme admins change bank details.")
+        raise PermissionDenied(_("Only programme admins change bank details."))
     can_confirm = bool(account and not account.is_confirmed and account.changed_by_id != request.user.pk)
     context = {"startup": startup, "account": account, "form": form, "can_confirm": can_confirm}
     return render(request, "onboarding/bank_account.html", context, status=400 if form and form.errors else 200)
@@ -55,5 +58,7 @@ def startup_bank_confirm(request, pk: int):
     except (ValidationError, PermissionDenied) as exc:
         report_refusal(request, exc)
     else:
-        messages.success(request, f"Confirmed {account.startup}'s bank details: its payouts can be paid.")
+        messages.success(
+            request, _("Confirmed %(startup)s's bank details: its payouts can be paid.") % {"startup": account.startup}
+        )
     return redirect("onboarding:startup-bank", pk=pk)

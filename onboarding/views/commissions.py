@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import database
@@ -81,13 +83,21 @@ def commission_action(request, pk: int, action: str):
     try:
         if action == "approve":
             commission_approve(actor=request.user, commission=commission)
-            messages.success(request, f"Approved {rupees(commission.amount)} for {commission.exporter}.")
+            messages.success(
+                request,
+                _("Approved %(amount)s for %(exporter)s.")
+                % {"amount": rupees(commission.amount), "exporter": commission.exporter},
+            )
         elif action == "reverse":
             form = ReversalForm(request.POST)
             if not form.is_valid():
-                raise ValidationError("Give the reason for the reversal.")
+                raise ValidationError(_("Give the reason for the reversal."))
             commission_reverse(actor=request.user, commission=commission, **form.cleaned_data)
-            messages.success(request, f"Reversed {rupees(commission.amount)} for {commission.exporter}.")
+            messages.success(
+                request,
+                _("Reversed %(amount)s for %(exporter)s.")
+                % {"amount": rupees(commission.amount), "exporter": commission.exporter},
+            )
     except (ValidationError, PermissionDenied) as exc:
         report_refusal(request, exc)
     return redirect(safe_next(request) or "onboarding:commission-list")
@@ -101,16 +111,22 @@ def commission_approve_matching(request):
     if not filterset.is_valid():
         # A filter in error is left out of the list: approving "all shown" would reach further
         # than the filters asked, so nothing is approved until they are put right.
-        messages.error(request, "These filters have an error, so nothing was approved: correct them first.")
+        messages.error(request, _("These filters have an error, so nothing was approved: correct them first."))
         return redirect(safe_next(request) or "onboarding:commission-list")
     accrued = filterset.qs.filter(status=CommissionStatus.ACCRUED, reverses__isnull=True)
     ids = list(accrued.values_list("pk", flat=True))
     if not ids:
-        messages.info(request, "No accrued commissions match these filters: nothing to approve.")
+        messages.info(request, _("No accrued commissions match these filters: nothing to approve."))
     else:
         count = commissions_approve_bulk(actor=request.user, commission_ids=ids)
         messages.success(
-            request, f"Approved {count} commission{'s' if count != 1 else ''}: they join the next payout run."
+            request,
+            ngettext(
+                "Approved %(count)s commission: they join the next payout run.",
+                "Approved %(count)s commissions: they join the next payout run.",
+                count,
+            )
+            % {"count": count},
         )
     return redirect(safe_next(request) or "onboarding:commission-list")
 
@@ -121,7 +137,11 @@ def commission_rules(request, pk: int | None = None):
     form = CommissionRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         commission_rule_save(actor=request.user, rule=form.save(commit=False))
-        messages.success(request, f"Saved: {rupees(form.instance.amount)} for “{form.instance.stage}”.")
+        messages.success(
+            request,
+            _("Saved: %(amount)s for “%(stage)s”.")
+            % {"amount": rupees(form.instance.amount), "stage": form.instance.stage},
+        )
         return redirect("onboarding:commission-rules")
     rules = CommissionRule.objects.select_related("stage")
     return render(request, "onboarding/commissionrule_list.html", {"rules": rules, "form": form, "rule": rule})

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ..models import Dispute
@@ -16,7 +18,7 @@ from .access import member_required, object_view, report_refusal
 from .navigation import safe_next
 
 PER_PAGE = 25
-STATES = {"open": "Open", "resolved": "Resolved", "all": "All"}
+STATES = {"open": gettext_lazy("Open"), "resolved": gettext_lazy("Resolved"), "all": gettext_lazy("All")}
 
 
 @member_required
@@ -42,6 +44,8 @@ def dispute_resolve_view(request, pk: int):
         report_refusal(request, refusal)
     else:
         messages.success(
-            request, f"Resolved the dispute about {dispute.startup} on {dispute.exporter}; its managers are told."
+            request,
+            _("Resolved the dispute about %(startup)s on %(exporter)s; its managers are told.")
+            % {"startup": dispute.startup, "exporter": dispute.exporter},
         )
     return redirect(safe_next(request) or "onboarding:dispute-list")

@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from ..forms.payouts import BankResponseForm, PayoutPayForm, PayoutRunForm, TdsYearForm
@@ -41,7 +43,10 @@ def payout_list(request):
         except (ValidationError, PermissionDenied) as exc:
             report_refusal(request, exc, form)
         else:
-            messages.success(request, f"Made the payout run for {run.period_label}: record each startup's UTR.")
+            messages.success(
+                request,
+                _("Made the payout run for %(period)s: record each startup's UTR.") % {"period": run.period_label},
+            )
             return redirect(run)
     page = paginate(request, PayoutRun.objects.for_list(), per_page=25)
     return render(request, "onboarding/payout_list.html", {"page": page, "form": form})
@@ -85,9 +90,13 @@ def payout_pay_view(request, pk: int):
                 return redirect(payout.run)
             report_refusal(request, exc, form)
         else:
-            messages.success(request, f"Paid {rupees(payout.amount)} to {payout.startup}: every line is marked paid.")
+            messages.success(
+                request,
+                _("Paid %(amount)s to %(startup)s: every line is marked paid.")
+                % {"amount": rupees(payout.amount), "startup": payout.startup},
+            )
             return redirect(payout.run)
-    messages.error(request, f"{payout.startup} was not marked paid: see the UTR below.")
+    messages.error(request, _("%(startup)s was not marked paid: see the UTR below.") % {"startup": payout.startup})
     return _run_page(request, payout.run, {payout.pk: form}, status=400)
 
 
@@ -97,7 +106,7 @@ def payout_bank_file(request, pk: int):
     run = get_object_or_404(PayoutRun, pk=pk)
     payouts = list(run.payouts.for_bank_file())
     if not payouts:
-        messages.warning(request, "Nothing for the bank in this run: every payout is paid, failed or on hold.")
+        messages.warning(request, _("Nothing for the bank in this run: every payout is paid, failed or on hold."))
         return redirect(run)
     # No BOM: bank upload screens read plain UTF-8 (ASCII, in practice).
     return file_response(
@@ -112,21 +121,35 @@ def payout_bank_response(request, pk: int):
     run = get_object_or_404(PayoutRun, pk=pk)
     form = BankResponseForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Choose the bank's response file to upload.")
+        messages.error(request, _("Choose the bank's response file to upload."))
         return _run_page(request, run, status=400, response_form=form)
     upload = form.cleaned_data["response"]
     try:
         report = payout_run_settle(actor=request.user, run=run, lines=read_response(upload.read(), upload.name))
     except (ValidationError, PermissionDenied) as exc:
         report_refusal(request, exc, form)
-        messages.error(request, "The response file was not used: nothing was changed.")
+        messages.error(request, _("The response file was not used: nothing was changed."))
         return _run_page(request, run, status=400, response_form=form)
     done = sum(1 for r in report if r.done)
     refused = len(report) - done
     if done:
-        messages.success(request, f"Used {done} line{'s' if done != 1 else ''} of the bank's response.")
+        messages.success(
+            request,
+            ngettext(
+                "Used %(count)s line of the bank's response.", "Used %(count)s lines of the bank's response.", done
+            )
+            % {"count": done},
+        )
     if refused:
-        messages.warning(request, f"Refused {refused} line{'s' if refused != 1 else ''}: see the report below.")
+        messages.warning(
+            request,
+            ngettext(
+                "Refused %(count)s line: see the report below.",
+                "Refused %(count)s lines: see the report below.",
+                refused,
+            )
+            % {"count": refused},
+        )
     return _run_page(request, run, report=report)
 
 
@@ -134,21 +157,21 @@ def _statement_rows(payout: Payout, earnings, reversals) -> list[list[object]]:
     startup = payout.startup
     pan, gstin = payee_ids(startup)
     rows: list[list[object]] = [
-        ["DPIIT number", startup.dpiit_number],
-        ["GSTIN", gstin or "Not on record"],
-        ["PAN", pan or "Not on record"],
+        [_("DPIIT number"), startup.dpiit_number],
+        ["GSTIN", gstin or _("Not on record")],
+        ["PAN", pan or _("Not on record")],
         [
-            "Bank account",
-            account.masked_number if (account := getattr(startup, "bank_account", None)) else "Not on record",
+            _("Bank account"),
+            account.masked_number if (account := getattr(startup, "bank_account", None)) else _("Not on record"),
         ],
         ["IFSC", account.ifsc if account else ""],
-        ["Period", payout.run.period_label],
-        ["Payment reference (UTR)", payout.payment_reference or _not_paid(payout)],
-        ["Paid on", timezone.localtime(payout.paid_at).date() if payout.paid_at else ""],
+        [_("Period"), payout.run.period_label],
+        [_("Payment reference (UTR)"), payout.payment_reference or _not_paid(payout)],
+        [_("Paid on"), timezone.localtime(payout.paid_at).date() if payout.paid_at else ""],
         [],
-        ["Date", "Exporter", "GSTIN", "Stage", "Kind", "Amount (INR)"],
+        [_("Date"), _("Exporter"), "GSTIN", _("Stage"), _("Kind"), _("Amount (INR)")],
     ]
-    for kind, lines in (("Earning", earnings), ("Reversal", reversals)):
+    for kind, lines in ((_("Earning"), earnings), (_("Reversal"), reversals)):
         for c in lines:
             rows.append(
                 [
@@ -162,26 +185,32 @@ def _statement_rows(payout: Payout, earnings, reversals) -> list[list[object]]:
             )
     rows += [
         [],
-        ["Earnings", "", "", "", "", sum((c.amount for c in earnings), Decimal("0"))],
-        ["Reversals", "", "", "", "", sum((c.amount for c in reversals), Decimal("0"))],
-        ["Gross commission", "", "", "", "", payout.amount],
+        [_("Earnings"), "", "", "", "", sum((c.amount for c in earnings), Decimal("0"))],
+        [_("Reversals"), "", "", "", "", sum((c.amount for c in reversals), Decimal("0"))],
+        [_("Gross commission"), "", "", "", "", payout.amount],
         [_tds_label(payout), "", "", "", "", -payout.tds],
         [_gst_label(payout), "", "", "", "", payout.gst],
-        ["Net paid" if payout.is_paid else "Net due", "", "", "", "", payout.net],
+        [_("Net paid") if payout.is_paid else _("Net due"), "", "", "", "", payout.net],
     ]
     return rows
 
 
 def _not_paid(payout: Payout) -> str:
-    return f"Failed at the bank: {payout.failure_reason}" if payout.is_failed else "Not paid yet"
+    if payout.is_failed:
+        return _("Failed at the bank: %(reason)s") % {"reason": payout.failure_reason}
+    return _("Not paid yet")
 
 
 def _tds_label(payout: Payout) -> str:
-    return f"TDS deducted ({payout.tds_rate}%)" if payout.tds_rate is not None else "TDS deducted"
+    if payout.tds_rate is None:
+        return _("TDS deducted")
+    return _("TDS deducted (%(rate)s%%)") % {"rate": payout.tds_rate}
 
 
 def _gst_label(payout: Payout) -> str:
-    return f"GST added ({payout.gst_rate}%)" if payout.gst_rate is not None else "GST added"
+    if payout.gst_rate is None:
+        return _("GST added")
+    return _("GST added (%(rate)s%%)") % {"rate": payout.gst_rate}
 
 
 @object_view(Payout, Role.ADMIN, Role.MANAGER)
@@ -193,7 +222,7 @@ def payout_statement(request, pk: int, kind: str):
     earnings, reversals = statement_lines(payout)
     if kind == "xlsx":
         rows = _statement_rows(payout, earnings, reversals)
-        header = ["Payout statement", payout.startup.legal_name]
+        header = [_("Payout statement"), payout.startup.legal_name]
         return _xlsx(header, rows, payout.statement_name("xlsx"))
     if kind != "pdf":
         raise Http404("Statements come as .xlsx or .pdf.")
@@ -215,12 +244,24 @@ def payout_statement(request, pk: int, kind: str):
 
 def _xlsx(header, rows, filename: str) -> HttpResponse:
     # Through the one writer (formula guard).
-    content = xlsx_bytes(header, rows, sheet="Statement", widths=(24, 36, 18, 22, 10, 16))
+    content = xlsx_bytes(header, rows, sheet=_("Statement"), widths=(24, 36, 18, 22, 10, 16))
     return file_response(content, "xlsx", filename)
 
 
-QUARTERS = {4: "Q1 (Apr–Jun)", 7: "Q2 (Jul–Sep)", 10: "Q3 (Oct–Dec)", 1: "Q4 (Jan–Mar)"}
-TDS_HEADER = ["Payee", "DPIIT number", "PAN", *[f"{q} {what}" for q in QUARTERS.values() for what in ("paid", "TDS")]]
+QUARTERS = {
+    4: gettext_lazy("Q1 (Apr–Jun)"),
+    7: gettext_lazy("Q2 (Jul–Sep)"),
+    10: gettext_lazy("Q3 (Oct–Dec)"),
+    1: gettext_lazy("Q4 (Jan–Mar)"),
+}
+
+
+def _tds_header() -> list[str]:
+    """The TDS download's header row, in the reader's language (TDS and PAN stay as they are)."""
+    quarters = [
+        label % {"quarter": q} for q in QUARTERS.values() for label in (_("%(quarter)s paid"), _("%(quarter)s TDS"))
+    ]
+    return [_("Payee"), _("DPIIT number"), "PAN", *quarters]
 
 
 def _tds_table(start, end) -> list[dict]:
@@ -232,7 +273,7 @@ def _tds_table(start, end) -> list[dict]:
             {
                 "name": row["startup__legal_name"],
                 "dpiit": row["startup__dpiit_number"],
-                "pan": row["startup__bank_account__pan"] or row["startup__pan"] or "No PAN",
+                "pan": row["startup__bank_account__pan"] or row["startup__pan"] or _("No PAN"),
                 "quarters": {q: [Decimal("0"), Decimal("0")] for q in QUARTERS},
             },
         )
@@ -246,7 +287,7 @@ def _tds_table(start, end) -> list[dict]:
 @admin_required
 def payout_tds(request):
     """The quarterly TDS summary per payee, for the TDS return: a page, CSV or Excel."""
-    today_start, _ = financial_year(timezone.localdate())
+    today_start, _year_end = financial_year(timezone.localdate())
     form = TdsYearForm(request.GET or {"year": today_start.year})
     year = form.cleaned_data["year"] if form.is_valid() else today_start.year
     start, end = financial_year(today_start.replace(year=year))
@@ -256,6 +297,6 @@ def payout_tds(request):
             [p["name"], p["dpiit"], p["pan"], *[amount for q in QUARTERS for amount in p["quarters"][q]]]
             for p in payees
         ]
-        return download_response(kind, f"tds-{year}-{(year + 1) % 100:02d}.{kind}", TDS_HEADER, rows, sheet="TDS")
+        return download_response(kind, f"tds-{year}-{(year + 1) % 100:02d}.{kind}", _tds_header(), rows, sheet="TDS")
     context = {"form": form, "payees": payees, "quarters": QUARTERS, "start": start, "end": end, "year": year}
     return render(request, "onboarding/payout_tds.html", context)

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ..control_characters import MESSAGE as CONTROL_MESSAGE
@@ -41,9 +43,15 @@ LAST_CARD = "X-Review-Last"
 CARD_ERRORS = "review_card_errors"
 # One bulk action decides at most this many claims; a wider filter is narrowed first.
 BULK_LIMIT = 500
-NOTE_NEEDED = "Say why the evidence is rejected: the startup sees this note."
 UNDO_MINUTES = int(UNDO_WINDOW.total_seconds() // 60)
-UNDO_HINT = f"You can undo it for {UNDO_MINUTES} minutes; the startup is told after that."
+
+
+def _note_needed() -> str:
+    return _("Say why the evidence is rejected: the startup sees this note.")
+
+
+def _undo_hint() -> str:
+    return _("You can undo it for %(minutes)s minutes; the startup is told after that.") % {"minutes": UNDO_MINUTES}
 
 
 def _prepare(event: StageEvent, now, note_error: str = "", dispute: Dispute | None = None) -> StageEvent:
@@ -103,20 +111,29 @@ def _bulk(request):
         matching = ReviewFilter(request.GET or None, queryset=StageEvent.objects.waiting()).qs
         ids = list(matching.values_list("pk", flat=True)[: BULK_LIMIT + 1])
         if len(ids) != parse_id(request.POST.get("expected")):
-            messages.warning(request, f"{len(ids)} claims match now: look at the queue again, then confirm.")
+            messages.warning(
+                request, _("%(count)s claims match now: look at the queue again, then confirm.") % {"count": len(ids)}
+            )
             return redirect(safe_next(request) or "onboarding:review-queue")
         if len(ids) > BULK_LIMIT:
-            messages.warning(request, f"Narrow the filters: one action decides at most {BULK_LIMIT} claims.")
+            messages.warning(
+                request, _("Narrow the filters: one action decides at most %(limit)s claims.") % {"limit": BULK_LIMIT}
+            )
             return redirect(safe_next(request) or "onboarding:review-queue")
     else:
         ids = parse_ids(request.POST.getlist("event"))
     note = request.POST.get("note", "").strip()[:2000]
     if not ids:
-        messages.warning(request, f"Tick the submissions to {decision} first.")
+        messages.warning(
+            request,
+            _("Tick the submissions to approve first.")
+            if decision == "approve"
+            else _("Tick the submissions to reject first."),
+        )
     elif decision == "reject" and not note:
-        messages.error(request, f"Nothing was rejected. {NOTE_NEEDED}")
+        messages.error(request, f"{_('Nothing was rejected.')} {_note_needed()}")
     elif has_control_characters(note):
-        messages.error(request, f"Nothing was decided. {CONTROL_MESSAGE}")
+        messages.error(request, f"{_('Nothing was decided.')} {CONTROL_MESSAGE}")
     else:
         try:
             if decision == "approve":
@@ -126,14 +143,25 @@ def _bulk(request):
         except PermissionDenied as exc:
             report_refusal(request, exc)
         else:
-            verb = "Approved" if decision == "approve" else "Rejected"
-            hint = f" You can undo {'them' if count > 1 else 'it'} for {UNDO_MINUTES} minutes, above." if count else ""
-            messages.success(request, f"{verb} {count} submission{'s' if count != 1 else ''}.{hint}")
+            if decision == "approve":
+                text = ngettext("Approved %(count)s submission.", "Approved %(count)s submissions.", count)
+            else:
+                text = ngettext("Rejected %(count)s submission.", "Rejected %(count)s submissions.", count)
+            text %= {"count": count}
+            if count:
+                hint = ngettext(
+                    "You can undo it for %(minutes)s minutes, above.",
+                    "You can undo them for %(minutes)s minutes, above.",
+                    count,
+                )
+                text = f"{text} {hint % {'minutes': UNDO_MINUTES}}"
+            messages.success(request, text)
             if count < len(ids):
                 left = len(ids) - count
                 messages.warning(
                     request,
-                    f"{left} could not be decided: decided or withdrawn meanwhile, disputed, or evidence missing.",
+                    _("%(count)s could not be decided: decided or withdrawn meanwhile, disputed, or evidence missing.")
+                    % {"count": left},
                 )
     return redirect(safe_next(request) or "onboarding:review-queue")
 
@@ -152,22 +180,31 @@ def review_decide(request, pk: int, decision: str):
     try:
         if decision == "approve":
             approved = stage_event_approve(actor=request.user, event=event, note=note, unconfirmed_reason=reason)
-            text = f"Approved “{event.stage}” for {event.exporter}."
+            names = {"stage": event.stage, "exporter": event.exporter}
             if approved.unconfirmed_reason:
-                text = f"{text[:-1]} without the exporter's confirmation: {approved.unconfirmed_reason}."
-            text = f"{text} {UNDO_HINT}"
+                text = _("Approved “%(stage)s” for %(exporter)s without the exporter's confirmation: %(reason)s.") % {
+                    **names,
+                    "reason": approved.unconfirmed_reason,
+                }
+            else:
+                text = _("Approved “%(stage)s” for %(exporter)s.") % names
+            text = f"{text} {_undo_hint()}"
         elif not note.strip():
-            status, note_error = 400, NOTE_NEEDED
+            status, note_error = 400, _note_needed()
         else:
             stage_event_reject(actor=request.user, event=event, note=note)
-            text = f"Rejected “{event.stage}” for {event.exporter}; the startup will see your note. {UNDO_HINT}"
+            text = _("Rejected “%(stage)s” for %(exporter)s; the startup will see your note.") % {
+                "stage": event.stage,
+                "exporter": event.exporter,
+            }
+            text = f"{text} {_undo_hint()}"
     except ValidationError as exc:
         # Decided by someone else meanwhile: a warning (nothing lost), not an error.
         conflict = all(getattr(e, "code", None) == CONFLICT for e in exc.error_list)
         status, level = (409, messages.WARNING) if conflict else (400, messages.ERROR)
         text = " ".join(exc.messages)
     except PermissionDenied as exc:
-        status, level, text = 403, messages.ERROR, str(exc) or "You cannot do that."
+        status, level, text = 403, messages.ERROR, str(exc) or _("You cannot do that.")
     if request.headers.get(CARD_REQUEST):
         if status == 200 and request.headers.get(LAST_CARD):
             messages.add_message(request, level, text)  # shown on the page reviews.js loads next
@@ -188,7 +225,10 @@ def review_undo(request, pk: int):
     status, level = 200, messages.SUCCESS
     try:
         stage_event_undo(actor=request.user, event=event)
-        text = f"Undone: “{event.stage}” for {event.exporter} waits for review again, and the startup was not told."
+        text = _("Undone: “%(stage)s” for %(exporter)s waits for review again, and the startup was not told.") % {
+            "stage": event.stage,
+            "exporter": event.exporter,
+        }
     except ValidationError as exc:
         status, level, text = 409, messages.WARNING, " ".join(exc.messages)
     except PermissionDenied as exc:
@@ -204,12 +244,22 @@ def review_undo(request, pk: int):
 def review_undo_bulk(request):
     ids = parse_ids(request.POST.getlist("event"))
     if not ids:
-        messages.warning(request, "Tick the decisions to undo first.")
+        messages.warning(request, _("Tick the decisions to undo first."))
         return redirect(safe_next(request) or "onboarding:review-queue")
     count = stage_events_undo_bulk(actor=request.user, event_ids=ids)
-    messages.success(request, f"Undid {count} decision{'s' if count != 1 else ''}: they wait for review again.")
+    messages.success(
+        request,
+        ngettext(
+            "Undid %(count)s decision: they wait for review again.",
+            "Undid %(count)s decisions: they wait for review again.",
+            count,
+        )
+        % {"count": count},
+    )
     if count < len(ids):
-        messages.warning(request, f"{len(ids) - count} could not be undone: their time for undo had passed.")
+        messages.warning(
+            request, _("%(count)s could not be undone: their time for undo had passed.") % {"count": len(ids) - count}
+        )
     return redirect(safe_next(request) or "onboarding:review-queue")
 
 
