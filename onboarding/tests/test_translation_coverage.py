@@ -23,13 +23,14 @@ from .test_browser_phone import busy_startup  # noqa: F401 (its busy startup, re
 
 CATALOGUE = settings.BASE_DIR / "locale" / "hi" / "LC_MESSAGES" / "django.po"
 
-# Words a Hindi page keeps in Latin letters: brands, identifiers, file formats, units, the
-# other language's own name on the switch, and the legal forms in company names.
+# Words a Hindi page keeps in Latin letters: brands, identifiers, file formats, units, key
+# names, the other language's own name on the switch, and the legal forms in company names.
 ALLOWED = {
     "alibaba", "com", "gstin", "gst", "pan", "iec", "udyam", "dpiit", "cin", "ifsc", "tds", "msme",
     "csv", "xlsx", "pdf", "api", "otp", "qr", "whatsapp", "upi", "url", "json", "http", "https",
     "english", "llp", "pvt", "ltd", "private", "limited", "inr", "utr", "neft", "rtgs", "imps",
-    "swagger", "redoc", "openapi", "knox", "totp", "ist", "utc", "kb", "mb", "gb",
+    "swagger", "redoc", "openapi", "knox", "totp", "ist", "utc", "kb", "mb", "gb", "sla", "sha",
+    "excel", "esc", "enter", "ctrl", "shift", "tab",
 }  # fmt: skip
 
 
@@ -84,11 +85,12 @@ def test_the_compiled_catalogue_is_the_catalogue():
 
 class VisibleText(HTMLParser):
     """The text a person reads or hears: text nodes, and the attributes shown or read out
-    (title, aria-label, placeholder, alt, a button's value), outside <script>, <style> and
-    anything marked translate="no"."""
+    (title, aria-label, placeholder, alt, a button's value), outside <script>, <style>, code
+    (<code>, <kbd>, <samp>: commands and keys are typed as they are) and anything marked
+    translate="no"."""
 
     SPOKEN = {"title", "aria-label", "placeholder", "alt"}
-    HIDDEN = {"script", "style", "template"}
+    HIDDEN = {"script", "style", "template", "code", "kbd", "samp"}
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
     def __init__(self):
