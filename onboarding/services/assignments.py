@@ -24,7 +24,7 @@ from ..models.startups import MemberRole
 from .audit import as_actor, require_reason
 from .exporter_link import exporter_links_rotate, exporter_news
 from .notifications import notify_exporter_handed, notify_exporters_assigned
-from .progress import claims_withdraw
+from .progress import claims_withdraw, in_english
 from .summary import summary_changed
 
 # What the receiving startup reads: the reason for a move is about the startup that lost the
@@ -74,7 +74,7 @@ def _close(assignment: Assignment, *, actor: User | None, reason: str, note: str
         actor=actor,
         startup_id=assignment.startup_id,
         exporter_ids=[assignment.exporter_id],
-        reason=f"{EndReason(reason).label.lower()} ({note})",
+        reason=f"{in_english(EndReason(reason).label).lower()} ({note})",
     )
     return assignment
 
@@ -228,7 +228,9 @@ def exporter_unassign(
     _close(current, actor=actor, reason=end_reason, note=reason, now=now)
     exporter.return_to_pool()
     as_actor(exporter, actor).save()
-    exporter_links_rotate(actor=actor, exporter_ids=[exporter.pk], reason=EndReason(end_reason).label, now=now)
+    exporter_links_rotate(
+        actor=actor, exporter_ids=[exporter.pk], reason=in_english(EndReason(end_reason).label), now=now
+    )
     summary_changed()
     return current
 

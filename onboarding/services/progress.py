@@ -7,7 +7,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -44,6 +44,13 @@ OUTCOME_NEEDED = gettext_lazy(
 )
 # The code of a refusal because someone else got there first: the API answers it with 409.
 CONFLICT = "conflict"
+
+
+def in_english(label) -> str:
+    """A label as the database keeps it (notes, history reasons, the audit log): in English,
+    whatever the reader's language."""
+    with translation.override("en"):
+        return str(label)
 
 
 def claim_decided_error(event: StageEvent) -> ValidationError:
@@ -132,7 +139,7 @@ def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> Non
         stage=contacted,
         submitted_by=actor,
         submitted_at=timezone.now(),
-        note=f"{activity.get_kind_display()} logged (reached): {activity.note}".strip(": "),
+        note=f"{in_english(activity.get_kind_display())} logged (reached): {activity.note}".strip(": "),
     )
     if settings.REQUIRE_CONFIRMED_CONTACT or _dispute_holding(event):
         return  # an officer approves it once the exporter has confirmed the contact
@@ -395,7 +402,7 @@ def stage_event_undo(*, actor: User, event: StageEvent) -> StageEvent:
             _("%(startup)s no longer works this exporter: this decision stands.") % {"startup": event.startup},
             code=CONFLICT,
         )
-    verdict = event.get_status_display().lower()
+    verdict = in_english(event.get_status_display()).lower()  # for the audit log, kept in English
     if event.status == StageEventStatus.APPROVED:
         _put_back(event, exporter, actor)
     event.status, event.reviewed_by, event.reviewed_at, event.review_note = StageEventStatus.SUBMITTED, None, None, ""
