@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import Exporter, Startup, User
 from .fields import IdModelChoiceField, IdModelMultipleChoiceField
@@ -26,10 +28,10 @@ class AssignForm(forms.Form):
 
     startup = StartupChoiceField(
         queryset=Startup.objects.none(),
-        empty_label="Choose a startup",
-        help_text="Active startups accepting assignments, with their load against capacity.",
+        empty_label=gettext_lazy("Choose a startup"),
+        help_text=gettext_lazy("Active startups accepting assignments, with their load against capacity."),
     )
-    reason = forms.CharField(widget=REASON_WIDGET, required=False, label="Why this startup?")
+    reason = forms.CharField(widget=REASON_WIDGET, required=False, label=gettext_lazy("Why this startup?"))
 
     def __init__(self, *args, exporter: Exporter, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,21 +39,23 @@ class AssignForm(forms.Form):
         self.reassigning = exporter.startup_id is not None
         if self.reassigning:
             self.fields["reason"].required = True
-            self.fields["reason"].label = "Why move it?"
+            self.fields["reason"].label = _("Why move it?")
             # Crispy renders help text as HTML: the startup's name must be escaped here.
-            self.fields["reason"].help_text = format_html("Required: {} loses this exporter.", exporter.startup)
+            self.fields["reason"].help_text = format_html(_("Required: {} loses this exporter."), exporter.startup)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=REASON_WIDGET, label="Reason", help_text="Kept in the exporter's history.")
+    reason = forms.CharField(
+        widget=REASON_WIDGET, label=gettext_lazy("Reason"), help_text=gettext_lazy("Kept in the exporter's history.")
+    )
 
 
 class HandToAgentForm(forms.Form):
     agent = IdModelChoiceField(
         queryset=User.objects.none(),
         required=False,
-        empty_label="The whole team",
-        label="Who works this exporter?",
+        empty_label=gettext_lazy("The whole team"),
+        label=gettext_lazy("Who works this exporter?"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
@@ -66,14 +70,14 @@ class BulkAssignForm(forms.Form):
     exporter = IdModelMultipleChoiceField(
         queryset=Exporter.objects.all(),
         widget=forms.MultipleHiddenInput,
-        error_messages={"required": "Tick at least one exporter in the list first."},
+        error_messages={"required": gettext_lazy("Tick at least one exporter in the list first.")},
     )
-    startup = StartupChoiceField(queryset=Startup.objects.none(), empty_label="Choose a startup")
+    startup = StartupChoiceField(queryset=Startup.objects.none(), empty_label=gettext_lazy("Choose a startup"))
     reason = forms.CharField(
         widget=REASON_WIDGET,
         required=False,
-        label="Reason",
-        help_text="Required when some of the selected exporters are with another startup.",
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy("Required when some of the selected exporters are with another startup."),
     )
 
     def __init__(self, *args, **kwargs):

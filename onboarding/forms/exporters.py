@@ -8,6 +8,8 @@ from functools import cached_property
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import validators as v
 from ..models import Exporter
@@ -86,37 +88,47 @@ class ExporterForm(forms.ModelForm):
     products = ListField(
         item_clean=v.clean_hs_code,
         required=False,
-        label="Products (HS codes)",
-        help_text="Comma-separated, 2–8 digits, main product first, e.g. 6109, 620342.",
+        label=gettext_lazy("Products (HS codes)"),
+        help_text=gettext_lazy("Comma-separated, 2–8 digits, main product first, e.g. 6109, 620342."),
     )
     target_markets = ListField(
         item_clean=v.clean_country,
         required=False,
-        help_text="Comma-separated names or codes, e.g. United States, UAE, DE.",
+        label=gettext_lazy("Target markets"),
+        help_text=gettext_lazy("Comma-separated names or codes, e.g. United States, UAE, DE."),
     )
     state = StateField(
         choices=[("", "---------"), *Exporter._meta.get_field("state").choices],
         required=False,
-        help_text="Leave blank to take it from the GSTIN.",
+        label=gettext_lazy("State"),
+        help_text=gettext_lazy("Leave blank to take it from the GSTIN."),
     )
     gstin = IdentifierField(
         cleaner=v.clean_gstin,
         label="GSTIN",
-        help_text="15 characters; the state, PAN and check character are verified.",
+        help_text=gettext_lazy("15 characters; the state, PAN and check character are verified."),
         widget=forms.TextInput(attrs={"data-state-from-gstin": "id_state"}),  # portal.js fills the state
     )
     pan = IdentifierField(
-        cleaner=v.clean_pan, label="PAN", required=False, help_text="Leave blank to take it from the GSTIN."
+        cleaner=v.clean_pan,
+        label="PAN",
+        required=False,
+        help_text=gettext_lazy("Leave blank to take it from the GSTIN."),
     )
     iec = IdentifierField(
         cleaner=v.clean_iec,
         label="IEC",
         required=False,
-        help_text="Import Export Code; leave blank when it is the PAN.",
+        help_text=gettext_lazy("Import Export Code; leave blank when it is the PAN."),
     )
-    udyam_number = IdentifierField(cleaner=v.clean_udyam, label="Udyam number", required=False)
-    pin_code = IdentifierField(cleaner=v.clean_pin_code, label="PIN code", required=False)
-    contact_mobile = IdentifierField(cleaner=v.clean_mobile, required=False, help_text="10-digit Indian mobile number.")
+    udyam_number = IdentifierField(cleaner=v.clean_udyam, label=gettext_lazy("Udyam number"), required=False)
+    pin_code = IdentifierField(cleaner=v.clean_pin_code, label=gettext_lazy("PIN code"), required=False)
+    contact_mobile = IdentifierField(
+        cleaner=v.clean_mobile,
+        required=False,
+        label=gettext_lazy("Contact mobile"),
+        help_text=gettext_lazy("10-digit Indian mobile number."),
+    )
 
     class Meta:
         model = Exporter
@@ -145,10 +157,18 @@ class ExporterForm(forms.ModelForm):
             "status_reason",
         ]
         labels = {
-            "storefront_url": "Storefront URL",
-            "contact_email": "Contact email",
-            "marketplace_member_id": "Marketplace member ID",
-            "is_manufacturer": "Manufacturer (not a trader)",
+            "legal_name": gettext_lazy("Legal name"),
+            "trade_name": gettext_lazy("Trade name"),
+            "district": gettext_lazy("District"),
+            "contact_name": gettext_lazy("Contact name"),
+            "preferred_language": gettext_lazy("Preferred language"),
+            "marketplace": gettext_lazy("Marketplace"),
+            "status": gettext_lazy("Status"),
+            "status_reason": gettext_lazy("Status reason"),
+            "storefront_url": gettext_lazy("Storefront URL"),
+            "contact_email": gettext_lazy("Contact email"),
+            "marketplace_member_id": gettext_lazy("Marketplace member ID"),
+            "is_manufacturer": gettext_lazy("Manufacturer (not a trader)"),
         }
 
     def __init__(self, *args, known: KnownExporters | None = None, **kwargs):
@@ -163,7 +183,9 @@ class ExporterForm(forms.ModelForm):
         self.known = known
         for name in ("state", "marketplace", "preferred_language", "status"):
             self.fields[name].required = False
-        self.fields["state"].error_messages["invalid_choice"] = "“%(value)s” is not an Indian state or union territory."
+        self.fields["state"].error_messages["invalid_choice"] = _(
+            "“%(value)s” is not an Indian state or union territory."
+        )
         self.fields["legal_name"].widget.attrs["autofocus"] = True
 
     @cached_property
@@ -171,12 +193,12 @@ class ExporterForm(forms.ModelForm):
         # Built only when a page renders the form: an import validates thousands without one.
         return sectioned_helper(
             [
-                ("Business", ["legal_name", "trade_name", "gstin", "pan", "iec", "udyam_number", "msme_category"]),
-                ("Place", ["state", "district", "pin_code"]),
-                ("Contact", ["contact_name", "contact_mobile", "contact_email"]),
-                ("Trade", ["products", "target_markets", "preferred_language", "is_manufacturer"]),
-                ("Marketplace", ["marketplace", "marketplace_member_id", "storefront_url"]),
-                ("Status", ["status", "status_reason"]),
+                (_("Business"), ["legal_name", "trade_name", "gstin", "pan", "iec", "udyam_number", "msme_category"]),
+                (_("Place"), ["state", "district", "pin_code"]),
+                (_("Contact"), ["contact_name", "contact_mobile", "contact_email"]),
+                (_("Trade"), ["products", "target_markets", "preferred_language", "is_manufacturer"]),
+                (_("Marketplace"), ["marketplace", "marketplace_member_id", "storefront_url"]),
+                (_("Status"), ["status", "status_reason"]),
             ]
         )
 
@@ -184,13 +206,13 @@ class ExporterForm(forms.ModelForm):
         gstin = self.cleaned_data["gstin"]
         if self.known is None:
             if Exporter.objects.filter(gstin=gstin).exclude(pk=self.instance.pk).exists():
-                raise ValidationError("An exporter with this GSTIN is already registered.", code="duplicate")
+                raise ValidationError(_("An exporter with this GSTIN is already registered."), code="duplicate")
             return gstin
         claim = self.known.look_up("gstin", gstin)
         if claim and claim.row is not None:
-            raise ValidationError(f"Row {claim.row} already has this GSTIN.", code="duplicate_row")
+            raise ValidationError(_("Row %(row)s already has this GSTIN.") % {"row": claim.row}, code="duplicate_row")
         if claim and claim.pk != self.instance.pk:
-            raise ValidationError("An exporter with this GSTIN is already registered.", code="duplicate")
+            raise ValidationError(_("An exporter with this GSTIN is already registered."), code="duplicate")
         return gstin
 
     def _pan_state_claim(self, gstin: str) -> Claim | None:
@@ -218,19 +240,19 @@ class ExporterForm(forms.ModelForm):
             # The same firm (PAN) twice in one state is a duplicate even under another GSTIN.
             claim = self._pan_state_claim(gstin)
             if claim:
-                where = f"Row {claim.row} has" if claim.row else "An exporter is already registered with"
-                self.add_error(
-                    "gstin",
-                    ValidationError(
-                        f"{where} the same PAN in {state_name(gstin[:2])} (GSTIN {claim.gstin}).",
-                        code="duplicate_pan_state",
-                    ),
-                )
+                words = {"row": claim.row, "state": state_name(gstin[:2]), "gstin": claim.gstin}
+                if claim.row:
+                    message = _("Row %(row)s has the same PAN in %(state)s (GSTIN %(gstin)s).") % words
+                else:
+                    message = (
+                        _("An exporter is already registered with the same PAN in %(state)s (GSTIN %(gstin)s).") % words
+                    )
+                self.add_error("gstin", ValidationError(message, code="duplicate_pan_state"))
         data["marketplace"] = data.get("marketplace") or "Alibaba.com"
         data["preferred_language"] = data.get("preferred_language") or "en"
         data["status"] = data.get("status") or ExporterStatus.ACTIVE
         if data["status"] == ExporterStatus.DROPPED and not data.get("status_reason"):
-            self.add_error("status_reason", "Say why the exporter is dropped.")
+            self.add_error("status_reason", _("Say why the exporter is dropped."))
         return data
 
     def _clean_fields(self) -> None:
@@ -271,8 +293,11 @@ def _cleans_plainly(form_field: forms.Field) -> bool:
 class ExporterContactForm(forms.Form):
     """The exporter's contact person, phone and email: corrected by staff, proposed by the startup working it."""
 
-    contact_name = forms.CharField(label="Contact person", required=False, max_length=120)
+    contact_name = forms.CharField(label=gettext_lazy("Contact person"), required=False, max_length=120)
     contact_mobile = IdentifierField(
-        cleaner=v.clean_mobile, label="Mobile", required=False, help_text="10-digit Indian mobile number."
+        cleaner=v.clean_mobile,
+        label=gettext_lazy("Mobile"),
+        required=False,
+        help_text=gettext_lazy("10-digit Indian mobile number."),
     )
-    contact_email = forms.EmailField(label="Email", required=False, max_length=254)
+    contact_email = forms.EmailField(label=gettext_lazy("Email"), required=False, max_length=254)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from .. import validators as v
 from ..models import Stage
@@ -41,7 +43,10 @@ class MultipleFileField(forms.FileField):
         if not files:
             return super().clean(None, initial) or []
         if len(files) > MAX_FILES:
-            raise ValidationError(f"Send at most {MAX_FILES} files at once; you chose {len(files)}.")
+            raise ValidationError(
+                _("Send at most %(most)s files at once; you chose %(chosen)s.")
+                % {"most": MAX_FILES, "chosen": len(files)}
+            )
         cleaned = [super(MultipleFileField, self).clean(upload, initial) for upload in files]
         for upload in cleaned:
             try:
@@ -75,8 +80,8 @@ def document_field(kind: DocumentKind) -> forms.FileField:
     return forms.FileField(
         label=kind.label,
         validators=[check],
-        help_text=f"{v.file_types_in_words(extensions)}, up to 5 MB.",
-        error_messages={"required": f"Upload the {label}."},
+        help_text=_("%(types)s, up to 5 MB.") % {"types": v.file_types_in_words(extensions)},
+        error_messages={"required": _("Upload the %(document)s.") % {"document": label}},
     )
 
 
@@ -85,24 +90,31 @@ class ActivityForm(KeepsUploads, forms.Form):
 
     kind = forms.ChoiceField(
         choices=ActivityKind.choices,
-        label="What did you do?",
+        label=gettext_lazy("What did you do?"),
         widget=forms.Select(attrs={"data-outcome-kinds": " ".join(OUTCOME_KINDS)}),
     )
     # Shown for a call or visit only (static/js/activity-outcome.js); required for them here
     # and in the service, whatever the page showed.
     outcome = forms.ChoiceField(
-        choices=[("", "Choose how it went"), *ContactOutcome.choices],
+        choices=[("", gettext_lazy("Choose how it went")), *ContactOutcome.choices],
         required=False,
-        label="How did it go?",
-        help_text="For a call or visit. Only a call or visit that reached the exporter counts as contact.",
+        label=gettext_lazy("How did it go?"),
+        help_text=gettext_lazy(
+            "For a call or visit. Only a call or visit that reached the exporter counts as contact."
+        ),
     )
     occurred_at = forms.DateTimeField(
-        label="When", widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        label=gettext_lazy("When"), widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
     )
-    duration_minutes = forms.IntegerField(label="Minutes", min_value=1, max_value=24 * 60, required=False)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000)
+    duration_minutes = forms.IntegerField(label=gettext_lazy("Minutes"), min_value=1, max_value=24 * 60, required=False)
+    note = forms.CharField(
+        label=gettext_lazy("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=4000
+    )
     attachment = forms.FileField(
-        required=False, validators=[v.validate_attachment], help_text="PDF, image or Office file, up to 5 MB."
+        label=gettext_lazy("Attachment"),
+        required=False,
+        validators=[v.validate_attachment],
+        help_text=gettext_lazy("PDF, image or Office file, up to 5 MB."),
     )
 
     def __init__(self, *args, exporter_choices=None, lookup_url: str = "", **kwargs):
@@ -113,10 +125,10 @@ class ActivityForm(KeepsUploads, forms.Form):
             # A type-ahead over the exporter list's search (static/js/typeahead.js fills the
             # hidden id); without JavaScript the typed name or GSTIN is matched on the server.
             search = forms.CharField(
-                label="Exporter",
+                label=_("Exporter"),
                 required=False,  # the API sends the id alone; clean() asks for one or the other
                 max_length=200,
-                help_text="Type part of the name, the GSTIN, a phone number or the district.",
+                help_text=_("Type part of the name, the GSTIN, a phone number or the district."),
                 widget=forms.TextInput(
                     attrs={"data-typeahead": lookup_url, "data-typeahead-target": "id_exporter", "autocomplete": "off"}
                 ),
@@ -134,18 +146,21 @@ class ActivityForm(KeepsUploads, forms.Form):
         exporter_id = picked = cleaned.get("exporter")
         chosen = self.exporter_choices.filter(pk=exporter_id).first() if exporter_id else None
         if chosen is None and exporter_id and not term:
-            self.add_error("exporter", "Select a valid choice: that exporter is not one of yours.")
+            self.add_error("exporter", _("Select a valid choice: that exporter is not one of yours."))
         if chosen is None and term:
             matches = list(self.exporter_choices.search(term)[:2])
             if len(matches) == 1:
                 chosen = matches[0]
             else:
-                problem = "No exporter of yours matches" if not matches else "Several exporters match"
-                self.add_error("exporter_search", f"{problem} “{term}”: type more of the name, or the GSTIN.")
+                if not matches:
+                    problem = _("No exporter of yours matches “%(term)s”: type more of the name, or the GSTIN.")
+                else:
+                    problem = _("Several exporters match “%(term)s”: type more of the name, or the GSTIN.")
+                self.add_error("exporter_search", problem % {"term": term})
         cleaned["exporter"] = chosen
         if chosen is None and not (self.has_error("exporter_search") or self.has_error("exporter")):
             self.add_error(
-                "exporter" if picked and not term else "exporter_search", "Choose the exporter you worked with."
+                "exporter" if picked and not term else "exporter_search", _("Choose the exporter you worked with.")
             )
         return cleaned
 
@@ -158,7 +173,7 @@ class ActivityForm(KeepsUploads, forms.Form):
         if kind not in OUTCOME_KINDS:
             cleaned["outcome"] = ""
         elif not cleaned.get("outcome") and not self.has_error("outcome"):
-            self.add_error("outcome", "Say how the call or visit went: reached, no answer, wrong number…")
+            self.add_error("outcome", _("Say how the call or visit went: reached, no answer, wrong number…"))
 
     # A time in year 1 cannot even be stored in UTC; anything before the programme is a typo.
     EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -166,9 +181,9 @@ class ActivityForm(KeepsUploads, forms.Form):
     def clean_occurred_at(self):
         value = self.cleaned_data["occurred_at"]
         if value > timezone.now() + timedelta(minutes=5):
-            raise ValidationError("Work cannot be logged in the future.")
+            raise ValidationError(_("Work cannot be logged in the future."))
         if value < self.EARLIEST:
-            raise ValidationError("Work logged before 2000 is surely a typing mistake.")
+            raise ValidationError(_("Work logged before 2000 is surely a typing mistake."))
         return value
 
 
@@ -176,21 +191,22 @@ class StageEvidenceForm(KeepsUploads, forms.Form):
     """The evidence one stage asks for: its required fields are required, the rest optional."""
 
     FIELDS = {
-        EvidenceField.URL: lambda: forms.URLField(label="Link (URL)", max_length=200),
-        EvidenceField.NUMBER: lambda: forms.IntegerField(label="Count", min_value=0, max_value=1_000_000),
-        EvidenceField.REFERENCE: lambda: forms.CharField(label="Reference or ID", max_length=120),
+        EvidenceField.URL: lambda: forms.URLField(label=_("Link (URL)"), max_length=200),
+        EvidenceField.NUMBER: lambda: forms.IntegerField(label=_("Count"), min_value=0, max_value=1_000_000),
+        EvidenceField.REFERENCE: lambda: forms.CharField(label=_("Reference or ID"), max_length=120),
         EvidenceField.AMOUNT: lambda: forms.DecimalField(
-            label="Value (USD)", min_value=0, max_digits=14, decimal_places=2
+            label=_("Value (USD)"), min_value=0, max_digits=14, decimal_places=2
         ),
         EvidenceField.COUNTRY: lambda: forms.CharField(
-            label="Buyer country", max_length=60, help_text="Name or code, e.g. United Arab Emirates or AE."
+            label=_("Buyer country"), max_length=60, help_text=_("Name or code, e.g. United Arab Emirates or AE.")
         ),
-        EvidenceField.DATE: lambda: forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"})),
+        EvidenceField.DATE: lambda: forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"})),
         EvidenceField.FILE: lambda: MultipleFileField(
-            label="Files", help_text=f"PDF, image or Office files, up to 5 MB each; up to {MAX_FILES} at once."
+            label=_("Files"),
+            help_text=_("PDF, image or Office files, up to 5 MB each; up to %(count)s at once.") % {"count": MAX_FILES},
         ),
         EvidenceField.NOTE: lambda: forms.CharField(
-            label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+            label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
         ),
     }
     # Minimum counts that make a stage true (docs/domain.md#the-listing-stages: at least 10 products live).
@@ -211,7 +227,7 @@ class StageEvidenceForm(KeepsUploads, forms.Form):
         for name in [f for f in optional if f not in required]:
             self._add_evidence_field(name, required=False)
         if stage.required_documents and EvidenceField.FILE not in required:
-            self.fields["evidence_file"].label = "Other files (optional)"
+            self.fields["evidence_file"].label = _("Other files (optional)")
         if previous is not None:
             self._offer_previous(previous)
 
@@ -232,7 +248,10 @@ class StageEvidenceForm(KeepsUploads, forms.Form):
             self.fields["reuse_files"] = forms.BooleanField(
                 required=False,
                 initial=True,
-                label=f"Send the previous file{'s' if len(files) > 1 else ''} again ({names})",
+                label=ngettext(
+                    "Send the previous file again (%(names)s)", "Send the previous files again (%(names)s)", len(files)
+                )
+                % {"names": names},
             )
             self.fields["evidence_file"].required = False
         # A checklist document the rejected claim already had may be sent again instead of uploaded.
@@ -241,7 +260,10 @@ class StageEvidenceForm(KeepsUploads, forms.Form):
             if kind in sent:
                 slot = self.fields[document_field_name(kind)]
                 slot.required = False
-                slot.help_text = f"Leave empty to send “{sent[kind].file_name}” again. {slot.help_text}"
+                slot.help_text = _("Leave empty to send “%(name)s” again. %(help)s") % {
+                    "name": sent[kind].file_name,
+                    "help": slot.help_text,
+                }
 
     def _can_send_again(self, kind: str) -> bool:
         if self.previous is None or not self.cleaned_data.get("reuse_files"):
@@ -252,11 +274,11 @@ class StageEvidenceForm(KeepsUploads, forms.Form):
         cleaned = super().clean()
         needs_file = EvidenceField.FILE in self.stage.required_evidence and not self.has_error("evidence_file")
         if needs_file and not cleaned.get("evidence_file") and not cleaned.get("reuse_files"):
-            self.add_error("evidence_file", "Upload the file(s) this stage asks for.")
+            self.add_error("evidence_file", _("Upload the file(s) this stage asks for."))
         for kind in self.stage.required_documents:
             name = document_field_name(kind)
             if not self.has_error(name) and not cleaned.get(name) and not self._can_send_again(kind):
-                self.add_error(name, f"Upload the {in_sentence(kind.label)}.")
+                self.add_error(name, _("Upload the %(document)s.") % {"document": in_sentence(kind.label)})
         return cleaned
 
     def clean_evidence_country(self) -> str:
@@ -267,14 +289,16 @@ class StageEvidenceForm(KeepsUploads, forms.Form):
     def clean_evidence_date(self):
         value = self.cleaned_data.get("evidence_date")
         if value and value > timezone.localdate():
-            raise ValidationError("This date is in the future.")
+            raise ValidationError(_("This date is in the future."))
         return value
 
     def clean_evidence_number(self):
         value = self.cleaned_data.get("evidence_number")
         minimum = self.MINIMUM_NUMBER.get(self.stage.code)
         if value is not None and minimum and value < minimum:
-            raise ValidationError(f"“{self.stage}” needs at least {minimum}.")
+            raise ValidationError(
+                _("“%(stage)s” needs at least %(minimum)s.") % {"stage": self.stage, "minimum": minimum}
+            )
         return value
 
     def evidence(self) -> dict:
@@ -308,7 +332,10 @@ class StageEvidenceForm(KeepsUploads, forms.Form):
 
 class ReviewForm(forms.Form):
     note = forms.CharField(
-        label="Note to the startup", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+        label=gettext_lazy("Note to the startup"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
     )
 
 
@@ -316,10 +343,10 @@ class RejectForm(forms.Form):
     """A rejection: the note is the reason, which the startup sees."""
 
     note = forms.CharField(
-        label="Note to the startup",
+        label=gettext_lazy("Note to the startup"),
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        error_messages={"required": "Say why the evidence is rejected: the startup sees this note."},
+        error_messages={"required": gettext_lazy("Say why the evidence is rejected: the startup sees this note.")},
     )
 
 
@@ -328,10 +355,12 @@ class ApproveForm(ReviewForm):
     confirmed the contact (asked only then; the service says when it is needed)."""
 
     unconfirmed_reason = forms.CharField(
-        label="Approve without the exporter's confirmation because",
+        label=gettext_lazy("Approve without the exporter's confirmation because"),
         required=False,
         max_length=500,
-        help_text="Only when the exporter has not confirmed the contact: kept on the claim and in the monthly pack.",
+        help_text=gettext_lazy(
+            "Only when the exporter has not confirmed the contact: kept on the claim and in the monthly pack."
+        ),
     )
 
 
@@ -340,8 +369,10 @@ class UndoForm(forms.Form):
 
 
 class SetStageForm(forms.Form):
-    stage = IdModelChoiceField(queryset=None)
-    reason = forms.CharField(max_length=500, help_text="Recorded on the exporter's timeline.")
+    stage = IdModelChoiceField(queryset=None, label=gettext_lazy("Stage"))
+    reason = forms.CharField(
+        max_length=500, label=gettext_lazy("Reason"), help_text=gettext_lazy("Recorded on the exporter's timeline.")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

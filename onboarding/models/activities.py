@@ -2,37 +2,38 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .files import PrivateFileMixin, PrivateUploadPath
 from .scoped import ScopedQuerySet
 
 
 class ActivityKind(models.TextChoices):
-    CALL = "call", "Call"
-    VISIT = "visit", "Visit"
-    TRAINING = "training", "Training"
-    DOCUMENTS = "documents", "Documents"
-    PHOTOGRAPHY = "photography", "Photography"
-    LISTING = "listing", "Listing work"
-    BUYER_REPLY = "buyer_reply", "Buyer reply"
-    OTHER = "other", "Other"
+    CALL = "call", _("Call")
+    VISIT = "visit", _("Visit")
+    TRAINING = "training", _("Training")
+    DOCUMENTS = "documents", _("Documents")
+    PHOTOGRAPHY = "photography", _("Photography")
+    LISTING = "listing", _("Listing work")
+    BUYER_REPLY = "buyer_reply", _("Buyer reply")
+    OTHER = "other", _("Other")
 
 
 class ContactOutcome(models.TextChoices):
     """How a call or visit went: only a reached contact counts as contact (docs/domain.md)."""
 
-    REACHED = "reached", "Reached: we spoke"
-    NO_ANSWER = "no_answer", "No answer"
-    CALL_BACK = "call_back", "Busy: asked to call back"
-    WRONG_NUMBER = "wrong_number", "Wrong number or address"
-    UNREACHABLE = "unreachable", "Switched off or unreachable"
-    DECLINED = "declined", "Declined to talk"
+    REACHED = "reached", _("Reached: we spoke")
+    NO_ANSWER = "no_answer", _("No answer")
+    CALL_BACK = "call_back", _("Busy: asked to call back")
+    WRONG_NUMBER = "wrong_number", _("Wrong number or address")
+    UNREACHABLE = "unreachable", _("Switched off or unreachable")
+    DECLINED = "declined", _("Declined to talk")
 
 
 # The kinds of work that record an outcome: the ones that claim to have reached the exporter.
 OUTCOME_KINDS = (ActivityKind.CALL, ActivityKind.VISIT)
 # How a call or visit logged before outcomes were recorded reads (its outcome is blank).
-OUTCOME_NOT_RECORDED = "outcome not recorded"
+OUTCOME_NOT_RECORDED = _("outcome not recorded")
 
 
 class ActivityQuerySet(ScopedQuerySet):
@@ -61,7 +62,7 @@ class Activity(PrivateFileMixin, models.Model):
     note = models.TextField(blank=True)
     attachment = models.FileField(upload_to=PrivateUploadPath("activities"), blank=True)
     # db_default too: bulk loads (COPY) that name only the older columns still get "".
-    attachment_name = models.CharField("file name", max_length=255, blank=True, default="", db_default="")
+    attachment_name = models.CharField(_("file name"), max_length=255, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ActivityQuerySet.as_manager()
@@ -69,7 +70,7 @@ class Activity(PrivateFileMixin, models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
-        verbose_name_plural = "activities"
+        verbose_name_plural = _("activities")
         indexes = [
             models.Index(fields=["occurred_at", "id"]),  # the work log's default order
             models.Index(fields=["exporter", "occurred_at"]),

@@ -3,22 +3,23 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .scoped import ScopedQuerySet
 
 
 class AssignedHow(models.TextChoices):
-    MANUAL = "manual", "Manual"
-    AUTO = "auto", "Automatic"
+    MANUAL = "manual", _("Manual")
+    AUTO = "auto", _("Automatic")
 
 
 class EndReason(models.TextChoices):
-    REASSIGNED = "reassigned", "Reassigned"
-    DECLINED = "declined", "Declined by the startup"
-    STARTUP_EXITED = "startup_exited", "Startup suspended or exited"
-    EXPORTER_DROPPED = "exporter_dropped", "Exporter dropped"
-    UNASSIGNED = "unassigned", "Returned to the pool"
+    REASSIGNED = "reassigned", _("Reassigned")
+    DECLINED = "declined", _("Declined by the startup")
+    STARTUP_EXITED = "startup_exited", _("Startup suspended or exited")
+    EXPORTER_DROPPED = "exporter_dropped", _("Exporter dropped")
+    UNASSIGNED = "unassigned", _("Returned to the pool")
 
 
 class AssignmentQuerySet(ScopedQuerySet):

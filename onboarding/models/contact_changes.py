@@ -9,27 +9,28 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .scoped import ScopedQuerySet
 
 # The exporter's fields a proposal may change, with the words people read.
-CONTACT_FIELDS = {"contact_name": "Name", "contact_email": "Email", "contact_mobile": "Mobile"}
+CONTACT_FIELDS = {"contact_name": _("Name"), "contact_email": _("Email"), "contact_mobile": _("Mobile")}
 
 
 class ContactChangeStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for the exporter or programme staff"
-    CONFIRMED = "confirmed", "Confirmed by the exporter"
-    APPROVED = "approved", "Approved by programme staff"
-    REJECTED = "rejected", "Refused"
-    SUPERSEDED = "superseded", "Replaced by a later change"
+    PENDING = "pending", _("Waiting for the exporter or programme staff")
+    CONFIRMED = "confirmed", _("Confirmed by the exporter")
+    APPROVED = "approved", _("Approved by programme staff")
+    REJECTED = "rejected", _("Refused")
+    SUPERSEDED = "superseded", _("Replaced by a later change")
 
 
 class DecidedHow(models.TextChoices):
-    EXPORTER = "exporter", "By the exporter on their status page"
-    STAFF = "staff", "By programme staff"
+    EXPORTER = "exporter", _("By the exporter on their status page")
+    STAFF = "staff", _("By programme staff")
     # A later proposal, a staff correction, or the exporter's contact changed some other way.
-    LATER = "later", "By a later change"
+    LATER = "later", _("By a later change")
 
 
 class ContactChangeQuerySet(ScopedQuerySet):

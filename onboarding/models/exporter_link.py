@@ -20,6 +20,7 @@ from django.core import signing
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .activities import ActivityKind, ContactOutcome
@@ -190,17 +191,17 @@ class LinkUse(models.Model):
 
 
 class ConfirmationKind(models.TextChoices):
-    CALL = "call", "Call"
-    VISIT = "visit", "Visit"
-    TRAINING = "training", "Training"
-    MILESTONE = "milestone", "Milestone"
+    CALL = "call", _("Call")
+    VISIT = "visit", _("Visit")
+    TRAINING = "training", _("Training")
+    MILESTONE = "milestone", _("Milestone")
     # Raised by the exporter themselves: nobody from the startup has been in touch.
-    NO_CONTACT = "no_contact", "Nobody has contacted me"
+    NO_CONTACT = "no_contact", _("Nobody has contacted me")
 
 
 class Answer(models.TextChoices):
-    YES = "yes", "Yes"
-    NO = "no", "No"
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
 
 
 class ConfirmationQuerySet(ScopedQuerySet):

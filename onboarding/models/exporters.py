@@ -8,6 +8,7 @@ from django.db import connections, models
 from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..links import link
@@ -16,9 +17,9 @@ from .scoped import ScopedQuerySet
 
 
 class ExporterStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    ON_HOLD = "on_hold", "On hold"
-    DROPPED = "dropped", "Dropped"
+    ACTIVE = "active", _("Active")
+    ON_HOLD = "on_hold", _("On hold")
+    DROPPED = "dropped", _("Dropped")
 
 
 # Stalled this many times its stage's SLA, an exporter's badge turns from amber to red.
@@ -144,19 +145,19 @@ class Exporter(models.Model):
     trade_name = models.CharField(max_length=200, blank=True)
     gstin = models.CharField("GSTIN", max_length=15, unique=True)
     pan = models.CharField("PAN", max_length=10)  # indexed by (pan, state) below
-    iec = models.CharField("IEC", max_length=10, blank=True, help_text="Import Export Code; the PAN unless legacy")
-    udyam_number = models.CharField("Udyam number", max_length=19, blank=True)
-    msme_category = models.CharField("MSME category", max_length=10, choices=MsmeCategory.choices, blank=True)
+    iec = models.CharField("IEC", max_length=10, blank=True, help_text=_("Import Export Code; the PAN unless legacy"))
+    udyam_number = models.CharField(_("Udyam number"), max_length=19, blank=True)
+    msme_category = models.CharField(_("MSME category"), max_length=10, choices=MsmeCategory.choices, blank=True)
     state = models.CharField(max_length=2, choices=STATE_CHOICES + sorted(GSTIN_ONLY_STATES.items()))
     district = models.CharField(max_length=80, blank=True, db_index=True)
-    pin_code = models.CharField("PIN code", max_length=6, blank=True)
+    pin_code = models.CharField(_("PIN code"), max_length=6, blank=True)
     contact_name = models.CharField(max_length=120, blank=True)
     contact_email = models.EmailField(blank=True)
-    contact_mobile = models.CharField(max_length=16, blank=True, help_text="Indian mobile, stored as +91…")
-    products = models.JSONField(default=list, blank=True, help_text="HS codes, 2–8 digits")
+    contact_mobile = models.CharField(max_length=16, blank=True, help_text=_("Indian mobile, stored as +91…"))
+    products = models.JSONField(default=list, blank=True, help_text=_("HS codes, 2–8 digits"))
     # The HS section of the main product: what sector filters and matching use.
     sector = models.ForeignKey("onboarding.Sector", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    target_markets = models.JSONField(default=list, blank=True, help_text="ISO 3166 country codes")
+    target_markets = models.JSONField(default=list, blank=True, help_text=_("ISO 3166 country codes"))
     preferred_language = models.CharField(max_length=3, choices=LANGUAGE_CHOICES, default="en")
     is_manufacturer = models.BooleanField(default=True)
     marketplace = models.CharField(max_length=40, default="Alibaba.com")

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower, Upper
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .files import PrivateFileMixin, PrivateUploadPath
@@ -16,14 +17,14 @@ from .scoped import ScopedQuerySet
 class EvidenceField(models.TextChoices):
     """What a stage may require as proof; each maps to a StageEvent column."""
 
-    URL = "url", "URL"
-    NUMBER = "number", "Count"
-    REFERENCE = "reference", "Reference"
-    AMOUNT = "amount", "Value (USD)"
-    COUNTRY = "country", "Buyer country"
-    DATE = "date", "Date"
-    FILE = "file", "File"
-    NOTE = "note", "Note"
+    URL = "url", _("URL")
+    NUMBER = "number", _("Count")
+    REFERENCE = "reference", _("Reference")
+    AMOUNT = "amount", _("Value (USD)")
+    COUNTRY = "country", _("Buyer country")
+    DATE = "date", _("Date")
+    FILE = "file", _("File")
+    NOTE = "note", _("Note")
 
 
 # What a stage requires -> the StageEvent column that holds it.
@@ -42,11 +43,11 @@ EVIDENCE_ATTRIBUTES = {
 class DocumentKind(models.TextChoices):
     """A document a stage may require, each a separate upload of its own kind (its checklist)."""
 
-    GST_CERTIFICATE = "gst_certificate", "GST certificate"
-    IEC_CERTIFICATE = "iec_certificate", "IEC certificate"
-    BANK_PROOF = "bank_proof", "Bank proof (cancelled cheque or bank letter)"
-    CATALOGUE = "catalogue", "Product catalogue"
-    MEMBERSHIP_CONTRACT = "membership_contract", "Membership contract"
+    GST_CERTIFICATE = "gst_certificate", _("GST certificate")
+    IEC_CERTIFICATE = "iec_certificate", _("IEC certificate")
+    BANK_PROOF = "bank_proof", _("Bank proof (cancelled cheque or bank letter)")
+    CATALOGUE = "catalogue", _("Product catalogue")
+    MEMBERSHIP_CONTRACT = "membership_contract", _("Membership contract")
 
 
 # The file types each kind may be (checked by content too, validators.validate_attachment):
@@ -60,7 +61,7 @@ DOCUMENT_FILE_TYPES = {
     DocumentKind.MEMBERSHIP_CONTRACT: SCANS,
 }
 # What a stored document without a kind (sent before checklists, or as an extra file) is called.
-UNLABELLED = "Other file"
+UNLABELLED = _("Other file")
 
 
 def _given(value) -> bool:
@@ -79,18 +80,18 @@ class Stage(models.Model):
     code = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80)
     order = models.PositiveSmallIntegerField(unique=True)
-    sla_days = models.PositiveSmallIntegerField(help_text="Days an exporter may stay here before it is stalled")
+    sla_days = models.PositiveSmallIntegerField(help_text=_("Days an exporter may stay here before it is stalled"))
     description = models.CharField(max_length=200, blank=True)
-    evidence_fields = models.JSONField(default=list, blank=True, help_text="EvidenceField values required")
-    documents = models.JSONField(default=list, blank=True, help_text="DocumentKind values required, one upload each")
+    evidence_fields = models.JSONField(default=list, blank=True, help_text=_("EvidenceField values required"))
+    documents = models.JSONField(default=list, blank=True, help_text=_("DocumentKind values required, one upload each"))
     auto_approve = models.BooleanField(default=False)
     # Evidence sent sooner than this after the exporter's assignment or previous stage is
     # shown to officers as a fraud signal (reports/fraud_signals.py); it never blocks a claim.
     earliest_after_minutes = models.PositiveIntegerField(
-        "earliest after (minutes)",
+        _("earliest after (minutes)"),
         default=0,
         db_default=0,
-        help_text="A claim sent sooner after the assignment or previous stage is flagged, never refused.",
+        help_text=_("A claim sent sooner after the assignment or previous stage is flagged, never refused."),
     )
     history = HistoricalRecords()
 
@@ -108,11 +109,11 @@ class Stage(models.Model):
     def clean(self) -> None:
         errors = {}
         if not self.CODE_PATTERN.fullmatch(self.code or ""):
-            errors["code"] = (
+            errors["code"] = _(
                 "Use lower-case letters, digits and underscores, starting with a letter (e.g. first_order)."
             )
         if self.order is not None and self.order < 1:
-            errors["order"] = "Stages are numbered from 1."
+            errors["order"] = _("Stages are numbered from 1.")
         if problem := self.evidence_problem(self.evidence_fields):
             errors["evidence_fields"] = problem
         if problem := self.documents_problem(self.documents):
@@ -123,12 +124,28 @@ class Stage(models.Model):
     @staticmethod
     def evidence_problem(fields) -> str | None:
         """Why `fields` cannot be a stage's required evidence, or None when it can."""
-        return _choices_problem(fields, EvidenceField, ("the evidence", "field names", "evidence field"))
+        return _choices_problem(
+            fields,
+            EvidenceField,
+            (
+                _("List the evidence as a list of field names."),
+                _("Unknown evidence field: %(unknown)s. Choose from %(choices)s."),
+                _("Each evidence field may be listed once."),
+            ),
+        )
 
     @staticmethod
     def documents_problem(kinds) -> str | None:
         """Why `kinds` cannot be a stage's document checklist, or None when it can."""
-        return _choices_problem(kinds, DocumentKind, ("the documents", "document kinds", "document"))
+        return _choices_problem(
+            kinds,
+            DocumentKind,
+            (
+                _("List the documents as a list of document kinds."),
+                _("Unknown document: %(unknown)s. Choose from %(choices)s."),
+                _("Each document may be listed once."),
+            ),
+        )
 
     @property
     def required_documents(self) -> list[DocumentKind]:
@@ -142,17 +159,17 @@ class Stage(models.Model):
         return _known_choices(self.evidence_fields, EvidenceField)
 
 
-def _choices_problem(values, choices, words: tuple[str, str, str]) -> str | None:
-    """Why `values` is not a list of distinct `choices`, said with `words` (what, as a list of
-    what, one item), or None when it is: a stage's evidence fields and its documents alike."""
-    what, listed, one = words
+def _choices_problem(values, choices, messages: tuple[str, str, str]) -> str | None:
+    """Why `values` is not a list of distinct `choices`, said with `messages` (not a list, an
+    unknown item, an item twice), or None when it is: a stage's evidence fields and its documents alike."""
+    not_a_list, unknown_item, twice = messages
     if not isinstance(values, list):
-        return f"List {what} as a list of {listed}."
+        return str(not_a_list)
     unknown = [str(v) for v in values if v not in choices.values]
     if unknown:
-        return f"Unknown {one}: {', '.join(unknown)}. Choose from {', '.join(choices.values)}."
+        return str(unknown_item) % {"unknown": ", ".join(unknown), "choices": ", ".join(choices.values)}
     if len(set(values)) != len(values):
-        return f"Each {one} may be listed once."
+        return str(twice)
     return None
 
 
@@ -167,12 +184,12 @@ UNDO_WINDOW = timedelta(minutes=10)
 
 
 class StageEventStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Waiting for review"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
+    SUBMITTED = "submitted", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
     # The exporter left the startup (reassigned, returned to the pool, declined, the startup
     # exited) while the claim waited: it can never be approved.
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class StageEventQuerySet(ScopedQuerySet):
@@ -285,10 +302,10 @@ class StageEvent(PrivateFileMixin, models.Model):
     evidence_date = models.DateField(null=True, blank=True)
     evidence_file = models.FileField(upload_to=PrivateUploadPath("evidence"), blank=True)
     # db_default too: bulk loads (COPY) that name only the older columns still get "".
-    evidence_file_name = models.CharField("file name", max_length=255, blank=True, default="", db_default="")
+    evidence_file_name = models.CharField(_("file name"), max_length=255, blank=True, default="", db_default="")
     # The first file's content digest, set where it is stored: the same file in another
     # exporter's or startup's claim is a fraud signal. "" without a file (or before the backfill).
-    evidence_sha256 = models.CharField("file SHA-256", max_length=64, blank=True, default="", db_default="")
+    evidence_sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True, default="", db_default="")
     note = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=StageEventStatus.choices, default=StageEventStatus.SUBMITTED)
     reviewed_by = models.ForeignKey(
@@ -306,7 +323,7 @@ class StageEvent(PrivateFileMixin, models.Model):
     # Why an officer approved "Contacted" before the exporter confirmed the contact; empty for
     # every other approval. db_default: bulk loads that name only the older columns get "".
     unconfirmed_reason = models.CharField(
-        "approved without the exporter's confirmation because", max_length=500, blank=True, default="", db_default=""
+        _("approved without the exporter's confirmation because"), max_length=500, blank=True, default="", db_default=""
     )
 
     objects = StageEventQuerySet.as_manager()
@@ -367,10 +384,10 @@ class StageEvent(PrivateFileMixin, models.Model):
         """What the stage requires and this claim lacks, in plain labels: its evidence fields,
         then the documents of its checklist with no stored document of that kind."""
         stage = self.stage
-        missing = [f.label for f in stage.required_evidence if not _given(getattr(self, EVIDENCE_ATTRIBUTES[f]))]
+        missing = [str(f.label) for f in stage.required_evidence if not _given(getattr(self, EVIDENCE_ATTRIBUTES[f]))]
         if stage.required_documents:
             received = {document.kind for document in self.documents.all()}
-            missing += [kind.label for kind in stage.required_documents if kind not in received]
+            missing += [str(kind.label) for kind in stage.required_documents if kind not in received]
         return missing
 
     def evidence_fields_shown(self) -> list[tuple[str, object]]:
@@ -391,7 +408,7 @@ class EvidenceDocument(PrivateFileMixin, models.Model):
 
     event = models.ForeignKey(StageEvent, on_delete=models.CASCADE, related_name="documents")
     file = models.FileField(upload_to=PrivateUploadPath("evidence"))
-    file_name_kept = models.CharField("file name", max_length=255, blank=True)
+    file_name_kept = models.CharField(_("file name"), max_length=255, blank=True)
     # As StageEvent.evidence_sha256, for this file.
     sha256 = models.CharField("SHA-256", max_length=64, blank=True, default="", db_default="")
     position = models.PositiveSmallIntegerField(default=1)

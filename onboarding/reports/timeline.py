@@ -14,6 +14,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from ..models import Activity, Assignment, ConfirmationRequest, Dispute, EvidenceDocument, LinkUse, StageEvent
 from ..models.contact_changes import ContactChange, ContactChangeStatus
@@ -39,15 +41,31 @@ class Entry:
 
 
 # Labels people use for fields whose model names read like code.
+# The other fields are named here too, with the same words their model gives them, so that
+# they can be translated (their models name them only implicitly, from the field name).
 LABELS = {
-    "current_stage": "Stage",
-    "stage_entered_at": "In the stage since",
-    "sector": "Sector (HS section)",
-    "storefront_url": "Storefront URL",
-    "marketplace_member_id": "Marketplace member ID",
-    "is_manufacturer": "Manufacturer",
-    "contact_mobile": "Contact mobile",
-    "contact_email": "Contact email",
+    "current_stage": gettext_lazy("Stage"),
+    "stage_entered_at": gettext_lazy("In the stage since"),
+    "sector": gettext_lazy("Sector (HS section)"),
+    "storefront_url": gettext_lazy("Storefront URL"),
+    "marketplace_member_id": gettext_lazy("Marketplace member ID"),
+    "is_manufacturer": gettext_lazy("Manufacturer"),
+    "contact_mobile": gettext_lazy("Contact mobile"),
+    "contact_email": gettext_lazy("Contact email"),
+    "legal_name": gettext_lazy("Legal name"),
+    "trade_name": gettext_lazy("Trade name"),
+    "state": gettext_lazy("State"),
+    "district": gettext_lazy("District"),
+    "contact_name": gettext_lazy("Contact name"),
+    "products": gettext_lazy("Products"),
+    "target_markets": gettext_lazy("Target markets"),
+    "preferred_language": gettext_lazy("Preferred language"),
+    "marketplace": gettext_lazy("Marketplace"),
+    "products_listed": gettext_lazy("Products listed"),
+    "startup": gettext_lazy("Startup"),
+    "agent": gettext_lazy("Agent"),
+    "status": gettext_lazy("Status"),
+    "status_reason": gettext_lazy("Status reason"),
 }
 
 
@@ -57,7 +75,7 @@ def field_changes(records: list) -> list[Entry]:
     for index, record in enumerate(records):
         previous = records[index + 1] if index + 1 < len(records) else None
         if record.history_type == "+":
-            entries.append(Entry(record.history_date, "plus-circle", "Registered the exporter", record.history_user))
+            entries.append(Entry(record.history_date, "plus-circle", _("Registered the exporter"), record.history_user))
             continue
         if previous is None:
             continue
@@ -70,7 +88,7 @@ def field_changes(records: list) -> list[Entry]:
             if before != after:
                 diff.append((model_field, before, after))
         if diff:
-            entry = Entry(record.history_date, "pencil", "Changed the record", record.history_user)
+            entry = Entry(record.history_date, "pencil", _("Changed the record"), record.history_user)
             entries.append(entry)
             raw.append((entry, diff))
     _describe(raw)
@@ -104,7 +122,7 @@ def in_words(model_field, value) -> str:
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if isinstance(value, datetime):
         return date_format(timezone.localtime(value), "j M Y, H:i")
     if model_field.name == "target_markets":
@@ -151,10 +169,13 @@ def _assignment_entries(exporter, mine: int | None) -> list[Entry]:
     entries = []
     assignments = _own(Assignment.objects.filter(exporter=exporter), mine)
     for a in assignments.select_related("startup", "assigned_by", "ended_by")[:PER_SOURCE]:
-        title = f"Assigned to {a.startup} ({a.get_how_display().lower()})"
+        title = _("Assigned to %(startup)s (%(how)s)") % {"startup": a.startup, "how": a.get_how_display().lower()}
         entries.append(Entry(a.assigned_at, "person-check", title, a.assigned_by, a.why, tone="primary"))
         if a.ended_at:
-            title = f"Assignment to {a.startup} ended: {a.get_end_reason_display()}"
+            title = _("Assignment to %(startup)s ended: %(reason)s") % {
+                "startup": a.startup,
+                "reason": a.get_end_reason_display(),
+            }
             entries.append(Entry(a.ended_at, "person-dash", title, a.ended_by, a.end_note))
     return entries
 
@@ -162,7 +183,7 @@ def _assignment_entries(exporter, mine: int | None) -> list[Entry]:
 def _work_entries(exporter, mine: int | None) -> list[Entry]:
     entries = []
     for act in _own(Activity.objects.filter(exporter=exporter), mine).select_related("user")[:PER_SOURCE]:
-        minutes = f" · {act.duration_minutes} min" if act.duration_minutes else ""
+        minutes = " · " + _("%(minutes)s min") % {"minutes": act.duration_minutes} if act.duration_minutes else ""
         outcome = f" · {capfirst(act.outcome_words)}" if act.outcome_words else ""
         title = f"{act.get_kind_display()}{outcome}{minutes}"
         entry = Entry(act.occurred_at, "telephone", title, act.user, act.note)
@@ -172,9 +193,9 @@ def _work_entries(exporter, mine: int | None) -> list[Entry]:
 
 
 REVIEW_LOOK = {
-    StageEventStatus.APPROVED: ("check-circle", "approved", "success"),
-    StageEventStatus.REJECTED: ("x-circle", "rejected", "danger"),
-    StageEventStatus.WITHDRAWN: ("slash-circle", "withdrawn", "secondary"),
+    StageEventStatus.APPROVED: ("check-circle", gettext_lazy("“%(stage)s” approved"), "success"),
+    StageEventStatus.REJECTED: ("x-circle", gettext_lazy("“%(stage)s” rejected"), "danger"),
+    StageEventStatus.WITHDRAWN: ("slash-circle", gettext_lazy("“%(stage)s” withdrawn"), "secondary"),
 }
 
 
@@ -186,8 +207,14 @@ def _evidence_entries(exporter, mine: int | None) -> list[Entry]:
     documents = EvidenceDocument.objects.all() if mine is None else EvidenceDocument.objects.for_startup(mine)
     events = events.select_related("stage", "startup", "submitted_by", "reviewed_by")
     for event in events.prefetch_related(Prefetch("documents", queryset=documents))[:PER_SOURCE]:
-        by = f" by {event.startup}" if event.startup_id and mine is None else ""
-        entry = Entry(event.submitted_at, "upload", f"Evidence for “{event.stage}” submitted{by}", event.submitted_by)
+        if event.startup_id and mine is None:
+            title = _("Evidence for “%(stage)s” submitted by %(startup)s") % {
+                "stage": event.stage,
+                "startup": event.startup,
+            }
+        else:
+            title = _("Evidence for “%(stage)s” submitted") % {"stage": event.stage}
+        entry = Entry(event.submitted_at, "upload", title, event.submitted_by)
         entry.detail = event.note
         # A checklist document says what it is ("GST certificate: gst.pdf").
         entry.files = [
@@ -196,11 +223,12 @@ def _evidence_entries(exporter, mine: int | None) -> list[Entry]:
         ]
         entries.append(entry)
         if event.reviewed_at and event.status in REVIEW_LOOK:
-            icon, verb, tone = REVIEW_LOOK[event.status]
-            title, detail = f"“{event.stage}” {verb}", event.review_note
+            icon, words, tone = REVIEW_LOOK[event.status]
+            title, detail = str(words) % {"stage": event.stage}, event.review_note
             if event.unconfirmed_reason:  # approved before the exporter confirmed the contact
-                title, tone = f"{title} without the exporter's confirmation", "warning"
-                detail = " ".join(filter(None, [f"Reason: {event.unconfirmed_reason}", detail]))
+                title, tone = _("%(title)s without the exporter's confirmation") % {"title": title}, "warning"
+                reason = _("Reason: %(reason)s") % {"reason": event.unconfirmed_reason}
+                detail = " ".join(filter(None, [reason, detail]))
             entries.append(Entry(event.reviewed_at, icon, title, event.reviewed_by, detail, tone=tone))
     return entries
 
@@ -219,14 +247,15 @@ def network_words(network: str) -> str:
     """A recorded network as staff read it: "From addresses 203.0.113.x" for the IPv4 /24 the
     portal keeps (the last number dropped for privacy), the network itself otherwise."""
     if network.endswith(".0/24"):
-        return f"From addresses {network.removesuffix('0/24')}x"
-    return f"From addresses in {network}" if network else ""
+        return _("From addresses %(network)s") % {"network": network.removesuffix("0/24") + "x"}
+    return _("From addresses in %(network)s") % {"network": network} if network else ""
 
 
 def answered_from(confirmation) -> str:
     """Where an answer came from, for staff only: "From addresses … with …" ("" when not recorded)."""
     parts = [network_words(confirmation.answered_network)]
-    parts.append(f"with {confirmation.answered_user_agent}" if confirmation.answered_user_agent else "")
+    agent = confirmation.answered_user_agent
+    parts.append(_("with %(agent)s") % {"agent": agent} if agent else "")
     return " ".join(filter(None, parts))
 
 
@@ -240,7 +269,12 @@ def _exporter_entries(exporter, mine: int | None) -> list[Entry]:
     answered = _own(ConfirmationRequest.objects.filter(exporter=exporter, answered_at__isnull=False), mine)
     for c in answered.select_related("startup").order_by("-answered_at")[:PER_SOURCE]:
         icon, tone = ANSWER_LOOK.get(c.answer, ("question-circle", "secondary"))
-        title = f"Exporter answered “{c.get_answer_display()}”: {c.question('en')}"
+        # The question in the reader's language where the exporter's page has it (English or Hindi).
+        question = c.question("hi" if get_language() == "hi" else "en")
+        title = _("Exporter answered “%(answer)s”: %(question)s") % {
+            "answer": c.get_answer_display(),
+            "question": question,
+        }
         detail = c.comment if mine is not None else " · ".join(filter(None, [c.comment, answered_from(c)]))
         entries.append(Entry(c.answered_at, icon, title, detail=detail, tone=tone))
     if mine is None:
@@ -248,9 +282,17 @@ def _exporter_entries(exporter, mine: int | None) -> list[Entry]:
             detail = network_words(use.network)
             if use.count > 1:
                 detail = " · ".join(
-                    filter(None, [f"{use.count} times since {timezone.localtime(use.first_at):%H:%M}", detail])
+                    filter(
+                        None,
+                        [
+                            _("%(count)s times since %(time)s")
+                            % {"count": use.count, "time": f"{timezone.localtime(use.first_at):%H:%M}"},
+                            detail,
+                        ],
+                    )
                 )
-            entries.append(Entry(use.at, "link-45deg", f"Status link used: {use.action}", detail=detail))
+            title = _("Status link used: %(action)s") % {"action": use.action}
+            entries.append(Entry(use.at, "link-45deg", title, detail=detail))
     return entries
 
 
@@ -259,27 +301,31 @@ def _dispute_entries(exporter, mine: int | None) -> list[Entry]:
     entries = []
     disputes = _own(Dispute.objects.filter(exporter=exporter), mine).for_page()
     for d in disputes[:PER_SOURCE]:
-        entries.append(Entry(d.opened_at, "flag", "Dispute opened", detail=d.staff_words(), tone="danger"))
+        entries.append(Entry(d.opened_at, "flag", _("Dispute opened"), detail=d.staff_words(), tone="danger"))
         if d.resolved_at:
-            title = "Dispute resolved" if d.resolved_by else "Dispute closed by the exporter"
+            title = _("Dispute resolved") if d.resolved_by else _("Dispute closed by the exporter")
             entries.append(Entry(d.resolved_at, "flag", title, d.resolved_by, d.resolution, tone="success"))
     return entries
 
 
 CHANGE_ENDED = {
     ContactChangeStatus.CONFIRMED: (
-        "Contact change confirmed by the exporter: it now applies",
+        gettext_lazy("Contact change confirmed by the exporter: it now applies"),
         "check-circle",
         "success",
     ),
     ContactChangeStatus.APPROVED: (
-        "Contact change approved by programme staff: it now applies",
+        gettext_lazy("Contact change approved by programme staff: it now applies"),
         "check-circle",
         "success",
     ),
-    ContactChangeStatus.REJECTED: ("Contact change refused: the contact stays as it was", "x-circle", "danger"),
+    ContactChangeStatus.REJECTED: (
+        gettext_lazy("Contact change refused: the contact stays as it was"),
+        "x-circle",
+        "danger",
+    ),
     ContactChangeStatus.SUPERSEDED: (
-        "Contact change not applied: replaced by a later change",
+        gettext_lazy("Contact change not applied: replaced by a later change"),
         "slash-circle",
         "secondary",
     ),
@@ -293,7 +339,9 @@ def _channel_entries(exporter, mine: int | None) -> list[Entry]:
     entries = []
     changes = _own(ContactChange.objects.filter(exporter=exporter), mine)
     for change in changes.select_related("startup", "proposed_by", "decided_by")[:PER_SOURCE]:
-        title = f"Contact change proposed by {change.startup}: waits for the exporter or programme staff"
+        title = _("Contact change proposed by %(startup)s: waits for the exporter or programme staff") % {
+            "startup": change.startup
+        }
         entries.append(Entry(change.proposed_at, "person-lines-fill", title, change.proposed_by, change.described()))
         if change.decided_at and change.status in CHANGE_ENDED:
             title, icon, tone = CHANGE_ENDED[change.status]
@@ -305,7 +353,7 @@ def _channel_entries(exporter, mine: int | None) -> list[Entry]:
             if record.rotated_at in seen:
                 continue  # a later row for another reason (messages turned off, say)
             seen.add(record.rotated_at)
-            title = "Status link replaced: every link sent before no longer works"
+            title = _("Status link replaced: every link sent before no longer works")
             entries.append(
                 Entry(
                     record.history_date, "arrow-repeat", title, record.history_user, record.history_change_reason or ""

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import Assignment, Exporter, Stage, Startup, StartupMember, User
 from ..models.assignments import AssignedHow, EndReason
@@ -23,7 +24,7 @@ from ..models.startups import MemberRole
 from .audit import as_actor, require_reason
 from .exporter_link import exporter_links_rotate, exporter_news
 from .notifications import notify_exporter_handed, notify_exporters_assigned
-from .progress import claims_withdraw
+from .progress import claims_withdraw, in_english
 from .summary import summary_changed
 
 # What the receiving startup reads: the reason for a move is about the startup that lost the
@@ -53,11 +54,16 @@ def _check_can_take(startup: Startup, exporters: list[Exporter]) -> None:
     names = sorted({str(a.exporter) for a in declined})
     if names:
         raise ValidationError(
-            {"startup": f"{startup} declined {', '.join(names)}; a declined exporter is never offered to it again."}
+            {
+                "startup": _("%(startup)s declined %(names)s; a declined exporter is never offered to it again.")
+                % {"startup": startup, "names": ", ".join(names)}
+            }
         )
     inactive = [str(e) for e in exporters if e.status != ExporterStatus.ACTIVE]
     if inactive:
-        raise ValidationError({"startup": f"Only active exporters can be assigned: {', '.join(inactive)} is not."})
+        raise ValidationError(
+            {"startup": _("Only active exporters can be assigned: %(names)s is not.") % {"names": ", ".join(inactive)}}
+        )
 
 
 def _close(assignment: Assignment, *, actor: User | None, reason: str, note: str, now) -> Assignment:
@@ -68,7 +74,7 @@ def _close(assignment: Assignment, *, actor: User | None, reason: str, note: str
         actor=actor,
         startup_id=assignment.startup_id,
         exporter_ids=[assignment.exporter_id],
-        reason=f"{EndReason(reason).label.lower()} ({note})",
+        reason=f"{in_english(EndReason(reason).label).lower()} ({note})",
     )
     return assignment
 
@@ -104,7 +110,12 @@ def exporter_assign(
     startup = _lock_startup(startup)
     [exporter] = _lock_exporters([exporter.pk])
     if exporter.startup_id:
-        raise ValidationError({"startup": f"{exporter} is already with {exporter.startup}: reassign it with a reason."})
+        raise ValidationError(
+            {
+                "startup": _("%(exporter)s is already with %(startup)s: reassign it with a reason.")
+                % {"exporter": exporter, "startup": exporter.startup}
+            }
+        )
     _check_can_take(startup, [exporter])
     summary_changed()
     assignment = _open(
@@ -130,7 +141,9 @@ def exporter_reassign(*, actor: User | None, exporter: Exporter, startup: Startu
     startup = _lock_startup(startup)
     [exporter] = _lock_exporters([exporter.pk])
     if exporter.startup_id == startup.pk:
-        raise ValidationError({"startup": f"{exporter} is already with {startup}."})
+        raise ValidationError(
+            {"startup": _("%(exporter)s is already with %(startup)s.") % {"exporter": exporter, "startup": startup}}
+        )
     _check_can_take(startup, [exporter])
     now = timezone.now()
     current = Assignment.objects.open().select_for_update().filter(exporter=exporter).first()
@@ -163,7 +176,10 @@ def exporters_assign_bulk(*, actor: User | None, exporters: list[Exporter], star
     moving = [e for e in locked if e.startup_id]
     if moving and not reason.strip():
         raise ValidationError(
-            {"reason": f"{len(moving)} of the selected exporters are with another startup: say why they move."}
+            {
+                "reason": _("%(count)s of the selected exporters are with another startup: say why they move.")
+                % {"count": len(moving)}
+            }
         )
     _check_can_take(startup, locked)
     now, stage = timezone.now(), _assigned_stage()
@@ -207,12 +223,14 @@ def exporter_unassign(
     [exporter] = _lock_exporters([exporter.pk])
     current = Assignment.objects.open().select_for_update().filter(exporter=exporter).first()
     if current is None:
-        raise ValidationError({"reason": f"{exporter} is not assigned to anyone."})
+        raise ValidationError({"reason": _("%(exporter)s is not assigned to anyone.") % {"exporter": exporter}})
     now = timezone.now()
     _close(current, actor=actor, reason=end_reason, note=reason, now=now)
     exporter.return_to_pool()
     as_actor(exporter, actor).save()
-    exporter_links_rotate(actor=actor, exporter_ids=[exporter.pk], reason=EndReason(end_reason).label, now=now)
+    exporter_links_rotate(
+        actor=actor, exporter_ids=[exporter.pk], reason=in_english(EndReason(end_reason).label), now=now
+    )
     summary_changed()
     return current
 
@@ -221,7 +239,7 @@ def assignment_decline(*, actor: User, exporter: Exporter, reason: str) -> Assig
     """A startup manager hands an exporter back; it returns to the pool and is never offered to them again."""
     membership = actor.active_membership
     if not (membership and membership.role == MemberRole.MANAGER and membership.startup_id == exporter.startup_id):
-        raise PermissionDenied("Only a manager of the assigned startup can decline it.")
+        raise PermissionDenied(_("Only a manager of the assigned startup can decline it."))
     return exporter_unassign(actor=actor, exporter=exporter, reason=reason, end_reason=EndReason.DECLINED)
 
 
@@ -233,10 +251,12 @@ def exporter_hand_to_agent(*, actor: User, exporter: Exporter, agent: User | Non
         agent is not None
         and not StartupMember.objects.active().filter(user=agent, startup_id=exporter.startup_id).exists()
     ):
-        raise ValidationError({"agent": f"{agent} is not in {exporter.startup}'s team."})
+        raise ValidationError(
+            {"agent": _("%(agent)s is not in %(startup)s's team.") % {"agent": agent, "startup": exporter.startup}}
+        )
     current = Assignment.objects.open().select_for_update().filter(exporter=exporter).first()
     if current is None:
-        raise ValidationError({"agent": f"{exporter} is not assigned to anyone."})
+        raise ValidationError({"agent": _("%(exporter)s is not assigned to anyone.") % {"exporter": exporter}})
     current.agent = agent
     as_actor(current, actor).save(update_fields=["agent"])
     exporter.agent = agent

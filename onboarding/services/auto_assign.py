@@ -27,6 +27,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import BigIntegerField, Case, Value, When
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from ..bulk import copy_rows, write_history
 from ..models import Activity, Assignment, Exporter, Sector, Stage, StageEvent, Startup, User
@@ -467,26 +469,35 @@ def auto_assign_undo(*, actor: User, batch: str, now: datetime | None = None) ->
     """Take back one applied plan within UNDO_WINDOW if none of its exporters changed since:
     deletes its assignments, returns the exporters to the pool; history rows for both."""
     if not actor.is_programme_staff:  # who may apply a plan may take it back
-        raise PermissionDenied("Only programme staff can undo an auto-assignment.")
+        raise PermissionDenied(_("Only programme staff can undo an auto-assignment."))
     now = now or timezone.now()
     at = batch_time(batch)
     assignments = list(batch_assignments(batch).select_for_update().order_by("pk"))
     if at is None or not assignments:
-        raise ValidationError("There is no such auto-assignment to undo.")
+        raise ValidationError(_("There is no such auto-assignment to undo."))
     if now - at > UNDO_WINDOW:
         minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        local = timezone.localtime(at)
         raise ValidationError(
-            f"An auto-assignment can be undone for {minutes} minutes after it is applied, and this one was "
-            f"applied at {timezone.localtime(at):%H:%M on %d %b %Y}. Return exporters to the pool from their pages."
+            _(
+                "An auto-assignment can be undone for %(minutes)s minutes after it is applied, and this one was "
+                "applied at %(time)s on %(date)s. Return exporters to the pool from their pages."
+            )
+            % {"minutes": minutes, "time": f"{local:%H:%M}", "date": date_format(local, "d M Y")}
         )
     ids = sorted(a.exporter_id for a in assignments)
     exporters = {e.pk: e for e in Exporter.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
     changed = _changed_since(assignments, exporters, at)
     if changed:
-        names = ", ".join(str(e) for e in changed[:3]) + (" and others" if len(changed) > 3 else "")
+        names = ", ".join(str(e) for e in changed[:3])
+        if len(changed) > 3:
+            names = _("%(names)s and others") % {"names": names}
         raise ValidationError(
-            f"{len(changed)} of these {len(assignments)} exporters changed since they were assigned ({names}): "
-            "nothing was undone. Return exporters to the pool one by one from their pages."
+            _(
+                "%(changed)s of these %(count)s exporters changed since they were assigned (%(names)s): "
+                "nothing was undone. Return exporters to the pool one by one from their pages."
+            )
+            % {"changed": len(changed), "count": len(assignments), "names": names}
         )
     write_history(Assignment, assignments, actor=actor, reason="auto-assignment undone", when=now, history_type="-")
     Assignment.objects.filter(pk__in=[a.pk for a in assignments]).delete()

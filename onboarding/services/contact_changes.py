@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import ContactChange, Exporter, ExporterLink, User
 from ..models.contact_changes import ContactChangeStatus, DecidedHow
@@ -54,10 +55,10 @@ def contact_change_propose(
     (which withdraws a waiting proposal)."""
     membership = actor.active_membership
     if membership is None or exporter.startup_id is None or membership.startup_id != exporter.startup_id:
-        raise PermissionDenied("Only the startup working this exporter may propose a change to its contact.")
+        raise PermissionDenied(_("Only the startup working this exporter may propose a change to its contact."))
     exporter = Exporter.objects.select_for_update().get(pk=exporter.pk)
     if exporter.startup_id != membership.startup_id:
-        raise PermissionDenied("Only the startup working this exporter may propose a change to its contact.")
+        raise PermissionDenied(_("Only the startup working this exporter may propose a change to its contact."))
     proposed = {"contact_name": contact_name, "contact_email": contact_email, "contact_mobile": contact_mobile}
     waiting = ContactChange.objects.select_for_update().pending().filter(exporter=exporter).first()
     if waiting is not None and waiting.new == proposed and waiting.old == _current(exporter):
@@ -117,9 +118,12 @@ def _waiting(change_id: int, *, exporter_id: int | None = None) -> ContactChange
         rows = rows.filter(exporter_id=exporter_id)
     change = rows.first()
     if change is None:
-        raise ValidationError("This change is not on your page.", code="not_yours")
+        raise ValidationError(_("This change is not on your page."), code="not_yours")
     if change.status != ContactChangeStatus.PENDING:
-        raise ValidationError(f"This change is already decided: {change.get_status_display().lower()}.", code="decided")
+        raise ValidationError(
+            _("This change is already decided: %(status)s.") % {"status": change.get_status_display().lower()},
+            code="decided",
+        )
     return change
 
 
@@ -129,7 +133,7 @@ def contact_change_approve(*, actor: User, change: ContactChange) -> ContactChan
     history rows on the proposal and the exporter naming them; the new contact gets the next
     message. Returned superseded, not applied, when the contact changed since it was proposed."""
     if not actor.is_programme_staff:
-        raise PermissionDenied("Only programme staff can approve a contact change.")
+        raise PermissionDenied(_("Only programme staff can approve a contact change."))
     change = _waiting(change.pk)
     return _apply(change, actor=actor, how=DecidedHow.STAFF, reason="Contact change approved by programme staff")
 
@@ -138,7 +142,7 @@ def contact_change_approve(*, actor: User, change: ContactChange) -> ContactChan
 def contact_change_reject(*, actor: User, change: ContactChange) -> ContactChange:
     """Programme staff refuse a proposed contact change: the contact of record stays; history row."""
     if not actor.is_programme_staff:
-        raise PermissionDenied("Only programme staff can refuse a contact change.")
+        raise PermissionDenied(_("Only programme staff can refuse a contact change."))
     change = _waiting(change.pk)
     return _decide(
         change,

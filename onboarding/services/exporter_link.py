@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import MD5, Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..control_characters import has_control_characters
 from ..models import Activity, ConfirmationRequest, Exporter, ExporterLink, LinkUse, OutboxMessage, StageEvent, User
@@ -75,7 +76,7 @@ def exporter_link_rotate(*, actor: User, exporter: Exporter) -> ExporterLink:
     """Revoke every link sent so far, long and short: a new key and short code; the history row
     names who did it."""
     if not actor.is_programme_staff:
-        raise PermissionDenied("Only programme staff can revoke an exporter's link.")
+        raise PermissionDenied(_("Only programme staff can revoke an exporter's link."))
     link = exporter_link_get(exporter=exporter)
     link = ExporterLink.objects.select_for_update().get(pk=link.pk)
     link.key, link.short_code, link.rotated_at = new_key(), new_short_code(), timezone.now()
@@ -177,16 +178,16 @@ def exporter_link_resend(*, actor: User, exporter: Exporter) -> int:
     day. Returns the outbox row's id."""
     if not actor.is_programme_staff:
         # The link opens the exporter's own channel: a startup could answer for them with it.
-        raise PermissionDenied("Only programme staff can send the exporter their link: the programme sends it.")
+        raise PermissionDenied(_("Only programme staff can send the exporter their link: the programme sends it."))
     if not exporter.contact_email:
-        raise ValidationError("This exporter has no email address: add one, or share the link or QR code.")
+        raise ValidationError(_("This exporter has no email address: add one, or share the link or QR code."))
     if exporter_link_get(exporter=exporter).opted_out:
-        raise ValidationError("The exporter asked for no messages: share the link or QR code in person instead.")
+        raise ValidationError(_("The exporter asked for no messages: share the link or QR code in person instead."))
     try:
         with transaction.atomic():
             return _message(kind=MessageKind.EXPORTER_LINK, exporter=exporter, now=timezone.now())
     except IntegrityError:
-        raise ValidationError("The link was already sent again today: it can be sent again tomorrow.") from None
+        raise ValidationError(_("The link was already sent again today: it can be sent again tomorrow.")) from None
 
 
 @transaction.atomic

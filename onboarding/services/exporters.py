@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..models import Exporter, Sector, User
 from ..reference import hs_section_for
@@ -51,7 +52,7 @@ def exporter_contact_correct(
     services/contact_changes.py); a waiting proposal is replaced. Writes a history row naming
     the actor, which the timeline shows."""
     if not actor.is_programme_staff:
-        raise PermissionDenied("Only programme staff correct a contact directly: a startup proposes the change.")
+        raise PermissionDenied(_("Only programme staff correct a contact directly: a startup proposes the change."))
     exporter = Exporter.objects.select_for_update().get(pk=exporter.pk)
     contact_name = exporter.contact_name if contact_name is None else contact_name
     if (exporter.contact_name, exporter.contact_mobile, exporter.contact_email) == (

@@ -7,7 +7,9 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import (
     Activity,
@@ -37,15 +39,26 @@ EXPORTER_FIELDS_FROM_EVIDENCE = {
     "products_listed": ("evidence_number", "products_listed"),
 }
 # A logged call or visit that reached the exporter (Activity.reached) is proof of first contact.
-OUTCOME_NEEDED = "Say how the call or visit went: only a call or visit that reached the exporter counts as contact."
+OUTCOME_NEEDED = gettext_lazy(
+    "Say how the call or visit went: only a call or visit that reached the exporter counts as contact."
+)
 # The code of a refusal because someone else got there first: the API answers it with 409.
 CONFLICT = "conflict"
+
+
+def in_english(label) -> str:
+    """A label as the database keeps it (notes, history reasons, the audit log): in English,
+    whatever the reader's language."""
+    with translation.override("en"):
+        return str(label)
 
 
 def claim_decided_error(event: StageEvent) -> ValidationError:
     """The refusal for deciding a claim that is no longer waiting: said the same on pages and API."""
     status = event.get_status_display().lower()
-    return ValidationError(f"This claim is already {status}: nothing was changed.", code=CONFLICT)
+    return ValidationError(
+        _("This claim is already %(status)s: nothing was changed.") % {"status": status}, code=CONFLICT
+    )
 
 
 def _open_assignment(exporter: Exporter) -> Assignment | None:
@@ -81,7 +94,7 @@ def activity_log(
     _check_outcome(kind, outcome)
     exporter = _lock(exporter)
     if exporter.startup_id is None:
-        raise ValidationError("This exporter is not assigned to a startup, so no work can be logged on it.")
+        raise ValidationError(_("This exporter is not assigned to a startup, so no work can be logged on it."))
     if not _can_work_on(actor, exporter):
         raise PermissionDenied
     activity = Activity.objects.create(
@@ -111,7 +124,7 @@ def _check_outcome(kind: str, outcome: str) -> None:
     if kind in OUTCOME_KINDS and outcome not in ContactOutcome.values:
         raise ValidationError({"outcome": OUTCOME_NEEDED})
     if kind not in OUTCOME_KINDS and outcome:
-        raise ValidationError({"outcome": "Only a call or visit has an outcome: leave it empty for other work."})
+        raise ValidationError({"outcome": _("Only a call or visit has an outcome: leave it empty for other work.")})
 
 
 def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> None:
@@ -126,7 +139,7 @@ def _auto_contact(*, actor: User, exporter: Exporter, activity: Activity) -> Non
         stage=contacted,
         submitted_by=actor,
         submitted_at=timezone.now(),
-        note=f"{activity.get_kind_display()} logged (reached): {activity.note}".strip(": "),
+        note=f"{in_english(activity.get_kind_display())} logged (reached): {activity.note}".strip(": "),
     )
     if settings.REQUIRE_CONFIRMED_CONTACT or _dispute_holding(event):
         return  # an officer approves it once the exporter has confirmed the contact
@@ -158,15 +171,17 @@ def stage_event_submit(
         raise PermissionDenied
     expected = exporter.next_stage(list(Stage.objects.ordered()))
     if expected is None or expected.pk != stage.pk:
-        raise ValidationError(f"The next stage for this exporter is {expected or 'none: it has finished'}.")
+        if expected is None:
+            raise ValidationError(_("The next stage for this exporter is none: it has finished."))
+        raise ValidationError(_("The next stage for this exporter is %(stage)s.") % {"stage": expected})
     if StageEvent.objects.filter(exporter=exporter, stage=stage, status=StageEventStatus.SUBMITTED).exists():
-        raise ValidationError(f"Evidence for “{stage}” is already waiting for review.")
+        raise ValidationError(_("Evidence for “%(stage)s” is already waiting for review.") % {"stage": stage})
     rows = _document_rows(stage, checklist, documents, reuse_from, fresh_files)
     received = {kind for kind, _stored, _name, _sha256 in rows}
-    missing = [EvidenceField(f).label for f in stage.required_evidence if not evidence.get(EVIDENCE_ATTRIBUTES[f])]
-    missing += [kind.label for kind in stage.required_documents if kind not in received]
+    missing = [str(EvidenceField(f).label) for f in stage.required_evidence if not evidence.get(EVIDENCE_ATTRIBUTES[f])]
+    missing += [str(kind.label) for kind in stage.required_documents if kind not in received]
     if missing:
-        raise ValidationError(f"Missing evidence: {', '.join(missing)}.")
+        raise ValidationError(_("Missing evidence: %(missing)s.") % {"missing": ", ".join(missing)})
     upload = evidence.get("evidence_file")
     event = StageEvent.objects.create(
         exporter=exporter,
@@ -202,7 +217,7 @@ def _files_of_rejected(previous: StageEvent, *, exporter: Exporter, stage: Stage
         exporter.startup_id,
     )
     if not same or previous.status != StageEventStatus.REJECTED:
-        raise ValidationError("Only the files of this exporter's rejected claim for this stage can be sent again.")
+        raise ValidationError(_("Only the files of this exporter's rejected claim for this stage can be sent again."))
     if not previous.evidence_file:
         return {}
     return {
@@ -223,7 +238,7 @@ def _document_rows(stage: Stage, checklist: dict, uploads, reuse_from: StageEven
     checklist document by a new one of its kind, the unlabelled ones by any new file."""
     unknown = [str(kind) for kind in checklist if kind not in DocumentKind.values]
     if unknown:
-        raise ValidationError(f"Unknown document: {', '.join(unknown)}.")
+        raise ValidationError(_("Unknown document: %(unknown)s.") % {"unknown": ", ".join(unknown)})
     labelled = {kind: _fresh(upload) for kind, upload in checklist.items()}
     unlabelled = [_fresh(upload) for upload in uploads]
     if reuse_from is not None:
@@ -239,9 +254,9 @@ def _document_rows(stage: Stage, checklist: dict, uploads, reuse_from: StageEven
 
 def _check_reviewer(actor: User, event: StageEvent) -> None:
     if not actor.is_programme_staff:
-        raise PermissionDenied("Only programme officers and admins review evidence.")
+        raise PermissionDenied(_("Only programme officers and admins review evidence."))
     if event.submitted_by_id == actor.pk:
-        raise PermissionDenied("Evidence is reviewed by someone other than who submitted it.")
+        raise PermissionDenied(_("Evidence is reviewed by someone other than who submitted it."))
 
 
 def _approve(*, event: StageEvent, exporter: Exporter, reviewer: User | None, note: str) -> StageEvent:
@@ -290,8 +305,10 @@ def _check_confirmed_contact(event: StageEvent, unconfirmed_reason: str) -> str:
     reason = unconfirmed_reason.strip()
     if not reason:
         raise ValidationError(
-            "The exporter has not confirmed a call or visit from this startup yet: the programme approves "
-            "“contacted” only after they do, or with your reason for approving without their confirmation."
+            _(
+                "The exporter has not confirmed a call or visit from this startup yet: the programme approves "
+                "“contacted” only after they do, or with your reason for approving without their confirmation."
+            )
         )
     return reason[:500]
 
@@ -305,7 +322,8 @@ def _check_no_dispute(event: StageEvent) -> None:
     """An exporter's open dispute holds the startup's claims for them until an officer resolves it."""
     if _dispute_holding(event) is not None:
         raise ValidationError(
-            f"The exporter disputes the work of {event.startup}: resolve the dispute first, then decide this claim.",
+            _("The exporter disputes the work of %(startup)s: resolve the dispute first, then decide this claim.")
+            % {"startup": event.startup},
             code=CONFLICT,
         )
 
@@ -314,8 +332,8 @@ def _check_complete(event: StageEvent) -> None:
     """A claim is approved only with every field and document its stage requires."""
     if missing := event.missing_evidence():
         raise ValidationError(
-            f"Missing: {', '.join(missing)}. Nothing was approved: reject it with a note asking the startup "
-            "to send them."
+            _("Missing: %(missing)s. Nothing was approved: reject it with a note asking the startup to send them.")
+            % {"missing": ", ".join(missing)}
         )
 
 
@@ -331,7 +349,9 @@ def _lock_claim(event: StageEvent) -> tuple[StageEvent, Exporter]:
     if event.status != StageEventStatus.SUBMITTED:
         raise claim_decided_error(event)
     if event.startup_id != exporter.startup_id:
-        raise ValidationError(f"{event.startup} no longer works this exporter, so its claim cannot be decided.")
+        raise ValidationError(
+            _("%(startup)s no longer works this exporter, so its claim cannot be decided.") % {"startup": event.startup}
+        )
     return event, exporter
 
 
@@ -357,7 +377,7 @@ def stage_event_approve(*, actor: User, event: StageEvent, note: str = "", uncon
 def stage_event_reject(*, actor: User, event: StageEvent, note: str) -> StageEvent:
     """Reject evidence with a reason the startup will see on its home page."""
     if not note.strip():
-        raise ValidationError("Say why the evidence is rejected: the startup sees this note.")
+        raise ValidationError(_("Say why the evidence is rejected: the startup sees this note."))
     event, _exporter = _lock_claim(event)
     _check_reviewer(actor, event)
     event.status = StageEventStatus.REJECTED
@@ -378,8 +398,11 @@ def stage_event_undo(*, actor: User, event: StageEvent) -> StageEvent:
     event = StageEvent.objects.select_for_update(of=("self",)).select_related("stage", "startup").get(pk=event.pk)
     _check_undoable(actor, event)
     if event.startup_id != exporter.startup_id:  # the claim could never be decided again
-        raise ValidationError(f"{event.startup} no longer works this exporter: this decision stands.", code=CONFLICT)
-    verdict = event.get_status_display().lower()
+        raise ValidationError(
+            _("%(startup)s no longer works this exporter: this decision stands.") % {"startup": event.startup},
+            code=CONFLICT,
+        )
+    verdict = in_english(event.get_status_display()).lower()  # for the audit log, kept in English
     if event.status == StageEventStatus.APPROVED:
         _put_back(event, exporter, actor)
     event.status, event.reviewed_by, event.reviewed_at, event.review_note = StageEventStatus.SUBMITTED, None, None, ""
@@ -395,17 +418,20 @@ def stage_event_undo(*, actor: User, event: StageEvent) -> StageEvent:
 
 def _check_undoable(actor: User, event: StageEvent) -> None:
     if event.reviewed_by_id != actor.pk:
-        raise PermissionDenied("Only the officer who made a decision can undo it.")
+        raise PermissionDenied(_("Only the officer who made a decision can undo it."))
     if not event.announcement_due or event.reviewed_at < timezone.now() - UNDO_WINDOW:
         minutes = int(UNDO_WINDOW.total_seconds() // 60)
-        raise ValidationError(f"A decision can be undone for {minutes} minutes only: this one stands.", code=CONFLICT)
+        raise ValidationError(
+            _("A decision can be undone for %(minutes)s minutes only: this one stands.") % {"minutes": minutes},
+            code=CONFLICT,
+        )
 
 
 def _put_back(event: StageEvent, exporter: Exporter, actor: User) -> None:
     """Undo what an approval changed on the exporter and the ledger."""
     undo = event.undo_state or {}
     if exporter.current_stage_id != event.stage_id and undo.get("stage") != exporter.current_stage_id:
-        raise ValidationError("The exporter has moved on since this approval: it cannot be undone.", code=CONFLICT)
+        raise ValidationError(_("The exporter has moved on since this approval: it cannot be undone."), code=CONFLICT)
     if exporter.current_stage_id == event.stage_id:
         exporter.current_stage_id = undo.get("stage")
         entered = undo.get("entered")
@@ -416,7 +442,7 @@ def _put_back(event: StageEvent, exporter: Exporter, actor: User) -> None:
     if undo.get("commission"):
         accrued = Commission.objects.select_for_update().filter(pk=undo["commission"]).first()
         if accrued is not None and accrued.status != CommissionStatus.ACCRUED:
-            raise ValidationError("Its commission is already approved or paid: ask an admin to reverse it.")
+            raise ValidationError(_("Its commission is already approved or paid: ask an admin to reverse it."))
         if accrued is not None:
             as_actor(accrued, actor).delete()  # its history row keeps who took it back
 
@@ -482,9 +508,9 @@ def claims_withdraw(*, actor: User | None, startup_id: int, reason: str, exporte
 def exporter_set_stage(*, actor: User, exporter: Exporter, stage: Stage, reason: str) -> StageEvent:
     """Admin correction: move an exporter to any stage (backwards too), with a recorded reason."""
     if not actor.is_programme_admin:
-        raise PermissionDenied("Only programme admins can move an exporter's stage by hand.")
+        raise PermissionDenied(_("Only programme admins can move an exporter's stage by hand."))
     if not reason.strip():
-        raise ValidationError("Give the reason for moving the stage by hand.")
+        raise ValidationError(_("Give the reason for moving the stage by hand."))
     exporter = _lock(exporter)
     now = timezone.now()
     event = StageEvent.objects.create(

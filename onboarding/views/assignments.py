@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..filters import parse_id, parse_ids
@@ -64,10 +65,13 @@ def auto_assign_view(request):
         if request.POST.get("fingerprint") != plan.fingerprint:
             messages.warning(
                 request,
-                "The pool or the startups changed since your preview. Check the new proposals below and apply again.",
+                _(
+                    "The pool or the startups changed since your preview. "
+                    "Check the new proposals below and apply again."
+                ),
             )
         elif not chosen.proposals:
-            messages.info(request, "Tick the proposals to apply first.")
+            messages.info(request, _("Tick the proposals to apply first."))
         elif request.POST.get("confirm") != "yes":
             back = request.POST.get("back", "")
             context = {"plan": chosen, "by_startup": chosen.by_startup(), "fingerprint": plan.fingerprint}
@@ -75,9 +79,11 @@ def auto_assign_view(request):
             return render(request, "onboarding/assignment_auto_confirm.html", context)
         else:
             result = auto_assignment_apply(actor=request.user, plan=chosen)
-            text = f"Assigned {result.assigned} exporters."
+            text = _("Assigned %(count)s exporters.") % {"count": result.assigned}
             if result.skipped:
-                text += f" {len(result.skipped)} were skipped because the data changed meanwhile; run it again."
+                text += " " + _("%(count)s were skipped because the data changed meanwhile; run it again.") % {
+                    "count": len(result.skipped)
+                }
             messages.success(request, text)
             if result.batch:
                 return redirect("onboarding:assignment-auto-batch", batch=result.batch)
@@ -131,7 +137,9 @@ def auto_assign_undo_view(request, batch: str):
         if batch_assignments(batch).exists():
             return redirect("onboarding:assignment-auto-batch", batch=batch)
         return redirect("onboarding:assignment-auto")
-    messages.success(request, f"Undone: {count} exporters are back in the pool, as they were before.")
+    messages.success(
+        request, _("Undone: %(count)s exporters are back in the pool, as they were before.") % {"count": count}
+    )
     return redirect("onboarding:assignment-auto")
 
 
@@ -150,7 +158,9 @@ def exporter_assign_view(request, pk: int):
         except ValidationError as exc:
             report_refusal(request, exc, form)
         else:
-            messages.success(request, f"{exporter} is now with {startup}.")
+            messages.success(
+                request, _("%(exporter)s is now with %(startup)s.") % {"exporter": exporter, "startup": startup}
+            )
             return redirect(exporter)
     return render(
         request,
@@ -177,15 +187,20 @@ def exporter_unassign_view(request, pk: int):
         except ValidationError as exc:
             report_refusal(request, exc, form)
         else:
-            messages.success(request, f"{exporter} is back in the pool.")
+            messages.success(request, _("%(exporter)s is back in the pool.") % {"exporter": exporter})
             return redirect(exporter)
     return _reason_page(
         request,
         exporter,
         form,
-        title=f"Return {exporter} to the pool",
-        button="Return to the pool",
-        intro=f"{exporter.startup or 'Its startup'} stops working this exporter; the assignment stays in the history.",
+        title=_("Return %(exporter)s to the pool") % {"exporter": exporter},
+        button=_("Return to the pool"),
+        intro=(
+            _("%(startup)s stops working this exporter; the assignment stays in the history.")
+            % {"startup": exporter.startup}
+            if exporter.startup
+            else _("Its startup stops working this exporter; the assignment stays in the history.")
+        ),
     )
 
 
@@ -199,15 +214,18 @@ def assignment_decline_view(request, pk: int):
         except ValidationError as exc:
             report_refusal(request, exc, form)
         else:
-            messages.success(request, f"You declined {exporter}. The programme team will assign it elsewhere.")
+            messages.success(
+                request,
+                _("You declined %(exporter)s. The programme team will assign it elsewhere.") % {"exporter": exporter},
+            )
             return redirect("onboarding:home")
     return _reason_page(
         request,
         exporter,
         form,
-        title=f"Decline {exporter}",
-        button="Decline this exporter",
-        intro="The exporter goes back to the programme's pool and will not be offered to your startup again.",
+        title=_("Decline %(exporter)s") % {"exporter": exporter},
+        button=_("Decline this exporter"),
+        intro=_("The exporter goes back to the programme's pool and will not be offered to your startup again."),
     )
 
 
@@ -223,9 +241,13 @@ def exporter_hand_to_agent_view(request, pk: int):
             report_refusal(request, exc)
         else:
             agent = form.cleaned_data["agent"]
-            messages.success(request, f"{agent or 'The whole team'} now works {exporter}.")
+            if agent:
+                text = _("%(agent)s now works %(exporter)s.") % {"agent": agent, "exporter": exporter}
+            else:
+                text = _("The whole team now works %(exporter)s.") % {"exporter": exporter}
+            messages.success(request, text)
     else:
-        messages.error(request, "Choose someone from your team.")
+        messages.error(request, _("Choose someone from your team."))
     return redirect(exporter)
 
 
@@ -235,7 +257,7 @@ def exporter_bulk_assign_view(request):
     """Step 1 (the list's ticked rows): confirm them and choose the startup. Step 2: assign all or none."""
     ids = parse_ids(request.POST.getlist("exporter"))[:500]
     if not ids:
-        messages.warning(request, "Tick at least one exporter in the list first.")
+        messages.warning(request, _("Tick at least one exporter in the list first."))
         return redirect("onboarding:exporter-list")
     if "startup" not in request.POST:
         form = BulkAssignForm(initial={"exporter": ids})
@@ -255,7 +277,9 @@ def exporter_bulk_assign_view(request):
             except ValidationError as exc:
                 report_refusal(request, exc, form)
             else:
-                messages.success(request, f"{count} exporters are now with {startup}.")
+                messages.success(
+                    request, _("%(count)s exporters are now with %(startup)s.") % {"count": count, "startup": startup}
+                )
                 return redirect(reverse("onboarding:exporter-list") + f"?startup={startup.pk}")
     selected = Exporter.objects.for_list().filter(pk__in=ids)
     return render(request, "onboarding/exporter_bulk_assign.html", {"form": form, "selected": selected})

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -160,7 +161,7 @@ def exporter_link_resend_view(request, pk: int):
     except (ValidationError, PermissionDenied) as refusal:
         report_refusal(request, refusal)
     else:
-        messages.success(request, f"The status link is on its way to {exporter.contact_email}.")
+        messages.success(request, _("The status link is on its way to %(email)s.") % {"email": exporter.contact_email})
     return redirect(exporter)
 
 
@@ -169,5 +170,5 @@ def exporter_link_resend_view(request, pk: int):
 def exporter_link_rotate_view(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user), pk=pk)
     exporter_link_rotate(actor=request.user, exporter=exporter)
-    messages.success(request, "Every link sent before no longer works. Share the new link below.")
+    messages.success(request, _("Every link sent before no longer works. Share the new link below."))
     return redirect(exporter)

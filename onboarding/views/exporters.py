@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ..control_characters import MESSAGE as CONTROL_MESSAGE
@@ -85,7 +87,7 @@ def exporter_create_view(request):
     form = ExporterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         exporter = exporter_create(actor=request.user, data=dict(form.cleaned_data))
-        messages.success(request, f"{exporter} is registered.")
+        messages.success(request, _("%(exporter)s is registered.") % {"exporter": exporter})
         return redirect(exporter)
     return render(request, "onboarding/exporter_form.html", {"form": form, "creating": True})
 
@@ -96,7 +98,7 @@ def exporter_update_view(request, pk: int):
     form = ExporterForm(request.POST or None, instance=exporter)
     if request.method == "POST" and form.is_valid():
         exporter_update(actor=request.user, exporter=exporter, data=dict(form.cleaned_data))
-        messages.success(request, f"{exporter} is updated.")
+        messages.success(request, _("%(exporter)s is updated.") % {"exporter": exporter})
         return redirect(exporter)
     return render(request, "onboarding/exporter_form.html", {"form": form, "exporter": exporter})
 
@@ -142,15 +144,23 @@ def exporter_contact_view(request, pk: int):
     if request.method == "POST" and form.is_valid():
         if request.user.is_programme_staff:
             exporter_contact_correct(actor=request.user, exporter=exporter, **form.cleaned_data)
-            messages.success(request, f"Contact of {exporter} saved; the change is on its timeline.")
+            messages.success(
+                request, _("Contact of %(exporter)s saved; the change is on its timeline.") % {"exporter": exporter}
+            )
         elif contact_change_propose(actor=request.user, exporter=exporter, **form.cleaned_data):
             messages.success(
                 request,
-                f"Change proposed. It takes effect when {exporter} confirms it from their current contact, "
-                "or programme staff approve it; until then messages still go to the current contact.",
+                _(
+                    "Change proposed. It takes effect when %(exporter)s confirms it from their current contact, "
+                    "or programme staff approve it; until then messages still go to the current contact."
+                )
+                % {"exporter": exporter},
             )
         else:
-            messages.info(request, f"These are {exporter}'s contact details already: nothing to change.")
+            messages.info(
+                request,
+                _("These are %(exporter)s's contact details already: nothing to change.") % {"exporter": exporter},
+            )
         return redirect(exporter)
     context = {"form": form, "exporter": exporter, "proposing": not request.user.is_programme_staff}
     return render(request, "onboarding/exporter_contact_form.html", context)
@@ -167,12 +177,16 @@ def contact_change_decide_view(request, pk: int, decision: str):
     except ValidationError as refusal:
         report_refusal(request, refusal)
     else:
-        messages.success(request, DECIDED[change.status].format(exporter=change.exporter))
+        messages.success(request, str(DECIDED[change.status]) % {"exporter": change.exporter})
     return redirect(change.exporter)
 
 
 DECIDED = {
-    ContactChangeStatus.APPROVED: "The new contact of {exporter} is saved; its next message goes there.",
-    ContactChangeStatus.REJECTED: "The change is refused: {exporter} keeps its contact.",
-    ContactChangeStatus.SUPERSEDED: "The contact of {exporter} changed since this was proposed: nothing was applied.",
+    ContactChangeStatus.APPROVED: gettext_lazy(
+        "The new contact of %(exporter)s is saved; its next message goes there."
+    ),
+    ContactChangeStatus.REJECTED: gettext_lazy("The change is refused: %(exporter)s keeps its contact."),
+    ContactChangeStatus.SUPERSEDED: gettext_lazy(
+        "The contact of %(exporter)s changed since this was proposed: nothing was applied."
+    ),
 }

@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..filters import ActivityFilter, BoardFilter
@@ -71,9 +72,15 @@ def _log(request, exporter, data: dict, *, redirect_to):
     except ValidationError as exc:
         report_refusal(request, exc)
         return redirect(exporter)
-    messages.success(request, f"Logged: {activity.get_kind_display().lower()} with {exporter}.")
+    messages.success(
+        request,
+        _("Logged: %(kind)s with %(exporter)s.") % {"kind": activity.get_kind_display().lower(), "exporter": exporter},
+    )
     if activity.exporter.current_stage_id != stage_before:
-        messages.info(request, f"{exporter} is now at “{activity.exporter.current_stage}”.")
+        messages.info(
+            request,
+            _("%(exporter)s is now at “%(stage)s”.") % {"exporter": exporter, "stage": activity.exporter.current_stage},
+        )
     return redirect(redirect_to)
 
 
@@ -82,7 +89,7 @@ def exporter_submit_stage(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
     stage = exporter.next_stage(list(Stage.objects.ordered()))
     if stage is None:
-        messages.info(request, f"{exporter} has reached the last stage.")
+        messages.info(request, _("%(exporter)s has reached the last stage.") % {"exporter": exporter})
         return redirect(exporter)
     previous = StageEvent.objects.visible_to(request.user).last_rejected(exporter=exporter, stage=stage)
     form = StageEvidenceForm(request.POST or None, request.FILES or None, stage=stage, previous=previous)
@@ -101,9 +108,11 @@ def exporter_submit_stage(request, pk: int):
             report_refusal(request, exc, form)
         else:
             if event.status == "approved":
-                messages.success(request, f"{exporter} is now at “{stage}”.")
+                messages.success(
+                    request, _("%(exporter)s is now at “%(stage)s”.") % {"exporter": exporter, "stage": stage}
+                )
             else:
-                messages.success(request, f"Evidence for “{stage}” is sent for review.")
+                messages.success(request, _("Evidence for “%(stage)s” is sent for review.") % {"stage": stage})
             return redirect(exporter)
     context = {"form": form, "exporter": exporter, "stage": stage, "previous": previous}
     return render(request, "onboarding/stageevent_form.html", context)
@@ -120,9 +129,12 @@ def exporter_set_stage_view(request, pk: int):
         except ValidationError as exc:
             report_refusal(request, exc)
         else:
-            messages.success(request, f"{exporter} moved to “{form.cleaned_data['stage']}”.")
+            messages.success(
+                request,
+                _("%(exporter)s moved to “%(stage)s”.") % {"exporter": exporter, "stage": form.cleaned_data["stage"]},
+            )
     else:
-        messages.error(request, "Choose a stage and give a reason.")
+        messages.error(request, _("Choose a stage and give a reason."))
     return redirect(exporter)
 
 
