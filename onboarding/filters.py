@@ -11,10 +11,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Case, Q, When
-from django.forms.utils import flatatt
+from django.forms.utils import flatatt, pretty_name
 from django.forms.widgets import Input
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ChoiceField, ModelChoiceField, ModelChoiceIterator
 from django_filters.widgets import BaseCSVWidget
@@ -307,6 +309,20 @@ class StartupFilter(BootstrapFilterSet):
         return queryset.search(value)
 
 
+# "Name (descending)", worded when shown (lazy), in the page's language.
+descending_words = lazy(lambda label: gettext("%s (descending)") % label, str)
+
+
+class SortFilter(django_filters.OrderingFilter):
+    """django-filter's sort, whose "(descending)" labels it words once, in English, when the
+    filter class is made: here they are worded when the page is shown."""
+
+    def build_choices(self, fields, labels):
+        ascending = [(param, labels.get(field, pretty_name(param))) for field, param in fields.items()]
+        descending = [(f"-{param}", labels.get(f"-{param}", descending_words(label))) for param, label in ascending]
+        return [choice for pair in zip(ascending, descending, strict=True) for choice in pair]
+
+
 class ExporterFilter(BootstrapFilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"), widget=QuickTextInput)
     state = django_filters.ChoiceFilter(choices=STATE_CHOICES, label=_("State"), widget=QuickSelect)
@@ -332,7 +348,7 @@ class ExporterFilter(BootstrapFilterSet):
     # The scope (all of the startup's, or mine) has one control of its own above the list
     # (views/scope.py); the form carries it hidden so that Apply keeps it.
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("Whose"), widget=QuickHiddenInput)
-    o = django_filters.OrderingFilter(
+    o = SortFilter(
         fields=(
             ("legal_name", "name"),
             ("state", "state"),
@@ -342,6 +358,15 @@ class ExporterFilter(BootstrapFilterSet):
             ("last_activity_at", "last_work"),
             ("created_at", "added"),
         ),
+        field_labels={
+            "legal_name": _("Name"),
+            "state": _("State"),
+            "district": _("District"),
+            "stage_entered_at": _("In stage since"),
+            "current_stage__order": _("Stage"),
+            "last_activity_at": _("Last work"),
+            "created_at": _("Added"),
+        },
         label=_("Sort by"),
         widget=QuickCSVSelect,
     )

@@ -5,6 +5,7 @@ the import file's column vocabulary."""
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy, gettext_noop
 
 # docs/domain.md#gst-state-codes. Startups and exporters live in one of these.
 STATES: dict[str, str] = {
@@ -166,30 +167,31 @@ def hs_words(code: str) -> str:
 
 # ISO 639-1 codes of the languages an Indian programme most often works in.
 LANGUAGES: dict[str, str] = {
-    "en": "English",
-    "hi": "Hindi",
-    "bn": "Bengali",
-    "te": "Telugu",
-    "mr": "Marathi",
-    "ta": "Tamil",
-    "ur": "Urdu",
-    "gu": "Gujarati",
-    "kn": "Kannada",
-    "ml": "Malayalam",
-    "or": "Odia",
-    "pa": "Punjabi",
-    "as": "Assamese",
-    "ks": "Kashmiri",
-    "kok": "Konkani",
-    "ne": "Nepali",
+    "en": gettext_noop("English"),
+    "hi": gettext_noop("Hindi"),
+    "bn": gettext_noop("Bengali"),
+    "te": gettext_noop("Telugu"),
+    "mr": gettext_noop("Marathi"),
+    "ta": gettext_noop("Tamil"),
+    "ur": gettext_noop("Urdu"),
+    "gu": gettext_noop("Gujarati"),
+    "kn": gettext_noop("Kannada"),
+    "ml": gettext_noop("Malayalam"),
+    "or": gettext_noop("Odia"),
+    "pa": gettext_noop("Punjabi"),
+    "as": gettext_noop("Assamese"),
+    "ks": gettext_noop("Kashmiri"),
+    "kok": gettext_noop("Konkani"),
+    "ne": gettext_noop("Nepali"),
 }
-LANGUAGE_CHOICES = list(LANGUAGES.items())
+# Shown in the page's language; LANGUAGES keeps the English names (stored reasons use them).
+LANGUAGE_CHOICES = [(code, gettext_lazy(name)) for code, name in LANGUAGES.items()]
 
 
 class MsmeCategory(models.TextChoices):
-    MICRO = "micro", "Micro"
-    SMALL = "small", "Small"
-    MEDIUM = "medium", "Medium"
+    MICRO = "micro", gettext_lazy("Micro")
+    SMALL = "small", gettext_lazy("Small")
+    MEDIUM = "medium", gettext_lazy("Medium")
 
 
 # (order, code, name, sla_days, evidence fields, auto_approve, description)

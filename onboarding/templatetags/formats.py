@@ -48,7 +48,7 @@ def country_names(codes) -> str:
 @register.filter
 def language_names(codes) -> str:
     """Language codes in words: ["en", "kn"] → "English, Kannada"."""
-    return ", ".join(LANGUAGES.get(code, code) for code in codes or ())
+    return ", ".join(_(LANGUAGES.get(code, code)) for code in codes or ())
 
 
 @register.filter

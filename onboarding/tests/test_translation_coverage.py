@@ -30,7 +30,8 @@ ALLOWED = {
     "csv", "xlsx", "pdf", "api", "otp", "qr", "whatsapp", "upi", "url", "json", "http", "https",
     "english", "llp", "pvt", "ltd", "private", "limited", "inr", "utr", "neft", "rtgs", "imps",
     "swagger", "redoc", "openapi", "knox", "totp", "ist", "utc", "kb", "mb", "gb", "sla", "sha",
-    "excel", "esc", "enter", "ctrl", "shift", "tab",
+    "excel", "esc", "enter", "ctrl", "shift", "tab", "office", "postgresql", "django", "google",
+    "microsoft", "authenticator", "freeotp", "usd", "iso", "png", "jpeg", "gif", "xls", "utf", "gzip",
 }  # fmt: skip
 
 
