@@ -130,7 +130,15 @@ class ActivityForm(KeepsUploads, forms.Form):
                 max_length=200,
                 help_text=_("Type part of the name, the GSTIN, a phone number or the district."),
                 widget=forms.TextInput(
-                    attrs={"data-typeahead": lookup_url, "data-typeahead-target": "id_exporter", "autocomplete": "off"}
+                    attrs={
+                        "data-typeahead": lookup_url,
+                        "data-typeahead-target": "id_exporter",
+                        "autocomplete": "off",
+                        # The script's own words, in the page's language.
+                        "data-typeahead-list": _("Matching exporters"),
+                        "data-typeahead-found": _("%(count)s matches"),
+                        "data-typeahead-none": _("No exporter matches"),
+                    }
                 ),
             )
             # The id the type-ahead picked (the API sends it alone), bounded to the column's range.

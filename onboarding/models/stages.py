@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower, Upper
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -101,7 +102,9 @@ class Stage(models.Model):
         ordering = ["order"]
 
     def __str__(self) -> str:
-        return self.name
+        # The seeded stages' names have their Hindi in the catalogue (reference.STAGES); a name an
+        # admin typed is shown as typed.
+        return gettext(self.name)
 
     # Stage codes are named in code ("assigned", "contacted"…): plain lower-case words.
     CODE_PATTERN = re.compile(r"[a-z][a-z0-9_]*")

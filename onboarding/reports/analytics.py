@@ -138,7 +138,7 @@ def milestone_tables(source, scope: Scope, stages: list, today: date | None = No
     for stage in stages:
         days = merge(h for _p, h in by_stage[stage.code])
         reached = sum(days.values())
-        overall.rows.append([stage.name, reached, share(reached, total), median(days), percentile_cont(days, 0.8)])
+        overall.rows.append([str(stage), reached, share(reached, total), median(days), percentile_cont(days, 0.8)])
     chosen = dict(by_stage[scope.stage])
     name = next((s.name for s in stages if s.code == scope.stage), scope.stage)
     cohorts = Table(
@@ -207,7 +207,7 @@ def dwell_table(source, scope: Scope, stages: list) -> Table:
         done = sum(days.values())
         within = sum(n for d, n in days.items() if d <= stage.sla_days)
         table.rows.append(
-            [stage.name, done, median(days), percentile_cont(days, 0.8), stage.sla_days, share(within, done)]
+            [str(stage), done, median(days), percentile_cont(days, 0.8), stage.sla_days, share(within, done)]
         )
     return table
 

@@ -178,7 +178,7 @@ def _statement_rows(payout: Payout, earnings, reversals) -> list[list[object]]:
                     timezone.localtime(c.created_at).date(),
                     c.exporter.legal_name,
                     c.exporter.gstin,
-                    c.stage.name,
+                    str(c.stage),
                     kind,
                     c.amount,
                 ]

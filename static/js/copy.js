@@ -1,4 +1,5 @@
-// "Copy" buttons: copies the value of the input named by data-copy-target. The buttons start
+// "Copy" buttons: copies the value of the input named by data-copy-target, then says so in the
+// words of data-copied (or data-copy-failed), which the page gives in its language. The buttons start
 // hidden and are shown only where the clipboard API exists; the input stays selectable anyway.
 (function () {
   if (!navigator.clipboard) return;
@@ -10,10 +11,10 @@
       const label = button.querySelector("span");
       try {
         await navigator.clipboard.writeText(input.value);
-        label.textContent = "Copied";
+        label.textContent = button.dataset.copied || "Copied";
       } catch (error) {
         input.select();
-        label.textContent = "Press Ctrl+C";
+        label.textContent = button.dataset.copyFailed || "Press Ctrl+C";
       }
     });
   });

@@ -13,7 +13,7 @@
     list.id = input.id + "-listbox";
     list.className = "list-group typeahead-list";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Matching exporters");
+    list.setAttribute("aria-label", input.dataset.typeaheadList || "Matching exporters");
     list.hidden = true;
     input.insertAdjacentElement("afterend", list);
     input.setAttribute("role", "combobox");
@@ -71,7 +71,9 @@
         });
         list.appendChild(item);
       });
-      status.textContent = results.length ? results.length + " matches" : "No exporter matches";
+      status.textContent = results.length
+        ? (input.dataset.typeaheadFound || "%(count)s matches").replace("%(count)s", results.length.toLocaleString("en-IN"))
+        : input.dataset.typeaheadNone || "No exporter matches";
       list.hidden = !results.length;
       input.setAttribute("aria-expanded", results.length ? "true" : "false");
       active = -1;
