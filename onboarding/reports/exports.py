@@ -41,10 +41,21 @@ def col(label: str, *paths: str, show: Callable[..., object] | None = None, text
     return Column(label, paths, show, text)
 
 
-def choice(choices) -> Callable[[object], object]:
-    """A stored code as its label ("call" → "Phone call")."""
-    labels = dict(choices)
-    return lambda value: labels.get(value, value)
+class Choice:
+    """A stored code as its label ("call" → "Phone call"); export_sql.py writes the same labels
+    in SQL."""
+
+    __slots__ = ("labels",)
+
+    def __init__(self, choices):
+        self.labels = dict(choices)
+
+    def __call__(self, value: object) -> object:
+        return self.labels.get(value, value)
+
+
+def choice(choices) -> Choice:
+    return Choice(choices)
 
 
 def name_of(brand: str, legal: str) -> str:
