@@ -67,12 +67,23 @@ def _state(code: str) -> str:
     return labelled(code, STATES | GSTIN_ONLY_STATES)
 
 
-def _countries(codes: str) -> str:
-    names = {code: country_name(code) for code in COUNTRY_CODES}
+# Lists of up to this many items are read by position, without a subquery per row (most
+# exporters name a few products and markets); longer ones are unnested.
+SHORT_LIST = 6
+
+
+def joined(items: str, each=lambda item: item) -> str:
+    """A JSON list's items (each through `each`), joined by "; " as writing.plain joins them."""
+    short = ", ".join(each(f"({items}) ->> {index}") for index in range(SHORT_LIST))
     return (
-        f"array_to_string(ARRAY(SELECT COALESCE({literal(json.dumps(names))}::jsonb ->> upper(code), code) "
-        f"FROM jsonb_array_elements_text({codes}) AS code), '; ')"
+        f"(CASE WHEN jsonb_array_length({items}) <= {SHORT_LIST} THEN concat_ws('; ', {short}) "
+        f"ELSE array_to_string(ARRAY(SELECT {each('item')} FROM jsonb_array_elements_text({items}) AS item), '; ') END)"
     )
+
+
+def _countries(codes: str) -> str:
+    names = literal(json.dumps({code: country_name(code) for code in COUNTRY_CODES}))
+    return joined(codes, lambda code: f"COALESCE({names}::jsonb ->> upper({code}), {code})")
 
 
 def _name_of(brand: str, legal: str) -> str:
@@ -121,7 +132,7 @@ def _cell(field, expr: str) -> str:
     if isinstance(field, DateField):
         return f"({expr})::text"
     if isinstance(field, JSONField):  # a list, as "a; b" (writing.plain)
-        return guarded(f"array_to_string(ARRAY(SELECT jsonb_array_elements_text({expr})), '; ')")
+        return guarded(joined(expr))
     if isinstance(field, BooleanField):
         return ""  # Python writes "True": written only through a `show` (yes_no)
     return f"({expr})::text"

@@ -64,7 +64,7 @@ def awkward(startup_a, agent_a, officer, exporter_a):
         legal_name='=HYPERLINK("http://evil.example","click")',
         trade_name="",
         district='Quote "here", and a comma',
-        products=["-61", "6109"],
+        products=["-61", "6109", "6110", "6111", "6112", "6113", "6114", "6115"],  # longer than a short list
         contact_mobile="+919812345678",
         contact_name="@risky श्री गणेश",
         state="97",  # a code only GSTINs use
@@ -105,7 +105,7 @@ def test_the_awkward_cells_come_out_as_people_should_read_them(awkward):
     header, *rows = rows_of(copied_csv(Exporter.objects.filter(pk=awkward.pk), exports.EXPORTERS))
     row = dict(zip(header, rows[0], strict=True))
     assert row["Legal name"] == '\'=HYPERLINK("http://evil.example","click")'
-    assert row["Products (HS)"] == "'-61; 6109"
+    assert row["Products (HS)"] == "'-61; 6109; 6110; 6111; 6112; 6113; 6114; 6115"
     assert row["Mobile"] == "+919812345678" and row["Contact"] == "'@risky श्री गणेश"
     assert row["Target markets"] == "United Arab Emirates; United States; ZZ"
     assert row["Trade name"] == "" and row["State"] == "Other Territory"
