@@ -43,10 +43,21 @@ def col(label: str, *paths: str, show: Callable[..., object] | None = None, text
     return Column(label, paths, show, text)
 
 
-def choice(choices) -> Callable[[object], object]:
-    """A stored code as its label ("call" → "Phone call")."""
-    labels = dict(choices)
-    return lambda value: str(labels[value]) if value in labels else value
+class Choice:
+    """A stored code as its label ("call" → "Phone call"); export_sql.py writes the same labels
+    in SQL."""
+
+    __slots__ = ("labels",)
+
+    def __init__(self, choices):
+        self.labels = dict(choices)
+
+    def __call__(self, value: object) -> object:
+        return str(self.labels[value]) if value in self.labels else value  # the label in the current language
+
+
+def choice(choices) -> Choice:
+    return Choice(choices)
 
 
 def name_of(brand: str, legal: str) -> str:
@@ -68,6 +79,11 @@ def outcome_words(kind: str, outcome: str) -> str:
 def country_names(codes) -> str:
     """Market codes as the countries' names: ["AE", "US"] → "United Arab Emirates; United States"."""
     return "; ".join(country_name(code) for code in codes or ())
+
+
+def stage_words(name: str) -> str:
+    """A stage's name in the current language, as Stage.__str__ shows it."""
+    return _(name) if name else name
 
 
 def yes_no(value: bool) -> str:
@@ -119,7 +135,7 @@ EXPORTERS = [
     col(gettext_lazy("Sector"), "sector__name"),
     col(gettext_lazy("Products (HS)"), "products"),
     col(gettext_lazy("Target markets"), "target_markets", show=country_names),
-    col(gettext_lazy("Stage"), "current_stage__name"),
+    col(gettext_lazy("Stage"), "current_stage__name", show=stage_words),
     col(gettext_lazy("In stage since"), "stage_entered_at"),
     col(gettext_lazy("Startup"), *STARTUP, show=name_of),
     col(gettext_lazy("Status"), "status", show=choice(ExporterStatus.choices)),
@@ -161,7 +177,7 @@ REVIEWS = [
     col(gettext_lazy("Exporter"), "exporter__legal_name"),
     col("GSTIN", "exporter__gstin", text=True),
     col(gettext_lazy("Startup"), *STARTUP, show=name_of),
-    col(gettext_lazy("Stage"), "stage__name"),
+    col(gettext_lazy("Stage"), "stage__name", show=stage_words),
     col(
         gettext_lazy("Submitted by"),
         "submitted_by__first_name",
@@ -183,7 +199,7 @@ COMMISSIONS = [
     col(gettext_lazy("Startup"), *STARTUP, show=name_of),
     col(gettext_lazy("Exporter"), "exporter__legal_name"),
     col("GSTIN", "exporter__gstin", text=True),
-    col(gettext_lazy("Stage"), "stage__name"),
+    col(gettext_lazy("Stage"), "stage__name", show=stage_words),
     col(gettext_lazy("Amount (INR)"), "amount"),
     col(gettext_lazy("Status"), "status", show=choice(CommissionStatus.choices)),
     col(gettext_lazy("Payment reference"), "payment_reference"),

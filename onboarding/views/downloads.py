@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 
+from ..reports.export_sql import copied_csv
 from ..reports.exports import Column, export_rows
 from ..spreadsheets import csv_bytes, csv_stream, xlsx_bytes, xlsx_file
 
@@ -57,6 +58,12 @@ def download_response(
     return file_response(content, kind, filename)
 
 
+def csv_response(pieces: Iterable[bytes], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(pieces, content_type=CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def stream_response(
     kind: str,
     filename: str,
@@ -69,9 +76,7 @@ def stream_response(
 ) -> StreamingHttpResponse | FileResponse:
     """The header and rows as a streamed CSV or XLSX attachment, with the formula guard."""
     if kind == "csv":
-        response = StreamingHttpResponse(csv_stream(header, rows, bom=bom), content_type=CONTENT_TYPES["csv"])
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return csv_response(csv_stream(header, rows, bom=bom), filename)
     if kind == "xlsx":
         workbook = xlsx_file(header, rows, sheet=sheet, text_columns=text_columns)
         # FileResponse reads the temporary file in blocks and closes (so deletes) it at the end.
@@ -129,6 +134,9 @@ def list_export(
     kind = kind or requested_format(request)
     if kind is None:
         return None
+    if kind == "csv" and (copied := copied_csv(queryset, columns, bom=bom)) is not None:
+        # PostgreSQL writes the file (export_sql.py): the same cells, several times faster.
+        return csv_response(copied, download_name(request, name, kind))
     return stream_response(
         kind,
         download_name(request, name, kind),

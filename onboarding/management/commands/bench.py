@@ -69,6 +69,7 @@ class Command(BaseCommand):
             "--auto-assign-pool", type=int, default=10_000, help="Exporters in the pool for the auto-assign run"
         )
         parser.add_argument("--only-sweep", action="store_true", help="Time the reminder sweep alone")
+        parser.add_argument("--only-exports", action="store_true", help="Time the CSV and XLSX downloads alone")
 
     def handle(self, *args, repeat: int, json_path: str | None, import_rows: int, memory_rows: int | None, **opts):
         staff = User.objects.filter(staff_role=Role.ADMIN, is_active=True).order_by("pk").first()
@@ -76,6 +77,9 @@ class Command(BaseCommand):
             raise CommandError("Seed the database first: manage.py seed_demo --startups 500 --exporters 100000")
         if opts["only_sweep"]:
             self.measure_sweep()
+            return
+        if opts["only_exports"]:
+            bench_exports(self, staff)
             return
         startup_user = (
             User.objects.filter(memberships__removed_at__isnull=True, memberships__startup__exporters__isnull=False)
