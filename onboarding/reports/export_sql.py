@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 
 from django.db import connection
-from django.db.models import BooleanField, DateField, DateTimeField, JSONField, TextField
+from django.db.models import BooleanField, DateTimeField, JSONField, TextField
 from django.db.models.fields import CharField
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from .. import database
 from ..models.activities import OUTCOME_KINDS, OUTCOME_NOT_RECORDED, ContactOutcome
 from ..reference import GSTIN_ONLY_STATES, STAGES, STATES, state_name
-from ..spreadsheets import csv_bytes
+from ..spreadsheets import FORMULA_STARTS, csv_bytes
 from ..validators import COUNTRY_CODES, country_name
 from .exports import (
     Choice,
@@ -39,8 +39,11 @@ from .exports import (
     yes_no,
 )
 
-# A phone number needs no guard (writing.PHONE_RE, in PostgreSQL's regular expressions).
-PHONE = r"^\+[0-9]( ?[0-9]){6,17}$"
+# A phone number needs no guard (writing.PHONE_RE): "+", then 7 to 18 digits with single spaces
+# between them. A bounded repetition in a regular expression costs PostgreSQL a lot per row, so
+# the shape and the count of digits are checked apart.
+PHONE_SHAPE = r"^\+[0-9]( ?[0-9])*$"
+PHONE_LENGTHS = (8, 19)  # "+" and the digits, spaces left out
 
 
 def literal(text: object) -> str:
@@ -51,11 +54,12 @@ def literal(text: object) -> str:
 
 def guarded(expr: str) -> str:
     """A text cell with the formula guard: a leading apostrophe before "=", "+", "-", "@", a tab
-    or a carriage return, except on a phone number; empty text as nothing."""
-    return (
-        f"CASE WHEN left({expr}, 1) IN ('=', '+', '-', '@', chr(9), chr(13)) AND {expr} !~ '{PHONE}' "
-        f"THEN '''' || {expr} ELSE NULLIF({expr}, '') END"
-    )
+    or a carriage return, except on a phone number. `expr` is a column of the query's middle
+    level (select_sql), so naming it four times computes it once."""
+    starts = ", ".join(str(ord(start)) for start in FORMULA_STARTS)
+    low, high = PHONE_LENGTHS
+    phone = f"({expr} ~ '{PHONE_SHAPE}' AND length(replace({expr}, ' ', '')) BETWEEN {low} AND {high})"
+    return f"CASE WHEN ascii({expr}) IN ({starts}) AND NOT {phone} THEN '''' || {expr} ELSE {expr} END"
 
 
 def labelled(expr: str, labels: dict) -> str:
@@ -130,37 +134,38 @@ TWINS: dict[Callable, Callable[..., str]] = {
 }
 
 
-def _cell(field, expr: str) -> str:
-    """A column read as it is: text guarded, times in ISO 8601 with the zone, the rest as text."""
+def _cell(field, expr: str) -> tuple[str, bool] | None:
+    """A column read as it is, and whether it is text (to guard): times in ISO 8601 with the
+    zone (to the second), lists as "a; b", numbers and days as text."""
     if isinstance(field, CharField | TextField):
-        return guarded(expr)
+        return expr, True
     if isinstance(field, DateTimeField):
-        return f"to_char({expr}, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')"
-    if isinstance(field, DateField):
-        return f"({expr})::text"
+        return f"to_char({expr}, 'YYYY-MM-DD\"T\"HH24:MI:SSTZH:TZM')", False
     if isinstance(field, JSONField):  # a list, as "a; b" (writing.plain)
-        return guarded(joined(expr))
+        return joined(expr), True
     if isinstance(field, BooleanField):
-        return ""  # Python writes "True": written only through a `show` (yes_no)
-    return f"({expr})::text"
+        return None  # Python writes "True": written only through a `show` (yes_no)
+    return f"({expr})::text", False
 
 
-def column_sql(column: Column, fields: list, exprs: list[str]) -> str | None:
-    """One column's cell in SQL, or None when it has no twin here."""
+def column_sql(column: Column, fields: list, exprs: list[str]) -> tuple[str, bool] | None:
+    """One column's cell in SQL and whether it is text to guard, or None when it has no twin."""
     if column.show is None:
         if len(exprs) == 1:
-            return _cell(fields[0], exprs[0]) or None
+            return _cell(fields[0], exprs[0])
         # Several paths without a `show`: the non-empty values joined by spaces.
-        return guarded("concat_ws(' ', " + ", ".join(f"NULLIF(({e})::text, '')" for e in exprs) + ")")
+        return "concat_ws(' ', " + ", ".join(f"NULLIF(({e})::text, '')" for e in exprs) + ")", True
     if isinstance(column.show, Choice):
-        return guarded(labelled(exprs[0], column.show.labels))
+        return labelled(exprs[0], column.show.labels), True
     twin = TWINS.get(column.show)
-    return guarded(twin(*exprs)) if twin else None
+    return (twin(*exprs), column.show is not plain_date) if twin else None
 
 
 def select_sql(queryset, columns: Sequence[Column]) -> tuple[str, tuple] | None:
     """The SELECT whose rows are the CSV's rows, with its parameters; None when a column has no
-    SQL twin. The list's own query (its filters and its scope) is the inner query, untouched."""
+    SQL twin. Three levels: the list's own query (its filters and its scope) untouched; each
+    cell's value; the formula guard on the text cells. OFFSET 0 keeps PostgreSQL from folding
+    the middle level into the outer one, which would compute a value once per mention."""
     paths = export_paths(columns)
     query = queryset.values_list(*paths).query
     sql, params = query.sql_with_params()
@@ -173,13 +178,16 @@ def select_sql(queryset, columns: Sequence[Column]) -> tuple[str, tuple] | None:
         return None
     fields = {name: selected[0].output_field for name, selected in zip(order, compiler.select, strict=True)}
     names = {name: f"c{index}" for index, name in enumerate(order)}
-    cells = []
-    for column in columns:
+    values, cells = [], []
+    for index, column in enumerate(columns):
         cell = column_sql(column, [fields[p] for p in column.paths], [f"listed.{names[p]}" for p in column.paths])
         if cell is None:
             return None
-        cells.append(cell)
-    return f"SELECT {', '.join(cells)} FROM ({sql}) AS listed({', '.join(names.values())})", tuple(params)
+        value, text = cell
+        values.append(f"{value} AS v{index}")
+        cells.append(guarded(f"v{index}") if text else f"v{index}")
+    middle = f"SELECT {', '.join(values)} FROM ({sql}) AS listed({', '.join(names.values())}) OFFSET 0"
+    return f"SELECT {', '.join(cells)} FROM ({middle}) AS cell_values", tuple(params)
 
 
 def copied_csv(queryset, columns: Sequence[Column], *, bom: bool = True) -> Iterator[bytes] | None:

@@ -27,7 +27,7 @@ CSV_BATCH_ROWS = 500  # rows per piece of a streamed CSV: few, large writes to t
 # spaces alone: the worst a spreadsheet can do is read "+919812345678" as a number. The
 # apostrophe the guard would add is shown to people in the cell ("'+91…") and breaks a
 # copied number, so phone numbers go without it (in XLSX they are typed text cells).
-PHONE_RE = re.compile(r"\+\d(?: ?\d){6,17}")
+PHONE_RE = re.compile(r"\+\d(?: ?\d){6,17}", re.ASCII)  # ASCII digits, as export_sql.py checks them
 
 
 def is_phone(value: str) -> bool:
