@@ -47,7 +47,7 @@ def test_an_agent_works_a_whole_claim_in_hindi_on_a_phone(browser, live_server, 
         # A phone in Hindi: the sign-in page comes in Hindi before anyone chooses.
         screen.goto("/accounts/login/")
         assert_all_hindi(screen, "sign in")
-        screen.get_by_label(hindi("Email address")).fill(agent_a.email)
+        screen.get_by_label(hindi("email address")).fill(agent_a.email)
         screen.get_by_label(hindi("Password")).fill(PASSWORD)
         screen.get_by_role("button", name=hindi("Sign in")).click()
         screen.wait_for_url(lambda url: "/accounts/login/" not in url)
