@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import InterfaceError as DatabaseInterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from kombu.exceptions import KombuError, OperationalError
 
 from .forms.kept_uploads import kept_uploads_sweep
@@ -78,14 +78,21 @@ class PortalTask(Task):
         transaction.on_commit(publish)
 
 
+def uploader_language(batch: ImportBatch) -> str | None:
+    """An import's messages and row errors are stored as words: they are written in the language
+    of the person who uploaded the file, as the request that checks a small file writes them."""
+    return batch.uploaded_by.reads if batch.uploaded_by else None
+
+
 @shared_task(base=PortalTask, acks_late=True)
 def import_validate_task(batch_id: int) -> None:
     """Check a large import file in the background; the page polls the batch's progress."""
     from .services.imports import import_batch_validate
 
-    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    batch = ImportBatch.objects.select_related("uploaded_by").filter(pk=batch_id).first()
     if batch is not None:
-        import_batch_validate(batch=batch)
+        with translation.override(uploader_language(batch)):
+            import_batch_validate(batch=batch)
 
 
 @shared_task(base=PortalTask, acks_late=True)
@@ -101,9 +108,10 @@ def import_commit_task(batch_id: int, actor_id: int | None) -> None:
     """Write a large import in the background (safe to run twice: the batch is claimed first)."""
     from .services.imports import import_batch_commit
 
-    batch = ImportBatch.objects.filter(pk=batch_id).first()
+    batch = ImportBatch.objects.select_related("uploaded_by").filter(pk=batch_id).first()
     if batch is not None:
-        import_batch_commit(actor=User.objects.filter(pk=actor_id).first(), batch=batch)
+        with translation.override(uploader_language(batch)):
+            import_batch_commit(actor=User.objects.filter(pk=actor_id).first(), batch=batch)
 
 
 def database_patience(covering: float) -> tuple[float, ...]:

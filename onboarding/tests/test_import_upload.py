@@ -189,3 +189,17 @@ def test_a_startup_user_can_neither_upload_nor_see_a_stored_batch(client_for, of
     for name in ("exporter-import-detail", "exporter-import-status", "exporter-import-errors"):
         assert adversary.get(reverse(f"onboarding:{name}", args=[batch.pk])).status_code == 403
     assert ImportBatch.objects.count() == 1 and no_worker == [(batch.pk,)]
+
+
+def test_the_worker_writes_a_files_messages_in_the_language_of_whoever_uploaded_it(client_for, officer, no_worker):
+    officer.language = "hi"
+    officer.save(update_fields=["language"])
+    rows = good_rows(3)
+    gstin = rows[1][1]
+    rows[1][1] = gstin[:-1] + ("Y" if gstin[-1] != "Y" else "Z")  # a wrong check character
+    upload(client_for(officer), "council.csv", csv_bytes(rows))
+    batch = ImportBatch.objects.get()
+    import_validate_task.run(batch.pk)  # what the worker runs, in no language of its own
+    [[_column, message]] = ImportRow.objects.get(batch=batch, number=3).messages
+    assert any("\u0900" <= letter <= "\u097f" for letter in message), message  # Devanagari
+    assert "check" not in message.lower(), message
