@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ..models import Exporter, ImportBatch
 from ..models.imports import ImportRow, ImportStatus
@@ -199,7 +199,8 @@ def test_the_worker_writes_a_files_messages_in_the_language_of_whoever_uploaded_
     rows[1][1] = gstin[:-1] + ("Y" if gstin[-1] != "Y" else "Z")  # a wrong check character
     upload(client_for(officer), "council.csv", csv_bytes(rows))
     batch = ImportBatch.objects.get()
-    import_validate_task.run(batch.pk)  # what the worker runs, in no language of its own
+    translation.activate("en-in")  # a worker's own language, whatever the request's was
+    import_validate_task.run(batch.pk)  # what the worker runs
     [[_column, message]] = ImportRow.objects.get(batch=batch, number=3).messages
     assert any("\u0900" <= letter <= "\u097f" for letter in message), message  # Devanagari
     assert "check" not in message.lower(), message
