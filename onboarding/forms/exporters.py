@@ -100,7 +100,6 @@ class ExporterForm(forms.ModelForm):
     state = StateField(
         choices=[("", "---------"), *Exporter._meta.get_field("state").choices],
         required=False,
-        label=gettext_lazy("State"),
         help_text=gettext_lazy("Leave blank to take it from the GSTIN."),
     )
     gstin = IdentifierField(

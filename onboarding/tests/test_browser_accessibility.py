@@ -80,14 +80,14 @@ def test_no_page_of_any_role_has_a_serious_accessibility_violation_on_a_phone_or
     browser, live_server, request, role, language, busy_startup  # noqa: F811
 ):  # fmt: skip
     user = request.getfixturevalue({"admin": "admin_user", "manager": "manager_a", "agent": "agent_a"}.get(role, role))
-    user.language = language  # every page in that language once signed in
-    user.save(update_fields=["language"])
     startup = busy_startup["paid"].startup
     pages = pages_by_role(startup=startup, **busy_startup)[role] | more_pages(role, paid=busy_startup["paid"])
     context, screen = checked_context(browser, live_server)
     try:
         sign_in_on(screen, user)
         assert "/account/two-factor/" not in screen.url, f"{user.email} must set up two-factor first"
+        user.language = language  # every page from now on in that language (the account's)
+        user.save(update_fields=["language"])
         found = violations_on(screen, pages, f"{role} ({language})")
         assert not found, listed(found)
     finally:
