@@ -11,9 +11,6 @@ dates are in that language whatever language the request or worker that queued i
 
 from __future__ import annotations
 
-import contextlib
-import re
-from datetime import date
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,10 +20,8 @@ from django.template import Context, engines
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
-from django.utils.formats import date_format
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import get_language, ngettext_lazy
-from django.utils.translation import gettext as _
 
 # The languages an email can be written in (settings.LANGUAGES): English (India) or Hindi.
 ENGLISH, HINDI = "en-in", "hi"
@@ -51,18 +46,6 @@ def language_of(message) -> str:
         return message.recipient.reads
     exporter = message.to_exporter if message.to_exporter_id is not None else None
     return HINDI if exporter is not None and exporter.preferred_language == "hi" else ENGLISH
-
-
-def period_words(message) -> str:
-    """The period an outbox row covers, in words of the active language: "4 Dec 2026",
-    "week 48 of 2026" (OutboxMessage.period, whose English it repeats, formats in English
-    only); "" for keys that only keep one message per thing ("n4", "member-7")."""
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", message.period_key):
-        with contextlib.suppress(ValueError):
-            return date_format(date.fromisoformat(message.period_key), "j M Y")
-    if week := re.fullmatch(r"(\d{4})-W(\d{2})", message.period_key):
-        return _("week %(week)s of %(year)s") % {"week": int(week[2]), "year": week[1]}
-    return ""
 
 
 def absolute_url(name: str, *args) -> str:
@@ -134,7 +117,7 @@ def _send_to_member(kind: str, message, connection, **context) -> str:
     context = {
         "message": message,
         "user": message.recipient,
-        "period": period_words(message),
+        "period": message.period,  # in the email's language, which is active here
         "preferences_url": absolute_url("onboarding:preferences"),
         **context,
     }
