@@ -69,8 +69,9 @@ def _and_more(shown: str, more: int) -> str:
     return _("%(shown)s and %(count)s more") % {"shown": shown, "count": more} if more > 0 else shown
 
 
-def _others(rows: list) -> str:
-    return _and_more(", ".join(_claim_words(o) for o in rows[:2]), len(rows) - 2)
+def _others(rows: list, total: int | None = None) -> str:
+    """The first two of `rows` named, and how many more of `total` (all of them by default)."""
+    return _and_more(", ".join(_claim_words(o) for o in rows[:2]), (len(rows) if total is None else total) - 2)
 
 
 def _day(moment, with_year: bool = True) -> str:
@@ -156,14 +157,18 @@ def same_link_or_reference(events: list[StageEvent]) -> Found:
     claims = StageEvent.objects.annotate(url_key=Lower("evidence_url"), reference_key=Upper("evidence_reference"))
     by_link = Q(url_key__in=urls) & ~Q(evidence_url="")
     matches = by_link | (Q(reference_key__in=references) & ~Q(evidence_reference=""))
+    # The matches as bare ids first: a link shared by thousands of claims must not become
+    # thousands of model instances. Only the two each explanation names are loaded after.
     by_url, by_reference = defaultdict(list), defaultdict(list)
-    for other in _other_claims(claims.filter(matches)).only(*OTHER_CLAIM_FIELDS, "evidence_url", "evidence_reference"):
-        if other.evidence_url:
-            by_url[_url_key(other.evidence_url)].append(other)
-        if other.evidence_reference:
-            by_reference[_reference_key(other.evidence_reference)].append(other)
+    rows = claims.filter(matches).order_by("submitted_at", "pk")
+    for pk, exporter_id, url, reference in rows.values_list("pk", "exporter_id", "evidence_url", "evidence_reference"):
+        if url:
+            by_url[_url_key(url)].append((pk, exporter_id))
+        if reference:
+            by_reference[_reference_key(reference)].append((pk, exporter_id))
+    found = []
     for event in events:
-        for words, value, found in (
+        for words, value, matched in (
             (
                 _("The link “%(value)s” is also in %(others)s."),
                 event.evidence_url,
@@ -175,9 +180,16 @@ def same_link_or_reference(events: list[StageEvent]) -> Found:
                 by_reference.get(_reference_key(event.evidence_reference), []),
             ),
         ):
-            elsewhere = [other for other in found if other.exporter_id != event.exporter_id]
+            elsewhere = [pk for pk, exporter_id in matched if exporter_id != event.exporter_id]
             if value and elsewhere:
-                yield event.pk, words % {"value": value, "others": _others(elsewhere)}
+                found.append((event.pk, words, value, elsewhere))
+    shown = {pk for *_first, elsewhere in found for pk in elsewhere[:2]}
+    named = {
+        other.pk: other for other in _other_claims(StageEvent.objects.filter(pk__in=shown)).only(*OTHER_CLAIM_FIELDS)
+    }
+    for event_pk, words, value, elsewhere in found:
+        others = _others([named[pk] for pk in elsewhere[:2]], len(elsewhere))
+        yield event_pk, words % {"value": value, "others": others}
 
 
 def shared_contact(events: list[StageEvent]) -> Found:
