@@ -46,6 +46,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from .. import database
 from ..emails import language_of
@@ -383,7 +384,7 @@ def outbox_resend(*, actor, message: OutboxMessage) -> OutboxMessage:
     composed as things stand, under the same Message-ID: a mail system that has the first
     copy drops the second. Programme staff only; recorded in the admin log."""
     if not actor.is_programme_staff:
-        raise PermissionDenied("Only programme staff can send an email again.")
+        raise PermissionDenied(gettext("Only programme staff can send an email again."))
     with transaction.atomic():
         row = OutboxMessage.objects.select_for_update().get(pk=message.pk)
         if row.status not in UNDELIVERED_STATUSES:

@@ -368,7 +368,7 @@ def stage_event_approve(*, actor: User, event: StageEvent, note: str = "", uncon
     if reason:
         event.unconfirmed_reason = reason
         event.save(update_fields=["unconfirmed_reason"])
-        message = f"Approved “{event.stage}” without the exporter's confirmation: {reason}"
+        message = f"Approved “{event.stage.name}” without the exporter's confirmation: {reason}"
         log_action(actor=actor, subject=event, message=message)
     return _approve(event=event, exporter=exporter, reviewer=actor, note=note)
 
@@ -410,7 +410,9 @@ def stage_event_undo(*, actor: User, event: StageEvent) -> StageEvent:
     fields = ["status", "reviewed_by", "reviewed_at", "review_note", "undo_state", "announcement_due"]
     event.save(update_fields=[*fields, "unconfirmed_reason"])
     log_action(
-        actor=actor, subject=exporter, message=f"Undid the decision ({verdict}) on “{event.stage}”: it waits again."
+        actor=actor,
+        subject=exporter,
+        message=f"Undid the decision ({verdict}) on “{event.stage.name}”: it waits again.",
     )
     summary_changed()
     return event
@@ -513,6 +515,7 @@ def exporter_set_stage(*, actor: User, exporter: Exporter, stage: Stage, reason:
         raise ValidationError(_("Give the reason for moving the stage by hand."))
     exporter = _lock(exporter)
     now = timezone.now()
+    was = exporter.current_stage.name if exporter.current_stage else "none"
     event = StageEvent.objects.create(
         exporter=exporter,
         startup_id=exporter.startup_id,
@@ -523,7 +526,7 @@ def exporter_set_stage(*, actor: User, exporter: Exporter, stage: Stage, reason:
         status=StageEventStatus.APPROVED,
         reviewed_by=actor,
         reviewed_at=now,
-        note=f"Stage set by an admin from {exporter.current_stage or 'none'} to {stage}.",
+        note=f"Stage set by an admin from {was} to {stage.name}.",  # stored: the stages' English names
         review_note=reason.strip(),
     )
     exporter.current_stage = stage

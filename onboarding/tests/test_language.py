@@ -9,7 +9,9 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
+from ..services.progress import exporter_set_stage
 from .conftest import PASSWORD, PortalClient
+from .factories import stage
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +112,12 @@ def test_the_api_answers_in_english_whatever_the_caller_asks(client_for, agent_a
     response = client.get("/api/v1/exporters/?page=999", HTTP_ACCEPT_LANGUAGE="hi")
     assert response.status_code == 404 and response["Content-Language"] == "en-in"
     assert response.json()["detail"] == "Invalid page."
+
+
+def test_what_the_database_keeps_stays_in_english_when_written_from_a_hindi_page(admin_user, exporter_a):
+    with translation.override("hi"):
+        event = exporter_set_stage(
+            actor=admin_user, exporter=exporter_a, stage=stage("storefront_live"), reason="कॉल पर पुष्टि हुई"
+        )
+        assert str(event.stage) == "स्टोरफ़्रंट चालू"  # shown in Hindi
+    assert event.note == "Stage set by an admin from Assigned to Storefront live."  # kept in English
