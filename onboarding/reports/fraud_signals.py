@@ -10,13 +10,13 @@ signalled claims) costs the same number of queries for 3 claims or 3,000.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Lower, Upper
+from django.db.models import CharField, Count, F, Func, Max, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import Lower, RowNumber, Upper
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import lazy
@@ -146,50 +146,72 @@ def _reference_key(reference: str) -> str:
     return reference.strip().upper()
 
 
+# A claim's link and reference as the database groups them (the Python keys above, in SQL).
+_URL_GROUP = Func(Lower("evidence_url"), Value("/"), function="RTRIM", output_field=CharField())
+_REFERENCE_GROUP = Upper("evidence_reference")
+
+
+def _holders(holding, group, exporters: set[int]) -> tuple[dict[str, int], Counter, dict[str, list]]:
+    """For each group of `holding`: how many claims it has, how many of those each of `exporters`
+    has, and its first claims as (id, exporter id), enough of them to name two of another exporter.
+
+    Counted in the database: a link shared by thousands of claims stays a few rows here.
+    """
+    holding = holding.annotate(group=group)
+    own = Counter(
+        {
+            (row["group"], row["exporter_id"]): row["n"]
+            for row in holding.filter(exporter_id__in=exporters).values("group", "exporter_id").annotate(n=Count("pk"))
+        }
+    )
+    depth = 2 + max(own.values(), default=0)  # past the claims of any one exporter on the page
+    ranked = holding.annotate(
+        rank=Window(RowNumber(), partition_by=F("group"), order_by=(F("submitted_at").asc(), F("pk").asc())),
+        total=Window(Count("pk"), partition_by=F("group")),
+    )
+    totals: dict[str, int] = {}
+    first: dict[str, list] = defaultdict(list)
+    for group_key, pk, exporter_id, total in (
+        ranked.filter(rank__lte=depth).values_list("group", "pk", "exporter_id", "total").order_by("group", "rank")
+    ):
+        totals[group_key] = total
+        first[group_key].append((pk, exporter_id))
+    return totals, own, first
+
+
 def same_link_or_reference(events: list[StageEvent]) -> Found:
     """The claim's link (storefront, product) or reference (member ID, order) is in a claim for another exporter."""
     keys = {_url_key(e.evidence_url) for e in events if e.evidence_url}
     urls = {variant for key in keys for variant in (key, f"{key}/")}
     references = {_reference_key(e.evidence_reference) for e in events if e.evidence_reference}
-    if not (urls or references):
-        return
+    exporters = {e.exporter_id for e in events}
     # Written as the expression indexes stageevent_url_lower and stageevent_reference_upper are.
-    claims = StageEvent.objects.annotate(url_key=Lower("evidence_url"), reference_key=Upper("evidence_reference"))
-    by_link = Q(url_key__in=urls) & ~Q(evidence_url="")
-    matches = by_link | (Q(reference_key__in=references) & ~Q(evidence_reference=""))
-    # The matches as bare ids first: a link shared by thousands of claims must not become
-    # thousands of model instances. Only the two each explanation names are loaded after.
-    by_url, by_reference = defaultdict(list), defaultdict(list)
-    rows = claims.filter(matches).order_by("submitted_at", "pk")
-    for pk, exporter_id, url, reference in rows.values_list("pk", "exporter_id", "evidence_url", "evidence_reference"):
-        if url:
-            by_url[_url_key(url)].append((pk, exporter_id))
-        if reference:
-            by_reference[_reference_key(reference)].append((pk, exporter_id))
+    kinds = []
+    if urls:
+        holding = StageEvent.objects.annotate(url_key=Lower("evidence_url"))
+        holding = holding.filter(url_key__in=urls).exclude(evidence_url="")
+        words = _("The link “%(value)s” is also in %(others)s.")
+        kinds.append((words, "evidence_url", _url_key, _holders(holding, _URL_GROUP, exporters)))
+    if references:
+        holding = StageEvent.objects.annotate(reference_key=Upper("evidence_reference"))
+        holding = holding.filter(reference_key__in=references).exclude(evidence_reference="")
+        words = _("The reference “%(value)s” is also in %(others)s.")
+        kinds.append((words, "evidence_reference", _reference_key, _holders(holding, _REFERENCE_GROUP, exporters)))
     found = []
     for event in events:
-        for words, value, matched in (
-            (
-                _("The link “%(value)s” is also in %(others)s."),
-                event.evidence_url,
-                by_url.get(_url_key(event.evidence_url), []),
-            ),
-            (
-                _("The reference “%(value)s” is also in %(others)s."),
-                event.evidence_reference,
-                by_reference.get(_reference_key(event.evidence_reference), []),
-            ),
-        ):
-            elsewhere = [pk for pk, exporter_id in matched if exporter_id != event.exporter_id]
-            if value and elsewhere:
-                found.append((event.pk, words, value, elsewhere))
-    shown = {pk for *_first, elsewhere in found for pk in elsewhere[:2]}
-    named = {
-        other.pk: other for other in _other_claims(StageEvent.objects.filter(pk__in=shown)).only(*OTHER_CLAIM_FIELDS)
-    }
-    for event_pk, words, value, elsewhere in found:
-        others = _others([named[pk] for pk in elsewhere[:2]], len(elsewhere))
-        yield event_pk, words % {"value": value, "others": others}
+        for words, field, key_of, (totals, own, first) in kinds:
+            value = getattr(event, field)
+            if not value:
+                continue
+            key = key_of(value)
+            elsewhere = totals.get(key, 0) - own[key, event.exporter_id]
+            if elsewhere > 0:
+                shown = [pk for pk, exporter_id in first[key] if exporter_id != event.exporter_id][:2]
+                found.append((event.pk, words, value, shown, elsewhere))
+    named = _other_claims(StageEvent.objects.filter(pk__in={pk for *_first, shown, _n in found for pk in shown}))
+    named = {other.pk: other for other in named.only(*OTHER_CLAIM_FIELDS)}
+    for event_pk, words, value, shown, elsewhere in found:
+        yield event_pk, words % {"value": value, "others": _others([named[pk] for pk in shown], elsewhere)}
 
 
 def shared_contact(events: list[StageEvent]) -> Found:

@@ -133,6 +133,21 @@ def test_a_link_used_again_for_the_same_exporter_or_different_links_are_no_signa
     assert "same_link" not in kinds(same_exporter) | kinds(other)
 
 
+def test_a_shared_link_names_the_first_two_claims_of_other_exporters_and_counts_the_rest(startup_a):
+    """The count and the names come from the database's groups: the claim's own exporter's
+    earlier claims with the link (first in time) are neither named nor counted."""
+    exporter = exporter_of(startup_a)
+    for minutes in (900, 800, 700):
+        claim_for(exporter, evidence_url="https://shop.example/s", status="approved", minutes_ago=minutes)
+    for minutes, name in ((600, "Jaipur Gems LLP"), (500, "Kanpur Leather LLP"), (400, "Mysore Silk LLP")):
+        claim_for(exporter_of(startup_a, legal_name=name), evidence_url="https://SHOP.example/s/", minutes_ago=minutes)
+    claim_for(exporter_of(startup_a), evidence_url="https://shop.example/other", minutes_ago=300)
+    latest = claim_for(exporter, code="storefront_live", evidence_url="https://shop.example/s")
+    said = texts(latest, "same_link")
+    assert "Jaipur Gems LLP" in said and "Kanpur Leather LLP" in said and "Mysore Silk LLP" not in said
+    assert said.endswith("and 1 more.")
+
+
 # --- One contact on exporters of different firms ---------------------------------------------------
 
 
