@@ -11,12 +11,13 @@ PK_MARK = 987654321
 
 
 @lru_cache(maxsize=64)
-def _around_pk(name: str, prefix: str, urlconf: str) -> tuple[str, str]:
-    head, tail = reverse(name, args=[PK_MARK], urlconf=urlconf).split(str(PK_MARK))
+def _around_pk(name: str, prefix: str, urlconf: str, rest: tuple[str, ...]) -> tuple[str, str]:
+    head, tail = reverse(name, args=[PK_MARK, *rest], urlconf=urlconf).split(str(PK_MARK))
     return head, tail
 
 
-def link(name: str, pk: int) -> str:
-    """reverse(name, args=[pk]), for a URL whose only argument is an integer pk."""
-    head, tail = _around_pk(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+def link(name: str, pk: int, *rest: str) -> str:
+    """reverse(name, args=[pk, *rest]), for a URL whose first argument is an integer pk and whose
+    others (`rest`, e.g. an action's name) are the same on every row."""
+    head, tail = _around_pk(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF, rest)
     return f"{head}{int(pk)}{tail}"
