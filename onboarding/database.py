@@ -69,6 +69,12 @@ def can_dump_a_snapshot() -> bool:
     return _postgresql()
 
 
+def limits_each_part_of_a_union() -> bool:
+    """Each part of a UNION ALL with its own ORDER BY and LIMIT: the first claims of each of many
+    links read in one query (reports/fraud_signals.py). Otherwise every matching claim is read."""
+    return connection.features.supports_slicing_ordering_in_compound
+
+
 # Every question, for the tests that ask them all on each database.
 QUESTIONS = (
     can_copy,
@@ -79,4 +85,5 @@ QUESTIONS = (
     runs_triggers,
     generates_series,
     can_dump_a_snapshot,
+    limits_each_part_of_a_union,
 )

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
 from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -367,11 +368,21 @@ class StageEvent(PrivateFileMixin, models.Model):
             models.Index(
                 fields=["evidence_sha256"], condition=~models.Q(evidence_sha256=""), name="stageevent_file_sha256"
             ),
-            models.Index(Lower("evidence_url"), condition=~models.Q(evidence_url=""), name="stageevent_url_lower"),
+            # A link's or reference's claims in time order, read a few at a time by the review
+            # queue's "same link or reference" signal (a generic link may be in thousands).
+            models.Index(
+                Lower("evidence_url"),
+                F("submitted_at"),
+                F("id"),
+                condition=~models.Q(evidence_url=""),
+                name="stageevent_url_time",
+            ),
             models.Index(
                 Upper("evidence_reference"),
+                F("submitted_at"),
+                F("id"),
                 condition=~models.Q(evidence_reference=""),
-                name="stageevent_reference_upper",
+                name="stageevent_reference_time",
             ),
         ]
 

@@ -10,13 +10,13 @@ signalled claims) costs the same number of queries for 3 claims or 3,000.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import CharField, Count, F, Func, Max, OuterRef, Q, Subquery, Value, Window
-from django.db.models.functions import Lower, RowNumber, Upper
+from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import lazy
@@ -24,6 +24,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from .. import database
 from ..models import Assignment, ConfirmationRequest, Dispute, EvidenceDocument, Exporter, SignIn, StageEvent
 from ..models.exporter_link import Answer
 from ..models.stages import StageEventStatus
@@ -72,6 +73,12 @@ def _and_more(shown: str, more: int) -> str:
 def _others(rows: list, total: int | None = None) -> str:
     """The first two of `rows` named, and how many more of `total` (all of them by default)."""
     return _and_more(", ".join(_claim_words(o) for o in rows[:2]), (len(rows) if total is None else total) - 2)
+
+
+def _at_least(rows: list, total: int) -> str:
+    """The first two of `rows` named, and "at least N more": `total` were read, of more."""
+    shown = ", ".join(_claim_words(o) for o in rows[:2])
+    return _("%(shown)s and at least %(count)s more") % {"shown": shown, "count": total - 2}
 
 
 def _day(moment, with_year: bool = True) -> str:
@@ -146,37 +153,31 @@ def _reference_key(reference: str) -> str:
     return reference.strip().upper()
 
 
-# A claim's link and reference as the database groups them (the Python keys above, in SQL).
-_URL_GROUP = Func(Lower("evidence_url"), Value("/"), function="RTRIM", output_field=CharField())
-_REFERENCE_GROUP = Upper("evidence_reference")
+# Claims read per link or reference: enough to name two of other exporters and count them. A
+# generic link (a marketplace's home page) may be in thousands of claims; past this many the
+# explanation says "at least N more" rather than counting them all on every page of the queue.
+SHARED_READ = 100
 
 
-def _holders(holding, group, exporters: set[int]) -> tuple[dict[str, int], Counter, dict[str, list]]:
-    """For each group of `holding`: how many claims it has, how many of those each of `exporters`
-    has, and its first claims as (id, exporter id), enough of them to name two of another exporter.
-
-    Counted in the database: a link shared by thousands of claims stays a few rows here.
-    """
-    holding = holding.annotate(group=group)
-    own = Counter(
-        {
-            (row["group"], row["exporter_id"]): row["n"]
-            for row in holding.filter(exporter_id__in=exporters).values("group", "exporter_id").annotate(n=Count("pk"))
-        }
-    )
-    depth = 2 + max(own.values(), default=0)  # past the claims of any one exporter on the page
-    ranked = holding.annotate(
-        rank=Window(RowNumber(), partition_by=F("group"), order_by=(F("submitted_at").asc(), F("pk").asc())),
-        total=Window(Count("pk"), partition_by=F("group")),
-    )
-    totals: dict[str, int] = {}
-    first: dict[str, list] = defaultdict(list)
-    for group_key, pk, exporter_id, total in (
-        ranked.filter(rank__lte=depth).values_list("group", "pk", "exporter_id", "total").order_by("group", "rank")
-    ):
-        totals[group_key] = total
-        first[group_key].append((pk, exporter_id))
-    return totals, own, first
+def _first_claims(claims, key: str, values: Iterable[str], key_of: Callable[[str], str]) -> dict[str, tuple]:
+    """For each `key_of` of `values`: its first SHARED_READ claims by time, as (id, exporter id),
+    and whether it has more. One query; each value's claims are read off the index
+    stageevent_url_time or stageevent_reference_time, at most SHARED_READ + 1 of them."""
+    if not values:
+        return {}
+    columns = (key, "submitted_at", "pk", "exporter_id")
+    if database.limits_each_part_of_a_union():
+        parts = [
+            claims.filter(**{key: value}).order_by("submitted_at", "pk").values_list(*columns)[: SHARED_READ + 1]
+            for value in sorted(values)
+        ]
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    else:
+        rows = claims.filter(**{f"{key}__in": values}).values_list(*columns)
+    grouped: dict[str, list] = defaultdict(list)
+    for value, _submitted_at, pk, exporter_id in sorted(rows, key=lambda row: (row[1], row[2])):
+        grouped[key_of(value)].append((pk, exporter_id))
+    return {group: (read[:SHARED_READ], len(read) > SHARED_READ) for group, read in grouped.items()}
 
 
 def same_link_or_reference(events: list[StageEvent]) -> Found:
@@ -184,34 +185,37 @@ def same_link_or_reference(events: list[StageEvent]) -> Found:
     keys = {_url_key(e.evidence_url) for e in events if e.evidence_url}
     urls = {variant for key in keys for variant in (key, f"{key}/")}
     references = {_reference_key(e.evidence_reference) for e in events if e.evidence_reference}
-    exporters = {e.exporter_id for e in events}
-    # Written as the expression indexes stageevent_url_lower and stageevent_reference_upper are.
-    kinds = []
-    if urls:
-        holding = StageEvent.objects.annotate(url_key=Lower("evidence_url"))
-        holding = holding.filter(url_key__in=urls).exclude(evidence_url="")
-        words = _("The link “%(value)s” is also in %(others)s.")
-        kinds.append((words, "evidence_url", _url_key, _holders(holding, _URL_GROUP, exporters)))
-    if references:
-        holding = StageEvent.objects.annotate(reference_key=Upper("evidence_reference"))
-        holding = holding.filter(reference_key__in=references).exclude(evidence_reference="")
-        words = _("The reference “%(value)s” is also in %(others)s.")
-        kinds.append((words, "evidence_reference", _reference_key, _holders(holding, _REFERENCE_GROUP, exporters)))
+    # Written as the indexes stageevent_url_time and stageevent_reference_time are.
+    by_url = StageEvent.objects.exclude(evidence_url="").annotate(url_key=Lower("evidence_url"))
+    by_reference = StageEvent.objects.exclude(evidence_reference="").annotate(reference_key=Upper("evidence_reference"))
+    kinds = (
+        (
+            _("The link “%(value)s” is also in %(others)s."),
+            "evidence_url",
+            _url_key,
+            _first_claims(by_url, "url_key", urls, _url_key),
+        ),
+        (
+            _("The reference “%(value)s” is also in %(others)s."),
+            "evidence_reference",
+            _reference_key,
+            _first_claims(by_reference, "reference_key", references, _reference_key),
+        ),
+    )
     found = []
     for event in events:
-        for words, field, key_of, (totals, own, first) in kinds:
+        for words, field, key_of, first in kinds:
             value = getattr(event, field)
-            if not value:
-                continue
-            key = key_of(value)
-            elsewhere = totals.get(key, 0) - own[key, event.exporter_id]
-            if elsewhere > 0:
-                shown = [pk for pk, exporter_id in first[key] if exporter_id != event.exporter_id][:2]
-                found.append((event.pk, words, value, shown, elsewhere))
-    named = _other_claims(StageEvent.objects.filter(pk__in={pk for *_first, shown, _n in found for pk in shown}))
+            claims, more = first.get(key_of(value), ([], False)) if value else ([], False)
+            elsewhere = [pk for pk, exporter_id in claims if exporter_id != event.exporter_id]
+            if elsewhere:
+                found.append((event.pk, words, value, elsewhere, more))
+    named = _other_claims(StageEvent.objects.filter(pk__in={pk for *_first, shown, _more in found for pk in shown[:2]}))
     named = {other.pk: other for other in named.only(*OTHER_CLAIM_FIELDS)}
-    for event_pk, words, value, shown, elsewhere in found:
-        yield event_pk, words % {"value": value, "others": _others([named[pk] for pk in shown], elsewhere)}
+    for event_pk, words, value, elsewhere, more in found:
+        shown = [named[pk] for pk in elsewhere[:2]]
+        others = _at_least(shown, len(elsewhere)) if more else _others(shown, len(elsewhere))
+        yield event_pk, words % {"value": value, "others": others}
 
 
 def shared_contact(events: list[StageEvent]) -> Found:

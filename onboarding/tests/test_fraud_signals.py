@@ -21,6 +21,7 @@ from django.utils import timezone
 from ..models import Assignment, ConfirmationRequest, EvidenceDocument, SignIn, Stage, StageEvent
 from ..models.exporter_link import Answer, ConfirmationKind
 from ..models.stages import StageEventStatus
+from ..reports import fraud_signals
 from ..reports.fraud_signals import BURST_CLAIMS, SIGNALS, signals_for
 from ..reports.timeline import exporter_timeline
 from ..services.disputes import dispute_open, dispute_resolve
@@ -146,6 +147,22 @@ def test_a_shared_link_names_the_first_two_claims_of_other_exporters_and_counts_
     said = texts(latest, "same_link")
     assert "Jaipur Gems LLP" in said and "Kanpur Leather LLP" in said and "Mysore Silk LLP" not in said
     assert said.endswith("and 1 more.")
+
+
+@pytest.mark.both_databases
+def test_a_link_in_more_claims_than_are_read_names_the_first_and_says_at_least_how_many_more(startup_a, monkeypatch):
+    """A generic link may be in thousands of claims: each page reads the first few of them
+    (SHARED_READ, 100), and past those the explanation says "at least" rather than a count."""
+    monkeypatch.setattr(fraud_signals, "SHARED_READ", 3)
+    for minutes, name in ((600, "Agra Marble LLP"), (500, "Bhopal Brass LLP"), (400, "Cochin Coir LLP")):
+        claim_for(exporter_of(startup_a, legal_name=name), evidence_url="https://www.alibaba.com/", minutes_ago=minutes)
+    claim_for(
+        exporter_of(startup_a, legal_name="Delhi Durries LLP"), evidence_url="https://www.alibaba.com", minutes_ago=300
+    )
+    latest = claim_for(exporter_of(startup_a), code="storefront_live", evidence_url="https://WWW.alibaba.com/")
+    said = texts(latest, "same_link")
+    assert "Agra Marble LLP" in said and "Bhopal Brass LLP" in said and "Cochin Coir LLP" not in said
+    assert said.endswith("and at least 1 more.")
 
 
 # --- One contact on exporters of different firms ---------------------------------------------------
