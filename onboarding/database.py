@@ -69,10 +69,11 @@ def can_dump_a_snapshot() -> bool:
     return _postgresql()
 
 
-def limits_each_part_of_a_union() -> bool:
-    """Each part of a UNION ALL with its own ORDER BY and LIMIT: the first claims of each of many
-    links read in one query (reports/fraud_signals.py). Otherwise every matching claim is read."""
-    return connection.features.supports_slicing_ordering_in_compound
+def joins_laterally() -> bool:
+    """LATERAL joins over an array parameter: for each of many values, its first rows off an
+    index, in one query (reports/fraud_signals.py: the first claims of each link on a page of
+    the review queue). Otherwise every matching row is read."""
+    return _postgresql()
 
 
 # Every question, for the tests that ask them all on each database.
@@ -85,5 +86,5 @@ QUESTIONS = (
     runs_triggers,
     generates_series,
     can_dump_a_snapshot,
-    limits_each_part_of_a_union,
+    joins_laterally,
 )

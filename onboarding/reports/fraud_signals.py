@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
@@ -158,26 +159,48 @@ def _reference_key(reference: str) -> str:
 # explanation says "at least N more" rather than counting them all on every page of the queue.
 SHARED_READ = 100
 
+# Each link's and reference's first claims by time, read off the indexes stageevent_url_time
+# and stageevent_reference_time: at most SHARED_READ + 1 index entries a value, in one query.
+FIRST_CLAIMS_SQL = """
+SELECT 'url', v.value, s.submitted_at, s.id, s.exporter_id
+FROM unnest(%(urls)s::text[]) AS v(value) CROSS JOIN LATERAL (
+    SELECT submitted_at, id, exporter_id FROM {table}
+    WHERE LOWER(evidence_url) = v.value AND evidence_url <> ''
+    ORDER BY submitted_at, id LIMIT %(limit)s
+) AS s
+UNION ALL
+SELECT 'reference', v.value, s.submitted_at, s.id, s.exporter_id
+FROM unnest(%(references)s::text[]) AS v(value) CROSS JOIN LATERAL (
+    SELECT submitted_at, id, exporter_id FROM {table}
+    WHERE UPPER(evidence_reference) = v.value AND evidence_reference <> ''
+    ORDER BY submitted_at, id LIMIT %(limit)s
+) AS s
+"""
 
-def _first_claims(claims, key: str, values: Iterable[str], key_of: Callable[[str], str]) -> dict[str, tuple]:
-    """For each `key_of` of `values`: its first SHARED_READ claims by time, as (id, exporter id),
-    and whether it has more. One query; each value's claims are read off the index
-    stageevent_url_time or stageevent_reference_time, at most SHARED_READ + 1 of them."""
-    if not values:
-        return {}
-    columns = (key, "submitted_at", "pk", "exporter_id")
-    if database.limits_each_part_of_a_union():
-        parts = [
-            claims.filter(**{key: value}).order_by("submitted_at", "pk").values_list(*columns)[: SHARED_READ + 1]
-            for value in sorted(values)
-        ]
-        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    else:
-        rows = claims.filter(**{f"{key}__in": values}).values_list(*columns)
-    grouped: dict[str, list] = defaultdict(list)
-    for value, _submitted_at, pk, exporter_id in sorted(rows, key=lambda row: (row[1], row[2])):
-        grouped[key_of(value)].append((pk, exporter_id))
-    return {group: (read[:SHARED_READ], len(read) > SHARED_READ) for group, read in grouped.items()}
+
+def _first_claims(urls: set[str], references: set[str]) -> dict[str, dict[str, tuple]]:
+    """For "url" and "reference", each link's or reference's key: its first SHARED_READ claims by
+    time, as (id, exporter id), and whether it has more. A link and the link with a last "/"
+    are one key (`_url_key`)."""
+    if database.joins_laterally():
+        with connection.cursor() as cursor:
+            sql = FIRST_CLAIMS_SQL.format(table=StageEvent._meta.db_table)
+            cursor.execute(sql, {"urls": sorted(urls), "references": sorted(references), "limit": SHARED_READ + 1})
+            rows = cursor.fetchall()
+    else:  # every matching claim, in two queries
+        by_url = StageEvent.objects.exclude(evidence_url="").annotate(key=Lower("evidence_url"))
+        by_reference = StageEvent.objects.exclude(evidence_reference="").annotate(key=Upper("evidence_reference"))
+        columns = ("key", "submitted_at", "pk", "exporter_id")
+        rows = [("url", *row) for row in by_url.filter(key__in=urls).values_list(*columns)]
+        rows += [("reference", *row) for row in by_reference.filter(key__in=references).values_list(*columns)]
+    key_of = {"url": _url_key, "reference": _reference_key}
+    grouped: dict[str, dict[str, list]] = {"url": defaultdict(list), "reference": defaultdict(list)}
+    for kind, value, _submitted_at, pk, exporter_id in sorted(rows, key=lambda row: (row[2], row[3])):
+        grouped[kind][key_of[kind](value)].append((pk, exporter_id))
+    return {
+        kind: {key: (read[:SHARED_READ], len(read) > SHARED_READ) for key, read in by_key.items()}
+        for kind, by_key in grouped.items()
+    }
 
 
 def same_link_or_reference(events: list[StageEvent]) -> Found:
@@ -185,28 +208,23 @@ def same_link_or_reference(events: list[StageEvent]) -> Found:
     keys = {_url_key(e.evidence_url) for e in events if e.evidence_url}
     urls = {variant for key in keys for variant in (key, f"{key}/")}
     references = {_reference_key(e.evidence_reference) for e in events if e.evidence_reference}
-    # Written as the indexes stageevent_url_time and stageevent_reference_time are.
-    by_url = StageEvent.objects.exclude(evidence_url="").annotate(url_key=Lower("evidence_url"))
-    by_reference = StageEvent.objects.exclude(evidence_reference="").annotate(reference_key=Upper("evidence_reference"))
+    if not (urls or references):
+        return
+    first = _first_claims(urls, references)
     kinds = (
-        (
-            _("The link “%(value)s” is also in %(others)s."),
-            "evidence_url",
-            _url_key,
-            _first_claims(by_url, "url_key", urls, _url_key),
-        ),
+        (_("The link “%(value)s” is also in %(others)s."), "evidence_url", _url_key, first["url"]),
         (
             _("The reference “%(value)s” is also in %(others)s."),
             "evidence_reference",
             _reference_key,
-            _first_claims(by_reference, "reference_key", references, _reference_key),
+            first["reference"],
         ),
     )
     found = []
     for event in events:
-        for words, field, key_of, first in kinds:
+        for words, field, key_of, by_key in kinds:
             value = getattr(event, field)
-            claims, more = first.get(key_of(value), ([], False)) if value else ([], False)
+            claims, more = by_key.get(key_of(value), ([], False)) if value else ([], False)
             elsewhere = [pk for pk, exporter_id in claims if exporter_id != event.exporter_id]
             if elsewhere:
                 found.append((event.pk, words, value, elsewhere, more))
