@@ -78,6 +78,12 @@ UNDO = (
 )
 
 
+def literal(text: str) -> SafeString:
+    """A fixed text of the card in the reader's language, unescaped as a template writes its own
+    translated texts (the catalogue is the project's): "exporter's", not "exporter&#x27;s"."""
+    return mark_safe(text)
+
+
 @register.simple_tag(takes_context=True)
 def review_card(context, event) -> SafeString:
     """One claim's card: what was claimed, by whom, what the stage asks for and what came, the
@@ -152,7 +158,7 @@ def _signals(event) -> str:
 
 def _requirements(requirements) -> str:
     if not requirements:
-        return format_html("<li>{}</li>", _("No evidence: a reviewer's judgement"))
+        return format_html("<li>{}</li>", literal(_("No evidence: a reviewer's judgement")))
     sent, missing = _("(sent)"), _("(missing)")
     return format_html_join(
         "",
@@ -284,7 +290,7 @@ def _decision(context, event) -> str:
                 "The exporter has not confirmed a call or visit from this startup that reached them. To approve "
                 "anyway, say why; the reason is kept on the claim and listed in the monthly report."
             ),
-            label=_("Approve without the exporter's confirmation because"),
+            label=literal(_("Approve without the exporter's confirmation because")),
         )
     error = event.note_error
     if event.dispute:
@@ -308,7 +314,7 @@ def _decision(context, event) -> str:
         reject=_("Reject"),
         approve=_("Approve"),
         held=held,
-        armed=mark_safe(_("Press <kbd>a</kbd> again to approve, <kbd>Esc</kbd> to cancel.")),
+        armed=literal(_("Press <kbd>a</kbd> again to approve, <kbd>Esc</kbd> to cancel.")),
     )
 
 
