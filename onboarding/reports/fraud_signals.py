@@ -71,15 +71,14 @@ def _and_more(shown: str, more: int) -> str:
     return _("%(shown)s and %(count)s more") % {"shown": shown, "count": more} if more > 0 else shown
 
 
-def _others(rows: list, total: int | None = None) -> str:
-    """The first two of `rows` named, and how many more of `total` (all of them by default)."""
-    return _and_more(", ".join(_claim_words(o) for o in rows[:2]), (len(rows) if total is None else total) - 2)
-
-
-def _at_least(rows: list, total: int) -> str:
-    """The first two of `rows` named, and "at least N more": `total` were read, of more."""
+def _others(rows: list, total: int | None = None, *, at_least: bool = False) -> str:
+    """The first two of `rows` named, and how many more of `total` (all of them by default);
+    `at_least` when `total` were read of more."""
     shown = ", ".join(_claim_words(o) for o in rows[:2])
-    return _("%(shown)s and at least %(count)s more") % {"shown": shown, "count": total - 2}
+    more = (len(rows) if total is None else total) - 2
+    if at_least:
+        return _("%(shown)s and at least %(count)s more") % {"shown": shown, "count": more}
+    return _and_more(shown, more)
 
 
 def _day(moment, with_year: bool = True) -> str:
@@ -228,11 +227,11 @@ def same_link_or_reference(events: list[StageEvent]) -> Found:
             elsewhere = [pk for pk, exporter_id in claims if exporter_id != event.exporter_id]
             if elsewhere:
                 found.append((event.pk, words, value, elsewhere, more))
-    named = _other_claims(StageEvent.objects.filter(pk__in={pk for *_first, shown, _more in found for pk in shown[:2]}))
-    named = {other.pk: other for other in named.only(*OTHER_CLAIM_FIELDS)}
+    shown = {pk for *_claim, elsewhere, _more in found for pk in elsewhere[:2]}
+    named = _other_claims(StageEvent.objects.filter(pk__in=shown)).only(*OTHER_CLAIM_FIELDS)
+    named = {other.pk: other for other in named}
     for event_pk, words, value, elsewhere, more in found:
-        shown = [named[pk] for pk in elsewhere[:2]]
-        others = _at_least(shown, len(elsewhere)) if more else _others(shown, len(elsewhere))
+        others = _others([named[pk] for pk in elsewhere[:2]], len(elsewhere), at_least=more)
         yield event_pk, words % {"value": value, "others": others}
 
 
