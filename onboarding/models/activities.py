@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .choice_labels import ChoiceLabels
 from .files import PrivateFileMixin, PrivateUploadPath
 from .scoped import ScopedQuerySet
 
@@ -41,7 +42,7 @@ class ActivityQuerySet(ScopedQuerySet):
         return self.select_related("exporter", "startup", "user")
 
 
-class Activity(PrivateFileMixin, models.Model):
+class Activity(ChoiceLabels, PrivateFileMixin, models.Model):
     """One entry in a startup's work log."""
 
     # Led by (startup, occurred_at) and (exporter, occurred_at) below; a single-column index

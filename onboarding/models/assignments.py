@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .choice_labels import ChoiceLabels
 from .scoped import ScopedQuerySet
 
 
@@ -34,7 +35,7 @@ class AssignmentQuerySet(ScopedQuerySet):
         return self.filter(ended_at__isnull=False)
 
 
-class Assignment(models.Model):
+class Assignment(ChoiceLabels, models.Model):
     """Who works an exporter, from when to when, and why. Never deleted."""
 
     exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.PROTECT, related_name="assignments")

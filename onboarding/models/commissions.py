@@ -8,6 +8,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .choice_labels import ChoiceLabels
 from .scoped import ScopedQuerySet
 
 
@@ -50,7 +51,7 @@ class CommissionQuerySet(StatusTotals):
         return self.select_related("startup", "exporter", "stage")
 
 
-class Commission(models.Model):
+class Commission(ChoiceLabels, models.Model):
     """A ledger entry. Corrections are reversing entries (negative amounts), never edits."""
 
     # Indexed first in (startup, created_at, id) below.

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 
 from ..links import link
 from ..reference import GSTIN_ONLY_STATES, LANGUAGE_CHOICES, STATE_CHOICES, MsmeCategory, state_name
+from .choice_labels import ChoiceLabels
 from .scoped import ScopedQuerySet
 
 
@@ -140,7 +141,7 @@ class ExporterQuerySet(ScopedQuerySet):
         return by_stage
 
 
-class Exporter(models.Model):
+class Exporter(ChoiceLabels, models.Model):
     legal_name = models.CharField(max_length=200)
     trade_name = models.CharField(max_length=200, blank=True)
     gstin = models.CharField("GSTIN", max_length=15, unique=True)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .choice_labels import ChoiceLabels
 from .files import PrivateFileMixin, PrivateUploadPath
 from .scoped import ScopedQuerySet
 
@@ -275,7 +276,7 @@ class StageEventQuerySet(ScopedQuerySet):
         )
 
 
-class StageEvent(PrivateFileMixin, models.Model):
+class StageEvent(ChoiceLabels, PrivateFileMixin, models.Model):
     """A claim that an exporter reached a stage, with its evidence. Append-only."""
 
     # Both indexed first in (exporter, submitted_at) and (startup, submitted_at) below.

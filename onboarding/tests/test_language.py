@@ -11,7 +11,7 @@ from django.utils import translation
 
 from ..services.progress import exporter_set_stage
 from .conftest import PASSWORD, PortalClient
-from .factories import stage
+from .factories import ExporterFactory, stage
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +121,18 @@ def test_what_the_database_keeps_stays_in_english_when_written_from_a_hindi_page
         )
         assert str(event.stage) == "स्टोरफ़्रंट चालू"  # shown in Hindi
     assert event.note == "Stage set by an admin from Assigned to Storefront live."  # kept in English
+
+
+def test_a_choice_is_shown_in_the_language_of_the_moment_it_is_shown_and_an_unknown_one_as_stored(db):
+    """get_FOO_display keeps each field's labels untranslated (models/choice_labels.py): the same
+    exporter reads "Active", then "सक्रिय", then "Active" again; a value outside the choices
+    is shown as stored, as Django's own method does."""
+    exporter = ExporterFactory.build(status="active")
+    with translation.override("en-in"):
+        assert exporter.get_status_display() == "Active"
+    with translation.override("hi"):
+        assert exporter.get_status_display() == "सक्रिय"
+    with translation.override("en-in"):
+        assert exporter.get_status_display() == "Active"
+    exporter.status = "archived"
+    assert exporter.get_status_display() == "archived"
