@@ -160,21 +160,18 @@ SHARED_READ = 100
 
 # Each link's and reference's first claims by time, read off the indexes stageevent_url_time
 # and stageevent_reference_time: at most SHARED_READ + 1 index entries a value, in one query.
-FIRST_CLAIMS_SQL = """
-SELECT 'url', v.value, s.submitted_at, s.id, s.exporter_id
-FROM unnest(%(urls)s::text[]) AS v(value) CROSS JOIN LATERAL (
-    SELECT submitted_at, id, exporter_id FROM {table}
-    WHERE LOWER(evidence_url) = v.value AND evidence_url <> ''
-    ORDER BY submitted_at, id LIMIT %(limit)s
-) AS s
-UNION ALL
-SELECT 'reference', v.value, s.submitted_at, s.id, s.exporter_id
-FROM unnest(%(references)s::text[]) AS v(value) CROSS JOIN LATERAL (
-    SELECT submitted_at, id, exporter_id FROM {table}
-    WHERE UPPER(evidence_reference) = v.value AND evidence_reference <> ''
-    ORDER BY submitted_at, id LIMIT %(limit)s
-) AS s
-"""
+# (kind, the key as the index writes it, its column, the parameter holding the page's keys)
+FIRST_CLAIMS = (
+    ("url", "LOWER(evidence_url)", "evidence_url", "urls"),
+    ("reference", "UPPER(evidence_reference)", "evidence_reference", "references"),
+)
+FIRST_CLAIMS_SQL = " UNION ALL ".join(
+    f"SELECT '{kind}', v.value, s.submitted_at, s.id, s.exporter_id "
+    f"FROM unnest(%({values})s::text[]) AS v(value) CROSS JOIN LATERAL ("
+    f"SELECT submitted_at, id, exporter_id FROM {{table}} WHERE {key} = v.value AND {column} <> '' "
+    "ORDER BY submitted_at, id LIMIT %(limit)s) AS s"
+    for kind, key, column, values in FIRST_CLAIMS
+)
 
 
 def _first_claims(urls: set[str], references: set[str]) -> dict[str, dict[str, tuple]]:
