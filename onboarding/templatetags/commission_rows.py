@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from ..links import link
 from .formats import inr
+from .lists import post_fields
 
 register = template.Library()
 
@@ -22,17 +23,13 @@ ROW = (
 )
 BUTTONS = '<div class="d-flex flex-wrap gap-1">{}{}</div>'
 SMALL = '<div class="small text-muted">{}</div>'
-# Each form carries the CSRF token and the page to come back to, as {% csrf_token %} writes it.
-HIDDEN = (
-    '<input type="hidden" name="csrfmiddlewaretoken" value="{csrf}"><input type="hidden" name="next" value="{here}">'
-)
 APPROVE = (
-    '<form method="post" action="{approve_url}">' + HIDDEN + '<button class="btn btn-sm btn-success" '
+    '<form method="post" action="{approve_url}">{hidden}<button class="btn btn-sm btn-success" '
     'type="submit">{approve}</button></form>'
 )
 REVERSE = (
     '<details><summary class="small">{reverse}</summary><form method="post" class="d-flex gap-1 mt-1" '
-    'action="{reverse_url}">' + HIDDEN + '<label class="visually-hidden" for="why-{pk}">{reason}</label>'
+    'action="{reverse_url}">{hidden}<label class="visually-hidden" for="why-{pk}">{reason}</label>'
     '<input class="form-control form-control-sm" id="why-{pk}" name="reason" placeholder="{reason}" required>'
     '<button class="btn btn-sm btn-outline-danger" type="submit">{reverse}</button></form></details>'
 )
@@ -52,8 +49,7 @@ def commission_row(context, commission):
             fields = {
                 "approve_url": link("onboarding:commission-action", c.pk, "approve"),
                 "reverse_url": link("onboarding:commission-action", c.pk, "reverse"),
-                "csrf": context.get("csrf_token"),
-                "here": context["request"].get_full_path(),
+                "hidden": post_fields(context, context["request"].get_full_path()),
                 "pk": c.pk,
                 "reverse": _("Reverse"),
                 "reason": _("Reason"),

@@ -10,6 +10,8 @@ from datetime import date
 
 from django import template
 from django.utils.dateformat import format as format_date
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -91,3 +93,14 @@ def _in_words(field, value) -> str:
     if choices is not None and not hasattr(value, "pk"):
         return str({str(k): v for k, v in choices}.get(str(value), value))
     return str(value)
+
+
+def post_fields(context, here: str) -> SafeString:
+    """What a row's own small form carries, as `{% csrf_token %}` and a `next` field write them:
+    the CSRF token and the page to come back to (the row tags in commission_rows and
+    review_cards write a form per row)."""
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="next" value="{}">',
+        context.get("csrf_token"),
+        here,
+    )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from ..links import link
 from .formats import country_names
+from .lists import post_fields
 
 register = template.Library()
 
@@ -270,15 +271,6 @@ def _dispute(event) -> str:
     )
 
 
-def _hidden(context) -> str:
-    """What each of the card's forms carries, as {% csrf_token %} and the page's own field write it."""
-    return format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="next" value="{}">',
-        context.get("csrf_token"),
-        context.get("here", ""),
-    )
-
-
 def _decision(context, event) -> str:
     pk = event.pk
     unconfirmed = ""
@@ -304,7 +296,7 @@ def _decision(context, event) -> str:
         pk=pk,
         reject_url=link("onboarding:review-reject", pk),
         approve_url=link("onboarding:review-approve", pk),
-        hidden=_hidden(context),
+        hidden=post_fields(context, context.get("here", "")),
         unconfirmed=unconfirmed,
         note_label=_("Note to the startup"),
         note_placeholder=_("Note to the startup (required to reject)"),
@@ -326,7 +318,7 @@ def _decided(context, event) -> str:
         undo = format_html(
             UNDO,
             url=link("onboarding:review-undo", event.pk),
-            hidden=_hidden(context),
+            hidden=post_fields(context, context.get("here", "")),
             undo=_("Undo"),
             when=_("The startup is told at %(time)s unless you undo it before.") % {"time": when},
         )

@@ -127,3 +127,38 @@ def test_an_admin_pays_november_through_the_bank_files_and_a_failed_line_joins_d
     expect(page.locator("#run-total")).to_have_text("₹900.00")
     expect(page.get_by_role("heading", name=startup_b.legal_name)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the run scrolls sideways"
+
+
+def test_admin_approves_one_commission_and_reverses_another_from_their_rows_on_a_phone(
+    page, sign_in, admin_user, startup_a
+):
+    """The statement's rows carry their own forms (templatetags/commission_rows.py): each posts
+    with the page's CSRF token and comes back to the same filtered statement."""
+    accrued, approved = (
+        Commission.objects.create(
+            startup=startup_a,
+            exporter=assign(ExporterFactory(legal_name=name), startup_a),
+            stage=stage("storefront_live"),
+            amount="1200.00",
+            status=status,
+        )
+        for name, status in (
+            ("Agra Marble LLP", CommissionStatus.ACCRUED),
+            ("Bhopal Brass LLP", CommissionStatus.APPROVED),
+        )
+    )
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(admin_user)
+    page.goto("/commissions/?status=accrued")
+    page.locator(f"form[action='/commissions/{accrued.pk}/approve/']").get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Approved ₹1,200.00 for Agra Marble LLP")
+    assert page.url.endswith("/commissions/?status=accrued")
+    page.goto("/commissions/")
+    row = page.get_by_role("row").filter(has_text="Bhopal Brass LLP")
+    row.get_by_text("Reverse", exact=True).first.click()
+    row.get_by_label("Reason").fill("Storefront taken down")
+    row.get_by_label("Reason").press("Enter")
+    expect(page.get_by_role("alert").first).to_contain_text("Reversed ₹1,200.00 for Bhopal Brass LLP")
+    accrued.refresh_from_db()
+    assert accrued.status == CommissionStatus.APPROVED
+    assert Commission.objects.filter(reverses=approved).exists()
