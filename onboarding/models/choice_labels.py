@@ -1,4 +1,4 @@
-"""get_FOO_display() by one dict look-up, for the models whose choices lists draw on every row.
+"""get_FOO_display() by one dict look-up, on every model of the app with a field of choices.
 
 Django's own builds a dict of the field's choices on every call, hashing each label; the labels
 are lazily translated, so each hash translates it: eight choices cost eight translations, per

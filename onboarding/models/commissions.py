@@ -95,7 +95,7 @@ class Commission(ChoiceLabels, models.Model):
         return f"₹{self.amount} · {self.exporter} · {self.stage}"
 
 
-class CommissionTotal(models.Model):
+class CommissionTotal(ChoiceLabels, models.Model):
     """The net amount of one startup's commissions in one status, kept by a PostgreSQL trigger
     on every insert, update and delete of commissions (migration 0024), whoever writes it: a
     statement's totals add up a few of these rows instead of the whole ledger (38 ms for 236,000

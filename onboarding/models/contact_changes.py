@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .choice_labels import ChoiceLabels
 from .scoped import ScopedQuerySet
 
 # The exporter's fields a proposal may change, with the words people read.
@@ -40,7 +41,7 @@ class ContactChangeQuerySet(ScopedQuerySet):
         return self.filter(status=ContactChangeStatus.PENDING)
 
 
-class ContactChange(models.Model):
+class ContactChange(ChoiceLabels, models.Model):
     """One proposed contact change: who proposed it, when, the values before and after, and
     how it ended (confirmed, approved, refused or replaced), by whom and when."""
 

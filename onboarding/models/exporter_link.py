@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .activities import ActivityKind, ContactOutcome
+from .choice_labels import ChoiceLabels
 from .scoped import ScopedQuerySet
 
 TOKEN_SALT = "onboarding.exporter-status"
@@ -269,7 +270,7 @@ def rate(row: dict) -> dict:
     return row
 
 
-class ConfirmationRequest(models.Model):
+class ConfirmationRequest(ChoiceLabels, models.Model):
     """A question to the exporter about work a startup logged (or a milestone it claimed)."""
 
     exporter = models.ForeignKey("onboarding.Exporter", on_delete=models.CASCADE, related_name="confirmations")

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .choice_labels import ChoiceLabels
+
 
 class ImportStatus(models.TextChoices):
     UPLOADED = "uploaded", _("Waiting to be read")  # stored by the upload request; a worker reads it
@@ -27,7 +29,7 @@ class RowOutcome(models.TextChoices):
     ERROR = "error", _("Error")
 
 
-class ImportBatch(models.Model):
+class ImportBatch(ChoiceLabels, models.Model):
     """One uploaded exporter file, its validation report and what it wrote."""
 
     file = models.FileField(upload_to="imports/%Y/%m/")
@@ -68,7 +70,7 @@ class ImportBatch(models.Model):
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
 
-class ImportRow(models.Model):
+class ImportRow(ChoiceLabels, models.Model):
     """One row of a batch's preview: what committing it would do, with the changes of an update."""
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .choice_labels import ChoiceLabels
 from .startups import StartupMember
 
 
@@ -39,7 +40,7 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True)
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """One notice to one person about one event. `event_key` names the event ("claim-12-rejected"),
     so the same event, however often its service or job runs, makes one notice per person."""
 

@@ -13,6 +13,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .choice_labels import ChoiceLabels
 from .exporters import ExporterStatus
 from .scoped import ScopedQuerySet
 from .stages import StageEvent, StageEventStatus
@@ -110,7 +111,7 @@ class OutboxMessageQuerySet(ScopedQuerySet):
         return self.undelivered().filter(settled_at__gte=moment).count()
 
 
-class OutboxMessage(models.Model):
+class OutboxMessage(ChoiceLabels, models.Model):
     """One email to one recipient for one period: the outbox's row, written only by
     `services.outbox.outbox_post` and delivered by `outbox_send`. The unique key makes the
     reminder sweep and the exporter digests idempotent."""

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .choice_labels import ChoiceLabels
 from .files import PrivateUploadPath
 
 # Raise it by hand whenever what the journeys or the summary rows hold changes (a figure added,
@@ -61,7 +62,7 @@ class OutcomeSummaryQuerySet(models.QuerySet):
         return self.filter(kind=kind, dimension=dimension, key=key)
 
 
-class OutcomeSummary(models.Model):
+class OutcomeSummary(ChoiceLabels, models.Model):
     """A pre-aggregated figure for one slice (all, a startup, state, sector or MSME category),
     period (cohort month, week or month) and stage. Rewritten whole by each refresh."""
 

@@ -417,7 +417,7 @@ class EvidenceDocumentQuerySet(ScopedQuerySet):
     startup_lookup = "event__startup_id"
 
 
-class EvidenceDocument(PrivateFileMixin, models.Model):
+class EvidenceDocument(ChoiceLabels, PrivateFileMixin, models.Model):
     """A further file of a claim, beyond `StageEvent.evidence_file` (the first): stages such as
     "Documents collected" are proven by several documents. Append-only, like its claim."""
 

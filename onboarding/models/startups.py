@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 from ..reference import STATE_CHOICES, state_name
+from .choice_labels import ChoiceLabels
 from .scoped import ScopedQuerySet
 
 
@@ -55,7 +56,7 @@ class StartupQuerySet(ScopedQuerySet):
         )
 
 
-class Startup(models.Model):
+class Startup(ChoiceLabels, models.Model):
     legal_name = models.CharField(max_length=200)
     brand_name = models.CharField(max_length=120, blank=True)
     dpiit_number = models.CharField(gettext_lazy("DPIIT recognition number"), max_length=20, unique=True)
@@ -133,7 +134,7 @@ class StartupMemberQuerySet(models.QuerySet):
         return self.filter(removed_at__isnull=True)
 
 
-class StartupMember(models.Model):
+class StartupMember(ChoiceLabels, models.Model):
     """A user's place in a startup. Removal is recorded, not deleted, so history stays."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")

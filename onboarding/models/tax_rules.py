@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..validators import clean_gstin, clean_pan
+from .choice_labels import ChoiceLabels
 
 RUPEE, PAISA, HUNDRED = Decimal("1"), Decimal("0.01"), Decimal("100")
 NONE = Decimal("0.00")
@@ -35,7 +36,7 @@ class TaxRuleQuerySet(models.QuerySet):
         )
 
 
-class TaxRule(models.Model):
+class TaxRule(ChoiceLabels, models.Model):
     """One rate for one period. Periods of one kind never overlap (checked on every save
     through admin), so a day has at most one rule of each kind."""
 

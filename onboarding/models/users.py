@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from .choice_labels import ChoiceLabels
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("Programme admin")
@@ -83,7 +85,7 @@ class Language(models.TextChoices):
     HINDI = "hi", "हिन्दी"
 
 
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
     # Programme staff are marked here; startup roles come from StartupMember.

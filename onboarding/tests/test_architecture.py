@@ -15,6 +15,9 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+
+from ..models.choice_labels import ChoiceLabels
 
 APP = Path(__file__).resolve().parents[1]
 PACKAGE = APP.name
@@ -268,3 +271,16 @@ def test_only_the_outbox_writes_outbox_rows():
     builders = [name for name, (_, tree) in _parsed().items() if _builds_outbox_rows(tree)]
     app = [name for name in builders if ".tests" not in name]
     assert app == [OUTBOX_DOOR]
+
+
+def test_every_model_with_choices_shows_them_through_choice_labels():
+    """get_FOO_display is one door (models/choice_labels.py): Django's own translates every
+    label of the field on each call, which a list pays once per row."""
+    missing = [
+        model.__name__
+        for model in apps.get_app_config("onboarding").get_models()
+        if not model.__name__.startswith("Historical")
+        and any(field.choices for field in model._meta.concrete_fields)
+        and not issubclass(model, ChoiceLabels)
+    ]
+    assert missing == [], f"models whose get_FOO_display bypasses ChoiceLabels: {missing}"
