@@ -43,9 +43,10 @@ def has_advisory_locks() -> bool:
     return _postgresql()
 
 
-def binds_arrays() -> bool:
-    """Arrays as query parameters (`unnest(%s::bigint[])`): any number of rows in one INSERT
-    (services/reminders.py). Otherwise bulk_create in batches."""
+def reads_jsonb() -> bool:
+    """JSON columns are jsonb: an array unpacked by jsonb_array_elements and searched with @>
+    off a GIN index (models/outbox.py: an outbox row's exporter ids, migration 0046).
+    Otherwise SQLite's json_each reads each row's array."""
     return _postgresql()
 
 
@@ -82,7 +83,7 @@ QUESTIONS = (
     can_rebuild_indexes,
     has_planner_statistics,
     has_advisory_locks,
-    binds_arrays,
+    reads_jsonb,
     runs_triggers,
     generates_series,
     can_dump_a_snapshot,

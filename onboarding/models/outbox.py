@@ -7,14 +7,16 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, IntegerField, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .. import database
 from .choice_labels import ChoiceLabels
-from .exporters import ExporterStatus
+from .exporters import Exporter, ExporterStatus
 from .scoped import ScopedQuerySet
 from .stages import StageEvent, StageEventStatus
 from .startups import MemberRole
@@ -98,8 +100,30 @@ OPEN_STATUSES = (MessageStatus.PENDING, MessageStatus.SENDING)
 UNDELIVERED_STATUSES = (MessageStatus.REJECTED, MessageStatus.FAILED, MessageStatus.UNCONFIRMED)
 
 
+class JSONArrayLength(Func):
+    """How many elements a JSON array column holds (an outbox row's exporters)."""
+
+    function = "jsonb_array_length"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="json_array_length", **extra)
+
+
 class OutboxMessageQuerySet(ScopedQuerySet):
     """Staff see every reminder; a startup user sees those about their own startup."""
+
+    def about(self, exporter_id: int) -> OutboxMessageQuerySet:
+        """Messages whose exporters include this one: jsonb's @> off the GIN index of
+        migration 0046 on PostgreSQL; on SQLite each row's array is read."""
+        if database.reads_jsonb():
+            return self.filter(exporter_ids__contains=[exporter_id])
+        table = self.model._meta.db_table
+        rows = f"SELECT {table}.id FROM {table}, json_each({table}.exporter_ids) AS e WHERE e.value = %s"
+        return self.filter(pk__in=RawSQL(rows, [exporter_id]))
+
+    def with_exporter_count(self) -> OutboxMessageQuerySet:
+        return self.annotate(exporter_count=JSONArrayLength("exporter_ids"))
 
     def undelivered(self) -> OutboxMessageQuerySet:
         """Messages not known to have reached their recipient: refused for good, given up
@@ -127,8 +151,11 @@ class OutboxMessage(ChoiceLabels, models.Model):
     startup = models.ForeignKey(
         "onboarding.Startup", null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_messages"
     )
-    # The exporters it is about (a digest's stalled work, an exporter's own message).
-    exporters = models.ManyToManyField("onboarding.Exporter", blank=True, related_name="outbox_messages")
+    # The ids of the exporters it is about (a digest's stalled work, an exporter's own
+    # message), kept on the row: a national sweep names 350,000 exporters, which as rows of a
+    # link table cost seconds to write and more to check at commit. Read with `exporters()`
+    # and `OutboxMessage.objects.about(exporter)`; an id whose exporter is gone matches none.
+    exporter_ids = models.JSONField(default=list, blank=True)
     # The in-app notice it emails (kind "notification"); its period key is "n<pk>" only to
     # keep one email per notice under the unique key.
     notification = models.ForeignKey(
@@ -217,9 +244,19 @@ class OutboxMessage(ChoiceLabels, models.Model):
         quiet = Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=F("stage_entered_at"))
         return Q(status=ExporterStatus.ACTIVE, startup__isnull=False, stage_entered_at__lt=self.created_at) & quiet
 
+    def exporters(self):
+        """The exporters it is about, as a query: the ids are unpacked in the database, so a
+        digest of any size costs no list of parameters."""
+        table = self._meta.db_table
+        if database.reads_jsonb():
+            ids = f"SELECT (jsonb_array_elements_text(exporter_ids))::bigint FROM {table} WHERE id = %s"
+        else:
+            ids = f"SELECT e.value FROM {table}, json_each({table}.exporter_ids) AS e WHERE {table}.id = %s"
+        return Exporter.objects.filter(pk__in=RawSQL(ids, [self.pk]))
+
     def stalled_exporters(self) -> list:
         """The reminder's exporters that are still stalled in the same hands, longest first."""
-        exporters = self.exporters.filter(self.still_stalled_q())
+        exporters = self.exporters().filter(self.still_stalled_q())
         if self.kind == MessageKind.STALLED_DIGEST:
             exporters = exporters.filter(startup_id=self.startup_id)
             is_manager = (
@@ -233,7 +270,7 @@ class OutboxMessage(ChoiceLabels, models.Model):
         """Evidence on the reminder's exporters still waiting for review, oldest first."""
         return list(
             StageEvent.objects.filter(
-                exporter__in=self.exporters.all(),
+                exporter__in=self.exporters().values("pk"),
                 status=StageEventStatus.SUBMITTED,
                 submitted_at__lt=self.created_at,
             )

@@ -17,7 +17,16 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from ..models import Activity, Assignment, ConfirmationRequest, Dispute, EvidenceDocument, LinkUse, StageEvent
+from ..models import (
+    Activity,
+    Assignment,
+    ConfirmationRequest,
+    Dispute,
+    EvidenceDocument,
+    LinkUse,
+    OutboxMessage,
+    StageEvent,
+)
 from ..models.contact_changes import ContactChange, ContactChangeStatus
 from ..models.exporter_link import ExporterLink
 from ..models.stages import StageEventStatus
@@ -235,7 +244,7 @@ def _evidence_entries(exporter, mine: int | None) -> list[Entry]:
 
 def _reminder_entries(exporter, mine: int | None) -> list[Entry]:
     """Staff see every reminder about the exporter; a startup those sent to its own people."""
-    sent = exporter.outbox_messages.filter(sent_at__isnull=False)
+    sent = OutboxMessage.objects.about(exporter.pk).filter(sent_at__isnull=False)
     reminders = _own(sent, mine).select_related("recipient", "to_exporter")
     return [
         Entry(r.sent_at, "bell", f"{r.get_kind_display()} sent to {r.addressee}", detail=r.subject, tone="warning")

@@ -79,19 +79,24 @@ def test_the_reminder_sweep_takes_its_turn_by_an_advisory_lock_where_there_is_on
     assert sent(queries, "pg_advisory_xact_lock") is database.has_advisory_locks()
 
 
-def test_an_outbox_messages_exporters_go_in_one_statement_where_arrays_bind(officer):
-    exporters = ExporterFactory.create_batch(2)
+def test_an_outbox_messages_exporters_are_read_off_its_row_by_jsonb_or_json_each(officer):
+    first, second, other = ExporterFactory.create_batch(3)
+    gone = ExporterFactory()
+    ids = (first.pk, second.pk, gone.pk)
     message = NewMessage(
-        kind=MessageKind.STALLED_DIGEST,
-        recipient_id=officer.pk,
-        period_key="p",
-        retry_until=None,
-        exporter_ids=tuple(e.pk for e in exporters),
+        kind=MessageKind.STALLED_DIGEST, recipient_id=officer.pk, period_key="p", retry_until=None, exporter_ids=ids
     )
+    [pk] = outbox_post([message]).ids
+    gone.delete()
+    row = OutboxMessage.objects.get(pk=pk)
     with CaptureQueriesContext(connection) as queries:
-        [pk] = outbox_post([message]).ids
-    assert sent(queries, "unnest(") is database.binds_arrays()
-    assert set(OutboxMessage.objects.get(pk=pk).exporters.all()) == set(exporters)
+        assert set(row.exporters()) == {first, second}  # an id whose exporter is gone matches none
+        assert list(OutboxMessage.objects.about(second.pk)) == [row]
+        assert not OutboxMessage.objects.about(other.pk).exists()
+        assert OutboxMessage.objects.with_exporter_count().get(pk=pk).exporter_count == 3
+    assert sent(queries, "jsonb_array_elements_text") is database.reads_jsonb()
+    assert sent(queries, "@>") is database.reads_jsonb()
+    assert sent(queries, "json_each") is not database.reads_jsonb()
 
 
 def test_the_statement_reads_the_kept_totals_where_triggers_keep_them(client_for, admin_user):

@@ -10,8 +10,6 @@ import io
 
 import pytest
 from django.db import connection
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -25,25 +23,13 @@ from .factories import ExporterFactory, assign
 pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 
 
-def outbox_rows():
-    """The outbox as its page lists it: with each message's count of exporters."""
-    count = (
-        OutboxMessage.exporters.through.objects.filter(outboxmessage=OuterRef("pk"))
-        .order_by()
-        .values("outboxmessage")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return OutboxMessage.objects.annotate(exporter_count=Coalesce(Subquery(count), 0))
-
-
 LISTS = {
     "exporters": (Exporter.objects.for_list, exports.EXPORTERS),
     "startups": (Startup.objects.with_load, exports.STARTUPS),
     "work log": (Activity.objects.all, exports.ACTIVITIES),
     "reviews": (StageEvent.objects.all, exports.REVIEWS),
     "commissions": (Commission.objects.all, exports.COMMISSIONS),
-    "outbox": (outbox_rows, exports.OUTBOX),
+    "outbox": (OutboxMessage.objects.with_exporter_count, exports.OUTBOX),
     "assignments": (Assignment.objects.all, exports.ASSIGNMENTS),
 }
 

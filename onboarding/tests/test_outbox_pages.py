@@ -17,11 +17,15 @@ URL = "/outbox/"
 
 
 def reminder(recipient, startup=None, *, kind=MessageKind.STALLED_DIGEST, period="2026-11-30", exporters=(), **extra):
-    row = OutboxMessage.objects.create(
-        kind=kind, recipient=recipient, startup=startup, period_key=period, subject=f"About {startup}", **extra
+    return OutboxMessage.objects.create(
+        kind=kind,
+        recipient=recipient,
+        startup=startup,
+        period_key=period,
+        subject=f"About {startup}",
+        exporter_ids=[e.pk for e in exporters],
+        **extra,
     )
-    row.exporters.set(exporters)
-    return row
 
 
 @pytest.fixture

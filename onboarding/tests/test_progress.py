@@ -312,8 +312,8 @@ def test_sent_reminders_appear_on_the_timeline(client_for, officer, exporter_a, 
         subject="2 exporters are stalled",
         status="sent",
         sent_at=timezone.now(),
+        exporter_ids=[exporter_a.pk],
     )
-    reminder.exporters.add(exporter_a)
     timeline = client_for(officer).get(exporter_a.get_absolute_url()).context["timeline"]
     assert any(
         e.title.startswith("Stalled exporters digest sent to") and e.detail == reminder.subject for e in timeline

@@ -195,7 +195,7 @@ def test_nothing_is_sent_about_work_that_moved_on_before_the_send(
     exporter = stalled_exporter(startup_a, entered=MONDAY_9AM - timedelta(days=5))
     sweep(MONDAY_9AM, STALLED, execute=False, capture=django_capture_on_commit_callbacks)
     reminder = OutboxMessage.objects.get()
-    assert list(reminder.exporters.all()) == [exporter]
+    assert list(reminder.exporters()) == [exporter]
     Exporter.objects.filter(pk=exporter.pk).update(last_activity_at=timezone.now())  # a call was logged
     assert outbox_send(outbox_message_id=reminder.pk) == MessageStatus.SKIPPED
     assert mail.outbox == []
@@ -293,7 +293,7 @@ def test_sweep_queries_grow_with_recipients_not_exporters(db, officer, django_ca
             stalled_exporter(startup, entered=MONDAY_9AM - timedelta(days=30))
     assert measure() == few
     assert (
-        OutboxMessage.objects.filter(kind=MessageKind.STALLED_DIGEST).get(startup=startups[0]).exporters.count() == 11
+        OutboxMessage.objects.filter(kind=MessageKind.STALLED_DIGEST).get(startup=startups[0]).exporters().count() == 11
     )
     more_startups = [StartupFactory() for _ in range(5)]
     for startup in more_startups:

@@ -2,8 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,18 +21,10 @@ from .navigation import safe_next
 @member_required
 def outbox_list(request):
     """What was sent to whom, when, about what: staff see all, a startup its own."""
-    through = OutboxMessage.exporters.through
-    exporter_count = (
-        through.objects.filter(outboxmessage=OuterRef("pk"))
-        .order_by()
-        .values("outboxmessage")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     outbox = (
         OutboxMessage.objects.visible_to(request.user)
         .select_related("recipient", "startup", "to_exporter")
-        .annotate(exporter_count=Coalesce(Subquery(exporter_count), 0))
+        .with_exporter_count()
         .order_by("-created_at", "-pk")
     )
     filterset = OutboxFilter(request.GET, queryset=outbox, request=request)
