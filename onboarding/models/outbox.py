@@ -114,16 +114,18 @@ class OutboxMessageQuerySet(ScopedQuerySet):
     """Staff see every reminder; a startup user sees those about their own startup."""
 
     def about(self, exporter_id: int) -> OutboxMessageQuerySet:
-        """Messages whose exporters include this one: jsonb's @> off the GIN index of
-        migration 0046 on PostgreSQL; on SQLite each row's array is read."""
+        """Messages whose exporters include this one, without their ids (an escalation names
+        tens of thousands): jsonb's @> off the GIN index of migration 0046 on PostgreSQL; on
+        SQLite each row's array is read."""
         if database.reads_jsonb():
-            return self.filter(exporter_ids__contains=[exporter_id])
+            return self.filter(exporter_ids__contains=[exporter_id]).defer("exporter_ids")
         table = self.model._meta.db_table
         rows = f"SELECT {table}.id FROM {table}, json_each({table}.exporter_ids) AS e WHERE e.value = %s"
-        return self.filter(pk__in=RawSQL(rows, [exporter_id]))
+        return self.filter(pk__in=RawSQL(rows, [exporter_id])).defer("exporter_ids")
 
     def with_exporter_count(self) -> OutboxMessageQuerySet:
-        return self.annotate(exporter_count=JSONArrayLength("exporter_ids"))
+        """Each message with how many exporters it names, in place of their ids (a list)."""
+        return self.annotate(exporter_count=JSONArrayLength("exporter_ids")).defer("exporter_ids")
 
     def undelivered(self) -> OutboxMessageQuerySet:
         """Messages not known to have reached their recipient: refused for good, given up
@@ -293,6 +295,7 @@ class OutboxMessage(ChoiceLabels, models.Model):
         return list(
             OutboxMessage.objects.undelivered()
             .filter(settled_at__gte=since, settled_at__lt=self.created_at)
+            .defer("exporter_ids")
             .select_related("recipient", "to_exporter")
             .order_by("settled_at", "pk")
         )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -59,6 +62,20 @@ def test_staff_see_every_reminder_with_recipient_subject_and_status(client_for, 
     assert "manager@alpha.example" in html and "manager@beta.example" in html
     assert "About Alpha" in html and "Sent" in html and "2 exporters" in html
     assert 'href="/outbox/"' in html  # the staff navigation link
+
+
+def test_the_log_and_the_exporter_page_count_a_messages_exporters_without_reading_their_ids(
+    client_for, officer, log, exporter_a
+):
+    """An escalation names tens of thousands of exporters: a page that lists messages reads
+    how many (the database counts the array), never the array itself."""
+    client = client_for(officer)
+    with CaptureQueriesContext(connection) as queries:
+        assert "2 exporters" in client.get(URL).content.decode()
+        timeline = client.get(exporter_a.get_absolute_url()).context["timeline"]
+    assert any(entry.detail == log["a"].subject for entry in timeline)
+    read = [q["sql"] for q in queries.captured_queries if "onboarding_outboxmessage" in q["sql"]]
+    assert read and not any(re.search(r'"exporter_ids"(,| FROM)', sql) for sql in read)
 
 
 def test_a_startup_user_sees_only_their_startups_reminders(client_for, agent_a, log):
