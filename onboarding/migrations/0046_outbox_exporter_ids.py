@@ -31,19 +31,16 @@ TO_LINKS = {
         SELECT o.id, e.value FROM {OUTBOX} AS o, json_each(o.exporter_ids) AS e
         WHERE e.value IN (SELECT id FROM onboarding_exporter)""",
 }
-INDEX = {
-    "postgresql": (
-        f"CREATE INDEX outbox_exporter_ids ON {OUTBOX} USING gin (exporter_ids jsonb_path_ops)",
-        "DROP INDEX IF EXISTS outbox_exporter_ids",
-    ),
-}
+INDEX = {"postgresql": f"CREATE INDEX outbox_exporter_ids ON {OUTBOX} USING gin (exporter_ids jsonb_path_ops)"}
+NO_INDEX = {"postgresql": "DROP INDEX IF EXISTS outbox_exporter_ids"}
 
 
-def run(statements: dict, *, index: int | None = None):
+def run(statements: dict):
+    """Run the statement written for this database, if there is one."""
+
     def apply(apps, schema_editor):
-        sql = statements.get(schema_editor.connection.vendor)
-        if sql:
-            schema_editor.execute(sql if index is None else sql[index])
+        if sql := statements.get(schema_editor.connection.vendor):
+            schema_editor.execute(sql)
 
     return apply
 
@@ -59,5 +56,5 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(run(TO_ROWS), run(TO_LINKS)),
         migrations.RemoveField(model_name="outboxmessage", name="exporters"),
-        migrations.RunPython(run(INDEX, index=0), run(INDEX, index=1)),
+        migrations.RunPython(run(INDEX), run(NO_INDEX)),
     ]

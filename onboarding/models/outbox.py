@@ -118,10 +118,12 @@ class OutboxMessageQuerySet(ScopedQuerySet):
         tens of thousands): jsonb's @> off the GIN index of migration 0046 on PostgreSQL; on
         SQLite each row's array is read."""
         if database.reads_jsonb():
-            return self.filter(exporter_ids__contains=[exporter_id]).defer("exporter_ids")
-        table = self.model._meta.db_table
-        rows = f"SELECT {table}.id FROM {table}, json_each({table}.exporter_ids) AS e WHERE e.value = %s"
-        return self.filter(pk__in=RawSQL(rows, [exporter_id])).defer("exporter_ids")
+            about = self.filter(exporter_ids__contains=[exporter_id])
+        else:
+            table = self.model._meta.db_table
+            rows = f"SELECT {table}.id FROM {table}, json_each({table}.exporter_ids) AS e WHERE e.value = %s"
+            about = self.filter(pk__in=RawSQL(rows, [exporter_id]))
+        return about.defer("exporter_ids")
 
     def with_exporter_count(self) -> OutboxMessageQuerySet:
         """Each message with how many exporters it names, in place of their ids (a list)."""

@@ -18,7 +18,7 @@ from django.db.models import OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ...models import Exporter, Role, Startup, StartupMember, User
+from ...models import Exporter, OutboxMessage, Role, Startup, StartupMember, User
 from ...models.outbox import MessageKind
 from ...models.startups import MemberRole
 from ...services.imports import (
@@ -230,7 +230,9 @@ class Command(BaseCommand):
                 with CaptureQueriesContext(connection) as queries:
                     started = time.perf_counter()
                     result = reminders_sweep(now=timezone.now(), kinds=tuple(MessageKind.values))
-                    connection.check_constraints()  # what the sweep's commit would check
+                    # What the sweep's commit would check (PostgreSQL: every deferred check; SQLite:
+                    # the outbox's rows, where a check of every table would time the whole file).
+                    connection.check_constraints(table_names=[OutboxMessage._meta.db_table])
                     seconds = time.perf_counter() - started
                 raise Rollback
         except Rollback:
