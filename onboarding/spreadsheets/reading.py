@@ -17,8 +17,9 @@ from datetime import date, datetime
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+
+from .sheet_cells import FirstSheet
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 100_000
@@ -178,33 +179,28 @@ def _csv_records(data: bytes, max_rows: int, on_read: Callable[[int], None] | No
 def _xlsx_records(data: bytes, max_rows: int, on_read: Callable[[int], None] | None) -> list:
     _check_unzipped_size(data)
     try:
-        # read_only streams the sheet; data_only=False so formulas arrive as "=…" and are refused.
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        sheet = FirstSheet(io.BytesIO(data))
     except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, …) on damaged files
         raise ImportFileError(
             _("This file cannot be opened as an Excel workbook: save it again from Excel as .xlsx, or as CSV.")
         ) from exc
     try:
-        if not workbook.worksheets:
+        if sheet.path is None:
             raise ImportFileError(_("The workbook has no sheet."))
-        sheet, limit = workbook.worksheets[0], max_columns()
-        # The sheet's declared size (its <dimension ref="A1:XFD10000"/>) is checked before any
-        # row is read: openpyxl pads every row to the declared width, so a 3 KB file claiming
-        # 16,384 columns would otherwise cost gigabytes.
-        if (sheet.max_column or 0) > limit:
-            raise too_wide_error(
-                _("The first sheet is %(columns)s columns wide") % {"columns": f"{sheet.max_column:,}"}, limit
-            )
-        # max_col bounds every row whatever the file declares (one more column, to notice
-        # data past the limit); a missing dimension would otherwise size rows by their last cell.
-        rows = sheet.iter_rows(min_row=1, max_col=limit + 1, values_only=True)
-        return _non_blank(_narrow(enumerate(rows, start=1), limit), max_rows, on_read)
+        limit = max_columns()
+        # A sheet declaring itself wider than any import (<dimension ref="A1:XFD10000"/>) is
+        # refused before any row is read, in the words a person can act on.
+        declared = sheet.declared_columns() or 0
+        if declared > limit:
+            raise too_wide_error(_("The first sheet is %(columns)s columns wide") % {"columns": f"{declared:,}"}, limit)
+        # One column more than the limit, to notice data past it; no row is wider.
+        return _non_blank(_narrow(enumerate(sheet.rows(max_col=limit + 1), start=1), limit), max_rows, on_read)
     except ImportFileError:
         raise
     except Exception as exc:
         raise ImportFileError(_("The workbook's first sheet cannot be read: save it again, or as CSV.")) from exc
     finally:
-        workbook.close()
+        sheet.close()
 
 
 def _check_unzipped_size(data: bytes) -> None:

@@ -61,10 +61,18 @@ def test_a_workbook_declaring_16384_columns_is_refused_before_any_row_is_read():
     assert peak < 10  # reading it naively held 1.3 GB
 
 
-def test_a_workbook_without_a_dimension_is_read_at_most_61_cells_wide():
-    """With no declared size openpyxl sizes each row by its last cell: a cell in column XFD
-    on every row would make 16,384-wide rows. The reader asks for 61 columns at most."""
-    peak, (kind, records) = peak_mb(read_records, wide_xlsx(declared_columns=0, far_cell=True), "far.xlsx")
+def test_a_workbook_without_a_dimension_and_a_cell_in_column_xfd_is_refused_in_little_memory():
+    """With no declared size, a row is as wide as its last cell: a cell in column XFD on every
+    row would make 16,384-wide rows. The reader keeps 61 columns at most, and a value past the
+    limit, however far, stops the file (openpyxl's reader dropped one past column 61 unsaid)."""
+    peak, outcome = peak_mb(read_records, wide_xlsx(declared_columns=0, far_cell=True), "far.xlsx")
+    assert isinstance(outcome, ImportFileError)
+    assert "Row 1 has data past column BH; an exporter file may use at most 60 columns" in str(outcome)
+    assert peak < 20
+
+
+def test_a_workbook_without_a_dimension_is_read_as_wide_as_its_cells():
+    peak, (kind, records) = peak_mb(read_records, wide_xlsx(declared_columns=0), "narrow.xlsx")
     assert kind == "xlsx" and len(records) == 10_000
     assert max(len(record) for _number, record in records) == 2
     assert peak < 20
