@@ -179,9 +179,16 @@ def clean_pin_code(value: object) -> str:
     return text
 
 
+# Ten ASCII digits from 6 to 9 on: phonenumbers reads every such number as itself in India
+# (test_validators compares the two), and the import checks 100,000 of them.
+_TEN_DIGIT_MOBILE = re.compile(r"[6-9][0-9]{9}")
+
+
 def clean_mobile(value: object) -> str:
     """An Indian mobile number, returned as E.164 (+91XXXXXXXXXX)."""
     text = _strip_spreadsheet_float(value).lstrip("'")
+    if _TEN_DIGIT_MOBILE.fullmatch(text):  # as most are typed: what phonenumbers makes of it, 30× faster
+        return "+91" + text
     try:
         parsed = phonenumbers.parse(text, "IN")
     except phonenumbers.NumberParseException as exc:

@@ -37,7 +37,7 @@ FORMAT = 1  # raised whenever what a line holds changes: older files are then no
 # phone number one). Files kept before the bump are then read and judged again, not used:
 # a batch waiting across a deploy costs its commit a second validation, nothing more.
 # (It replaced a digest of those modules' source, which changed with every comment.)
-MEMO_VERSION = 1
+MEMO_VERSION = 2  # 2: the sheet read from its XML (spreadsheets/sheet_cells.py)
 SPOOL_BYTES = 16 * 1024 * 1024  # kept in memory up to this size, then in a temporary file
 KINDS = ("rows", "checked")
 # A valid row's data, as a list in this order: its keys written out on every row were most of the file.

@@ -17,10 +17,12 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import NamedTuple
 
 from django.forms.models import model_to_dict
 
+from ..bulk import instance_maker
 from ..forms.exporters import ExporterForm, KnownExporters
 from ..forms.imports import Row, Table, changes_between, merged_list
 from ..models import Exporter, Sector
@@ -53,9 +55,10 @@ class Checked:
     seen: str = ""  # digest of the registered exporter the row was judged against ("" for none)
     instance: Exporter | None = None  # that exporter, as loaded by this pass
 
-    def preview(self) -> ImportRow:
-        """The row as the batch's preview lists it (unsaved, without its batch)."""
-        return ImportRow(
+    def preview(self, batch_id: int) -> ImportRow:
+        """The row as the batch's preview lists it (unsaved)."""
+        return _import_row_maker()(
+            batch_id=batch_id,
             number=self.number,
             outcome=self.outcome,
             gstin=self.gstin,
@@ -63,6 +66,12 @@ class Checked:
             changes=self.changes,
             messages=[[error["column"], error["message"]] for error in self.errors],
         )
+
+
+@cache
+def _import_row_maker():
+    """ImportRow without Model.__init__ and its foreign-key descriptor: one per file row."""
+    return instance_maker(ImportRow)
 
 
 class Valid(NamedTuple):

@@ -192,6 +192,19 @@ def test_a_batch_cleans_each_row_as_the_single_exporter_form_does(db):
         )
 
 
+def test_a_batch_s_forms_share_one_unsaved_exporter_and_need_no_model_choice(db):
+    """A batch's form skips BaseModelForm's set-up: that is only sound while the form has no
+    model choice field (whose limit_choices_to the set-up applies) and never writes to the
+    exporter its new rows share."""
+    assert not [name for name, field in ExporterForm.base_fields.items() if hasattr(field, "queryset")]
+    known = KnownExporters()
+    rows = read_table(csv_bytes(good_rows(2)), "x.csv").rows()
+    forms = [ExporterForm({"is_manufacturer": True, **row.values}, known=known) for row in rows]
+    assert all(form.is_valid() for form in forms)
+    assert forms[0].instance is forms[1].instance is known.new_exporter
+    assert known.new_exporter.pk is None and known.new_exporter.legal_name == ""
+
+
 def test_the_single_exporter_form_refuses_the_same_pan_in_the_same_state(client_for, officer):
     existing = ExporterFactory(state="27")
     from .test_exporter_pages import GOOD

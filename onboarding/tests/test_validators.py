@@ -1,6 +1,7 @@
 """Identifier validators (GSTIN, PAN, IEC, Udyam, DPIIT, CIN, PIN, mobile, HS code): known
 good and bad values, cross-checks, and property-based round trips."""
 
+import phonenumbers
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given
@@ -187,3 +188,21 @@ def test_mobile_normalisation_round_trips(digits, sep):
     typed = sep.join([digits[:5], digits[5:]])
     assert v.clean_mobile(typed) == "+91" + digits
     assert v.clean_mobile(v.clean_mobile(typed)) == "+91" + digits
+
+
+@given(
+    digits=st.one_of(
+        st.from_regex(r"[6-9][0-9]{9}", fullmatch=True),
+        st.from_regex(r"91[0-9]{8}", fullmatch=True),  # could read as India's code and 8 digits
+        st.from_regex(r"9[0-9]{9}", fullmatch=True),
+    )
+)
+def test_a_plain_ten_digit_mobile_reads_as_phonenumbers_reads_it(digits):
+    """clean_mobile takes ten plain digits as they are, without phonenumbers: the same answer."""
+    parsed = phonenumbers.parse(digits, "IN")
+    assert parsed.country_code == 91 and str(parsed.national_number) == digits
+    assert v.clean_mobile(digits) == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_ten_digits_in_another_script_still_go_through_phonenumbers():
+    assert v.clean_mobile("९८७६५४३२१०") == "+919876543210"  # Devanagari digits
