@@ -78,16 +78,21 @@ def write_history(
         "history_user_id": actor.pk if actor else None,
     }
 
-    def row(instance) -> tuple:
-        values = []
-        for f in fields:
-            value = fixed[f.attname] if f.attname in HISTORY_COLUMNS else getattr(instance, f.attname)
-            if wrap_json and isinstance(f, models.JSONField) and value is not None:
-                value = Jsonb(value)
-            values.append(value)
-        return tuple(values)
+    # The tracked fields read by one C call per instance, the history columns after them.
+    tracked = [f for f in fields if f.attname not in HISTORY_COLUMNS]
+    values = operator.attrgetter(*(f.attname for f in tracked))
+    json_at = [i for i, f in enumerate(tracked) if wrap_json and isinstance(f, models.JSONField)]
+    after = tuple(fixed[name] for name in (f.attname for f in fields if f.attname in HISTORY_COLUMNS))
 
-    return copy_rows(history_model, [f.name for f in fields], (row(i) for i in instances))
+    def row(instance) -> tuple:
+        row = list(values(instance)) if len(tracked) > 1 else [values(instance)]
+        for i in json_at:
+            if row[i] is not None:
+                row[i] = Jsonb(row[i])
+        return (*row, *after)
+
+    names = [f.name for f in tracked] + [f.name for f in fields if f.attname in HISTORY_COLUMNS]
+    return copy_rows(history_model, names, (row(i) for i in instances))
 
 
 @contextmanager
@@ -147,6 +152,8 @@ def copy_instances(model: type[models.Model], instances: list[models.Model], *, 
 
     related = [f for f in fields if f.is_relation]
     for instance in instances:  # as bulk_create does: the id of a related object saved since
+        if not instance._state.__dict__.get("fields_cache"):  # none held (made by ids): nothing to do
+            continue
         for f in related:
             if f.is_cached(instance) and (target := getattr(instance, f.name)) is not None:
                 setattr(instance, f.attname, target.pk)

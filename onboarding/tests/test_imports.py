@@ -179,17 +179,22 @@ def test_validation_and_commit_queries_do_not_grow_with_rows(db):
 
 
 def test_a_batch_cleans_each_row_as_the_single_exporter_form_does(db):
-    rows = good_rows(3)
+    rows = good_rows(6)
     rows[1][1] = "27AAPFU0939F1ZO"  # a wrong check character
     rows[2][HEADER.index("PIN")] = "12"
+    rows[4][3:] = rows[5][3:] = rows[3][3:]  # district to language again: cleaned once, then remembered
+    known, lists = KnownExporters(), []
     for row in read_table(csv_bytes(rows), "x.csv").rows():
         data = {"is_manufacturer": True, **{name: text for name, text in row.values.items() if text}}
-        alone, batched = ExporterForm(data), ExporterForm(data, known=KnownExporters())
+        alone, batched = ExporterForm(data), ExporterForm(data, known=known)
         assert (alone.is_valid(), alone.errors, alone.cleaned_data) == (
             batched.is_valid(),
             batched.errors,
             batched.cleaned_data,
         )
+        lists.append(batched.cleaned_data.get("products"))
+    assert lists[3] and lists[3] == lists[4] == lists[5]
+    assert len({id(products) for products in lists[3:]}) == 3  # a remembered list is each row's own copy
 
 
 def test_a_batch_s_forms_share_one_unsaved_exporter_and_need_no_model_choice(db):
