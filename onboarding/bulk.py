@@ -108,6 +108,21 @@ def without_gc() -> Iterator[None]:
             gc.enable()
 
 
+@contextmanager
+def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
+    """Python's cycle collector run once every `threshold` new objects rather than every 700,
+    for work that holds a whole file's rows. It still runs, so the cycles a run leaves (a form
+    that refused a value keeps the error, and the error its traceback) go as before, in fewer,
+    larger passes. An import of 100,000 rows spent a quarter of its time in the collector's
+    passes over what it held (end to end 30 s against 23 s)."""
+    before = gc.get_threshold()
+    gc.set_threshold(threshold, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def instance_maker(model: type[models.Model]) -> Callable[..., models.Model]:
     """A constructor of unsaved `model` instances from attnames (`sector_id`, not `sector`), for
     loading millions: Model.__init__ looks up every field's default for every instance, a third

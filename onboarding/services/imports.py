@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ..bulk import copy_instances, copy_new, instance_maker, write_history
+from ..bulk import copy_instances, copy_new, fewer_collections, instance_maker, write_history
 from ..forms.imports import Table, read_table
 from ..models import Exporter, ImportBatch, User
 from ..models.imports import DISCARDABLE, ImportRow, ImportStatus, RowOutcome
@@ -267,6 +267,7 @@ def _walk(
     return report
 
 
+@fewer_collections()
 def import_batch_validate(
     *, batch: ImportBatch, progress: bool = True, on_progress: Progress | None = None
 ) -> ImportBatch:
@@ -368,6 +369,7 @@ def import_errors_table(batch: ImportBatch) -> tuple[list[str], Iterator[list[st
     return header, rows()
 
 
+@fewer_collections()
 def import_batch_commit(
     *, actor: User | None, batch: ImportBatch, progress: bool = True, on_progress: Progress | None = None
 ) -> ImportBatch:

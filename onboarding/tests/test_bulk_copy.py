@@ -1,11 +1,14 @@
 """`bulk.copy_new`, the import's writer of new exporters: the rows and their history rows
-as simple-history would write them, and a GSTIN clash refused as Django's IntegrityError."""
+as simple-history would write them, and a GSTIN clash refused as Django's IntegrityError; and
+`bulk.fewer_collections`, under which the import's steps run."""
+
+import gc
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..bulk import copy_new
+from ..bulk import copy_new, fewer_collections
 from ..models import Exporter
 from .factories import ExporterFactory
 
@@ -41,3 +44,12 @@ def test_a_gstin_already_registered_is_refused_and_nothing_is_written(admin_user
         copy_new(Exporter, clash, actor=admin_user, reason="import", when=timezone.now())
     assert Exporter.objects.count() == 1
     assert Exporter.history.count() == 1
+
+
+def test_fewer_collections_raises_the_threshold_and_puts_it_back_even_on_an_error():
+    before = gc.get_threshold()
+    with pytest.raises(ZeroDivisionError), fewer_collections(12_345):
+        assert gc.get_threshold() == (12_345, *before[1:])
+        assert gc.isenabled()  # still collecting, only less often
+        1 / 0  # noqa: B018
+    assert gc.get_threshold() == before
