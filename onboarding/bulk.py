@@ -78,21 +78,29 @@ def write_history(
         "history_user_id": actor.pk if actor else None,
     }
 
-    # The tracked fields read by one C call per instance, the history columns after them.
+    # The tracked fields as the instance holds them, then who, when, why and how.
     tracked = [f for f in fields if f.attname not in HISTORY_COLUMNS]
-    values = operator.attrgetter(*(f.attname for f in tracked))
-    json_at = [i for i, f in enumerate(tracked) if wrap_json and isinstance(f, models.JSONField)]
-    after = tuple(fixed[name] for name in (f.attname for f in fields if f.attname in HISTORY_COLUMNS))
+    stamps = [f for f in fields if f.attname in HISTORY_COLUMNS]
+    values = row_values(tracked, wrap_json=wrap_json)
+    after = [fixed[f.attname] for f in stamps]
+    names = [f.name for f in tracked + stamps]
+    return copy_rows(history_model, names, (values(instance) + after for instance in instances))
 
-    def row(instance) -> tuple:
-        row = list(values(instance)) if len(tracked) > 1 else [values(instance)]
+
+def row_values(fields: Sequence[models.Field], *, wrap_json: bool = True) -> Callable[[models.Model], list]:
+    """A function giving an instance's values of `fields`, in order, as COPY takes them: read by
+    one C call per instance, not one per field; JSON as Jsonb (when `wrap_json`)."""
+    values = operator.attrgetter(*(f.attname for f in fields))
+    json_at = [i for i, f in enumerate(fields) if wrap_json and isinstance(f, models.JSONField)]
+
+    def row(instance: models.Model) -> list:
+        row = list(values(instance)) if len(fields) > 1 else [values(instance)]
         for i in json_at:
             if row[i] is not None:
                 row[i] = Jsonb(row[i])
-        return (*row, *after)
+        return row
 
-    names = [f.name for f in tracked] + [f.name for f in fields if f.attname in HISTORY_COLUMNS]
-    return copy_rows(history_model, names, (row(i) for i in instances))
+    return row
 
 
 @contextmanager
@@ -174,18 +182,9 @@ def copy_instances(model: type[models.Model], instances: list[models.Model], *, 
                 setattr(instance, f.attname, target.pk)
                 f.set_cached_value(instance, target)  # setting the id dropped it; reading it again would query
 
-    values = operator.attrgetter(*(f.attname for f in fields))  # one C call per row, not one per field
-    json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-
-    def row(instance) -> list:
-        row = list(values(instance))
-        for i in json_at:
-            if row[i] is not None:
-                row[i] = Jsonb(row[i])
-        return row
-
+    values = row_values(fields)
     with connection.wrap_database_errors:
-        return copy_rows(model, [f.name for f in fields], (row(i) for i in instances))
+        return copy_rows(model, [f.name for f in fields], (values(i) for i in instances))
 
 
 def copy_new(model: type[models.Model], instances: list[models.Model], *, actor, reason: str, when: datetime) -> int:

@@ -96,7 +96,7 @@ def wide_xlsx(rows: int = 10_000, *, declared_columns: int = 16_384, far_cell: b
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f"{dimension}<sheetData>{body}</sheetData></worksheet>"
     )
-    return _workbook(sheet)
+    return one_sheet_workbook(sheet)
 
 
 def shared_string_xlsx(cells: int = 50_000, *, length: int = 30_000, per_row: int = 5, from_column: int = 0) -> bytes:
@@ -120,10 +120,10 @@ def shared_string_xlsx(cells: int = 50_000, *, length: int = 30_000, per_row: in
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f"<sheetData>{body}</sheetData></worksheet>"
     )
-    return _workbook(sheet, shared_strings=shared)
+    return one_sheet_workbook(sheet, shared_strings=shared)
 
 
-def _workbook(sheet: str, *, shared_strings: str = "") -> bytes:
+def one_sheet_workbook(sheet: str, *, shared_strings: str = "") -> bytes:
     """A one-sheet workbook, zipped as Excel does (its shared strings part only if given)."""
     content_types, workbook_rels = _CONTENT_TYPES, _WORKBOOK_RELS
     if shared_strings:

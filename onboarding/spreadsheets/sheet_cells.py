@@ -119,10 +119,10 @@ class FirstSheet:
             return None
         if kind == "n":
             number = float(value) if "." in value or "E" in value or "e" in value else int(value)
-            style = cell.get("s")
-            if style and int(style) in self._dates:
+            style = int(cell.get("s") or 0)
+            if style in self._dates:
                 try:
-                    return from_excel(number, self._epoch, timedelta=int(style) in self._durations)
+                    return from_excel(number, self._epoch, timedelta=style in self._durations)
                 except (OverflowError, ValueError):
                     return "#VALUE!"  # a date style on a number no date has: openpyxl's error value
             return number

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
 from onboarding.management import demo
-from onboarding.management.bench_import import _workbook
+from onboarding.management.bench_import import one_sheet_workbook
 from onboarding.spreadsheets import xlsx_bytes
 from onboarding.spreadsheets.reading import ImportFileError, read_records
 from onboarding.spreadsheets.sheet_cells import FirstSheet
@@ -103,7 +103,7 @@ def test_shared_strings_rich_text_and_rows_without_references_read_the_same():
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
         f"<sheetData>{cells}</sheetData></worksheet>"
     )
-    data = _workbook(sheet, shared_strings=shared)
+    data = one_sheet_workbook(sheet, shared_strings=shared)
     ours, theirs = our_rows(data), openpyxl_rows(data)
     # openpyxl translates a shared formula into each cell it covers; ours keeps "=" (both refused)
     assert theirs[3][3] == "=A2&B2" and ours[3][3] == "="
@@ -128,18 +128,18 @@ def test_a_number_in_a_date_style_beyond_any_date_is_an_error_value():
 
 
 @pytest.mark.parametrize(
-    ("part", "message"),
+    ("kind", "value"),
     [
-        (b"<v>0</v>", "cannot be read"),  # a shared string that is not in the table
-        (b"<v>abc</v>", "cannot be read"),  # a number that is not one
+        ("s", "0"),  # a shared string that is not in the table
+        ("n", "abc"),  # a number that is not one
     ],
 )
-def test_a_damaged_cell_refuses_the_file_in_words(part, message):
+def test_a_damaged_cell_refuses_the_file_in_words(kind, value):
     sheet = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-        f'<row r="1"><c r="A1" t="{"s" if part == b"<v>0</v>" else "n"}">{part.decode()}</c></row>'
+        f'<row r="1"><c r="A1" t="{kind}"><v>{value}</v></c></row>'
         "</sheetData></worksheet>"
     )
-    with pytest.raises(ImportFileError, match=message):
-        read_records(_workbook(sheet), "damaged.xlsx")
+    with pytest.raises(ImportFileError, match="cannot be read"):
+        read_records(one_sheet_workbook(sheet), "damaged.xlsx")
