@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -42,15 +44,22 @@ class Claim:
 
 @dataclass
 class KnownExporters:
-    """The GSTINs and PAN+state pairs already taken, loaded once for a whole import batch.
+    """Who holds a GSTIN, or a PAN in a state, for a whole import batch: the registered
+    exporters, fetched for a chunk of rows at a time, and the batch's own rows, which claim their
+    identifiers as they pass (how duplicates within a file are found).
 
-    Given to ExporterForm(known=...), it replaces the form's per-row duplicate queries,
-    so validating 10,000 rows costs the same few queries as validating ten. Rows
-    claim their identifiers as they pass, which is how duplicates within a file are found.
+    Given to ExporterForm(known=...), it replaces the form's per-row duplicate queries: a
+    chunk's look-ups cost one query (`fetch`), whatever its size and however many exporters are
+    registered. A key no fetch covered is fetched on its own, so an answer never depends on what
+    was fetched before; only the cost does.
     """
 
-    by_gstin: dict[str, Claim] = field(default_factory=dict)
-    by_pan_state: dict[tuple[str, str], Claim] = field(default_factory=dict)
+    claimed_gstin: dict[str, Claim] = field(default_factory=dict)
+    claimed_pan_state: dict[tuple[str, str], Claim] = field(default_factory=dict)
+    registered_gstin: dict[str, Claim] = field(default_factory=dict)
+    registered_pan_state: dict[tuple[str, str], Claim] = field(default_factory=dict)
+    fetched_gstins: set[str] = field(default_factory=set)
+    fetched_pans: set[str] = field(default_factory=set)  # in every state
     form_fields: dict | None = None  # one copy of ExporterForm's fields shared by the batch's forms
     new_exporter: Exporter | None = None  # the unsaved exporter every new row's form is given
     # Each field's cleaned value by the text it was given, as the batch's rows go (see _clean_fields).
@@ -59,20 +68,45 @@ class KnownExporters:
     # on, which the import's commit asks again to know whether that verdict still stands.
     reads: list[tuple[str, str | tuple[str, str], Claim | None]] | None = None
 
-    @classmethod
-    def load(cls) -> KnownExporters:
-        known = cls()
-        # By id: the same answers every time it is loaded (the import's commit asks them again).
-        exporters = Exporter.objects.order_by("pk").values_list("pk", "gstin", "pan", "state")
-        for pk, gstin, pan, state in exporters.iterator(5000):
-            claim = Claim(gstin=gstin, pk=pk)
-            known.by_gstin[gstin] = claim
-            known.by_pan_state.setdefault((pan, state), claim)
-        return known
+    def fetch(self, gstins: Iterable[str]) -> None:
+        """Fetch what rows with these GSTINs will ask: who is registered with each GSTIN, and with
+        its PAN in any state."""
+        gstins = {gstin for gstin in gstins if len(gstin) == 15}
+        self._fetch(gstins - self.fetched_gstins, {gstin[2:12] for gstin in gstins} - self.fetched_pans)
+
+    def _fetch(self, gstins: set[str], pans: set[str]) -> None:
+        self.fetched_gstins |= gstins
+        self.fetched_pans |= pans
+        gstins, pans = sorted(gstins), sorted(pans)
+        for start in range(0, max(len(gstins), len(pans)), 400):  # under SQLite's parameter limit
+            some_gstins, some_pans = set(gstins[start : start + 400]), set(pans[start : start + 400])
+            # By id: a PAN in a state is answered by its first exporter, the same at every fetch.
+            exporters = Exporter.objects.filter(Q(gstin__in=some_gstins) | Q(pan__in=some_pans)).order_by("pk")
+            for pk, gstin, pan, state in exporters.values_list("pk", "gstin", "pan", "state"):
+                claim = Claim(gstin=gstin, pk=pk)
+                if gstin in some_gstins:
+                    self.registered_gstin[gstin] = claim
+                if pan in some_pans:  # all of that PAN's exporters are in this answer
+                    self.registered_pan_state.setdefault((pan, state), claim)
 
     def answer(self, kind: str, key: str | tuple[str, str] | list[str]) -> Claim | None:
         """Who holds a GSTIN (kind "gstin") or a PAN in a state ("pan_state", key (PAN, state code))."""
-        return self.by_gstin.get(key) if kind == "gstin" else self.by_pan_state.get(tuple(key))
+        if kind == "gstin":
+            if key in self.claimed_gstin:
+                return self.claimed_gstin[key]
+            if key not in self.fetched_gstins:
+                self._fetch({key}, set())
+            return self.registered_gstin.get(key)
+        key = tuple(key)
+        if key in self.claimed_pan_state:
+            return self.claimed_pan_state[key]
+        if key[0] not in self.fetched_pans:
+            self._fetch(set(), {key[0]})
+        return self.registered_pan_state.get(key)
+
+    def is_registered(self, gstin: str) -> bool:
+        """Whether an exporter was registered with this GSTIN when it was fetched."""
+        return gstin in self.registered_gstin
 
     def look_up(self, kind: str, key: str | tuple[str, str]) -> Claim | None:
         """`answer`, noted in `reads` when the caller keeps them."""
@@ -83,15 +117,15 @@ class KnownExporters:
 
     def claim_row(self, *, row: int, gstin: str, pk: int | None) -> None:
         claim = Claim(gstin=gstin, pk=pk, row=row)
-        self.by_gstin[gstin] = claim
-        self.by_pan_state[(gstin[2:12], gstin[:2])] = claim
+        self.claimed_gstin[gstin] = claim
+        self.claimed_pan_state[(gstin[2:12], gstin[:2])] = claim
 
 
 class ExporterForm(forms.ModelForm):
     """One exporter's fields. PAN, IEC and state default from the GSTIN and are cross-checked.
 
-    `known` (a KnownExporters) makes the duplicate checks use preloaded identifiers
-    instead of a query each: the import validates every row with this same form.
+    `known` (a KnownExporters) makes the duplicate checks use identifiers fetched a chunk of
+    rows at a time instead of a query each: the import validates every row with this same form.
     """
 
     products = ListField(

@@ -125,8 +125,7 @@ class Checker:
     """Judges rows in file order: the registered exporters plus the rows already judged."""
 
     def __init__(self, *, replace_lists: bool) -> None:
-        self.known = KnownExporters.load()
-        self.registered = set(self.known.by_gstin)  # before any row claims: only these are worth a look-up
+        self.known = KnownExporters()
         self.sectors = {s.code: s for s in Sector.objects.all()}
         self.sectors_by_pk = {s.pk: s for s in self.sectors.values()}
         self.replace_lists = replace_lists
@@ -182,8 +181,11 @@ class Checker:
         return True
 
     def existing(self, gstins: Iterable[str]) -> dict[str, Exporter]:
-        """The registered exporters with these GSTINs (a file of new exporters costs no query)."""
-        return _existing({gstin for gstin in gstins if gstin in self.registered})
+        """The registered exporters with these GSTINs, once what their rows will ask is fetched
+        (a chunk of new exporters costs that one query)."""
+        gstins = set(gstins)
+        self.known.fetch(gstins)
+        return _existing({gstin for gstin in gstins if self.known.is_registered(gstin)})
 
     def _claim(self, checked: Checked, gstin: str) -> None:
         checked.claimed = gstin

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ..forms.exporters import ExporterForm, KnownExporters
+from ..forms.exporters import Claim, ExporterForm, KnownExporters
 from ..forms.imports import read_table
 from ..management import demo
 from ..models import Exporter, ImportBatch
@@ -208,6 +208,32 @@ def test_a_batch_s_forms_share_one_unsaved_exporter_and_need_no_model_choice(db)
     assert all(form.is_valid() for form in forms)
     assert forms[0].instance is forms[1].instance is known.new_exporter
     assert known.new_exporter.pk is None and known.new_exporter.legal_name == ""
+
+
+def test_a_batch_fetches_a_chunk_s_look_ups_in_one_query_and_answers_as_it_would_unfetched(
+    db, django_assert_num_queries
+):
+    first = ExporterFactory(state="27")
+    ExporterFactory(state="27", pan=first.pan, gstin=demo.gstin_for("27", first.pan, entity="2"))  # a later id
+    gstins = [
+        first.gstin,
+        demo.gstin_for("27", first.pan, entity="3"),  # the same PAN in the same state
+        demo.gstin_for("29", first.pan),  # the same PAN in another state
+        demo.gstin_for("27", "AAACZ9999K"),  # no one's
+    ]
+
+    def answers(known):
+        return [(known.answer("gstin", g), known.answer("pan_state", [g[2:12], g[:2]])) for g in gstins]
+
+    fetched = KnownExporters()
+    with django_assert_num_queries(1):
+        fetched.fetch([*gstins, "TOO-SHORT"])
+    with django_assert_num_queries(0):
+        found = answers(fetched)
+    with django_assert_num_queries(4 + 2):  # each GSTIN and each of the two PANs on its own
+        assert answers(KnownExporters()) == found
+    by_first = Claim(gstin=first.gstin, pk=first.pk)
+    assert found == [(by_first, by_first), (None, by_first), (None, None), (None, None)]
 
 
 def test_the_single_exporter_form_refuses_the_same_pan_in_the_same_state(client_for, officer):
