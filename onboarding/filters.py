@@ -22,6 +22,7 @@ from django_filters.fields import ChoiceField, ModelChoiceField, ModelChoiceIter
 from django_filters.widgets import BaseCSVWidget
 
 from .control_characters import has_control_characters
+from .forms.fields import ListedChoiceIterator
 from .models import Activity, Commission, Exporter, Sector, Stage, StageEvent, Startup, User
 from .models.activities import ActivityKind
 from .models.commissions import CommissionStatus
@@ -158,21 +159,16 @@ class QuickCSVSelect(BaseCSVWidget, QuickSelect):
     """django-filter's sort select (one value, or several joined by commas), options in Python."""
 
 
-class ListedChoiceIterator(ModelChoiceIterator):
-    """Reads the choices in one plain query, where Django's opens a server-side cursor (DECLARE,
-    FETCH, CLOSE: three round trips) for the few dozen stages or sectors of a filter bar."""
+class FilterChoiceIterator(ListedChoiceIterator, ModelChoiceIterator):
+    """A filter bar's choices in one plain query, django-filter's "none" choice (and count) kept."""
 
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        if self.field.null_label is not None:
-            yield (self.field.null_value, self.field.null_label)
-        for obj in self.queryset.all():
-            yield self.choice(obj)
+    def leading(self) -> list[tuple]:
+        null = [(self.field.null_value, self.field.null_label)] if self.field.null_label is not None else []
+        return super().leading() + null
 
 
 class IdChoiceField(ModelChoiceField):
-    iterator = ListedChoiceIterator
+    iterator = FilterChoiceIterator
     widget = QuickSelect
 
     def to_python(self, value):

@@ -2,6 +2,8 @@
 timeline, the searchable list, its query counts, and the staff dashboard."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ..models import Exporter
@@ -151,3 +153,18 @@ def test_dashboard_shows_the_funnel(client_for, officer, exporter_a, exporter_b)
     funnel = {row["stage"].code: row for row in response.context["funnel"]}
     assert funnel["assigned"]["now"] == 2
     assert response.context["totals"]["assigned"] == 2
+
+
+@pytest.mark.postgresql
+@pytest.mark.parametrize("persona", ["admin_user", "manager_a"])
+def test_the_exporter_page_reads_its_selects_choices_in_plain_queries(request, client_for, startup_a, persona):
+    """The admin's stage select and a manager's team select: Django reads a model select's
+    choices through a server-side cursor (DECLARE, FETCH, CLOSE), three round trips for a few rows."""
+    exporter = assign(ExporterFactory(), startup_a)
+    client = client_for(request.getfixturevalue(persona))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("onboarding:exporter-detail", args=[exporter.pk]))
+    assert response.status_code == 200
+    selects = {"admin_user": 'name="stage"', "manager_a": 'name="agent"'}[persona]
+    assert selects in response.content.decode()
+    assert not [query["sql"] for query in queries.captured_queries if query["sql"].startswith("DECLARE")]
