@@ -276,6 +276,13 @@ class BootstrapFilterSet(django_filters.FilterSet):
         form = super().get_form_class()
         return type(form.__name__, (StartupPairForm, form), {}) if self.startup_pair_rule else form
 
+    def narrows(self) -> bool:
+        """Whether a filter with a value narrows the list (an order alone does not)."""
+        if not self.is_bound:
+            return False
+        self.form.is_valid()  # cleans the form once; the list's queryset reads the same result
+        return any(value not in (None, "", [], ()) for name, value in self.form.cleaned_data.items() if name != "sort")
+
     def chosen_startup(self) -> Startup | None:
         """The startup the pair narrows the list to; None for every startup or a typed name."""
         if not self.is_bound or "startup" not in self.form.fields:

@@ -51,6 +51,15 @@ class DisputeQuerySet(ScopedQuerySet):
                 found.setdefault(pair, dispute)
         return found
 
+    def attach_blocking(self, events) -> None:
+        """Set `dispute` on each claim that has none yet: the open dispute holding it (`blocking`),
+        or None. One query for a page of claims, none when every one has it: the review card and
+        the open-dispute signal both read it."""
+        events = [event for event in events if not hasattr(event, "dispute")]
+        found = self.blocking((event.exporter_id, event.startup_id) for event in events)
+        for event in events:
+            event.dispute = found.get((event.exporter_id, event.startup_id))
+
 
 class Dispute(models.Model):
     """One exporter's objection to one startup's work, open until an officer resolves it."""

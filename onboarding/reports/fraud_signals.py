@@ -363,9 +363,9 @@ def burst(events: list[StageEvent]) -> Found:
 
 def open_dispute(events: list[StageEvent]) -> Found:
     """The exporter disputes the claiming startup's work (until an officer resolves it)."""
-    disputes = Dispute.objects.blocking((e.exporter_id, e.startup_id) for e in events)
+    Dispute.objects.attach_blocking(events)
     for event in events:
-        if dispute := disputes.get((event.exporter_id, event.startup_id)):
+        if dispute := event.dispute:
             yield event.pk, f"{dispute.staff_words()} {_('Open since %(date)s.') % {'date': _day(dispute.opened_at)}}"
 
 

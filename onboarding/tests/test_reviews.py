@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import WARNING, get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -211,6 +213,22 @@ def test_the_filtered_queue_has_a_constant_number_of_queries(
     # claim on the page: no answers or disputes to look up)
     with django_assert_num_queries(10):
         client.get(QUEUE, {"stage": stage("storefront_live").pk, "age": "1", "q": "LLP", "sort": "newest"})
+
+
+@pytest.mark.parametrize("rows", [3, 28])
+def test_the_unfiltered_queue_asks_nothing_twice_and_its_badge_counts_every_waiting_claim(
+    client_for, officer, agent_a, startup_a, rows
+):
+    for _ in range(rows):
+        claim(startup_a, agent_a)
+    client = client_for(officer)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(QUEUE).content.decode()
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert len(statements) == len(set(statements))  # the badge's count is the page's; disputes read once
+    badge = f'text-bg-warning">{rows}</span>'
+    assert badge in html
+    assert badge in client.get(QUEUE, {"q": "No such exporter", "sort": "newest"}).content.decode()
 
 
 def test_deciding_the_pages_last_card_in_place_keeps_the_outcome_for_the_reloaded_page(

@@ -54,9 +54,10 @@ def _undo_hint() -> str:
     return _("You can undo it for %(minutes)s minutes; the startup is told after that.") % {"minutes": UNDO_MINUTES}
 
 
-def _prepare(event: StageEvent, now, note_error: str = "", dispute: Dispute | None = None) -> StageEvent:
+def _prepare(event: StageEvent, now, note_error: str = "") -> StageEvent:
     """What a card shows beyond the row: the plain age, the stage's asks ticked off, a note error,
     the exporter's open dispute holding it, and whether its decision may still be undone."""
+    Dispute.objects.attach_blocking([event])  # a page's claims have theirs already: no query
     event.waiting_days = max((now - event.submitted_at).days, 0)
     event.requirements = []
     for field in event.stage.required_evidence:
@@ -67,7 +68,6 @@ def _prepare(event: StageEvent, now, note_error: str = "", dispute: Dispute | No
     event.requirements += [(kind.label, kind.label not in event.missing) for kind in event.stage.required_documents]
     event.checklist_documents = [document for document in event.documents.all() if document.kind]
     event.note_error = note_error
-    event.dispute = dispute
     event.undo_until = event.reviewed_at + UNDO_WINDOW if event.announcement_due and event.reviewed_at else None
     event.undoable = event.undo_until is not None and now < event.undo_until
     return event
@@ -84,11 +84,8 @@ def review_queue(request):
     page = paginate(request, filterset.qs, per_page=PER_PAGE)
     errors = request.session.pop(CARD_ERRORS, {})
     now = timezone.now()
-    disputes = Dispute.objects.blocking((e.exporter_id, e.startup_id) for e in page.object_list)
-    events = [
-        _prepare(e, now, errors.get(str(e.pk), ""), disputes.get((e.exporter_id, e.startup_id)))
-        for e in page.object_list
-    ]
+    Dispute.objects.attach_blocking(page.object_list)  # for the cards and the open-dispute signal
+    events = [_prepare(e, now, errors.get(str(e.pk), "")) for e in page.object_list]
     exporter_verdicts(events)
     mark_contact_unconfirmed(events)
     attach_signals(events)
@@ -101,6 +98,8 @@ def review_queue(request):
         "undoable": list(StageEvent.objects.undoable_by(request.user, now)[:50]),
         "undo_minutes": UNDO_MINUTES,
     }
+    if not filterset.narrows():  # the page counted every waiting claim: the navbar's badge needs no COUNT of its own
+        context["nav_reviews_waiting"] = page.paginator.count
     return render(request, "onboarding/review_queue.html", context)
 
 
@@ -265,10 +264,7 @@ def review_undo_bulk(request):
 
 def _card(request, event: StageEvent, status: int, level: int, text: str, note_error: str):
     event.refresh_from_db(fields=["status", "reviewed_at", "review_note", "announcement_due"])
-    dispute = Dispute.objects.blocking([(event.exporter_id, event.startup_id)]).get(
-        (event.exporter_id, event.startup_id)
-    )
-    _prepare(event, timezone.now(), note_error, dispute)
+    _prepare(event, timezone.now(), note_error)
     mark_contact_unconfirmed([event])
     if event.status == StageEventStatus.SUBMITTED:  # still to decide: the signals still matter
         attach_signals([event])
