@@ -9,6 +9,7 @@ from functools import cached_property
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -78,8 +79,10 @@ class KnownExporters:
         self.fetched_gstins |= gstins
         self.fetched_pans |= pans
         gstins, pans = sorted(gstins), sorted(pans)
-        for start in range(0, max(len(gstins), len(pans)), 400):  # under SQLite's parameter limit
-            some_gstins, some_pans = set(gstins[start : start + 400]), set(pans[start : start + 400])
+        # Two parameters a GSTIN: a chunk of rows in one query, a little less under SQLite's limit.
+        size = (connection.features.max_query_params or 1000) // 2
+        for start in range(0, max(len(gstins), len(pans)), size):
+            some_gstins, some_pans = set(gstins[start : start + size]), set(pans[start : start + size])
             # By id: a PAN in a state is answered by its first exporter, the same at every fetch.
             exporters = Exporter.objects.filter(Q(gstin__in=some_gstins) | Q(pan__in=some_pans)).order_by("pk")
             for pk, gstin, pan, state in exporters.values_list("pk", "gstin", "pan", "state"):
