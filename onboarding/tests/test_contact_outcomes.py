@@ -269,7 +269,7 @@ def test_the_review_queue_with_unconfirmed_contacts_has_a_constant_number_of_que
     client = client_for(officer)
     client.get(reverse("onboarding:review-queue"))  # warm the session
     # The queue's questions (test_progress_pages) with the exporters' confirmed contacts.
-    with django_assert_num_queries(18) as two:
+    with django_assert_num_queries(16) as two:
         client.get(reverse("onboarding:review-queue"))
     for _ in range(6):
         log(assign(ExporterFactory(), startup_a), agent_a)

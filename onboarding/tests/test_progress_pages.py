@@ -109,13 +109,13 @@ def test_startup_home_query_count_is_constant(
 def test_review_queue_query_count_is_constant(client_for, officer, agent_a, startup_a, django_assert_num_queries, rows):
     make_pipeline(startup_a, agent_a, rows)
     client = client_for(officer)
-    # session, user, the stage filter's choices, count, page rows, the review badge, the
-    # exporters' answers on the page's claims, the open disputes holding them, the open disputes'
-    # count, the officer's decisions still undoable, the bell's unread count, the claims'
-    # further documents; then the fraud signals of the page's claims (reports/fraud_signals.py: a
-    # query or two each, whatever the number of claims; shared links: the matches as ids, then
-    # the claims its explanations name)
-    with django_assert_num_queries(21):
+    # session, user, the stage filter's choices, count (also the review badge's, unfiltered), page
+    # rows, the exporters' answers on the page's claims, the open disputes holding them (read once,
+    # for the cards and their signal), the open disputes' count, the officer's decisions still
+    # undoable, the bell's unread count, the claims' further documents; then the other fraud
+    # signals of the page's claims (reports/fraud_signals.py: a query or two each, whatever the
+    # number of claims; shared links: the matches as ids, then the claims its explanations name)
+    with django_assert_num_queries(19):
         response = client.get(reverse("onboarding:review-queue"))
     assert len(response.context["page"].object_list) == min(rows // 2, 25)
 
