@@ -69,28 +69,33 @@ class KnownExporters:
     # on, which the import's commit asks again to know whether that verdict still stands.
     reads: list[tuple[str, str | tuple[str, str], Claim | None]] | None = None
 
-    def fetch(self, gstins: Iterable[str]) -> None:
-        """Fetch what rows with these GSTINs will ask: who is registered with each GSTIN, and with
-        its PAN in any state."""
+    def fetch(self, gstins: Iterable[str]) -> dict[str, Exporter]:
+        """Fetch what rows with these GSTINs will ask (who is registered with each GSTIN, and with
+        its PAN in any state) and return the exporters registered with these GSTINs, with their
+        sectors: the exporters those rows update, read in the same query."""
         gstins = {gstin for gstin in gstins if len(gstin) == 15}
-        self._fetch(gstins - self.fetched_gstins, {gstin[2:12] for gstin in gstins} - self.fetched_pans)
+        return self._fetch(gstins, {gstin[2:12] for gstin in gstins} - self.fetched_pans)
 
-    def _fetch(self, gstins: set[str], pans: set[str]) -> None:
+    def _fetch(self, gstins: set[str], pans: set[str]) -> dict[str, Exporter]:
         self.fetched_gstins |= gstins
         self.fetched_pans |= pans
+        found = {}
         gstins, pans = sorted(gstins), sorted(pans)
         # Two parameters a GSTIN: a chunk of rows in one query, a little less under SQLite's limit.
         size = (connection.features.max_query_params or 1000) // 2
         for start in range(0, max(len(gstins), len(pans)), size):
             some_gstins, some_pans = set(gstins[start : start + size]), set(pans[start : start + size])
             # By id: a PAN in a state is answered by its first exporter, the same at every fetch.
-            exporters = Exporter.objects.filter(Q(gstin__in=some_gstins) | Q(pan__in=some_pans)).order_by("pk")
-            for pk, gstin, pan, state in exporters.values_list("pk", "gstin", "pan", "state"):
-                claim = Claim(gstin=gstin, pk=pk)
-                if gstin in some_gstins:
-                    self.registered_gstin[gstin] = claim
-                if pan in some_pans:  # all of that PAN's exporters are in this answer
-                    self.registered_pan_state.setdefault((pan, state), claim)
+            # With its sector: an update's diff names the old one without a query per row.
+            exporters = Exporter.objects.select_related("sector").order_by("pk")
+            for exporter in exporters.filter(Q(gstin__in=some_gstins) | Q(pan__in=some_pans)):
+                claim = Claim(gstin=exporter.gstin, pk=exporter.pk)
+                if exporter.gstin in some_gstins:
+                    self.registered_gstin[exporter.gstin] = claim
+                    found[exporter.gstin] = exporter
+                if exporter.pan in some_pans:  # all of that PAN's exporters are in this answer
+                    self.registered_pan_state.setdefault((exporter.pan, exporter.state), claim)
+        return found
 
     def answer(self, kind: str, key: str | tuple[str, str] | list[str]) -> Claim | None:
         """Who holds a GSTIN (kind "gstin") or a PAN in a state ("pan_state", key (PAN, state code))."""
@@ -106,10 +111,6 @@ class KnownExporters:
         if key[0] not in self.fetched_pans:
             self._fetch(set(), {key[0]})
         return self.registered_pan_state.get(key)
-
-    def is_registered(self, gstin: str) -> bool:
-        """Whether an exporter was registered with this GSTIN when it was fetched."""
-        return gstin in self.registered_gstin
 
     def look_up(self, kind: str, key: str | tuple[str, str]) -> Claim | None:
         """`answer`, noted in `reads` when the caller keeps them."""

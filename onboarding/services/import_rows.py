@@ -181,11 +181,9 @@ class Checker:
         return True
 
     def existing(self, gstins: Iterable[str]) -> dict[str, Exporter]:
-        """The registered exporters with these GSTINs, once what their rows will ask is fetched
-        (a chunk of new exporters costs that one query)."""
-        gstins = set(gstins)
-        self.known.fetch(gstins)
-        return _existing({gstin for gstin in gstins if self.known.is_registered(gstin)})
+        """The registered exporters with these GSTINs, read with what their rows' duplicate
+        checks will ask: one query a chunk of rows."""
+        return self.known.fetch(gstins)
 
     def _claim(self, checked: Checked, gstin: str) -> None:
         checked.claimed = gstin
@@ -248,16 +246,6 @@ def _error(row: Row, table: Table, name: str, message: str) -> dict:
     whole = name == "__all__"  # an error of the row as a whole has no column
     column, value = ("", "") if whole else (table.column(name), row.values.get(name, "")[:100])
     return {"row": row.number, "column": column, "value": value, "message": message}
-
-
-def _existing(gstins: set[str]) -> dict[str, Exporter]:
-    found = {}
-    gstins = sorted(g for g in gstins if len(g) == 15)
-    for start in range(0, len(gstins), 900):  # under SQLite's parameter limit
-        # With its sector: an update's diff names the old one without a query per row.
-        for exporter in Exporter.objects.select_related("sector").filter(gstin__in=gstins[start : start + 900]):
-            found[exporter.gstin] = exporter
-    return found
 
 
 def _form_data(values: dict[str, str], instance: Exporter | None) -> dict:
