@@ -382,6 +382,10 @@ class SetStageForm(forms.Form):
         max_length=500, label=gettext_lazy("Reason"), help_text=gettext_lazy("Recorded on the exporter's timeline.")
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, stages=None, **kwargs):
+        """`stages`: the ordered stages when the page has them already (offered as they are;
+        an answer is still checked against the table)."""
         super().__init__(*args, **kwargs)
         self.fields["stage"].queryset = Stage.objects.ordered()
+        if stages is not None:
+            self.fields["stage"].choices = [("", self.fields["stage"].empty_label), *((s.pk, str(s)) for s in stages)]

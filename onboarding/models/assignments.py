@@ -34,6 +34,10 @@ class AssignmentQuerySet(ScopedQuerySet):
     def ended(self) -> AssignmentQuerySet:
         return self.filter(ended_at__isnull=False)
 
+    def for_page(self) -> AssignmentQuerySet:
+        """Newest first, with the startup and the people an exporter's page names."""
+        return self.select_related("startup", "agent", "assigned_by", "ended_by").order_by("-assigned_at", "-pk")
+
 
 class Assignment(ChoiceLabels, models.Model):
     """Who works an exporter, from when to when, and why. Never deleted."""

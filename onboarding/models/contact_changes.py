@@ -40,6 +40,10 @@ class ContactChangeQuerySet(ScopedQuerySet):
     def pending(self) -> ContactChangeQuerySet:
         return self.filter(status=ContactChangeStatus.PENDING)
 
+    def for_page(self) -> ContactChangeQuerySet:
+        """Newest first, with the startup and the people an exporter's page names."""
+        return self.select_related("startup", "proposed_by", "decided_by")
+
 
 class ContactChange(ChoiceLabels, models.Model):
     """One proposed contact change: who proposed it, when, the values before and after, and

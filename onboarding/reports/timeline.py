@@ -143,27 +143,36 @@ def in_words(model_field, value) -> str:
     return str(value)
 
 
-def exporter_timeline(exporter, viewer) -> list[Entry]:
+def exporter_timeline(exporter, viewer, *, assignments=None, contact_changes=None) -> list[Entry]:
     """What `viewer` may see of the exporter's story, newest first (at most PER_SOURCE a source).
 
     Staff see everything. A startup sees its own side only: its assignments (to it and
     from it), its own work, its own claims with their reviews and files, reminders sent
     to its people about it, and changes to the record since it got the exporter; never
     another startup's notes, evidence, people or reasons.
+
+    `assignments` and `contact_changes`: the exporter's rows of each that `viewer` may see,
+    newest first with their `for_page()` names, when the page has read them for its own
+    panels; read here otherwise.
     """
     mine = None if viewer.is_programme_staff else viewer.active_membership.startup_id
+    if assignments is None:
+        assignments = list(_own(Assignment.objects.filter(exporter=exporter), mine).for_page()[:PER_SOURCE])
+    if contact_changes is None:
+        contact_changes = list(_own(ContactChange.objects.filter(exporter=exporter), mine).for_page()[:PER_SOURCE])
     records = exporter.history.select_related("history_user").order_by("-history_date")
     if mine is not None:
-        since = exporter.assignments.open().filter(startup_id=mine).values_list("assigned_at", flat=True).first()
+        # The startup's open assignment (at most one an exporter, the newest when there is one).
+        since = next((a.assigned_at for a in assignments if a.ended_at is None), None)
         records = records.filter(history_date__gte=since) if since else records.none()
     entries = [
-        *_assignment_entries(exporter, mine),
+        *_assignment_entries(assignments[:PER_SOURCE]),
         *_work_entries(exporter, mine),
         *_evidence_entries(exporter, mine),
         *_reminder_entries(exporter, mine),
         *_exporter_entries(exporter, mine),
         *_dispute_entries(exporter, mine),
-        *_channel_entries(exporter, mine),
+        *_channel_entries(exporter, mine, contact_changes[:PER_SOURCE]),
         *field_changes(list(records[: PER_SOURCE + 1])),
     ]
     entries.sort(key=lambda e: e.at, reverse=True)
@@ -174,10 +183,9 @@ def _own(queryset, startup_id: int | None):
     return queryset if startup_id is None else queryset.filter(startup_id=startup_id)
 
 
-def _assignment_entries(exporter, mine: int | None) -> list[Entry]:
+def _assignment_entries(assignments) -> list[Entry]:
     entries = []
-    assignments = _own(Assignment.objects.filter(exporter=exporter), mine)
-    for a in assignments.select_related("startup", "assigned_by", "ended_by")[:PER_SOURCE]:
+    for a in assignments:
         title = _("Assigned to %(startup)s (%(how)s)") % {"startup": a.startup, "how": a.get_how_display().lower()}
         entries.append(Entry(a.assigned_at, "person-check", title, a.assigned_by, a.why, tone="primary"))
         if a.ended_at:
@@ -341,13 +349,12 @@ CHANGE_ENDED = {
 }
 
 
-def _channel_entries(exporter, mine: int | None) -> list[Entry]:
+def _channel_entries(exporter, mine: int | None, changes) -> list[Entry]:
     """The exporter's channel: contact changes proposed by a startup and how each ended
     (staff, and the startup that proposed it), and each time the status link was replaced,
     with why (staff only)."""
     entries = []
-    changes = _own(ContactChange.objects.filter(exporter=exporter), mine)
-    for change in changes.select_related("startup", "proposed_by", "decided_by")[:PER_SOURCE]:
+    for change in changes:
         title = _("Contact change proposed by %(startup)s: waits for the exporter or programme staff") % {
             "startup": change.startup
         }

@@ -13,16 +13,13 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def assignment_panel(context, exporter) -> dict:
-    """One query for the assignments (plus one for the team when a manager looks)."""
+def assignment_panel(context, exporter, assignments=None) -> dict:
+    """One query for the assignments, none when the page passes those it read (the viewer's,
+    `for_page()`), plus one for the team when a manager looks."""
     user = context["request"].user
-    assignments = list(
+    if assignments is None:
         # A startup sees its own assignments only: not who had the exporter before, nor why it left them.
-        Assignment.objects.visible_to(user)
-        .filter(exporter=exporter)
-        .select_related("startup", "agent", "assigned_by", "ended_by")
-        .order_by("-assigned_at", "-pk")
-    )
+        assignments = list(Assignment.objects.visible_to(user).filter(exporter=exporter).for_page())
     current = next((a for a in assignments if a.ended_at is None), None)
     role = user.role
     is_manager = role == Role.MANAGER and exporter.startup_id is not None

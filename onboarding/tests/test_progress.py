@@ -5,10 +5,12 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Activity, Commission, StageEvent
+from ..models import Activity, Commission, Stage, StageEvent
 from ..services.progress import activity_log, stage_event_approve, stage_event_submit
 from .factories import ExporterFactory, assign, commission_rule, stage
 
@@ -263,6 +265,22 @@ def test_admin_moves_a_stage_backwards_with_a_reason_officers_cannot(client_for,
     assert exporter.current_stage.code == "contacted"
     page = client.get(exporter.get_absolute_url()).content.decode()
     assert "Storefront was taken down" in page
+
+
+def test_the_admin_s_stage_correction_offers_every_stage_in_order_from_the_page_s_one_read_of_them(
+    client_for, admin_user, startup_a
+):
+    exporter = assign(ExporterFactory(), startup_a, stage_code="contacted")
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(admin_user).get(exporter.get_absolute_url())
+    form = response.context["set_stage_form"]
+    offered = [str(label) for value, label in form.fields["stage"].choices if value != ""]
+    assert offered == [s.name for s in Stage.objects.ordered()]
+    html = response.content.decode()
+    assert all(f'value="{s.pk}"' in html for s in Stage.objects.all())
+    # One read of every stage, in order (the record's history may name a stage it changed, by id).
+    whole = 'FROM "onboarding_stage" ORDER BY'
+    assert sum(whole in q["sql"] for q in queries.captured_queries) == 1
 
 
 def test_timeline_shows_assignments_work_evidence_reviews_and_changes(client_for, agent_a, officer, startup_a):

@@ -12,12 +12,12 @@ from ..control_characters import has_control_characters
 from ..filters import ExporterFilter
 from ..forms.exporters import ExporterContactForm, ExporterForm
 from ..forms.progress import ActivityForm, SetStageForm, exporter_label
-from ..models import ContactChange, Exporter, Stage
+from ..models import Assignment, ContactChange, Exporter, Stage
 from ..models.contact_changes import ContactChangeStatus
 from ..models.stages import StageEventStatus
 from ..pagination import EXPORTER_SORTS, paginate, sort
 from ..reports.exports import EXPORTERS
-from ..reports.timeline import exporter_timeline
+from ..reports.timeline import PER_SOURCE, exporter_timeline
 from ..services.contact_changes import contact_change_approve, contact_change_propose, contact_change_reject
 from ..services.exporters import exporter_contact_correct, exporter_create, exporter_update
 from .access import STAFF, member_required, object_view, report_refusal, staff_required
@@ -108,6 +108,10 @@ def exporter_detail(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
     stages = list(Stage.objects.ordered())
     reached = exporter.stage_events.reached_on()
+    # Read once for the panels and the timeline, which show them both. The waiting contact change
+    # is among the newest: a newer proposal replaces it (one_pending_contact_change).
+    assignments = list(Assignment.objects.visible_to(request.user).filter(exporter=exporter).for_page())
+    changes = list(ContactChange.objects.visible_to(request.user).filter(exporter=exporter).for_page()[:PER_SOURCE])
     context = {
         "exporter": exporter,
         "stages": stages,
@@ -118,16 +122,13 @@ def exporter_detail(request, pk: int):
         .first(),
         "steps": [(stage, reached.get(stage.pk)) for stage in stages],
         "activity_form": ActivityForm(),
-        "set_stage_form": SetStageForm() if request.user.is_programme_admin else None,
+        "set_stage_form": SetStageForm(stages=stages) if request.user.is_programme_admin else None,
         # The link opens the exporter's own channel: startups never see it (the programme sends it).
         "status_link": link_panel(request, exporter) if request.user.is_programme_staff else None,
-        "contact_change": ContactChange.objects.visible_to(request.user)
-        .pending()
-        .filter(exporter=exporter)
-        .select_related("startup", "proposed_by")
-        .first(),
+        "assignments": assignments,
+        "contact_change": next((c for c in changes if c.status == ContactChangeStatus.PENDING), None),
     }
-    timeline = exporter_timeline(exporter, request.user)
+    timeline = exporter_timeline(exporter, request.user, assignments=assignments, contact_changes=changes)
     whole = request.GET.get("timeline") == "all"
     context["timeline"] = timeline if whole else timeline[:TIMELINE_SHOWN]
     context["timeline_earlier"] = len(timeline) - len(context["timeline"])
