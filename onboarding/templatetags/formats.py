@@ -1,6 +1,6 @@
 """Indian formats in templates: {{ amount|inr }} → ₹5,19,500.00, {{ amount|inr_short }} → ₹5.2 lakh;
 {{ mobile|phone }} → +91 75173 62430; codes in words: {{ codes|country_names }},
-{{ codes|language_names }}; {{ when|ago }} → 3 days ago;
+{{ codes|language_names }}; {{ when|ago }} → 3 days ago; {{ waiting|badge }} → 99+;
 a report table's cells as people read them: {% for row in table|table_rows %}."""
 
 from decimal import Decimal
@@ -25,6 +25,16 @@ def inr(amount) -> str:
 @register.filter
 def inr_short(amount) -> str:
     return rupees(amount, short=True)
+
+
+# A navbar badge shows counts up to this, and "99+" beyond.
+BADGE_UP_TO = 99
+
+
+@register.filter
+def badge(count) -> str:
+    """{{ waiting|badge }} → 12, or 99+ beyond BADGE_UP_TO."""
+    return f"{BADGE_UP_TO}+" if count > BADGE_UP_TO else str(count)
 
 
 @register.filter

@@ -13,13 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Exporter
+from ..models import Exporter, StageEvent
 from ..services.progress import activity_log
 from .factories import ExporterFactory, assign
 from .test_reviews import claim
 
 LIST = reverse("onboarding:exporter-list")
 HOME = reverse("onboarding:home")
+NOTICES = reverse("onboarding:notification-list")
 COUNTER = re.compile(r'href="([^"]+)" data-counter="(\w+)"')
 
 
@@ -82,6 +83,28 @@ def test_the_officers_dashboard_counts_the_evidence_waiting_for_review(client_fo
     queue = client_for(officer).get(reverse("onboarding:review-queue"))
     assert queue.context["page"].paginator.count == 1
     assert "Waiting for review" in dashboard.content.decode()
+
+
+def test_the_review_badge_counts_to_99_and_shows_more_as_99_plus_where_the_dashboard_gives_the_figure(
+    client_for, officer, agent_a, startup_a
+):
+    first = claim(startup_a, agent_a, name="Storefront LLP")
+    same = {f.attname: getattr(first, f.attname) for f in StageEvent._meta.concrete_fields if not f.primary_key}
+    StageEvent.objects.bulk_create([StageEvent(**same) for _ in range(100)])  # 101 waiting
+    client = client_for(officer)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(NOTICES).content.decode()
+    assert re.search(r"Reviews\s*<span[^>]*>99\+</span>", page)
+    [counted] = [q["sql"] for q in queries if "onboarding_stageevent" in q["sql"] and "COUNT" in q["sql"]]
+    assert "LIMIT 100" in counted  # never counts past what it shows
+    dashboard = client.get(HOME)
+    assert dashboard.context["nav_reviews_waiting"] == 101
+    assert re.search(r"Reviews\s*<span[^>]*>99\+</span>", dashboard.content.decode())
+    assert re.search(r'class="display-6">101</div>', dashboard.content.decode())
+    StageEvent.objects.filter(
+        pk__in=list(StageEvent.objects.exclude(pk=first.pk).values_list("pk", flat=True)[:2])
+    ).delete()
+    assert re.search(r"Reviews\s*<span[^>]*>99</span>", client.get(NOTICES).content.decode())  # 99 waiting
 
 
 def test_a_yes_filter_reads_and_shows_1_and_true_alike(client_for, manager_a, startup_exporters):

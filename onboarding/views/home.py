@@ -24,6 +24,8 @@ def home(request):
         figures["confirmation_rates"] = ConfirmationRequest.objects.rate_table(now)
         figures["undelivered"] = OutboxMessage.objects.undelivered_since(now - UNDELIVERED_SHOWN)
         figures["open_disputes"] = Dispute.objects.open().count()
+        # The card gives the exact figure the navbar's badge rounds (one COUNT for both).
+        figures["nav_reviews_waiting"] = StageEvent.objects.waiting().count()
         return render(request, "onboarding/dashboard.html", figures)
     return startup_home(request)
 

@@ -6,10 +6,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..models import Notification, Role, StageEvent
 from ..models.stages import StageEventStatus
+from ..templatetags.formats import BADGE_UP_TO
 
 
 def _waiting_reviews() -> int:
-    return StageEvent.objects.filter(status=StageEventStatus.SUBMITTED).count()
+    """Waiting claims for the badge, counted only as far as it shows them (`badge`: "99+").
+    Counting all of them cost every staff page a millisecond for each 3,600 claims waiting; the
+    dashboard and the review queue give the exact figure."""
+    return StageEvent.objects.filter(status=StageEventStatus.SUBMITTED)[: BADGE_UP_TO + 1].count()
 
 
 def _unread_count(user) -> int:
@@ -26,7 +30,7 @@ def navigation(request) -> dict:
     return {
         "nav_role": role,
         "nav_is_staff": is_staff,
-        # Counted only if a template shows it (one COUNT on an indexed column).
+        # Counted only if a template shows it (a COUNT of at most 100 index entries).
         "nav_reviews_waiting": SimpleLazyObject(_waiting_reviews) if is_staff else 0,
         "nav_is_admin": role == Role.ADMIN,
         # The bell: one COUNT on the partial index of unread notices, only if a template shows it.
