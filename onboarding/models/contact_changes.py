@@ -42,7 +42,7 @@ class ContactChangeQuerySet(ScopedQuerySet):
 
     def for_page(self) -> ContactChangeQuerySet:
         """Newest first, with the startup and the people an exporter's page names."""
-        return self.select_related("startup", "proposed_by", "decided_by")
+        return self.select_related("startup", "proposed_by", "decided_by").order_by("-proposed_at", "-pk")
 
 
 class ContactChange(ChoiceLabels, models.Model):
