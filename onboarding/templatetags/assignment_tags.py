@@ -7,19 +7,17 @@ from __future__ import annotations
 from django import template
 
 from ..forms.assignments import HandToAgentForm
-from ..models import Assignment, Role
+from ..models import Role
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def assignment_panel(context, exporter, assignments=None) -> dict:
-    """One query for the assignments, none when the page passes those it read (the viewer's,
-    `for_page()`), plus one for the team when a manager looks."""
+def assignment_panel(context, exporter, assignments) -> dict:
+    """`assignments`: those the exporter page read for the viewer (`visible_to`: a startup sees
+    its own only, not who had the exporter before nor why it left them), newest first. No query
+    but the team's, when a manager looks."""
     user = context["request"].user
-    if assignments is None:
-        # A startup sees its own assignments only: not who had the exporter before, nor why it left them.
-        assignments = list(Assignment.objects.visible_to(user).filter(exporter=exporter).for_page())
     current = next((a for a in assignments if a.ended_at is None), None)
     role = user.role
     is_manager = role == Role.MANAGER and exporter.startup_id is not None
