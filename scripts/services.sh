@@ -29,10 +29,12 @@ ensure_debian_packages() {
 }
 
 # The clock ahead, for the test command's second run of the time-sensitive tests: COMMAND, and
-# every process it starts, sees a wall clock CLOCK_AHEAD_DAYS days ahead; monotonic clocks, which
-# timeouts use, stay true. `postgres_ahead COMMAND…` preloads libfaketime (for PostgreSQL);
-# `python_ahead COMMAND…` makes every Python process travel with time-machine as it starts
-# (onboarding/tests/clock_ahead/sitecustomize.py), since libfaketime breaks Python's timed waits.
+# every process it starts, sees a wall clock ahead; monotonic clocks, which timeouts use, stay
+# true. `postgres_ahead COMMAND…` preloads libfaketime (for PostgreSQL), CLOCK_AHEAD_DAYS days
+# ahead; `python_ahead COMMAND…` makes every Python process travel with time-machine as it starts
+# (onboarding/tests/clock_ahead/sitecustomize.py), since libfaketime breaks Python's timed waits:
+# CLOCK_AHEAD_SECONDS ahead if set, else CLOCK_AHEAD_DAYS days. No query asks PostgreSQL the time
+# (the server's clock decides every date), so the two may differ by the hours `clock_ahead_at` moves.
 CLOCK_AHEAD_DAYS=400
 postgres_ahead() {
   local lib
@@ -40,7 +42,16 @@ postgres_ahead() {
   LD_PRELOAD=$lib FAKETIME=+${CLOCK_AHEAD_DAYS}d FAKETIME_DONT_FAKE_MONOTONIC=1 "$@"
 }
 python_ahead() {
-  PYTHONPATH="$PWD/onboarding/tests/clock_ahead${PYTHONPATH:+:$PYTHONPATH}" PORTAL_CLOCK_AHEAD_DAYS=$CLOCK_AHEAD_DAYS "$@"
+  PYTHONPATH="$PWD/onboarding/tests/clock_ahead${PYTHONPATH:+:$PYTHONPATH}" \
+    PORTAL_CLOCK_AHEAD_SECONDS=${CLOCK_AHEAD_SECONDS:-$((CLOCK_AHEAD_DAYS * 86400))} "$@"
+}
+# clock_ahead_at ZONE TIME: the seconds from now to TIME of day (e.g. 00:00:30) on the day
+# CLOCK_AHEAD_DAYS ahead, in ZONE (POSIX spelling, e.g. IST-5:30, so no time zone files are read).
+clock_ahead_at() {
+  local zone=$1 at=$2 now day
+  now=$(date +%s)
+  day=$(TZ=$zone date -d "@$((now + CLOCK_AHEAD_DAYS * 86400))" +%F)
+  echo $(($(TZ=$zone date -d "$day $at" +%s) - now))
 }
 
 start_services() {

@@ -61,11 +61,11 @@ def _speaks_of_time(path: Path) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(GroupTimes(), "portal-group-times")
-    if days := os.environ.get("PORTAL_CLOCK_AHEAD_DAYS"):
-        _check_the_clock_is_ahead(int(days))
+    if seconds := os.environ.get("PORTAL_CLOCK_AHEAD_SECONDS"):
+        _check_the_clock_is_ahead(int(seconds))
 
 
-def _check_the_clock_is_ahead(days: int) -> None:
+def _check_the_clock_is_ahead(seconds: int) -> None:
     """The guard must not pass by accident: the run with the clock ahead stops at once unless
     this process's clock really is that far ahead of the true one (clock_ahead/sitecustomize.py)."""
     from datetime import datetime, timedelta
@@ -73,8 +73,9 @@ def _check_the_clock_is_ahead(days: int) -> None:
     from time_machine import escape_hatch
 
     ahead = datetime.now() - escape_hatch.datetime.datetime.now() if escape_hatch.is_travelling() else timedelta()
-    if abs(ahead - timedelta(days=days)) > timedelta(hours=1):
-        pytest.exit(f"PORTAL_CLOCK_AHEAD_DAYS={days}, but the clock is {ahead} ahead of the true one", returncode=3)
+    if abs(ahead - timedelta(seconds=seconds)) > timedelta(hours=1):
+        said = f"PORTAL_CLOCK_AHEAD_SECONDS={seconds}, but the clock is {ahead} ahead of the true one"
+        pytest.exit(said, returncode=3)
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects
