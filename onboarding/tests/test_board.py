@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from ..models import Stage
 from ..views.progress import BOARD_CARDS_PER_STAGE
 from .factories import ExporterFactory, assign
+from .layout import assert_no_sideways_scroll
 
 BOARD = reverse("onboarding:board")
 
@@ -74,8 +75,6 @@ def test_every_stage_has_a_column_with_a_head_that_stays_in_view(client_for, off
 
 # --- In the browser, on a 1366 × 768 laptop -----------------------------------------------------
 
-NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
-
 
 def inside(box: dict | None, left: float, right: float) -> bool:
     return box is not None and left <= box["x"] and box["x"] + box["width"] <= right
@@ -91,7 +90,7 @@ def test_the_compact_board_shows_all_ten_stage_heads_on_a_1366_pixel_screen(page
     sign_in(officer)
     page.goto(BOARD)
     # The default view scrolls sideways inside the board, never the page; the legend sits above the columns.
-    assert page.evaluate(NO_SIDEWAYS_SCROLL), page.evaluate("document.documentElement.scrollWidth")
+    assert_no_sideways_scroll(page)
     legend, heads = page.locator("#sla-legend").bounding_box(), page.locator(".board-head")
     assert inside(legend, 0, 1366) and legend["y"] + legend["height"] <= heads.first.bounding_box()["y"]
 
@@ -108,6 +107,6 @@ def test_the_compact_board_shows_all_ten_stage_heads_on_a_1366_pixel_screen(page
         or not inside(heads.nth(i).bounding_box(), board["x"], board["x"] + board["width"])
     }
     assert outside == {}
-    assert page.evaluate(NO_SIDEWAYS_SCROLL), page.evaluate("document.documentElement.scrollWidth")
+    assert_no_sideways_scroll(page)
     # Staff keep their card actions in the compact view.
     expect(page.locator(".board-card").first.get_by_role("link", name=re.compile("^Assign "))).to_be_visible()

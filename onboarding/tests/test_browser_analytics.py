@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from ..models import MonthlyReport
 from ..services.monthly_reports import last_finished_month
+from .layout import assert_no_sideways_scroll
 from .test_outcomes import build_programme
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,10 +24,6 @@ PAGES = [
 ]
 
 
-def _fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def test_an_admin_opens_each_analytics_page_and_downloads_the_monthly_pack(page, sign_in, admin_user, tmp_path):
     build_programme()
     sign_in(admin_user)
@@ -34,7 +31,7 @@ def test_an_admin_opens_each_analytics_page_and_downloads_the_monthly_pack(page,
     for link, heading in PAGES:
         page.get_by_role("navigation", name="Analytics pages").get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
-        assert _fits_the_screen(page), f"{heading} scrolls sideways at phone width"
+        assert_no_sideways_scroll(page, heading)
     page.goto("/reports/milestones/?start=2026-09&end=2026-11")
     expect(page.locator("#as-of")).to_contain_text("Figures as of")
     expect(page.locator("#table-cohorts")).to_contain_text("Sep 2026")

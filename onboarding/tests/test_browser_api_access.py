@@ -5,6 +5,8 @@ from knox.crypto import hash_token
 from knox.models import AuthToken
 from playwright.sync_api import expect
 
+from .layout import assert_no_sideways_scroll
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -20,7 +22,7 @@ def test_a_manager_creates_a_token_sees_it_once_and_revokes_it(page, sign_in, ma
     key = page.get_by_label("Copy it now").input_value()
     assert AuthToken.objects.get(user=manager_a).digest == hash_token(key)
     expect(page.get_by_role("button", name="Copy")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+    assert_no_sideways_scroll(page)
 
     page.goto("/account/api/")
     expect(page.get_by_label("Copy it now")).to_have_count(0)

@@ -14,12 +14,9 @@ from ..models.activities import ActivityKind
 from ..services.exporter_link import exporter_link_get
 from ..services.progress import activity_log
 from .factories import ExporterFactory, assign
+from .layout import assert_no_sideways_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_exporter_answers_in_hindi_and_the_officer_sees_the_flag_and_the_rate(
@@ -39,7 +36,7 @@ def test_exporter_answers_in_hindi_and_the_officer_sees_the_flag_and_the_rate(
     expect(page.get_by_text("Moradabad Brassware LLP")).to_be_visible()
     page.get_by_role("link", name="हिंदी में देखें").click()
     expect(page.get_by_role("heading", name="आपकी निर्यात ऑनबोर्डिंग")).to_be_visible()
-    assert no_sideways_scroll(page), "the status page scrolls sideways at 390 px"
+    assert_no_sideways_scroll(page, "the status page")
 
     call = page.locator(".question", has_text="फ़ोन किया")
     call.get_by_role("button", name="हाँ").click()
@@ -59,9 +56,9 @@ def test_exporter_answers_in_hindi_and_the_officer_sees_the_flag_and_the_rate(
     expect(rates.get_by_role("row", name=f"{startup_a} 2 2 1 1 50%")).to_be_visible()
     page.goto(reverse("onboarding:review-queue"))
     expect(page.get_by_text("1 open dispute")).to_be_visible()
-    assert no_sideways_scroll(page), "the review queue scrolls sideways at 390 px"
+    assert_no_sideways_scroll(page, "the review queue")
     page.goto(reverse("onboarding:dispute-list"))
     dispute = page.locator("article", has_text="Moradabad Brassware LLP")
     expect(dispute.get_by_text("did not visit them")).to_be_visible()
     expect(dispute.get_by_text("“उस दिन कोई नहीं आया”")).to_be_visible()
-    assert no_sideways_scroll(page), "the dispute list scrolls sideways at 390 px"
+    assert_no_sideways_scroll(page, "the dispute list")

@@ -18,7 +18,8 @@ from ..services.summary import summary_refresh
 from .browser_pages import pages_by_role
 from .conftest import sign_in_on
 from .factories import ExporterFactory, assign
-from .test_browser_phone import NO_SIDEWAYS_SCROLL, busy_startup  # noqa: F401 (its busy startup, reused)
+from .layout import assert_no_sideways_scroll, page_width
+from .test_browser_phone import busy_startup  # noqa: F401 (its busy startup, reused)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -108,7 +109,7 @@ def test_on_a_390_pixel_phone_the_first_exporter_row_is_on_the_first_screen(page
     expect(page.get_by_label("Stage")).to_be_hidden()
     page.get_by_role("button", name=re.compile(r"^Filters \(0\)")).click()
     expect(page.get_by_label("Stage")).to_be_visible()
-    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert_no_sideways_scroll(page)
 
 
 def test_no_page_of_any_role_scrolls_sideways_at_360_pixels(
@@ -136,11 +137,9 @@ def _too_wide(browser, live_server, user, pages: dict[str, str]) -> dict[str, tu
         for name, url in pages.items():
             response = screen.goto(url)
             assert response.status == 200, (user.email, name, response.status)
-            if not screen.evaluate(NO_SIDEWAYS_SCROLL):
-                wide[f"{user.role}: {name}"] = (
-                    screen.evaluate("document.documentElement.scrollWidth"),
-                    screen.evaluate(STICKING_OUT),
-                )
+            width, screen_width = page_width(screen)
+            if width > screen_width:
+                wide[f"{user.role}: {name}"] = (width, screen.evaluate(STICKING_OUT))
         return wide
     finally:
         context.close()

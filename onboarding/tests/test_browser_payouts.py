@@ -16,6 +16,7 @@ from ..models import Commission
 from ..models.commissions import CommissionStatus
 from ..models.users import StaffRole
 from .factories import ExporterFactory, UserFactory, assign, bank_details, stage
+from .layout import assert_no_sideways_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +41,7 @@ def test_admin_makes_a_payout_run_for_a_month_and_downloads_both_statements(page
     page.get_by_role("button", name="Make the payout run").click()
     expect(page.get_by_role("alert").first).to_contain_text("Made the payout run for")
     expect(page.locator("#run-total")).to_have_text("₹3,500.00")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the run scrolls sideways"
+    assert_no_sideways_scroll(page, "the run")
 
     with page.expect_download() as excel:
         page.get_by_role("link", name="Statement (Excel)").click()
@@ -126,7 +127,7 @@ def test_an_admin_pays_november_through_the_bank_files_and_a_failed_line_joins_d
     expect(page.get_by_role("alert").first).to_contain_text(f"Made the payout run for {december:%B %Y}")
     expect(page.locator("#run-total")).to_have_text("₹900.00")
     expect(page.get_by_role("heading", name=startup_b.legal_name)).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the run scrolls sideways"
+    assert_no_sideways_scroll(page, "the run")
 
 
 def test_admin_approves_one_commission_and_reverses_another_from_their_rows_on_a_phone(

@@ -12,10 +12,9 @@ from playwright.sync_api import expect
 from ..services.progress import activity_log, stage_event_approve, stage_event_reject, stage_event_submit
 from ..templatetags.formats import phone
 from .factories import ExporterFactory, assign, commission_rule, stage
+from .layout import assert_no_sideways_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 @pytest.fixture
@@ -78,10 +77,10 @@ def test_a_form_with_errors_puts_focus_on_its_summary_whose_links_focus_the_fiel
     page.get_by_role("button", name="Save").click()
     summary = page.locator("[data-error-summary]")
     expect(summary).to_contain_text("There is a problem")
-    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    expect(summary).to_be_focused()  # by portal.js, which may run after the summary is in
     summary.get_by_role("link").first.click()
-    assert page.evaluate("document.activeElement.id") == "id_duration_minutes"
-    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    expect(page.locator("#id_duration_minutes")).to_be_focused()
+    assert_no_sideways_scroll(page)
 
 
 def test_typing_a_gstin_picks_its_state_on_the_exporter_form(page, sign_in, officer):
@@ -89,4 +88,4 @@ def test_typing_a_gstin_picks_its_state_on_the_exporter_form(page, sign_in, offi
     page.goto(reverse("onboarding:exporter-create"))
     page.get_by_label("GSTIN").fill("33AAPFU0939F1ZV")
     assert page.get_by_label("State or union territory").input_value() == "33"
-    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    assert_no_sideways_scroll(page)

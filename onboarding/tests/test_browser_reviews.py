@@ -13,6 +13,7 @@ from ..models.stages import UNDO_WINDOW, StageEventStatus
 from ..services.notifications import notifications_claims_decided
 from ..services.progress import stage_event_submit
 from .factories import ExporterFactory, assign, checklist_files, commission_rule, stage
+from .layout import assert_no_sideways_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,7 +45,7 @@ def test_officer_filters_to_a_stage_rejects_one_approves_thirty_and_stays_on_the
     filtered = page.url
     assert "stage=" in filtered
     expect(page.get_by_text("Select all 31 matching the filters")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the queue scrolls sideways"
+    assert_no_sideways_scroll(page, "the queue")
 
     first = page.locator("[data-review-card]").first
     first.get_by_role("button", name="Reject").click()

@@ -13,6 +13,7 @@ from ..services.notifications import notifications_claims_decided
 from ..services.progress import stage_event_reject
 from .conftest import PASSWORD
 from .factories import ExporterFactory, assign
+from .layout import assert_no_sideways_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,20 +29,13 @@ def phone(browser, live_server):
     context.close()
 
 
-def no_sideways_scroll(page) -> None:
-    # A click that navigates returns before the new document exists: measure the page it reached.
-    page.wait_for_load_state()
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} is {width[0]} px wide on a {width[1]} px screen"
-
-
 def sign_in_on_phone(page, user) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
 
 
 def find_and_log_a_call(page, exporter) -> None:
@@ -50,10 +44,10 @@ def find_and_log_a_call(page, exporter) -> None:
     page.get_by_label("Search").fill("handloom")
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("link", name="Other Weavers LLP")).to_have_count(0)
-    no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.get_by_role("link", name=exporter.legal_name).click()
     page.wait_for_url(f"**/exporters/{exporter.pk}/")
-    no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.goto("/activities/")
     picker = page.get_by_role("combobox", name="Exporter")
     picker.press_sequentially("kaveri", delay=30)
@@ -64,7 +58,7 @@ def find_and_log_a_call(page, exporter) -> None:
     page.get_by_label("What did you do?").select_option("call")
     page.get_by_label("How did it go?").select_option("reached")
     page.get_by_label("Note").fill("Spoke to the owner about the listing")
-    no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert").first).to_contain_text("Logged: call with")
 
@@ -76,10 +70,10 @@ def submit_documents(page, exporter, files: dict[str, str]) -> None:
     page.get_by_label("Note").fill("GST certificate and IEC")
     for label, path in files.items():
         page.get_by_label(label).set_input_files(path)
-    no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_role("alert").first).to_contain_text("sent for review")
-    no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
 
 
 def hear_of_the_rejection_and_resubmit(page, exporter, catalogue: str) -> None:
@@ -87,21 +81,21 @@ def hear_of_the_rejection_and_resubmit(page, exporter, catalogue: str) -> None:
     page.goto("/")
     bell = page.locator("#nav-bell")
     expect(bell).to_contain_text("1")
-    no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     bell.click()
     expect(page.get_by_text("Officer's note: The catalogue is unreadable")).to_be_visible()
-    no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.get_by_role("button", name=f"“Documents collected” for {exporter.legal_name} was rejected").click()
     expect(page.get_by_text("The catalogue is unreadable")).to_be_visible()
     expect(page.get_by_role("link", name="GST certificate.pdf")).to_be_visible()
     expect(page.get_by_label("Note")).to_have_value("GST certificate and IEC")
     expect(page.get_by_role("checkbox", name="Send the previous files again")).to_be_checked()
-    no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
     page.get_by_label("Note").fill("GST certificate and IEC; a clearer catalogue")
     page.get_by_label("Product catalogue").set_input_files(catalogue)
     page.get_by_role("button", name="Submit again").click()
     expect(page.get_by_role("alert").first).to_contain_text("sent for review")
-    no_sideways_scroll(page)
+    assert_no_sideways_scroll(page)
 
 
 def test_an_agent_finds_logs_submits_hears_of_a_rejection_and_resubmits(

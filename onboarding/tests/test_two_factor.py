@@ -19,6 +19,7 @@ from ..models.users import StaffRole
 from .api_client import API, api_for
 from .conftest import PASSWORD, PortalClient
 from .factories import UserFactory
+from .layout import assert_no_sideways_scroll
 
 TWO_FACTOR = reverse("onboarding:two-factor")
 VERIFY = reverse("onboarding:two-factor-verify")
@@ -272,7 +273,7 @@ def test_a_new_admin_sets_up_two_factor_on_a_phone_and_reaches_the_dashboard(pag
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your recovery codes")
     expect(page.get_by_role("list", name="Recovery codes").get_by_role("listitem")).to_have_count(10)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_no_sideways_scroll(page)
     page.get_by_role("link", name="I have saved them, continue").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Programme dashboard")
 
