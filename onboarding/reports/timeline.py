@@ -143,6 +143,16 @@ def in_words(model_field, value) -> str:
     return str(value)
 
 
+def exporter_rows(exporter, viewer) -> tuple[list, list]:
+    """The exporter's assignments (all) and contact changes (the newest PER_SOURCE) that `viewer`
+    may see, newest first with the names the page shows: the exporter page reads them once for
+    its panels and hands them to `exporter_timeline`. The waiting contact change is among them: a
+    newer proposal replaces it (the constraint one_pending_contact_change)."""
+    assignments = Assignment.objects.visible_to(viewer).filter(exporter=exporter).for_page()
+    changes = ContactChange.objects.visible_to(viewer).filter(exporter=exporter).for_page()
+    return list(assignments), list(changes[:PER_SOURCE])
+
+
 def exporter_timeline(exporter, viewer, *, assignments=None, contact_changes=None) -> list[Entry]:
     """What `viewer` may see of the exporter's story, newest first (at most PER_SOURCE a source).
 
@@ -151,15 +161,12 @@ def exporter_timeline(exporter, viewer, *, assignments=None, contact_changes=Non
     to its people about it, and changes to the record since it got the exporter; never
     another startup's notes, evidence, people or reasons.
 
-    `assignments` and `contact_changes`: the exporter's rows of each that `viewer` may see,
-    newest first with their `for_page()` names, when the page has read them for its own
-    panels; read here otherwise.
+    `assignments` and `contact_changes`: `exporter_rows`, when the page has read them for its
+    own panels; read here otherwise.
     """
     mine = None if viewer.is_programme_staff else viewer.active_membership.startup_id
-    if assignments is None:
-        assignments = list(_own(Assignment.objects.filter(exporter=exporter), mine).for_page()[:PER_SOURCE])
-    if contact_changes is None:
-        contact_changes = list(_own(ContactChange.objects.filter(exporter=exporter), mine).for_page()[:PER_SOURCE])
+    if assignments is None or contact_changes is None:
+        assignments, contact_changes = exporter_rows(exporter, viewer)
     records = exporter.history.select_related("history_user").order_by("-history_date")
     if mine is not None:
         # The startup's open assignment (at most one an exporter, the newest when there is one).

@@ -12,12 +12,12 @@ from ..control_characters import has_control_characters
 from ..filters import ExporterFilter
 from ..forms.exporters import ExporterContactForm, ExporterForm
 from ..forms.progress import ActivityForm, SetStageForm, exporter_label
-from ..models import Assignment, ContactChange, Exporter, Stage
+from ..models import ContactChange, Exporter, Stage
 from ..models.contact_changes import ContactChangeStatus
 from ..models.stages import StageEventStatus
 from ..pagination import EXPORTER_SORTS, paginate, sort
 from ..reports.exports import EXPORTERS
-from ..reports.timeline import PER_SOURCE, exporter_timeline
+from ..reports.timeline import exporter_rows, exporter_timeline
 from ..services.contact_changes import contact_change_approve, contact_change_propose, contact_change_reject
 from ..services.exporters import exporter_contact_correct, exporter_create, exporter_update
 from .access import STAFF, member_required, object_view, report_refusal, staff_required
@@ -108,10 +108,7 @@ def exporter_detail(request, pk: int):
     exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
     stages = list(Stage.objects.ordered())
     reached = exporter.stage_events.reached_on()
-    # Read once for the panels and the timeline, which show them both. The waiting contact change
-    # is among the newest: a newer proposal replaces it (one_pending_contact_change).
-    assignments = list(Assignment.objects.visible_to(request.user).filter(exporter=exporter).for_page())
-    changes = list(ContactChange.objects.visible_to(request.user).filter(exporter=exporter).for_page()[:PER_SOURCE])
+    assignments, changes = exporter_rows(exporter, request.user)  # for the panels and the timeline
     context = {
         "exporter": exporter,
         "stages": stages,
