@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 # Raise it by hand whenever what the row holds changes (a figure added, renamed or counted
 # differently): a row of another version, or of none (the positional rows stored before
 # versions), is stale, recounted before it is read, never misread.
-SUMMARY_VERSION = 2
+SUMMARY_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -44,27 +44,22 @@ class SectorCount:
 
 
 @dataclass(frozen=True)
-class StartupLoad:
-    """The exporters a startup holds now."""
-
-    startup_id: int
-    exporters: int
-
-
-@dataclass(frozen=True)
 class SummaryFigures:
     """What a summary row holds, as the readers use it; stored as JSON with its version."""
 
     breakdown: list[StageCount]
     spread: list[SectorCount]
-    loads: list[StartupLoad]
+    # The distribution report's figures that read every startup, each one's load among them, as
+    # JSON, with the startups' fingerprint they were computed at (reports/distribution.py:
+    # distribution_cells).
+    distribution: dict
 
     def as_json(self) -> dict:
         return {
             "version": SUMMARY_VERSION,
             "breakdown": [asdict(row) for row in self.breakdown],
             "spread": [asdict(row) for row in self.spread],
-            "loads": [asdict(row) for row in self.loads],
+            "distribution": self.distribution,
         }
 
     @classmethod
@@ -75,11 +70,13 @@ class SummaryFigures:
         return cls(
             breakdown=[StageCount(**row) for row in stored["breakdown"]],
             spread=[SectorCount(**row) for row in stored["spread"]],
-            loads=[StartupLoad(**row) for row in stored["loads"]],
+            distribution=stored["distribution"],
         )
 
     def load_of(self) -> dict[int, int]:
-        return {row.startup_id: row.exporters for row in self.loads}
+        """The exporters each startup held at the count (every startup holding any is among the
+        distribution's rows)."""
+        return {pk: load for pk, load, _percent in self.distribution["startups"] if load}
 
 
 class ProgrammeSummary(models.Model):
@@ -88,7 +85,8 @@ class ProgrammeSummary(models.Model):
     as_of = models.DateTimeField()
     # `SummaryFigures.as_json()`: {"version": SUMMARY_VERSION, "breakdown": [{state, stage_id,
     # status, exporters, assigned, stalled}, …], "spread": [{state, sector_id, exporters,
-    # assigned}, …], "loads": [{startup_id, exporters}, …]}
+    # assigned}, …], "distribution": {seen, startups: [[startup_id, load, percent], …], states,
+    # sectors, histogram}}
     figures = models.JSONField(default=dict)
 
     class Meta:

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from ..models import Exporter, Stage, Startup
 from ..models.exporters import ExporterStatus
 from ..models.startups import StartupStatus
-from ..models.summary import SectorCount, StageCount, StartupLoad, SummaryFigures
+from ..models.summary import SectorCount, StageCount, SummaryFigures
 from ..reference import state_name
+from .distribution import distribution_cells
 
 
 def stage_funnel(now_by_stage: Counter, stages: list[Stage]) -> list[dict]:
@@ -54,10 +55,11 @@ def summary_figures(now: datetime) -> SummaryFigures:
         .values_list("state", "sector")
         .annotate(n=Count("pk"), assigned=Count("pk", filter=Q(startup__isnull=False)))
     )
+    spread = sorted((SectorCount(*row) for row in spread), key=repr)
     return SummaryFigures(
         breakdown=sorted((StageCount(*row) for row in exporter_breakdown(now, stages)), key=repr),
-        spread=sorted((SectorCount(*row) for row in spread), key=repr),
-        loads=[StartupLoad(pk, n) for pk, n in sorted(Exporter.objects.load_of().items())],
+        spread=spread,
+        distribution=distribution_cells(spread, Exporter.objects.load_of()),
     )
 
 

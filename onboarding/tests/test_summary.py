@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Exporter, ProgrammeSummary
+from ..models import Exporter, ProgrammeSummary, Startup
 from ..models.summary import SUMMARY_VERSION, SummaryFigures
 from ..reports.dashboard import summary_figures
 from ..services.assignments import exporter_unassign, exporters_assign_bulk
@@ -20,6 +20,7 @@ from ..services.progress import (
     stage_events_approve_bulk,
     stage_events_reject_bulk,
 )
+from ..services.startups import startup_update
 from ..services.summary import MAX_AGE, _publish_refresh, summary_changed, summary_current, summary_refresh
 from .factories import ExporterFactory, StartupFactory, assign, stage
 from .test_reviews import claim
@@ -42,14 +43,14 @@ def test_assigning_moving_a_stage_and_unassigning_each_leave_the_summary_equal_t
     with django_capture_on_commit_callbacks(execute=True):
         assign(exporters[0], startup_a)
     assert_matches_a_recount()
-    assert summary_figures(timezone.now()) != SummaryFigures(breakdown=[], spread=[], loads=[])
+    assert stored().counts.load_of() == {startup_a.pk: 1}  # the recount it matched is not empty
     with django_capture_on_commit_callbacks(execute=True):
         exporter_set_stage(actor=admin_user, exporter=exporters[0], stage=stage("account_created"), reason="seen live")
     assert_matches_a_recount()
     with django_capture_on_commit_callbacks(execute=True):
         exporter_unassign(actor=admin_user, exporter=exporters[0], reason="wrong district")
     assert_matches_a_recount()
-    assert stored().counts.loads == []
+    assert stored().counts.load_of() == {}
 
 
 def test_logged_work_recounts_so_an_exporter_is_no_longer_stalled(
@@ -205,6 +206,34 @@ def test_the_distribution_report_counts_from_the_summary(
     assert (state["exporters"], state["assigned"], state["pool"]) == (2, 1, 1)
 
 
+def test_the_distribution_report_reads_no_list_of_startups_while_none_changed(client_for, officer, startup_a):
+    assign(ExporterFactory(), startup_a)
+    StartupFactory.create_batch(3)
+    summary_refresh()
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(officer).get(reverse("onboarding:reports"))
+    assert len(response.context["startups"]) == 4
+    links = Startup.sectors.through._meta.db_table
+    assert not [q for q in queries if f'FROM "{links}"' in q["sql"]]  # the stored cells were read
+
+
+def test_a_startup_changed_after_the_count_shows_on_the_distribution_report_at_once(
+    client_for, officer, admin_user, startup_a
+):
+    assign(ExporterFactory(state="29"), startup_a)
+    summary_refresh()
+    startup_update(actor=admin_user, startup=startup_a, data={"capacity": 4, "state": "29"})
+    StartupFactory(state="24", capacity=10)  # registered after the count
+    response = client_for(officer).get(reverse("onboarding:reports"))
+    row = next(r for r in response.context["startups"] if r["startup"] == startup_a)
+    assert (row["load"], row["percent"]) == (1, 25)
+    states = {r["key"]: r for r in response.context["states"]}
+    assert (states["29"]["startups"], states["29"]["capacity"], states["29"]["room"]) == (1, 4, 3)
+    assert (states["24"]["startups"], states["24"]["capacity"]) == (1, 10)
+    assert "27" not in states  # startup_a's state before the change: no startup and no exporter there now
+    assert response.context["load_chart"]["values"] == [1, 1, 0, 0, 0, 0]  # empty, 1–25%
+
+
 # --- Versioned figures --------------------------------------------------------------------
 
 # A row as stored before the figures had names and a version: positional lists.
@@ -216,7 +245,8 @@ def test_the_stored_figures_are_named_and_carry_the_codes_version(startup_a):
     figures = summary_refresh().figures
     assert figures["version"] == SUMMARY_VERSION
     assert figures["breakdown"][0].keys() == {"state", "stage_id", "status", "exporters", "assigned", "stalled"}
-    assert figures["loads"] == [{"startup_id": startup_a.pk, "exporters": 1}]
+    assert figures["distribution"].keys() == {"seen", "startups", "states", "sectors", "histogram"}
+    assert SummaryFigures.from_json(figures).load_of() == {startup_a.pk: 1}
     assert SummaryFigures.from_json(figures).as_json() == figures
 
 
