@@ -47,13 +47,10 @@ def commission_row(context, commission):
         buttons = ""
         if not c.reverses_id:
             fields = {
+                **_shared(context),
                 "approve_url": link("onboarding:commission-action", c.pk, "approve"),
                 "reverse_url": link("onboarding:commission-action", c.pk, "reverse"),
-                "hidden": post_fields(context, context["request"].get_full_path()),
                 "pk": c.pk,
-                "reverse": _("Reverse"),
-                "reason": _("Reason"),
-                "approve": _("Approve"),
             }
             approve = format_html(APPROVE, **fields) if c.status == "accrued" else ""
             buttons = format_html(BUTTONS, approve, format_html(REVERSE, **fields))
@@ -73,3 +70,17 @@ def commission_row(context, commission):
         note=format_html(SMALL, c.note) if c.note else "",
         action=action,
     )
+
+
+def _shared(context) -> dict:
+    """What every row's two forms have in common, made once a page."""
+    shared = context.render_context.get("commission_forms")
+    if shared is None:
+        shared = {
+            "hidden": post_fields(context, context["request"].get_full_path()),
+            "reverse": _("Reverse"),
+            "reason": _("Reason"),
+            "approve": _("Approve"),
+        }
+        context.render_context["commission_forms"] = shared
+    return shared

@@ -98,9 +98,13 @@ def _in_words(field, value) -> str:
 def post_fields(context, here: str) -> SafeString:
     """What a row's own small form carries, as `{% csrf_token %}` and a `next` field write them:
     the CSRF token and the page to come back to (the row tags in commission_rows and
-    review_cards write a form per row)."""
-    return format_html(
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="next" value="{}">',
-        context.get("csrf_token"),
-        here,
-    )
+    review_cards write a form per row). Written once a page: every row's are the same."""
+    written = context.render_context.get(("post_fields", here))
+    if written is None:
+        written = format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="next" value="{}">',
+            context.get("csrf_token"),
+            here,
+        )
+        context.render_context[("post_fields", here)] = written
+    return written
