@@ -10,6 +10,7 @@ import pytest
 from django import forms
 from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_filters import OrderingFilter
 from pytest_django.asserts import assertHTMLEqual
@@ -104,6 +105,25 @@ def test_a_huge_unfiltered_list_shows_the_planners_estimate(client_for, officer,
     assert response.context["page"].paginator.estimated
     assert "(about 4)" in response.content.decode()
     assert len(response.context["page"].object_list) == 4
+
+
+@pytest.mark.postgresql
+def test_an_unfiltered_list_grown_past_its_statistics_is_counted_only_up_to_the_bound(client_for, officer, monkeypatch):
+    """Counting stops one row past ESTIMATE_ABOVE (the planner then costs a small count, never a
+    whole table's, which at millions of rows made PostgreSQL JIT-compile it on every request),
+    and such a count is shown as an estimate."""
+    monkeypatch.setattr(pagination, "ESTIMATE_ABOVE", 2)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE onboarding_exporter")  # statistics of an empty table
+    ExporterFactory.create_batch(4)
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for(officer).get(reverse("onboarding:exporter-list"))
+    assert response.context["page"].paginator.estimated
+    assert "(about 3)" in response.content.decode()
+    assert any("LIMIT 3) AS bounded" in q["sql"] for q in queries)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + next(q["sql"] for q in queries if "AS bounded" in q["sql"]))
+        assert cursor.fetchone()[0][0]["Plan"]["Total Cost"] < 1000
 
 
 def test_a_filter_bar_select_renders_as_djangos_own_select():
