@@ -125,7 +125,7 @@ def distribution_figures(figures: SummaryFigures, as_of: datetime) -> dict:
     """The report from the summary's figures (computed at `as_of`) and the startups as they are:
     its stored cells while no startup changed since, else computed now."""
     cells = figures.distribution
-    if not cells or cells["seen"] != startups_fingerprint():
+    if cells["seen"] != startups_fingerprint():
         cells = distribution_cells(figures.spread, figures.load_of())
     sectors = {s.pk: s for s in Sector.objects.all()}
     no_sector = _("No sector")
