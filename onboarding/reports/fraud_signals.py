@@ -244,22 +244,25 @@ def shared_contact(events: list[StageEvent]) -> Found:
     found = found.filter(
         (Q(contact_mobile__in=mobiles) & ~Q(contact_mobile="")) | (Q(email_key__in=emails) & ~Q(contact_email=""))
     )
-    others = list(found.order_by("pk").only("pk", "pan", "legal_name", "trade_name", "contact_mobile", "contact_email"))
+    others = found.order_by("pk").only("pk", "pan", "legal_name", "trade_name", "contact_mobile", "contact_email")
+    # Each exporter found, filed under its mobile and its email, so that a claim looks up its
+    # own: comparing every claim with every exporter found took 140 s for a national queue of
+    # 15,000 claims (7,500 exporters found).
+    by_mobile, by_email = defaultdict(list), defaultdict(list)
+    for other in others:
+        if other.contact_mobile:
+            by_mobile[other.contact_mobile].append(other)
+        if other.contact_email:
+            by_email[other.contact_email.lower()].append(other)
+    mobile_words = _("The exporter's contact mobile %(value)s is also on %(others)s: another firm.")
+    email_words = _("The exporter's contact email %(value)s is also on %(others)s: another firm.")
     for event in events:
         exporter = event.exporter
-        for words, mine, theirs in (
-            (
-                _("The exporter's contact mobile %(value)s is also on %(others)s: another firm."),
-                exporter.contact_mobile,
-                lambda o: o.contact_mobile,
-            ),
-            (
-                _("The exporter's contact email %(value)s is also on %(others)s: another firm."),
-                exporter.contact_email.lower(),
-                lambda o: o.contact_email.lower(),
-            ),
+        for words, mine, sharing in (
+            (mobile_words, exporter.contact_mobile, by_mobile),
+            (email_words, exporter.contact_email.lower(), by_email),
         ):
-            firms = [o for o in others if mine and theirs(o) == mine and o.pan != exporter.pan]
+            firms = [o for o in sharing.get(mine, ()) if o.pan != exporter.pan] if mine else []
             if firms:
                 named = _and_more(", ".join(f"{o} (PAN {o.pan})" for o in firms[:2]), len(firms) - 2)
                 yield event.pk, words % {"value": mine, "others": named}
