@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from ..links import link
 from .formats import inr
-from .lists import post_fields
+from .lists import once_a_page, post_fields
 
 register = template.Library()
 
@@ -74,13 +74,13 @@ def commission_row(context, commission):
 
 def _shared(context) -> dict:
     """What every row's two forms have in common, made once a page."""
-    shared = context.render_context.get("commission_forms")
-    if shared is None:
-        shared = {
+    return once_a_page(
+        context,
+        "commission_forms",
+        lambda: {
             "hidden": post_fields(context, context["request"].get_full_path()),
             "reverse": _("Reverse"),
             "reason": _("Reason"),
             "approve": _("Approve"),
-        }
-        context.render_context["commission_forms"] = shared
-    return shared
+        },
+    )

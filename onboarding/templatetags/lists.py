@@ -95,16 +95,25 @@ def _in_words(field, value) -> str:
     return str(value)
 
 
+def once_a_page(context, key, make):
+    """`make()`, made once a page and kept in the render's context under `key`: what every row of
+    a list writes alike (a row tag is called once a row)."""
+    made = context.render_context.get(key)
+    if made is None:
+        made = context.render_context[key] = make()
+    return made
+
+
 def post_fields(context, here: str) -> SafeString:
     """What a row's own small form carries, as `{% csrf_token %}` and a `next` field write them:
     the CSRF token and the page to come back to (the row tags in commission_rows and
     review_cards write a form per row). Written once a page: every row's are the same."""
-    written = context.render_context.get(("post_fields", here))
-    if written is None:
-        written = format_html(
+    return once_a_page(
+        context,
+        ("post_fields", here),
+        lambda: format_html(
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}"><input type="hidden" name="next" value="{}">',
             context.get("csrf_token"),
             here,
-        )
-        context.render_context[("post_fields", here)] = written
-    return written
+        ),
+    )
