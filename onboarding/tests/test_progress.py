@@ -1,8 +1,10 @@
 """The work log, milestone evidence and its review."""
 
+import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -91,6 +93,41 @@ def test_startup_users_log_work_from_the_work_log_page_for_their_own_exporters_o
     own = {"exporter": exporter_a.pk, "exporter_search": exporter_a.legal_name}
     client.post(reverse("onboarding:activity-list"), {**data, **own})
     assert list(Activity.objects.values_list("exporter", flat=True)) == [exporter_a.pk]
+
+
+def test_the_blank_log_work_form_is_kept_for_its_minute_and_language_never_a_refused_one(
+    client_for, manager_a, manager_b, exporter_a
+):
+    """The work log keeps its blank "Log work" form written (the template's fragment cache, keyed
+    on the language and the form's "When", a minute): a later minute, another language or a
+    refused form is written afresh, and another startup's manager gets the same blank form."""
+
+    def when(client):
+        page = client.get(reverse("onboarding:activity-list")).content.decode()
+        form = re.search(r'<form method="post" enctype="multipart/form-data".*?</form>', page, re.S)[0]
+        form = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", form)
+        return re.search(r'name="occurred_at" value="([^"]*)"', form)[1], form
+
+    start = timezone.now().replace(second=10, microsecond=0)
+    with time_machine.travel(start, tick=False):
+        first, form = when(client_for(manager_b))
+        assert first == local(start) and "What did you do?" in form
+    client = client_for(manager_a)  # the same test client, signed in as manager_a from now on
+    with time_machine.travel(start + timedelta(seconds=40), tick=False):
+        assert when(client) == (first, form)
+        kept = client.get(reverse("onboarding:activity-list"))
+        assert not [t.name for t in kept.templates if t.name.startswith("bootstrap5/")]  # not written again
+    with time_machine.travel(start + timedelta(minutes=1), tick=False):
+        assert when(client)[0] == local(start + timedelta(minutes=1))
+        manager_a.language = "hi"
+        manager_a.save(update_fields=["language"])
+        _value, form = when(client)
+        assert "What did you do?" not in form and any("\u0900" <= c <= "\u097f" for c in form)
+        manager_a.language = "en"
+        manager_a.save(update_fields=["language"])
+        refused = client.post(reverse("onboarding:activity-list"), {"kind": "gossip", "exporter": exporter_a.pk})
+        assert "from the list" in refused.content.decode() and not Activity.objects.exists()
+        assert "from the list" not in when(client)[1]
 
 
 def submit(client, exporter, **evidence):

@@ -11,7 +11,7 @@ from ..control_characters import MESSAGE as CONTROL_MESSAGE
 from ..control_characters import has_control_characters
 from ..filters import ExporterFilter
 from ..forms.exporters import ExporterContactForm, ExporterForm
-from ..forms.progress import ActivityForm, SetStageForm, exporter_label
+from ..forms.progress import SetStageForm, exporter_label
 from ..models import ContactChange, Exporter, Stage
 from ..models.contact_changes import ContactChangeStatus
 from ..models.stages import StageEventStatus
@@ -118,7 +118,6 @@ def exporter_detail(request, pk: int):
         .select_related("stage")
         .first(),
         "steps": [(stage, reached.get(stage.pk)) for stage in stages],
-        "activity_form": ActivityForm(),
         "set_stage_form": SetStageForm(stages=stages) if request.user.is_programme_admin else None,
         # The link opens the exporter's own channel: startups never see it (the programme sends it).
         "status_link": link_panel(request, exporter) if request.user.is_programme_staff else None,
