@@ -1,8 +1,8 @@
 """An exporter's story, newest first: assignments, work, evidence and reviews, reminders,
 field changes; each source filtered to what the viewer may see.
 
-One query per source (bounded), merged in Python; history rows are compared pairwise
-without a query per row.
+One query per source (bounded; none for a source the page found empty), merged in Python;
+history rows are compared pairwise without a query per row.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
@@ -141,6 +141,30 @@ def in_words(model_field, value) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
+
+
+# Sources most exporters have no row in. The exporter page reads, with the exporter itself,
+# whether it has any (`with_sources`: an EXISTS each, off the exporter's index in each table),
+# and the timeline skips the empty ones: building and running an empty source's query cost
+# 1.2-2.2 ms, most of it Django's; for an exporter with none of them, 6.5 ms of the page's 37
+# against 1.6 ms for the four EXISTS.
+SOURCES = {
+    "answers": lambda: ConfirmationRequest.objects.filter(exporter=OuterRef("pk"), answered_at__isnull=False),
+    "link_uses": lambda: LinkUse.objects.filter(exporter=OuterRef("pk")),
+    "disputes": lambda: Dispute.objects.filter(exporter=OuterRef("pk")),
+    "link_rotations": lambda: ExporterLink.history.filter(exporter_id=OuterRef("pk"), rotated_at__isnull=False),
+}
+
+
+def with_sources(exporters):
+    """`exporters` with `has_<source>` for each of SOURCES: whether it has any row there, whoever
+    may see it (the timeline still scopes what it reads)."""
+    return exporters.annotate(**{f"has_{name}": Exists(rows()) for name, rows in SOURCES.items()})
+
+
+def _has(exporter, source: str) -> bool:
+    """Whether the timeline must read `source`: unless `with_sources` said it is empty."""
+    return getattr(exporter, f"has_{source}", True)
 
 
 def exporter_rows(exporter, viewer) -> tuple[list, list]:
@@ -291,7 +315,8 @@ def _exporter_entries(exporter, mine: int | None) -> list[Entry]:
     of their status link with its network (staff only)."""
     entries = []
     answered = _own(ConfirmationRequest.objects.filter(exporter=exporter, answered_at__isnull=False), mine)
-    for c in answered.select_related("startup").order_by("-answered_at")[:PER_SOURCE]:
+    answered = answered.select_related("startup").order_by("-answered_at") if _has(exporter, "answers") else []
+    for c in answered[:PER_SOURCE]:
         icon, tone = ANSWER_LOOK.get(c.answer, ("question-circle", "secondary"))
         # The question in the reader's language where the exporter's page has it (English or Hindi).
         question = c.question("hi" if get_language() == "hi" else "en")
@@ -301,7 +326,7 @@ def _exporter_entries(exporter, mine: int | None) -> list[Entry]:
         }
         detail = c.comment if mine is not None else " · ".join(filter(None, [c.comment, answered_from(c)]))
         entries.append(Entry(c.answered_at, icon, title, detail=detail, tone=tone))
-    if mine is None:
+    if mine is None and _has(exporter, "link_uses"):
         for use in LinkUse.objects.filter(exporter=exporter)[:PER_SOURCE]:
             detail = network_words(use.network)
             if use.count > 1:
@@ -323,6 +348,8 @@ def _exporter_entries(exporter, mine: int | None) -> list[Entry]:
 def _dispute_entries(exporter, mine: int | None) -> list[Entry]:
     """Disputes about the exporter (staff: all; a startup: those about its work), opened and resolved."""
     entries = []
+    if not _has(exporter, "disputes"):
+        return entries
     disputes = _own(Dispute.objects.filter(exporter=exporter), mine).for_page()
     for d in disputes[:PER_SOURCE]:
         entries.append(Entry(d.opened_at, "flag", _("Dispute opened"), detail=d.staff_words(), tone="danger"))
@@ -369,7 +396,7 @@ def _channel_entries(exporter, mine: int | None, changes) -> list[Entry]:
         if change.decided_at and change.status in CHANGE_ENDED:
             title, icon, tone = CHANGE_ENDED[change.status]
             entries.append(Entry(change.decided_at, icon, title, change.decided_by, change.described(), tone=tone))
-    if mine is None:
+    if mine is None and _has(exporter, "link_rotations"):
         replaced = ExporterLink.history.filter(exporter_id=exporter.pk, rotated_at__isnull=False)
         seen = set()
         for record in replaced.select_related("history_user").order_by("history_date")[:PER_SOURCE]:

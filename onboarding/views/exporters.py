@@ -17,7 +17,7 @@ from ..models.contact_changes import ContactChangeStatus
 from ..models.stages import StageEventStatus
 from ..pagination import EXPORTER_SORTS, paginate, sort
 from ..reports.exports import EXPORTERS
-from ..reports.timeline import exporter_rows, exporter_timeline
+from ..reports.timeline import exporter_rows, exporter_timeline, with_sources
 from ..services.contact_changes import contact_change_approve, contact_change_propose, contact_change_reject
 from ..services.exporters import exporter_contact_correct, exporter_create, exporter_update
 from .access import STAFF, member_required, object_view, report_refusal, staff_required
@@ -105,7 +105,7 @@ def exporter_update_view(request, pk: int):
 
 @member_required
 def exporter_detail(request, pk: int):
-    exporter = get_object_or_404(Exporter.objects.visible_to(request.user).for_list(), pk=pk)
+    exporter = get_object_or_404(with_sources(Exporter.objects.visible_to(request.user).for_list()), pk=pk)
     stages = list(Stage.objects.ordered())
     reached = exporter.stage_events.reached_on()
     assignments, changes = exporter_rows(exporter, request.user)  # for the panels and the timeline
