@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ..models import EvidenceDocument, Exporter, StageEvent
 from ..services.assignments import exporter_reassign
+from ..services.contact_changes import contact_change_propose
 from ..services.exporter_link import confirmation_answer, exporter_link_get, exporter_link_rotate, link_use_record
 from ..services.progress import activity_log, stage_event_submit
 from .factories import ExporterFactory, assign, checklist_files, stage
@@ -113,7 +114,8 @@ def make_claims(exporter, startup, user, claims: int, documents: int) -> None:
 
 def exporter_voices(exporter, agent, officer) -> None:
     """A row in each timeline source most exporters have none of: the exporter answers "no" to a
-    visit (an answer and a dispute), uses the status link, and staff replace the link."""
+    visit (an answer and a dispute), uses the status link, staff replace the link, and the
+    startup proposes a contact change."""
     activity = activity_log(
         actor=agent, exporter=exporter, kind="visit", occurred_at=timezone.now(), note="n", outcome="reached"
     )
@@ -121,6 +123,13 @@ def exporter_voices(exporter, agent, officer) -> None:
     confirmation_answer(link=link, confirmation_id=activity.confirmations.get().pk, answer="no")
     link_use_record(link=link, address="203.0.113.9", action="answered")
     exporter_link_rotate(actor=officer, exporter=exporter)
+    contact_change_propose(
+        actor=agent,
+        exporter=exporter,
+        contact_name="Meena Iyer",
+        contact_email="meena@example.in",
+        contact_mobile=exporter.contact_mobile,
+    )
 
 
 @pytest.mark.parametrize("voiced", [False, True])
@@ -144,14 +153,14 @@ def test_the_exporter_page_query_count_does_not_grow_with_claims_and_documents(
         exporter_voices(exporter, agent_a, officer)
     client = client_for(request.getfixturevalue(persona))
     # session, user, (the membership), the exporter (with whether it has answers, link uses,
-    # disputes and replaced links), stages, stages reached, the assignments and the contact
-    # changes (read once for the panels and the timeline), the waiting claim; one query a further
+    # disputes, contact changes and replaced links), stages, stages reached, the assignments and the contact
+    # changes (read once for the panels and the timeline, when it has any), the waiting claim; one query a further
     # timeline source (work, claims, the claims' further documents, reminders, and when it has
     # any: answers, (staff: link uses), disputes, (staff: links replaced)), record history and the
     # names its changes mention (for the manager only when they name any: the visit's new stage);
     # (staff: the status link), the bell's unread count, (staff: the review badge)
-    expected = {"officer": 22, "manager_a": 19}[persona] if voiced else {"officer": 18, "manager_a": 16}[persona]
+    expected = {"officer": 22, "manager_a": 19}[persona] if voiced else {"officer": 17, "manager_a": 15}[persona]
     with django_assert_num_queries(expected):
         html = page_of(client, exporter)
     assert html.count("bi-paperclip") == claims * (documents + 1)
-    assert ("Dispute opened" in html) is voiced
+    assert ("Dispute opened" in html) is voiced and ("Contact change proposed" in html) is voiced
