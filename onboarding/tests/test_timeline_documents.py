@@ -153,12 +153,13 @@ def test_the_exporter_page_query_count_does_not_grow_with_claims_and_documents(
         exporter_voices(exporter, agent_a, officer)
     client = client_for(request.getfixturevalue(persona))
     # session, user, (the membership), the exporter (with whether it has answers, link uses,
-    # disputes, contact changes and replaced links), stages, stages reached, the assignments and the contact
-    # changes (read once for the panels and the timeline, when it has any), the waiting claim; one query a further
-    # timeline source (work, claims, the claims' further documents, reminders, and when it has
-    # any: answers, (staff: link uses), disputes, (staff: links replaced)), record history and the
-    # names its changes mention (for the manager only when they name any: the visit's new stage);
-    # (staff: the status link), the bell's unread count, (staff: the review badge)
+    # disputes, contact changes and replaced links), stages, stages reached, the assignments and
+    # the contact changes (read once for the panels and the timeline, when it has any), the
+    # waiting claim; one query a further timeline source (work, claims, the claims' further
+    # documents, reminders, and when it has any: answers, (staff: link uses), disputes, (staff:
+    # links replaced)), record history and the names its changes mention (for the manager only
+    # when they name any: the visit's new stage); (staff: the status link), the bell's unread
+    # count, (staff: the review badge)
     expected = {"officer": 22, "manager_a": 19}[persona] if voiced else {"officer": 17, "manager_a": 15}[persona]
     with django_assert_num_queries(expected):
         html = page_of(client, exporter)
