@@ -172,10 +172,13 @@ def exporter_rows(exporter, viewer) -> tuple[list, list]:
     """The exporter's assignments (all) and contact changes (the newest PER_SOURCE) that `viewer`
     may see, newest first with the names the page shows: the exporter page reads them once for
     its panels and hands them to `exporter_timeline`. The waiting contact change is among them: a
-    newer proposal replaces it (the constraint one_pending_contact_change)."""
+    newer proposal replaces it (the constraint one_pending_contact_change). No query for the
+    changes when `with_sources` found the exporter has none."""
     assignments = Assignment.objects.visible_to(viewer).filter(exporter=exporter).for_page()
     changes = ContactChange.objects.visible_to(viewer).filter(exporter=exporter).for_page()
-    return list(assignments), list(changes[:PER_SOURCE]) if _has(exporter, "contact_changes") else []
+    if not _has(exporter, "contact_changes"):
+        changes = changes.none()
+    return list(assignments), list(changes[:PER_SOURCE])
 
 
 def exporter_timeline(exporter, viewer, *, assignments=None, contact_changes=None) -> list[Entry]:
@@ -316,8 +319,9 @@ def _exporter_entries(exporter, mine: int | None) -> list[Entry]:
     of their status link with its network (staff only)."""
     entries = []
     answered = _own(ConfirmationRequest.objects.filter(exporter=exporter, answered_at__isnull=False), mine)
-    answered = answered.select_related("startup").order_by("-answered_at") if _has(exporter, "answers") else []
-    for c in answered[:PER_SOURCE]:
+    if not _has(exporter, "answers"):
+        answered = answered.none()  # read as empty without a query
+    for c in answered.select_related("startup").order_by("-answered_at")[:PER_SOURCE]:
         icon, tone = ANSWER_LOOK.get(c.answer, ("question-circle", "secondary"))
         # The question in the reader's language where the exporter's page has it (English or Hindi).
         question = c.question("hi" if get_language() == "hi" else "en")
