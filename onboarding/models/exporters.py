@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connections, models
-from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Expression, F, IntegerField, Q, Value, When
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +27,38 @@ class ExporterStatus(models.TextChoices):
 FAR_PAST_SLA = 2
 # No work logged since the exporter entered its stage.
 QUIET = Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=F("stage_entered_at"))
+
+
+class EnteredBefore(Expression):
+    """True where the exporter is in one of the stages of `cutoffs` and entered it before that
+    stage's cut-off: `(current_stage_id = s AND stage_entered_at < t) OR …`, written by one node.
+    As a Q of a branch per stage (twenty lookups for ten stages), Django took longer to resolve
+    and compile it than PostgreSQL took to run the count: about 1 ms a use, and a startup's
+    home uses it three times. The SQL is the same, so the plans are too."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, cutoffs: tuple[tuple[int, datetime], ...]):
+        super().__init__()
+        self.cutoffs = cutoffs
+        self.stage, self.entered = F("current_stage_id"), F("stage_entered_at")
+
+    def get_source_expressions(self):
+        return [self.stage, self.entered]
+
+    def set_source_expressions(self, exprs):
+        self.stage, self.entered = exprs
+
+    def as_sql(self, compiler, connection):
+        stage, stage_params = compiler.compile(self.stage)
+        entered, entered_params = compiler.compile(self.entered)
+        field = self.entered.output_field
+        pair = f"({stage} = %s AND {entered} < %s)"
+        params = []
+        for stage_id, cutoff in self.cutoffs:
+            params += [*stage_params, stage_id, *entered_params, field.get_db_prep_value(cutoff, connection)]
+        return "(" + " OR ".join([pair] * len(self.cutoffs)) + ")", params
 
 
 class ExporterQuerySet(ScopedQuerySet):
@@ -52,10 +84,10 @@ class ExporterQuerySet(ScopedQuerySet):
     @staticmethod
     def late_q(now: datetime, stages, factor: int = 1) -> Q:
         """Q for active exporters past `factor` × their stage's SLA, whether or not work was logged."""
-        overdue = Q(pk__in=[])
-        for stage in stages:
-            overdue |= Q(current_stage_id=stage.pk, stage_entered_at__lt=now - timedelta(days=stage.sla_days * factor))
-        return overdue & Q(status=ExporterStatus.ACTIVE)
+        cutoffs = tuple((stage.pk, now - timedelta(days=stage.sla_days * factor)) for stage in stages)
+        if not cutoffs:
+            return Q(pk__in=[])
+        return Q(EnteredBefore(cutoffs), status=ExporterStatus.ACTIVE)
 
     @staticmethod
     def stalled_q(now: datetime, stages, factor: int = 1) -> Q:
@@ -89,9 +121,7 @@ class ExporterQuerySet(ScopedQuerySet):
         )
 
     def sla_counts(self, now: datetime, stages) -> dict[str, int]:
-        """How many of these exporters there are, and how many are late and stalled, in one
-        query (late_q, built once: with its branch per stage it takes longer to build than the
-        count takes to run)."""
+        """How many of these exporters there are, and how many are late and stalled, in one query."""
         late = self.late_q(now, stages)
         stalled = late & QUIET
         return self.aggregate(assigned=Count("pk"), late=Count("pk", filter=late), stalled=Count("pk", filter=stalled))

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import Exporter
+from ..models import Exporter, Stage
 from ..services.progress import activity_log
 from .factories import ExporterFactory, assign
 
@@ -74,3 +74,28 @@ def test_the_board_shows_the_same_colours_and_the_legend(client_for, manager_a, 
     assert '<span class="badge text-bg-light text-wrap border board-badge">day 9 of 7 · late</span>' in html
     assert '<span class="badge text-bg-warning text-wrap board-badge">day 9 of 7 · stalled</span>' in html
     assert 'id="sla-legend"' in html
+
+
+@pytest.mark.both_databases  # the cut-offs are compared by the database: timestamps on PostgreSQL, text on SQLite
+def test_late_and_stalled_hold_at_every_stage_from_the_first_microsecond_past_its_service_level(startup_a):
+    """One exporter per stage entered exactly its SLA ago (on time) and one a microsecond
+    earlier (late): the database's rule (late_q, one node for every stage) and each exporter's
+    own (`lateness`) agree for every stage, in the counts and in the lists."""
+    now = timezone.now()
+    expected_late = set()
+    for stage in Stage.objects.ordered():
+        due = now - timedelta(days=stage.sla_days)
+        for entered, late in ((due, False), (due - timedelta(microseconds=1), True)):
+            exporter = ExporterFactory()
+            placed = {"startup": startup_a, "current_stage": stage, "stage_entered_at": entered}
+            Exporter.objects.filter(pk=exporter.pk).update(**placed)
+            if late:
+                expected_late.add(exporter.pk)
+    assert len(expected_late) == Stage.objects.count() > 1
+    assert set(Exporter.objects.late(now).values_list("pk", flat=True)) == expected_late
+    assert set(Exporter.objects.stalled(now).values_list("pk", flat=True)) == expected_late  # no work logged
+    stages = list(Stage.objects.ordered())
+    counts = Exporter.objects.filter(startup=startup_a).sla_counts(now, stages)
+    assert counts == {"assigned": 2 * len(stages), "late": len(expected_late), "stalled": len(expected_late)}
+    first = list(Exporter.objects.filter(startup=startup_a).by_urgency(now, stages).values_list("pk", flat=True))
+    assert set(first[: len(expected_late)]) == expected_late  # stalled first
