@@ -10,6 +10,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from ..models import Activity, ConfirmationRequest, LinkUse
 from ..models.activities import ActivityKind
@@ -57,7 +58,7 @@ def test_a_yes_is_saved_and_a_second_tap_changes_nothing(client, exporter_a, age
 
 
 def test_a_no_with_a_comment_opens_a_dispute_for_officers_and_flags_the_startups_home(
-    client, client_for, exporter_a, agent_a, officer, manager_a
+    client, client_for, exporter_a, agent_a, officer, manager_a, django_assert_num_queries
 ):
     question = visit(exporter_a, agent_a)
     tap(client, exporter_a, question, "no", "Nobody came that day")
@@ -65,8 +66,13 @@ def test_a_no_with_a_comment_opens_a_dispute_for_officers_and_flags_the_startups
     assert "1 open dispute" in queue
     disputes = client_for(officer).get(reverse("onboarding:dispute-list")).content.decode()
     assert "did not visit them" in disputes and "Nobody came that day" in disputes
-    home = client_for(manager_a).get(reverse("onboarding:home")).content.decode()
+    client = client_for(manager_a)
+    with django_assert_num_queries(13):  # as without a flag (test_progress_pages): the flag reads what it shows
+        home = client.get(reverse("onboarding:home")).content.decode()
     assert "Flagged by exporters" in home and "Nobody came that day" in home
+    question.refresh_from_db()
+    assert escape(question.question_en) in home and escape(str(exporter_a)) in home
+    assert exporter_a.get_absolute_url() in home
 
 
 def test_another_startup_never_sees_the_flag(client, client_for, exporter_a, agent_a, manager_b):

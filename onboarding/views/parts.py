@@ -46,7 +46,7 @@ def qr_svg(url: str) -> str:
 def exporter_flags(user) -> list[ConfirmationRequest]:
     """For a startup's home: the exporters' recent "No" answers that `user` may see. One query."""
     flagged = ConfirmationRequest.objects.visible_to(user).flagged().recent(timezone.now())
-    return list(flagged.for_page().order_by("-answered_at", "-pk")[:20])
+    return list(flagged.for_flags()[:20])
 
 
 def exporter_verdicts(events) -> None:
