@@ -4,8 +4,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from ..models import Activity, StageEvent
 from ..services.progress import activity_log, stage_event_submit
@@ -167,6 +169,38 @@ def test_activity_list_query_count_is_constant(
     ):  # session, user, membership, count, rows, team filter (the picker asks later) (+ the bell's unread count)
         response = client.get(reverse("onboarding:activity-list"))
     assert len(response.context["page"].object_list) == rows
+
+
+@pytest.mark.parametrize("who", ["officer", "manager_a"])
+def test_a_work_log_entry_shows_all_it_has_from_the_one_read_of_the_page(
+    request, client_for, agent_a, exporter_a, django_assert_num_queries, who
+):
+    """The page reads only what an entry shows (ACTIVITY_ROW_FIELDS): a field left out would
+    cost a query per entry, and the count below would grow."""
+    agent_a.first_name, agent_a.last_name = "Asha", "Rao"
+    agent_a.save()
+    for i in range(3):
+        activity_log(
+            actor=agent_a,
+            exporter=exporter_a,
+            kind="call",
+            occurred_at=timezone.now() - timedelta(hours=i + 1),
+            duration_minutes=25,
+            note=f"Talked through the listing {i}",
+            outcome="reached",
+            attachment=SimpleUploadedFile(f"call-notes-{i}.docx", b"PK\x03\x04" + b"\x00" * 32),
+        )
+    client = client_for(request.getfixturevalue(who))
+    # session, user, membership (a startup's) or nothing more (staff), count, rows, the filter's
+    # people (+ the bell's unread count)
+    with django_assert_num_queries(7 if who == "manager_a" else 6):
+        page = client.get(reverse("onboarding:activity-list")).content.decode()
+    entry = Activity.objects.filter(note="Talked through the listing 0").get()
+    assert page.count("Talked through the listing") == 3 and page.count("25 min") == 3
+    assert "Asha Rao" in page and "Reached" in page and "call-notes-0.docx" in page and entry.download_url in page
+    assert escape(str(exporter_a)) in page and exporter_a.get_absolute_url() in page
+    whose = f'<span class="text-muted small">· {escape(str(exporter_a.startup))}</span>'
+    assert (whose in page) == (who == "officer")  # staff see whose work it is
 
 
 def test_startup_home_orders_stalled_first_and_shows_sla_and_next_stage(client_for, manager_a, startup_a):

@@ -28,6 +28,15 @@ from .access import member_required, object_view, report_refusal
 from .downloads import list_export
 
 BOARD_CARDS_PER_STAGE = 12
+# What a work log entry shows (activity_rows.py): kind, outcome, exporter, startup, when, note,
+# who, minutes and file. Whole rows of the entry, its exporter, startup and person (78 columns)
+# took longer to read than the query: 6.7 -> 3.7 ms for a page of fifty.
+ACTIVITY_ROW_FIELDS = (
+    *("kind", "outcome", "occurred_at", "note", "duration_minutes", "attachment", "attachment_name"),
+    *("exporter", "exporter__legal_name", "exporter__trade_name"),
+    *("startup", "startup__brand_name", "startup__legal_name"),
+    *("user", "user__first_name", "user__last_name", "user__email"),
+)
 # What a card shows: a whole exporter, startup and stage per card was a third of the board's time.
 BOARD_CARD_FIELDS = ("legal_name", "trade_name", "status", "current_stage", "stage_entered_at", "last_activity_at")
 
@@ -48,7 +57,7 @@ def activity_list(request):
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
             return _log(request, data.pop("exporter"), data, redirect_to="onboarding:activity-list")
-    page = paginate(request, activities, estimate=True)
+    page = paginate(request, activities.only(*ACTIVITY_ROW_FIELDS), estimate=True)
     return render(
         request,
         "onboarding/activity_list.html",
