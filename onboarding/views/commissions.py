@@ -29,6 +29,15 @@ from .access import admin_required, member_required, object_view, report_refusal
 from .downloads import list_export, requested_format
 from .navigation import safe_next
 
+# What a statement row shows (commission_rows.py): day, startup, exporter, stage, amount, status,
+# reversal, payment reference and note. Whole rows of the entry, its startup, exporter and stage
+# (76 columns) took longer to read than the query: 6.8 -> 3.5 ms for a page of fifty.
+ROW_FIELDS = (
+    *("created_at", "amount", "status", "reverses", "payment_reference", "note"),
+    *("startup", "startup__brand_name", "startup__legal_name", "exporter", "exporter__legal_name"),
+    *("exporter__trade_name", "stage", "stage__name"),
+)
+
 
 def _statement_filter(request) -> CommissionFilter:
     """The statement's filters (query string) over the rows the user may see: a startup user's
@@ -66,7 +75,7 @@ def commission_statement(request):
     context = {
         "filter": filterset,
         "sorting": sorting,
-        "page": paginate(request, commissions, estimate=True),
+        "page": paginate(request, commissions.only(*ROW_FIELDS), estimate=True),
         "totals": _statement_totals(request, filterset),
         "startup": filterset.chosen_startup() if user.is_programme_staff else user.startup,  # for the heading
     }
