@@ -15,7 +15,8 @@ from django.forms.utils import flatatt, pretty_name
 from django.forms.widgets import Input
 from django.utils import timezone
 from django.utils.functional import lazy
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ChoiceField, ModelChoiceField, ModelChoiceIterator
@@ -108,17 +109,26 @@ class QuickSelect(forms.Select):
     """A select that writes its options in Python."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _group, group_options, _index in widget["optgroups"]
-                for option in group_options
-            ),
-        )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options)
+        # What Django's optgroups() would choose, without its dict per option (which was a
+        # fifth of a filter bar's time): the first option whose value is chosen is selected.
+        chosen, found = self.format_value(value), False
+        options = []
+        for option_value, option_label in self.choices:
+            if option_value is None:
+                option_value = ""
+            group = option_label if isinstance(option_label, list | tuple) else [(option_value, option_label)]
+            for subvalue, label in group:
+                selected = (not found or self.allow_multiple_selected) and str(subvalue) in chosen
+                found |= selected
+                mark = " selected" if selected else ""
+                options.append(OPTION.format(conditional_escape(subvalue), mark, conditional_escape(label)))
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), mark_safe("".join(options)))
+
+
+OPTION = '<option value="{}"{}>{}</option>'
 
 
 class QuickBooleanSelect(QuickSelect):

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django_filters import OrderingFilter
 from pytest_django.asserts import assertHTMLEqual
 
@@ -127,9 +128,10 @@ def test_an_unfiltered_list_grown_past_its_statistics_is_counted_only_up_to_the_
 
 
 def test_a_filter_bar_select_renders_as_djangos_own_select():
-    choices = [("", "Any"), ("27", "Maharashtra"), ("x", "Rao & <Sons>")]
+    # A value given twice (only its first option is selected), as a number, as None, a lazy label.
+    choices = [("", "Any"), ("27", "Maharashtra"), ("x", "Rao & <Sons>"), (27, gettext_lazy("Again")), (None, "-")]
     attrs = {"class": "form-select", "id": "id_state", "required": True}
-    for value in ("", "27", "x", None):
+    for value in ("", "27", 27, "x", None, "missing"):
         expected = forms.Select(attrs=attrs, choices=choices).render("state", value)
         assertHTMLEqual(QuickSelect(attrs=attrs, choices=choices).render("state", value), expected)
 
