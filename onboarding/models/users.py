@@ -122,8 +122,10 @@ class User(ChoiceLabels, AbstractUser):
 
     @cached_property
     def active_membership(self):
-        """The user's current startup membership, or None (one query, cached per request)."""
-        return self.memberships.active().select_related("startup").first()
+        """The user's current startup membership, or None (one query, cached per request).
+        A user has one at most (a constraint): the memberships' order, by the user's email,
+        would only join the user's row on every request of a startup's person."""
+        return self.memberships.active().select_related("startup").order_by("pk").first()
 
     @property
     def role(self) -> str | None:
