@@ -297,10 +297,18 @@ def _evidence_entries(exporter, mine: int | None) -> list[Entry]:
     return entries
 
 
+# What a reminder's entry shows: its kind, subject and when it went, and to whom. Not the ids
+# of every exporter a digest covers, nor whole rows of the person and the exporter.
+REMINDER_ENTRY_FIELDS = (
+    *("kind", "subject", "sent_at", "recipient", "recipient__first_name", "recipient__last_name"),
+    *("recipient__email", "to_exporter", "to_exporter__legal_name", "to_exporter__trade_name"),
+)
+
+
 def _reminder_entries(exporter, mine: int | None) -> list[Entry]:
     """Staff see every reminder about the exporter; a startup those sent to its own people."""
     sent = OutboxMessage.objects.about(exporter.pk).filter(sent_at__isnull=False)
-    reminders = _own(sent, mine).select_related("recipient", "to_exporter")
+    reminders = _own(sent, mine).select_related("recipient", "to_exporter").only(*REMINDER_ENTRY_FIELDS)
     return [
         Entry(r.sent_at, "bell", f"{r.get_kind_display()} sent to {r.addressee}", detail=r.subject, tone="warning")
         for r in reminders[:PER_SOURCE]

@@ -356,8 +356,9 @@ def test_submitting_evidence_counts_as_work_so_the_exporter_is_not_stalled(agent
     assert not Exporter.objects.stalled(timezone.now()).filter(pk=exporter.pk).exists()
 
 
-def test_sent_reminders_appear_on_the_timeline(client_for, officer, exporter_a, manager_a):
+def test_sent_reminders_appear_on_the_timeline(client_for, officer, exporter_a, manager_a, django_assert_num_queries):
     from ..models import OutboxMessage
+    from ..reports.timeline import _reminder_entries
 
     reminder = OutboxMessage.objects.create(
         kind="stalled_digest",
@@ -373,6 +374,20 @@ def test_sent_reminders_appear_on_the_timeline(client_for, officer, exporter_a, 
     assert any(
         e.title.startswith("Stalled exporters digest sent to") and e.detail == reminder.subject for e in timeline
     )
+    OutboxMessage.objects.create(
+        kind="exporter_digest",
+        to_exporter=exporter_a,
+        startup=exporter_a.startup,
+        period_key="2026-12-01",
+        subject="How is your listing going?",
+        status="sent",
+        sent_at=timezone.now(),
+        exporter_ids=[exporter_a.pk],
+    )
+    with django_assert_num_queries(1):  # the entries read what they show with the reminders themselves
+        titles = [entry.title for entry in _reminder_entries(exporter_a, None)]
+    to_exporter, to_manager = f"Exporter status message sent to {exporter_a} (exporter)", f"sent to {manager_a}"
+    assert titles == [to_exporter, f"Stalled exporters digest {to_manager}"]
 
 
 def test_a_year_one_date_is_a_field_error_not_a_500(client_for, agent_a, exporter_a):
