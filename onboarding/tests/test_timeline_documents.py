@@ -8,8 +8,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from ..models import EvidenceDocument, Exporter, StageEvent
+from ..reports.timeline import exporter_rows
 from ..services.assignments import exporter_reassign
 from ..services.contact_changes import contact_change_propose
 from ..services.exporter_link import confirmation_answer, exporter_link_get, exporter_link_rotate, link_use_record
@@ -169,3 +171,22 @@ def test_the_exporter_page_query_count_does_not_grow_with_claims_and_documents(
     assert html.count("bi-paperclip") == claims * (documents + 1)
     assert html.count("Scan 0 is blurred") == 1 and html.count("“Documents collected” rejected") == claims
     assert ("Dispute opened" in html) is voiced and ("Contact change proposed" in html) is voiced
+
+
+def test_an_exporters_assignments_are_read_with_all_their_panel_and_timeline_show(
+    client_for, admin_user, officer, exporter, startup_a, startup_b, django_assert_num_queries
+):
+    """for_page() reads only what the page shows of an assignment (its PAGE_FIELDS): each of it,
+    for a current and two ended ones, is there without a further query, and on the page."""
+    exporter_reassign(actor=admin_user, exporter=exporter, startup=startup_b, reason="Moved to a closer startup")
+    exporter_reassign(actor=admin_user, exporter=exporter, startup=startup_a, reason="Back where it started")
+    assignments, _changes = exporter_rows(exporter, officer)
+    with django_assert_num_queries(0):
+        began = [(str(a.startup), a.assigned_at, a.get_how_display(), a.why, str(a.assigned_by)) for a in assignments]
+        ended = [(a.ended_at, a.get_end_reason_display(), a.end_note, str(a.ended_by or "")) for a in assignments]
+    assert [startup for startup, *_ in began] == [str(startup_a), str(startup_b), str(startup_a)]
+    assert [note for _at, _reason, note, _by in ended] == ["", "Back where it started", "Moved to a closer startup"]
+    assert [by for *_, by in ended] == ["", str(admin_user), str(admin_user)]
+    html = page_of(client_for(officer), exporter)
+    assert "Earlier assignments" in html and "Moved to a closer startup" in html
+    assert escape(str(startup_b)) in html and escape(str(admin_user)) in html
