@@ -8,6 +8,8 @@ from simple_history.models import HistoricalRecords
 
 from .choice_labels import ChoiceLabels
 from .scoped import ScopedQuerySet
+from .startups import Startup
+from .users import User
 
 
 class AssignedHow(models.TextChoices):
@@ -26,10 +28,8 @@ class EndReason(models.TextChoices):
 # What an exporter's page shows of an assignment (its panel and timeline): the startup, when,
 # how, why and by whom it began, and when, why and by whom it ended.
 PAGE_FIELDS = (
-    *("exporter", "startup", "startup__brand_name", "startup__legal_name", "assigned_at", "how", "why"),
-    *("assigned_by", "assigned_by__first_name", "assigned_by__last_name", "assigned_by__email"),
-    *("ended_at", "end_reason", "end_note"),
-    *("ended_by", "ended_by__first_name", "ended_by__last_name", "ended_by__email"),
+    *("exporter", *Startup.shown_as("startup"), "assigned_at", "how", "why", *User.shown_as("assigned_by")),
+    *("ended_at", "end_reason", "end_note", *User.shown_as("ended_by")),
 )
 
 

@@ -25,7 +25,9 @@ from simple_history.models import HistoricalRecords
 
 from .activities import ActivityKind, ContactOutcome
 from .choice_labels import ChoiceLabels
+from .exporters import Exporter
 from .scoped import ScopedQuerySet
+from .startups import Startup
 
 TOKEN_SALT = "onboarding.exporter-status"
 # How long an exporter may change an answer after giving it.
@@ -208,7 +210,8 @@ class Answer(models.TextChoices):
 # What a flag shows: the exporter (its link and name), the question (its kind, person, startup
 # and day), the answer's day and the comment.
 FLAG_FIELDS = (
-    *("exporter__legal_name", "exporter__trade_name", "startup__brand_name", "startup__legal_name"),
+    *Exporter.shown_as("exporter"),
+    *Startup.shown_as("startup"),
     *("kind", "person", "occurred_at", "answered_at", "comment"),
 )
 

@@ -15,6 +15,7 @@ from ..links import link
 from ..reference import GSTIN_ONLY_STATES, LANGUAGE_CHOICES, STATE_CHOICES, MsmeCategory, state_name
 from .choice_labels import ChoiceLabels
 from .scoped import ScopedQuerySet
+from .shown_as import ShownAs
 
 
 class ExporterStatus(models.TextChoices):
@@ -171,7 +172,7 @@ class ExporterQuerySet(ScopedQuerySet):
         return by_stage
 
 
-class Exporter(ChoiceLabels, models.Model):
+class Exporter(ChoiceLabels, ShownAs, models.Model):
     legal_name = models.CharField(max_length=200)
     trade_name = models.CharField(max_length=200, blank=True)
     gstin = models.CharField("GSTIN", max_length=15, unique=True)
@@ -249,6 +250,8 @@ class Exporter(ChoiceLabels, models.Model):
     # In the pool nobody owes the next step, so the exporter has no current stage (and cannot
     # look stalled); its progress is kept in the stage events and history.
     POOL_FIELDS = {"startup": None, "agent": None, "current_stage": None, "stage_entered_at": None}
+
+    STR_FIELDS = ("trade_name", "legal_name")
 
     def __str__(self) -> str:
         return self.trade_name or self.legal_name

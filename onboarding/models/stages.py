@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from .choice_labels import ChoiceLabels
 from .files import PrivateFileMixin, PrivateUploadPath
 from .scoped import ScopedQuerySet
+from .shown_as import ShownAs
 
 
 class EvidenceField(models.TextChoices):
@@ -77,7 +78,7 @@ class StageQuerySet(models.QuerySet):
         return self.order_by("order")
 
 
-class Stage(models.Model):
+class Stage(ShownAs, models.Model):
     """A step on the listing path (docs/domain.md#the-listing-stages). Data, not code: admins can edit it."""
 
     code = models.SlugField(max_length=40, unique=True)
@@ -102,6 +103,8 @@ class Stage(models.Model):
 
     class Meta:
         ordering = ["order"]
+
+    STR_FIELDS = ("name",)
 
     def __str__(self) -> str:
         # The seeded stages' names have their Hindi in the catalogue (reference.STAGES); a name an

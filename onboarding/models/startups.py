@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 from ..reference import STATE_CHOICES, state_name
 from .choice_labels import ChoiceLabels
 from .scoped import ScopedQuerySet
+from .shown_as import ShownAs
 
 
 class StartupStatus(models.TextChoices):
@@ -56,7 +57,7 @@ class StartupQuerySet(ScopedQuerySet):
         )
 
 
-class Startup(ChoiceLabels, models.Model):
+class Startup(ChoiceLabels, ShownAs, models.Model):
     legal_name = models.CharField(max_length=200)
     brand_name = models.CharField(max_length=120, blank=True)
     dpiit_number = models.CharField(gettext_lazy("DPIIT recognition number"), max_length=20, unique=True)
@@ -90,6 +91,8 @@ class Startup(ChoiceLabels, models.Model):
             # Many startups have no GSTIN on record (blank); a given one belongs to one startup.
             models.UniqueConstraint(fields=["gstin"], condition=~Q(gstin=""), name="startup_gstin_unique_when_given"),
         ]
+
+    STR_FIELDS = ("brand_name", "legal_name")
 
     def __str__(self) -> str:
         return self.brand_name or self.legal_name

@@ -7,6 +7,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .choice_labels import ChoiceLabels
+from .shown_as import ShownAs
 
 
 class Role(models.TextChoices):
@@ -85,7 +86,7 @@ class Language(models.TextChoices):
     HINDI = "hi", "हिन्दी"
 
 
-class User(ChoiceLabels, AbstractUser):
+class User(ChoiceLabels, ShownAs, AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("email address"), unique=True)
     # Programme staff are marked here; startup roles come from StartupMember.
@@ -111,6 +112,8 @@ class User(ChoiceLabels, AbstractUser):
 
     class Meta:
         ordering = ["email"]
+
+    STR_FIELDS = ("first_name", "last_name", "email")
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email

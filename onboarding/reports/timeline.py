@@ -23,9 +23,13 @@ from ..models import (
     ConfirmationRequest,
     Dispute,
     EvidenceDocument,
+    Exporter,
     LinkUse,
     OutboxMessage,
+    Stage,
     StageEvent,
+    Startup,
+    User,
 )
 from ..models.contact_changes import ContactChange, ContactChangeStatus
 from ..models.exporter_link import ExporterLink
@@ -255,11 +259,10 @@ REVIEW_LOOK = {
 # files, and the review (who, when, what, why). Whole rows of the claim, its stage, startup and
 # two people (83 columns) took longer to read than the query.
 EVIDENCE_ENTRY_FIELDS = (
-    *("stage", "stage__name", "startup", "startup__brand_name", "startup__legal_name"),
-    *("submitted_at", "note", "evidence_file", "evidence_file_name"),
-    *("submitted_by", "submitted_by__first_name", "submitted_by__last_name", "submitted_by__email"),
-    *("status", "reviewed_at", "review_note", "unconfirmed_reason"),
-    *("reviewed_by", "reviewed_by__first_name", "reviewed_by__last_name", "reviewed_by__email"),
+    *Stage.shown_as("stage"),
+    *Startup.shown_as("startup"),
+    *("submitted_at", "note", "evidence_file", "evidence_file_name", *User.shown_as("submitted_by")),
+    *("status", "reviewed_at", "review_note", "unconfirmed_reason", *User.shown_as("reviewed_by")),
 )
 
 
@@ -300,8 +303,7 @@ def _evidence_entries(exporter, mine: int | None) -> list[Entry]:
 # What a reminder's entry shows: its kind, subject and when it went, and to whom. Not the ids
 # of every exporter a digest covers, nor whole rows of the person and the exporter.
 REMINDER_ENTRY_FIELDS = (
-    *("kind", "subject", "sent_at", "recipient", "recipient__first_name", "recipient__last_name"),
-    *("recipient__email", "to_exporter", "to_exporter__legal_name", "to_exporter__trade_name"),
+    *("kind", "subject", "sent_at", *User.shown_as("recipient"), *Exporter.shown_as("to_exporter")),
 )
 
 

@@ -360,34 +360,30 @@ def test_sent_reminders_appear_on_the_timeline(client_for, officer, exporter_a, 
     from ..models import OutboxMessage
     from ..reports.timeline import _reminder_entries
 
-    reminder = OutboxMessage.objects.create(
-        kind="stalled_digest",
-        recipient=manager_a,
-        startup=exporter_a.startup,
-        period_key="2026-11-30",
-        subject="2 exporters are stalled",
-        status="sent",
-        sent_at=timezone.now(),
-        exporter_ids=[exporter_a.pk],
-    )
+    def sent(kind: str, subject: str, **to) -> OutboxMessage:
+        return OutboxMessage.objects.create(
+            kind=kind,
+            startup=exporter_a.startup,
+            period_key="2026-11-30",
+            subject=subject,
+            status="sent",
+            sent_at=timezone.now(),
+            exporter_ids=[exporter_a.pk],
+            **to,
+        )
+
+    reminder = sent("stalled_digest", "2 exporters are stalled", recipient=manager_a)
     timeline = client_for(officer).get(exporter_a.get_absolute_url()).context["timeline"]
     assert any(
         e.title.startswith("Stalled exporters digest sent to") and e.detail == reminder.subject for e in timeline
     )
-    OutboxMessage.objects.create(
-        kind="exporter_digest",
-        to_exporter=exporter_a,
-        startup=exporter_a.startup,
-        period_key="2026-12-01",
-        subject="How is your listing going?",
-        status="sent",
-        sent_at=timezone.now(),
-        exporter_ids=[exporter_a.pk],
-    )
+    sent("exporter_digest", "How is your listing going?", to_exporter=exporter_a)
     with django_assert_num_queries(1):  # the entries read what they show with the reminders themselves
         titles = [entry.title for entry in _reminder_entries(exporter_a, None)]
-    to_exporter, to_manager = f"Exporter status message sent to {exporter_a} (exporter)", f"sent to {manager_a}"
-    assert titles == [to_exporter, f"Stalled exporters digest {to_manager}"]
+    assert titles == [
+        f"Exporter status message sent to {exporter_a} (exporter)",
+        f"Stalled exporters digest sent to {manager_a}",
+    ]
 
 
 def test_a_year_one_date_is_a_field_error_not_a_500(client_for, agent_a, exporter_a):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ..filters import ActivityFilter, BoardFilter
 from ..forms.progress import ActivityForm, SetStageForm, StageEvidenceForm
-from ..models import Activity, Exporter, Stage, StageEvent
+from ..models import Activity, Exporter, Stage, StageEvent, Startup, User
 from ..models.users import Role
 from ..pagination import ACTIVITY_SORTS, paginate, sort
 from ..reports.dashboard import active_by_stage
@@ -33,9 +33,9 @@ BOARD_CARDS_PER_STAGE = 12
 # took longer to read than the query: 6.7 -> 3.7 ms for a page of fifty.
 ACTIVITY_ROW_FIELDS = (
     *("kind", "outcome", "occurred_at", "note", "duration_minutes", "attachment", "attachment_name"),
-    *("exporter", "exporter__legal_name", "exporter__trade_name"),
-    *("startup", "startup__brand_name", "startup__legal_name"),
-    *("user", "user__first_name", "user__last_name", "user__email"),
+    *Exporter.shown_as("exporter"),
+    *Startup.shown_as("startup"),
+    *User.shown_as("user"),
 )
 # What a card shows: a whole exporter, startup and stage per card was a third of the board's time.
 BOARD_CARD_FIELDS = ("legal_name", "trade_name", "status", "current_stage", "stage_entered_at", "last_activity_at")
