@@ -37,7 +37,8 @@ class CompiledTimestamptzLoader(Loader):
 
 
 def compiled_timestamps_for(sender, connection, **kwargs) -> None:
-    """`connection_created` receiver: psycopg's compiled loader on a new PostgreSQL connection
-    whose time zone is UTC (the only one Django sets under USE_TZ unless told otherwise)."""
-    if connection.vendor == "postgresql" and connection.timezone is CompiledTimestamptzLoader.timezone:
-        connection.connection.adapters.register_loader("timestamptz", CompiledTimestamptzLoader)
+    """`connection_created` receiver: psycopg's compiled loader on a new psycopg (PostgreSQL)
+    connection whose time zone is UTC (the only one Django sets under USE_TZ unless told otherwise)."""
+    raw = connection.connection
+    if isinstance(raw, psycopg.Connection) and connection.timezone is CompiledTimestamptzLoader.timezone:
+        raw.adapters.register_loader("timestamptz", CompiledTimestamptzLoader)

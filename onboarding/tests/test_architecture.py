@@ -29,6 +29,7 @@ LAYERS = {
     "links": 0,
     "database": 0,
     "request_ids": 0,
+    "timestamps": 0,
     "validators": 1,
     "control_characters": 1,
     "form_messages": 1,
@@ -64,6 +65,8 @@ DEFERRED_IMPORTS = {
     (f"{PACKAGE}.apps", f"{PACKAGE}.form_messages"),
     # AppConfig.ready connects the Celery signals' receivers; the metrics read models.
     (f"{PACKAGE}.apps", f"{PACKAGE}.metrics"),
+    # ... and reads each new connection's timestamps with psycopg's compiled loader.
+    (f"{PACKAGE}.apps", f"{PACKAGE}.timestamps"),
     (f"{PACKAGE}.apps", f"{PACKAGE}.request_ids"),
 }
 # Which database runs is known in one module: the rest asks it a named question ("can it

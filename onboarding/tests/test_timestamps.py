@@ -65,9 +65,13 @@ def test_a_saved_time_reads_back_as_the_same_instant():
     assert read == at and read.tzinfo is datetime.UTC
 
 
-def test_a_connection_in_another_time_zone_keeps_djangos_loader():
-    adapters = mock.Mock()
-    for vendor, zone in (("postgresql", ZoneInfo("Asia/Kolkata")), ("postgresql", None), ("sqlite", datetime.UTC)):
-        other = SimpleNamespace(vendor=vendor, timezone=zone, connection=SimpleNamespace(adapters=adapters))
-        compiled_timestamps_for(None, other)
-    adapters.register_loader.assert_not_called()
+def test_only_a_psycopg_connection_in_utc_takes_the_compiled_loader():
+    raw = mock.Mock(spec=psycopg.Connection)
+    for zone in (ZoneInfo("Asia/Kolkata"), ZoneInfo("UTC"), None):  # None: USE_TZ off
+        compiled_timestamps_for(None, SimpleNamespace(timezone=zone, connection=raw))
+    raw.adapters.register_loader.assert_not_called()
+    sqlite = mock.Mock(adapters=raw.adapters)  # not a psycopg connection
+    compiled_timestamps_for(None, SimpleNamespace(timezone=datetime.UTC, connection=sqlite))
+    raw.adapters.register_loader.assert_not_called()
+    compiled_timestamps_for(None, SimpleNamespace(timezone=datetime.UTC, connection=raw))
+    raw.adapters.register_loader.assert_called_once_with("timestamptz", CompiledTimestamptzLoader)
