@@ -26,7 +26,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import database
-from ..models import Assignment, ConfirmationRequest, Dispute, EvidenceDocument, Exporter, SignIn, StageEvent
+from ..models import (
+    Assignment,
+    ConfirmationRequest,
+    Dispute,
+    EvidenceDocument,
+    Exporter,
+    SignIn,
+    Stage,
+    StageEvent,
+    Startup,
+)
 from ..models.exporter_link import Answer
 from ..models.stages import StageEventStatus
 
@@ -88,15 +98,10 @@ def _day(moment, with_year: bool = True) -> str:
 
 OTHER_CLAIM_FIELDS = (
     "pk",
-    "exporter_id",
-    "startup_id",
-    "stage_id",
     "submitted_at",
-    "exporter__legal_name",
-    "exporter__trade_name",
-    "startup__legal_name",
-    "startup__brand_name",
-    "stage__name",
+    *Exporter.shown_as("exporter"),
+    *Startup.shown_as("startup"),
+    *Stage.shown_as("stage"),
 )
 
 

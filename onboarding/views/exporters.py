@@ -12,7 +12,7 @@ from ..control_characters import has_control_characters
 from ..filters import ExporterFilter
 from ..forms.exporters import ExporterContactForm, ExporterForm
 from ..forms.progress import SetStageForm, exporter_label
-from ..models import ContactChange, Exporter, Stage
+from ..models import ContactChange, Exporter, Stage, Startup
 from ..models.contact_changes import ContactChangeStatus
 from ..models.stages import StageEventStatus
 from ..pagination import EXPORTER_SORTS, paginate, sort
@@ -30,7 +30,7 @@ from .scope import exporters_mine, scope_param
 LIST_ROW_FIELDS = (
     *("legal_name", "trade_name", "gstin", "district", "state", "status", "current_stage", "startup", "sector"),
     *("agent", "stage_entered_at", "last_activity_at", "current_stage__name", "current_stage__order"),
-    *("current_stage__sla_days", "startup__legal_name", "startup__brand_name", "sector__name"),
+    *("current_stage__sla_days", *Startup.shown_as("startup"), "sector__name"),
 )
 # A search is counted up to this many matches ("over 1,000"); beyond it, unless a column is
 # sorted, the newest matches come first, read off the (created_at, id) index: putting tens of

@@ -46,8 +46,9 @@ HOME_ROW_FIELDS = (
 
 # What a notice of a rejected or withdrawn claim shows.
 NOTICE_FIELDS = (
-    *("exporter", "startup", "stage", "status", "submitted_at", "reviewed_by", "reviewed_at", "review_note"),
-    *("exporter__legal_name", "exporter__trade_name", "stage__name"),
+    *("startup", "status", "submitted_at", "reviewed_by", "reviewed_at", "review_note"),
+    *Exporter.shown_as("exporter"),
+    *Stage.shown_as("stage"),
 )
 
 
