@@ -4,6 +4,7 @@ recount from scratch by the services that move exporters, and read in constant w
 from datetime import timedelta
 from unittest import mock
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -21,7 +22,15 @@ from ..services.progress import (
     stage_events_reject_bulk,
 )
 from ..services.startups import startup_update
-from ..services.summary import MAX_AGE, _publish_refresh, summary_changed, summary_current, summary_refresh
+from ..services.summary import (
+    MAX_AGE,
+    RECOUNT_LOCK,
+    _publish_refresh,
+    _recount_in_turn,
+    summary_changed,
+    summary_current,
+    summary_refresh,
+)
 from .factories import ExporterFactory, StartupFactory, assign, stage
 from .test_reviews import claim
 
@@ -161,6 +170,52 @@ def test_the_dashboard_recounts_a_summary_older_than_its_limit(client_for, offic
     response = client_for(officer).get(reverse("onboarding:home"))
     assert response.context["totals"]["total"] == 1
     assert b"figures-as-of" in response.content
+
+
+@pytest.fixture
+def recounting_elsewhere():
+    """Another request's recount in progress: its session holds the page recount's lock."""
+    params = connection.settings_dict
+    other = psycopg.connect(
+        dbname=params["NAME"], user=params["USER"], host=params["HOST"], port=params["PORT"], autocommit=True
+    )
+    other.execute("SELECT pg_advisory_lock(%s)", [RECOUNT_LOCK])
+    yield
+    other.close()
+
+
+def test_a_page_shows_old_figures_while_another_request_recounts_them(db, recounting_elsewhere):
+    old = timezone.now() - MAX_AGE - timedelta(seconds=1)
+    summary_refresh(now=old)
+    figures = stored().figures
+    ExporterFactory()
+    with CaptureQueriesContext(connection) as queries:
+        shown = summary_current()
+    assert (shown.as_of, shown.figures) == (old, figures)
+    assert stored().as_of == old
+    assert not [q for q in queries if f'FROM "{Exporter._meta.db_table}"' in q["sql"]]
+
+
+def test_a_page_recounts_old_figures_when_no_other_request_is(db):
+    old = timezone.now() - MAX_AGE - timedelta(seconds=1)
+    summary_refresh(now=old)
+    ExporterFactory()
+    shown = summary_current()
+    assert shown.as_of > old
+    assert sum(row.exporters for row in shown.counts.breakdown) == 1
+    assert_matches_a_recount()
+
+
+def test_a_page_whose_turn_comes_after_another_recount_reads_that_one(db):
+    now = timezone.now()
+    summary_refresh(now=now - MAX_AGE - timedelta(seconds=1))
+    seen_old = stored()
+    summary_refresh(now=now - timedelta(seconds=2))  # the other request's recount, just stored
+    ExporterFactory()
+    with CaptureQueriesContext(connection) as queries:
+        shown = _recount_in_turn(seen_old, now)
+    assert shown.as_of == now - timedelta(seconds=2)
+    assert not [q for q in queries if f'FROM "{Exporter._meta.db_table}"' in q["sql"]]
 
 
 def test_the_dashboard_reads_a_fresh_summary_without_counting_exporters(client_for, officer):
